@@ -1,0 +1,3 @@
+from incident_tool.cli import main
+
+main()
