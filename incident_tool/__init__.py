@@ -2,7 +2,7 @@
 
 Data flow, one module per step:
 
-    event (webhook JSON) -> events.parse -> decide (pure) -> effects (GitHub, Slack) -> status comment
+    event JSON -> events.parse -> decide (pure) -> effects (GitHub, Slack) -> status comment
 """
 
 __version__ = "0.1.0"

@@ -1,0 +1,422 @@
+"""The `incident-tool` command line (SPEC §9).
+
+Imports are lazy on purpose: `handle` on an event it ignores reads one JSON file and exits
+without importing PyGithub, slack-sdk or Jinja (issue #7's start-up budget).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from incident_tool import __version__
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class Output:
+    """Print for people, with every secret we know of masked."""
+
+    def __init__(self) -> None:
+        self.secrets = [
+            value
+            for name in ("GITHUB_TOKEN", "GH_TOKEN", "SLACK_BOT_TOKEN")
+            if (value := os.environ.get(name)) and len(value) >= 6
+        ]
+
+    def mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def __call__(self, text: str = "", *, err: bool = False) -> None:
+        click.echo(self.mask(text), err=err)
+
+
+class Failure(Exception):
+    """A failure with a message for the user and an exit status."""
+
+    def __init__(self, message: str, status: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def fail(message: str, status: int = EXIT_FAILURE) -> NoReturn:
+    raise Failure(message, status)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="incident-tool")
+@click.option("--debug", is_flag=True, help="Show the full trace of unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Run an incident on GitHub, with Slack as the room.
+
+    \b
+    Try it with no account:   incident-tool demo
+    In a workflow:            incident-tool handle
+    """
+    ctx.obj = {"debug": debug, "out": Output()}
+
+
+def _out() -> Output:
+    ctx = click.get_current_context()
+    return ctx.obj["out"] if ctx.obj else Output()
+
+
+def github_token() -> str | None:
+    return os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None
+
+
+def load_config(path: str | None, root: Path) -> Any:
+    from incident_tool import config
+
+    try:
+        return config.load(Path(path) if path else root / config.DEFAULT_PATH, required=bool(path))
+    except config.ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def open_tools(
+    repo: str,
+    cfg: Any,
+    root: Path,
+    *,
+    dry_run: bool,
+    bulk: bool = False,
+    log: Callable[[str], None],
+) -> Any:
+    """Connect to GitHub (and Slack when SLACK_BOT_TOKEN is set)."""
+    from incident_tool.github import Gateway, client
+    from incident_tool.mirror import Mirror, People
+    from incident_tool.run import Tools
+
+    token = github_token()
+    if not token and not dry_run:
+        fail(
+            "GITHUB_TOKEN is not set: the tool needs a token to write to GitHub "
+            "(in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`)."
+        )
+    gh = client(token, os.environ.get("GITHUB_API_URL"), bulk=bulk)
+    gateway = Gateway(gh, repo, dry_run=dry_run, log=log)
+    room = None
+    slack_token = os.environ.get("SLACK_BOT_TOKEN")
+    if slack_token and not dry_run:
+        from incident_tool.slack import SlackRoom
+
+        room = SlackRoom(slack_token, os.environ.get("SLACK_API_URL") or None, log=log)
+    elif not slack_token:
+        log("notice: SLACK_BOT_TOKEN is not set: Slack steps are skipped")
+    elif dry_run:
+        log("notice: --dry-run: Slack steps are skipped")
+    people = People(cfg, room)
+    return Tools(
+        config=cfg,
+        gateway=gateway,
+        mirror=Mirror(room, people, cfg, log),
+        people=people,
+        root=root,
+        log=log,
+    )
+
+
+def _repo(repo: str | None) -> str:
+    repo = repo or os.environ.get("GITHUB_REPOSITORY")
+    if not repo or repo.count("/") != 1 or not all(repo.split("/")):
+        fail("say which repository: --repo OWNER/NAME (or set GITHUB_REPOSITORY)", EXIT_USAGE)
+    return repo
+
+
+@cli.command()
+@click.option("--event-name", envvar="GITHUB_EVENT_NAME", help="Default: $GITHUB_EVENT_NAME.")
+@click.option(
+    "--event-path",
+    envvar="GITHUB_EVENT_PATH",
+    type=click.Path(dir_okay=False),
+    help="Default: $GITHUB_EVENT_PATH.",
+)
+@click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY, else the event's.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Default: .github/incident.yml under the working directory.",
+)
+@click.option("--dry-run", is_flag=True, help="Print every write it would make; make none.")
+def handle(
+    event_name: str | None,
+    event_path: str | None,
+    repo: str | None,
+    config_path: str | None,
+    dry_run: bool,
+) -> None:
+    """Handle one GitHub event (run by the workflow).
+
+    \b
+    Example, by hand against a saved event:
+        incident-tool handle --event-name issues --event-path event.json --dry-run
+    """
+    from incident_tool import actions, events
+
+    out = _out()
+    if not event_name or not event_path:
+        fail(
+            "no event: set --event-name and --event-path (GitHub Actions sets "
+            "GITHUB_EVENT_NAME and GITHUB_EVENT_PATH)",
+            EXIT_USAGE,
+        )
+    try:
+        event = events.load(event_path, event_name)
+    except events.EventError as exc:
+        fail(str(exc), EXIT_USAGE)
+    reason = event.ignore_reason()
+    if reason:
+        out(f"ignored: {reason}")
+        return
+    if event.sender_is_bot and event.name == "issues" and event.action == "labeled":
+        out("ignored: label changed by a bot (the tool's own write)")
+        return
+    root = Path.cwd()
+    repo = repo or os.environ.get("GITHUB_REPOSITORY") or event.repo
+    cfg = load_config(config_path, root)
+    with actions.inert_output():
+        tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
+        outcome = run_guarded(lambda: __import__("incident_tool.run").run.handle(event, tools))
+        report_outcome(outcome, f"{event.kind} on #{event.number}")
+
+
+def run_guarded(func: Callable[[], Any]) -> Any:
+    """Turn the known failures of a run into clear messages."""
+    from incident_tool.github import GitHubError
+    from incident_tool.retrospective import TemplateError
+
+    try:
+        return func()
+    except GitHubError as exc:
+        fail(str(exc))
+    except TemplateError as exc:
+        fail(f"retrospective template: {exc}", EXIT_USAGE)
+
+
+def report_outcome(outcome: Any, what: str) -> None:
+    from incident_tool import actions
+
+    out = _out()
+    if not outcome.handled:
+        out(f"{what}: " + "; ".join(outcome.notices))
+        return
+    out(f"{what}: state {outcome.state}, {len(outcome.writes)} GitHub writes")
+    for write in outcome.writes:
+        out(f"  - {write}")
+    for notice in outcome.notices:
+        out(f"  notice: {notice}")
+    for problem in outcome.problems:
+        out(f"  problem: {problem}", err=True)
+    lines = [f"### incident-tool: {what}", "", f"State: `{outcome.state}`", ""]
+    lines += [f"- {out.mask(w)}" for w in outcome.writes] or ["- no writes needed"]
+    if outcome.problems:
+        lines += ["", "**Problems** (retried on the next event):"]
+        lines += [f"- {out.mask(p)}" for p in outcome.problems]
+    actions.write_summary("\n".join(lines))
+    outcome.summary_written = True
+
+
+@cli.command()
+@click.argument("number", type=int)
+@click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+@click.option("--print", "print_only", is_flag=True, help="Write it to stdout only.")
+def retro(number: int, repo: str | None, config_path: str | None, print_only: bool) -> None:
+    """(Re)render the retrospective of incident NUMBER.
+
+    \b
+    Example:
+        incident-tool retro 42 --repo acme/web --print
+    """
+    from incident_tool import retrospective
+    from incident_tool.record import extract
+
+    out = _out()
+    root = Path.cwd()
+    cfg = load_config(config_path, root)
+    tools = open_tools(_repo(repo), cfg, root, dry_run=print_only, log=lambda s: out(s, err=True))
+
+    def render() -> Any:
+        issue = tools.gateway.issue(number)
+        comments = tools.gateway.comments(issue)
+        status = tools.gateway.status_comment(comments)
+        record = extract(status.body) if status else None
+        if record is None:
+            fail(f"#{number} has no incident-tool status comment: it is not an incident")
+        view = tools.gateway.view(issue)
+        return (
+            issue,
+            view,
+            record,
+            retrospective.render(view, record, cfg, root=root, slack=record.slack_history),
+        )
+
+    issue, view, record, rendered = run_guarded(render)
+    if print_only:
+        out(rendered.body)
+        return
+    if record.retro is None:
+        fail(f"#{number} has no retrospective yet (it is written when the incident is resolved)")
+    target = run_guarded(lambda: tools.gateway.issue(record.retro))
+    run_guarded(
+        lambda: tools.gateway._write(
+            f"update retrospective #{record.retro}", lambda: target.edit(body=rendered.body)
+        )
+    )
+    out(f"updated retrospective #{record.retro}")
+
+
+@cli.group()
+def labels() -> None:
+    """Manage the labels the tool uses."""
+
+
+@labels.command("sync")
+@click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
+@click.option("--dry-run", is_flag=True, help="Print what it would change; change nothing.")
+def labels_sync(repo: str | None, dry_run: bool) -> None:
+    """Create or update the state, severity and other labels.
+
+    \b
+    Example:
+        incident-tool labels sync --repo acme/web
+    """
+    from incident_tool.github import GitHubError, client, describe
+    from incident_tool.states import LABEL_SPECS
+
+    out = _out()
+    repo = _repo(repo)
+    token = github_token()
+    if not token:
+        fail("GITHUB_TOKEN is not set: the tool needs a token to manage labels.")
+    gh = client(token, os.environ.get("GITHUB_API_URL"), bulk=True)
+    from github import GithubException
+
+    try:
+        target = gh.get_repo(repo, lazy=True)
+        existing = {label.name.lower(): label for label in target.get_labels()}
+        for name, (colour, description) in LABEL_SPECS.items():
+            label = existing.get(name.lower())
+            if label is None:
+                out(f"create {name}")
+                if not dry_run:
+                    target.create_label(name, colour, description)
+            elif (label.color, label.description or "", label.name) != (colour, description, name):
+                out(f"update {name}")
+                if not dry_run:
+                    label.edit(name, colour, description)
+            else:
+                out(f"ok     {name}")
+    except GithubException as exc:
+        raise GitHubError(describe(exc)) from None
+
+
+@cli.command()
+@click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Print every write it would make; make none.")
+def sweep(repo: str | None, config_path: str | None, dry_run: bool) -> None:
+    """Reconcile open incidents and send due reminders (run on a schedule).
+
+    \b
+    Example:
+        incident-tool sweep --repo acme/web
+    """
+    from incident_tool import sweep as sweeping
+
+    out = _out()
+    root = Path.cwd()
+    cfg = load_config(config_path, root)
+    tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, bulk=True, log=out)
+    results = run_guarded(lambda: sweeping.sweep(tools))
+    for outcome in results:
+        report_outcome(outcome, f"sweep #{outcome.number}")
+    out(f"swept {len(results)} open incident(s)")
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+def init(directory: str, force: bool) -> None:
+    """Write the issue form, workflow, config and template into a checkout.
+
+    \b
+    Example:
+        incident-tool init path/to/repo
+    """
+    from incident_tool.init import format_result, init_repo
+
+    try:
+        result = init_repo(Path(directory), force=force)
+    except (OSError, ValueError) as exc:
+        fail(f"cannot write into {directory}: {exc}", EXIT_USAGE)
+    _out()(format_result(result))
+
+
+@cli.command()
+@click.option("--serve", is_flag=True, help="Keep the sandbox running to try `handle` by hand.")
+@click.option("--port", type=int, default=0, help="With --serve: the GitHub API port.")
+def demo(serve: bool, port: int) -> None:
+    """Run a whole incident against the built-in sandbox; no account or network needed.
+
+    \b
+    Example:
+        incident-tool demo
+    """
+    from incident_tool import demo as demo_module
+
+    if serve:
+        from incident_tool.sandbox import serve as serve_sandbox
+
+        serve_sandbox(port)
+        return
+    status = demo_module.run(_out())
+    if status:
+        fail("the demo did not finish as expected (see above)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI; turn every failure into one clear line and an exit status."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    out = Output()
+    try:
+        cli.main(args=argv, prog_name="incident-tool", standalone_mode=False)
+    except Failure as exc:
+        out(f"error: {exc}", err=True)
+        from incident_tool import actions
+
+        actions.annotate("error", out.mask(str(exc)))
+        actions.write_summary(f"### incident-tool failed\n\n{out.mask(str(exc))}")
+        sys.exit(exc.status)
+    except click.exceptions.Abort:
+        out("aborted", err=True)
+        sys.exit(EXIT_FAILURE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        out("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if debug:
+            out(out.mask(traceback.format_exc()), err=True)
+        out(
+            f"error: unexpected {exc.__class__.__name__}: {out.mask(str(exc))[:500]} "
+            "(run with --debug for the trace)",
+            err=True,
+        )
+        sys.exit(EXIT_FAILURE)
+    sys.exit(EXIT_OK)

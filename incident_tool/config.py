@@ -1,0 +1,306 @@
+"""Read and check `.github/incident.yml` (SPEC §8): every key has a default."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATH = ".github/incident.yml"
+DEFAULT_TEMPLATE = "templates/retrospective.md.j2"
+
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(\[bot\])?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """The configuration file is wrong; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """How to reach a GitHub user on Slack: a Slack user id, an email to look up, or neither."""
+
+    slack: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    announce_channel: str | None = None
+    stakeholder_channel: str | None = None
+    channel_prefix: str = "incident"
+    mirror_comments: bool = True
+
+
+@dataclass(frozen=True)
+class Reminders:
+    triage_after: int = 15
+    update_every: dict[int, int] = field(default_factory=lambda: {1: 20, 2: 30, 3: 60, 4: 240})
+
+    def update_interval(self, severity: int | None) -> int:
+        """Return the update interval in minutes; an unset severity counts as 2."""
+        return self.update_every.get(severity or 2, self.update_every.get(2, 30))
+
+
+@dataclass(frozen=True)
+class RetrospectiveConfig:
+    enabled: bool = True
+    template: str = DEFAULT_TEMPLATE
+    labels: tuple[str, ...] = ("retrospective",)
+
+
+@dataclass(frozen=True)
+class Config:
+    delivery_managers: tuple[str, ...] = ()
+    responders: tuple[str, ...] = ()
+    people: dict[str, Person] = field(default_factory=dict)
+    slack: SlackConfig = field(default_factory=SlackConfig)
+    timezone: str = "UTC"
+    reminders: Reminders = field(default_factory=Reminders)
+    retrospective: RetrospectiveConfig = field(default_factory=RetrospectiveConfig)
+    source: str = "(defaults)"
+
+    def is_delivery_manager(self, login: str) -> bool:
+        return login.lower() in {d.lower() for d in self.delivery_managers}
+
+    def is_responder(self, login: str) -> bool:
+        return login.lower() in {r.lower() for r in self.responders}
+
+    def person(self, login: str) -> Person:
+        for name, person in self.people.items():
+            if name.lower() == login.lower():
+                return person
+        return Person()
+
+
+def load(path: str | Path, *, required: bool = False) -> Config:
+    """Read the config file at `path`; a missing file gives the defaults unless `required`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"{path}: file not found") from None
+        return Config(source=f"{path} (absent: defaults)")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse(text, str(path))
+
+
+def parse(text: str, source: str = DEFAULT_PATH) -> Config:
+    """Parse config text; every problem is a ConfigError naming `source` and the key."""
+    import yaml  # only commands that need the config pay for PyYAML
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ConfigError(f"{source}: not valid YAML{where}") from None
+    if data is None:
+        return Config(source=source)
+    return _Checker(source).config(data)
+
+
+class _Checker:
+    """Turn raw YAML into a Config, naming the key path of the first wrong value."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.source}: `{key}` {problem}")
+
+    def mapping(self, value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a mapping, not {_kind(value)}")
+        for name in value:
+            if not isinstance(name, str) or name not in allowed:
+                where = f"{key}.{name}" if key else str(name)
+                known = ", ".join(sorted(allowed))
+                raise self.fail(where, f"is not a known key (known: {known})")
+        return value
+
+    def logins(self, value: Any, key: str) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise self.fail(key, f"must be a list of GitHub logins, not {_kind(value)}")
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not _LOGIN.match(item.lstrip("@")):
+                raise self.fail(f"{key}[{i}]", f"is not a GitHub login: {item!r}")
+            out.append(item.lstrip("@"))
+        return tuple(out)
+
+    def string(self, value: Any, key: str, *, optional: bool = True) -> str | None:
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"must be a non-empty string, not {_kind(value)}")
+        return value.strip()
+
+    def boolean(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, not {_kind(value)}")
+        return value
+
+    def minutes(self, value: Any, key: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10080:
+            raise self.fail(key, f"must be a whole number of minutes (1-10080), not {value!r}")
+        return value
+
+    def config(self, data: Any) -> Config:
+        top = self.mapping(
+            data,
+            "",
+            {
+                "delivery_managers",
+                "responders",
+                "people",
+                "slack",
+                "timezone",
+                "reminders",
+                "retrospective",
+            },
+        )
+        return Config(
+            delivery_managers=self.logins(top.get("delivery_managers"), "delivery_managers"),
+            responders=self.logins(top.get("responders"), "responders"),
+            people=self.people(top.get("people")),
+            slack=self.slack(top.get("slack")),
+            timezone=self.timezone(top.get("timezone", "UTC")),
+            reminders=self.reminders(top.get("reminders")),
+            retrospective=self.retrospective(top.get("retrospective")),
+            source=self.source,
+        )
+
+    def people(self, value: Any) -> dict[str, Person]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(
+                "people", f"must be a mapping of login -> {{slack, email}}, not {_kind(value)}"
+            )
+        out: dict[str, Person] = {}
+        for login, entry in value.items():
+            key = f"people.{login}"
+            if not isinstance(login, str) or not _LOGIN.match(login):
+                raise self.fail(key, "is not a GitHub login")
+            if entry is None:
+                out[login] = Person()
+                continue
+            entry = self.mapping(entry, key, {"slack", "email"})
+            slack = self.string(entry.get("slack"), f"{key}.slack")
+            email = self.string(entry.get("email"), f"{key}.email")
+            if slack and not _SLACK_ID.match(slack):
+                raise self.fail(
+                    f"{key}.slack", f"is not a Slack user id like U012ABCDEF: {slack!r}"
+                )
+            if email and not _EMAIL.match(email):
+                raise self.fail(f"{key}.email", f"is not an email address: {email!r}")
+            out[login] = Person(slack=slack, email=email)
+        return out
+
+    def slack(self, value: Any) -> SlackConfig:
+        if value is None:
+            return SlackConfig()
+        entry = self.mapping(
+            value,
+            "slack",
+            {"announce_channel", "stakeholder_channel", "channel_prefix", "mirror_comments"},
+        )
+        prefix = self.string(entry.get("channel_prefix", "incident"), "slack.channel_prefix")
+        if prefix and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,20}", prefix):
+            raise self.fail(
+                "slack.channel_prefix", "must be 1-21 characters of a-z, 0-9, '-' or '_'"
+            )
+        return SlackConfig(
+            announce_channel=_channel(
+                self.string(entry.get("announce_channel"), "slack.announce_channel")
+            ),
+            stakeholder_channel=_channel(
+                self.string(entry.get("stakeholder_channel"), "slack.stakeholder_channel")
+            ),
+            channel_prefix=prefix or "incident",
+            mirror_comments=self.boolean(
+                entry.get("mirror_comments", True), "slack.mirror_comments"
+            ),
+        )
+
+    def timezone(self, value: Any) -> str:
+        name = self.string(value, "timezone", optional=False) or "UTC"
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail("timezone", f"is not a known time zone: {name!r}") from None
+        return name
+
+    def reminders(self, value: Any) -> Reminders:
+        if value is None:
+            return Reminders()
+        entry = self.mapping(value, "reminders", {"triage_after", "update_every"})
+        defaults = Reminders()
+        every = dict(defaults.update_every)
+        raw = entry.get("update_every")
+        if raw is not None:
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                every = {n: self.minutes(raw, "reminders.update_every") for n in every}
+            else:
+                if not isinstance(raw, dict):
+                    raise self.fail(
+                        "reminders.update_every",
+                        "must be minutes, or a mapping of severity 1-4 to minutes",
+                    )
+                for sev, minutes in raw.items():
+                    if isinstance(sev, str) and sev.isdigit():
+                        sev = int(sev)
+                    if sev not in (1, 2, 3, 4):
+                        raise self.fail(f"reminders.update_every.{sev}", "is not a severity (1-4)")
+                    every[sev] = self.minutes(minutes, f"reminders.update_every.{sev}")
+        triage = entry.get("triage_after", defaults.triage_after)
+        return Reminders(
+            triage_after=self.minutes(triage, "reminders.triage_after"), update_every=every
+        )
+
+    def retrospective(self, value: Any) -> RetrospectiveConfig:
+        if value is None:
+            return RetrospectiveConfig()
+        entry = self.mapping(value, "retrospective", {"enabled", "template", "labels"})
+        labels = entry.get("labels", ["retrospective"])
+        if isinstance(labels, str):
+            labels = [labels]
+        if not isinstance(labels, list) or not all(
+            isinstance(x, str) and x.strip() for x in labels
+        ):
+            raise self.fail("retrospective.labels", "must be a list of label names")
+        return RetrospectiveConfig(
+            enabled=self.boolean(entry.get("enabled", True), "retrospective.enabled"),
+            template=self.string(entry.get("template", DEFAULT_TEMPLATE), "retrospective.template")
+            or DEFAULT_TEMPLATE,
+            labels=tuple(x.strip() for x in labels),
+        )
+
+
+def _channel(name: str | None) -> str | None:
+    return name.lstrip("#") if name else None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: f"the text {value!r}" if isinstance(value, str) and len(value) < 40 else "text",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)

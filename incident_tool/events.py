@@ -1,0 +1,111 @@
+"""Turn a GitHub webhook payload into an Event, cheaply (standard library only).
+
+`handle` calls `parse` before importing anything heavy, so an event the tool ignores
+costs one JSON read and no request (issue #7's budget).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from incident_tool.states import PREFIX, SENSITIVE_LABEL, State
+
+HANDLED = {
+    ("issues", "opened"),
+    ("issues", "labeled"),
+    ("issues", "closed"),
+    ("issues", "reopened"),
+    ("issue_comment", "created"),
+}
+
+
+class EventError(Exception):
+    """The event file or name is unusable; the message says why."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened, reduced to the facts the tool acts on."""
+
+    name: str  # GitHub event name: issues, issue_comment, schedule, ...
+    action: str | None
+    repo: str | None  # owner/name
+    number: int | None  # issue number
+    sender: str | None
+    sender_is_bot: bool = False
+    label: str | None = None  # labeled/unlabeled
+    state_reason: str | None = None  # closed: completed / not_planned
+    comment_id: int | None = None
+    is_pull_request: bool = False
+    issue_labels: tuple[str, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def kind(self) -> str:
+        return f"{self.name}.{self.action}" if self.action else self.name
+
+    def ignore_reason(self) -> str | None:
+        """Say why this event cannot concern an incident, or None if it might."""
+        if (self.name, self.action) not in HANDLED:
+            return f"{self.kind} is not an event incident-tool handles"
+        if self.is_pull_request:
+            return "comments on pull requests are never commands"
+        has_incident_label = any(name.lower().startswith(PREFIX) for name in self.issue_labels)
+        if self.name == "issues" and self.action == "labeled":
+            label = (self.label or "").lower()
+            if State.from_label(label) is None and label != SENSITIVE_LABEL:
+                return f"label {self.label!r} is not an incident label"
+            return None
+        if not has_incident_label:
+            return f"issue #{self.number} has no incident label"
+        return None
+
+
+def load(path: str | Path, name: str) -> Event:
+    """Read the event file GitHub Actions wrote (GITHUB_EVENT_PATH) for event `name`."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EventError(f"cannot read event file {path}: {exc.__class__.__name__}") from None
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EventError(f"event file {path} is not JSON (line {exc.lineno})") from None
+    if not isinstance(payload, dict):
+        raise EventError(f"event file {path} does not hold a JSON object")
+    return parse(name, payload)
+
+
+def parse(name: str, payload: dict[str, Any]) -> Event:
+    """Build an Event from a webhook payload; unknown shapes give an ignorable Event."""
+    issue = _dict(payload.get("issue"))
+    sender = _dict(payload.get("sender"))
+    comment = _dict(payload.get("comment"))
+    repo = _dict(payload.get("repository")).get("full_name")
+    labels = tuple(
+        str(label.get("name"))
+        for label in issue.get("labels") or []
+        if isinstance(label, dict) and label.get("name")
+    )
+    number = issue.get("number")
+    return Event(
+        name=name,
+        action=payload.get("action") if isinstance(payload.get("action"), str) else None,
+        repo=repo if isinstance(repo, str) else None,
+        number=number if isinstance(number, int) else None,
+        sender=sender.get("login") if isinstance(sender.get("login"), str) else None,
+        sender_is_bot=sender.get("type") == "Bot",
+        label=_dict(payload.get("label")).get("name"),
+        state_reason=issue.get("state_reason"),
+        comment_id=comment.get("id") if isinstance(comment.get("id"), int) else None,
+        is_pull_request=bool(issue.get("pull_request")),
+        issue_labels=labels,
+        raw=payload,
+    )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,328 @@
+"""GitHub through PyGithub: read one incident issue, and make the writes the plan asks for.
+
+Request budget (issue #7): one GET for the issue, one per 100 comments, one per write, and
+cached permission / assignability look-ups. Writes that are not idempotent (a comment, an
+issue) are only retried after checking that the first attempt did not land.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
+from github.Issue import Issue
+from github.IssueComment import IssueComment
+
+from incident_tool import messages as msg
+from incident_tool.decide import CommentView, IssueView
+from incident_tool.record import STATUS_MARKER
+
+DEFAULT_API_URL = "https://api.github.com"
+T = TypeVar("T")
+
+
+class GitHubError(Exception):
+    """A GitHub failure the user must act on; the message says what, never the token."""
+
+
+def describe(exc: Exception) -> str:
+    if isinstance(exc, GithubException):
+        message = exc.data.get("message") if isinstance(exc.data, dict) else None
+        hint = {
+            401: "the token is invalid or expired (GITHUB_TOKEN)",
+            403: "the token lacks permission (the workflow needs `issues: write`)",
+            404: "not found (wrong repository, deleted issue, or no access)",
+        }.get(exc.status, "")
+        return (
+            f"GitHub answered {exc.status}"
+            + (f": {message}" if message else "")
+            + (f" - {hint}" if hint else "")
+        )
+    return f"cannot reach GitHub ({exc.__class__.__name__})"
+
+
+def client(token: str | None, base_url: str | None = None, *, bulk: bool = False) -> Github:
+    """Build a PyGithub client with throttling and retries chosen on purpose.
+
+    PyGithub waits 0.25 s between requests and 1 s between writes by default. GitHub's
+    secondary-limit advice is about bulk writes, so only bulk jobs (`labels sync`, `sweep`)
+    keep a pause between writes; a `handle` run makes a handful of writes and goes at once.
+    GithubRetry retries 5xx and rate limits for idempotent methods; POST is left out because
+    a retried POST can create a second comment or issue: those are retried by `Gateway`
+    after checking the record.
+    """
+    retry = GithubRetry(
+        total=3,
+        backoff_factor=0.2,
+        allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
+    )
+    return Github(
+        auth=Auth.Token(token) if token else None,
+        base_url=(base_url or DEFAULT_API_URL).rstrip("/"),
+        per_page=100,
+        retry=retry,
+        timeout=20,
+        seconds_between_requests=None,
+        seconds_between_writes=1.0 if bulk else None,
+        lazy=True,
+    )
+
+
+def _utc(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.now(timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class Gateway:
+    """One repository on GitHub, as the tool uses it; `dry_run` prints writes instead."""
+
+    def __init__(
+        self,
+        gh: Github,
+        repo: str,
+        *,
+        dry_run: bool = False,
+        log: Callable[[str], None] = print,
+        bot_login: str | None = None,
+    ) -> None:
+        self.gh = gh
+        self.repo_name = repo
+        self.repo = gh.get_repo(repo, lazy=True)
+        self.dry_run = dry_run
+        self.log = log
+        self.bot_login = bot_login or os.environ.get("INCIDENT_TOOL_BOT_LOGIN")
+        self._roles: dict[str, str] = {}
+        self._assignable: dict[str, bool] = {}
+        self.writes: list[str] = []
+
+    # -- reading ---------------------------------------------------------------------
+
+    def issue(self, number: int) -> Issue:
+        try:
+            return self.repo.get_issue(number)
+        except UnknownObjectException:
+            raise GitHubError(
+                f"issue #{number} not found in {self.repo_name} (deleted, or no access)"
+            ) from None
+        except GithubException as exc:
+            raise GitHubError(describe(exc)) from None
+
+    def view(self, issue: Issue) -> IssueView:
+        closed_by = None
+        return IssueView(
+            repo=self.repo_name,
+            number=issue.number,
+            title=issue.title or "",
+            body=issue.body or "",
+            url=issue.html_url,
+            author=issue.user.login if issue.user else "ghost",
+            labels=tuple(label.name for label in issue.labels),
+            assignees=tuple(a.login for a in issue.assignees),
+            state=issue.state,
+            state_reason=issue.state_reason,
+            created_at=_utc(issue.created_at),
+            closed_by=closed_by,
+        )
+
+    def comments(self, issue: Issue) -> list[IssueComment]:
+        try:
+            return list(issue.get_comments())
+        except GithubException as exc:
+            raise GitHubError(describe(exc)) from None
+
+    def is_trusted_bot(self, comment: IssueComment) -> bool:
+        """The status comment is only believed when the tool's bot wrote it."""
+        user = comment.user
+        if user is None:
+            return False
+        return user.type == "Bot" or (self.bot_login is not None and user.login == self.bot_login)
+
+    def comment_view(self, comment: IssueComment) -> CommentView:
+        user = comment.user
+        return CommentView(
+            id=comment.id,
+            author=user.login if user else "ghost",
+            author_is_bot=bool(user and (user.type == "Bot" or user.login == self.bot_login)),
+            body=comment.body or "",
+            created_at=_utc(comment.created_at),
+            updated_at=_utc(comment.updated_at),
+            url=comment.html_url,
+        )
+
+    def status_comment(self, comments: Sequence[IssueComment]) -> IssueComment | None:
+        for comment in comments:
+            if STATUS_MARKER in (comment.body or "") and self.is_trusted_bot(comment):
+                return comment
+        return None
+
+    # -- facts -----------------------------------------------------------------------
+
+    def role(self, login: str) -> str:
+        key = login.lower()
+        if key not in self._roles:
+            try:
+                self._roles[key] = self.repo.get_collaborator_role_name(login) or "none"
+            except UnknownObjectException:
+                self._roles[key] = "none"
+            except GithubException as exc:
+                self.log(f"warning: could not read {login}'s permission: {describe(exc)}")
+                self._roles[key] = "none"
+        return self._roles[key]
+
+    def assignable(self, login: str) -> bool:
+        key = login.lower()
+        if key not in self._assignable:
+            try:
+                self._assignable[key] = self.repo.has_in_assignees(login)
+            except GithubException:
+                self._assignable[key] = False
+        return self._assignable[key]
+
+    def busy(self, logins: Sequence[str]) -> dict[str, bool]:
+        """Read users' "busy" status (GraphQL only); failures count as not busy."""
+        if not logins:
+            return {}
+        params = ", ".join(f"$l{i}: String!" for i in range(len(logins)))
+        fields = " ".join(
+            f"u{i}: user(login: $l{i}) {{ status {{ indicatesLimitedAvailability }} }}"
+            for i in range(len(logins))
+        )
+        query = f"query({params}) {{ {fields} }}"
+        variables = {f"l{i}": login for i, login in enumerate(logins)}
+        try:
+            _, data = self.gh.requester.requestJsonAndCheck(
+                "POST",
+                self.gh.requester.graphql_url,
+                input={"query": query, "variables": variables},
+            )
+        except GithubException as exc:
+            self.log(f"notice: could not read GitHub busy status: {describe(exc)}")
+            return {}
+        users = (data or {}).get("data") or {}
+        out = {}
+        for i, login in enumerate(logins):
+            status = (users.get(f"u{i}") or {}).get("status") or {}
+            out[login] = bool(status.get("indicatesLimitedAvailability"))
+        return out
+
+    # -- writing ---------------------------------------------------------------------
+
+    def _write(
+        self, what: str, do: Callable[[], T], *, landed: Callable[[], T | None] | None = None
+    ) -> T | None:
+        """Make one write; retry transient failures, checking first whether it landed."""
+        self.writes.append(what)
+        if self.dry_run:
+            self.log(f"[dry-run] would {what}")
+            return None
+        delay = 0.5
+        for attempt in range(4):
+            try:
+                return do()
+            except GithubException as exc:
+                transient = exc.status >= 500 or exc.status == 429
+                if not transient or attempt == 3:
+                    raise GitHubError(f"could not {what}: {describe(exc)}") from None
+            except OSError as exc:
+                if attempt == 3:
+                    raise GitHubError(f"could not {what}: {describe(exc)}") from None
+            time.sleep(delay)
+            delay *= 2
+            if landed is not None:
+                existing = landed()
+                if existing is not None:
+                    return existing
+        return None
+
+    def add_labels(self, issue: Issue, labels: Sequence[str]) -> None:
+        if labels:
+            self._write(
+                f"add labels {', '.join(labels)} to #{issue.number}",
+                lambda: issue.add_to_labels(*labels),
+            )
+
+    def remove_label(self, issue: Issue, label: str) -> None:
+        def do() -> None:
+            try:
+                issue.remove_from_labels(label)
+            except UnknownObjectException:
+                pass  # already gone: that is what we wanted
+
+        self._write(f"remove label {label} from #{issue.number}", do)
+
+    def set_assignees(self, issue: Issue, logins: Sequence[str]) -> None:
+        self._write(
+            f"set assignees of #{issue.number} to {', '.join(logins)}",
+            lambda: issue.edit(assignees=list(logins)),
+        )
+
+    def close(self, issue: Issue, reason: str) -> None:
+        self._write(
+            f"close #{issue.number} as {reason}",
+            lambda: issue.edit(state="closed", state_reason=reason),
+        )
+
+    def reopen(self, issue: Issue) -> None:
+        self._write(f"reopen #{issue.number}", lambda: issue.edit(state="open"))
+
+    def react(self, issue: Issue, comment_id: int) -> None:
+        def do() -> None:
+            issue.get_comment(comment_id).create_reaction("+1")
+
+        # GitHub answers an existing reaction with 200, so a retry cannot double it.
+        self._write(f"react 👍 to comment {comment_id}", do)
+
+    def post_comment(
+        self, issue: Issue, key: str, body: str, known: Sequence[IssueComment]
+    ) -> None:
+        """Post a comment carrying marker `key`, unless one is already on the issue."""
+        if any(key in msg.marker_keys(c.body) for c in known if self.is_trusted_bot(c)):
+            return
+
+        def landed() -> IssueComment | None:
+            for comment in issue.get_comments():
+                if key in msg.marker_keys(comment.body) and self.is_trusted_bot(comment):
+                    return comment
+            return None
+
+        self._write(
+            f"comment on #{issue.number} ({key})", lambda: issue.create_comment(body), landed=landed
+        )
+
+    def save_status(self, issue: Issue, existing: IssueComment | None, body: str) -> None:
+        if existing is not None:
+            if existing.body != body:
+                self._write(
+                    f"update the status comment on #{issue.number}", lambda: existing.edit(body)
+                )
+            return
+
+        def landed() -> IssueComment | None:
+            return self.status_comment(list(issue.get_comments()))
+
+        self._write(
+            f"post the status comment on #{issue.number}",
+            lambda: issue.create_comment(body),
+            landed=landed,
+        )
+
+    def create_issue(
+        self,
+        title: str,
+        body: str,
+        labels: Sequence[str],
+        assignees: Sequence[str],
+        landed: Callable[[], Any],
+    ) -> Any:
+        return self._write(
+            f"open issue {title!r}",
+            lambda: self.repo.create_issue(
+                title=title, body=body, labels=list(labels), assignees=list(assignees)
+            ),
+            landed=landed,
+        )

@@ -1,0 +1,395 @@
+"""Handle comments: run commands (SPEC §3) or mirror the comment to the incident channel.
+
+`issue_comment.created` is not routed one comment at a time: every run reconciles all
+comments posted after the last one the record has seen, so a command whose own run was
+cancelled by the concurrency group is still carried out, exactly once (SPEC §4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from incident_tool import lifecycle
+from incident_tool import messages as msg
+from incident_tool.commands import Command, CommandError, CommandName, help_text, parse_command
+from incident_tool.decide import (
+    Assign,
+    Comment,
+    CommentView,
+    Context,
+    Labels,
+    React,
+    role_at_least,
+)
+from incident_tool.lifecycle import who
+from incident_tool.record import iso, parse_time
+from incident_tool.slack import escape
+from incident_tool.states import SEVERITY_PREFIX, State
+
+Refusal = str | None
+CommandHandler = Callable[[Context, Command, CommentView], Refusal]
+_COMMANDS: dict[CommandName, CommandHandler] = {}
+
+
+def command(name: CommandName) -> Callable[[CommandHandler], CommandHandler]:
+    def add(func: CommandHandler) -> CommandHandler:
+        _COMMANDS[name] = func
+        return func
+
+    return add
+
+
+def is_bot_comment(comment: CommentView) -> bool:
+    return (
+        comment.author_is_bot
+        or comment.author.endswith("[bot]")
+        or bool(msg.marker_keys(comment.body))
+    )
+
+
+def process_new_comments(ctx: Context, comments: list[CommentView]) -> int:
+    """Carry out commands (and mirror plain comments) newer than the record's last seen one."""
+    handled = 0
+    for comment in sorted(comments, key=lambda c: c.id):
+        if comment.id <= ctx.record.last_comment_id:
+            continue
+        ctx.record.last_comment_id = comment.id
+        if is_bot_comment(comment):
+            continue
+        if comment.edited:
+            # Only the text as first posted counts: an edit into a command is never run.
+            continue
+        handled += handle_comment(ctx, comment)
+    return handled
+
+
+def handle_comment(ctx: Context, comment: CommentView) -> int:
+    parsed = parse_command(comment.body)
+    if parsed is None:
+        mirror(ctx, comment)
+        return 0
+    if isinstance(parsed, CommandError):
+        refuse(ctx, comment, parsed.message)
+        return 1
+    handler = _COMMANDS.get(parsed.name)
+    if handler is None:
+        refuse(ctx, comment, f"`/{parsed.name.value}` is not available yet.")
+        return 1
+    refusal = handler(ctx, parsed, comment)
+    if refusal:
+        refuse(ctx, comment, refusal)
+    else:
+        ctx.do(React(comment.id))
+    return 1
+
+
+def refuse(ctx: Context, comment: CommentView, reason: str) -> None:
+    key = f"reply:{comment.id}"
+    ctx.do(Comment(key, msg.REFUSED.format(marker=msg.marker(key), reason=reason)))
+    ctx.notices.append(f"refused a command by {comment.author}: {reason}")
+
+
+def mirror(ctx: Context, comment: CommentView) -> None:
+    record = ctx.record
+    if not ctx.config.slack.mirror_comments or record.state is None or not record.state.is_active:
+        return
+    text = escape(comment.body.strip())
+    if len(text) > 3000:
+        text = text[:2999] + "…"
+    ctx.slack(
+        f"mirror:{comment.id}",
+        "incident",
+        f":speech_balloon: {who(comment.author)} on <{comment.url}|GitHub>:\n{text}",
+    )
+
+
+# -- permission checks ---------------------------------------------------------------
+
+
+def _is_lead(ctx: Context, login: str) -> bool:
+    return bool(ctx.record.lead) and ctx.record.lead.lower() == login.lower()  # type: ignore[union-attr]
+
+
+def _is_helping(ctx: Context, login: str) -> bool:
+    return login.lower() in (x.lower() for x in ctx.record.helping)
+
+
+def lead_or_dm(ctx: Context, login: str, what: str) -> Refusal:
+    if _is_lead(ctx, login) or ctx.is_delivery_manager(login):
+        return None
+    lead = ctx.record.lead or "none yet"
+    return f"Only the incident lead ({lead}) or a delivery manager may {what}."
+
+
+def dm_only(ctx: Context, login: str, what: str) -> Refusal:
+    if ctx.is_delivery_manager(login):
+        return None
+    return f"Only a delivery manager may {what}."
+
+
+def team(ctx: Context, login: str, what: str) -> Refusal:
+    if _is_lead(ctx, login) or _is_helping(ctx, login) or ctx.is_delivery_manager(login):
+        return None
+    return f"Only the lead, supporting colleagues (`/join` first) or a delivery manager may {what}."
+
+
+def needs_active(ctx: Context, what: str) -> Refusal:
+    state = ctx.record.state
+    if state is not None and state.is_active:
+        return None
+    shown = state.label if state else "no state"
+    return f"{what} needs a declared incident; this one is `{shown}`."
+
+
+# -- the commands ----------------------------------------------------------------------
+
+
+@command(CommandName.HANDOVER)
+def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Make `user` the only assignee and the lead; announce it everywhere."""
+    author, target = comment.author, cmd.user or ""
+    allowed = (
+        _is_lead(ctx, author)
+        or ctx.is_delivery_manager(author)
+        or role_at_least(ctx.facts.role(author), "maintain")
+    )
+    if not allowed:
+        return "Only the current lead, a delivery manager or a repository maintainer may hand over."
+    if refusal := needs_active(ctx, "`/handover`"):
+        return refusal
+    if target.lower().endswith("[bot]"):
+        return f"`{target}` is a bot; a person must lead."
+    if _is_lead(ctx, target):
+        return f"{target} already leads this incident."
+    if not ctx.facts.assignable(target):
+        return (
+            f"`{target}` is not a GitHub user who can be assigned in this repository "
+            "(unknown user, or no access)."
+        )
+    previous = ctx.record.lead
+    ctx.record.leads.append(target)
+    ctx.record.note(ctx.now, "handover", author, f"{previous or 'nobody'} → {target}")
+    ctx.do(Assign((target,)))
+    n = sum(1 for e in ctx.record.timeline if e.kind == "handover")
+    text = f":handshake: {who(previous)} handed the lead to {who(target)}."
+    ctx.slack(f"handover:{n}", "incident", text)
+    ctx.slack(
+        f"announce-handover:{n}",
+        "announce",
+        f":handshake: {lifecycle.public_title(ctx)} {lifecycle.link(ctx)}: "
+        f"{who(target)} now leads (from {who(previous)}).",
+    )
+    ctx.slack(f"invite:handover:{n}", "incident", "", invite=[target])
+    return None
+
+
+@command(CommandName.JOIN)
+def join(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    author = comment.author
+    if not (ctx.config.is_responder(author) or role_at_least(ctx.facts.role(author), "triage")):
+        return "Only people with triage access or more, or listed `responders`, may `/join`."
+    if _is_lead(ctx, author):
+        return "You lead this incident already."
+    if _is_helping(ctx, author):
+        return None
+    ctx.record.helping.append(author)
+    ctx.record.stopped = [x for x in ctx.record.stopped if x.lower() != author.lower()]
+    ctx.record.note(ctx.now, "join", author, cmd.text)
+    ctx.slack(
+        f"join:{comment.id}",
+        "incident",
+        f":wave: {who(author)} is helping." + (f" {escape(cmd.text)}" if cmd.text else ""),
+    )
+    ctx.slack(f"invite:join:{comment.id}", "incident", "", invite=[author])
+    return None
+
+
+@command(CommandName.LEAVE)
+def leave(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    author = comment.author
+    if not _is_helping(ctx, author):
+        return "You are not listed as helping (`/join` adds you)." + (
+            " The lead hands over with `/handover @user`." if _is_lead(ctx, author) else ""
+        )
+    ctx.record.helping = [x for x in ctx.record.helping if x.lower() != author.lower()]
+    ctx.record.stopped.append(author)
+    ctx.record.note(ctx.now, "leave", author, cmd.text)
+    ctx.slack(
+        f"leave:{comment.id}",
+        "incident",
+        f":door: {who(author)} has stopped helping." + (f" {escape(cmd.text)}" if cmd.text else ""),
+    )
+    return None
+
+
+@command(CommandName.UPDATE)
+def update(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    if refusal := team(ctx, comment.author, "post updates"):
+        return refusal
+    ctx.record.note(ctx.now, "update", comment.author, cmd.text, comment.url)
+    ctx.slack(
+        f"update:{comment.id}",
+        "incident",
+        f":memo: Update from {who(comment.author)}:\n{escape(cmd.text)}",
+    )
+    return None
+
+
+@command(CommandName.MITIGATED)
+def mitigated(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    if refusal := lead_or_dm(ctx, comment.author, "mark it mitigated"):
+        return refusal
+    if ctx.record.state == State.MITIGATED:
+        return "The incident is already mitigated."
+    if refusal := needs_active(ctx, "`/mitigated`"):
+        return refusal
+    lifecycle.mitigate(ctx, comment.author, cmd.text)
+    return None
+
+
+@command(CommandName.RESOLVE)
+def resolve(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    if refusal := lead_or_dm(ctx, comment.author, "resolve it"):
+        return refusal
+    if refusal := needs_active(ctx, "`/resolve`"):
+        return refusal
+    lifecycle.resolve(ctx, comment.author, cmd.text)
+    return None
+
+
+@command(CommandName.DISMISS)
+def dismiss(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    if refusal := dm_only(ctx, comment.author, "dismiss an incident"):
+        return refusal
+    if ctx.record.state in (State.RESOLVED, State.DISMISSED):
+        return f"The incident is already `{ctx.record.state.label}`."  # type: ignore[union-attr]
+    lifecycle.dismiss(ctx, comment.author, cmd.text)
+    return None
+
+
+@command(CommandName.SEVERITY)
+def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    if refusal := lead_or_dm(ctx, comment.author, "set the severity"):
+        return refusal
+    level = cmd.severity
+    old = ctx.record.severity
+    ctx.record.severity = level
+    ctx.record.note(ctx.now, "severity", comment.author, f"{old or '-'} → {level}")
+    others = tuple(f"{SEVERITY_PREFIX}{n}" for n in (1, 2, 3, 4) if n != level)
+    ctx.do(Labels(add=(f"{SEVERITY_PREFIX}{level}",), remove=others))
+    ctx.slack(
+        f"severity:{comment.id}",
+        "incident",
+        f":thermometer: {who(comment.author)} set severity {level}.",
+    )
+    return None
+
+
+@command(CommandName.ACTION)
+def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    if refusal := team(ctx, comment.author, "record actions"):
+        return refusal
+    entry = ctx.record.note(ctx.now, "action", comment.author, cmd.text, comment.url)
+    ctx.record.actions.append(entry)
+    ctx.slack(
+        f"action:{comment.id}",
+        "incident",
+        f":pushpin: Follow-up action from {who(comment.author)}: {escape(cmd.text)}",
+    )
+    return None
+
+
+@command(CommandName.STATUS)
+def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    ctx.slack(f"status:{comment.id}", "incident", "", status=True)
+    return None
+
+
+@command(CommandName.HELP)
+def help_(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    key = f"reply:{comment.id}"
+    ctx.do(Comment(key, msg.HELP.format(marker=msg.marker(key), table=help_text())))
+    return None
+
+
+@command(CommandName.INVITE)
+def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Pull someone in: mention them with the reason, invite them to the channel, DM them."""
+    if refusal := lead_or_dm(ctx, comment.author, "invite people"):
+        return refusal
+    target = cmd.user or ""
+    if target.lower().endswith("[bot]"):
+        return f"`{target}` is a bot."
+    if not role_at_least(ctx.facts.role(target), "read") or not ctx.facts.assignable(target):
+        return f"`{target}` is not a GitHub user with access to this repository."
+    why = f": {msg.user_text(cmd.text, inline=True)}" if cmd.text else "."
+    key = f"invite:{comment.id}"
+    ctx.do(
+        Comment(
+            key,
+            msg.INVITED.format(
+                marker=msg.marker(key),
+                who=msg.mention(target),
+                inviter=msg.person(comment.author),
+                why=why,
+            ),
+        )
+    )
+    ctx.record.note(ctx.now, "invite", comment.author, f"{target}: {cmd.text}".strip(": "))
+    ctx.slack(f"invite-user:{comment.id}", "incident", "", invite=[target])
+    reason = f" ({escape(cmd.text)})" if cmd.text and not ctx.record.sensitive else ""
+    ctx.slack(
+        f"dm-invite:{comment.id}",
+        f"dm:{target}",
+        f":wave: {who(comment.author)} asks for your help with {lifecycle.public_title(ctx)} "
+        f"{lifecycle.link(ctx)}{reason}. Channel: <channel>",
+    )
+    return None
+
+
+@command(CommandName.COMMS)
+def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    if refusal := dm_only(ctx, comment.author, "send stakeholder communications"):
+        return refusal
+    ctx.record.note(ctx.now, "comms", comment.author, cmd.text, comment.url)
+    to = "stakeholder" if ctx.config.slack.stakeholder_channel else "announce"
+    ctx.slack(
+        f"comms:{comment.id}",
+        to,
+        f":loudspeaker: *Stakeholder update* on {lifecycle.link(ctx)} from {who(comment.author)}:\n"
+        f"{escape(cmd.text)}",
+    )
+    ctx.slack(
+        f"comms-copy:{comment.id}",
+        "incident",
+        f":loudspeaker: Stakeholders were told: {escape(cmd.text)}",
+    )
+    return None
+
+
+@command(CommandName.RESOLVED_WHEN)
+def resolved_when(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    if refusal := dm_only(ctx, comment.author, "set the resolution criteria"):
+        return refusal
+    ctx.record.resolved_when = cmd.text
+    ctx.record.note(ctx.now, "resolved-when", comment.author, cmd.text)
+    ctx.slack(
+        f"resolved-when:{comment.id}",
+        "incident",
+        f":dart: We can call this resolved when: {escape(cmd.text)}",
+    )
+    return None
+
+
+@command(CommandName.SNOOZE)
+def snooze(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    if refusal := lead_or_dm(ctx, comment.author, "snooze reminders"):
+        return refusal
+    minutes = cmd.duration_minutes or 30
+    until = ctx.now + timedelta(minutes=minutes)
+    previous = parse_time(ctx.record.snooze_until)
+    if previous is None or previous < until:
+        ctx.record.snooze_until = iso(until)
+    ctx.record.note(ctx.now, "snooze", comment.author, f"{minutes} minutes")
+    return None

@@ -1,0 +1,300 @@
+"""State transitions (SPEC §1–2), shared by label, close and command handlers.
+
+Each transition checks that it is allowed, updates the record, and asks for the effects on
+GitHub (ctx.do) and Slack (ctx.slack). A transition the tool causes itself (closing on
+`/resolve`) runs here in the same run, because GITHUB_TOKEN writes start no new run.
+"""
+
+from __future__ import annotations
+
+from incident_tool import messages as msg
+from incident_tool.decide import (
+    Assign,
+    Close,
+    Comment,
+    Context,
+    CreateRetrospective,
+    Labels,
+    Reopen,
+)
+from incident_tool.forms import SENSITIVE_SERVICE, parse_report, severity_from_guess
+from incident_tool.slack import escape
+from incident_tool.states import SENSITIVE_LABEL, SEVERITY_PREFIX, State, can_move
+
+
+def who(login: str | None) -> str:
+    """Name a person in Slack text; the effects stage turns it into a Slack mention."""
+    return f"<person:{login}>" if login else "nobody"
+
+
+def link(ctx: Context) -> str:
+    return f"<{ctx.issue.url}|#{ctx.issue.number}>"
+
+
+def public_title(ctx: Context) -> str:
+    """The title as it may appear in public Slack channels (never for sensitive incidents)."""
+    if ctx.record.sensitive:
+        return "a sensitive incident"
+    return f"“{escape(ctx.issue.title)}”"
+
+
+def refuse_transition(ctx: Context, target: State, reason: str) -> None:
+    previous = ctx.record.state.label if ctx.record.state else "(none)"
+    key = f"refused:{target.value}:{len(ctx.record.timeline)}"
+    ctx.do(
+        Comment(
+            key,
+            msg.TRANSITION_REFUSED.format(
+                marker=msg.marker(key), label=target.label, reason=reason, previous=previous
+            ),
+        )
+    )
+    ctx.notices.append(f"refused {target.label}: {reason}")
+
+
+def check(ctx: Context, target: State) -> bool:
+    current = ctx.record.state
+    if can_move(current, target):
+        return True
+    if current in (None, State.REPORTED) and target in (State.MITIGATED, State.RESOLVED):
+        reason = "the incident was never declared. Declare it first (`incident:declared`)."
+    else:
+        shown = current.label if current else "no state"
+        reason = f"an incident in {shown} can't move to {target.label}."
+    refuse_transition(ctx, target, reason)
+    return False
+
+
+def report(ctx: Context, reporter: str) -> None:
+    """Record a new report: parse the form, tell the delivery managers."""
+    record = ctx.record
+    if record.state is not None:
+        return
+    parsed = parse_report(ctx.issue.body)
+    record.state = State.REPORTED
+    record.missing = list(parsed.missing)
+    record.sensitive = _is_sensitive(ctx, parsed.get("service"))
+    guess = parsed.get("severity")
+    if isinstance(guess, str) and record.severity is None:
+        record.severity = severity_from_guess(guess)
+        if record.severity:
+            ctx.do(Labels(add=(f"{SEVERITY_PREFIX}{record.severity}",)))
+    record.note(ctx.issue.created_at, "reported", reporter)
+    dms = list(ctx.config.delivery_managers)
+    missing = (
+        "\n**Missing from the report:** " + ", ".join(parsed.missing) + "."
+        if parsed.missing
+        else ""
+    )
+    ctx.do(
+        Comment(
+            "reported",
+            msg.REPORTED.format(
+                marker=msg.marker("reported"),
+                reporter=msg.person(reporter),
+                dms=msg.mentions(dms),
+                missing=missing,
+            ),
+        )
+    )
+    summary = parsed.get("summary")
+    about = (
+        "" if record.sensitive or not isinstance(summary, str) else f"\n>{escape(summary[:500])}"
+    )
+    for dm in dms:
+        ctx.slack(
+            f"dm-reported:{dm}",
+            f"dm:{dm}",
+            f":mega: Potential incident reported by {who(reporter)}: "
+            f"{public_title(ctx)} {link(ctx)}. Please assess it.{about}",
+        )
+
+
+def declare(ctx: Context, by: str) -> None:
+    """Declare: pick the lead, assign them, open the channel, announce (SPEC §2, §4)."""
+    record = ctx.record
+    if record.state is None:
+        report(ctx, ctx.issue.author)
+    if record.state in (State.DECLARED,) or not check(ctx, State.DECLARED):
+        return
+    again = record.first("declared") is not None
+    record.state = State.DECLARED
+    record.note(ctx.now, "reopened" if again else "declared", by)
+    if ctx.issue.state == "closed":
+        ctx.do(Reopen())
+    if not record.lead:
+        lead, why = choose_lead(ctx, by)
+        record.leads.append(lead)
+        record.note(ctx.now, "lead", lead, why)
+    ctx.do(Assign((record.lead,)))  # type: ignore[arg-type]
+    if not again and not ctx.is_delivery_manager(by):
+        dms = list(ctx.config.delivery_managers)
+        ctx.do(
+            Comment(
+                "self-declared",
+                msg.SELF_DECLARED.format(
+                    marker=msg.marker("self-declared"),
+                    declarer=msg.person(by),
+                    dms=msg.mentions(dms),
+                ),
+            )
+        )
+        for dm in dms:
+            ctx.slack(
+                f"dm-self-declared:{dm}",
+                f"dm:{dm}",
+                f":warning: {who(by)} declared {public_title(ctx)} {link(ctx)} without a "
+                "delivery manager. Please check and agree to continue.",
+            )
+    n = sum(1 for e in record.timeline if e.kind in ("declared", "reopened"))
+    verb = "reopened" if again else "declared"
+    ctx.slack(
+        f"announce-{verb}:{n}",
+        "announce",
+        f":rotating_light: Incident {verb}: {public_title(ctx)} {link(ctx)}. "
+        f"Lead: {who(record.lead)}. Channel: <channel>",
+    )
+    if not again:
+        ctx.slack("report", "incident", "", report=True)
+    invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by]
+    ctx.slack(f"invite:declared:{n}", "incident", "", invite=[x for x in invite if x])
+    if again:
+        ctx.slack(
+            f"reopened:{n}",
+            "incident",
+            f":arrows_counterclockwise: {who(by)} reopened the incident.",
+        )
+
+
+def choose_lead(ctx: Context, declarer: str) -> tuple[str, str]:
+    """Pick the most senior available responder; nobody available means the declarer leads."""
+    candidates = [r for r in ctx.config.responders if not r.lower().endswith("[bot]")]
+    away = ctx.facts.unavailable(candidates) if candidates else {}
+    skipped = []
+    for login in candidates:
+        if login in away:
+            skipped.append(f"{login} ({away[login]})")
+            continue
+        if not ctx.facts.assignable(login):
+            skipped.append(f"{login} (cannot be assigned)")
+            continue
+        why = "most senior available responder"
+        return login, why + (f"; skipped {', '.join(skipped)}" if skipped else "")
+    why = "no responder available" if candidates else "no responders configured"
+    return declarer, f"{why}: the declarer leads" + (
+        f"; skipped {', '.join(skipped)}" if skipped else ""
+    )
+
+
+def mitigate(ctx: Context, by: str, text: str = "") -> bool:
+    record = ctx.record
+    if record.state == State.MITIGATED or not check(ctx, State.MITIGATED):
+        return record.state == State.MITIGATED
+    record.state = State.MITIGATED
+    record.note(ctx.now, "mitigated", by, text)
+    n = sum(1 for e in record.timeline if e.kind == "mitigated")
+    extra = f": {escape(text)}" if text else ""
+    ctx.slack(
+        f"mitigated:{n}",
+        "incident",
+        f":large_green_circle: {who(by)} marked the incident mitigated{extra}",
+    )
+    return True
+
+
+def resolve(ctx: Context, by: str, text: str = "") -> bool:
+    """Resolve: close as completed, write the retrospective, ask DMs to confirm if needed."""
+    record = ctx.record
+    if record.state == State.RESOLVED:
+        return True
+    if not check(ctx, State.RESOLVED):
+        if ctx.issue.state == "closed":
+            ctx.do(Reopen())
+        return False
+    record.state = State.RESOLVED
+    record.note(ctx.now, "resolved", by, text)
+    if ctx.issue.state != "closed":
+        ctx.do(Close("completed"))
+    if ctx.config.retrospective.enabled:
+        ctx.do(CreateRetrospective())
+    n = sum(1 for e in record.timeline if e.kind == "resolved")
+    ctx.slack(
+        f"resolved:{n}",
+        "incident",
+        f":white_check_mark: {who(by)} resolved the incident."
+        + (f" {escape(text)}" if text else ""),
+    )
+    ctx.slack(
+        f"announce-resolved:{n}",
+        "announce",
+        f":white_check_mark: Incident resolved: {public_title(ctx)} {link(ctx)}.",
+    )
+    if not ctx.is_delivery_manager(by):
+        record.awaiting_confirmation = by
+        dms = list(ctx.config.delivery_managers)
+        key = f"confirm:{n}"
+        ctx.do(
+            Comment(
+                key,
+                msg.CONFIRM_RESOLUTION.format(
+                    marker=msg.marker(key), closer=msg.person(by), dms=msg.mentions(dms)
+                ),
+            )
+        )
+        for dm in dms:
+            ctx.slack(
+                f"dm-confirm:{n}:{dm}",
+                f"dm:{dm}",
+                f":question: {who(by)} resolved {public_title(ctx)} {link(ctx)}. Please confirm; "
+                "reopen the issue if it is not resolved.",
+            )
+    else:
+        record.awaiting_confirmation = None
+    return True
+
+
+def dismiss(ctx: Context, by: str, reason: str = "") -> bool:
+    record = ctx.record
+    if record.state == State.DISMISSED:
+        return True
+    if not check(ctx, State.DISMISSED):
+        return False
+    was_active = record.state is not None and record.state.is_active
+    record.state = State.DISMISSED
+    record.note(ctx.now, "dismissed", by, reason)
+    if ctx.issue.state != "closed":
+        ctx.do(Close("not_planned"))
+    if was_active:
+        n = sum(1 for e in record.timeline if e.kind == "dismissed")
+        why = f" {escape(reason)}" if reason and not record.sensitive else ""
+        ctx.slack(
+            f"dismissed:{n}", "incident", f":no_entry_sign: {who(by)} dismissed the incident.{why}"
+        )
+        ctx.slack(
+            f"announce-dismissed:{n}",
+            "announce",
+            f":no_entry_sign: Dismissed: {public_title(ctx)} {link(ctx)}.",
+        )
+    return True
+
+
+def reopen(ctx: Context, by: str) -> None:
+    """Reopening a resolved or dismissed incident puts it back to declared (SPEC §2)."""
+    record = ctx.record
+    if record.state not in (State.RESOLVED, State.DISMISSED):
+        return
+    if record.awaiting_confirmation and ctx.is_delivery_manager(by):
+        record.note(
+            ctx.now,
+            "resolution-undone",
+            by,
+            f"resolution by {record.awaiting_confirmation} not confirmed",
+        )
+    record.awaiting_confirmation = None
+    declare(ctx, by)
+
+
+def _is_sensitive(ctx: Context, service: object) -> bool:
+    if any(label.lower() == SENSITIVE_LABEL for label in ctx.issue.labels):
+        return True
+    return isinstance(service, str) and service.strip().lower() == SENSITIVE_SERVICE.lower()

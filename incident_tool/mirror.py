@@ -1,0 +1,258 @@
+"""Slack effects: open the incident channel, deliver the record's outbox, keep the topic.
+
+Deliveries wait in the record's outbox until Slack accepts them, so a Slack failure never
+stops or undoes the GitHub side and the next event retries what is missing (SPEC §6).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from incident_tool.config import Config
+from incident_tool.decide import IssueView
+from incident_tool.forms import parse_report
+from incident_tool.record import Entry, Record, iso, utcnow
+from incident_tool.slack import SlackError, SlackRoom, blocks_for_report, channel_name, escape
+
+_PERSON = re.compile(r"<person:([^>]+)>")
+MAX_PROBLEMS = 10
+
+
+class People:
+    """GitHub login <-> Slack user, from config (`slack` id, or `email` looked up once)."""
+
+    def __init__(self, config: Config, room: SlackRoom | None) -> None:
+        self.config = config
+        self.room = room
+        self._ids: dict[str, str | None] = {}
+
+    def slack_id(self, login: str) -> str | None:
+        key = login.lower()
+        if key not in self._ids:
+            person = self.config.person(login)
+            found = person.slack
+            if not found and person.email and self.room is not None:
+                try:
+                    found = self.room.lookup_email(person.email)
+                except SlackError:
+                    found = None
+            self._ids[key] = found
+        return self._ids[key]
+
+    def login_for(self, slack_id: str) -> str | None:
+        for login in self.config.people:
+            if self.slack_id(login) == slack_id:
+                return login
+        return None
+
+    def mention(self, login: str) -> str:
+        user = self.slack_id(login)
+        return f"<@{user}>" if user else f"*{escape(login)}*"
+
+    def away(self, logins: Sequence[str]) -> set[str]:
+        if self.room is None:
+            return set()
+        out = set()
+        for login in logins:
+            user = self.slack_id(login)
+            if user and self.room.presence(user) == "away":
+                out.add(login)
+        return out
+
+
+class Mirror:
+    """Carry a record's Slack work out; every failure becomes a problem on the record."""
+
+    def __init__(
+        self, room: SlackRoom | None, people: People, config: Config, log: Callable[[str], None]
+    ) -> None:
+        self.room = room
+        self.people = people
+        self.config = config
+        self.log = log
+        self._announce: str | None = None
+        self._stakeholder: str | None = None
+
+    def problem(self, record: Record, text: str) -> None:
+        self.log(f"warning: Slack: {text}")
+        stamp = f"{iso(utcnow())} {text}"
+        record.problems = [*record.problems[-(MAX_PROBLEMS - 1) :], stamp]
+
+    def sync(self, issue: IssueView, record: Record) -> None:
+        """Make Slack match the record: channel, outbox, topic. Never raises."""
+        if self.room is None:
+            if record.outbox:
+                self.log("notice: SLACK_BOT_TOKEN is not set: Slack steps skipped")
+                record.outbox.clear()
+            return
+        had_problems = bool(record.problems)
+        ok = True
+        if record.state is not None and record.state.is_active and not record.channel_id:
+            ok = self.open_channel(issue, record)
+        for item in list(record.outbox):
+            if self.deliver(issue, record, item):
+                record.outbox.remove(item)
+                record.sent.append(item["key"])
+            else:
+                ok = False
+        if record.channel_id:
+            ok = self.topic(issue, record) and ok
+        if ok and had_problems:
+            record.problems = []
+
+    def open_channel(self, issue: IssueView, record: Record) -> bool:
+        assert self.room is not None
+        name = channel_name(self.config.slack.channel_prefix, issue.number, issue.title)
+        try:
+            channel_id, final = self.room.create_channel(name, private=record.sensitive)
+        except SlackError as exc:
+            self.problem(record, f"could not create the incident channel: {exc}")
+            return False
+        record.channel_id, record.channel_name = channel_id, final
+        record.note(utcnow(), "slack", None, f"channel #{final} opened")
+        try:
+            self.room.set_purpose(channel_id, f"Incident #{issue.number}: {issue.url}")
+        except SlackError as exc:
+            self.log(f"notice: Slack: could not set the channel purpose: {exc}")
+        return True
+
+    def target(self, to: str, record: Record) -> str | None:
+        assert self.room is not None
+        if to == "incident":
+            return record.channel_id
+        if to.startswith("dm:"):
+            return self.people.slack_id(to[3:])
+        if to == "stakeholder":
+            if self._stakeholder is None and self.config.slack.stakeholder_channel:
+                self._stakeholder = self.room.find_channel(self.config.slack.stakeholder_channel)
+            return self._stakeholder
+        if to == "announce":
+            if self._announce is None and self.config.slack.announce_channel:
+                self._announce = self.room.find_channel(self.config.slack.announce_channel)
+            return self._announce
+        return None
+
+    def render(self, text: str, record: Record) -> str:
+        text = _PERSON.sub(lambda m: self.people.mention(m.group(1)), text)
+        channel = f"<#{record.channel_id}>" if record.channel_id else "(not open yet)"
+        return text.replace("<channel>", channel)
+
+    def deliver(self, issue: IssueView, record: Record, item: dict[str, Any]) -> bool:
+        """Deliver one outbox item; True when done (or pointless), False to retry later."""
+        assert self.room is not None
+        to = item.get("to", "")
+        try:
+            where = self.target(to, record)
+            if where is None:
+                if to == "incident" and record.state is not None and record.state.is_active:
+                    return False  # the channel isn't open yet: keep it for later
+                if to.startswith("dm:"):
+                    self.log(f"notice: Slack: no Slack user mapped for {to[3:]}; DM skipped")
+                return True
+            if item.get("invite"):
+                ids = [self.people.slack_id(x) for x in item["invite"]]
+                self.room.invite(where, [x for x in ids if x])
+                return True
+            if item.get("report"):
+                text, blocks = self.report_message(issue, record)
+                self.room.post(where, text, blocks=blocks)
+                return True
+            if item.get("status"):
+                self.room.post(where, self.status_text(issue, record))
+                return True
+            self.room.post(where, self.render(item["text"], record))
+            return True
+        except SlackError as exc:
+            self.problem(record, f"{item.get('key')}: {exc}")
+            return False
+
+    def report_message(self, issue: IssueView, record: Record) -> tuple[str, list[dict]]:
+        report = parse_report(issue.body)
+        fields = []
+        for field_id, label in (
+            ("summary", "Summary"),
+            ("service", "Affected service"),
+            ("impact", "Impact on users"),
+            ("started", "Started"),
+            ("links", "Links"),
+        ):
+            value = report.get(field_id)
+            if isinstance(value, list):
+                value = ", ".join(value)
+            if value:
+                fields.append((label, str(value)))
+        lead = record.lead or "nobody"
+        return blocks_for_report(
+            title=issue.title,
+            url=issue.url,
+            number=issue.number,
+            fields=fields,
+            footer=f"Lead: {lead}",
+        )
+
+    def status_text(self, issue: IssueView, record: Record) -> str:
+        state = record.state.label if record.state else "none"
+        helping = ", ".join(self.people.mention(x) for x in record.helping) or "nobody"
+        lead = self.people.mention(record.lead) if record.lead else "nobody"
+        lines = [
+            f":clipboard: *Status of <{issue.url}|#{issue.number}>*: `{state}`",
+            f"Lead: {lead}. Helping: {helping}.",
+        ]
+        if record.severity:
+            lines.append(f"Severity: {record.severity}")
+        if record.resolved_when:
+            lines.append(f"Resolved when: {escape(record.resolved_when)}")
+        last = record.last("update")
+        if last:
+            lines.append(f"Last update ({last.at}): {escape(last.text[:500])}")
+        return "\n".join(lines)
+
+    def topic(self, issue: IssueView, record: Record) -> bool:
+        assert self.room is not None and record.channel_id
+        state = record.state.value if record.state else "?"
+        lead = record.lead or "nobody"
+        topic = f"{state.upper()} · lead {lead} · {issue.url}"
+        if record.resolved_when:
+            topic += f" · resolved when: {escape(record.resolved_when)}"
+        if topic == record.channel_topic:
+            return True
+        try:
+            self.room.set_topic(record.channel_id, topic)
+        except SlackError as exc:
+            self.problem(record, f"could not set the channel topic: {exc}")
+            return False
+        record.channel_topic = topic
+        return True
+
+    def history(self, record: Record) -> list[Entry]:
+        """Collect the incident channel's messages for the retrospective's timeline."""
+        if self.room is None or not record.channel_id:
+            return []
+        try:
+            messages = self.room.history(record.channel_id)
+        except SlackError as exc:
+            self.problem(record, f"could not read the channel history: {exc}")
+            return []
+        out = []
+        for message in messages:
+            if message.bot:
+                continue
+            who = (
+                (self.people.login_for(message.user) if message.user else None)
+                or (self.room.user_name(message.user) if message.user else None)
+                or "someone"
+            )
+            try:
+                at = iso(_from_ts(message.ts))
+            except ValueError:
+                continue
+            out.append(Entry(at, "slack", who, message.text))
+        return out
+
+
+def _from_ts(ts: str):  # noqa: ANN202 - a datetime
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(float(ts), tz=timezone.utc)

@@ -1,0 +1,137 @@
+"""The incident's record: one status comment per issue, readable by people and by the tool.
+
+The visible part is Markdown for people; the machine state is JSON inside an HTML comment
+at the end, escaped so that no user text can close the comment early (SPEC §5).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from incident_tool.states import State
+
+STATUS_MARKER = "<!-- incident-tool:status -->"
+_DATA_RE = re.compile(r"<!-- incident-tool:data (\{.*\}) -->", re.DOTALL)
+SCHEMA_VERSION = 1
+MAX_TEXT = 2000  # per timeline entry: keeps the status comment under GitHub's 65,536 limit
+MAX_BODY = 60000
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return None
+
+
+@dataclass
+class Entry:
+    """One line of the timeline: when, what kind, who, and any text they gave."""
+
+    at: str
+    kind: str
+    actor: str | None = None
+    text: str = ""
+    ref: str | None = None  # a link (comment, channel, retrospective) where one helps
+
+
+@dataclass
+class Record:
+    """Everything the tool knows about one incident, beyond what labels and assignees say."""
+
+    state: State | None = None
+    severity: int | None = None
+    leads: list[str] = field(default_factory=list)
+    helping: list[str] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)
+    timeline: list[Entry] = field(default_factory=list)
+    actions: list[Entry] = field(default_factory=list)
+    last_comment_id: int = 0
+    channel_id: str | None = None
+    channel_name: str | None = None
+    channel_topic: str | None = None
+    retro: int | None = None
+    resolved_when: str | None = None
+    snooze_until: str | None = None
+    reminded: dict[str, str] = field(default_factory=dict)
+    sensitive: bool = False
+    missing: list[str] = field(default_factory=list)
+    awaiting_confirmation: str | None = None  # who resolved without being a delivery manager
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    slack_history: list[Entry] = field(default_factory=list)
+
+    @property
+    def lead(self) -> str | None:
+        return self.leads[-1] if self.leads else None
+
+    def first(self, kind: str) -> Entry | None:
+        return next((e for e in self.timeline if e.kind == kind), None)
+
+    def last(self, kind: str) -> Entry | None:
+        return next((e for e in reversed(self.timeline) if e.kind == kind), None)
+
+    def note(
+        self, at: datetime, kind: str, actor: str | None, text: str = "", ref: str | None = None
+    ) -> Entry:
+        """Add a timeline entry (text clipped so the status comment stays within limits)."""
+        entry = Entry(iso(at), kind, actor, clip(text, MAX_TEXT), ref)
+        self.timeline.append(entry)
+        return entry
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["state"] = self.state.value if self.state else None
+        data["v"] = SCHEMA_VERSION
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        # Inside an HTML comment, "--" and ">" could end it early: escape them as JSON allows.
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("--", "-\\u002d")
+
+    @classmethod
+    def from_json(cls, text: str) -> Record:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("status data is not an object")
+        data.pop("v", None)
+        known = set(cls.__dataclass_fields__)
+        data = {k: v for k, v in data.items() if k in known}
+        state = data.pop("state", None)
+        record = cls(**data)
+        record.state = State(state) if state else None
+        record.timeline = [Entry(**e) for e in data.get("timeline", [])]
+        record.actions = [Entry(**e) for e in data.get("actions", [])]
+        record.slack_history = [Entry(**e) for e in data.get("slack_history", [])]
+        return record
+
+
+def extract(body: str | None) -> Record | None:
+    """Read the record from a status comment body, or None if it has none we can read."""
+    if not body or STATUS_MARKER not in body:
+        return None
+    match = _DATA_RE.search(body)
+    if not match:
+        return None
+    try:
+        return Record.from_json(match.group(1))
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def clip(text: str, limit: int) -> str:
+    text = text.replace("\x00", "")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

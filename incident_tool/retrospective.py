@@ -1,0 +1,178 @@
+"""Write the retrospective from a Jinja template (SPEC §7).
+
+Only the template file is template code. Everything that came from people (titles, report
+fields, updates, Slack messages) is passed in as escaped data, so `{{ 7*7 }}` in a title
+stays `{{ 7*7 }}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from incident_tool import messages as msg
+from incident_tool.config import DEFAULT_TEMPLATE, Config
+from incident_tool.decide import IssueView
+from incident_tool.forms import parse_report
+from incident_tool.record import Entry, Record, parse_time
+from incident_tool.status import KIND_WORDS, when
+
+MARKER = "<!-- incident-tool:retrospective-of:{number} -->"
+
+
+class TemplateError(Exception):
+    """The retrospective template cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Retrospective:
+    title: str
+    body: str
+
+
+def title_for(issue: IssueView) -> str:
+    return f"Retrospective: {issue.title} (#{issue.number})"
+
+
+def load_template(config: Config, root: Path) -> tuple[str, str]:
+    """Return (template text, where it came from): the repo's file, else the packaged one."""
+    path = root / config.retrospective.template
+    if path.is_file():
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TemplateError(f"{path}: cannot read: {exc}") from None
+    if config.retrospective.template != DEFAULT_TEMPLATE:
+        raise TemplateError(f"{path}: retrospective.template file not found ({config.source})")
+    text = (
+        resources.files("incident_tool")
+        .joinpath("templates/retrospective.md.j2")
+        .read_text("utf-8")
+    )
+    return text, "incident-tool's default template"
+
+
+def _duration(start: datetime | None, end: datetime | None) -> str | None:
+    if start is None or end is None or end < start:
+        return None
+    minutes = int((end - start).total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days}d"] if days else []
+    if hours or days:
+        parts.append(f"{hours}h")
+    parts.append(f"{mins}m")
+    return " ".join(parts)
+
+
+def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]) -> dict[str, Any]:
+    """Build the template's variables: every string from people is escaped here."""
+
+    def text(value: object) -> str:
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        return msg.user_text(str(value)) if value else ""
+
+    report = parse_report(issue.body)
+    zone = config.timezone
+    entries = sorted(
+        [(e, "GitHub") for e in record.timeline if e.kind != "slack"]
+        + [(e, "Slack") for e in slack],
+        key=lambda pair: pair[0].at,
+    )
+    timeline = []
+    for entry, source in entries:
+        utc, local = when(entry.at, zone)
+        words = KIND_WORDS.get(entry.kind, entry.kind) if source == "GitHub" else "Message"
+        who = f" ({entry.actor})" if entry.actor else ""
+        said = f": {msg.user_text(entry.text, inline=True)}" if entry.text else ""
+        timeline.append(
+            {
+                "utc": utc,
+                "local": local,
+                "source": source,
+                "text": msg.user_text(words) + who + said,
+            }
+        )
+
+    def at(kind: str) -> datetime | None:
+        entry = record.first(kind)
+        return parse_time(entry.at) if entry else None
+
+    reported, declared = parse_time(issue.created_at.isoformat()), at("declared")
+    mitigated, resolved = (
+        at("mitigated"),
+        parse_time(record.last("resolved").at) if record.last("resolved") else None,
+    )
+    helpers = list(dict.fromkeys([*record.helping, *record.stopped]))
+    criteria = record.last("resolved-when")
+    return {
+        "incident": {
+            "number": issue.number,
+            "title": msg.user_text(issue.title, inline=True),
+            "url": issue.url,
+        },
+        "sensitive": record.sensitive,
+        "report": {
+            k: text(report.get(k))
+            for k in ("summary", "service", "impact", "started", "noticed", "links")
+        },
+        "leads": list(dict.fromkeys(record.leads)),
+        "delivery_managers": list(config.delivery_managers),
+        "helpers": helpers,
+        "timezone": zone,
+        "timeline": timeline,
+        "times": {
+            name: (f"{moment:%Y-%m-%d %H:%M} UTC" if moment else None)
+            for name, moment in (
+                ("reported", reported),
+                ("declared", declared),
+                ("mitigated", mitigated),
+                ("resolved", resolved),
+            )
+        },
+        "durations": {
+            "declare": _duration(reported, declared),
+            "mitigate": _duration(reported, mitigated),
+            "resolve": _duration(reported, resolved),
+        },
+        "actions": [
+            {"text": msg.user_text(a.text, inline=True), "actor": a.actor} for a in record.actions
+        ],
+        "comms": [
+            {
+                "utc": when(e.at, zone)[0],
+                "actor": e.actor,
+                "text": msg.user_text(e.text, inline=True),
+            }
+            for e in record.timeline
+            if e.kind == "comms"
+        ],
+        "resolved_when": msg.user_text(record.resolved_when, inline=True)
+        if record.resolved_when
+        else None,
+        "resolved_when_at": when(criteria.at, zone)[0] + " UTC" if criteria else None,
+    }
+
+
+def render(
+    issue: IssueView, record: Record, config: Config, *, root: Path, slack: list[Entry]
+) -> Retrospective:
+    """Render the retrospective issue's title and body."""
+    from jinja2 import TemplateError as JinjaError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    source, where = load_template(config, root)
+    env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+    try:
+        body = env.from_string(source).render(**context(issue, record, config, slack))
+    except JinjaError as exc:
+        line = getattr(exc, "lineno", None)
+        raise TemplateError(f"{where}{f' line {line}' if line else ''}: {exc}") from None
+    marker = MARKER.format(number=issue.number)
+    if marker not in body:
+        body = marker + "\n" + body
+    return Retrospective(title=title_for(issue), body=body[:65000])

@@ -1,0 +1,268 @@
+"""One run of the tool on one incident: read, decide, act, record.
+
+event -> read issue + comments + record -> decide (handlers) -> GitHub writes
+      -> Slack (outbox) -> retrospective -> status comment
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from incident_tool import lifecycle, reminders
+from incident_tool import messages as msg
+from incident_tool import retrospective as retro
+from incident_tool.config import Config
+from incident_tool.decide import (
+    Assign,
+    Close,
+    Comment,
+    Context,
+    CreateRetrospective,
+    Labels,
+    React,
+    Reopen,
+)
+from incident_tool.events import Event
+from incident_tool.github import Gateway
+from incident_tool.handlers import router
+from incident_tool.handlers.comments import process_new_comments
+from incident_tool.mirror import Mirror, People
+from incident_tool.record import Record, extract, utcnow
+from incident_tool.states import State, states_in
+from incident_tool.status import render as render_status
+
+
+@dataclass
+class Outcome:
+    """What a run did, for the job log and the job summary."""
+
+    number: int | None
+    handled: bool
+    state: str | None = None
+    writes: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class LiveFacts:
+    """Facts for decisions, answered from GitHub and Slack (cached per run)."""
+
+    def __init__(self, gateway: Gateway, people: People, log: Callable[[str], None]) -> None:
+        self.gateway = gateway
+        self.people = people
+        self.log = log
+
+    def role(self, login: str) -> str:
+        return self.gateway.role(login)
+
+    def assignable(self, login: str) -> bool:
+        return self.gateway.assignable(login)
+
+    def unavailable(self, logins: Sequence[str]) -> dict[str, str]:
+        out = {login: "away on Slack" for login in self.people.away(logins)}
+        for login, busy in self.gateway.busy([x for x in logins if x not in out]).items():
+            if busy:
+                out[login] = "busy on GitHub"
+        return out
+
+
+@dataclass
+class Tools:
+    """The effect providers one run uses."""
+
+    config: Config
+    gateway: Gateway
+    mirror: Mirror
+    people: People
+    root: Path
+    log: Callable[[str], None] = print
+
+
+def handle(event: Event, tools: Tools, *, now: datetime | None = None) -> Outcome:
+    """Handle one event on one issue, reconciling whatever earlier runs missed."""
+    assert event.number is not None
+    return process(event.number, tools, event=event, now=now)
+
+
+def process(
+    number: int,
+    tools: Tools,
+    *,
+    event: Event | None = None,
+    now: datetime | None = None,
+    sweeping: bool = False,
+) -> Outcome:
+    gateway, config = tools.gateway, tools.config
+    now = now or utcnow()
+    issue = gateway.issue(number)
+    view = gateway.view(issue)
+    comments = gateway.comments(issue)
+    status = gateway.status_comment(comments)
+    record = extract(status.body) if status is not None else None
+    label_states = states_in(list(view.labels))
+    new_label = State.from_label(event.label or "") if event and event.action == "labeled" else None
+    if record is None and not label_states:
+        return Outcome(number, False, notices=[f"#{number} is not an incident: nothing to do"])
+    if record is None:
+        record = Record()
+        if event is not None and new_label is not None and event.action == "labeled":
+            # Declared by label on an existing issue: its older comments are not commands.
+            record.last_comment_id = max((c.id for c in comments), default=0)
+
+    facts = LiveFacts(gateway, tools.people, tools.log)
+    ctx = Context(
+        config=config,
+        issue=view,
+        record=record,
+        facts=facts,
+        now=now,
+        slack_enabled=tools.mirror.room is not None,
+    )
+    if record.state is None and new_label is None:
+        lifecycle.report(ctx, view.author)
+    views = [gateway.comment_view(c) for c in comments if status is None or c.id != status.id]
+    process_new_comments(ctx, views)
+    if event is not None:
+        router.dispatch(event, ctx)
+    reconcile(ctx, event)
+    if sweeping:
+        reminders.send_due(ctx)
+
+    issue_writes(ctx, tools, issue, comments)
+    tools.mirror.sync(view, record)
+    if CreateRetrospective() in ctx.plan or needs_retrospective(ctx):
+        write_retrospective(ctx, tools, issue, comments)
+        tools.mirror.sync(view, record)
+    gateway.save_status(issue, status, render_status(record, config, repo=view.repo, updated=now))
+    return Outcome(
+        number,
+        True,
+        record.state.value if record.state else None,
+        writes=list(gateway.writes),
+        notices=ctx.notices,
+        problems=list(record.problems),
+    )
+
+
+def reconcile(ctx: Context, event: Event | None) -> None:
+    """Carry out state changes people made in runs this one never saw (SPEC §4)."""
+    record, issue = ctx.record, ctx.issue
+    by = (event.sender if event else None) or "someone"
+    others = [s for s in states_in(list(issue.labels)) if s != record.state]
+    handled_label = (
+        State.from_label(event.label or "") if event and event.action == "labeled" else None
+    )
+    if len(others) == 1 and others[0] != handled_label and record.state is not None:
+        target = others[0]
+        {
+            State.DECLARED: lambda: lifecycle.declare(ctx, by),
+            State.MITIGATED: lambda: lifecycle.mitigate(ctx, by),
+            State.RESOLVED: lambda: lifecycle.resolve(ctx, by),
+            State.DISMISSED: lambda: lifecycle.dismiss(ctx, by),
+            State.REPORTED: lambda: None,
+        }[target]()
+    closing = any(isinstance(a, Close) for a in ctx.plan)
+    reopening = any(isinstance(a, Reopen) for a in ctx.plan)
+    if record.state is None or closing or reopening:
+        return
+    if issue.state == "closed" and record.state.is_open:
+        if issue.state_reason == "not_planned":
+            lifecycle.dismiss(ctx, by)
+        else:
+            lifecycle.resolve(ctx, by)
+    elif issue.state == "open" and not record.state.is_open:
+        lifecycle.reopen(ctx, by)
+
+
+def needs_retrospective(ctx: Context) -> bool:
+    return (
+        ctx.record.state == State.RESOLVED
+        and ctx.record.retro is None
+        and ctx.config.retrospective.enabled
+    )
+
+
+def issue_writes(ctx: Context, tools: Tools, issue, comments) -> None:  # noqa: ANN001
+    """Apply the plan's GitHub writes, then make the state label match the record."""
+    gateway, view = tools.gateway, ctx.issue
+    labels = {name.lower(): name for name in view.labels}
+    for action in ctx.plan:
+        if isinstance(action, Comment):
+            gateway.post_comment(issue, action.key, action.body, comments)
+        elif isinstance(action, React):
+            gateway.react(issue, action.comment_id)
+        elif isinstance(action, Assign):
+            if sorted(x.lower() for x in view.assignees) != sorted(
+                x.lower() for x in action.logins
+            ):
+                gateway.set_assignees(issue, action.logins)
+        elif isinstance(action, Labels):
+            add = [x for x in action.add if x.lower() not in labels]
+            gateway.add_labels(issue, add)
+            labels.update({x.lower(): x for x in add})
+            for name in action.remove:
+                if name.lower() in labels:
+                    gateway.remove_label(issue, labels.pop(name.lower()))
+        elif isinstance(action, Close):
+            gateway.close(issue, action.reason)
+        elif isinstance(action, Reopen):
+            gateway.reopen(issue)
+    set_state(gateway, issue, labels, ctx.record.state)
+
+
+def set_state(gateway: Gateway, issue, labels: dict[str, str], state: State | None) -> None:  # noqa: ANN001
+    """Leave exactly one state label: the record's. Other labels are never touched."""
+    if state is None:
+        return
+    if state.label not in labels:
+        gateway.add_labels(issue, [state.label])
+    for name in list(labels.values()):
+        other = State.from_label(name)
+        if other is not None and other != state:
+            gateway.remove_label(issue, name)
+
+
+def write_retrospective(ctx: Context, tools: Tools, issue, comments) -> None:  # noqa: ANN001
+    """Open the retrospective issue once, and link it from the incident."""
+    record, config, gateway = ctx.record, ctx.config, tools.gateway
+    if record.retro is None:
+        history = tools.mirror.history(record)
+        if history:
+            record.slack_history = history
+        rendered = retro.render(
+            ctx.issue, record, config, root=tools.root, slack=record.slack_history
+        )
+        marker = retro.MARKER.format(number=ctx.issue.number)
+
+        def existing() -> object | None:
+            found = gateway.repo.get_issues(
+                state="all", labels=list(config.retrospective.labels), since=ctx.issue.created_at
+            )
+            return next((i for i in found if marker in (i.body or "")), None)
+
+        # Check before creating: a run that died after creating it must not make a second.
+        created = None if gateway.dry_run else existing()
+        if created is None:
+            created = gateway.create_issue(
+                rendered.title,
+                rendered.body,
+                config.retrospective.labels,
+                config.delivery_managers,
+                landed=existing,
+            )
+        if created is None:
+            return  # dry run
+        record.retro = created.number
+        record.note(ctx.now, "retrospective", None, f"#{created.number}")
+    key = "retro-link"
+    gateway.post_comment(
+        issue, key, msg.RETRO_LINK.format(marker=msg.marker(key), number=record.retro), comments
+    )
+    ctx.slack(
+        "retro-link",
+        "incident",
+        f":memo: Retrospective: <{ctx.issue.url.rsplit('/', 1)[0]}/{record.retro}|#{record.retro}>",
+    )

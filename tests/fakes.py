@@ -1,0 +1,137 @@
+"""Test doubles for the decision core: facts from dicts, an issue from a few fields."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from incident_tool.config import Config, parse
+from incident_tool.decide import CommentView, Context, IssueView
+from incident_tool.record import Record
+
+T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+CONFIG = parse(
+    """
+delivery_managers: [dana]
+responders: [sam, priya, lee]
+people:
+  sam: {slack: U0SAM}
+  priya: {email: priya@example.org}
+slack:
+  announce_channel: wc-platform
+timezone: Europe/London
+""",
+    "test.yml",
+)
+
+FORM_BODY = """### Summary
+
+Search returns no results
+
+### Affected service
+
+Search / catalogue API
+
+### Impact on users
+
+Nobody can find works
+
+### When did it start?
+
+_No response_
+
+### How was it noticed?
+
+_No response_
+
+### Links
+
+```text
+https://grafana.example.org/d/search
+```
+
+### Severity guess
+
+2 - Major: a core service is degraded or down for some
+"""
+
+
+@dataclass
+class FakeFacts:
+    """Answers from dicts; records which questions were asked."""
+
+    roles: dict[str, str] = field(default_factory=dict)
+    away: dict[str, str] = field(default_factory=dict)
+    unassignable: set[str] = field(default_factory=set)
+    asked: list[str] = field(default_factory=list)
+
+    def role(self, login: str) -> str:
+        self.asked.append(f"role:{login}")
+        return self.roles.get(login, "none")
+
+    def assignable(self, login: str) -> bool:
+        self.asked.append(f"assignable:{login}")
+        return login not in self.unassignable and self.roles.get(login, "none") != "none"
+
+    def unavailable(self, logins: Sequence[str]) -> dict[str, str]:
+        return {x: self.away[x] for x in logins if x in self.away}
+
+
+TEAM = {
+    "dana": "maintain",
+    "sam": "write",
+    "priya": "write",
+    "lee": "write",
+    "rita": "triage",
+    "olly": "none",
+    "admin-ada": "admin",
+}
+
+
+def issue(**overrides) -> IssueView:
+    values = dict(
+        repo="wellcome/platform",
+        number=7,
+        title="Search is down",
+        body=FORM_BODY,
+        url="https://github.com/wellcome/platform/issues/7",
+        author="rita",
+        labels=("incident:reported",),
+        assignees=(),
+        state="open",
+        state_reason=None,
+        created_at=T0,
+    )
+    values.update(overrides)
+    return IssueView(**values)  # type: ignore[arg-type]
+
+
+def context(record: Record | None = None, config: Config = CONFIG, minutes: int = 5,
+            **issue_fields) -> Context:
+    return Context(
+        config=config,
+        issue=issue(**issue_fields),
+        record=record or Record(),
+        facts=FakeFacts(roles=dict(TEAM)),
+        now=T0 + timedelta(minutes=minutes),
+    )
+
+
+_next_id = [1000]
+
+
+def comment(author: str, body: str, *, minutes: int = 1, edited: bool = False,
+            bot: bool = False) -> CommentView:
+    _next_id[0] += 1
+    created = T0 + timedelta(minutes=minutes)
+    return CommentView(
+        id=_next_id[0],
+        author=author,
+        author_is_bot=bot,
+        body=body,
+        created_at=created,
+        updated_at=created + timedelta(seconds=30) if edited else created,
+        url=f"https://github.com/wellcome/platform/issues/7#issuecomment-{_next_id[0]}",
+    )
