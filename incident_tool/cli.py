@@ -304,7 +304,7 @@ def labels_sync(repo: str | None, dry_run: bool) -> None:
     from github import GithubException
 
     try:
-        target = gh.get_repo(repo, lazy=True)
+        target = gh.get_repo(repo)
         existing = {label.name.lower(): label for label in target.get_labels()}
         for name, (colour, description) in LABEL_SPECS.items():
             label = existing.get(name.lower())
@@ -318,8 +318,8 @@ def labels_sync(repo: str | None, dry_run: bool) -> None:
                     label.edit(name, colour, description)
             else:
                 out(f"ok     {name}")
-    except GithubException as exc:
-        raise GitHubError(describe(exc)) from None
+    except (GithubException, OSError) as exc:
+        fail(describe(exc))
 
 
 @cli.command()

@@ -92,7 +92,7 @@ class Gateway:
     ) -> None:
         self.gh = gh
         self.repo_name = repo
-        self.repo = gh.get_repo(repo, lazy=True)
+        self.repo = gh.get_repo(repo)  # lazy: the client is lazy, so no request
         self.dry_run = dry_run
         self.log = log
         self.bot_login = bot_login or os.environ.get("INCIDENT_TOOL_BOT_LOGIN")
@@ -104,12 +104,13 @@ class Gateway:
 
     def issue(self, number: int) -> Issue:
         try:
-            return self.repo.get_issue(number)
+            # The client is lazy: complete() makes the one GET here, where errors are handled.
+            return self.repo.get_issue(number).complete()
         except UnknownObjectException:
             raise GitHubError(
                 f"issue #{number} not found in {self.repo_name} (deleted, or no access)"
             ) from None
-        except GithubException as exc:
+        except (GithubException, OSError) as exc:
             raise GitHubError(describe(exc)) from None
 
     def view(self, issue: Issue) -> IssueView:
@@ -132,7 +133,7 @@ class Gateway:
     def comments(self, issue: Issue) -> list[IssueComment]:
         try:
             return list(issue.get_comments())
-        except GithubException as exc:
+        except (GithubException, OSError) as exc:
             raise GitHubError(describe(exc)) from None
 
     def is_trusted_bot(self, comment: IssueComment) -> bool:
@@ -169,7 +170,7 @@ class Gateway:
                 self._roles[key] = self.repo.get_collaborator_role_name(login) or "none"
             except UnknownObjectException:
                 self._roles[key] = "none"
-            except GithubException as exc:
+            except (GithubException, OSError) as exc:
                 self.log(f"warning: could not read {login}'s permission: {describe(exc)}")
                 self._roles[key] = "none"
         return self._roles[key]
@@ -179,7 +180,7 @@ class Gateway:
         if key not in self._assignable:
             try:
                 self._assignable[key] = self.repo.has_in_assignees(login)
-            except GithubException:
+            except (GithubException, OSError):
                 self._assignable[key] = False
         return self._assignable[key]
 
@@ -200,7 +201,7 @@ class Gateway:
                 self.gh.requester.graphql_url,
                 input={"query": query, "variables": variables},
             )
-        except GithubException as exc:
+        except (GithubException, OSError) as exc:
             self.log(f"notice: could not read GitHub busy status: {describe(exc)}")
             return {}
         users = (data or {}).get("data") or {}

@@ -9,6 +9,8 @@ from incident_tool import messages as msg
 from incident_tool.config import Config
 from incident_tool.record import MAX_BODY, STATUS_MARKER, Entry, Record, parse_time
 
+VISIBLE_ENTRIES = 150
+
 STATE_TITLES = {
     "reported": "🟡 Reported: awaiting a delivery manager",
     "declared": "🔴 Declared",
@@ -63,7 +65,26 @@ def describe(entry: Entry) -> str:
 
 
 def render(record: Record, config: Config, *, repo: str, updated: datetime) -> str:
-    """Return the whole status comment body."""
+    """Return the whole status comment body, kept under GitHub's 65,536-character limit.
+
+    A very long incident first loses old texts from the record (the comments they came
+    from stay on the issue), never entries.
+    """
+    body = _render(record, config, updated=updated)
+    for old, recent in ((500, 2000), (200, 1000), (60, 500), (0, 200)):
+        if len(body) <= MAX_BODY:
+            break
+        for entry in record.timeline[:-20]:
+            entry.text = entry.text[:old]
+        for entry in record.timeline[-20:]:
+            entry.text = entry.text[:recent]
+        record.sent = record.sent[-100:]
+        record.slack_history = record.slack_history[-100:]
+        body = _render(record, config, updated=updated)
+    return body
+
+
+def _render(record: Record, config: Config, *, updated: datetime) -> str:
     state = record.state.value if record.state else "unknown"
     rows = [("State", f"{STATE_TITLES.get(state, state)} (`incident:{state}`)")]
     if record.severity:
@@ -136,7 +157,11 @@ def render(record: Record, config: Config, *, repo: str, updated: datetime) -> s
         f"| UTC | {zone} | What |",
         "|---|---|---|",
     ]
-    for entry in record.timeline:
+    shown = record.timeline[-VISIBLE_ENTRIES:]
+    if len(record.timeline) > len(shown):
+        hidden = len(record.timeline) - len(shown)
+        lines.append(f"| | | … {hidden} earlier entries (all in the retrospective) |")
+    for entry in shown:
         utc, local = when(entry.at, zone)
         lines.append(f"| {utc} | {local} | {describe(entry)} |")
     lines += [
@@ -148,16 +173,4 @@ def render(record: Record, config: Config, *, repo: str, updated: datetime) -> s
         "",
         f"<!-- incident-tool:data {record.to_json()} -->",
     ]
-    body = "\n".join(lines)
-    if len(body) > MAX_BODY:
-        return _shrink(record, config, repo=repo, updated=updated)
-    return body
-
-
-def _shrink(record: Record, config: Config, *, repo: str, updated: datetime) -> str:
-    """Keep the comment under GitHub's limit: drop the oldest texts, never the entries."""
-    for entry in record.timeline[: len(record.timeline) // 2]:
-        entry.text = entry.text[:80]
-    record.sent = record.sent[-200:]
-    record.slack_history = record.slack_history[-200:]
-    return render(record, config, repo=repo, updated=updated)
+    return "\n".join(lines)

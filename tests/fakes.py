@@ -108,8 +108,9 @@ def issue(**overrides) -> IssueView:
     return IssueView(**values)  # type: ignore[arg-type]
 
 
-def context(record: Record | None = None, config: Config = CONFIG, minutes: int = 5,
-            **issue_fields) -> Context:
+def context(
+    record: Record | None = None, config: Config = CONFIG, minutes: int = 5, **issue_fields
+) -> Context:
     return Context(
         config=config,
         issue=issue(**issue_fields),
@@ -122,8 +123,9 @@ def context(record: Record | None = None, config: Config = CONFIG, minutes: int 
 _next_id = [1000]
 
 
-def comment(author: str, body: str, *, minutes: int = 1, edited: bool = False,
-            bot: bool = False) -> CommentView:
+def comment(
+    author: str, body: str, *, minutes: int = 1, edited: bool = False, bot: bool = False
+) -> CommentView:
     _next_id[0] += 1
     created = T0 + timedelta(minutes=minutes)
     return CommentView(

@@ -1,0 +1,134 @@
+"""The command line: help everywhere, exit codes per SPEC §9, no tracebacks, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from incident_tool.cli import cli, main
+
+DATA = Path(__file__).parent / "data" / "webhooks"
+
+
+def all_commands(group: click.Group, prefix: str = ""):
+    for name, command in group.commands.items():
+        yield f"{prefix}{name}", command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, f"{prefix}{name} ")
+
+
+@pytest.mark.parametrize(("name", "command"), list(all_commands(cli)))
+def test_every_command_has_help_with_an_example(name, command):
+    result = CliRunner().invoke(cli, [*name.split(), "--help"])
+    assert result.exit_code == 0, result.output
+    assert command.help and command.help.strip()
+    if not isinstance(command, click.Group):
+        assert "Example" in command.help, f"{name} has no example in its help"
+
+
+def run_main(args, monkeypatch, capsys, env=None):
+    for key in ("GITHUB_TOKEN", "GH_TOKEN", "SLACK_BOT_TOKEN", "GITHUB_EVENT_NAME",
+                "GITHUB_EVENT_PATH", "GITHUB_REPOSITORY", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in (env or {}).items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    return info.value.code, out.out, out.err
+
+
+def test_ignored_event_exits_zero(monkeypatch, capsys):
+    code, out, _ = run_main(["handle", "--event-name", "issues", "--event-path",
+                             str(DATA / "issues.pinned.1.json")], monkeypatch, capsys)
+    assert code == 0 and "ignored" in out
+
+
+def test_no_event_is_a_usage_error(monkeypatch, capsys):
+    code, _, err = run_main(["handle"], monkeypatch, capsys)
+    assert code == 2 and "GITHUB_EVENT_NAME" in err
+
+
+def test_unreadable_event_file_is_a_usage_error(monkeypatch, capsys, tmp_path):
+    path = tmp_path / "e.json"
+    path.write_text("{not json")
+    code, _, err = run_main(["handle", "--event-name", "issues", "--event-path", str(path)],
+                            monkeypatch, capsys)
+    assert code == 2 and "not JSON" in err
+
+
+def incident_event(tmp_path) -> Path:
+    data = json.loads((DATA / "issue_comment.created.1.json").read_text())
+    data["issue"]["labels"] = [{"name": "incident:declared"}]
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_bad_config_exits_2_naming_file_and_key(monkeypatch, capsys, tmp_path):
+    config = tmp_path / "incident.yml"
+    config.write_text("responders: 5\n")
+    code, _, err = run_main(["handle", "--event-name", "issue_comment", "--event-path",
+                             str(incident_event(tmp_path)), "--config", str(config)],
+                            monkeypatch, capsys)
+    assert code == 2 and str(config) in err and "`responders`" in err
+
+
+def test_missing_token_exits_1_with_a_clear_message(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_main(["handle", "--event-name", "issue_comment", "--event-path",
+                             str(incident_event(tmp_path))], monkeypatch, capsys)
+    assert code == 1 and "GITHUB_TOKEN is not set" in err
+
+
+def test_unreachable_github_is_one_clear_line_and_no_token(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    secret = "ghs_SECRETSECRETSECRET123"
+    code, out, err = run_main(
+        ["handle", "--event-name", "issue_comment", "--event-path", str(incident_event(tmp_path))],
+        monkeypatch, capsys,
+        env={"GITHUB_TOKEN": secret, "GITHUB_API_URL": "http://127.0.0.1:9",
+             "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")},
+    )
+    assert code == 1
+    assert "cannot reach GitHub" in err or "GitHub" in err
+    summary = (tmp_path / "summary.md").read_text()
+    assert secret not in out + err + summary
+    assert "::error::" in out
+
+
+def test_usage_errors_exit_2(monkeypatch, capsys):
+    code, _, _ = run_main(["retro", "not-a-number"], monkeypatch, capsys)
+    assert code == 2
+    code, _, err = run_main(["labels", "sync"], monkeypatch, capsys)
+    assert code == 2 and "--repo" in err
+
+
+def test_ignored_event_imports_nothing_heavy(tmp_path):
+    """An ignored event must not import PyGithub, slack-sdk or Jinja (issue #7)."""
+    probe = (
+        "import sys\n"
+        "from incident_tool.cli import main\n"
+        "try:\n"
+        f"    main(['handle', '--event-name', 'issues', '--event-path', {str(DATA / 'issues.pinned.1.json')!r}])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('github', 'slack_sdk', 'jinja2', 'yaml', 'requests') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True)
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+
+
+def test_python_dash_m_works():
+    result = subprocess.run([sys.executable, "-m", "incident_tool", "--version"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "incident-tool" in result.stdout

@@ -1,0 +1,47 @@
+"""The status comment: one record, readable, and safe from user text."""
+
+from __future__ import annotations
+
+from incident_tool.record import STATUS_MARKER, Record, extract
+from incident_tool.states import State
+from incident_tool.status import render
+from tests.fakes import CONFIG, T0
+
+
+def test_round_trip_through_the_comment_body():
+    record = Record(state=State.DECLARED, leads=["sam", "priya"], helping=["lee"], severity=2)
+    record.note(T0, "update", "lee", "it's --> broken <!-- here --> & <b>bold</b>")
+    body = render(record, CONFIG, repo="o/r", updated=T0)
+    assert body.startswith(STATUS_MARKER) and body.count(STATUS_MARKER) == 1
+    data_part = body.split("<!-- incident-tool:data ", 1)[1]
+    assert data_part.count("-->") == 1, "user text must not close the hidden comment"
+    again = extract(body)
+    assert again is not None
+    assert again.to_json() == record.to_json()
+    assert again.last("update").text == "it's --> broken <!-- here --> & <b>bold</b>"
+
+
+def test_visible_part_escapes_user_text_and_shows_both_zones():
+    record = Record(state=State.DECLARED, leads=["sam"])
+    record.note(T0, "update", "lee", "@wellcome/everyone look | here <script>")
+    body = render(record, CONFIG, repo="o/r", updated=T0)
+    visible = body.split("<!-- incident-tool:data")[0]
+    assert "@wellcome" not in visible and "@\u200bwellcome" in visible
+    assert "<script>" not in visible and "\\|" in visible
+    assert "2026-11-26 09:00" in visible and "09:00 GMT" in visible
+    assert "Europe/London" in visible
+
+
+def test_a_forged_or_broken_record_is_ignored():
+    assert extract("no marker here") is None
+    assert extract(STATUS_MARKER + "\n<!-- incident-tool:data {not json} -->") is None
+    assert extract(STATUS_MARKER + '\n<!-- incident-tool:data {"state": "nonsense"} -->') is None
+
+
+def test_huge_timelines_stay_under_githubs_limit():
+    record = Record(state=State.DECLARED, leads=["sam"])
+    for i in range(400):
+        record.note(T0, "update", "lee", f"update {i} " + "x" * 1900)
+    body = render(record, CONFIG, repo="o/r", updated=T0)
+    assert len(body) < 65536
+    assert extract(body) is not None
