@@ -123,11 +123,12 @@ def process(
     )
     if record.state is None and new_label is None:
         lifecycle.report(ctx, view.author)
+    # First what people did in runs this one never saw, then their comments, then the event.
+    reconcile(ctx, event)
     views = [gateway.comment_view(c) for c in comments if status is None or c.id != status.id]
     process_new_comments(ctx, views)
     if event is not None:
         router.dispatch(event, ctx)
-    reconcile(ctx, event)
     if sweeping:
         reminders.send_due(ctx)
 
@@ -164,9 +165,7 @@ def reconcile(ctx: Context, event: Event | None) -> None:
             State.DISMISSED: lambda: lifecycle.dismiss(ctx, by),
             State.REPORTED: lambda: None,
         }[target]()
-    closing = any(isinstance(a, Close) for a in ctx.plan)
-    reopening = any(isinstance(a, Reopen) for a in ctx.plan)
-    if record.state is None or closing or reopening:
+    if record.state is None or any(isinstance(a, (Close, Reopen)) for a in ctx.plan):
         return
     if issue.state == "closed" and record.state.is_open:
         if issue.state_reason == "not_planned":
