@@ -17,6 +17,7 @@ from incident_tool.record import Entry, Record, iso, utcnow
 from incident_tool.slack import SlackError, SlackRoom, blocks_for_report, channel_name, escape
 
 _PERSON = re.compile(r"<person:([^>]+)>")
+_FORM_PREFIX = re.compile(r"^\s*\[incident\]\s*:?\s*", re.IGNORECASE)  # the form's title prefix
 MAX_PROBLEMS = 10
 
 
@@ -104,7 +105,8 @@ class Mirror:
 
     def open_channel(self, issue: IssueView, record: Record) -> bool:
         assert self.room is not None
-        name = channel_name(self.config.slack.channel_prefix, issue.number, issue.title)
+        title = _FORM_PREFIX.sub("", issue.title)
+        name = channel_name(self.config.slack.channel_prefix, issue.number, title)
         try:
             channel_id, final = self.room.create_channel(name, private=record.sensitive)
         except SlackError as exc:

@@ -1,0 +1,305 @@
+"""`incident-tool demo`: a whole incident against the built-in sandbox, narrated.
+
+The tool runs exactly as in Actions: each webhook the sandbox emits is written to an event
+file and handed to `incident-tool handle` with GITHUB_EVENT_NAME / GITHUB_EVENT_PATH set;
+only GITHUB_API_URL and SLACK_API_URL point at loopback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = "wellcome/platform"
+
+REPORT_BODY = """### Summary
+
+Search on wellcomecollection.org returns no results for any query.
+
+### Affected service
+
+Search / catalogue API
+
+### Impact on users
+
+Nobody can find works or images; about 40% of visits start with a search.
+
+### When did it start?
+
+2026-11-26 09:40 UTC
+
+### How was it noticed?
+
+Alert "search-empty-results" fired, then a tweet from a user.
+
+### Links
+
+```text
+https://grafana.example.org/d/search-api
+```
+
+### Severity guess
+
+2 - Major: a core service is degraded or down for some
+"""
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+class Narrator:
+    """Show, step by step, what changed on "GitHub" and in "Slack"."""
+
+    def __init__(self, sb: Any, say: Callable[[str], None], slack_ids: dict[str, str]) -> None:
+        self.sb, self.say, self.slack_ids = sb, say, slack_ids
+        self.seen_comments: set[int] = set()
+        self.seen_messages: set[tuple[str, str]] = set()
+        self.seen_channels: set[str] = set()
+        self.reacted: set[int] = set()
+        self.members: dict[str, set[str]] = {}
+        self.last_labels: list[str] = []
+        self.last_assignees: list[str] = []
+        self.last_state = ""
+
+    def step(self, title: str) -> None:
+        self.say("")
+        self.say(f"━━ {title} " + "━" * max(0, 70 - len(title)))
+
+    def show_changes(self, number: int) -> None:
+        gh, sl = self.sb.github, self.sb.slack
+        issue = gh.issue(REPO, number)
+        labels = sorted(label["name"] for label in issue["labels"])
+        assignees = sorted(a["login"] for a in issue["assignees"])
+        if labels != self.last_labels:
+            self.say(f"  GitHub  labels: {', '.join(labels)}")
+            self.last_labels = labels
+        if assignees != self.last_assignees:
+            self.say(f"  GitHub  assignee: {', '.join(assignees) or 'none'}")
+            self.last_assignees = assignees
+        state = f"{issue['state']}" + (
+            f" ({issue['state_reason']})" if issue.get("state_reason") else ""
+        )
+        if state != self.last_state:
+            self.say(f"  GitHub  issue is {state}")
+            self.last_state = state
+        for comment in gh.comments(REPO, number):
+            author = comment["user"]["login"]
+            if comment["id"] not in self.seen_comments:
+                self.seen_comments.add(comment["id"])
+                if author.endswith("[bot]"):
+                    self.say(f"  GitHub  {author}: {summarise(comment['body'])}")
+            if gh.reactions(comment["id"]) and comment["id"] not in self.reacted:
+                self.reacted.add(comment["id"])
+                self.say(f"  GitHub  👍 on {author}'s comment")
+        for channel in sl.channels():
+            cid = channel["id"]
+            if cid not in self.seen_channels and channel.get("creator") == sl.bot_user_id:
+                self.seen_channels.add(cid)
+                kind = "private" if channel.get("is_private") else "public"
+                self.say(f"  Slack   created #{channel['name']} ({kind})")
+            if cid in self.seen_channels:
+                names = {v: k for k, v in self.slack_ids.items()}
+                members = {names.get(m, m) for m in sl.members(cid) if m in names}
+                new = sorted(members - self.members.get(cid, set()))
+                if new:
+                    self.say(f"  Slack   #{channel['name']}: invited {', '.join(new)}")
+                self.members[cid] = members
+            for message in sl.messages(cid):
+                key = (cid, message["ts"])
+                if key in self.seen_messages:
+                    continue
+                self.seen_messages.add(key)
+                if message.get("user") != sl.bot_user_id:
+                    continue
+                self.say(f"  Slack   #{channel['name']}: {summarise(message.get('text', ''))}")
+        for login, user_id in self.slack_ids.items():
+            for message in sl.dms(user_id):
+                key = (user_id, message["ts"])
+                if key not in self.seen_messages:
+                    self.seen_messages.add(key)
+                    self.say(f"  Slack   DM to {login}: {summarise(message.get('text', ''))}")
+
+
+def summarise(text: str, width: int = 120) -> str:
+    """Return the first meaningful lines of a message, without markers, on one line."""
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith(("<!--", "|", "<details", "</details"))
+    ]
+    return textwrap.shorten(" ".join(lines[:2]), width=width, placeholder=" …")
+
+
+def run(say: Callable[[str], None] = print) -> int:
+    """Run the demo; return 0 when the incident ended as expected."""
+    from incident_tool import cli
+    from incident_tool.sandbox import Sandbox, seed_demo
+
+    started = time.monotonic()
+    with Sandbox() as sb, tempfile.TemporaryDirectory(prefix="incident-demo-") as tmp:
+        team = seed_demo(sb)
+        root = Path(tmp)
+        (root / ".github").mkdir()
+        import yaml
+
+        (root / ".github" / "incident.yml").write_text(yaml.safe_dump(team["config"]), "utf-8")
+        env = dict(team["env"])
+        narrator = Narrator(sb, say, team["slack_ids"])
+        log = io.StringIO()
+
+        def deliver() -> None:
+            """Run `incident-tool handle` for each webhook, as the workflow would."""
+            for name, payload in sb.github.take_events():
+                path = root / "event.json"
+                path.write_text(json.dumps(payload), "utf-8")
+                args = [
+                    "handle",
+                    "--event-name",
+                    name,
+                    "--event-path",
+                    str(path),
+                    "--config",
+                    str(root / ".github" / "incident.yml"),
+                ]
+                with (
+                    environment(env),
+                    _chdir(root),
+                    contextlib.redirect_stdout(log),
+                    contextlib.redirect_stderr(log),
+                ):
+                    try:
+                        cli.main(args)
+                    except SystemExit as exc:
+                        if exc.code:
+                            say(f"  (handle exited {exc.code}: {log.getvalue().strip()[-300:]})")
+
+        gh = sb.github
+        logins = team["logins"]
+        reporter, dm = logins["reporter"], logins["delivery_manager"]
+        senior, lead, helper = logins["responders"]
+        narrator.step(f'1. {reporter} reports an incident with the "Report incident" form')
+        issue = gh.open_issue(
+            REPO,
+            reporter,
+            "[Incident]: Search returns no results",
+            REPORT_BODY,
+            labels=["incident:reported"],
+        )
+        number = issue["number"]
+        deliver()
+        narrator.show_changes(number)
+
+        narrator.step(f"2. {dm} (delivery manager) declares it; {senior} is away on Slack")
+        gh.add_label(REPO, number, dm, "incident:declared")
+        deliver()
+        narrator.show_changes(number)
+
+        steps = [
+            (
+                dm,
+                "/resolved-when search returns results for 15 minutes",
+                "sets resolution criteria",
+            ),
+            (helper, "/join", "joins to help"),
+            (lead, f"/handover @{helper}", "hands the lead over"),
+            (
+                lead,
+                "Checked the deploys: the 09:35 index alias switch looks wrong.",
+                "comments (mirrored to Slack)",
+            ),
+            (
+                helper,
+                "/update Rolled back the search index alias; results are back "
+                "for most queries <!channel>",
+                "posts an update",
+            ),
+            (
+                dm,
+                "/comms Search was down for about 30 minutes; it is recovering.",
+                "tells stakeholders",
+            ),
+            (
+                helper,
+                "/action Alert on empty search results within 5 minutes",
+                "records a follow-up action",
+            ),
+            (helper, "/mitigated", "marks it mitigated"),
+        ]
+        for n, (who, body, what) in enumerate(steps, start=3):
+            narrator.step(f"{n}. {who} {what}: {body.splitlines()[0][:60]}")
+            gh.comment(REPO, number, who, body)
+            deliver()
+            narrator.show_changes(number)
+
+        sb.slack.post_as_user(
+            _incident_channel(sb, number),
+            team["slack_ids"][helper],
+            "Confirmed with the catalogue team: the nightly reindex was the cause.",
+        )
+        n = len(steps) + 3
+        narrator.step(f"{n}. {dm} closes the issue as completed")
+        gh.close_issue(REPO, number, dm, reason="completed")
+        deliver()
+        narrator.show_changes(number)
+
+        issues = gh.issues(REPO)
+        retros = [i for i in issues if i["title"].startswith("Retrospective:")]
+        final = gh.issue(REPO, number)
+        labels = sorted(label["name"] for label in final["labels"])
+        say("")
+        say("━━ The retrospective " + "━" * 50)
+        if retros:
+            say(f"#{retros[0]['number']} {retros[0]['title']}")
+            say("")
+            say(
+                "\n".join(
+                    line for line in retros[0]["body"].splitlines() if not line.startswith("<!--")
+                )
+            )
+        say("━" * 71)
+        ok = "incident:resolved" in labels and len(retros) == 1 and final["state"] == "closed"
+        say(
+            f"Demo {'finished' if ok else 'FAILED'} in {time.monotonic() - started:.1f}s: "
+            f"state {', '.join(x for x in labels if x.startswith('incident:'))}, "
+            f"{len(retros)} retrospective, {len(sb.requests)} API requests to the sandbox."
+        )
+        say("Try it by hand: incident-tool demo --serve   (see the README)")
+        if not ok:
+            say(log.getvalue()[-3000:])
+        return 0 if ok else 1
+
+
+def _incident_channel(sb: Any, number: int) -> str:
+    for channel in sb.slack.channels():
+        if channel["name"].startswith(f"incident-{number}-"):
+            return channel["id"]
+    raise RuntimeError("the incident channel was not created")
+
+
+@contextlib.contextmanager
+def _chdir(path: Path) -> Iterator[None]:
+    old = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
