@@ -35,6 +35,9 @@ class Facts(Protocol):
     def unavailable(self, logins: Sequence[str]) -> dict[str, str]:
         """Return login -> reason for those who are away or busy (failed lookups: available)."""
 
+    def last_actor(self, event: str, label: str | None = None) -> str | None:
+        """Return who last did `event` (labeled, closed, reopened) on the issue, if known."""
+
 
 @dataclass(frozen=True)
 class IssueView:
@@ -51,7 +54,7 @@ class IssueView:
     state: str  # open / closed
     state_reason: str | None
     created_at: datetime
-    closed_by: str | None = None
+    closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -149,9 +149,52 @@ def summarise(text: str, width: int = 120) -> str:
     return textwrap.shorten(" ".join(lines[:2]), width=width, placeholder=" …")
 
 
+class Driver:
+    """Hand the sandbox's webhooks to `incident-tool handle`, as the workflow would.
+
+    Each event is written to a file and `handle` runs in-process with GITHUB_EVENT_NAME's
+    and GITHUB_EVENT_PATH's equivalents, the working directory at `root` (where
+    `.github/incident.yml` lives) and the sandbox's URLs and tokens in the environment.
+    """
+
+    def __init__(self, sb: Any, env: dict[str, str], root: Path) -> None:
+        self.sb, self.env, self.root = sb, env, root
+        self.log = ""
+
+    def run(self, name: str, payload: dict[str, Any], *extra: str) -> tuple[int, str]:
+        """Run `handle` once; return its exit status and everything it printed."""
+        from incident_tool import cli
+
+        path = self.root / "event.json"
+        path.write_text(json.dumps(payload), "utf-8")
+        args = ["handle", "--event-name", name, "--event-path", str(path), *extra]
+        captured = io.StringIO()
+        code = 0
+        with (
+            environment(self.env),
+            _chdir(self.root),
+            contextlib.redirect_stdout(captured),
+            contextlib.redirect_stderr(captured),
+        ):
+            try:
+                cli.main(args)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+        output = captured.getvalue()
+        self.log += output
+        return code, output
+
+    def deliver(
+        self, events: list[tuple[str, dict[str, Any]]] | None = None
+    ) -> list[tuple[int, str]]:
+        """Run `handle` for each event (default: every webhook the sandbox queued)."""
+        if events is None:
+            events = self.sb.github.take_events()
+        return [self.run(name, payload) for name, payload in events]
+
+
 def run(say: Callable[[str], None] = print) -> int:
     """Run the demo; return 0 when the incident ended as expected."""
-    from incident_tool import cli
     from incident_tool.sandbox import Sandbox, seed_demo
 
     started = time.monotonic()
@@ -164,33 +207,12 @@ def run(say: Callable[[str], None] = print) -> int:
         (root / ".github" / "incident.yml").write_text(yaml.safe_dump(team["config"]), "utf-8")
         env = dict(team["env"])
         narrator = Narrator(sb, say, team["slack_ids"])
-        log = io.StringIO()
+        driver = Driver(sb, env, root)
 
         def deliver() -> None:
-            """Run `incident-tool handle` for each webhook, as the workflow would."""
-            for name, payload in sb.github.take_events():
-                path = root / "event.json"
-                path.write_text(json.dumps(payload), "utf-8")
-                args = [
-                    "handle",
-                    "--event-name",
-                    name,
-                    "--event-path",
-                    str(path),
-                    "--config",
-                    str(root / ".github" / "incident.yml"),
-                ]
-                with (
-                    environment(env),
-                    _chdir(root),
-                    contextlib.redirect_stdout(log),
-                    contextlib.redirect_stderr(log),
-                ):
-                    try:
-                        cli.main(args)
-                    except SystemExit as exc:
-                        if exc.code:
-                            say(f"  (handle exited {exc.code}: {log.getvalue().strip()[-300:]})")
+            for code, output in driver.deliver():
+                if code:
+                    say(f"  (handle exited {code}: {output.strip()[-300:]})")
 
         gh = sb.github
         logins = team["logins"]
@@ -284,7 +306,7 @@ def run(say: Callable[[str], None] = print) -> int:
         )
         say("Try it by hand: incident-tool demo --serve   (see the README)")
         if not ok:
-            say(log.getvalue()[-3000:])
+            say(driver.log[-3000:])
         return 0 if ok else 1
 
 

@@ -114,7 +114,6 @@ class Gateway:
             raise GitHubError(describe(exc)) from None
 
     def view(self, issue: Issue) -> IssueView:
-        closed_by = None
         return IssueView(
             repo=self.repo_name,
             number=issue.number,
@@ -127,7 +126,7 @@ class Gateway:
             state=issue.state,
             state_reason=issue.state_reason,
             created_at=_utc(issue.created_at),
-            closed_by=closed_by,
+            closed_at=_utc(issue.closed_at) if issue.closed_at else None,
         )
 
     def comments(self, issue: Issue) -> list[IssueComment]:
@@ -183,6 +182,21 @@ class Gateway:
             except (GithubException, OSError):
                 self._assignable[key] = False
         return self._assignable[key]
+
+    def last_actor(self, issue: Issue, event: str, label: str | None = None) -> str | None:
+        """Find who last labelled/closed/reopened the issue (one request, only when needed)."""
+        try:
+            events = list(issue.get_events())
+        except (GithubException, OSError) as exc:
+            self.log(f"notice: could not read the issue's events: {describe(exc)}")
+            return None
+        for item in reversed(events):
+            if item.event != event:
+                continue
+            if label is not None and (item.label is None or item.label.name != label):
+                continue
+            return item.actor.login if item.actor else None
+        return None
 
     def busy(self, logins: Sequence[str]) -> dict[str, bool]:
         """Read users' "busy" status (GraphQL only); failures count as not busy."""

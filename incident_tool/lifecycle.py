@@ -65,8 +65,8 @@ def check(ctx: Context, target: State) -> bool:
     return False
 
 
-def report(ctx: Context, reporter: str) -> None:
-    """Record a new report: parse the form, tell the delivery managers."""
+def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
+    """Record a new report: parse the form, tell the delivery managers (when `notify`)."""
     record = ctx.record
     if record.state is not None:
         return
@@ -80,6 +80,8 @@ def report(ctx: Context, reporter: str) -> None:
         if record.severity:
             ctx.do(Labels(add=(f"{SEVERITY_PREFIX}{record.severity}",)))
     record.note(ctx.issue.created_at, "reported", reporter)
+    if not notify:
+        return
     dms = list(ctx.config.delivery_managers)
     missing = (
         "\n**Missing from the report:** " + ", ".join(parsed.missing) + "."
@@ -114,13 +116,15 @@ def declare(ctx: Context, by: str) -> None:
     """Declare: pick the lead, assign them, open the channel, announce (SPEC §2, §4)."""
     record = ctx.record
     if record.state is None:
-        report(ctx, ctx.issue.author)
-    if record.state in (State.DECLARED,) or not check(ctx, State.DECLARED):
+        report(ctx, ctx.issue.author, notify=False)
+    if record.state == State.DECLARED or not check(ctx, State.DECLARED):
         return
     again = record.first("declared") is not None
+    was_closed = record.state is not None and not record.state.is_open
     record.state = State.DECLARED
     record.note(ctx.now, "reopened" if again else "declared", by)
-    if ctx.issue.state == "closed":
+    if ctx.issue.state == "closed" and was_closed:
+        # Declared again after resolution; a report closed later is resolved by `run`.
         ctx.do(Reopen())
     if not record.lead:
         lead, why = choose_lead(ctx, by)

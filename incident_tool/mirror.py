@@ -90,7 +90,7 @@ class Mirror:
             return
         had_problems = bool(record.problems)
         ok = True
-        if record.state is not None and record.state.is_active and not record.channel_id:
+        if not record.channel_id and self.wants_channel(record):
             ok = self.open_channel(issue, record)
         for item in list(record.outbox):
             if self.deliver(issue, record, item):
@@ -102,6 +102,14 @@ class Mirror:
             ok = self.topic(issue, record) and ok
         if ok and had_problems:
             record.problems = []
+
+    @staticmethod
+    def wants_channel(record: Record) -> bool:
+        """Open the channel once declared, even if resolved before any run could open it."""
+        if record.state is not None and record.state.is_active:
+            return True
+        declared = record.first("declared") is not None
+        return declared and any(item.get("to") == "incident" for item in record.outbox)
 
     def open_channel(self, issue: IssueView, record: Record) -> bool:
         assert self.room is not None
@@ -148,7 +156,7 @@ class Mirror:
         try:
             where = self.target(to, record)
             if where is None:
-                if to == "incident" and record.state is not None and record.state.is_active:
+                if to == "incident" and self.wants_channel(record):
                     return False  # the channel isn't open yet: keep it for later
                 if to.startswith("dm:"):
                     self.log(f"notice: Slack: no Slack user mapped for {to[3:]}; DM skipped")

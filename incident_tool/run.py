@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from github.Issue import Issue
+
 from incident_tool import lifecycle, reminders
 from incident_tool import messages as msg
 from incident_tool import retrospective as retro
@@ -29,6 +31,7 @@ from incident_tool.events import Event
 from incident_tool.github import Gateway
 from incident_tool.handlers import router
 from incident_tool.handlers.comments import process_new_comments
+from incident_tool.handlers.issues import state_label_added
 from incident_tool.mirror import Mirror, People
 from incident_tool.record import Record, extract, utcnow
 from incident_tool.states import State, states_in
@@ -50,10 +53,16 @@ class Outcome:
 class LiveFacts:
     """Facts for decisions, answered from GitHub and Slack (cached per run)."""
 
-    def __init__(self, gateway: Gateway, people: People, log: Callable[[str], None]) -> None:
+    def __init__(
+        self, gateway: Gateway, people: People, issue: Issue, log: Callable[[str], None]
+    ) -> None:
         self.gateway = gateway
         self.people = people
+        self.issue = issue
         self.log = log
+
+    def last_actor(self, event: str, label: str | None = None) -> str | None:
+        return self.gateway.last_actor(self.issue, event, label)
 
     def role(self, login: str) -> str:
         return self.gateway.role(login)
@@ -112,7 +121,7 @@ def process(
             # Declared by label on an existing issue: its older comments are not commands.
             record.last_comment_id = max((c.id for c in comments), default=0)
 
-    facts = LiveFacts(gateway, tools.people, tools.log)
+    facts = LiveFacts(gateway, tools.people, issue, tools.log)
     ctx = Context(
         config=config,
         issue=view,
@@ -121,11 +130,16 @@ def process(
         now=now,
         slack_enabled=tools.mirror.room is not None,
     )
-    if record.state is None and new_label is None:
-        lifecycle.report(ctx, view.author)
-    # First what people did in runs this one never saw, then their comments, then the event.
-    reconcile(ctx, event)
+    if record.state is None:
+        # Every incident starts as a report; one declared outright skips the "please assess".
+        lifecycle.report(ctx, view.author, notify=State.REPORTED in label_states)
+    # What people did, in the order they did it, including what runs this one never saw:
+    # state labels, then comments posted before any close, the close, later comments.
+    reconcile_labels(ctx, event)
     views = [gateway.comment_view(c) for c in comments if status is None or c.id != status.id]
+    closed_at = view.closed_at if view.state == "closed" else None
+    process_new_comments(ctx, [c for c in views if closed_at is None or c.created_at <= closed_at])
+    reconcile_open_state(ctx, event)
     process_new_comments(ctx, views)
     if event is not None:
         router.dispatch(event, ctx)
@@ -148,32 +162,44 @@ def process(
     )
 
 
-def reconcile(ctx: Context, event: Event | None) -> None:
-    """Carry out state changes people made in runs this one never saw (SPEC §4)."""
+def _actor(ctx: Context, event: Event | None, kind: str, label: str | None = None) -> str:
+    """Who made a change: the event's sender if this event is that change, else look it up."""
+    if event is not None and event.action == kind and (label is None or event.label == label):
+        return event.sender or "someone"
+    return ctx.facts.last_actor(kind, label) or "someone"
+
+
+def reconcile_labels(ctx: Context, event: Event | None) -> None:
+    """Carry out the state label people added, in this run or one that never ran (SPEC §4)."""
     record, issue = ctx.record, ctx.issue
-    by = (event.sender if event else None) or "someone"
-    others = [s for s in states_in(list(issue.labels)) if s != record.state]
-    handled_label = (
-        State.from_label(event.label or "") if event and event.action == "labeled" else None
-    )
-    if len(others) == 1 and others[0] != handled_label and record.state is not None:
-        target = others[0]
-        {
-            State.DECLARED: lambda: lifecycle.declare(ctx, by),
-            State.MITIGATED: lambda: lifecycle.mitigate(ctx, by),
-            State.RESOLVED: lambda: lifecycle.resolve(ctx, by),
-            State.DISMISSED: lambda: lifecycle.dismiss(ctx, by),
-            State.REPORTED: lambda: None,
-        }[target]()
+    if record.state is None:
+        return
+    present = states_in(list(issue.labels))
+    others = [s for s in present if s != record.state]
+    if not others:
+        return
+    target = None
+    if event is not None and event.action == "labeled":
+        target = State.from_label(event.label or "")
+    if target not in others:
+        target = others[0] if len(others) == 1 else None
+    if target is not None:
+        state_label_added(ctx, target, _actor(ctx, event, "labeled", target.label))
+
+
+def reconcile_open_state(ctx: Context, event: Event | None) -> None:
+    """Resolve, dismiss or reopen when the issue was closed or reopened by a person."""
+    record, issue = ctx.record, ctx.issue
     if record.state is None or any(isinstance(a, (Close, Reopen)) for a in ctx.plan):
         return
     if issue.state == "closed" and record.state.is_open:
+        by = _actor(ctx, event, "closed")
         if issue.state_reason == "not_planned":
             lifecycle.dismiss(ctx, by)
         else:
             lifecycle.resolve(ctx, by)
     elif issue.state == "open" and not record.state.is_open:
-        lifecycle.reopen(ctx, by)
+        lifecycle.reopen(ctx, _actor(ctx, event, "reopened"))
 
 
 def needs_retrospective(ctx: Context) -> bool:

@@ -113,15 +113,16 @@ def test_usage_errors_exit_2(monkeypatch, capsys):
 
 def test_ignored_event_imports_nothing_heavy(tmp_path):
     """An ignored event must not import PyGithub, slack-sdk or Jinja (issue #7)."""
+    event = str(DATA / "issues.pinned.1.json")
     probe = (
         "import sys\n"
         "from incident_tool.cli import main\n"
         "try:\n"
-        f"    main(['handle', '--event-name', 'issues', '--event-path', {str(DATA / 'issues.pinned.1.json')!r}])\n"
+        f"    main(['handle', '--event-name', 'issues', '--event-path', {event!r}])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = [m for m in ('github', 'slack_sdk', 'jinja2', 'yaml', 'requests') if m in sys.modules]\n"
-        "print('HEAVY', heavy)\n"
+        "heavy = ('github', 'slack_sdk', 'jinja2', 'yaml', 'requests')\n"
+        "print('HEAVY', [m for m in heavy if m in sys.modules])\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             check=True)

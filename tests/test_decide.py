@@ -199,7 +199,8 @@ def test_join_update_leave_action_and_severity():
     update = record.last("update")
     assert update.text == "Rolled back the deploy\nsecond line kept"
     assert [a.text for a in record.actions] == ["Add an alert on empty results"]
-    assert Labels(add=("severity:1",), remove=("severity:2", "severity:3", "severity:4")) in ctx.plan
+    others = ("severity:2", "severity:3", "severity:4")
+    assert Labels(add=("severity:1",), remove=others) in ctx.plan
 
 
 def test_dm_commands_comms_resolved_when_and_dismiss():
@@ -256,7 +257,8 @@ def test_plain_comments_are_mirrored_only_while_active():
 
 
 def test_sensitive_incident_never_puts_the_title_in_public_channels():
-    ctx = context(body="### Summary\n\nAWS key leaked\n\n### Affected service\n\nSecurity / credentials\n")
+    body = "### Summary\n\nAWS key leaked\n\n### Affected service\n\nSecurity / credentials\n"
+    ctx = context(body=body)
     lifecycle.report(ctx, "rita")
     lifecycle.declare(ctx, "dana")
     lifecycle.resolve(ctx, "dana")
