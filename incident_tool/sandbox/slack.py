@@ -1,0 +1,919 @@
+"""The Slack half of the sandbox: a workspace with people, channels, messages and DMs.
+
+:class:`Slack` holds the state (``Sandbox.slack``) and answers Web API methods in Slack's
+documented shapes: HTTP 200 with ``{"ok": true, ...}``, or ``{"ok": false, "error": ...}``.
+Arguments are accepted form-encoded, as JSON, or in the query string, with the token in
+``Authorization: Bearer`` (or a ``token`` argument), as slack-sdk sends them.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+import threading
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from incident_tool.sandbox.openapi import SlackMethods, Undocumented
+from incident_tool.sandbox.wire import Request, Response
+
+TEAM_ID = "T0SANDBOX"
+TEAM_NAME = "Sandbox"
+WORKSPACE_URL = "https://sandbox.slack.com/"
+CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
+MAX_NAME = 80
+MAX_TOPIC = 250
+MAX_TEXT = 40000
+
+
+class SlackError(Exception):
+    """A Web API error: answered ``{"ok": false, "error": code}`` (plus extras)."""
+
+    def __init__(self, code: str, **extra: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.extra = extra
+
+
+@dataclass
+class SlackUser:
+    """A workspace member (or the bot user)."""
+
+    id: str
+    name: str
+    real_name: str
+    email: str | None = None
+    presence: str = "active"
+    is_bot: bool = False
+    dnd: bool = False
+    deleted: bool = False
+    tz: str = "Europe/London"
+
+
+@dataclass
+class Message:
+    """A message in a conversation."""
+
+    ts: str
+    user: str
+    text: str
+    blocks: list[Any] | None = None
+    attachments: list[Any] | None = None
+    bot_id: str | None = None
+    thread_ts: str | None = None
+    subtype: str | None = None
+    edited: dict[str, str] | None = None
+    reactions: dict[str, list[str]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Channel:
+    """A channel, private channel or IM."""
+
+    id: str
+    name: str
+    created: int
+    creator: str
+    is_private: bool = False
+    is_archived: bool = False
+    is_im: bool = False
+    im_user: str | None = None
+    members: list[str] = field(default_factory=list)
+    topic: dict[str, Any] = field(default_factory=dict)
+    purpose: dict[str, Any] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    pins: list[str] = field(default_factory=list)
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes")
+
+
+def _list(value: Any) -> list[Any] | None:
+    """Blocks/attachments arrive as JSON text when form-encoded."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise SlackError("invalid_blocks") from None
+    return value if isinstance(value, list) else None
+
+
+def _cursor(prefix: str, value: str) -> str:
+    return base64.b64encode(f"{prefix}:{value}".encode()).decode()
+
+
+def _uncursor(prefix: str, cursor: str) -> str:
+    try:
+        text = base64.b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise SlackError("invalid_cursor") from None
+    head, _, value = text.partition(":")
+    if head != prefix or not value:
+        raise SlackError("invalid_cursor")
+    return value
+
+
+class Slack:
+    """State and person-level helpers of the sandboxed Slack workspace (``Sandbox.slack``)."""
+
+    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+        self.lock = threading.RLock()
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self.base_url = "http://127.0.0.1/api/"
+        self.users: dict[str, SlackUser] = {}
+        self.channels_by_id: dict[str, Channel] = {}
+        self._channel_ids = itertools.count(1)
+        self._im_ids = itertools.count(1)
+        self._last_us = 0
+        self.bot_user_id = "U0SANDBOT"
+        self.bot_id = "B0SANDBOT"
+        self.bot_token = "xoxb-sandbox-" + base64.b32encode(b"incident-tool").decode().lower()
+        self.users[self.bot_user_id] = SlackUser(
+            self.bot_user_id, "incident-tool", "incident-tool", is_bot=True
+        )
+
+    # ----------------------------------------------------------------- basics
+
+    def _now(self) -> float:
+        return self._clock().astimezone(timezone.utc).timestamp()
+
+    def next_ts(self) -> str:
+        """A unique, increasing message timestamp such as ``1700000000.000100``."""
+        us = max(int(self._now() * 1_000_000), self._last_us + 1)
+        self._last_us = us
+        return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+
+    def _user(self, user_id: str) -> SlackUser:
+        user = self.users.get(user_id)
+        if user is None or user.deleted:
+            raise SlackError("user_not_found")
+        return user
+
+    def _channel(self, channel_id: str | None) -> Channel:
+        channel = self.channels_by_id.get(channel_id or "")
+        if channel is None:
+            raise SlackError("channel_not_found")
+        return channel
+
+    def _visible(self, channel_id: str | None, caller: str) -> Channel:
+        """A channel the caller may see: private ones only for their members."""
+        channel = self._channel(channel_id)
+        if (channel.is_private or channel.is_im) and caller not in channel.members:
+            raise SlackError("channel_not_found")
+        return channel
+
+    # ---------------------------------------------------------------- set-up
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        real_name: str | None = None,
+        email: str | None = None,
+        presence: str = "active",
+        is_bot: bool = False,
+        dnd: bool = False,
+    ) -> str:
+        """Add a workspace member; returns the id."""
+        if presence not in ("active", "away"):
+            raise ValueError(f"presence must be 'active' or 'away', not {presence!r}")
+        with self.lock:
+            if user_id in self.users:
+                raise ValueError(f"Slack user {user_id!r} already exists")
+            self.users[user_id] = SlackUser(
+                user_id, name, real_name or name, email, presence, is_bot, dnd
+            )
+            return user_id
+
+    def set_presence(self, user_id: str, presence: str) -> None:
+        """Set a member's presence (``active`` or ``away``)."""
+        if presence not in ("active", "away"):
+            raise ValueError(f"presence must be 'active' or 'away', not {presence!r}")
+        with self.lock:
+            self._user(user_id).presence = presence
+
+    def add_channel(
+        self,
+        name: str,
+        is_private: bool = False,
+        is_archived: bool = False,
+        members: list[str] | tuple[str, ...] = (),
+        *,
+        bot_member: bool = True,
+    ) -> str:
+        """Create a channel (made by a person; the bot is a member unless ``bot_member=False``)."""
+        with self.lock:
+            if any(c.name == name for c in self.channels_by_id.values() if not c.is_im):
+                raise ValueError(f"channel #{name} already exists")
+            people = [m for m in members if m != self.bot_user_id]
+            creator = people[0] if people else self.bot_user_id
+            channel = self._new_channel(name, is_private, creator)
+            for member in people + ([self.bot_user_id] if bot_member else []):
+                self._user(member)
+                self._join(channel, member)
+            channel.is_archived = is_archived
+            return channel.id
+
+    def archive_channel(self, channel_id: str) -> None:
+        """Archive a channel (as a person would)."""
+        with self.lock:
+            self._channel(channel_id).is_archived = True
+
+    def post_as_user(self, channel_id: str, user_id: str, text: str) -> str:
+        """A person says something in a channel; returns the message ``ts``."""
+        with self.lock:
+            channel = self._channel(channel_id)
+            self._user(user_id)
+            if channel.is_archived:
+                raise ValueError(f"#{channel.name} is archived")
+            message = Message(self.next_ts(), user_id, text)
+            channel.messages.append(message)
+            return message.ts
+
+    # ------------------------------------------------------ state accessors
+
+    def channels(self) -> list[dict[str, Any]]:
+        """Every channel (not IMs) as conversation objects, in creation order."""
+        with self.lock:
+            return [
+                self.conversation_json(c, self.bot_user_id)
+                for c in self.channels_by_id.values()
+                if not c.is_im
+            ]
+
+    def channel_by_name(self, name: str) -> dict[str, Any] | None:
+        """The channel with this name (``#`` optional), or None."""
+        name = name.lstrip("#")
+        with self.lock:
+            for channel in self.channels_by_id.values():
+                if not channel.is_im and channel.name == name:
+                    return self.conversation_json(channel, self.bot_user_id)
+        return None
+
+    def messages(self, channel_id: str, include_system: bool = False) -> list[dict[str, Any]]:
+        """Messages of a channel, oldest first; join/topic notices only if asked."""
+        with self.lock:
+            channel = self._channel_or_key(channel_id)
+            return [
+                self.message_json(m)
+                for m in channel.messages
+                if include_system or m.subtype is None
+            ]
+
+    def members(self, channel_id: str) -> list[str]:
+        """Member ids of a channel."""
+        with self.lock:
+            return list(self._channel_or_key(channel_id).members)
+
+    def dms(self, user_id: str) -> list[dict[str, Any]]:
+        """Direct messages the bot sent to (or received from) a person, oldest first."""
+        with self.lock:
+            for channel in self.channels_by_id.values():
+                if channel.is_im and channel.im_user == user_id:
+                    return [self.message_json(m) for m in channel.messages]
+        return []
+
+    def pins(self, channel_id: str) -> list[str]:
+        """Timestamps of the pinned messages of a channel."""
+        with self.lock:
+            return list(self._channel_or_key(channel_id).pins)
+
+    def _channel_or_key(self, channel_id: str) -> Channel:
+        channel = self.channels_by_id.get(channel_id)
+        if channel is None:
+            raise KeyError(f"sandbox Slack has no channel {channel_id!r}")
+        return channel
+
+    # ----------------------------------------------------------------- JSON
+
+    def conversation_json(self, channel: Channel, caller: str) -> dict[str, Any]:
+        """A conversation object as conversations.info/list/create return it."""
+        if channel.is_im:
+            return {
+                "id": channel.id,
+                "created": channel.created,
+                "is_im": True,
+                "is_org_shared": False,
+                "user": channel.im_user,
+                "is_user_deleted": False,
+                "priority": 0,
+            }
+        return {
+            "id": channel.id,
+            "name": channel.name,
+            "is_channel": True,
+            "is_group": False,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": channel.is_private,
+            "created": channel.created,
+            "is_archived": channel.is_archived,
+            "is_general": False,
+            "unlinked": 0,
+            "name_normalized": channel.name,
+            "is_shared": False,
+            "is_org_shared": False,
+            "is_pending_ext_shared": False,
+            "pending_shared": [],
+            "context_team_id": TEAM_ID,
+            "parent_conversation": None,
+            "creator": channel.creator,
+            "is_ext_shared": False,
+            "shared_team_ids": [TEAM_ID],
+            "pending_connected_team_ids": [],
+            "is_member": caller in channel.members,
+            "topic": dict(channel.topic),
+            "purpose": dict(channel.purpose),
+            "previous_names": [],
+            "num_members": len(channel.members),
+        }
+
+    def message_json(self, message: Message) -> dict[str, Any]:
+        """A message object as conversations.history returns it."""
+        out: dict[str, Any] = {"type": "message"}
+        if message.subtype:
+            out["subtype"] = message.subtype
+        out.update({"ts": message.ts, "user": message.user, "text": message.text})
+        if message.bot_id:
+            out["bot_id"] = message.bot_id
+            out["app_id"] = "A0SANDBOX"
+        out["team"] = TEAM_ID
+        if message.blocks is not None:
+            out["blocks"] = message.blocks
+        if message.attachments is not None:
+            out["attachments"] = message.attachments
+        if message.thread_ts:
+            out["thread_ts"] = message.thread_ts
+        if message.edited:
+            out["edited"] = dict(message.edited)
+        if message.reactions:
+            out["reactions"] = [
+                {"name": name, "users": list(users), "count": len(users)}
+                for name, users in message.reactions.items()
+            ]
+        out.update(message.extra)
+        return out
+
+    def user_json(self, user: SlackUser) -> dict[str, Any]:
+        """A user object as users.info / users.lookupByEmail return it."""
+        return {
+            "id": user.id,
+            "team_id": TEAM_ID,
+            "name": user.name,
+            "deleted": user.deleted,
+            "color": "9f69e7",
+            "real_name": user.real_name,
+            "tz": user.tz,
+            "tz_label": "Greenwich Mean Time",
+            "tz_offset": 0,
+            "profile": self.profile_json(user),
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_bot": user.is_bot,
+            "is_app_user": False,
+            "updated": 1700000000,
+        }
+
+    def profile_json(self, user: SlackUser) -> dict[str, Any]:
+        """A profile object as users.profile.get returns it."""
+        profile: dict[str, Any] = {
+            "title": "",
+            "phone": "",
+            "skype": "",
+            "real_name": user.real_name,
+            "real_name_normalized": user.real_name,
+            "display_name": user.name,
+            "display_name_normalized": user.name,
+            "fields": None,
+            "status_text": "",
+            "status_emoji": "",
+            "status_expiration": 0,
+            "avatar_hash": "g000000000",
+            "first_name": user.real_name.split(" ")[0],
+            "last_name": " ".join(user.real_name.split(" ")[1:]),
+            "team": TEAM_ID,
+        }
+        if user.email:
+            profile["email"] = user.email
+        if user.is_bot:
+            profile["bot_id"] = self.bot_id
+        return profile
+
+    # ------------------------------------------------------------ internals
+
+    def _new_channel(self, name: str, is_private: bool, creator: str) -> Channel:
+        n = next(self._channel_ids)
+        channel = Channel(
+            id=f"C0SB{n:05d}",
+            name=name,
+            created=int(self._now()),
+            creator=creator,
+            is_private=is_private,
+            topic={"value": "", "creator": "", "last_set": 0},
+            purpose={"value": "", "creator": "", "last_set": 0},
+        )
+        self.channels_by_id[channel.id] = channel
+        return channel
+
+    def _join(self, channel: Channel, user_id: str, inviter: str | None = None) -> None:
+        if user_id in channel.members:
+            return
+        channel.members.append(user_id)
+        text = f"<@{user_id}> has joined the channel"
+        extra = {"inviter": inviter} if inviter else {}
+        channel.messages.append(
+            Message(self.next_ts(), user_id, text, subtype="channel_join", extra=extra)
+        )
+
+    def _im_with(self, user_id: str) -> Channel:
+        for channel in self.channels_by_id.values():
+            if channel.is_im and channel.im_user == user_id:
+                return channel
+        n = next(self._im_ids)
+        channel = Channel(
+            id=f"D0SB{n:05d}",
+            name=user_id,
+            created=int(self._now()),
+            creator=self.bot_user_id,
+            is_im=True,
+            im_user=user_id,
+            members=[self.bot_user_id, user_id],
+        )
+        self.channels_by_id[channel.id] = channel
+        return channel
+
+    def _target(self, ref: str | None, caller: str) -> Channel:
+        """Resolve chat.postMessage's ``channel``: an id, a ``#name`` or a user id (DM)."""
+        if not ref:
+            raise SlackError("channel_not_found")
+        if ref in self.channels_by_id:
+            return self._visible(ref, caller)
+        if ref.startswith(("U", "W")) and ref in self.users:
+            self._user(ref)
+            return self._im_with(ref)
+        name = ref.lstrip("#")
+        for channel in self.channels_by_id.values():
+            if not channel.is_im and channel.name == name:
+                return self._visible(channel.id, caller)
+        raise SlackError("channel_not_found")
+
+    def _message(self, channel: Channel, ts: str | None) -> Message:
+        if not ts:
+            raise SlackError("message_not_found")
+        for message in channel.messages:
+            if message.ts == ts:
+                return message
+        raise SlackError("message_not_found")
+
+    # ---------------------------------------------------------- API methods
+
+    def api_auth_test(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """auth.test."""
+        user = self._user(caller)
+        return {
+            "url": WORKSPACE_URL,
+            "team": TEAM_NAME,
+            "user": user.name,
+            "team_id": TEAM_ID,
+            "user_id": user.id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def api_chat_postMessage(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+        """chat.postMessage: to a channel id or name, or to a user id (a DM)."""
+        channel = self._target(args.get("channel"), caller)
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if caller not in channel.members:
+            raise SlackError("not_in_channel")
+        text = str(args.get("text") or "")
+        blocks = _list(args.get("blocks"))
+        attachments = _list(args.get("attachments"))
+        if not text and not blocks and not attachments:
+            raise SlackError("no_text")
+        if len(text) > MAX_TEXT:
+            raise SlackError("msg_too_long")
+        thread_ts = args.get("thread_ts") or None
+        message = Message(self.next_ts(), caller, text, blocks, attachments, self.bot_id, thread_ts)
+        channel.messages.append(message)
+        return {"channel": channel.id, "ts": message.ts, "message": self.message_json(message)}
+
+    def api_chat_update(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """chat.update: only the bot's own messages."""
+        channel = self._visible(args.get("channel"), caller)
+        message = self._message(channel, args.get("ts"))
+        if message.user != caller:
+            raise SlackError("cant_update_message")
+        if "text" in args:
+            message.text = str(args["text"] or "")
+        if "blocks" in args:
+            message.blocks = _list(args.get("blocks"))
+        if "attachments" in args:
+            message.attachments = _list(args.get("attachments"))
+        if not message.text and not message.blocks and not message.attachments:
+            raise SlackError("no_text")
+        if len(message.text) > MAX_TEXT:
+            raise SlackError("msg_too_long")
+        message.edited = {"user": caller, "ts": self.next_ts()}
+        return {
+            "channel": channel.id,
+            "ts": message.ts,
+            "text": message.text,
+            "message": self.message_json(message),
+        }
+
+    def api_chat_getPermalink(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+        """chat.getPermalink."""
+        channel = self._visible(args.get("channel"), caller)
+        message = self._message(channel, args.get("message_ts"))
+        return {
+            "channel": channel.id,
+            "permalink": f"{WORKSPACE_URL}archives/{channel.id}/p{message.ts.replace('.', '')}",
+        }
+
+    def api_conversations_create(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """conversations.create: validates the name; ``name_taken`` includes archived ones."""
+        name = str(args.get("name") or "")
+        if not name:
+            raise SlackError("invalid_name_required")
+        if len(name) > MAX_NAME:
+            raise SlackError("invalid_name_maxlength")
+        if not CHANNEL_NAME.match(name):
+            raise SlackError("invalid_name_specials")
+        if not re.search(r"[a-z0-9]", name):
+            raise SlackError("invalid_name_punctuation")
+        if any(c.name == name for c in self.channels_by_id.values() if not c.is_im):
+            raise SlackError("name_taken")
+        channel = self._new_channel(name, _bool(args.get("is_private", False)), caller)
+        self._join(channel, caller)
+        return {"channel": self.conversation_json(channel, caller)}
+
+    def api_conversations_invite(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """conversations.invite: all-or-nothing, per-user failures listed in ``errors``."""
+        channel = self._visible(args.get("channel"), caller)
+        if channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if caller not in channel.members:
+            raise SlackError("not_in_channel")
+        users = [u.strip() for u in str(args.get("users") or "").split(",") if u.strip()]
+        if not users:
+            raise SlackError("no_user")
+        if len(users) > 1000:
+            raise SlackError("too_many_users")
+        errors = []
+        for user_id in users:
+            if user_id == caller:
+                code = "cant_invite_self"
+            elif user_id not in self.users or self.users[user_id].deleted:
+                code = "user_not_found"
+            elif user_id in channel.members:
+                code = "already_in_channel"
+            else:
+                continue
+            errors.append({"user": user_id, "ok": False, "error": code})
+        if errors:
+            raise SlackError(errors[0]["error"], errors=errors)
+        for user_id in users:
+            self._join(channel, user_id, inviter=caller)
+        return {"channel": self.conversation_json(channel, caller)}
+
+    def _settable(self, args: dict[str, Any], caller: str) -> Channel:
+        channel = self._visible(args.get("channel"), caller)
+        if channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if caller not in channel.members:
+            raise SlackError("not_in_channel")
+        return channel
+
+    def api_conversations_setTopic(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+        """conversations.setTopic (at most 250 characters)."""
+        channel = self._settable(args, caller)
+        topic = str(args.get("topic") or "")
+        if len(topic) > MAX_TOPIC:
+            raise SlackError("too_long")
+        channel.topic = {"value": topic, "creator": caller, "last_set": int(self._now())}
+        channel.messages.append(
+            Message(
+                self.next_ts(),
+                caller,
+                f"set the channel topic: {topic}",
+                subtype="channel_topic",
+                extra={"topic": topic},
+            )
+        )
+        return {"channel": self.conversation_json(channel, caller)}
+
+    def api_conversations_setPurpose(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+        """conversations.setPurpose (at most 250 characters)."""
+        channel = self._settable(args, caller)
+        purpose = str(args.get("purpose") or "")
+        if len(purpose) > MAX_TOPIC:
+            raise SlackError("too_long")
+        channel.purpose = {"value": purpose, "creator": caller, "last_set": int(self._now())}
+        channel.messages.append(
+            Message(
+                self.next_ts(),
+                caller,
+                f"set the channel purpose: {purpose}",
+                subtype="channel_purpose",
+                extra={"purpose": purpose},
+            )
+        )
+        return {"channel": self.conversation_json(channel, caller)}
+
+    def api_conversations_archive(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """conversations.archive."""
+        channel = self._visible(args.get("channel"), caller)
+        if channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise SlackError("already_archived")
+        if caller not in channel.members:
+            raise SlackError("not_in_channel")
+        channel.is_archived = True
+        return {}
+
+    def api_conversations_join(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """conversations.join: public channels only."""
+        channel = self._visible(args.get("channel"), caller)
+        if channel.is_im or channel.is_private:
+            raise SlackError("method_not_supported_for_channel_type")
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        out: dict[str, Any] = {}
+        if caller in channel.members:
+            out["warning"] = "already_in_channel"
+            out["response_metadata"] = {"warnings": ["already_in_channel"]}
+        self._join(channel, caller)
+        out["channel"] = self.conversation_json(channel, caller)
+        return out
+
+    def api_conversations_history(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """conversations.history: newest first, ``limit``/``cursor`` pagination."""
+        channel = self._visible(args.get("channel"), caller)
+        if caller not in channel.members:
+            raise SlackError("not_in_channel")
+        inclusive = _bool(args.get("inclusive", False))
+        messages = sorted(channel.messages, key=lambda m: float(m.ts), reverse=True)
+        try:
+            latest = float(args["latest"]) if args.get("latest") else None
+        except ValueError:
+            raise SlackError("invalid_ts_latest") from None
+        try:
+            oldest = float(args["oldest"]) if args.get("oldest") else None
+        except ValueError:
+            raise SlackError("invalid_ts_oldest") from None
+        if latest is not None:
+            messages = [
+                m for m in messages if float(m.ts) < latest or (inclusive and float(m.ts) == latest)
+            ]
+        if oldest is not None:
+            messages = [
+                m for m in messages if float(m.ts) > oldest or (inclusive and float(m.ts) == oldest)
+            ]
+        if args.get("cursor"):
+            start = _uncursor("next_ts", str(args["cursor"]))
+            messages = [m for m in messages if float(m.ts) <= float(start)]
+        limit = _limit(args.get("limit"), default=100, maximum=999)
+        page, rest = messages[:limit], messages[limit:]
+        out: dict[str, Any] = {
+            "messages": [self.message_json(m) for m in page],
+            "has_more": bool(rest),
+            "pin_count": len(channel.pins),
+        }
+        if rest:
+            out["response_metadata"] = {"next_cursor": _cursor("next_ts", rest[0].ts)}
+        return out
+
+    def api_conversations_info(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """conversations.info."""
+        channel = self._visible(args.get("channel"), caller)
+        return {"channel": self.conversation_json(channel, caller)}
+
+    def api_conversations_list(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """conversations.list: ``types``, ``exclude_archived``, cursor pagination."""
+        raw_types = str(args.get("types") or "public_channel")
+        types = {t.strip() for t in raw_types.split(",") if t.strip()}
+        unknown = types - {"public_channel", "private_channel", "mpim", "im"}
+        if unknown:
+            raise SlackError("invalid_types")
+        exclude_archived = _bool(args.get("exclude_archived", False))
+        found = []
+        for channel in self.channels_by_id.values():
+            if channel.is_im:
+                kind = "im"
+            elif channel.is_private:
+                kind = "private_channel"
+            else:
+                kind = "public_channel"
+            if kind not in types:
+                continue
+            if kind != "public_channel" and caller not in channel.members:
+                continue
+            if exclude_archived and channel.is_archived:
+                continue
+            found.append(channel)
+        if args.get("cursor"):
+            start = _uncursor("team", str(args["cursor"]))
+            ids = [c.id for c in found]
+            if start not in ids:
+                raise SlackError("invalid_cursor")
+            found = found[ids.index(start) :]
+        limit = _limit(args.get("limit"), default=100, maximum=1000)
+        page, rest = found[:limit], found[limit:]
+        return {
+            "channels": [self.conversation_json(c, caller) for c in page],
+            "response_metadata": {"next_cursor": _cursor("team", rest[0].id) if rest else ""},
+        }
+
+    def api_users_lookupByEmail(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+        """users.lookupByEmail (case-insensitive)."""
+        email = str(args.get("email") or "").strip().lower()
+        for user in self.users.values():
+            if user.email and user.email.lower() == email and not user.deleted:
+                return {"user": self.user_json(user)}
+        raise SlackError("users_not_found")
+
+    def api_users_getPresence(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+        """users.getPresence (details only for the caller itself)."""
+        user_id = str(args.get("user") or caller)
+        user = self._user(user_id)
+        if user_id != caller:
+            return {"presence": user.presence}
+        return {
+            "presence": user.presence,
+            "online": user.presence == "active",
+            "auto_away": False,
+            "manual_away": user.presence == "away",
+            "connection_count": 1,
+            "last_activity": int(self._now()),
+        }
+
+    def api_users_info(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """users.info."""
+        return {"user": self.user_json(self._user(str(args.get("user") or "")))}
+
+    def api_users_profile_get(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """users.profile.get."""
+        return {"profile": self.profile_json(self._user(str(args.get("user") or caller)))}
+
+    def api_pins_add(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """pins.add."""
+        channel = self._visible(args.get("channel"), caller)
+        if not args.get("timestamp"):
+            raise SlackError("no_item_specified")
+        message = self._message(channel, args.get("timestamp"))
+        if message.ts in channel.pins:
+            raise SlackError("already_pinned")
+        channel.pins.append(message.ts)
+        return {}
+
+    def api_reactions_add(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """reactions.add."""
+        channel = self._visible(args.get("channel"), caller)
+        name = str(args.get("name") or "").strip(":")
+        if not re.fullmatch(r"[a-z0-9_+'-]+", name):
+            raise SlackError("invalid_name")
+        message = self._message(channel, args.get("timestamp"))
+        users = message.reactions.setdefault(name, [])
+        if caller in users:
+            raise SlackError("already_reacted")
+        users.append(caller)
+        return {}
+
+    def api_dnd_info(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """dnd.info."""
+        user = self._user(str(args.get("user") or caller))
+        now = int(self._now())
+        return {
+            "dnd_enabled": user.dnd,
+            "next_dnd_start_ts": now + 3600 if not user.dnd else now - 60,
+            "next_dnd_end_ts": now + 7200,
+            "snooze_enabled": False,
+        }
+
+
+def _limit(value: Any, default: int, maximum: int) -> int:
+    try:
+        number = int(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+    if number <= 0:
+        return default
+    return min(number, maximum)
+
+
+@dataclass
+class SlackCall:
+    """A validated Web API call."""
+
+    request: Request
+    method: str
+    args: dict[str, Any]
+    caller: str
+
+
+class SlackService:
+    """Validates and answers Web API requests for one :class:`Slack` state."""
+
+    def __init__(
+        self,
+        slack: Slack,
+        methods: SlackMethods,
+        report_violation: Callable[[str], None],
+    ) -> None:
+        self.slack = slack
+        self.methods = methods
+        self.report_violation = report_violation
+
+    @staticmethod
+    def parse_args(request: Request) -> dict[str, Any]:
+        """Arguments from the query string, a form body or a JSON body (later wins)."""
+        args: dict[str, Any] = {k: v[-1] for k, v in request.query.items()}
+        content_type = (request.header("Content-Type") or "").lower()
+        if request.body:
+            if "json" in content_type:
+                data = json.loads(request.body)
+                if not isinstance(data, dict):
+                    raise SlackError("json_not_object")
+                args.update(data)
+            else:
+                form = urllib.parse.parse_qs(request.body.decode("utf-8"), keep_blank_values=True)
+                args.update({k: v[-1] for k, v in form.items()})
+        return args
+
+    def prepare(self, request: Request) -> SlackCall | Response:
+        """Validate; a Response means the call is answered without executing."""
+        if not request.path.startswith("/api/"):
+            return Response(404, b"Not Found", {"Content-Type": "text/plain"})
+        method = request.path[len("/api/") :].strip("/")
+        try:
+            args = self.parse_args(request)
+        except SlackError as exc:
+            return _slack_error(exc)
+        except (ValueError, UnicodeDecodeError):
+            return _slack_error(SlackError("invalid_json"))
+        try:
+            self.methods.check(method, args)
+        except Undocumented as exc:
+            self.report_violation(f"slack: {request.method} {request.path}: {exc}")
+            code = "unknown_method" if method not in self.methods.methods else "invalid_arg_name"
+            return Response(
+                200,
+                {
+                    "ok": False,
+                    "error": code,
+                    "response_metadata": {"messages": [f"[ERROR] sandbox: {exc}"]},
+                },
+            )
+        token = args.pop("token", None)
+        header = request.header("Authorization") or ""
+        if header.lower().startswith("bearer "):
+            token = header[7:].strip()
+        if not token:
+            return _slack_error(SlackError("not_authed"))
+        if token != self.slack.bot_token:
+            return _slack_error(SlackError("invalid_auth"))
+        return SlackCall(request, method, args, self.slack.bot_user_id)
+
+    def execute(self, call: SlackCall) -> Response:
+        """Run a validated call against the state."""
+        handler = getattr(self.slack, "api_" + call.method.replace(".", "_"), None)
+        if handler is None:  # documented, but the sandbox does not serve it
+            self.report_violation(f"slack: {call.method} is documented but not served")
+            return Response(200, {"ok": False, "error": "unknown_method"})
+        with self.slack.lock:
+            try:
+                body = handler(call.args, call.caller)
+            except SlackError as exc:
+                return _slack_error(exc)
+        return Response(200, {"ok": True, **body})
+
+
+def _slack_error(exc: SlackError) -> Response:
+    return Response(200, {"ok": False, "error": exc.code, **exc.extra})
+
+
+def ratelimited_response(retry_after: int | None) -> Response:
+    """Slack's rate-limit answer: HTTP 429, ``Retry-After``, ``error: ratelimited``."""
+    headers = {"Retry-After": str(retry_after if retry_after is not None else 1)}
+    return Response(429, {"ok": False, "error": "ratelimited"}, headers)

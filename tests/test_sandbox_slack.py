@@ -1,0 +1,313 @@
+"""The sandboxed Slack workspace, exercised through real slack-sdk WebClient."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from incident_tool.sandbox import Sandbox
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    """A sandbox with three people and an announce channel."""
+    with Sandbox() as sandbox:
+        sl = sandbox.slack
+        sl.add_user("U0ALICE", name="alice", real_name="Alice", email="alice@example.org")
+        sl.add_user("U0BOB", name="bob", real_name="Bob", email="Bob@Example.org", presence="away")
+        sl.add_user("U0CAROL", name="carol", real_name="Carol", dnd=True)
+        sl.add_channel("wc-platform", members=["U0ALICE"])
+        yield sandbox
+        assert sandbox.violations == []
+
+
+def web(sb: Sandbox, **kwargs: object) -> WebClient:
+    """slack-sdk client with the bot token."""
+    return WebClient(token=sb.slack.bot_token, base_url=sb.slack_url, **kwargs)  # type: ignore[arg-type]
+
+
+def test_auth_test(sb: Sandbox) -> None:
+    answer = web(sb).auth_test()
+    assert answer["user_id"] == sb.slack.bot_user_id and answer["bot_id"]
+    with pytest.raises(SlackApiError) as err:
+        WebClient(token="xoxb-wrong", base_url=sb.slack_url).auth_test()
+    assert err.value.response["error"] == "invalid_auth"
+    raw = requests.post(f"{sb.slack_url}auth.test", timeout=5)
+    assert raw.status_code == 200 and raw.json() == {"ok": False, "error": "not_authed"}
+
+
+def test_create_channel_and_name_rules(sb: Sandbox) -> None:
+    client = web(sb)
+    created = client.conversations_create(name="incident-12-db-down")["channel"]
+    assert created["is_member"] and not created["is_private"]
+    assert sb.slack.members(created["id"]) == [sb.slack.bot_user_id]
+    private = client.conversations_create(name="incident-13", is_private=True)["channel"]
+    assert private["is_private"] is True
+
+    for name, error in [
+        ("Incident-1", "invalid_name_specials"),
+        ("has space", "invalid_name_specials"),
+        ("x" * 81, "invalid_name_maxlength"),
+        ("---", "invalid_name_punctuation"),
+        ("incident-12-db-down", "name_taken"),
+    ]:
+        with pytest.raises(SlackApiError) as err:
+            client.conversations_create(name=name)
+        assert err.value.response["error"] == error, name
+    assert client.conversations_create(name="x" * 80)["ok"]
+
+    client.conversations_archive(channel=created["id"])
+    with pytest.raises(SlackApiError) as err:
+        client.conversations_create(name="incident-12-db-down")  # archived names stay taken
+    assert err.value.response["error"] == "name_taken"
+    with pytest.raises(SlackApiError) as err:
+        client.conversations_archive(channel=created["id"])
+    assert err.value.response["error"] == "already_archived"
+
+
+def test_post_message_rules(sb: Sandbox) -> None:
+    client = web(sb)
+    announce = sb.slack.channel_by_name("wc-platform")
+    assert announce is not None
+    posted = client.chat_postMessage(
+        channel=announce["id"],
+        text="hello",
+        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "*hello*"}}],
+    )
+    assert posted["channel"] == announce["id"]
+    by_name = client.chat_postMessage(channel="#wc-platform", text="by name")
+    assert float(by_name["ts"]) > float(posted["ts"])
+    messages = sb.slack.messages(announce["id"])
+    assert [m["text"] for m in messages] == ["hello", "by name"]
+    assert messages[0]["blocks"][0]["text"]["text"] == "*hello*"
+
+    outside = sb.slack.add_channel("random", members=["U0ALICE"], bot_member=False)
+    archived = sb.slack.add_channel("old", is_archived=True)
+    secret = sb.slack.add_channel("secret", is_private=True, members=["U0ALICE"], bot_member=False)
+    for channel, error in [
+        (outside, "not_in_channel"),
+        (archived, "is_archived"),
+        ("C0NOPE", "channel_not_found"),
+        (secret, "channel_not_found"),
+    ]:
+        with pytest.raises(SlackApiError) as err:
+            client.chat_postMessage(channel=channel, text="x")
+        assert err.value.response["error"] == error
+    with pytest.raises(SlackApiError) as err, pytest.warns(UserWarning):
+        client.chat_postMessage(channel=announce["id"], text="")
+    assert err.value.response["error"] == "no_text"
+    client.conversations_join(channel=outside)
+    assert client.chat_postMessage(channel=outside, text="joined")["ok"]
+
+
+def test_update_permalink_pin_react(sb: Sandbox) -> None:
+    client = web(sb)
+    channel = client.conversations_create(name="incident-1")["channel"]["id"]
+    ts = client.chat_postMessage(channel=channel, text="status: declared")["ts"]
+    updated = client.chat_update(channel=channel, ts=ts, text="status: mitigated")
+    assert updated["text"] == "status: mitigated"
+    assert sb.slack.messages(channel)[-1]["text"] == "status: mitigated"
+    link = client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    assert link.endswith(f"/archives/{channel}/p{ts.replace('.', '')}")
+    client.pins_add(channel=channel, timestamp=ts)
+    with pytest.raises(SlackApiError) as err:
+        client.pins_add(channel=channel, timestamp=ts)
+    assert err.value.response["error"] == "already_pinned"
+    client.reactions_add(channel=channel, name="eyes", timestamp=ts)
+    with pytest.raises(SlackApiError) as err:
+        client.reactions_add(channel=channel, name="eyes", timestamp=ts)
+    assert err.value.response["error"] == "already_reacted"
+    sb.slack.add_channel("talk", members=["U0ALICE"])
+    talk = sb.slack.channel_by_name("talk")
+    assert talk is not None
+    human = sb.slack.post_as_user(talk["id"], "U0ALICE", "mine")
+    with pytest.raises(SlackApiError) as err:
+        client.chat_update(channel=talk["id"], ts=human, text="not yours")
+    assert err.value.response["error"] == "cant_update_message"
+    with pytest.raises(SlackApiError) as err:
+        client.chat_update(channel=channel, ts="1.000001", text="?")
+    assert err.value.response["error"] == "message_not_found"
+
+
+def test_topic_purpose_invite(sb: Sandbox) -> None:
+    client = web(sb)
+    channel = client.conversations_create(name="incident-2")["channel"]["id"]
+    topic = client.conversations_setTopic(channel=channel, topic="declared | lead: alice")
+    assert topic["channel"]["topic"]["value"] == "declared | lead: alice"
+    client.conversations_setPurpose(channel=channel, purpose="Incident #2")
+    with pytest.raises(SlackApiError) as err:
+        client.conversations_setTopic(channel=channel, topic="x" * 251)
+    assert err.value.response["error"] == "too_long"
+
+    client.conversations_invite(channel=channel, users=["U0ALICE", "U0BOB"])
+    assert sb.slack.members(channel) == [sb.slack.bot_user_id, "U0ALICE", "U0BOB"]
+    with pytest.raises(SlackApiError) as err:
+        client.conversations_invite(channel=channel, users=["U0CAROL", "U0ALICE"])
+    response = err.value.response
+    assert response["error"] == "already_in_channel"
+    assert response["errors"] == [{"user": "U0ALICE", "ok": False, "error": "already_in_channel"}]
+    assert "U0CAROL" not in sb.slack.members(channel)  # all or nothing
+    with pytest.raises(SlackApiError) as err:
+        client.conversations_invite(channel=channel, users="U0GHOST")
+    assert err.value.response["error"] == "user_not_found"
+    with pytest.raises(SlackApiError) as err:
+        client.conversations_invite(channel=channel, users=sb.slack.bot_user_id)
+    assert err.value.response["error"] == "cant_invite_self"
+    system = sb.slack.messages(channel, include_system=True)
+    assert {m.get("subtype") for m in system} >= {"channel_join", "channel_topic"}
+    assert sb.slack.messages(channel) == []
+
+
+def test_history_pagination_newest_first(sb: Sandbox) -> None:
+    client = web(sb)
+    channel = client.conversations_create(name="incident-3")["channel"]["id"]
+    for i in range(25):
+        client.chat_postMessage(channel=channel, text=f"m{i}")
+    first = client.conversations_history(channel=channel, limit=10)
+    assert [m["text"] for m in first["messages"]][:2] == ["m24", "m23"]
+    assert first["has_more"] is True
+    seen = []
+    cursor = None
+    while True:
+        page = client.conversations_history(channel=channel, limit=10, cursor=cursor)
+        seen.extend(m["text"] for m in page["messages"] if "subtype" not in m)
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    assert seen == [f"m{i}" for i in reversed(range(25))]
+    texts = [
+        m["text"]
+        for page in client.conversations_history(channel=channel, limit=7)
+        for m in page["messages"]
+        if "subtype" not in m
+    ]
+    assert len(texts) == 25  # slack-sdk's own pagination follows next_cursor
+    outside = sb.slack.add_channel("quiet", bot_member=False, members=["U0ALICE"])
+    with pytest.raises(SlackApiError) as err:
+        client.conversations_history(channel=outside)
+    assert err.value.response["error"] == "not_in_channel"
+
+
+def test_conversations_list_and_info(sb: Sandbox) -> None:
+    client = web(sb)
+    for i in range(5):
+        client.conversations_create(name=f"incident-{i}")
+    client.conversations_create(name="incident-private", is_private=True)
+    sb.slack.add_channel("hidden", is_private=True, members=["U0ALICE"], bot_member=False)
+    archived = client.conversations_create(name="incident-old")["channel"]["id"]
+    client.conversations_archive(channel=archived)
+    names = [
+        c["name"]
+        for page in client.conversations_list(limit=2, types="public_channel,private_channel")
+        for c in page["channels"]
+    ]
+    assert names == ["wc-platform"] + [f"incident-{i}" for i in range(5)] + [
+        "incident-private",
+        "incident-old",
+    ]
+    public = [c["name"] for c in client.conversations_list(exclude_archived=True)["channels"]]
+    assert "incident-old" not in public and "incident-private" not in public
+    info = client.conversations_info(channel=archived)["channel"]
+    assert info["is_archived"] is True and info["name"] == "incident-old"
+
+
+def test_direct_messages(sb: Sandbox) -> None:
+    client = web(sb)
+    answer = client.chat_postMessage(channel="U0ALICE", text="please confirm")
+    assert answer["channel"].startswith("D")
+    client.chat_postMessage(channel="U0ALICE", text="again")
+    assert [m["text"] for m in sb.slack.dms("U0ALICE")] == ["please confirm", "again"]
+    assert sb.slack.dms("U0BOB") == []
+    with pytest.raises(SlackApiError) as err:
+        client.chat_postMessage(channel="U0GHOST", text="x")
+    assert err.value.response["error"] == "channel_not_found"
+
+
+def test_users(sb: Sandbox) -> None:
+    client = web(sb)
+    assert client.users_lookupByEmail(email="bob@example.org")["user"]["id"] == "U0BOB"
+    with pytest.raises(SlackApiError) as err:
+        client.users_lookupByEmail(email="nobody@example.org")
+    assert err.value.response["error"] == "users_not_found"
+    assert client.users_getPresence(user="U0BOB")["presence"] == "away"
+    assert client.users_getPresence(user="U0ALICE")["presence"] == "active"
+    sb.slack.set_presence("U0ALICE", "away")
+    assert client.users_getPresence(user="U0ALICE")["presence"] == "away"
+    info = client.users_info(user="U0ALICE")["user"]
+    assert info["real_name"] == "Alice" and info["profile"]["email"] == "alice@example.org"
+    assert client.users_profile_get(user="U0BOB")["profile"]["real_name"] == "Bob"
+    with pytest.raises(SlackApiError) as err:
+        client.users_info(user="U0GHOST")
+    assert err.value.response["error"] == "user_not_found"
+    assert client.dnd_info(user="U0CAROL")["dnd_enabled"] is True
+    assert client.dnd_info(user="U0ALICE")["dnd_enabled"] is False
+
+
+def test_rate_limit_fault_then_retry_succeeds(sb: Sandbox) -> None:
+    channel = web(sb).conversations_create(name="incident-9")["channel"]["id"]
+    sb.faults.add(service="slack", path=r"chat\.postMessage", status=429, retry_after=0)
+    plain = web(sb)
+    with pytest.raises(SlackApiError) as err:
+        plain.chat_postMessage(channel=channel, text="x")
+    assert err.value.response.status_code == 429
+    assert err.value.response["error"] == "ratelimited"
+    assert err.value.response.headers["retry-after"] == "0"
+    assert sb.slack.messages(channel) == []  # a faulted call performs nothing
+
+    sb.faults.add(service="slack", path=r"chat\.postMessage", status=429, retry_after=0)
+    retrying = web(sb, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)])
+    started = time.monotonic()
+    assert retrying.chat_postMessage(channel=channel, text="eventually")["ok"]
+    assert time.monotonic() - started < 5
+    assert [m["text"] for m in sb.slack.messages(channel)] == ["eventually"]
+    assert sb.faults.injected == 2
+    statuses = [r.status for r in sb.requests if r.path.endswith("chat.postMessage")]
+    assert statuses == [429, 429, 200]
+
+
+def test_slack_error_fault(sb: Sandbox) -> None:
+    sb.faults.add(service="slack", path="conversations.create", slack_error="restricted_action")
+    with pytest.raises(SlackApiError) as err:
+        web(sb).conversations_create(name="incident-5")
+    assert err.value.response["error"] == "restricted_action"
+    assert sb.slack.channel_by_name("incident-5") is None
+    assert web(sb).conversations_create(name="incident-5")["ok"]
+
+
+def test_form_and_json_bodies(sb: Sandbox) -> None:
+    headers = {"Authorization": f"Bearer {sb.slack.bot_token}"}
+    form = requests.post(
+        f"{sb.slack_url}conversations.create",
+        data={"name": "incident-form"},
+        headers=headers,
+        timeout=5,
+    )
+    assert form.json()["ok"] is True
+    channel = form.json()["channel"]["id"]
+    blocks = '[{"type": "divider"}]'
+    as_form = requests.post(
+        f"{sb.slack_url}chat.postMessage",
+        data={"channel": channel, "text": "t", "blocks": blocks},
+        headers=headers,
+        timeout=5,
+    )
+    assert as_form.json()["message"]["blocks"] == [{"type": "divider"}]
+    as_json = requests.post(
+        f"{sb.slack_url}chat.postMessage",
+        json={"channel": channel, "text": "j"},
+        headers=headers,
+        timeout=5,
+    )
+    assert as_json.json()["ok"] is True
+    in_query = requests.get(
+        f"{sb.slack_url}conversations.info",
+        params={"channel": channel, "token": sb.slack.bot_token},
+        timeout=5,
+    )
+    assert in_query.json()["channel"]["name"] == "incident-form"
