@@ -270,7 +270,7 @@ def retro(number: int, repo: str | None, config_path: str | None, print_only: bo
         fail(f"#{number} has no retrospective yet (it is written when the incident is resolved)")
     target = run_guarded(lambda: tools.gateway.issue(record.retro))
     run_guarded(
-        lambda: tools.gateway._write(
+        lambda: tools.gateway.write(
             f"update retrospective #{record.retro}", lambda: target.edit(body=rendered.body)
         )
     )
@@ -292,7 +292,7 @@ def labels_sync(repo: str | None, dry_run: bool) -> None:
     Example:
         incident-tool labels sync --repo acme/web
     """
-    from incident_tool.github import GitHubError, client, describe
+    from incident_tool.github import client, describe
     from incident_tool.states import LABEL_SPECS
 
     out = _out()

@@ -42,6 +42,10 @@ def describe(exc: Exception) -> str:
             + (f": {message}" if message else "")
             + (f" - {hint}" if hint else "")
         )
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if reason is not None and "error responses" in str(reason):
+        # urllib3 gave up after GithubRetry's retries: GitHub kept answering 5xx.
+        return f"GitHub kept failing after retries ({reason})"
     return f"cannot reach GitHub ({exc.__class__.__name__})"
 
 
@@ -227,24 +231,31 @@ class Gateway:
 
     # -- writing ---------------------------------------------------------------------
 
-    def _write(
-        self, what: str, do: Callable[[], T], *, landed: Callable[[], T | None] | None = None
+    def write(
+        self,
+        what: str,
+        do: Callable[[], T],
+        *,
+        post: bool = False,
+        landed: Callable[[], T | None] | None = None,
     ) -> T | None:
-        """Make one write; retry transient failures, checking first whether it landed."""
+        """Make one write. PATCH/PUT/DELETE are retried by GithubRetry; a POST (`post`) is
+        retried here, after `landed` (when given) shows the first attempt did not land."""
         self.writes.append(what)
         if self.dry_run:
             self.log(f"[dry-run] would {what}")
             return None
         delay = 0.5
-        for attempt in range(4):
+        attempts = 4 if post else 1
+        for attempt in range(1, attempts + 1):
             try:
                 return do()
             except GithubException as exc:
                 transient = exc.status >= 500 or exc.status == 429
-                if not transient or attempt == 3:
+                if not transient or attempt == attempts:
                     raise GitHubError(f"could not {what}: {describe(exc)}") from None
             except OSError as exc:
-                if attempt == 3:
+                if attempt == attempts:
                     raise GitHubError(f"could not {what}: {describe(exc)}") from None
             time.sleep(delay)
             delay *= 2
@@ -256,9 +267,10 @@ class Gateway:
 
     def add_labels(self, issue: Issue, labels: Sequence[str]) -> None:
         if labels:
-            self._write(
+            self.write(
                 f"add labels {', '.join(labels)} to #{issue.number}",
                 lambda: issue.add_to_labels(*labels),
+                post=True,
             )
 
     def remove_label(self, issue: Issue, label: str) -> None:
@@ -268,29 +280,29 @@ class Gateway:
             except UnknownObjectException:
                 pass  # already gone: that is what we wanted
 
-        self._write(f"remove label {label} from #{issue.number}", do)
+        self.write(f"remove label {label} from #{issue.number}", do)
 
     def set_assignees(self, issue: Issue, logins: Sequence[str]) -> None:
-        self._write(
+        self.write(
             f"set assignees of #{issue.number} to {', '.join(logins)}",
             lambda: issue.edit(assignees=list(logins)),
         )
 
     def close(self, issue: Issue, reason: str) -> None:
-        self._write(
+        self.write(
             f"close #{issue.number} as {reason}",
             lambda: issue.edit(state="closed", state_reason=reason),
         )
 
     def reopen(self, issue: Issue) -> None:
-        self._write(f"reopen #{issue.number}", lambda: issue.edit(state="open"))
+        self.write(f"reopen #{issue.number}", lambda: issue.edit(state="open"))
 
     def react(self, issue: Issue, comment_id: int) -> None:
         def do() -> None:
             issue.get_comment(comment_id).create_reaction("+1")
 
         # GitHub answers an existing reaction with 200, so a retry cannot double it.
-        self._write(f"react 👍 to comment {comment_id}", do)
+        self.write(f"react 👍 to comment {comment_id}", do, post=True)
 
     def post_comment(
         self, issue: Issue, key: str, body: str, known: Sequence[IssueComment]
@@ -305,14 +317,17 @@ class Gateway:
                     return comment
             return None
 
-        self._write(
-            f"comment on #{issue.number} ({key})", lambda: issue.create_comment(body), landed=landed
+        self.write(
+            f"comment on #{issue.number} ({key})",
+            lambda: issue.create_comment(body),
+            post=True,
+            landed=landed,
         )
 
     def save_status(self, issue: Issue, existing: IssueComment | None, body: str) -> None:
         if existing is not None:
             if existing.body != body:
-                self._write(
+                self.write(
                     f"update the status comment on #{issue.number}", lambda: existing.edit(body)
                 )
             return
@@ -320,9 +335,10 @@ class Gateway:
         def landed() -> IssueComment | None:
             return self.status_comment(list(issue.get_comments()))
 
-        self._write(
+        self.write(
             f"post the status comment on #{issue.number}",
             lambda: issue.create_comment(body),
+            post=True,
             landed=landed,
         )
 
@@ -334,10 +350,11 @@ class Gateway:
         assignees: Sequence[str],
         landed: Callable[[], Any],
     ) -> Any:
-        return self._write(
+        return self.write(
             f"open issue {title!r}",
             lambda: self.repo.create_issue(
                 title=title, body=body, labels=list(labels), assignees=list(assignees)
             ),
+            post=True,
             landed=landed,
         )

@@ -21,6 +21,8 @@ class Fault:
     ``delay`` sleeps before answering (alone, it only slows the request down).
     A faulted request does not perform its write unless ``perform_write`` is true, which
     models "the write happened but the client saw an error" (a timeout after commit).
+    ``alternate`` faults every other matching request (the 1st, 3rd, ...): with clients
+    that retry at once, that is "every first attempt fails".
     """
 
     service: str
@@ -33,6 +35,7 @@ class Fault:
     slack_error: str | None = None
     skip: int = 0
     perform_write: bool = False
+    alternate: bool = False
     seen: int = 0
     fired: int = 0
     _regex: re.Pattern[str] | None = field(default=None, init=False, repr=False)
@@ -86,6 +89,7 @@ class Faults:
         *,
         skip: int = 0,
         perform_write: bool = False,
+        alternate: bool = False,
     ) -> Fault:
         """Add a rule (see :class:`Fault`) and return it."""
         rule = Fault(
@@ -99,6 +103,7 @@ class Faults:
             slack_error=slack_error,
             skip=skip,
             perform_write=perform_write,
+            alternate=alternate,
         )
         with self._lock:
             self._rules.append(rule)
@@ -123,6 +128,8 @@ class Faults:
                     continue
                 rule.seen += 1
                 if rule.seen <= rule.skip:
+                    continue
+                if rule.alternate and (rule.seen - rule.skip) % 2 == 0:
                     continue
                 rule.fired += 1
                 self.injected += 1
