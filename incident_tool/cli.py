@@ -346,6 +346,35 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool) -> None:
 
 
 @cli.command()
+@click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
+@click.option("--since", default="90d", show_default=True, help="90d, 12w, 36h or a date.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+def report(repo: str | None, since: str, fmt: str) -> None:
+    """Print incident metrics: counts, and times to declare, mitigate and resolve.
+
+    \b
+    Example:
+        incident-tool report --repo acme/web --since 90d --format html > incidents.html
+    """
+    from incident_tool import actions, metrics
+    from incident_tool.record import utcnow
+
+    out = _out()
+    repo = _repo(repo)
+    try:
+        moment = metrics.parse_since(since, utcnow())
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
+    root = Path.cwd()
+    cfg = load_config(None, root)
+    tools = open_tools(repo, cfg, root, dry_run=True, log=lambda s: None)
+    found = run_guarded(lambda: metrics.collect(tools.gateway, moment))
+    text = metrics.markdown(found, repo)
+    out(metrics.html_page(found, repo) if fmt == "html" else text)
+    actions.write_summary(text)
+
+
+@cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 def init(directory: str, force: bool) -> None:

@@ -269,7 +269,10 @@ class Gateway:
         if labels:
             self.write(
                 f"add labels {', '.join(labels)} to #{issue.number}",
-                lambda: issue.add_to_labels(*labels),
+                # The documented body is {"labels": [...]}; PyGithub sends a bare array.
+                lambda: self.gh.requester.requestJsonAndCheck(
+                    "POST", f"{issue.url}/labels", input={"labels": list(labels)}
+                ),
                 post=True,
             )
 

@@ -168,8 +168,8 @@ def _render(record: Record, config: Config, *, updated: datetime) -> str:
         "",
         "</details>",
         "",
-        f"<sub>Kept up to date by incident-tool; last updated {updated:%Y-%m-%d %H:%M} UTC. "
-        "Commands: comment `/help`.</sub>",
+        # No "last updated" time here: it would rewrite the comment on runs that change nothing.
+        "<sub>Kept up to date by incident-tool. Commands: comment `/help`.</sub>",
         "",
         f"<!-- incident-tool:data {record.to_json()} -->",
     ]

@@ -227,7 +227,7 @@ def test_edited_bot_and_seen_comments_are_never_commands():
     bot = comment("github-actions[bot]", "/handover @priya", bot=True)
     process_new_comments(ctx, [edited, bot])
     assert ctx.record.lead == "sam" and not ctx.plan
-    assert ctx.record.last_comment_id == bot.id
+    assert ctx.record.last_comment_id == edited.id
     older = comment("sam", "/handover @lee")
     ctx.record.last_comment_id = older.id  # already seen by an earlier run
     process_new_comments(ctx, [older])

@@ -54,9 +54,9 @@ def process_new_comments(ctx: Context, comments: list[CommentView]) -> int:
     for comment in sorted(comments, key=lambda c: c.id):
         if comment.id <= ctx.record.last_comment_id:
             continue
-        ctx.record.last_comment_id = comment.id
         if is_bot_comment(comment):
-            continue
+            continue  # never a command, so no need to record it as seen (saves a write)
+        ctx.record.last_comment_id = comment.id
         if comment.edited:
             # Only the text as first posted counts: an edit into a command is never run.
             continue
