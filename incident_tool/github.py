@@ -22,6 +22,7 @@ from incident_tool.decide import CommentView, IssueView
 from incident_tool.record import STATUS_MARKER
 
 DEFAULT_API_URL = "https://api.github.com"
+BULK_WRITE_INTERVAL = 1.0  # seconds between writes in bulk jobs (GitHub's secondary limits)
 T = TypeVar("T")
 
 
@@ -71,7 +72,7 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
         retry=retry,
         timeout=20,
         seconds_between_requests=None,
-        seconds_between_writes=1.0 if bulk else None,
+        seconds_between_writes=BULK_WRITE_INTERVAL if bulk else None,
         lazy=True,
     )
 
