@@ -171,13 +171,17 @@ def declare(ctx: Context, by: str) -> None:
 
 
 def choose_lead(ctx: Context, declarer: str) -> tuple[str, str]:
-    """Pick the most senior available responder; nobody available means the declarer leads."""
+    """Pick the most senior available responder; nobody available means the declarer leads.
+
+    Responders are asked in order and the search stops at the first available one, so a
+    team whose senior is free costs one presence look-up, not one per responder.
+    """
     candidates = [r for r in ctx.config.responders if not r.lower().endswith("[bot]")]
-    away = ctx.facts.unavailable(candidates) if candidates else {}
     skipped = []
     for login in candidates:
-        if login in away:
-            skipped.append(f"{login} ({away[login]})")
+        away = ctx.facts.unavailable([login]).get(login)
+        if away:
+            skipped.append(f"{login} ({away})")
             continue
         if not ctx.facts.assignable(login):
             skipped.append(f"{login} (cannot be assigned)")
@@ -185,9 +189,8 @@ def choose_lead(ctx: Context, declarer: str) -> tuple[str, str]:
         why = "most senior available responder"
         return login, why + (f"; skipped {', '.join(skipped)}" if skipped else "")
     why = "no responder available" if candidates else "no responders configured"
-    return declarer, f"{why}: the declarer leads" + (
-        f"; skipped {', '.join(skipped)}" if skipped else ""
-    )
+    note = f"; skipped {', '.join(skipped)}" if skipped else ""
+    return declarer, f"{why}: the declarer leads{note}"
 
 
 def mitigate(ctx: Context, by: str, text: str = "") -> bool:

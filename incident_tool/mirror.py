@@ -73,8 +73,6 @@ class Mirror:
         self.people = people
         self.config = config
         self.log = log
-        self._announce: str | None = None
-        self._stakeholder: str | None = None
 
     def problem(self, record: Record, text: str) -> None:
         self.log(f"warning: Slack: {text}")
@@ -134,15 +132,20 @@ class Mirror:
             return record.channel_id
         if to.startswith("dm:"):
             return self.people.slack_id(to[3:])
-        if to == "stakeholder":
-            if self._stakeholder is None and self.config.slack.stakeholder_channel:
-                self._stakeholder = self.room.find_channel(self.config.slack.stakeholder_channel)
-            return self._stakeholder
-        if to == "announce":
-            if self._announce is None and self.config.slack.announce_channel:
-                self._announce = self.room.find_channel(self.config.slack.announce_channel)
-            return self._announce
-        return None
+        name = {
+            "stakeholder": self.config.slack.stakeholder_channel,
+            "announce": self.config.slack.announce_channel,
+        }.get(to)
+        if not name:
+            return None
+        # Finding a channel by name lists the workspace's channels: remember the answer.
+        if name not in record.channels:
+            found = self.room.find_channel(name)
+            if found is None:
+                self.problem(record, f"channel {name!r} not found (slack.{to}_channel)")
+                return None
+            record.channels[name] = found
+        return record.channels[name]
 
     def render(self, text: str, record: Record) -> str:
         text = _PERSON.sub(lambda m: self.people.mention(m.group(1)), text)

@@ -64,6 +64,7 @@ class Record:
     channel_id: str | None = None
     channel_name: str | None = None
     channel_topic: str | None = None
+    channels: dict[str, str] = field(default_factory=dict)  # announce/stakeholder name -> id
     retro: int | None = None
     resolved_when: str | None = None
     snooze_until: str | None = None

@@ -60,6 +60,7 @@ class LiveFacts:
         self.people = people
         self.issue = issue
         self.log = log
+        self._busy: dict[str, bool] | None = None
 
     def last_actor(self, event: str, label: str | None = None) -> str | None:
         return self.gateway.last_actor(self.issue, event, label)
@@ -71,9 +72,16 @@ class LiveFacts:
         return self.gateway.assignable(login)
 
     def unavailable(self, logins: Sequence[str]) -> dict[str, str]:
-        out = {login: "away on Slack" for login in self.people.away(logins)}
-        for login, busy in self.gateway.busy([x for x in logins if x not in out]).items():
-            if busy:
+        if self._busy is None:
+            # One GraphQL query answers for every responder; asked once per run.
+            self._busy = self.gateway.busy(list(self.people.config.responders))
+        out = {}
+        for login in logins:
+            if login in self.people.away([login]):
+                out[login] = "away on Slack"
+            elif self._busy.get(login, False) or (
+                login not in self._busy and self.gateway.busy([login]).get(login)
+            ):
                 out[login] = "busy on GitHub"
         return out
 
