@@ -78,7 +78,9 @@ def load_config(path: str | None, root: Path) -> Any:
     from incident_tool import config
 
     try:
-        return config.load(Path(path) if path else root / config.DEFAULT_PATH, required=bool(path))
+        # The default path may be absent (every key has a default); a path given may not.
+        given = bool(path) and Path(path) != Path(config.DEFAULT_PATH)
+        return config.load(Path(path) if path else root / config.DEFAULT_PATH, required=given)
     except config.ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
 
@@ -389,7 +391,7 @@ def init(directory: str, force: bool) -> None:
     try:
         result = init_repo(Path(directory), force=force)
     except (OSError, ValueError) as exc:
-        fail(f"cannot write into {directory}: {exc}", EXIT_USAGE)
+        fail(str(exc), EXIT_USAGE)
     _out()(format_result(result))
 
 
