@@ -164,7 +164,7 @@ def handle(
     Example, by hand against a saved event:
         incident-tool handle --event-name issues --event-path event.json --dry-run
     """
-    from incident_tool import actions, events
+    from incident_tool import events
 
     out = _out()
     if not event_name or not event_path:
@@ -187,10 +187,11 @@ def handle(
     root = Path.cwd()
     repo = repo or os.environ.get("GITHUB_REPOSITORY") or event.repo
     cfg = load_config(config_path, root)
-    with actions.inert_output():
-        tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
-        outcome = run_guarded(lambda: __import__("incident_tool.run").run.handle(event, tools))
-        report_outcome(outcome, f"{event.kind} on #{event.number}")
+    tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
+    from incident_tool.run import handle as handle_event
+
+    outcome = run_guarded(lambda: handle_event(event, tools))
+    report_outcome(outcome, f"{event.kind} on #{event.number}")
 
 
 def run_guarded(func: Callable[[], Any]) -> Any:
@@ -418,36 +419,46 @@ def demo(serve: bool, port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI; turn every failure into one clear line and an exit status."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    """Entry point: run the CLI; turn every failure into one clear line and an exit status.
+
+    In Actions everything printed (which can quote issue titles and comments) is inert:
+    workflow commands are stopped for the run, and the tool's own `::error::` annotation
+    is written only after they are resumed.
+    """
+    from incident_tool import actions
+
     out = Output()
+    with actions.inert_output():
+        status, error = _run(argv, out)
+    if error:
+        actions.annotate("error", error)
+        actions.write_summary(f"### incident-tool failed\n\n{error}")
+    sys.exit(status)
+
+
+def _run(argv: list[str] | None, out: Output) -> tuple[int, str | None]:
+    """Run the click group; return (exit status, error message for an annotation)."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="incident-tool", standalone_mode=False)
     except Failure as exc:
         out(f"error: {exc}", err=True)
-        from incident_tool import actions
-
-        actions.annotate("error", out.mask(str(exc)))
-        actions.write_summary(f"### incident-tool failed\n\n{out.mask(str(exc))}")
-        sys.exit(exc.status)
+        return exc.status, out.mask(str(exc))
     except click.exceptions.Abort:
         out("aborted", err=True)
-        sys.exit(EXIT_FAILURE)
+        return EXIT_FAILURE, None
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        return exc.exit_code, None
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code, None
     except KeyboardInterrupt:
         out("interrupted", err=True)
-        sys.exit(130)
+        return 130, None
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         if debug:
             out(out.mask(traceback.format_exc()), err=True)
-        out(
-            f"error: unexpected {exc.__class__.__name__}: {out.mask(str(exc))[:500]} "
-            "(run with --debug for the trace)",
-            err=True,
-        )
-        sys.exit(EXIT_FAILURE)
-    sys.exit(EXIT_OK)
+        message = f"unexpected {exc.__class__.__name__}: {out.mask(str(exc))[:500]}"
+        out(f"error: {message} (run with --debug for the trace)", err=True)
+        return EXIT_FAILURE, message
+    return EXIT_OK, None

@@ -33,8 +33,16 @@ def test_every_command_has_help_with_an_example(name, command):
 
 
 def run_main(args, monkeypatch, capsys, env=None):
-    for key in ("GITHUB_TOKEN", "GH_TOKEN", "SLACK_BOT_TOKEN", "GITHUB_EVENT_NAME",
-                "GITHUB_EVENT_PATH", "GITHUB_REPOSITORY", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+    for key in (
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "SLACK_BOT_TOKEN",
+        "GITHUB_EVENT_NAME",
+        "GITHUB_EVENT_PATH",
+        "GITHUB_REPOSITORY",
+        "GITHUB_ACTIONS",
+        "GITHUB_STEP_SUMMARY",
+    ):
         monkeypatch.delenv(key, raising=False)
     for key, value in (env or {}).items():
         monkeypatch.setenv(key, value)
@@ -46,8 +54,11 @@ def run_main(args, monkeypatch, capsys, env=None):
 
 
 def test_ignored_event_exits_zero(monkeypatch, capsys):
-    code, out, _ = run_main(["handle", "--event-name", "issues", "--event-path",
-                             str(DATA / "issues.pinned.1.json")], monkeypatch, capsys)
+    code, out, _ = run_main(
+        ["handle", "--event-name", "issues", "--event-path", str(DATA / "issues.pinned.1.json")],
+        monkeypatch,
+        capsys,
+    )
     assert code == 0 and "ignored" in out
 
 
@@ -59,8 +70,9 @@ def test_no_event_is_a_usage_error(monkeypatch, capsys):
 def test_unreadable_event_file_is_a_usage_error(monkeypatch, capsys, tmp_path):
     path = tmp_path / "e.json"
     path.write_text("{not json")
-    code, _, err = run_main(["handle", "--event-name", "issues", "--event-path", str(path)],
-                            monkeypatch, capsys)
+    code, _, err = run_main(
+        ["handle", "--event-name", "issues", "--event-path", str(path)], monkeypatch, capsys
+    )
     assert code == 2 and "not JSON" in err
 
 
@@ -75,16 +87,29 @@ def incident_event(tmp_path) -> Path:
 def test_bad_config_exits_2_naming_file_and_key(monkeypatch, capsys, tmp_path):
     config = tmp_path / "incident.yml"
     config.write_text("responders: 5\n")
-    code, _, err = run_main(["handle", "--event-name", "issue_comment", "--event-path",
-                             str(incident_event(tmp_path)), "--config", str(config)],
-                            monkeypatch, capsys)
+    code, _, err = run_main(
+        [
+            "handle",
+            "--event-name",
+            "issue_comment",
+            "--event-path",
+            str(incident_event(tmp_path)),
+            "--config",
+            str(config),
+        ],
+        monkeypatch,
+        capsys,
+    )
     assert code == 2 and str(config) in err and "`responders`" in err
 
 
 def test_missing_token_exits_1_with_a_clear_message(monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)
-    code, _, err = run_main(["handle", "--event-name", "issue_comment", "--event-path",
-                             str(incident_event(tmp_path))], monkeypatch, capsys)
+    code, _, err = run_main(
+        ["handle", "--event-name", "issue_comment", "--event-path", str(incident_event(tmp_path))],
+        monkeypatch,
+        capsys,
+    )
     assert code == 1 and "GITHUB_TOKEN is not set" in err
 
 
@@ -93,9 +118,14 @@ def test_unreachable_github_is_one_clear_line_and_no_token(monkeypatch, capsys, 
     secret = "ghs_SECRETSECRETSECRET123"
     code, out, err = run_main(
         ["handle", "--event-name", "issue_comment", "--event-path", str(incident_event(tmp_path))],
-        monkeypatch, capsys,
-        env={"GITHUB_TOKEN": secret, "GITHUB_API_URL": "http://127.0.0.1:9",
-             "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")},
+        monkeypatch,
+        capsys,
+        env={
+            "GITHUB_TOKEN": secret,
+            "GITHUB_API_URL": "http://127.0.0.1:9",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        },
     )
     assert code == 1
     assert "cannot reach GitHub" in err or "GitHub" in err
@@ -124,12 +154,34 @@ def test_ignored_event_imports_nothing_heavy(tmp_path):
         "heavy = ('github', 'slack_sdk', 'jinja2', 'yaml', 'requests')\n"
         "print('HEAVY', [m for m in heavy if m in sys.modules])\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
 
 
 def test_python_dash_m_works():
-    result = subprocess.run([sys.executable, "-m", "incident_tool", "--version"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "incident_tool", "--version"], capture_output=True, text=True
+    )
     assert result.returncode == 0 and "incident-tool" in result.stdout
+
+
+def test_in_actions_output_is_inert_and_the_error_comes_after(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main(
+        ["handle", "--event-name", "issue_comment", "--event-path", str(incident_event(tmp_path))],
+        monkeypatch,
+        capsys,
+        env={
+            "GITHUB_TOKEN": "ghs_x" * 4,
+            "GITHUB_API_URL": "http://127.0.0.1:9",
+            "GITHUB_ACTIONS": "true",
+        },
+    )
+    lines = out.splitlines()
+    assert code == 1 and lines[0].startswith("::stop-commands::")
+    token = lines[0].removeprefix("::stop-commands::")
+    assert len(token) == 32
+    resume = lines.index(f"::{token}::")
+    assert lines[resume + 1].startswith("::error::")
