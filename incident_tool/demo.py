@@ -172,7 +172,7 @@ class Driver:
         code = 0
         with (
             environment(self.env),
-            _chdir(self.root),
+            chdir(self.root),
             contextlib.redirect_stdout(captured),
             contextlib.redirect_stderr(captured),
         ):
@@ -318,7 +318,8 @@ def _incident_channel(sb: Any, number: int) -> str:
 
 
 @contextlib.contextmanager
-def _chdir(path: Path) -> Iterator[None]:
+def chdir(path: Path) -> Iterator[None]:
+    """Work in `path` for a while (contextlib.chdir is Python 3.11+)."""
     old = Path.cwd()
     os.chdir(path)
     try:

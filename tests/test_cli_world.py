@@ -10,7 +10,7 @@ import pytest
 
 import incident_tool.run as run_module
 from incident_tool.cli import main
-from incident_tool.demo import environment
+from incident_tool.demo import chdir, environment
 from incident_tool.record import utcnow
 from incident_tool.states import LABEL_SPECS
 from tests.world import REPO
@@ -21,7 +21,7 @@ def cli(world, *args: str) -> tuple[int, str]:
     out = io.StringIO()
     with (
         environment(world.driver.env),
-        _cd(world.root),
+        chdir(world.root),
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(out),
     ):
@@ -72,18 +72,6 @@ def test_retro_prints_and_rerenders(world):
     assert "Custom retro of Search returns no results" in retro["body"]
     code, output = cli(world, "retro", "999", "--repo", REPO, "--print")
     assert code == 1 and "#999" in output
-
-
-@contextlib.contextmanager
-def _cd(path):  # noqa: ANN001, ANN202
-    import os
-
-    old = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
 
 
 @pytest.fixture(autouse=True)
