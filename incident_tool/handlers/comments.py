@@ -29,12 +29,17 @@ from incident_tool.states import SEVERITY_PREFIX, State
 
 Refusal = str | None
 CommandHandler = Callable[[Context, Command, CommentView], Refusal]
-_COMMANDS: dict[CommandName, CommandHandler] = {}
+Permission = Callable[[Context, str], str | None]  # None: allowed; else who may
+_COMMANDS: dict[CommandName, tuple[Permission | None, CommandHandler]] = {}
 
 
-def command(name: CommandName) -> Callable[[CommandHandler], CommandHandler]:
+def command(
+    name: CommandName, *, allowed: Permission | None
+) -> Callable[[CommandHandler], CommandHandler]:
+    """Register a command handler; `allowed` is who may use it (SPEC §3), None for anyone."""
+
     def add(func: CommandHandler) -> CommandHandler:
-        _COMMANDS[name] = func
+        _COMMANDS[name] = (allowed, func)
         return func
 
     return add
@@ -72,11 +77,12 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
     if isinstance(parsed, CommandError):
         refuse(ctx, comment, parsed.message)
         return 1
-    handler = _COMMANDS.get(parsed.name)
-    if handler is None:
-        refuse(ctx, comment, f"`/{parsed.name.value}` is not available yet.")
-        return 1
-    refusal = handler(ctx, parsed, comment)
+    allowed, handler = _COMMANDS[parsed.name]
+    who_may = allowed(ctx, comment.author) if allowed else None
+    if who_may:
+        refusal: Refusal = f"Only {who_may} may use `/{parsed.name.value}`."
+    else:
+        refusal = handler(ctx, parsed, comment)
     if refusal:
         refuse(ctx, comment, refusal)
     else:
@@ -115,23 +121,35 @@ def _is_helping(ctx: Context, login: str) -> bool:
     return login.lower() in (x.lower() for x in ctx.record.helping)
 
 
-def lead_or_dm(ctx: Context, login: str, what: str) -> Refusal:
+# Each returns None when `login` may use the command, else who may (for the refusal).
+
+
+def lead_or_dm(ctx: Context, login: str) -> str | None:
     if _is_lead(ctx, login) or ctx.is_delivery_manager(login):
         return None
-    lead = ctx.record.lead or "none yet"
-    return f"Only the incident lead ({lead}) or a delivery manager may {what}."
+    return f"the incident lead ({ctx.record.lead or 'none yet'}) or a delivery manager"
 
 
-def dm_only(ctx: Context, login: str, what: str) -> Refusal:
-    if ctx.is_delivery_manager(login):
-        return None
-    return f"Only a delivery manager may {what}."
+def dm_only(ctx: Context, login: str) -> str | None:
+    return None if ctx.is_delivery_manager(login) else "a delivery manager"
 
 
-def team(ctx: Context, login: str, what: str) -> Refusal:
+def team(ctx: Context, login: str) -> str | None:
     if _is_lead(ctx, login) or _is_helping(ctx, login) or ctx.is_delivery_manager(login):
         return None
-    return f"Only the lead, supporting colleagues (`/join` first) or a delivery manager may {what}."
+    return "the lead, supporting colleagues (`/join` first) or a delivery manager"
+
+
+def lead_dm_or_maintainer(ctx: Context, login: str) -> str | None:
+    if lead_or_dm(ctx, login) is None or role_at_least(ctx.facts.role(login), "maintain"):
+        return None
+    return "the current lead, a delivery manager or a repository maintainer"
+
+
+def triage_or_responder(ctx: Context, login: str) -> str | None:
+    if ctx.config.is_responder(login) or role_at_least(ctx.facts.role(login), "triage"):
+        return None
+    return "people with triage access or more (or listed `responders`)"
 
 
 def needs_active(ctx: Context, what: str) -> Refusal:
@@ -145,17 +163,10 @@ def needs_active(ctx: Context, what: str) -> Refusal:
 # -- the commands ----------------------------------------------------------------------
 
 
-@command(CommandName.HANDOVER)
+@command(CommandName.HANDOVER, allowed=lead_dm_or_maintainer)
 def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Make `user` the only assignee and the lead; announce it everywhere."""
     author, target = comment.author, cmd.user or ""
-    allowed = (
-        _is_lead(ctx, author)
-        or ctx.is_delivery_manager(author)
-        or role_at_least(ctx.facts.role(author), "maintain")
-    )
-    if not allowed:
-        return "Only the current lead, a delivery manager or a repository maintainer may hand over."
     if refusal := needs_active(ctx, "`/handover`"):
         return refusal
     if target.lower().endswith("[bot]"):
@@ -184,11 +195,9 @@ def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.JOIN)
+@command(CommandName.JOIN, allowed=triage_or_responder)
 def join(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     author = comment.author
-    if not (ctx.config.is_responder(author) or role_at_least(ctx.facts.role(author), "triage")):
-        return "Only people with triage access or more, or listed `responders`, may `/join`."
     if _is_lead(ctx, author):
         return "You lead this incident already."
     if _is_helping(ctx, author):
@@ -205,7 +214,7 @@ def join(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.LEAVE)
+@command(CommandName.LEAVE, allowed=None)
 def leave(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     author = comment.author
     if not _is_helping(ctx, author):
@@ -223,10 +232,8 @@ def leave(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.UPDATE)
+@command(CommandName.UPDATE, allowed=team)
 def update(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    if refusal := team(ctx, comment.author, "post updates"):
-        return refusal
     ctx.record.note(ctx.now, "update", comment.author, cmd.text, comment.url)
     ctx.slack(
         f"update:{comment.id}",
@@ -236,10 +243,8 @@ def update(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.MITIGATED)
+@command(CommandName.MITIGATED, allowed=lead_or_dm)
 def mitigated(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    if refusal := lead_or_dm(ctx, comment.author, "mark it mitigated"):
-        return refusal
     if ctx.record.state == State.MITIGATED:
         return "The incident is already mitigated."
     if refusal := needs_active(ctx, "`/mitigated`"):
@@ -248,30 +253,24 @@ def mitigated(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.RESOLVE)
+@command(CommandName.RESOLVE, allowed=lead_or_dm)
 def resolve(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    if refusal := lead_or_dm(ctx, comment.author, "resolve it"):
-        return refusal
     if refusal := needs_active(ctx, "`/resolve`"):
         return refusal
     lifecycle.resolve(ctx, comment.author, cmd.text)
     return None
 
 
-@command(CommandName.DISMISS)
+@command(CommandName.DISMISS, allowed=dm_only)
 def dismiss(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    if refusal := dm_only(ctx, comment.author, "dismiss an incident"):
-        return refusal
     if ctx.record.state in (State.RESOLVED, State.DISMISSED):
         return f"The incident is already `{ctx.record.state.label}`."  # type: ignore[union-attr]
     lifecycle.dismiss(ctx, comment.author, cmd.text)
     return None
 
 
-@command(CommandName.SEVERITY)
+@command(CommandName.SEVERITY, allowed=lead_or_dm)
 def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    if refusal := lead_or_dm(ctx, comment.author, "set the severity"):
-        return refusal
     level = cmd.severity
     old = ctx.record.severity
     ctx.record.severity = level
@@ -286,10 +285,8 @@ def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.ACTION)
+@command(CommandName.ACTION, allowed=team)
 def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    if refusal := team(ctx, comment.author, "record actions"):
-        return refusal
     entry = ctx.record.note(ctx.now, "action", comment.author, cmd.text, comment.url)
     ctx.record.actions.append(entry)
     ctx.slack(
@@ -300,24 +297,22 @@ def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.STATUS)
+@command(CommandName.STATUS, allowed=None)
 def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.slack(f"status:{comment.id}", "incident", "", status=True)
     return None
 
 
-@command(CommandName.HELP)
+@command(CommandName.HELP, allowed=None)
 def help_(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     key = f"reply:{comment.id}"
     ctx.do(Comment(key, msg.HELP.format(marker=msg.marker(key), table=help_text())))
     return None
 
 
-@command(CommandName.INVITE)
+@command(CommandName.INVITE, allowed=lead_or_dm)
 def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Pull someone in: mention them with the reason, invite them to the channel, DM them."""
-    if refusal := lead_or_dm(ctx, comment.author, "invite people"):
-        return refusal
     target = cmd.user or ""
     if target.lower().endswith("[bot]"):
         return f"`{target}` is a bot."
@@ -348,10 +343,8 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.COMMS)
+@command(CommandName.COMMS, allowed=dm_only)
 def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    if refusal := dm_only(ctx, comment.author, "send stakeholder communications"):
-        return refusal
     ctx.record.note(ctx.now, "comms", comment.author, cmd.text, comment.url)
     to = "stakeholder" if ctx.config.slack.stakeholder_channel else "announce"
     ctx.slack(
@@ -368,10 +361,8 @@ def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.RESOLVED_WHEN)
+@command(CommandName.RESOLVED_WHEN, allowed=dm_only)
 def resolved_when(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    if refusal := dm_only(ctx, comment.author, "set the resolution criteria"):
-        return refusal
     ctx.record.resolved_when = cmd.text
     ctx.record.note(ctx.now, "resolved-when", comment.author, cmd.text)
     ctx.slack(
@@ -382,10 +373,8 @@ def resolved_when(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.SNOOZE)
+@command(CommandName.SNOOZE, allowed=lead_or_dm)
 def snooze(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    if refusal := lead_or_dm(ctx, comment.author, "snooze reminders"):
-        return refusal
     minutes = cmd.duration_minutes or 30
     until = ctx.now + timedelta(minutes=minutes)
     previous = parse_time(ctx.record.snooze_until)
