@@ -282,7 +282,7 @@ def test_refused_command_replies_and_changes_no_state(replay: Callable[[str], Re
     ]
     reply = r.one("POST", f"{ISSUE}/comments").body["body"]
     assert reply.startswith("<!-- incident-tool:reply:3000005 -->")
-    assert "Only a delivery manager may dismiss" in reply
+    assert "Only a delivery manager may use `/dismiss`" in reply
     assert any("refused a command by lee" in n for n in r.outcome.notices)
     # No label, assignee or open/closed change: only the reply and the record.
     assert [(x.method, x.path) for x in r.writes()] == [
