@@ -22,6 +22,7 @@ from incident_tool.decide import CommentView, IssueView
 from incident_tool.record import STATUS_MARKER
 
 DEFAULT_API_URL = "https://api.github.com"
+ACTIONS_BOT_LOGIN = "github-actions[bot]"  # who GITHUB_TOKEN writes as
 BULK_WRITE_INTERVAL = 1.0  # seconds between writes in bulk jobs (GitHub's secondary limits)
 T = TypeVar("T")
 
@@ -100,7 +101,7 @@ class Gateway:
         self.repo = gh.get_repo(repo)  # lazy: the client is lazy, so no request
         self.dry_run = dry_run
         self.log = log
-        self.bot_login = bot_login or os.environ.get("INCIDENT_TOOL_BOT_LOGIN")
+        self.bot_login = bot_login or os.environ.get("INCIDENT_TOOL_BOT_LOGIN") or ACTIONS_BOT_LOGIN
         self._roles: dict[str, str] = {}
         self._assignable: dict[str, bool] = {}
         self.writes: list[str] = []
@@ -141,17 +142,21 @@ class Gateway:
             raise GitHubError(describe(exc)) from None
 
     def is_trusted_bot(self, comment: IssueComment) -> bool:
-        """The status comment is only believed when the tool's bot wrote it."""
+        """The status comment is only believed when the tool's own account wrote it.
+
+        That is `github-actions[bot]` for the workflow's GITHUB_TOKEN, or the login in
+        INCIDENT_TOOL_BOT_LOGIN for a GitHub App or personal token. Other bots (any app
+        with issue access) cannot forge the record.
+        """
         user = comment.user
-        if user is None:
-            return False
-        return user.type == "Bot" or (self.bot_login is not None and user.login == self.bot_login)
+        return user is not None and user.login == self.bot_login
 
     def comment_view(self, comment: IssueComment) -> CommentView:
         user = comment.user
         return CommentView(
             id=comment.id,
             author=user.login if user else "ghost",
+            # Any bot's comment is never a command, trusted or not.
             author_is_bot=bool(user and (user.type == "Bot" or user.login == self.bot_login)),
             body=comment.body or "",
             created_at=_utc(comment.created_at),

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from github.Issue import Issue
+from github.IssueComment import IssueComment
 
 from incident_tool import lifecycle, reminders
 from incident_tool import messages as msg
@@ -72,18 +73,21 @@ class LiveFacts:
         return self.gateway.assignable(login)
 
     def unavailable(self, logins: Sequence[str]) -> dict[str, str]:
-        if self._busy is None:
-            # One GraphQL query answers for every responder; asked once per run.
-            self._busy = self.gateway.busy(list(self.people.config.responders))
         out = {}
         for login in logins:
             if login in self.people.away([login]):
                 out[login] = "away on Slack"
-            elif self._busy.get(login, False) or (
-                login not in self._busy and self.gateway.busy([login]).get(login)
-            ):
+            elif self._is_busy(login):
                 out[login] = "busy on GitHub"
         return out
+
+    def _is_busy(self, login: str) -> bool:
+        if self._busy is None:
+            # One GraphQL query answers for every responder, once per run.
+            self._busy = self.gateway.busy(list(self.people.config.responders))
+        if login not in self._busy:
+            self._busy.update(self.gateway.busy([login]))
+        return self._busy.get(login, False)
 
 
 @dataclass
@@ -218,7 +222,9 @@ def needs_retrospective(ctx: Context) -> bool:
     )
 
 
-def issue_writes(ctx: Context, tools: Tools, issue, comments) -> None:  # noqa: ANN001
+def issue_writes(
+    ctx: Context, tools: Tools, issue: Issue, comments: Sequence[IssueComment]
+) -> None:
     """Apply the plan's GitHub writes, then make the state label match the record."""
     gateway, view = tools.gateway, ctx.issue
     labels = {name.lower(): name for name in view.labels}
@@ -246,7 +252,7 @@ def issue_writes(ctx: Context, tools: Tools, issue, comments) -> None:  # noqa: 
     set_state(gateway, issue, labels, ctx.record.state)
 
 
-def set_state(gateway: Gateway, issue, labels: dict[str, str], state: State | None) -> None:  # noqa: ANN001
+def set_state(gateway: Gateway, issue: Issue, labels: dict[str, str], state: State | None) -> None:
     """Leave exactly one state label: the record's. Other labels are never touched."""
     if state is None:
         return
@@ -258,7 +264,9 @@ def set_state(gateway: Gateway, issue, labels: dict[str, str], state: State | No
             gateway.remove_label(issue, name)
 
 
-def write_retrospective(ctx: Context, tools: Tools, issue, comments) -> None:  # noqa: ANN001
+def write_retrospective(
+    ctx: Context, tools: Tools, issue: Issue, comments: Sequence[IssueComment]
+) -> None:
     """Open the retrospective issue once, and link it from the incident."""
     record, config, gateway = ctx.record, ctx.config, tools.gateway
     if record.retro is None:

@@ -342,3 +342,21 @@ def test_no_secret_appears_anywhere(world):
     seen += [m.get("text", "") for c in world.sl.channels() for m in world.sl.messages(c["id"])]
     for secret in secrets:
         assert all(secret not in text for text in seen)
+
+
+@pytest.mark.parametrize("forger", ["olly", "evil-app[bot]"])
+def test_a_forged_status_comment_is_not_believed(world, forger):
+    from incident_tool.record import Record
+    from incident_tool.states import State
+    from incident_tool.status import render
+    from tests.fakes import CONFIG, T0
+
+    if forger.endswith("[bot]"):
+        world.gh.add_user(forger, type="Bot")
+    n = world.report()
+    fake = Record(state=State.DECLARED, leads=["olly"], last_comment_id=10**9)
+    world.gh.comment(REPO, n, forger, render(fake, CONFIG, repo=REPO, updated=T0))
+    world.gh.take_events()
+    world.declare(n)
+    assert world.assignees(n) == ["priya"]
+    assert world.record(n).leads == ["priya"]  # the bot's own record, not the forgery

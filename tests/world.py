@@ -82,7 +82,8 @@ class World:
         return sorted(a["login"] for a in self.issue(number)["assignees"])
 
     def bot_comments(self, number: int) -> list[dict]:
-        return [c for c in self.gh.comments(REPO, number) if c["user"]["login"].endswith("[bot]")]
+        bot = self.gh.bot_login
+        return [c for c in self.gh.comments(REPO, number) if c["user"]["login"] == bot]
 
     def status(self, number: int) -> dict:
         found = [
