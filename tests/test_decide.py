@@ -236,8 +236,12 @@ def test_edited_bot_and_seen_comments_are_never_commands():
 
 def test_commands_are_replayed_in_order_once():
     ctx = declared_context()
-    burst = [comment("sam", "/handover @priya"), comment("priya", "/update looking"),
-             comment("priya", "/handover @lee"), comment("lee", "/mitigated")]
+    burst = [
+        comment("sam", "/handover @priya"),
+        comment("priya", "/update looking"),
+        comment("priya", "/handover @lee"),
+        comment("lee", "/mitigated"),
+    ]
     process_new_comments(ctx, burst)
     process_new_comments(ctx, burst)  # a re-run sees the same comments again
     assert ctx.record.leads == ["sam", "priya", "lee"]

@@ -552,5 +552,3 @@ def property_names(schema: dict[str, Any]) -> set[str]:
         for branch in schema.get(key, []):
             names |= property_names(branch)
     return names
-
-

@@ -14,8 +14,14 @@ from tests.fakes import CONFIG, T0, issue
 
 
 def resolved_record() -> Record:
-    record = Record(state=State.RESOLVED, leads=["sam", "priya"], helping=["lee"],
-                    stopped=["rita"], severity=2, resolved_when="results for 10 minutes")
+    record = Record(
+        state=State.RESOLVED,
+        leads=["sam", "priya"],
+        helping=["lee"],
+        stopped=["rita"],
+        severity=2,
+        resolved_when="results for 10 minutes",
+    )
     record.note(T0, "reported", "rita")
     record.note(T0 + timedelta(minutes=4), "declared", "dana")
     record.note(T0 + timedelta(minutes=5), "handover", "sam", "sam → priya")
@@ -32,10 +38,19 @@ def test_default_template_has_every_section_and_durations(tmp_path):
     retro = render(issue(), resolved_record(), CONFIG, root=tmp_path, slack=slack)
     body = retro.body
     assert retro.title == "Retrospective: Search is down (#7)"
-    for heading in ("## Summary", "## Impact on users", "## Roles", "## Durations",
-                    "## Timeline (UTC)", "## What happened", "## What went well",
-                    "## What went badly", "## Action items", "## Resolution criteria",
-                    "## Stakeholder communication"):
+    for heading in (
+        "## Summary",
+        "## Impact on users",
+        "## Roles",
+        "## Durations",
+        "## Timeline (UTC)",
+        "## What happened",
+        "## What went well",
+        "## What went badly",
+        "## Action items",
+        "## Resolution criteria",
+        "## Stakeholder communication",
+    ):
         assert heading in body
     assert "sam → priya" in body and "| Time to declare | 4m |" in body
     assert "| Time to mitigate | 30m |" in body and "| Time to resolve | 1h 35m |" in body
@@ -45,8 +60,15 @@ def test_default_template_has_every_section_and_durations(tmp_path):
     assert "Search returns no results" in body and "Nobody can find works" in body
 
 
-@pytest.mark.parametrize("evil", ["{{ 7*7 }}", "{% for x in range(3) %}x{% endfor %}",
-                                  "{{ ''.__class__.__mro__ }}", "<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "{{ 7*7 }}",
+        "{% for x in range(3) %}x{% endfor %}",
+        "{{ ''.__class__.__mro__ }}",
+        "<script>alert(1)</script>",
+    ],
+)
 def test_user_text_is_data_never_template_code(tmp_path, evil):
     record = resolved_record()
     record.note(T0 + timedelta(minutes=50), "update", "lee", evil)
@@ -61,7 +83,8 @@ def test_repo_template_overrides_and_errors_are_clear(tmp_path):
     (tmp_path / "templates").mkdir()
     (tmp_path / "templates" / "retrospective.md.j2").write_text("Custom {{ incident.title }}")
     assert render(issue(), resolved_record(), CONFIG, root=tmp_path, slack=[]).body.endswith(
-        "Custom Search is down")
+        "Custom Search is down"
+    )
     (tmp_path / "templates" / "retrospective.md.j2").write_text("{% if %}")
     with pytest.raises(TemplateError, match="retrospective.md.j2"):
         render(issue(), resolved_record(), CONFIG, root=tmp_path, slack=[])
