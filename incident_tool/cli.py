@@ -252,8 +252,7 @@ def retro(number: int, repo: str | None, config_path: str | None, print_only: bo
 
     def render() -> Any:
         issue = tools.gateway.issue(number)
-        comments = tools.gateway.comments(issue)
-        status = tools.gateway.status_comment(comments)
+        status, _ = tools.gateway.incident_comments(issue)
         record = extract(status.body) if status else None
         if record is None:
             fail(f"#{number} has no incident-tool status comment: it is not an incident")

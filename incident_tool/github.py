@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
@@ -22,6 +22,8 @@ from incident_tool.decide import CommentView, IssueView
 from incident_tool.record import STATUS_MARKER
 
 DEFAULT_API_URL = "https://api.github.com"
+PER_PAGE = 100
+SINCE_MARGIN = timedelta(minutes=15)  # > a run's job timeout (10 min) + replication lag
 ACTIONS_BOT_LOGIN = "github-actions[bot]"  # who GITHUB_TOKEN writes as
 BULK_WRITE_INTERVAL = 1.0  # seconds between writes in bulk jobs (GitHub's secondary limits)
 T = TypeVar("T")
@@ -69,7 +71,7 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
     return Github(
         auth=Auth.Token(token) if token else None,
         base_url=(base_url or DEFAULT_API_URL).rstrip("/"),
-        per_page=100,
+        per_page=PER_PAGE,
         retry=retry,
         timeout=20,
         seconds_between_requests=None,
@@ -135,11 +137,42 @@ class Gateway:
             closed_at=_utc(issue.closed_at) if issue.closed_at else None,
         )
 
-    def comments(self, issue: Issue) -> list[IssueComment]:
+    def comments(self, issue: Issue, *, since: datetime | None = None) -> list[IssueComment]:
+        """List the issue's comments (only those updated since `since`, when given)."""
         try:
-            return list(issue.get_comments())
+            if since is None:
+                return list(issue.get_comments())
+            return list(issue.get_comments(since=since))
         except (GithubException, OSError) as exc:
             raise GitHubError(describe(exc)) from None
+
+    def first_comments(self, issue: Issue) -> list[IssueComment]:
+        """Return the first page of comments (where the status comment is, in practice)."""
+        try:
+            return issue.get_comments().get_page(0)
+        except (GithubException, OSError) as exc:
+            raise GitHubError(describe(exc)) from None
+
+    def incident_comments(self, issue: Issue) -> tuple[IssueComment | None, list[IssueComment]]:
+        """Return the status comment and every comment a run may need to look at.
+
+        A long incident has thousands of comments, but a run needs only the status comment
+        (early: on the first page) and the comments since the last run. The record's own
+        write time bounds those: anything newer than the last run was updated after it.
+        The margin covers a run's own duration (its job times out at 10 minutes) and
+        GitHub's replication lag.
+        """
+        first = self.first_comments(issue)
+        status = self.status_comment(first)
+        if len(first) < PER_PAGE:
+            return status, first
+        if status is None:
+            everything = self.comments(issue)
+            return self.status_comment(everything), everything
+        since = _utc(status.updated_at) - SINCE_MARGIN
+        recent = {c.id: c for c in self.comments(issue, since=since)}
+        merged = {c.id: c for c in first} | recent
+        return status, [merged[k] for k in sorted(merged)]
 
     def is_trusted_bot(self, comment: IssueComment) -> bool:
         """The status comment is only believed when the tool's own account wrote it.

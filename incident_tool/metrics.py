@@ -84,7 +84,7 @@ def collect(gateway: Gateway, since: datetime) -> Metrics:
 
 
 def _record(gateway: Gateway, issue) -> Record | None:  # noqa: ANN001
-    status = gateway.status_comment(gateway.comments(issue))
+    status, _ = gateway.incident_comments(issue)
     return extract(status.body) if status is not None else None
 
 

@@ -73,7 +73,8 @@ class Record:
     missing: list[str] = field(default_factory=list)
     awaiting_confirmation: str | None = None  # who resolved without being a delivery manager
     outbox: list[dict[str, Any]] = field(default_factory=list)
-    sent: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # Slack deliveries made (outbox keys)
+    posted: list[str] = field(default_factory=list)  # bot comments made (marker keys)
     problems: list[str] = field(default_factory=list)
     slack_history: list[Entry] = field(default_factory=list)
 

@@ -120,8 +120,7 @@ def process(
     now = now or utcnow()
     issue = gateway.issue(number)
     view = gateway.view(issue)
-    comments = gateway.comments(issue)
-    status = gateway.status_comment(comments)
+    status, comments = gateway.incident_comments(issue)
     record = extract(status.body) if status is not None else None
     label_states = states_in(list(view.labels))
     new_label = State.from_label(event.label or "") if event and event.action == "labeled" else None
@@ -230,7 +229,7 @@ def issue_writes(
     labels = {name.lower(): name for name in view.labels}
     for action in ctx.plan:
         if isinstance(action, Comment):
-            gateway.post_comment(issue, action.key, action.body, comments)
+            post_comment(ctx, gateway, issue, action.key, action.body, comments)
         elif isinstance(action, React):
             gateway.react(issue, action.comment_id)
         elif isinstance(action, Assign):
@@ -250,6 +249,22 @@ def issue_writes(
         elif isinstance(action, Reopen):
             gateway.reopen(issue)
     set_state(gateway, issue, labels, ctx.record.state)
+
+
+def post_comment(
+    ctx: Context,
+    gateway: Gateway,
+    issue: Issue,
+    key: str,
+    body: str,
+    comments: Sequence[IssueComment],
+) -> None:
+    """Post a bot comment once per incident: the record remembers the keys it posted."""
+    if key in ctx.record.posted:
+        return
+    gateway.post_comment(issue, key, body, comments)
+    if not gateway.dry_run:
+        ctx.record.posted.append(key)
 
 
 def set_state(gateway: Gateway, issue: Issue, labels: dict[str, str], state: State | None) -> None:
@@ -299,9 +314,8 @@ def write_retrospective(
         record.retro = created.number
         record.note(ctx.now, "retrospective", None, f"#{created.number}")
     key = "retro-link"
-    gateway.post_comment(
-        issue, key, msg.RETRO_LINK.format(marker=msg.marker(key), number=record.retro), comments
-    )
+    body = msg.RETRO_LINK.format(marker=msg.marker(key), number=record.retro)
+    post_comment(ctx, gateway, issue, key, body, comments)
     ctx.slack(
         "retro-link",
         "incident",

@@ -210,7 +210,11 @@ def test_refused_commands_reply_and_change_nothing(world):
         ("priya", "/dismiss no", "delivery manager"),
     ):
         comment = world.say(n, who, body)
-        replies = [c for c in world.bot_comments(n) if f"reply:{comment['id']}" in c["body"]]
+        replies = [
+            c
+            for c in world.bot_comments(n)
+            if f"<!-- incident-tool:reply:{comment['id']} -->" in c["body"]
+        ]
         assert len(replies) == 1 and reason in replies[0]["body"], (body, replies)
         assert not world.gh.reactions(comment["id"])
     after = world.snapshot(n)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -179,3 +180,29 @@ def test_config_with_wrong_types_is_exit_2(world):
     for code, output in world.driver.deliver():
         assert code == 2 and "`responders`" in output and ".github/incident.yml" in output
     assert world.bot_comments(n) == []
+
+
+def test_a_long_incident_reads_only_what_it_needs(world):
+    n = world.report()
+    world.declare(n)
+    for i in range(250):
+        world.gh.comment(REPO, n, "lee", f"note {i}")
+    world.gh.take_events()
+    world.clock.now += timedelta(hours=1)
+    world.say(n, "priya", "/update still here")  # reads all 250 notes once
+    world.clock.now += timedelta(hours=1)
+    world.sb.reset_log()
+    world.say(n, "priya", "/update and again")
+    gets = [r for r in world.sb.requests if r.method == "GET" and r.path.endswith("/comments")]
+    assert len(gets) == 2, [(r.path, r.query) for r in gets]  # first page + since the last run
+    assert any("since" in r.query for r in gets)
+    updates = [e.text for e in world.record(n).timeline if e.kind == "update"]
+    assert updates == ["still here", "and again"]
+    world.gh.close_issue(REPO, n, "dana", reason="completed")
+    world.deliver()
+    world.gh.reopen_issue(REPO, n, "dana")
+    world.deliver()
+    world.gh.close_issue(REPO, n, "dana", reason="completed")
+    world.deliver()
+    links = [c for c in world.bot_comments(n) if "incident-tool:retro-link" in c["body"]]
+    assert len(links) == 1 and len(world.retrospectives()) == 1

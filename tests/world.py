@@ -17,12 +17,27 @@ from incident_tool.sandbox import Sandbox, seed_demo
 REPO = "wellcome/platform"
 
 
+class SteppingClock:
+    """A clock that moves one second per reading: people do not act twice in one second,
+    and GitHub's timestamps have whole seconds (an edit must show as an edit)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)
+        self.lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self.lock:
+            self.now += timedelta(seconds=1)
+            return self.now
+
+
 @dataclass
 class World:
     sb: Sandbox
     team: dict[str, Any]
     driver: Driver
     root: Path
+    clock: SteppingClock
 
     @property
     def gh(self):  # noqa: ANN201
@@ -141,22 +156,9 @@ class World:
         }
 
 
-class SteppingClock:
-    """A clock that moves one second per reading: people do not act twice in one second,
-    and GitHub's timestamps have whole seconds (an edit must show as an edit)."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc).replace(microsecond=0)
-        self.lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self.lock:
-            self.now += timedelta(seconds=1)
-            return self.now
-
-
 def make_world(tmp_path: Path, *, slack: bool = True) -> tuple[Sandbox, World]:
-    sb = Sandbox(clock=SteppingClock())
+    clock = SteppingClock()
+    sb = Sandbox(clock=clock)
     sb.__enter__()
     team = seed_demo(sb)
     root = tmp_path / "checkout"
@@ -164,6 +166,6 @@ def make_world(tmp_path: Path, *, slack: bool = True) -> tuple[Sandbox, World]:
     env = dict(team["env"])
     if not slack:
         env["SLACK_BOT_TOKEN"] = ""
-    world = World(sb, team, Driver(sb, env, root), root)
+    world = World(sb, team, Driver(sb, env, root), root, clock)
     world.write_config()
     return sb, world
