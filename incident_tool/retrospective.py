@@ -158,21 +158,46 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     }
 
 
+MAX_BODY = 65000  # GitHub's limit for an issue body is 65,536 characters
+
+
 def render(
     issue: IssueView, record: Record, config: Config, *, root: Path, slack: list[Entry]
 ) -> Retrospective:
-    """Render the retrospective issue's title and body."""
+    """Render the retrospective issue's title and body.
+
+    A very long incident would overflow GitHub's body limit; the timeline then keeps its
+    start and end and says how many entries in the middle it left out, so every section
+    (the action items, what went well and badly) is still there.
+    """
     from jinja2 import TemplateError as JinjaError
     from jinja2.sandbox import SandboxedEnvironment
 
     source, where = load_template(config, root)
     env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
     try:
-        body = env.from_string(source).render(**context(issue, record, config, slack))
+        template = env.from_string(source)
+        variables = context(issue, record, config, slack)
+        body = template.render(**variables)
+        timeline = variables["timeline"]
+        keep = len(timeline)
+        while len(body) > MAX_BODY and keep > 20:
+            keep //= 2
+            head, tail = timeline[: keep // 2], timeline[-(keep - keep // 2) :]
+            gap = {
+                "utc": "…",
+                "local": "…",
+                "source": "",
+                "text": f"{len(timeline) - keep} entries left out to fit GitHub's size limit "
+                "(the incident's comments and Slack channel have them all)",
+            }
+            body = template.render(**{**variables, "timeline": [*head, gap, *tail]})
     except JinjaError as exc:
         line = getattr(exc, "lineno", None)
         raise TemplateError(f"{where}{f' line {line}' if line else ''}: {exc}") from None
     marker = MARKER.format(number=issue.number)
     if marker not in body:
         body = marker + "\n" + body
-    return Retrospective(title=title_for(issue), body=body[:65000])
+    if len(body) > MAX_BODY:  # a template that is huge by itself
+        body = body[: MAX_BODY - 80] + "\n\n… (cut to fit GitHub's size limit)\n"
+    return Retrospective(title=title_for(issue), body=body)

@@ -97,3 +97,19 @@ def test_sensitive_retrospective_says_so(tmp_path):
     record = resolved_record()
     record.sensitive = True
     assert "sensitive incident" in render(issue(), record, CONFIG, root=tmp_path, slack=[]).body
+
+
+def test_a_huge_incident_keeps_every_section(tmp_path):
+    record = resolved_record()
+    for i in range(3000):
+        record.note(T0 + timedelta(minutes=10, seconds=i), "update", "lee", f"update {i} " * 20)
+    slack = [
+        Entry(iso(T0 + timedelta(minutes=20, seconds=i)), "slack", "lee", "x" * 200)
+        for i in range(1000)
+    ]
+    body = render(issue(), record, CONFIG, root=tmp_path, slack=slack).body
+    assert len(body) <= 65000
+    assert "entries left out to fit GitHub's size limit" in body
+    for heading in ("## What went well", "## What went badly", "## Action items"):
+        assert heading in body
+    assert "- [ ] Add an alert (lee)" in body
