@@ -605,7 +605,9 @@ class SlackRoom:
         wanted = [u.strip() for u in user_ids if u and u.strip()]
         if not wanted:
             return []
-        bot = self.auth_check()
+        # Skip the bot itself only when its id is already known: asking auth.test costs a
+        # call per run, and Slack answers `cant_invite_self`, taken as "already present".
+        bot = self._bot_user_id
         pending = [u for u in dict.fromkeys(wanted) if u != bot]
         present: list[str] = []
         joined = False

@@ -214,6 +214,7 @@ def test_invite_retries_without_failing_users(
         error("cant_invite", errors=[{"user": "U0GUEST", "ok": False, "error": "cant_invite"}]),
         ok(channel={"id": "C1"}),
     )
+    room.auth_check()
     got = room.invite("C1", ["U0IN", "U0NEW", "", "U0GONE", "U0NEW", BOT_USER_ID, "U0GUEST"])
     assert got == ["U0IN", "U0NEW"]
     sent = [r.params["users"] for r in server.calls("conversations.invite")]
@@ -249,8 +250,16 @@ def test_invite_channel_error_raises(server: SlackServer, room: SlackRoom) -> No
 
 
 def test_invite_nobody_makes_no_invite_call(server: SlackServer, room: SlackRoom) -> None:
+    room.auth_check()  # the bot's id is known: it is skipped
     assert room.invite("C1", ["", BOT_USER_ID]) == []
     assert server.calls("conversations.invite") == []
+
+
+def test_invite_does_not_ask_auth_test(server: SlackServer, room: SlackRoom) -> None:
+    """A run that only invites people spends no call on finding the bot's own id."""
+    server.script("conversations.invite", ok(channel={"id": "C1"}))
+    assert room.invite("C1", ["U0NEW"]) == ["U0NEW"]
+    assert server.calls("auth.test") == []
 
 
 # -- rate limits, auth and transport -------------------------------------------------------------
