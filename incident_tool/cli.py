@@ -236,7 +236,7 @@ def report_outcome(outcome: Any, what: str) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 @click.option("--print", "print_only", is_flag=True, help="Write it to stdout only.")
 def retro(number: int, repo: str | None, config_path: str | None, print_only: bool) -> None:
-    """(Re)render the retrospective of incident NUMBER.
+    """(Re)render the retrospective of incident NUMBER (with the Slack channel's messages).
 
     \b
     Example:
@@ -248,23 +248,20 @@ def retro(number: int, repo: str | None, config_path: str | None, print_only: bo
     out = _out()
     root = Path.cwd()
     cfg = load_config(config_path, root)
-    tools = open_tools(_repo(repo), cfg, root, dry_run=print_only, log=lambda s: out(s, err=True))
+    # Reads only, with --print; Slack is read for the channel's messages.
+    tools = open_tools(_repo(repo), cfg, root, dry_run=False, log=lambda s: out(s, err=True))
 
-    def render() -> Any:
+    def render() -> tuple[Any, Any]:
         issue = tools.gateway.issue(number)
         status, _ = tools.gateway.incident_comments(issue)
         record = extract(status.body) if status else None
         if record is None:
             fail(f"#{number} has no incident-tool status comment: it is not an incident")
         view = tools.gateway.view(issue)
-        return (
-            issue,
-            view,
-            record,
-            retrospective.render(view, record, cfg, root=root, slack=record.slack_history),
-        )
+        history = tools.mirror.history(record)
+        return record, retrospective.render(view, record, cfg, root=root, slack=history)
 
-    issue, view, record, rendered = run_guarded(render)
+    record, rendered = run_guarded(render)
     if print_only:
         out(rendered.body)
         return

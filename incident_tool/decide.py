@@ -77,6 +77,9 @@ class CommentView:
 class Comment:
     key: str  # marker key: the same cause never gives two comments
     body: str
+    # Remember the key in the record (a comment caused by another comment need not be:
+    # that comment is never handled twice, and the record must stay small).
+    remember: bool = True
 
 
 @dataclass(frozen=True)
@@ -130,17 +133,35 @@ class Context:
         if action not in self.plan:
             self.plan.append(action)
 
-    def slack(self, key: str, to: str, text: str, **extra: Any) -> None:
-        """Queue a Slack delivery; `key` makes it happen at most once per incident."""
+    def slack(self, key: str, to: str, text: str, *, remember: bool = True, **extra: Any) -> None:
+        """Queue a Slack delivery; `key` makes it happen at most once per incident.
+
+        `remember=False` is for deliveries caused by a comment: the comment is handled
+        once, so its key need not stay in the record after delivery.
+        """
         if key in self.record.sent or any(m.get("key") == key for m in self.record.outbox):
             return
-        self.record.outbox.append({"key": key, "to": to, "text": text, **extra})
+        item = {"key": key, "to": to, "text": text, **extra}
+        if not remember:
+            item["remember"] = False
+        self.record.outbox.append(item)
+        trim_outbox(self.record.outbox)
 
     def is_delivery_manager(self, login: str) -> bool:
         if self.config.delivery_managers:
             return self.config.is_delivery_manager(login)
         # With none configured, maintainers stand in so that nobody is locked out.
         return role_at_least(self.facts.role(login), "maintain")
+
+
+MAX_OUTBOX = 30  # Slack deliveries waiting while Slack is down; the record must stay small
+
+
+def trim_outbox(outbox: list[dict[str, Any]]) -> None:
+    """Drop the oldest mirrored comments first when Slack has been down for long."""
+    while len(outbox) > MAX_OUTBOX:
+        mirrors = [m for m in outbox if str(m.get("key", "")).startswith("mirror:")]
+        outbox.remove(mirrors[0] if mirrors else outbox[0])
 
 
 Handler = Callable[..., None]

@@ -93,7 +93,8 @@ class Mirror:
         for item in list(record.outbox):
             if self.deliver(issue, record, item):
                 record.outbox.remove(item)
-                record.sent.append(item["key"])
+                if item.get("remember", True):
+                    record.sent.append(item["key"])
             else:
                 ok = False
         if record.channel_id:

@@ -46,7 +46,7 @@ class Entry:
     kind: str
     actor: str | None = None
     text: str = ""
-    ref: str | None = None  # a link (comment, channel, retrospective) where one helps
+    ref: str | None = None  # where it was said: "#issuecomment-<id>", relative to the issue
 
 
 @dataclass
@@ -59,7 +59,6 @@ class Record:
     helping: list[str] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
     timeline: list[Entry] = field(default_factory=list)
-    actions: list[Entry] = field(default_factory=list)
     last_comment_id: int = 0
     channel_id: str | None = None
     channel_name: str | None = None
@@ -76,7 +75,11 @@ class Record:
     sent: list[str] = field(default_factory=list)  # Slack deliveries made (outbox keys)
     posted: list[str] = field(default_factory=list)  # bot comments made (marker keys)
     problems: list[str] = field(default_factory=list)
-    slack_history: list[Entry] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[Entry]:
+        """The follow-up actions (`/action`), in order."""
+        return [e for e in self.timeline if e.kind == "action"]
 
     @property
     def lead(self) -> str | None:
@@ -116,8 +119,6 @@ class Record:
         record = cls(**data)
         record.state = State(state) if state else None
         record.timeline = [Entry(**e) for e in data.get("timeline", [])]
-        record.actions = [Entry(**e) for e in data.get("actions", [])]
-        record.slack_history = [Entry(**e) for e in data.get("slack_history", [])]
         return record
 
 

@@ -115,10 +115,12 @@ def process(
     event: Event | None = None,
     now: datetime | None = None,
     sweeping: bool = False,
+    issue: Issue | None = None,
 ) -> Outcome:
+    """Bring one incident up to date (`issue`: already read, e.g. listed by `sweep`)."""
     gateway, config = tools.gateway, tools.config
     now = now or utcnow()
-    issue = gateway.issue(number)
+    issue = issue or gateway.issue(number)
     view = gateway.view(issue)
     status, comments = gateway.incident_comments(issue)
     record = extract(status.body) if status is not None else None
@@ -229,7 +231,7 @@ def issue_writes(
     labels = {name.lower(): name for name in view.labels}
     for action in ctx.plan:
         if isinstance(action, Comment):
-            post_comment(ctx, gateway, issue, action.key, action.body, comments)
+            post_comment(ctx, gateway, issue, action, comments)
         elif isinstance(action, React):
             gateway.react(issue, action.comment_id)
         elif isinstance(action, Assign):
@@ -255,16 +257,15 @@ def post_comment(
     ctx: Context,
     gateway: Gateway,
     issue: Issue,
-    key: str,
-    body: str,
+    comment: Comment,
     comments: Sequence[IssueComment],
 ) -> None:
     """Post a bot comment once per incident: the record remembers the keys it posted."""
-    if key in ctx.record.posted:
+    if comment.key in ctx.record.posted:
         return
-    gateway.post_comment(issue, key, body, comments)
-    if not gateway.dry_run:
-        ctx.record.posted.append(key)
+    gateway.post_comment(issue, comment.key, comment.body, comments)
+    if comment.remember and not gateway.dry_run:
+        ctx.record.posted.append(comment.key)
 
 
 def set_state(gateway: Gateway, issue: Issue, labels: dict[str, str], state: State | None) -> None:
@@ -285,12 +286,9 @@ def write_retrospective(
     """Open the retrospective issue once, and link it from the incident."""
     record, config, gateway = ctx.record, ctx.config, tools.gateway
     if record.retro is None:
+        # The channel's messages join the timeline (the protocol's progress reports).
         history = tools.mirror.history(record)
-        if history:
-            record.slack_history = history
-        rendered = retro.render(
-            ctx.issue, record, config, root=tools.root, slack=record.slack_history
-        )
+        rendered = retro.render(ctx.issue, record, config, root=tools.root, slack=history)
         marker = retro.MARKER.format(number=ctx.issue.number)
 
         def existing() -> object | None:
@@ -315,7 +313,7 @@ def write_retrospective(
         record.note(ctx.now, "retrospective", None, f"#{created.number}")
     key = "retro-link"
     body = msg.RETRO_LINK.format(marker=msg.marker(key), number=record.retro)
-    post_comment(ctx, gateway, issue, key, body, comments)
+    post_comment(ctx, gateway, issue, Comment(key, body), comments)
     ctx.slack(
         "retro-link",
         "incident",

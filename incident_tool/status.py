@@ -41,6 +41,7 @@ KIND_WORDS = {
     "resolution-undone": "Resolution undone",
     "reminder": "Reminder",
     "slack": "Slack",
+    "note": "Note",
 }
 
 
@@ -59,32 +60,61 @@ def describe(entry: Entry) -> str:
     if entry.kind == "lead":
         who = f": {msg.person(entry.actor)}"
     text = f": {msg.user_text(entry.text, inline=True)}" if entry.text else ""
-    if entry.ref and entry.ref.startswith("https://"):
-        text += f" ([link]({entry.ref}))"
+    if entry.ref and entry.ref.startswith("#issuecomment-"):
+        text += f" ([comment]({entry.ref}))"
     return f"{words}{who}{text}"
 
 
-def render(record: Record, config: Config, *, repo: str, updated: datetime) -> str:
-    """Return the whole status comment body, kept under GitHub's 65,536-character limit.
+# How a long incident's record is made to fit, step by step: text kept in old and in the
+# latest 20 entries, timeline rows shown, and (last) the entries kept at each end.
+SHRINK_STEPS: tuple[tuple[int, int, int, tuple[int, int] | None], ...] = (
+    (500, 2000, 150, None),
+    (200, 1000, 100, None),
+    (60, 500, 50, None),
+    (0, 200, 20, None),
+    (0, 200, 20, (10, 100)),
+    (0, 80, 10, (5, 20)),
+    (0, 40, 10, (0, 100)),  # a pathological incident: even the actions are thinned
+)
+VISIBLE_ACTIONS = 50
 
-    A very long incident first loses old texts from the record (the comments they came
-    from stay on the issue), never entries.
+
+def render(record: Record, config: Config, *, repo: str, updated: datetime) -> str:
+    """Return the whole status comment body, always under GitHub's 65,536-character limit.
+
+    A very long incident first loses old texts from the record, then shows fewer rows,
+    and last keeps only the timeline's two ends (and every action): the comments the
+    entries came from stay on the issue, so nothing people said is lost.
     """
-    body = _render(record, config, updated=updated)
-    for old, recent in ((500, 2000), (200, 1000), (60, 500), (0, 200)):
+    body = _render(record, config, updated=updated, visible=VISIBLE_ENTRIES)
+    for old, recent, visible, ends in SHRINK_STEPS:
         if len(body) <= MAX_BODY:
             break
+        if ends is not None:
+            _keep_ends(record, *ends)
         for entry in record.timeline[:-20]:
-            entry.text = entry.text[:old]
+            if entry.kind != "note":  # keep saying what was left out
+                entry.text, entry.ref = entry.text[:old], None
         for entry in record.timeline[-20:]:
             entry.text = entry.text[:recent]
-        record.sent = record.sent[-100:]
-        record.slack_history = record.slack_history[-100:]
-        body = _render(record, config, updated=updated)
+        record.sent, record.posted = record.sent[-200:], record.posted[-200:]
+        body = _render(record, config, updated=updated, visible=visible)
     return body
 
 
-def _render(record: Record, config: Config, *, updated: datetime) -> str:
+def _keep_ends(record: Record, first: int, last: int) -> None:
+    """Keep the timeline's ends and its milestones (and its actions, unless `first` is 0)."""
+    timeline = record.timeline
+    if len(timeline) <= first + last + 1:
+        return
+    middle = timeline[first:-last]
+    kinds = {"declared", "mitigated", "resolved"} | ({"action"} if first else set())
+    kept = [e for e in middle if e.kind in kinds]
+    gap = Entry(middle[0].at, "note", None, f"{len(middle) - len(kept)} entries left out")
+    record.timeline = [*timeline[:first], *kept, gap, *timeline[-last:]]
+
+
+def _render(record: Record, config: Config, *, updated: datetime, visible: int) -> str:
     state = record.state.value if record.state else "unknown"
     rows = [("State", f"{STATE_TITLES.get(state, state)} (`incident:{state}`)")]
     if record.severity:
@@ -143,11 +173,14 @@ def _render(record: Record, config: Config, *, updated: datetime) -> str:
     if record.problems:
         lines += ["", "**Problems the tool hit** (retried on the next event):"]
         lines += [f"- {msg.user_text(p, inline=True)}" for p in record.problems[-5:]]
-    if record.actions:
+    actions = record.actions
+    if actions:
         lines += ["", "**Follow-up actions**"]
+        if len(actions) > VISIBLE_ACTIONS:
+            lines.append(f"- … {len(actions) - VISIBLE_ACTIONS} more in the timeline")
         lines += [
             f"- [ ] {msg.user_text(a.text, inline=True)} ({msg.person(a.actor)})"
-            for a in record.actions
+            for a in actions[-VISIBLE_ACTIONS:]
         ]
     zone = config.timezone
     lines += [
@@ -157,7 +190,7 @@ def _render(record: Record, config: Config, *, updated: datetime) -> str:
         f"| UTC | {zone} | What |",
         "|---|---|---|",
     ]
-    shown = record.timeline[-VISIBLE_ENTRIES:]
+    shown = record.timeline[-visible:]
     if len(record.timeline) > len(shown):
         hidden = len(record.timeline) - len(shown)
         lines.append(f"| | | … {hidden} earlier entries (all in the retrospective) |")

@@ -364,3 +364,11 @@ def test_a_forged_status_comment_is_not_believed(world, forger):
     world.declare(n)
     assert world.assignees(n) == ["priya"]
     assert world.record(n).leads == ["priya"]  # the bot's own record, not the forgery
+
+
+def test_invite_someone_with_read_access(world):
+    n = world.report()
+    world.declare(n)
+    comment = world.say(n, "priya", "/invite @rita you reported it")
+    assert [r["content"] for r in world.gh.reactions(comment["id"])] == ["+1"]
+    assert world.team["slack_ids"]["rita"] in world.sl.members(world.incident_channel(n)["id"])

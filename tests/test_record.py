@@ -45,3 +45,20 @@ def test_huge_timelines_stay_under_githubs_limit():
     body = render(record, CONFIG, repo="o/r", updated=T0)
     assert len(body) < 65536
     assert extract(body) is not None
+
+
+def test_the_worst_record_still_fits_and_keeps_its_actions():
+    record = Record(state=State.DECLARED, leads=["sam"])
+    for i in range(2000):
+        record.note(T0, "update", "lee", f"update {i} " + "y" * 3990, f"#issuecomment-{10**9 + i}")
+        if i % 3 == 0:
+            record.note(T0, "action", "lee", f"action {i} " + "z" * 3990)
+    record.sent = [f"announce-{i}" for i in range(3000)]
+    record.posted = [f"confirm:{i}" for i in range(3000)]
+    body = render(record, CONFIG, repo="o/r", updated=T0)
+    assert len(body) < 65536
+    again = extract(body)
+    assert again is not None and again.state == State.DECLARED
+    # An absurd incident (667 actions) keeps its latest actions; the comments keep them all.
+    assert again.actions and again.actions[-1].text.startswith("action 1998")
+    assert any("entries left out" in e.text for e in again.timeline)

@@ -45,6 +45,11 @@ def command(
     return add
 
 
+def anchor(comment: CommentView) -> str:
+    """Where a comment is, relative to the issue (short: the record must stay small)."""
+    return f"#issuecomment-{comment.id}"
+
+
 def is_bot_comment(comment: CommentView) -> bool:
     return (
         comment.author_is_bot
@@ -92,7 +97,8 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
 
 def refuse(ctx: Context, comment: CommentView, reason: str) -> None:
     key = f"reply:{comment.id}"
-    ctx.do(Comment(key, msg.REFUSED.format(marker=msg.marker(key), reason=reason)))
+    body = msg.REFUSED.format(marker=msg.marker(key), reason=reason)
+    ctx.do(Comment(key, body, remember=False))
     ctx.notices.append(f"refused a command by {comment.author}: {reason}")
 
 
@@ -107,6 +113,7 @@ def mirror(ctx: Context, comment: CommentView) -> None:
         f"mirror:{comment.id}",
         "incident",
         f":speech_balloon: {who(comment.author)} on <{comment.url}|GitHub>:\n{text}",
+        remember=False,
     )
 
 
@@ -209,8 +216,9 @@ def join(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         f"join:{comment.id}",
         "incident",
         f":wave: {who(author)} is helping." + (f" {escape(cmd.text)}" if cmd.text else ""),
+        remember=False,
     )
-    ctx.slack(f"invite:join:{comment.id}", "incident", "", invite=[author])
+    ctx.slack(f"invite:join:{comment.id}", "incident", "", invite=[author], remember=False)
     return None
 
 
@@ -228,17 +236,19 @@ def leave(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         f"leave:{comment.id}",
         "incident",
         f":door: {who(author)} has stopped helping." + (f" {escape(cmd.text)}" if cmd.text else ""),
+        remember=False,
     )
     return None
 
 
 @command(CommandName.UPDATE, allowed=team)
 def update(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    ctx.record.note(ctx.now, "update", comment.author, cmd.text, comment.url)
+    ctx.record.note(ctx.now, "update", comment.author, cmd.text, anchor(comment))
     ctx.slack(
         f"update:{comment.id}",
         "incident",
         f":memo: Update from {who(comment.author)}:\n{escape(cmd.text)}",
+        remember=False,
     )
     return None
 
@@ -281,32 +291,34 @@ def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         f"severity:{comment.id}",
         "incident",
         f":thermometer: {who(comment.author)} set severity {level}.",
+        remember=False,
     )
     return None
 
 
 @command(CommandName.ACTION, allowed=team)
 def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    entry = ctx.record.note(ctx.now, "action", comment.author, cmd.text, comment.url)
-    ctx.record.actions.append(entry)
+    ctx.record.note(ctx.now, "action", comment.author, cmd.text, anchor(comment))
     ctx.slack(
         f"action:{comment.id}",
         "incident",
         f":pushpin: Follow-up action from {who(comment.author)}: {escape(cmd.text)}",
+        remember=False,
     )
     return None
 
 
 @command(CommandName.STATUS, allowed=None)
 def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    ctx.slack(f"status:{comment.id}", "incident", "", status=True)
+    ctx.slack(f"status:{comment.id}", "incident", "", status=True, remember=False)
     return None
 
 
 @command(CommandName.HELP, allowed=None)
 def help_(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     key = f"reply:{comment.id}"
-    ctx.do(Comment(key, msg.HELP.format(marker=msg.marker(key), table=help_text())))
+    body = msg.HELP.format(marker=msg.marker(key), table=help_text())
+    ctx.do(Comment(key, body, remember=False))
     return None
 
 
@@ -316,7 +328,8 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     target = cmd.user or ""
     if target.lower().endswith("[bot]"):
         return f"`{target}` is a bot."
-    if not role_at_least(ctx.facts.role(target), "read") or not ctx.facts.assignable(target):
+    # Anyone who can read the issue can help; leading needs more (see /handover).
+    if not role_at_least(ctx.facts.role(target), "read"):
         return f"`{target}` is not a GitHub user with access to this repository."
     why = f": {msg.user_text(cmd.text, inline=True)}" if cmd.text else "."
     key = f"invite:{comment.id}"
@@ -329,34 +342,38 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
                 inviter=msg.person(comment.author),
                 why=why,
             ),
+            remember=False,
         )
     )
     ctx.record.note(ctx.now, "invite", comment.author, f"{target}: {cmd.text}".strip(": "))
-    ctx.slack(f"invite-user:{comment.id}", "incident", "", invite=[target])
+    ctx.slack(f"invite-user:{comment.id}", "incident", "", invite=[target], remember=False)
     reason = f" ({escape(cmd.text)})" if cmd.text and not ctx.record.sensitive else ""
     ctx.slack(
         f"dm-invite:{comment.id}",
         f"dm:{target}",
         f":wave: {who(comment.author)} asks for your help with {lifecycle.public_title(ctx)} "
         f"{lifecycle.link(ctx)}{reason}. Channel: <channel>",
+        remember=False,
     )
     return None
 
 
 @command(CommandName.COMMS, allowed=dm_only)
 def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    ctx.record.note(ctx.now, "comms", comment.author, cmd.text, comment.url)
+    ctx.record.note(ctx.now, "comms", comment.author, cmd.text, anchor(comment))
     to = "stakeholder" if ctx.config.slack.stakeholder_channel else "announce"
     ctx.slack(
         f"comms:{comment.id}",
         to,
         f":loudspeaker: *Stakeholder update* on {lifecycle.link(ctx)} from {who(comment.author)}:\n"
         f"{escape(cmd.text)}",
+        remember=False,
     )
     ctx.slack(
         f"comms-copy:{comment.id}",
         "incident",
         f":loudspeaker: Stakeholders were told: {escape(cmd.text)}",
+        remember=False,
     )
     return None
 
@@ -369,6 +386,7 @@ def resolved_when(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         f"resolved-when:{comment.id}",
         "incident",
         f":dart: We can call this resolved when: {escape(cmd.text)}",
+        remember=False,
     )
     return None
 
