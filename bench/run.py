@@ -1205,7 +1205,7 @@ def status_size_table(rep: Report) -> None:
 
     now = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.timezone.utc)
 
-    def record(k: int, actions: int, slack: int) -> Record:
+    def record(k: int, actions: int) -> Record:
         r = Record(
             state=State.DECLARED,
             leads=["priya"],
@@ -1219,23 +1219,21 @@ def status_size_table(rep: Report) -> None:
                     "update",
                     "priya",
                     f"step {i}: rebuilt index shard {i % 17}; watching error rates",
-                    f"https://github.com/{REPO}/issues/1#issuecomment-{3000000 + i}",
+                    f"#issuecomment-{3000000 + i}",
                 )
             )
-        r.actions = [
+        # Actions are timeline entries; Slack history is no longer kept in the record.
+        r.timeline += [
             Entry(iso(now), "action", "dana", f"follow-up {i}: add an alert")
             for i in range(actions)
-        ]
-        r.slack_history = [
-            Entry(iso(now), "slack", "lee", "checked the shard, " + "y" * 60) for _ in range(slack)
         ]
         return r
 
     rows = []
-    for k in (100, 150, 200, 250, 300, 500):
+    for k in (100, 150, 200, 250, 300, 500, 2000):
         cells = [f"{k}"]
-        for actions, slack in ((0, 0), (k // 2, 0), (k // 2, 100)):
-            size = len(render(record(k, actions, slack), Config(), repo=REPO, updated=now))
+        for actions in (0, k // 2):
+            size = len(render(record(k, actions), Config(), repo=REPO, updated=now))
             cells.append(f"{size:,}" + ("" if size <= 65536 else " ❌"))
         rows.append(cells)
     rep.add(
@@ -1248,7 +1246,6 @@ def status_size_table(rep: Report) -> None:
             "timeline entries (/update, 60-char text)",
             "alone",
             "+ k/2 actions",
-            "+ k/2 actions + 100 Slack messages kept",
         ],
         rows,
     )
