@@ -185,3 +185,14 @@ def test_in_actions_output_is_inert_and_the_error_comes_after(monkeypatch, capsy
     assert len(token) == 32
     resume = lines.index(f"::{token}::")
     assert lines[resume + 1].startswith("::error::")
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line for line in quick.strip().splitlines() if line.strip()]
+    assert len(commands) == 2, "the Quick start has exactly two commands"
+    assert "incident-tool demo" in commands[0]
+    ci = (root / ".ci" / "run").read_text().splitlines()
+    assert commands[1] in ci, f"{commands[1]!r} is not a line of .ci/run"
