@@ -366,6 +366,15 @@ class Gateway:
             landed=landed,
         )
 
+    def changed_since_read(self, issue: Issue, status: IssueComment) -> bool:
+        """Say whether the status comment changed since this run read it (one GET)."""
+        if self.dry_run:
+            return False
+        try:
+            return issue.get_comment(status.id).body != status.body
+        except (GithubException, OSError) as exc:
+            raise GitHubError(f"could not re-read the status comment: {describe(exc)}") from None
+
     def save_status(self, issue: Issue, existing: IssueComment | None, body: str) -> None:
         if existing is not None:
             if existing.body != body:

@@ -29,7 +29,7 @@ from incident_tool.decide import (
     Reopen,
 )
 from incident_tool.events import Event
-from incident_tool.github import Gateway
+from incident_tool.github import Gateway, GitHubError
 from incident_tool.handlers import router
 from incident_tool.handlers.comments import process_new_comments
 from incident_tool.handlers.issues import state_label_added
@@ -108,6 +108,17 @@ def handle(event: Event, tools: Tools, *, now: datetime | None = None) -> Outcom
     return process(event.number, tools, event=event, now=now)
 
 
+class StatusConflict(Exception):
+    """Another run wrote the record while this one worked; it must start again from it."""
+
+    def __init__(self, sent: list[str], posted: list[str]) -> None:
+        super().__init__("the status comment changed during the run")
+        self.sent, self.posted = sent, posted
+
+
+ATTEMPTS = 3
+
+
 def process(
     number: int,
     tools: Tools,
@@ -117,7 +128,37 @@ def process(
     sweeping: bool = False,
     issue: Issue | None = None,
 ) -> Outcome:
-    """Bring one incident up to date (`issue`: already read, e.g. listed by `sweep`)."""
+    """Bring one incident up to date (`issue`: already read, e.g. listed by `sweep`).
+
+    `handle` and `sweep` run in different concurrency groups, so two runs can work on one
+    incident at once. Before acting, a run checks that nobody else wrote the record
+    meanwhile; if someone did, it starts again from theirs, keeping what it delivered.
+    (One check, not one per write: the window left, while the run acts, is a fraction
+    of a second.)
+    """
+    delivered: tuple[list[str], list[str]] = ([], [])
+    for _ in range(ATTEMPTS):
+        try:
+            return _process_once(number, tools, event, now, sweeping, issue, delivered)
+        except StatusConflict as conflict:
+            tools.log(f"notice: #{number}: {conflict}; starting again from the new record")
+            delivered = (conflict.sent, conflict.posted)
+            issue = None
+    raise GitHubError(
+        f"#{number}: the status comment kept changing under this run; the next event or "
+        "sweep finishes the job"
+    )
+
+
+def _process_once(
+    number: int,
+    tools: Tools,
+    event: Event | None,
+    now: datetime | None,
+    sweeping: bool,
+    issue: Issue | None,
+    delivered: tuple[list[str], list[str]],
+) -> Outcome:
     gateway, config = tools.gateway, tools.config
     now = now or utcnow()
     issue = issue or gateway.issue(number)
@@ -133,6 +174,8 @@ def process(
         if event is not None and new_label is not None and event.action == "labeled":
             # Declared by label on an existing issue: its older comments are not commands.
             record.last_comment_id = max((c.id for c in comments), default=0)
+    record.sent += [k for k in delivered[0] if k not in record.sent]
+    record.posted += [k for k in delivered[1] if k not in record.posted]
 
     facts = LiveFacts(gateway, tools.people, issue, tools.log)
     ctx = Context(
@@ -159,6 +202,14 @@ def process(
     if sweeping:
         reminders.send_due(ctx)
 
+    if (
+        status is not None
+        and (ctx.plan or record.outbox)
+        and gateway.changed_since_read(issue, status)
+    ):
+        # Another run finished while this one decided: start again from its record
+        # before doing anything, so the same comment is not acted on twice.
+        raise StatusConflict(record.sent, record.posted)
     issue_writes(ctx, tools, issue, comments)
     tools.mirror.sync(view, record)
     if CreateRetrospective() in ctx.plan or needs_retrospective(ctx):

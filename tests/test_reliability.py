@@ -206,3 +206,43 @@ def test_a_long_incident_reads_only_what_it_needs(world):
     world.deliver()
     links = [c for c in world.bot_comments(n) if "incident-tool:retro-link" in c["body"]]
     assert len(links) == 1 and len(world.retrospectives()) == 1
+
+
+@pytest.mark.parametrize("overlap", ["while deciding", "while acting"])
+def test_two_runs_at_once(world, monkeypatch, overlap):
+    """`sweep` and `handle` are in different concurrency groups and may overlap.
+
+    Another run finishing while this one decides: this one starts again from its record,
+    so nothing is lost or doubled. While this one acts (a fraction of a second): nothing
+    is lost and nothing on GitHub doubled; a Slack message can be (there is no lock).
+    """
+    import incident_tool.run as run_module
+
+    n = world.report()
+    world.declare(n)
+    world.say(n, "priya", "/update one", deliver=False)
+    world.say(n, "lee", "/join", deliver=False)
+    first, second = world.gh.take_events()
+    hook = "reconcile_labels" if overlap == "while deciding" else "issue_writes"
+    real = getattr(run_module, hook)
+    overlapped = []
+
+    def another_run_finishes_meanwhile(*args, **kwargs):  # noqa: ANN002, ANN003
+        if not overlapped:
+            overlapped.append(True)
+            world.driver.deliver([second])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, hook, another_run_finishes_meanwhile)
+    [(code, output)] = world.driver.deliver([first])
+    assert code == 0, output
+    assert ("starting again from the new record" in output) == (overlap == "while deciding")
+    record = world.record(n)
+    assert [e.kind for e in record.timeline].count("update") == 1
+    assert record.helping == ["lee"]
+    for comment in world.gh.comments(REPO, n):
+        assert len(world.gh.reactions(comment["id"])) <= 1
+    channel = world.incident_channel(n)["id"]
+    texts = [m["text"] for m in world.sl.messages(channel)]
+    updates = sum("Update from" in t for t in texts)
+    assert updates == 1 if overlap == "while deciding" else 1 <= updates <= 2
