@@ -71,6 +71,10 @@ issue; the incident goes back to `incident:declared`."""
 REFUSED = """{marker}
 🚫 {reason}"""
 
+STATUS_HERE = """{marker}
+📋 The current status is in the status comment near the top of this issue (there is no
+incident channel to post it to)."""
+
 HELP = """{marker}
 **incident-tool commands** (write one on the first line of a comment):
 

@@ -270,3 +270,11 @@ def test_sensitive_incident_never_puts_the_title_in_public_channels():
     for item in ctx.record.outbox:
         if item["to"] in ("announce",) or item["to"].startswith("dm:"):
             assert "Search is down" not in item["text"] and "AWS" not in item["text"]
+
+
+def test_status_without_a_channel_points_to_the_status_comment():
+    ctx = declared_context()
+    c = run(ctx, "olly", "/status")
+    [reply] = comments_of(ctx)
+    assert reply.key == f"reply:{c.id}" and "status comment" in reply.body
+    assert React(c.id) in ctx.plan

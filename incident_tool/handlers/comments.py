@@ -310,7 +310,13 @@ def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.STATUS, allowed=None)
 def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    ctx.slack(f"status:{comment.id}", "incident", "", status=True, remember=False)
+    """Re-post the status summary to the incident channel (or point to it, Slack off)."""
+    if ctx.slack_enabled and ctx.record.channel_id:
+        ctx.slack(f"status:{comment.id}", "incident", "", status=True, remember=False)
+    else:
+        key = f"reply:{comment.id}"
+        body = msg.STATUS_HERE.format(marker=msg.marker(key))
+        ctx.do(Comment(key, body, remember=False))
     return None
 
 
