@@ -100,9 +100,9 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
         )
     )
     summary = parsed.get("summary")
-    about = (
-        "" if record.sensitive or not isinstance(summary, str) else f"\n>{escape(summary[:500])}"
-    )
+    about = ""
+    if isinstance(summary, str) and not record.sensitive:
+        about = "".join(f"\n>{escape(line)}" for line in summary[:500].splitlines())
     for dm in dms:
         ctx.slack(
             f"dm-reported:{dm}",
