@@ -227,7 +227,6 @@ def report_outcome(outcome: Any, what: str) -> None:
         lines += ["", "**Problems** (retried on the next event):"]
         lines += [f"- {out.mask(p)}" for p in outcome.problems]
     actions.write_summary("\n".join(lines))
-    outcome.summary_written = True
 
 
 @cli.command()
