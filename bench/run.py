@@ -63,7 +63,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout, installed or not
 
 import yaml  # noqa: E402
 
-from incident_tool import cli  # noqa: E402
+from incident_tool import cli, demo  # noqa: E402
 from incident_tool.sandbox import Sandbox, seed_demo  # noqa: E402
 
 REPO = "wellcome/platform"
@@ -80,36 +80,10 @@ PINNED = next(
 )
 
 # The demo's report, with the form's severity guess at 3 so that `/severity 2` changes a label.
-REPORT_BODY = """### Summary
-
-Search on wellcomecollection.org returns no results for any query.
-
-### Affected service
-
-Search / catalogue API
-
-### Impact on users
-
-Nobody can find works or images; about 40% of visits start with a search.
-
-### When did it start?
-
-2026-11-26 09:40 UTC
-
-### How was it noticed?
-
-Alert "search-empty-results" fired, then a tweet from a user.
-
-### Links
-
-```text
-https://grafana.example.org/d/search-api
-```
-
-### Severity guess
-
-3 - Minor: a secondary feature is broken
-"""
+REPORT_BODY = demo.REPORT_BODY.replace(
+    "2 - Major: a core service is degraded or down for some",
+    "3 - Minor: a secondary feature is broken",
+)
 TITLE = "[Incident]: Search returns no results"
 
 SLACK_READS = frozenset(
