@@ -372,3 +372,17 @@ def test_invite_someone_with_read_access(world):
     comment = world.say(n, "priya", "/invite @rita you reported it")
     assert [r["content"] for r in world.gh.reactions(comment["id"])] == ["+1"]
     assert world.team["slack_ids"]["rita"] in world.sl.members(world.incident_channel(n)["id"])
+
+
+def test_sensitive_label_after_declaration_redacts_later_announcements(world):
+    n = world.report(title="Keys in a public gist")
+    world.declare(n)
+    world.gh.add_label(REPO, n, "dana", "sensitive")
+    world.deliver()
+    record = world.record(n)
+    assert record.sensitive and "stays public" in record.last("sensitive").text
+    world.gh.close_issue(REPO, n, "dana", reason="completed")
+    world.deliver()
+    announce = world.team["channels"]["wc-platform"]
+    resolved = [t for t in world.slack_texts(announce) if "resolved" in t]
+    assert resolved and all("Keys in a public gist" not in t for t in resolved)

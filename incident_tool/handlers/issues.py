@@ -19,7 +19,15 @@ def sensitive_label_added(event: Event, ctx: Context) -> None:
     """Mark the incident sensitive (state labels are reconciled in `run`, in order)."""
     if (event.label or "").lower() == SENSITIVE_LABEL and not ctx.record.sensitive:
         ctx.record.sensitive = True
-        ctx.record.note(ctx.now, "sensitive", event.sender)
+        late = ""
+        if ctx.record.channel_id:
+            # Slack cannot make a public channel private: say so where people will look.
+            late = (
+                "after the channel was opened: it stays public (Slack cannot change that); "
+                "later announcements are redacted"
+            )
+            ctx.notices.append(f"marked sensitive {late}")
+        ctx.record.note(ctx.now, "sensitive", event.sender, late)
 
 
 def state_label_added(ctx: Context, target: State, by: str) -> None:
