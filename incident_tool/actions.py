@@ -53,6 +53,21 @@ def annotate(level: str, message: str) -> None:
         print(command(level, message), flush=True)
 
 
+_deferred: list[tuple[str, str]] = []
+
+
+def defer(level: str, message: str) -> None:
+    """Keep an annotation until output is no longer inert (see `inert_output`)."""
+    if (level, message) not in _deferred:
+        _deferred.append((level, message))
+
+
+def flush_deferred() -> None:
+    """Write the annotations kept by `defer`, once workflow commands are read again."""
+    while _deferred:
+        annotate(*_deferred.pop(0))
+
+
 def write_summary(markdown: str) -> None:
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not path:

@@ -115,6 +115,9 @@ def open_tools(
         room = SlackRoom(slack_token, os.environ.get("SLACK_API_URL") or None, log=log)
     elif not slack_token:
         log("notice: SLACK_BOT_TOKEN is not set: Slack steps are skipped")
+        from incident_tool import actions
+
+        actions.defer("notice", "SLACK_BOT_TOKEN is not set: Slack steps were skipped")
     elif dry_run:
         log("notice: --dry-run: Slack steps are skipped")
     people = People(cfg, room)
@@ -219,8 +222,10 @@ def report_outcome(outcome: Any, what: str) -> None:
         out(f"  - {write}")
     for notice in outcome.notices:
         out(f"  notice: {notice}")
+        actions.defer("notice", out.mask(f"#{outcome.number}: {notice}"))
     for problem in outcome.problems:
         out(f"  problem: {problem}", err=True)
+        actions.defer("warning", out.mask(f"#{outcome.number}: {problem}"))
     lines = [f"### incident-tool: {what}", "", f"State: `{outcome.state}`", ""]
     lines += [f"- {out.mask(w)}" for w in outcome.writes] or ["- no writes needed"]
     if outcome.problems:
@@ -425,6 +430,7 @@ def main(argv: list[str] | None = None) -> None:
     out = Output()
     with actions.inert_output():
         status, error = _run(argv, out)
+    actions.flush_deferred()
     if error:
         actions.annotate("error", error)
         actions.write_summary(f"### incident-tool failed\n\n{error}")

@@ -184,7 +184,8 @@ def test_in_actions_output_is_inert_and_the_error_comes_after(monkeypatch, capsy
     token = lines[0].removeprefix("::stop-commands::")
     assert len(token) == 32
     resume = lines.index(f"::{token}::")
-    assert lines[resume + 1].startswith("::error::")
+    assert any(line.startswith("::error::") for line in lines[resume + 1 :])
+    assert not any(line.startswith("::error::") for line in lines[:resume])
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
@@ -196,3 +197,18 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert "incident-tool demo" in commands[0]
     ci = (root / ".ci" / "run").read_text().splitlines()
     assert commands[1] in ci, f"{commands[1]!r} is not a line of .ci/run"
+
+
+def test_notices_and_warnings_become_annotations_after_resuming(world_without_slack, monkeypatch):
+    world = world_without_slack
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    n = world.gh.open_issue("wellcome/platform", "rita", "T", "", labels=["incident:reported"])
+    name, payload = world.gh.take_events()[0]
+    code, output = world.driver.run(name, payload)
+    assert code == 0 and n
+    lines = output.splitlines()
+    token = lines[0].removeprefix("::stop-commands::")
+    resume = lines.index(f"::{token}::")
+    after = lines[resume + 1 :]
+    assert "::notice::SLACK_BOT_TOKEN is not set: Slack steps were skipped" in after
+    assert not any(line.startswith("::notice::") for line in lines[:resume])
