@@ -64,6 +64,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout, installed or not
 import yaml  # noqa: E402
 
 from incident_tool import cli, demo  # noqa: E402
+from incident_tool.demo import chdir, environment  # noqa: E402
 from incident_tool.sandbox import Sandbox, seed_demo  # noqa: E402
 
 REPO = "wellcome/platform"
@@ -293,33 +294,6 @@ sys.addaudithook(OPENS)
 
 
 # ---------------------------------------------------------------------------- the lab
-
-
-@contextlib.contextmanager
-def environment(values: dict[str, str], drop: tuple[str, ...] = ()) -> Iterator[None]:
-    keys = set(values) | set(drop)
-    saved = {k: os.environ.get(k) for k in keys}
-    for k in drop:
-        os.environ.pop(k, None)
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-
-@contextlib.contextmanager
-def chdir(path: Path) -> Iterator[None]:
-    old = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
 
 
 @contextlib.contextmanager

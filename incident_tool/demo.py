@@ -53,8 +53,11 @@ https://grafana.example.org/d/search-api
 
 
 @contextlib.contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
+def environment(values: dict[str, str], drop: tuple[str, ...] = ()) -> Iterator[None]:
+    """Set (and unset: `drop`) environment variables for a while."""
+    saved = {k: os.environ.get(k) for k in {*values, *drop}}
+    for key in drop:
+        os.environ.pop(key, None)
     os.environ.update(values)
     try:
         yield
