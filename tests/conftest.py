@@ -7,12 +7,34 @@ import pytest
 from tests.world import World, make_world
 
 
+def check_world(world: World) -> None:
+    """After every end-to-end test: no undocumented API call, and no token anywhere."""
+    sb = world.sb
+    assert not sb.violations, f"undocumented API calls: {sb.violations}"
+    secrets = [world.team["env"]["GITHUB_TOKEN"], world.team["env"]["SLACK_BOT_TOKEN"]]
+    seen = [world.driver.log]
+    for issue in world.gh.issues("wellcome/platform"):
+        seen += [issue["title"], issue["body"] or ""]
+        seen += [c["body"] for c in world.gh.comments("wellcome/platform", issue["number"])]
+    for channel in world.sl.channels():
+        seen += [
+            m.get("text", "") + str(m.get("blocks") or "") for m in sb.slack.messages(channel["id"])
+        ]
+    for user in world.team["slack_ids"].values():
+        seen += [m.get("text", "") for m in world.sl.dms(user)]
+    summary = world.root / "summary.md"
+    if summary.exists():
+        seen.append(summary.read_text())
+    leaked = [s for s in secrets if any(s in text for text in seen)]
+    assert not leaked, "a token appeared in output, a comment, an issue or a Slack message"
+
+
 @pytest.fixture
 def world(tmp_path) -> World:
     sb, world = make_world(tmp_path)
     try:
         yield world
-        assert not sb.violations, f"undocumented API calls: {sb.violations}"
+        check_world(world)
     finally:
         sb.close()
 
@@ -22,6 +44,6 @@ def world_without_slack(tmp_path) -> World:
     sb, world = make_world(tmp_path, slack=False)
     try:
         yield world
-        assert not sb.violations, f"undocumented API calls: {sb.violations}"
+        check_world(world)
     finally:
         sb.close()

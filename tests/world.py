@@ -164,6 +164,8 @@ def make_world(tmp_path: Path, *, slack: bool = True) -> tuple[Sandbox, World]:
     root = tmp_path / "checkout"
     (root / ".github").mkdir(parents=True)
     env = dict(team["env"])
+    # As in Actions: the job summary file, which every run appends to (checked for tokens).
+    env["GITHUB_STEP_SUMMARY"] = str(root / "summary.md")
     if not slack:
         env["SLACK_BOT_TOKEN"] = ""
     world = World(sb, team, Driver(sb, env, root), root, clock)
