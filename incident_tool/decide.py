@@ -7,7 +7,8 @@ makes a request; tests pass a dict-backed Facts and check the plan.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -128,6 +129,16 @@ class Context:
     plan: list[Action] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     slack_enabled: bool = False
+
+    @contextmanager
+    def at(self, moment: datetime | None) -> Iterator[None]:
+        """Decide as of `moment` (when a comment was posted, an issue closed)."""
+        saved = self.now
+        self.now = moment or saved
+        try:
+            yield
+        finally:
+            self.now = saved
 
     def do(self, action: Action) -> None:
         if action not in self.plan:

@@ -15,6 +15,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,24 @@ def summarise(text: str, width: int = 120) -> str:
     return textwrap.shorten(" ".join(lines[:2]), width=width, placeholder=" …")
 
 
+class DemoClock:
+    """The sandbox's clock: still while the tool works, moved on between people's actions,
+    so the timeline and durations read like a real incident rather than one second."""
+
+    def __init__(self) -> None:
+        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        self.now = now - timedelta(hours=2)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def __format__(self, spec: str) -> str:
+        return format(self.now, spec)
+
+    def advance(self, minutes: int) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
 class Driver:
     """Hand the sandbox's webhooks to `incident-tool handle`, as the workflow would.
 
@@ -201,7 +220,8 @@ def run(say: Callable[[str], None] = print) -> int:
     from incident_tool.sandbox import Sandbox, seed_demo
 
     started = time.monotonic()
-    with Sandbox() as sb, tempfile.TemporaryDirectory(prefix="incident-demo-") as tmp:
+    clock = DemoClock()
+    with Sandbox(clock=clock) as sb, tempfile.TemporaryDirectory(prefix="incident-demo-") as tmp:
         team = seed_demo(sb)
         root = Path(tmp)
         (root / ".github").mkdir()
@@ -221,7 +241,9 @@ def run(say: Callable[[str], None] = print) -> int:
         logins = team["logins"]
         reporter, dm = logins["reporter"], logins["delivery_manager"]
         senior, lead, helper = logins["responders"]
-        narrator.step(f'1. {reporter} reports an incident with the "Report incident" form')
+        narrator.step(
+            f'1. {clock:%H:%M} {reporter} reports an incident with the "Report incident" form'
+        )
         issue = gh.open_issue(
             REPO,
             reporter,
@@ -233,55 +255,65 @@ def run(say: Callable[[str], None] = print) -> int:
         deliver()
         narrator.show_changes(number)
 
-        narrator.step(f"2. {dm} (delivery manager) declares it; {senior} is away on Slack")
+        clock.advance(4)
+        narrator.step(f"2. {clock:%H:%M} {dm} (delivery manager) declares it; {senior} is away")
         gh.add_label(REPO, number, dm, "incident:declared")
         deliver()
         narrator.show_changes(number)
 
+        # (minutes after the previous step, who, comment, what it shows)
         steps = [
             (
+                3,
                 dm,
                 "/resolved-when search returns results for 15 minutes",
                 "sets resolution criteria",
             ),
-            (helper, "/join", "joins to help"),
-            (lead, f"/handover @{helper}", "hands the lead over"),
+            (2, helper, "/join", "joins to help"),
+            (6, lead, f"/handover @{helper}", "hands the lead over"),
             (
+                4,
                 lead,
                 "Checked the deploys: the 09:35 index alias switch looks wrong.",
                 "comments (mirrored to Slack)",
             ),
             (
+                9,
                 helper,
                 "/update Rolled back the search index alias; results are back "
                 "for most queries <!channel>",
                 "posts an update",
             ),
             (
+                2,
                 dm,
                 "/comms Search was down for about 30 minutes; it is recovering.",
                 "tells stakeholders",
             ),
             (
+                5,
                 helper,
                 "/action Alert on empty search results within 5 minutes",
                 "records a follow-up action",
             ),
-            (helper, "/mitigated", "marks it mitigated"),
+            (3, helper, "/mitigated", "marks it mitigated"),
         ]
-        for n, (who, body, what) in enumerate(steps, start=3):
-            narrator.step(f"{n}. {who} {what}: {body.splitlines()[0][:60]}")
+        for n, (minutes, who, body, what) in enumerate(steps, start=3):
+            clock.advance(minutes)
+            narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {body.splitlines()[0][:50]}")
             gh.comment(REPO, number, who, body)
             deliver()
             narrator.show_changes(number)
 
+        clock.advance(12)
         sb.slack.post_as_user(
             _incident_channel(sb, number),
             team["slack_ids"][helper],
             "Confirmed with the catalogue team: the nightly reindex was the cause.",
         )
+        clock.advance(8)
         n = len(steps) + 3
-        narrator.step(f"{n}. {dm} closes the issue as completed")
+        narrator.step(f"{n}. {clock:%H:%M} {dm} closes the issue as completed")
         gh.close_issue(REPO, number, dm, reason="completed")
         deliver()
         narrator.show_changes(number)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ class Event:
     comment_id: int | None = None
     is_pull_request: bool = False
     issue_labels: tuple[str, ...] = ()
+    at: datetime | None = None  # when it happened, by GitHub's clock
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -91,6 +93,13 @@ def parse(name: str, payload: dict[str, Any]) -> Event:
         if isinstance(label, dict) and label.get("name")
     )
     number = issue.get("number")
+    # GitHub's payloads do not say when a label was added; the issue's updated_at is then.
+    if comment:
+        when = comment.get("created_at")
+    elif payload.get("action") == "closed":
+        when = issue.get("closed_at")
+    else:
+        when = issue.get("updated_at")
     return Event(
         name=name,
         action=payload.get("action") if isinstance(payload.get("action"), str) else None,
@@ -103,8 +112,19 @@ def parse(name: str, payload: dict[str, Any]) -> Event:
         comment_id=comment.get("id") if isinstance(comment.get("id"), int) else None,
         is_pull_request=bool(issue.get("pull_request")),
         issue_labels=labels,
+        at=_time(when),
         raw=payload,
     )
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc) if moment.tzinfo else None
 
 
 def _dict(value: Any) -> dict[str, Any]:

@@ -160,7 +160,8 @@ def _process_once(
     delivered: tuple[list[str], list[str]],
 ) -> Outcome:
     gateway, config = tools.gateway, tools.config
-    now = now or utcnow()
+    # Entries are dated when things happened: the event's own time where it has one.
+    now = now or (event.at if event is not None else None) or utcnow()
     issue = issue or gateway.issue(number)
     view = gateway.view(issue)
     status, comments = gateway.incident_comments(issue)
@@ -258,10 +259,11 @@ def reconcile_open_state(ctx: Context, event: Event | None) -> None:
         return
     if issue.state == "closed" and record.state.is_open:
         by = _actor(ctx, event, "closed")
-        if issue.state_reason == "not_planned":
-            lifecycle.dismiss(ctx, by)
-        else:
-            lifecycle.resolve(ctx, by)
+        with ctx.at(issue.closed_at):
+            if issue.state_reason == "not_planned":
+                lifecycle.dismiss(ctx, by)
+            else:
+                lifecycle.resolve(ctx, by)
     elif issue.state == "open" and not record.state.is_open:
         lifecycle.reopen(ctx, _actor(ctx, event, "reopened"))
 

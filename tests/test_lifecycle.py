@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from incident_tool import demo
@@ -386,3 +388,14 @@ def test_sensitive_label_after_declaration_redacts_later_announcements(world):
     announce = world.team["channels"]["wc-platform"]
     resolved = [t for t in world.slack_texts(announce) if "resolved" in t]
     assert resolved and all("Keys in a public gist" not in t for t in resolved)
+
+
+def test_the_timeline_says_when_things_happened_not_when_runs_read_them(world):
+    n = world.report()
+    world.declare(n)
+    comment = world.say(n, "priya", "/update late run", deliver=False)
+    event = world.gh.take_events()
+    world.clock.now += timedelta(hours=3)  # the run comes three hours later
+    world.driver.deliver(event)
+    update = world.record(n).last("update")
+    assert update.at == comment["created_at"]

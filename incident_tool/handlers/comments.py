@@ -70,7 +70,9 @@ def process_new_comments(ctx: Context, comments: list[CommentView]) -> int:
         if comment.edited:
             # Only the text as first posted counts: an edit into a command is never run.
             continue
-        handled += handle_comment(ctx, comment)
+        # The timeline says when it was said, not when a (perhaps later) run read it.
+        with ctx.at(comment.created_at):
+            handled += handle_comment(ctx, comment)
     return handled
 
 
