@@ -374,3 +374,35 @@ def test_hostile_title_through_the_real_tool(act: Any, sandbox: Any, tmp_path: P
         assert_inert(run, markers, gh.bot_token)
     assert len(status_comments(sb, number)) == 1
     assert gh.issue(REPO, number)["title"] == title
+
+
+def test_declared_under_act_opens_the_slack_channel(act: Any, sandbox: Any) -> None:
+    """The workflow hands SLACK_BOT_TOKEN (a secret) and SLACK_API_URL (a variable) on."""
+    sb, gh, sl = sandbox, sandbox.github, sandbox.slack
+    lead_slack = sl.add_user("U0LEAD0001", name=LEAD, email=f"{LEAD}@example.org")
+    announce = sl.add_channel("wc-platform", members=[lead_slack] if lead_slack else [])
+    act.write(
+        ".github/incident.yml",
+        CONFIG
+        + f"people:\n  {LEAD}: {{slack: U0LEAD0001}}\nslack:\n  announce_channel: wc-platform\n",
+    )
+    number = gh.open_issue(
+        REPO, REPORTER, "Search is down", FORM_BODY, labels=["incident:reported"]
+    )["number"]
+    gh.take_events()
+    gh.add_label(REPO, number, DM, "incident:declared")
+    for event_name, payload in gh.take_events():
+        run = act.run(
+            event_name,
+            payload,
+            env={"GITHUB_API_URL": sb.github_url},
+            secrets={"GITHUB_TOKEN": gh.bot_token, "SLACK_BOT_TOKEN": sl.bot_token},
+            extra=["--var", f"SLACK_API_URL={sb.slack_url}"],
+        )
+        assert run.returncode == 0, run.describe()
+        assert run.steps().get("Handle the event") == "Success", run.describe()
+        assert sl.bot_token not in run.output  # the workflow's whole log
+    channel = sl.channel_by_name(f"incident-{number}-search-is-down")
+    assert channel is not None, [c["name"] for c in sl.channels()]
+    assert "U0LEAD0001" in sl.members(channel["id"])
+    assert any("Incident declared" in m["text"] for m in sl.messages(announce))
