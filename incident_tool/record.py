@@ -6,6 +6,7 @@ at the end, escaped so that no user text can close the comment early (SPEC §5).
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -96,7 +97,8 @@ class Record:
     ) -> Entry:
         """Add a timeline entry (text clipped so the status comment stays within limits)."""
         entry = Entry(iso(at), kind, actor, clip(text, MAX_TEXT), ref)
-        self.timeline.append(entry)
+        # Keep the timeline in time order: a run may learn of things out of order.
+        self.timeline.insert(bisect.bisect_right(self.timeline, entry.at, key=_at), entry)
         return entry
 
     def to_json(self) -> str:
@@ -133,6 +135,10 @@ def extract(body: str | None) -> Record | None:
         return Record.from_json(match.group(1))
     except (ValueError, TypeError, KeyError):
         return None
+
+
+def _at(entry: Entry) -> str:
+    return entry.at
 
 
 def clip(text: str, limit: int) -> str:
