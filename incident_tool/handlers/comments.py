@@ -206,6 +206,7 @@ def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.JOIN, allowed=triage_or_responder)
 def join(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Add the author as a supporting colleague and invite them to the channel."""
     author = comment.author
     if _is_lead(ctx, author):
         return "You lead this incident already."
@@ -226,6 +227,7 @@ def join(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.LEAVE, allowed=None)
 def leave(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Mark the author as no longer helping."""
     author = comment.author
     if not _is_helping(ctx, author):
         return "You are not listed as helping (`/join` adds you)." + (
@@ -245,6 +247,7 @@ def leave(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.UPDATE, allowed=team)
 def update(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Record a progress update and post it to the incident channel."""
     ctx.record.note(ctx.now, "update", comment.author, cmd.text, anchor(comment))
     ctx.slack(
         f"update:{comment.id}",
@@ -257,6 +260,7 @@ def update(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.MITIGATED, allowed=lead_or_dm)
 def mitigated(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Move the incident to mitigated."""
     if ctx.record.state == State.MITIGATED:
         return "The incident is already mitigated."
     if refusal := needs_active(ctx, "`/mitigated`"):
@@ -267,6 +271,7 @@ def mitigated(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.RESOLVE, allowed=lead_or_dm)
 def resolve(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Resolve the incident: close the issue as completed in this same run."""
     if refusal := needs_active(ctx, "`/resolve`"):
         return refusal
     lifecycle.resolve(ctx, comment.author, cmd.text)
@@ -275,6 +280,7 @@ def resolve(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.DISMISS, allowed=dm_only)
 def dismiss(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Dismiss the report: close the issue as not planned, with no retrospective."""
     if ctx.record.state in (State.RESOLVED, State.DISMISSED):
         return f"The incident is already `{ctx.record.state.label}`."  # type: ignore[union-attr]
     lifecycle.dismiss(ctx, comment.author, cmd.text)
@@ -283,6 +289,7 @@ def dismiss(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.SEVERITY, allowed=lead_or_dm)
 def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Set the one severity label and announce it."""
     level = cmd.severity
     old = ctx.record.severity
     ctx.record.severity = level
@@ -300,6 +307,7 @@ def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.ACTION, allowed=team)
 def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Record a follow-up action for the retrospective's checklist."""
     ctx.record.note(ctx.now, "action", comment.author, cmd.text, anchor(comment))
     ctx.slack(
         f"action:{comment.id}",
@@ -324,6 +332,7 @@ def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.HELP, allowed=None)
 def help_(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Reply with the command table."""
     key = f"reply:{comment.id}"
     body = msg.HELP.format(marker=msg.marker(key), table=help_text())
     ctx.do(Comment(key, body, remember=False))
@@ -368,6 +377,7 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.COMMS, allowed=dm_only)
 def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Send a stakeholder update and keep it in the timeline."""
     ctx.record.note(ctx.now, "comms", comment.author, cmd.text, anchor(comment))
     to = "stakeholder" if ctx.config.slack.stakeholder_channel else "announce"
     ctx.slack(
@@ -388,6 +398,7 @@ def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.RESOLVED_WHEN, allowed=dm_only)
 def resolved_when(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Record the resolution criteria (status comment, topic, retrospective)."""
     ctx.record.resolved_when = cmd.text
     ctx.record.note(ctx.now, "resolved-when", comment.author, cmd.text)
     ctx.slack(
@@ -401,6 +412,7 @@ def resolved_when(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.SNOOZE, allowed=lead_or_dm)
 def snooze(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Silence reminders for a while."""
     minutes = cmd.duration_minutes or 30
     until = ctx.now + timedelta(minutes=minutes)
     previous = parse_time(ctx.record.snooze_until)
