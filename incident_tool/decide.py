@@ -7,17 +7,17 @@ makes a request; tests pass a dict-backed Facts and check the plan.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from incident_tool.config import Config
-from incident_tool.events import Event
 from incident_tool.record import Record
 
 ROLES = ("none", "read", "triage", "write", "maintain", "admin")
+UNKNOWN = "someone"  # who made a change the run cannot attribute (its event is gone)
 
 
 def role_at_least(role: str, minimum: str) -> bool:
@@ -36,8 +36,11 @@ class Facts(Protocol):
     def unavailable(self, logins: Sequence[str]) -> dict[str, str]:
         """Return login -> reason for those who are away or busy (failed lookups: available)."""
 
-    def last_actor(self, event: str, label: str | None = None) -> str | None:
-        """Return who last did `event` (labeled, closed, reopened) on the issue, if known."""
+    def happened(
+        self, event: str, label_prefix: str = "", *, first: bool = False
+    ) -> tuple[str | None, datetime | None]:
+        """Return who did `event` (labeled, closed, reopened) and when: the last time, or
+        the `first`; for labels, one whose name starts with `label_prefix`."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,9 @@ class Context:
             self.now = saved
 
     def do(self, action: Action) -> None:
-        if action not in self.plan:
+        """Plan an action. Comments and reactions are planned once (they are keyed);
+        assignments and label changes keep their order, so the last one wins."""
+        if isinstance(action, (Assign, Labels)) or action not in self.plan:
             self.plan.append(action)
 
     def slack(self, key: str, to: str, text: str, *, remember: bool = True, **extra: Any) -> None:
@@ -169,39 +174,12 @@ MAX_OUTBOX = 30  # Slack deliveries waiting while Slack is down; the record must
 
 
 def trim_outbox(outbox: list[dict[str, Any]]) -> None:
-    """Drop the oldest mirrored comments first when Slack has been down for long."""
+    """When Slack has been down for long, drop the oldest mirrored comments, then other
+    deliveries caused by comments. Transitions (invitations, announcements, the report)
+    are never dropped: there are few per incident."""
     while len(outbox) > MAX_OUTBOX:
         mirrors = [m for m in outbox if str(m.get("key", "")).startswith("mirror:")]
-        outbox.remove(mirrors[0] if mirrors else outbox[0])
-
-
-Handler = Callable[..., None]
-
-
-class Router:
-    """A small synchronous router in the style of gidgethub's: handlers run in order."""
-
-    def __init__(self, *routers: Router) -> None:
-        self._routes: list[tuple[str, str | None, Handler]] = []
-        for other in routers:
-            self._routes.extend(other._routes)
-
-    def register(self, event: str, action: str | None = None) -> Callable[[Handler], Handler]:
-        def add(func: Handler) -> Handler:
-            self._routes.append((event, action, func))
-            return func
-
-        return add
-
-    def handlers_for(self, event: Event) -> list[Handler]:
-        return [
-            func
-            for name, action, func in self._routes
-            if name == event.name and (action is None or action == event.action)
-        ]
-
-    def dispatch(self, event: Event, ctx: Context) -> int:
-        handlers = self.handlers_for(event)
-        for func in handlers:
-            func(event, ctx)
-        return len(handlers)
+        droppable = mirrors or [m for m in outbox if m.get("remember") is False]
+        if not droppable:
+            return
+        outbox.remove(droppable[0])

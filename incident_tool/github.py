@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
@@ -27,6 +28,16 @@ SINCE_MARGIN = timedelta(minutes=15)  # > a run's job timeout (10 min) + replica
 ACTIONS_BOT_LOGIN = "github-actions[bot]"  # who GITHUB_TOKEN writes as
 BULK_WRITE_INTERVAL = 1.0  # seconds between writes in bulk jobs (GitHub's secondary limits)
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class IssueHappening:
+    """One entry of an issue's events: labeled, closed, reopened, ..."""
+
+    event: str
+    label: str | None
+    actor: str | None
+    at: datetime
 
 
 class GitHubError(Exception):
@@ -80,6 +91,22 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
     )
 
 
+def _parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _next_link(header: str) -> str | None:
+    for part in header.split(","):
+        if 'rel="next"' in part:
+            return part.split(";")[0].strip().strip("<>")
+    return None
+
+
 def _utc(moment: datetime | None) -> datetime:
     if moment is None:
         return datetime.now(timezone.utc)
@@ -105,6 +132,7 @@ class Gateway:
         self.log = log
         self.bot_login = bot_login or os.environ.get("INCIDENT_TOOL_BOT_LOGIN") or ACTIONS_BOT_LOGIN
         self._roles: dict[str, str] = {}
+        self._events: dict[int, list[IssueHappening]] = {}
         self._assignable: dict[str, bool] = {}
         self.writes: list[str] = []
 
@@ -226,20 +254,39 @@ class Gateway:
                 self._assignable[key] = False
         return self._assignable[key]
 
-    def last_actor(self, issue: Issue, event: str, label: str | None = None) -> str | None:
-        """Find who last labelled/closed/reopened the issue (one request, only when needed)."""
-        try:
-            events = list(issue.get_events())
-        except (GithubException, OSError) as exc:
-            self.log(f"notice: could not read the issue's events: {describe(exc)}")
-            return None
-        for item in reversed(events):
-            if item.event != event:
-                continue
-            if label is not None and (item.label is None or item.label.name != label):
-                continue
-            return item.actor.login if item.actor else None
-        return None
+    def issue_events(self, issue: Issue) -> list[IssueHappening]:
+        """Return who labelled, closed or reopened the issue and when (read once per run,
+        and only when a run must reconcile something it did not see happen)."""
+        if issue.number not in self._events:
+            try:
+                # Read as plain JSON: PyGithub's lazy event objects would fetch each event
+                # again to fill in fields an event of that kind does not have.
+                events = self._all_pages(f"{issue.url}/events")
+            except (GithubException, OSError) as exc:
+                self.log(f"notice: could not read the issue's events: {describe(exc)}")
+                events = []
+            self._events[issue.number] = [
+                IssueHappening(
+                    str(item.get("event")),
+                    (item.get("label") or {}).get("name"),
+                    (item.get("actor") or {}).get("login"),
+                    _utc(_parse_time(item.get("created_at"))),
+                )
+                for item in events
+                if isinstance(item, dict)
+            ]
+        return self._events[issue.number]
+
+    def _all_pages(self, url: str) -> list[Any]:
+        """GET every page of a list, following GitHub's Link header."""
+        items: list[Any] = []
+        next_url: str | None = url
+        params: dict[str, Any] | None = {"per_page": PER_PAGE}
+        while next_url:
+            headers, data = self.gh.requester.requestJsonAndCheck("GET", next_url, params)
+            items += data if isinstance(data, list) else []
+            next_url, params = _next_link(headers.get("link", "")), None
+        return items
 
     def busy(self, logins: Sequence[str]) -> dict[str, bool]:
         """Read users' "busy" status (GraphQL only); failures count as not busy."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from incident_tool import messages as msg
 from incident_tool.decide import (
+    UNKNOWN,
     Assign,
     Close,
     Comment,
@@ -119,8 +120,18 @@ def declare(ctx: Context, by: str) -> None:
         report(ctx, ctx.issue.author, notify=False)
     if record.state == State.DECLARED or not check(ctx, State.DECLARED):
         return
-    again = record.first("declared") is not None
     was_closed = record.state is not None and not record.state.is_open
+    if record.state == State.MITIGATED:
+        # The impact came back: not a new declaration, nothing to announce publicly.
+        record.state = State.DECLARED
+        record.note(ctx.now, "declared", by, "back from mitigated")
+        ctx.slack(
+            f"unmitigated:{len(record.timeline)}",
+            "incident",
+            f":rotating_light: {who(by)} moved the incident back to declared: not mitigated.",
+        )
+        return
+    again = record.first("declared") is not None
     record.state = State.DECLARED
     record.note(ctx.now, "reopened" if again else "declared", by)
     if ctx.issue.state == "closed" and was_closed:
@@ -128,9 +139,11 @@ def declare(ctx: Context, by: str) -> None:
         ctx.do(Reopen())
     if not record.lead:
         lead, why = choose_lead(ctx, by)
-        record.leads.append(lead)
+        if lead:
+            record.leads.append(lead)
         record.note(ctx.now, "lead", lead, why)
-    ctx.do(Assign((record.lead,)))  # type: ignore[arg-type]
+    if record.lead:
+        ctx.do(Assign((record.lead,)))
     if not again and not ctx.is_delivery_manager(by):
         dms = list(ctx.config.delivery_managers)
         ctx.do(
@@ -160,7 +173,7 @@ def declare(ctx: Context, by: str) -> None:
     )
     if not again:
         ctx.slack("report", "incident", "", report=True)
-    invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by]
+    invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by, *record.helping]
     ctx.slack(f"invite:declared:{n}", "incident", "", invite=[x for x in invite if x])
     if again:
         ctx.slack(
@@ -170,7 +183,7 @@ def declare(ctx: Context, by: str) -> None:
         )
 
 
-def choose_lead(ctx: Context, declarer: str) -> tuple[str, str]:
+def choose_lead(ctx: Context, declarer: str) -> tuple[str | None, str]:
     """Pick the most senior available responder; nobody available means the declarer leads.
 
     Responders are asked in order and the search stops at the first available one, so a
@@ -190,6 +203,8 @@ def choose_lead(ctx: Context, declarer: str) -> tuple[str, str]:
         return login, why + (f"; skipped {', '.join(skipped)}" if skipped else "")
     why = "no responder available" if candidates else "no responders configured"
     note = f"; skipped {', '.join(skipped)}" if skipped else ""
+    if declarer == UNKNOWN:
+        return None, f"{why}, and who declared is not known: say `/handover @user`{note}"
     return declarer, f"{why}: the declarer leads{note}"
 
 

@@ -165,6 +165,9 @@ class Mirror:
                 if to.startswith("dm:"):
                     self.log(f"notice: Slack: no Slack user mapped for {to[3:]}; DM skipped")
                 return True
+            if "<channel>" in item.get("text", "") and not record.channel_id:
+                if self.wants_channel(record):
+                    return False  # say where to go once there is somewhere to go
             if item.get("invite"):
                 ids = [self.people.slack_id(x) for x in item["invite"]]
                 self.room.invite(where, [x for x in ids if x])

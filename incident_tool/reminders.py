@@ -37,7 +37,9 @@ def send_due(ctx: Context) -> None:
             record.reminded["triage"] = stamp
             record.note(ctx.now, "reminder", None, "triage: delivery managers pinged")
             dms = list(config.delivery_managers)
-            if ctx.slack_enabled and dms:
+            # Slack DMs reach only people mapped to Slack; otherwise ping them on the issue.
+            reachable = all(config.person(d).slack or config.person(d).email for d in dms)
+            if ctx.slack_enabled and dms and reachable:
                 for dm in dms:
                     ctx.slack(
                         f"remind-triage:{stamp}:{dm}",
@@ -57,7 +59,10 @@ def send_due(ctx: Context) -> None:
                 )
     elif record.state == State.DECLARED and record.lead:
         minutes = config.reminders.update_interval(record.severity)
-        last = record.last("update") or record.last("declared") or record.last("reopened")
+        last = next(
+            (e for e in reversed(record.timeline) if e.kind in ("update", "declared", "reopened")),
+            None,
+        )
         if _due(ctx, "update", last.at if last else None, minutes):
             record.reminded["update"] = stamp
             record.note(ctx.now, "reminder", None, f"no update for {minutes} minutes: lead pinged")

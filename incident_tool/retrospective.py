@@ -33,8 +33,14 @@ class Retrospective:
     body: str
 
 
+MAX_TITLE = 256  # GitHub's API refuses longer issue titles
+
+
 def title_for(issue: IssueView) -> str:
-    return f"Retrospective: {issue.title} (#{issue.number})"
+    """Return `Retrospective: <title> (#n)`, shortened to fit GitHub's title limit."""
+    suffix, title = f" (#{issue.number})", f"Retrospective: {issue.title}"
+    room = MAX_TITLE - len(suffix)
+    return (title if len(title) <= room else title[: room - 1] + "…") + suffix
 
 
 def load_template(config: Config, root: Path) -> tuple[str, str]:
@@ -87,7 +93,8 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     for entry, source in entries:
         utc, local = when(entry.at, zone)
         words = KIND_WORDS.get(entry.kind, entry.kind) if source == "GitHub" else "Message"
-        who = f" ({entry.actor})" if entry.actor else ""
+        # Slack display names are anyone's text: quoted as data, like every other name.
+        who = f" ({msg.user_text(entry.actor, inline=True)})" if entry.actor else ""
         said = f": {msg.user_text(entry.text, inline=True)}" if entry.text else ""
         timeline.append(
             {

@@ -19,6 +19,7 @@ from incident_tool import messages as msg
 from incident_tool import retrospective as retro
 from incident_tool.config import Config
 from incident_tool.decide import (
+    UNKNOWN,
     Assign,
     Close,
     Comment,
@@ -30,12 +31,11 @@ from incident_tool.decide import (
 )
 from incident_tool.events import Event
 from incident_tool.github import Gateway, GitHubError
-from incident_tool.handlers import router
 from incident_tool.handlers.comments import process_new_comments
-from incident_tool.handlers.issues import state_label_added
+from incident_tool.handlers.labels import state_label_added
 from incident_tool.mirror import Mirror, People
-from incident_tool.record import Record, extract, utcnow
-from incident_tool.states import State, states_in
+from incident_tool.record import Record, extract, iso, utcnow
+from incident_tool.states import PREFIX, SENSITIVE_LABEL, State, states_in
 from incident_tool.status import render as render_status
 
 
@@ -63,8 +63,18 @@ class LiveFacts:
         self.log = log
         self._busy: dict[str, bool] | None = None
 
-    def last_actor(self, event: str, label: str | None = None) -> str | None:
-        return self.gateway.last_actor(self.issue, event, label)
+    def happened(
+        self, event: str, label_prefix: str = "", *, first: bool = False
+    ) -> tuple[str | None, datetime | None]:
+        found = [
+            e
+            for e in self.gateway.issue_events(self.issue)
+            if e.event == event and (e.label or "").lower().startswith(label_prefix.lower())
+        ]
+        if not found:
+            return None, None
+        pick = found[0] if first else found[-1]
+        return pick.actor, pick.at
 
     def role(self, login: str) -> str:
         return self.gateway.role(login)
@@ -167,14 +177,10 @@ def _process_once(
     status, comments = gateway.incident_comments(issue)
     record = extract(status.body) if status is not None else None
     label_states = states_in(list(view.labels))
-    new_label = State.from_label(event.label or "") if event and event.action == "labeled" else None
     if record is None and not label_states:
         return Outcome(number, False, notices=[f"#{number} is not an incident: nothing to do"])
-    if record is None:
-        record = Record()
-        if event is not None and new_label is not None and event.action == "labeled":
-            # Declared by label on an existing issue: its older comments are not commands.
-            record.last_comment_id = max((c.id for c in comments), default=0)
+    fresh = record is None
+    record = record or Record()
     record.sent += [k for k in delivered[0] if k not in record.sent]
     record.posted += [k for k in delivered[1] if k not in record.posted]
 
@@ -187,19 +193,22 @@ def _process_once(
         now=now,
         slack_enabled=tools.mirror.room is not None,
     )
+    views = [gateway.comment_view(c) for c in comments if status is None or c.id != status.id]
+    if fresh:
+        # Comments from before the issue became an incident are not commands.
+        became = became_incident(ctx, event)
+        record.last_comment_id = max((c.id for c in views if c.created_at < became), default=0)
     if record.state is None:
         # Every incident starts as a report; one declared outright skips the "please assess".
         lifecycle.report(ctx, view.author, notify=State.REPORTED in label_states)
+    reconcile_sensitive(ctx, event)
     # What people did, in the order they did it, including what runs this one never saw:
-    # state labels, then comments posted before any close, the close, later comments.
+    # state labels; comments up to a close or reopen; the close or reopen; later comments.
     reconcile_labels(ctx, event)
-    views = [gateway.comment_view(c) for c in comments if status is None or c.id != status.id]
-    closed_at = view.closed_at if view.state == "closed" else None
-    process_new_comments(ctx, [c for c in views if closed_at is None or c.created_at <= closed_at])
+    turn = turning_point(ctx, event)
+    process_new_comments(ctx, [c for c in views if turn is None or c.created_at <= turn])
     reconcile_open_state(ctx, event)
     process_new_comments(ctx, views)
-    if event is not None:
-        router.dispatch(event, ctx)
     if sweeping:
         reminders.send_due(ctx)
 
@@ -213,10 +222,18 @@ def _process_once(
         raise StatusConflict(record.sent, record.posted)
     issue_writes(ctx, tools, issue, comments)
     tools.mirror.sync(view, record)
+    failure = None
     if CreateRetrospective() in ctx.plan or needs_retrospective(ctx):
-        write_retrospective(ctx, tools, issue, comments)
+        try:
+            write_retrospective(ctx, tools, issue, comments)
+        except (GitHubError, retro.TemplateError) as exc:
+            # Save what was done (and delivered) first; the next run retries the rest.
+            failure = exc
+            record.problems = [*record.problems[-9:], f"{iso(now)} retrospective: {exc}"]
         tools.mirror.sync(view, record)
     gateway.save_status(issue, status, render_status(record, config, repo=view.repo, updated=now))
+    if failure is not None:
+        raise failure
     return Outcome(
         number,
         True,
@@ -229,9 +246,56 @@ def _process_once(
 
 def _actor(ctx: Context, event: Event | None, kind: str, label: str | None = None) -> str:
     """Who made a change: the event's sender if this event is that change, else look it up."""
+    return _happened(ctx, event, kind, label)[0] or UNKNOWN
+
+
+def _happened(
+    ctx: Context, event: Event | None, kind: str, label: str | None = None
+) -> tuple[str | None, datetime | None]:
+    """Who made a change and when: from this run's event if it is that change, else GitHub's."""
     if event is not None and event.action == kind and (label is None or event.label == label):
-        return event.sender or "someone"
-    return ctx.facts.last_actor(kind, label) or "someone"
+        return event.sender, event.at
+    return ctx.facts.happened(kind, label or "")
+
+
+def became_incident(ctx: Context, event: Event | None) -> datetime:
+    """When the issue became an incident: opened with a state label, or labelled later."""
+    if event is not None and event.action == "opened":
+        return ctx.issue.created_at
+    if event is not None and event.action == "labeled" and State.from_label(event.label or ""):
+        if event.at is not None:
+            return event.at
+    _, at = ctx.facts.happened("labeled", PREFIX, first=True)
+    return at or ctx.issue.created_at
+
+
+def turning_point(ctx: Context, event: Event | None) -> datetime | None:
+    """When the issue was closed or reopened, if this run must carry that out."""
+    record, issue = ctx.record, ctx.issue
+    if record.state is None:
+        return None
+    if issue.state == "closed" and record.state.is_open:
+        return issue.closed_at
+    if issue.state == "open" and not record.state.is_open:
+        return _happened(ctx, event, "reopened")[1]
+    return None
+
+
+def reconcile_sensitive(ctx: Context, event: Event | None) -> None:
+    """Mark the incident sensitive from its labels: the label's own run may have been lost."""
+    record = ctx.record
+    if record.sensitive or not any(x.lower() == SENSITIVE_LABEL for x in ctx.issue.labels):
+        return
+    record.sensitive = True
+    late = ""
+    if record.channel_id:
+        # Slack cannot make a public channel private: say so where people will look.
+        late = (
+            "after the channel was opened: it stays public (Slack cannot change that); "
+            "later announcements are redacted"
+        )
+        ctx.notices.append(f"marked sensitive {late}")
+    record.note(ctx.now, "sensitive", _actor(ctx, event, "labeled", SENSITIVE_LABEL), late)
 
 
 def reconcile_labels(ctx: Context, event: Event | None) -> None:
@@ -260,12 +324,14 @@ def reconcile_open_state(ctx: Context, event: Event | None) -> None:
     if issue.state == "closed" and record.state.is_open:
         by = _actor(ctx, event, "closed")
         with ctx.at(issue.closed_at):
-            if issue.state_reason == "not_planned":
+            if issue.state_reason in ("not_planned", "duplicate"):
                 lifecycle.dismiss(ctx, by)
             else:
                 lifecycle.resolve(ctx, by)
     elif issue.state == "open" and not record.state.is_open:
-        lifecycle.reopen(ctx, _actor(ctx, event, "reopened"))
+        by, at = _happened(ctx, event, "reopened")
+        with ctx.at(at):
+            lifecycle.reopen(ctx, by or UNKNOWN)
 
 
 def needs_retrospective(ctx: Context) -> bool:
@@ -282,16 +348,17 @@ def issue_writes(
     """Apply the plan's GitHub writes, then make the state label match the record."""
     gateway, view = tools.gateway, ctx.issue
     labels = {name.lower(): name for name in view.labels}
+    assignees = sorted(x.lower() for x in view.assignees)
     for action in ctx.plan:
         if isinstance(action, Comment):
             post_comment(ctx, gateway, issue, action, comments)
         elif isinstance(action, React):
             gateway.react(issue, action.comment_id)
         elif isinstance(action, Assign):
-            if sorted(x.lower() for x in view.assignees) != sorted(
-                x.lower() for x in action.logins
-            ):
+            wanted = sorted(x.lower() for x in action.logins)
+            if wanted != assignees:
                 gateway.set_assignees(issue, action.logins)
+                assignees = wanted
         elif isinstance(action, Labels):
             add = [x for x in action.add if x.lower() not in labels]
             gateway.add_labels(issue, add)

@@ -29,7 +29,8 @@ class State(str, Enum):
         if not label.lower().startswith(PREFIX):
             return None
         try:
-            return cls(label[len(PREFIX) :].strip().lower())
+            # Exactly `incident:<state>`: "incident: declared" is somebody else's label.
+            return cls(label[len(PREFIX) :].lower())
         except ValueError:
             return None
 

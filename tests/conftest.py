@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+import incident_tool.run as run_module
+from incident_tool.record import utcnow
 from tests.world import World, make_world
 
 
@@ -47,3 +51,20 @@ def world_without_slack(tmp_path) -> World:
         check_world(world)
     finally:
         sb.close()
+
+
+@pytest.fixture(autouse=True)
+def quick_bulk_writes(monkeypatch):
+    """GitHub asks bulk jobs to pause 1 s between writes; the sandbox does not need it."""
+    monkeypatch.setattr("incident_tool.github.BULK_WRITE_INTERVAL", 0)
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move the tool's clock forward by some minutes."""
+
+    def move(minutes: int) -> None:
+        moment = utcnow() + timedelta(minutes=minutes)
+        monkeypatch.setattr(run_module, "utcnow", lambda: moment)
+
+    return move

@@ -2,34 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-from datetime import timedelta
-
-import pytest
-
-import incident_tool.run as run_module
-from incident_tool.cli import main
-from incident_tool.demo import chdir, environment
-from incident_tool.record import utcnow
 from incident_tool.states import LABEL_SPECS
-from tests.world import REPO
-
-
-def cli(world, *args: str) -> tuple[int, str]:
-    """Run the CLI as a person would in the repository checkout, against the sandbox."""
-    out = io.StringIO()
-    with (
-        environment(world.driver.env),
-        chdir(world.root),
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(out),
-    ):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            return int(exc.code or 0), out.getvalue()
-    return 0, out.getvalue()
+from tests.world import REPO, cli
 
 
 def test_dry_run_prints_every_write_and_makes_none(world):
@@ -72,23 +46,6 @@ def test_retro_prints_and_rerenders(world):
     assert "Custom retro of Search returns no results" in retro["body"]
     code, output = cli(world, "retro", "999", "--repo", REPO, "--print")
     assert code == 1 and "#999" in output
-
-
-@pytest.fixture(autouse=True)
-def quick_bulk_writes(monkeypatch):
-    """GitHub asks bulk jobs to pause 1 s between writes; the sandbox does not need it."""
-    monkeypatch.setattr("incident_tool.github.BULK_WRITE_INTERVAL", 0)
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the tool's clock forward by some minutes."""
-
-    def move(minutes: int) -> None:
-        moment = utcnow() + timedelta(minutes=minutes)
-        monkeypatch.setattr(run_module, "utcnow", lambda: moment)
-
-    return move
 
 
 def test_sweep_sends_reminders_once_per_interval(world, later):

@@ -272,7 +272,10 @@ def test_join_reads_collaborator_permission(replay: Callable[[str], Replay]) -> 
     permission = r.one("GET", f"/repos/{REPO}/collaborators/dana/permission")
     assert permission.response["role_name"] == "maintain"
     assert r.outcome.writes == ["react 👍 to comment 3000004", "update the status comment on #1"]
-    assert record_data(status_body(r))["helping"] == ["dana"]
+    assert record_data(status_body(r))["helping"] == [
+        "priya",
+        "dana",
+    ]  # priya led before the handover
 
 
 def test_refused_command_replies_and_changes_no_state(replay: Callable[[str], Replay]) -> None:

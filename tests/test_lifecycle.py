@@ -140,7 +140,7 @@ def test_events_seen_only_after_everything_happened(world):
     events = world.gh.take_events()
     world.driver.deliver(list(reversed(events)))  # out of order, and late
     record = world.record(n)
-    assert record.leads == ["priya", "lee"] and record.helping == ["lee"]
+    assert record.leads == ["priya", "lee"] and record.helping == ["priya"]  # lee leads now
     assert world.state_labels(n) == ["incident:resolved"]
     assert [e.actor for e in record.timeline if e.kind in ("declared", "resolved")] == [
         "dana",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import threading
 from dataclasses import dataclass
@@ -11,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from incident_tool.demo import REPORT_BODY, Driver
+from incident_tool.cli import main
+from incident_tool.demo import REPORT_BODY, Driver, chdir, environment
 from incident_tool.sandbox import Sandbox, seed_demo
 
 REPO = "wellcome/platform"
@@ -171,3 +174,19 @@ def make_world(tmp_path: Path, *, slack: bool = True) -> tuple[Sandbox, World]:
     world = World(sb, team, Driver(sb, env, root), root, clock)
     world.write_config()
     return sb, world
+
+
+def cli(world, *args: str) -> tuple[int, str]:
+    """Run the CLI as a person would in the repository checkout, against the sandbox."""
+    out = io.StringIO()
+    with (
+        environment(world.driver.env),
+        chdir(world.root),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(out),
+    ):
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            return int(exc.code or 0), out.getvalue()
+    return 0, out.getvalue()

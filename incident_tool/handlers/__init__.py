@@ -1,8 +1,5 @@
-"""Event handlers, one module per concern, combined into one router here."""
+"""What a run does with what people did: commands and comments, and state labels.
 
-from incident_tool.decide import Router
-from incident_tool.handlers import issues
-
-router = Router(issues.router)
-
-__all__ = ["router"]
+One module per concern: `comments` (commands, each registered with its permission rule,
+and mirroring), `labels` (transitions named by a state label added by hand).
+"""

@@ -189,6 +189,12 @@ def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         )
     previous = ctx.record.lead
     ctx.record.leads.append(target)
+    # The new lead no longer "helps"; the one before keeps helping until they `/leave`.
+    record = ctx.record
+    record.helping = [x for x in record.helping if x.lower() != target.lower()]
+    if previous and previous.lower() not in (x.lower() for x in record.helping):
+        record.helping.append(previous)
+        record.stopped = [x for x in record.stopped if x.lower() != previous.lower()]
     ctx.record.note(ctx.now, "handover", author, f"{previous or 'nobody'} → {target}")
     ctx.do(Assign((target,)))
     n = sum(1 for e in ctx.record.timeline if e.kind == "handover")
