@@ -262,7 +262,7 @@ def retro(number: int, repo: str | None, config_path: str | None, print_only: bo
         if record is None:
             fail(f"#{number} has no incident-tool status comment: it is not an incident")
         view = tools.gateway.view(issue)
-        history = tools.mirror.history(record)
+        history = [] if record.sensitive else tools.mirror.history(record)
         return record, retrospective.render(view, record, cfg, root=root, slack=history)
 
     record, rendered = run_guarded(render)

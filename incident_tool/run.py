@@ -406,8 +406,9 @@ def write_retrospective(
     """Open the retrospective issue once, and link it from the incident."""
     record, config, gateway = ctx.record, ctx.config, tools.gateway
     if record.retro is None:
-        # The channel's messages join the timeline (the protocol's progress reports).
-        history = tools.mirror.history(record)
+        # The channel's messages join the timeline (the protocol's progress reports),
+        # except for a sensitive incident: its private channel stays private.
+        history = [] if record.sensitive else tools.mirror.history(record)
         rendered = retro.render(ctx.issue, record, config, root=tools.root, slack=history)
         marker = retro.MARKER.format(number=ctx.issue.number)
 

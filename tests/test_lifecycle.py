@@ -277,9 +277,10 @@ def test_sensitive_incident_stays_in_the_private_channel(world):
     n = world.report(title="Leaked AKIA123 key", body=body)
     world.declare(n)
     world.say(n, "priya", "The key was in commit abc123, rotating AKIA123 now")
+    channel = world.incident_channel(n)
+    world.sl.post_as_user(channel["id"], world.team["slack_ids"]["lee"], "new key is SECRETVALUE")
     world.gh.close_issue(REPO, n, "dana", reason="completed")
     world.deliver()
-    channel = world.incident_channel(n)
     assert channel["is_private"]
     for other in world.sl.channels():
         if other["id"] == channel["id"]:
@@ -289,7 +290,8 @@ def test_sensitive_incident_stays_in_the_private_channel(world):
     for user in world.team["slack_ids"].values():
         for message in world.sl.dms(user):
             assert "AKIA123" not in message["text"]
-    assert "sensitive incident" in world.retrospectives()[0]["body"]
+    body = world.retrospectives()[0]["body"]
+    assert "sensitive incident" in body and "SECRETVALUE" not in body  # the channel stays private
 
 
 def test_without_slack_everything_on_github_still_works(world_without_slack):
