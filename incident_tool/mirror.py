@@ -76,7 +76,7 @@ class Mirror:
 
     def problem(self, record: Record, text: str) -> None:
         self.log(f"warning: Slack: {text}")
-        stamp = f"{iso(utcnow())} {text}"
+        stamp = f"{iso(utcnow())} Slack: {text}"
         record.problems = [*record.problems[-(MAX_PROBLEMS - 1) :], stamp]
 
     def sync(self, issue: IssueView, record: Record) -> None:
@@ -86,7 +86,6 @@ class Mirror:
                 self.log("notice: SLACK_BOT_TOKEN is not set: Slack steps skipped")
                 record.outbox.clear()
             return
-        had_problems = bool(record.problems)
         ok = True
         if not record.channel_id and self.wants_channel(record):
             ok = self.open_channel(issue, record)
@@ -99,8 +98,8 @@ class Mirror:
                 ok = False
         if record.channel_id:
             ok = self.topic(issue, record) and ok
-        if ok and had_problems:
-            record.problems = []
+        if ok:  # Slack is caught up: its old problems are over (others are not ours)
+            record.problems = [p for p in record.problems if " Slack: " not in p]
 
     @staticmethod
     def wants_channel(record: Record) -> bool:

@@ -170,6 +170,7 @@ def _process_once(
     delivered: tuple[list[str], list[str]],
 ) -> Outcome:
     gateway, config = tools.gateway, tools.config
+    writes_before = len(gateway.writes)  # sweep shares one gateway across incidents
     # Entries are dated when things happened: the event's own time where it has one.
     now = now or (event.at if event is not None else None) or utcnow()
     issue = issue or gateway.issue(number)
@@ -238,7 +239,7 @@ def _process_once(
         number,
         True,
         record.state.value if record.state else None,
-        writes=list(gateway.writes),
+        writes=gateway.writes[writes_before:],
         notices=ctx.notices,
         problems=list(record.problems),
     )
