@@ -94,3 +94,14 @@ def test_sweep_reconciles_a_missed_declaration(world):
     assert code == 0, output
     assert world.assignees(n) == ["priya"] and world.incident_channel(n)
     assert world.record(n).first("declared").actor == "dana"
+
+
+def test_each_sweep_outcome_lists_its_own_writes(world):
+    quiet = world.report(title="nothing to do")
+    missed = world.report(title="missed declaration")
+    world.gh.add_label(REPO, missed, "dana", "incident:declared")
+    world.gh.take_events()  # that run never happened
+    code, output = cli(world, "sweep", "--repo", REPO)
+    assert code == 0, output
+    assert f"sweep #{quiet}: state reported, 0 GitHub writes" in output
+    assert f"sweep #{missed}: state declared," in output
