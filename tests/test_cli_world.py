@@ -97,8 +97,8 @@ def test_sweep_reconciles_a_missed_declaration(world):
 
 
 def test_each_sweep_outcome_lists_its_own_writes(world):
-    quiet = world.report(title="nothing to do")
-    missed = world.report(title="missed declaration")
+    missed = world.report(title="missed declaration")  # swept first: it writes
+    quiet = world.report(title="nothing to do")  # swept second: it must show 0 writes
     world.gh.add_label(REPO, missed, "dana", "incident:declared")
     world.gh.take_events()  # that run never happened
     code, output = cli(world, "sweep", "--repo", REPO)
