@@ -39,6 +39,12 @@ def public_title(ctx: Context) -> str:
     return f"“{escape(ctx.issue.title)}”"
 
 
+def tell_both(ctx: Context, key: str, in_channel: str, announced: str) -> None:
+    """Tell the incident channel and the announce channel (keys `key`, `announce-key`)."""
+    ctx.slack(key, "incident", in_channel)
+    ctx.slack(f"announce-{key}", "announce", announced)
+
+
 def refuse_transition(ctx: Context, target: State, reason: str) -> None:
     previous = ctx.record.state.label if ctx.record.state else "(none)"
     key = f"refused:{target.value}:{len(ctx.record.timeline)}"
@@ -240,15 +246,11 @@ def resolve(ctx: Context, by: str, text: str = "") -> bool:
     if ctx.config.retrospective.enabled:
         ctx.do(CreateRetrospective())
     n = sum(1 for e in record.timeline if e.kind == "resolved")
-    ctx.slack(
+    tell_both(
+        ctx,
         f"resolved:{n}",
-        "incident",
         f":white_check_mark: {who(by)} resolved the incident."
         + (f" {escape(text)}" if text else ""),
-    )
-    ctx.slack(
-        f"announce-resolved:{n}",
-        "announce",
         f":white_check_mark: Incident resolved: {public_title(ctx)} {link(ctx)}.",
     )
     if not ctx.is_delivery_manager(by):
@@ -289,12 +291,10 @@ def dismiss(ctx: Context, by: str, reason: str = "") -> bool:
     if was_active:
         n = sum(1 for e in record.timeline if e.kind == "dismissed")
         why = f" {escape(reason)}" if reason and not record.sensitive else ""
-        ctx.slack(
-            f"dismissed:{n}", "incident", f":no_entry_sign: {who(by)} dismissed the incident.{why}"
-        )
-        ctx.slack(
-            f"announce-dismissed:{n}",
-            "announce",
+        tell_both(
+            ctx,
+            f"dismissed:{n}",
+            f":no_entry_sign: {who(by)} dismissed the incident.{why}",
             f":no_entry_sign: Dismissed: {public_title(ctx)} {link(ctx)}.",
         )
     return True

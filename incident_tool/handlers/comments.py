@@ -199,10 +199,10 @@ def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.do(Assign((target,)))
     n = sum(1 for e in ctx.record.timeline if e.kind == "handover")
     text = f":handshake: {who(previous)} handed the lead to {who(target)}."
-    ctx.slack(f"handover:{n}", "incident", text)
-    ctx.slack(
-        f"announce-handover:{n}",
-        "announce",
+    lifecycle.tell_both(
+        ctx,
+        f"handover:{n}",
+        text,
         f":handshake: {lifecycle.public_title(ctx)} {lifecycle.link(ctx)}: "
         f"{who(target)} now leads (from {who(previous)}).",
     )
