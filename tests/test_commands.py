@@ -324,9 +324,12 @@ def test_truncation_is_documented() -> None:
     ids=lambda body: f"{body[:12]!r}…",
 )
 def test_65k_comments_are_fast(body: str) -> None:
-    start = time.perf_counter()
-    parse_command(body)
-    assert time.perf_counter() - start < 0.05
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        parse_command(body)
+        best = min(best, time.perf_counter() - start)
+    assert best < 0.25  # under 2 ms when idle; the margin is for a busy CI machine
 
 
 # --- help ----------------------------------------------------------------------------------

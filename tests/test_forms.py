@@ -519,7 +519,8 @@ HUGE_BODIES = {
 @pytest.mark.parametrize("name", list(HUGE_BODIES))
 def test_65k_body_parses_fast(name: str) -> None:
     body = HUGE_BODIES[name][:65_000]
-    assert best_time(body) < 0.05
+    # A few ms when idle; a quadratic parser takes seconds. The margin is for a busy CI.
+    assert best_time(body) < 0.25
 
 
 def test_65k_body_keeps_first_occurrence_of_each_field() -> None:
@@ -536,9 +537,12 @@ def test_65k_body_keeps_first_occurrence_of_each_field() -> None:
 def test_65k_custom_sections_parse_fast(custom: FormDefinition, section: str) -> None:
     half = section[:32_000]
     body = f"### Code of conduct\n\n{half}\n### Browsers\n\n{half}"
-    start = time.perf_counter()
-    parse_report(body, custom)
-    assert time.perf_counter() - start < 0.1
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        parse_report(body, custom)
+        best = min(best, time.perf_counter() - start)
+    assert best < 0.5
 
 
 # --- properties ----------------------------------------------------------------------------
