@@ -277,7 +277,7 @@ def test_rate_limit_waits_retry_after_then_succeeds(
     first, second = server.calls("chat.postMessage")
     waited = second.at - first.at
     # slack-sdk sleeps Retry-After plus up to one second of jitter.
-    assert 1.0 <= waited < 2.5
+    assert 1.0 <= waited < 5  # Retry-After 1 s, plus slack-sdk's random 0-1 s, plus a busy machine
     assert any("rate limit" in line for line in logs)
 
 
@@ -288,7 +288,7 @@ def test_rate_limit_longer_than_allowed_fails_at_once(server: SlackServer, room:
     started = time.monotonic()
     with pytest.raises(SlackError) as info:
         room.post("C1", "update")
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 3  # no 600 s wait (the margin is for a busy machine)
     assert_clear(info.value, "chat.postMessage", "ratelimited")
     assert "600" in str(info.value)
     assert len(server.calls("chat.postMessage")) == 1
