@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import settings
 
 import incident_tool.run as run_module
 from incident_tool.record import utcnow
 from tests.world import World, make_world
+
+# No per-example deadline: on a busy 2-core CI machine a slow example is not a bug (the
+# parsers' speed is tested on its own, on 65k inputs).
+settings.register_profile("incident-tool", deadline=None)
+settings.load_profile("incident-tool")
 
 
 def check_world(world: World) -> None:
