@@ -38,7 +38,11 @@ class Metrics:
     incidents: list[Incident] = field(default_factory=list)
 
     def count(self, attr: str) -> Counter:
-        return Counter(str(getattr(i, attr) or "unset") for i in self.incidents)
+        """Count incidents by `attr`; severities are named as their labels (`severity:2`)."""
+        prefix = "severity:" if attr == "severity" else ""
+        return Counter(
+            f"{prefix}{value}" if (value := getattr(i, attr)) else "unset" for i in self.incidents
+        )
 
     def durations(self, end: str) -> list[float]:
         """Minutes from report to `end` (declared / mitigated / resolved), where known."""
@@ -140,8 +144,9 @@ def _bars(counts: Counter, title: str) -> str:
         return ""
     top = max(n for _, n in items)
     row, width = 26, 420
+    # Room on the right for the longest bar's count.
     parts = [
-        f'<svg role="img" aria-label="{html.escape(title)}" width="{width + 220}" '
+        f'<svg role="img" aria-label="{html.escape(title)}" width="{210 + width + 60}" '
         f'height="{row * len(items) + 10}" xmlns="http://www.w3.org/2000/svg">'
     ]
     for i, (name, n) in enumerate(items):
