@@ -15,6 +15,17 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
+TOP_KEYS = (
+    "delivery_managers",
+    "responders",
+    "people",
+    "slack",
+    "timezone",
+    "reminders",
+    "retrospective",
+)
+
+
 class ConfigError(Exception):
     """The configuration file is wrong; the message names the file and the key."""
 
@@ -156,19 +167,7 @@ class _Checker:
         return value
 
     def config(self, data: Any) -> Config:
-        top = self.mapping(
-            data,
-            "",
-            {
-                "delivery_managers",
-                "responders",
-                "people",
-                "slack",
-                "timezone",
-                "reminders",
-                "retrospective",
-            },
-        )
+        top = self.mapping(data, "", set(TOP_KEYS))
         return Config(
             delivery_managers=self.logins(top.get("delivery_managers"), "delivery_managers"),
             responders=self.logins(top.get("responders"), "responders"),

@@ -163,6 +163,11 @@ class Context:
         self.record.outbox.append(item)
         trim_outbox(self.record.outbox)
 
+    def slack_dms(self, key: str, text: str) -> None:
+        """Queue a Slack DM to each delivery manager (keys `<key>:<login>`)."""
+        for login in self.config.delivery_managers:
+            self.slack(f"{key}:{login}", f"dm:{login}", text)
+
     def is_delivery_manager(self, login: str) -> bool:
         if self.config.delivery_managers:
             return self.config.is_delivery_manager(login)

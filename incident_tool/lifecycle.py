@@ -110,13 +110,11 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
     about = ""
     if isinstance(summary, str) and not record.sensitive:
         about = "".join(f"\n>{escape(line)}" for line in summary[:500].splitlines())
-    for dm in dms:
-        ctx.slack(
-            f"dm-reported:{dm}",
-            f"dm:{dm}",
-            f":mega: Potential incident reported by {who(reporter)}: "
-            f"{public_title(ctx)} {link(ctx)}. Please assess it.{about}",
-        )
+    ctx.slack_dms(
+        "dm-reported",
+        f":mega: Potential incident reported by {who(reporter)}: "
+        f"{public_title(ctx)} {link(ctx)}. Please assess it.{about}",
+    )
 
 
 def declare(ctx: Context, by: str) -> None:
@@ -162,14 +160,12 @@ def declare(ctx: Context, by: str) -> None:
                 ),
             )
         )
-        for dm in dms:
-            ctx.slack(
-                f"dm-self-declared:{dm}",
-                f"dm:{dm}",
-                f":warning: {who(by)} declared {public_title(ctx)} {link(ctx)} without a "
-                "delivery manager. Please check and agree to continue.",
-            )
-    n = sum(1 for e in record.timeline if e.kind in ("declared", "reopened"))
+        ctx.slack_dms(
+            "dm-self-declared",
+            f":warning: {who(by)} declared {public_title(ctx)} {link(ctx)} without a "
+            "delivery manager. Please check and agree to continue.",
+        )
+    n = record.count("declared", "reopened")
     verb = "reopened" if again else "declared"
     ctx.slack(
         f"announce-{verb}:{n}",
@@ -220,7 +216,7 @@ def mitigate(ctx: Context, by: str, text: str = "") -> bool:
         return record.state == State.MITIGATED
     record.state = State.MITIGATED
     record.note(ctx.now, "mitigated", by, text)
-    n = sum(1 for e in record.timeline if e.kind == "mitigated")
+    n = record.count("mitigated")
     extra = f": {escape(text)}" if text else ""
     ctx.slack(
         f"mitigated:{n}",
@@ -245,7 +241,7 @@ def resolve(ctx: Context, by: str, text: str = "") -> bool:
         ctx.do(Close("completed"))
     if ctx.config.retrospective.enabled:
         ctx.do(CreateRetrospective())
-    n = sum(1 for e in record.timeline if e.kind == "resolved")
+    n = record.count("resolved")
     tell_both(
         ctx,
         f"resolved:{n}",
@@ -265,13 +261,11 @@ def resolve(ctx: Context, by: str, text: str = "") -> bool:
                 ),
             )
         )
-        for dm in dms:
-            ctx.slack(
-                f"dm-confirm:{n}:{dm}",
-                f"dm:{dm}",
-                f":question: {who(by)} resolved {public_title(ctx)} {link(ctx)}. Please confirm; "
-                "reopen the issue if it is not resolved.",
-            )
+        ctx.slack_dms(
+            f"dm-confirm:{n}",
+            f":question: {who(by)} resolved {public_title(ctx)} {link(ctx)}. Please confirm; "
+            "reopen the issue if it is not resolved.",
+        )
     else:
         record.awaiting_confirmation = None
     return True
@@ -289,7 +283,7 @@ def dismiss(ctx: Context, by: str, reason: str = "") -> bool:
     if ctx.issue.state != "closed":
         ctx.do(Close("not_planned"))
     if was_active:
-        n = sum(1 for e in record.timeline if e.kind == "dismissed")
+        n = record.count("dismissed")
         why = f" {escape(reason)}" if reason and not record.sensitive else ""
         tell_both(
             ctx,

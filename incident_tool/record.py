@@ -86,6 +86,10 @@ class Record:
     def lead(self) -> str | None:
         return self.leads[-1] if self.leads else None
 
+    def count(self, *kinds: str) -> int:
+        """How many entries of these kinds: numbers the announcements of each transition."""
+        return sum(1 for e in self.timeline if e.kind in kinds)
+
     def first(self, kind: str) -> Entry | None:
         return next((e for e in self.timeline if e.kind == kind), None)
 

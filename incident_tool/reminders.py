@@ -40,13 +40,11 @@ def send_due(ctx: Context) -> None:
             # Slack DMs reach only people mapped to Slack; otherwise ping them on the issue.
             reachable = all(config.person(d).slack or config.person(d).email for d in dms)
             if ctx.slack_enabled and dms and reachable:
-                for dm in dms:
-                    ctx.slack(
-                        f"remind-triage:{stamp}:{dm}",
-                        f"dm:{dm}",
-                        f":alarm_clock: A report has waited {minutes}+ minutes for a "
-                        f"decision: {link(ctx)}",
-                    )
+                ctx.slack_dms(
+                    f"remind-triage:{stamp}",
+                    f":alarm_clock: A report has waited {minutes}+ minutes for a "
+                    f"decision: {link(ctx)}",
+                )
             else:
                 key = f"remind-triage:{stamp}"
                 ctx.do(

@@ -16,6 +16,7 @@ import requests
 from github import Auth, Github, GithubException
 from slack_sdk import WebClient
 
+from incident_tool.config import TOP_KEYS
 from incident_tool.sandbox import Sandbox, seed_demo
 
 REPO = "wellcome/platform"
@@ -54,15 +55,7 @@ def test_seed_demo_gives_a_ready_team(sb: Sandbox) -> None:
     }
     config = seed["config"]
     assert config["delivery_managers"] == ["dana"] and config["responders"][0] == "sam"
-    assert set(config) <= {
-        "delivery_managers",
-        "responders",
-        "people",
-        "slack",
-        "timezone",
-        "reminders",
-        "retrospective",
-    }
+    assert set(config) <= set(TOP_KEYS)
     assert config["people"]["sam"] == {"slack": seed["slack_ids"]["sam"]}
     assert config["people"]["priya"] == {"email": "priya@example.org"}
     assert "olly" not in config["people"]

@@ -197,7 +197,7 @@ def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         record.stopped = [x for x in record.stopped if x.lower() != previous.lower()]
     ctx.record.note(ctx.now, "handover", author, f"{previous or 'nobody'} → {target}")
     ctx.do(Assign((target,)))
-    n = sum(1 for e in ctx.record.timeline if e.kind == "handover")
+    n = ctx.record.count("handover")
     text = f":handshake: {who(previous)} handed the lead to {who(target)}."
     lifecycle.tell_both(
         ctx,
