@@ -43,6 +43,16 @@ NOT_SERVED = {
     ("PATCH", "/repos/{owner}/{repo}"),
     ("DELETE", "/repos/{owner}/{repo}"),
     ("PATCH", "/user"),
+    # Documented in the refreshed reference; served once a feature needs them.
+    ("GET", "/repos/{owner}/{repo}/actions/workflows"),
+    ("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}"),
+    ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
+    ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
+    ("POST", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"),
+    ("POST", "/repos/{owner}/{repo}/dispatches"),
+    ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues"),
+    ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues"),
+    ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue"),
 }
 
 
