@@ -51,6 +51,7 @@ class CommandName(str, Enum):
     COMMS = "comms"
     RESOLVED_WHEN = "resolved-when"
     ACTION = "action"
+    ACK = "ack"
     SNOOZE = "snooze"
     STATUS = "status"
     HELP = "help"
@@ -158,6 +159,12 @@ COMMAND_HELP: list[HelpRow] = [
         "records a follow-up action; the retrospective lists them as a checklist",
     ),
     HelpRow(
+        "/ack",
+        "the lead",
+        "acknowledges the lead role (asked when the tool chose you, or someone handed it to "
+        "you); a ✅ on the tool's Slack DM or on the channel's first message does the same",
+    ),
+    HelpRow(
         "/snooze <duration>",
         "lead or delivery manager",
         "silences update reminders for that long (`30m`, `2h`, `1h30m`, `90` minutes, "
@@ -229,7 +236,7 @@ _NEEDS_TEXT = {
 }
 # Extra words after these are ignored ("/status please"); /join, /leave, /mitigated and
 # /resolve keep theirs as an optional note.
-_NO_TEXT = frozenset({CommandName.STATUS, CommandName.HELP})
+_NO_TEXT = frozenset({CommandName.STATUS, CommandName.HELP, CommandName.ACK})
 _SEVERITY_USAGE = "`/severity` takes a number from 1 to 4 (1 is the worst): `/severity 2`"
 _SNOOZE_USAGE = (
     "`/snooze` needs a duration from 1 minute to 7 days, e.g. `/snooze 30m`, `/snooze 2h`, "

@@ -23,6 +23,16 @@ TOP_KEYS = (
     "timezone",
     "reminders",
     "retrospective",
+    "lead",
+    "availability",
+)
+
+DEFAULT_AWAY_STATUSES = (
+    ":palm_tree:",
+    ":face_with_thermometer:",
+    "out of office",
+    "holiday",
+    "sick",
 )
 
 
@@ -64,6 +74,17 @@ class RetrospectiveConfig:
 
 
 @dataclass(frozen=True)
+class LeadConfig:
+    ack_within: int = 10  # minutes; 0: no acknowledgement asked (SPEC §12)
+
+
+@dataclass(frozen=True)
+class AvailabilityConfig:
+    # Slack status emoji (":palm_tree:") or words in the status text that mean "away".
+    away_statuses: tuple[str, ...] = DEFAULT_AWAY_STATUSES
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -72,6 +93,8 @@ class Config:
     timezone: str = "UTC"
     reminders: Reminders = field(default_factory=Reminders)
     retrospective: RetrospectiveConfig = field(default_factory=RetrospectiveConfig)
+    lead: LeadConfig = field(default_factory=LeadConfig)
+    availability: AvailabilityConfig = field(default_factory=AvailabilityConfig)
     source: str = "(defaults)"
 
     def is_delivery_manager(self, login: str) -> bool:
@@ -176,6 +199,8 @@ class _Checker:
             timezone=self.timezone(top.get("timezone", "UTC")),
             reminders=self.reminders(top.get("reminders")),
             retrospective=self.retrospective(top.get("retrospective")),
+            lead=self.lead(top.get("lead")),
+            availability=self.availability(top.get("availability")),
             source=self.source,
         )
 
@@ -286,6 +311,30 @@ class _Checker:
             or DEFAULT_TEMPLATE,
             labels=tuple(x.strip() for x in labels),
         )
+
+    def lead(self, value: Any) -> LeadConfig:
+        if value is None:
+            return LeadConfig()
+        entry = self.mapping(value, "lead", {"ack_within"})
+        within = entry.get("ack_within", LeadConfig.ack_within)
+        if isinstance(within, bool) or within != 0:  # 0 turns acknowledgement off
+            within = self.minutes(within, "lead.ack_within")
+        return LeadConfig(ack_within=within)
+
+    def availability(self, value: Any) -> AvailabilityConfig:
+        if value is None:
+            return AvailabilityConfig()
+        entry = self.mapping(value, "availability", {"away_statuses"})
+        raw = entry.get("away_statuses", list(DEFAULT_AWAY_STATUSES))
+        if raw is None:
+            raw = []
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+            raise self.fail(
+                "availability.away_statuses", "must be a list of Slack status emoji or words"
+            )
+        return AvailabilityConfig(away_statuses=tuple(x.strip() for x in raw))
 
 
 def _channel(name: str | None) -> str | None:

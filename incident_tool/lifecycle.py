@@ -141,10 +141,12 @@ def declare(ctx: Context, by: str) -> None:
     if ctx.issue.state == "closed" and was_closed:
         # Declared again after resolution; a report closed later is resolved by `run`.
         ctx.do(Reopen())
+    chosen = None
     if not record.lead:
         lead, why = choose_lead(ctx, by)
         if lead:
             record.leads.append(lead)
+            chosen = lead
         record.note(ctx.now, "lead", lead, why)
     if record.lead:
         ctx.do(Assign((record.lead,)))
@@ -177,6 +179,11 @@ def declare(ctx: Context, by: str) -> None:
         ctx.slack("report", "incident", "", report=True)
     invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by, *record.helping]
     ctx.slack(f"invite:declared:{n}", "incident", "", invite=[x for x in invite if x])
+    if chosen and chosen.lower() != by.lower():
+        # The tool chose them: ask them to acknowledge (SPEC §12); the declarer knows.
+        from incident_tool import ack
+
+        ack.ask(ctx, chosen, chosen=True)
     if again:
         ctx.slack(
             f"reopened:{n}",

@@ -7,9 +7,12 @@ stops or undoes the GitHub side and the next event retries what is missing (SPEC
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
+from incident_tool import availability
 from incident_tool.config import Config
 from incident_tool.decide import IssueView
 from incident_tool.forms import parse_report
@@ -28,6 +31,7 @@ class People:
         self.config = config
         self.room = room
         self._ids: dict[str, str | None] = {}
+        self.lookups: Counter[str] = Counter()  # availability calls made, by Slack method
 
     def slack_id(self, login: str) -> str | None:
         key = login.lower()
@@ -51,6 +55,28 @@ class People:
     def mention(self, login: str) -> str:
         user = self.slack_id(login)
         return f"<@{user}>" if user else f"*{escape(login)}*"
+
+    def unavailable(self, login: str, now: datetime) -> str | None:
+        """Return why Slack says `login` cannot lead now, or None (SPEC §2).
+
+        Asks in order and stops at the first "away": the profile status, then
+        do-not-disturb, then presence; at most three calls for an available person.
+        """
+        user = self.slack_id(login) if self.room is not None else None
+        if self.room is None or not user:
+            return None
+        away = self.config.availability.away_statuses
+        if away:
+            self.lookups["users.profile.get"] += 1
+            reason = availability.status_reason(self.room.profile_status(user), away, now)
+            if reason:
+                return reason
+        self.lookups["dnd.info"] += 1
+        reason = availability.dnd_reason(self.room.dnd(user), now)
+        if reason:
+            return reason
+        self.lookups["users.getPresence"] += 1
+        return availability.presence_reason(self.room.presence(user))
 
     def away(self, logins: Sequence[str]) -> set[str]:
         if self.room is None:
@@ -173,7 +199,13 @@ class Mirror:
                 return True
             if item.get("report"):
                 text, blocks = self.report_message(issue, record)
-                self.room.post(where, text, blocks=blocks)
+                # Its place is kept: a ✅ on it from the lead acknowledges (ack.py).
+                record.report_ref = list(self.room.post_ref(where, text, blocks=blocks))
+                return True
+            if item.get("ack_dm"):
+                ref = self.room.post_ref(where, self.render(item["text"], record))
+                if str(record.ack.get("lead", "")).lower() == str(item["ack_dm"]).lower():
+                    record.ack["dm"] = list(ref)
                 return True
             if item.get("status"):
                 self.room.post(where, self.status_text(issue, record))

@@ -76,6 +76,16 @@ class Record:
     sent: list[str] = field(default_factory=list)  # Slack deliveries made (outbox keys)
     posted: list[str] = field(default_factory=list)  # bot comments made (marker keys)
     problems: list[str] = field(default_factory=list)
+    ack: dict[str, Any] = field(default_factory=dict)  # the lead's acknowledgement (ack.py)
+    timed_out: list[str] = field(default_factory=list)  # leads passed over for not acking
+    report_ref: list[str] | None = None  # the channel's first message: [channel, ts]
+
+    def ack_waiting(self) -> dict[str, Any] | None:
+        """The acknowledgement the current lead was asked for and has not given, if any."""
+        ack = self.ack
+        if not ack.get("since") or ack.get("acked") or not self.lead:
+            return None
+        return ack if str(ack.get("lead", "")).lower() == self.lead.lower() else None
 
     @property
     def actions(self) -> list[Entry]:

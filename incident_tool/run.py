@@ -14,7 +14,7 @@ from pathlib import Path
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 
-from incident_tool import lifecycle, reminders
+from incident_tool import ack, lifecycle, reminders
 from incident_tool import messages as msg
 from incident_tool import retrospective as retro
 from incident_tool.config import Config
@@ -55,13 +55,20 @@ class LiveFacts:
     """Facts for decisions, answered from GitHub and Slack (cached per run)."""
 
     def __init__(
-        self, gateway: Gateway, people: People, issue: Issue, log: Callable[[str], None]
+        self,
+        gateway: Gateway,
+        people: People,
+        issue: Issue,
+        log: Callable[[str], None],
+        now: datetime | None = None,
     ) -> None:
         self.gateway = gateway
         self.people = people
         self.issue = issue
         self.log = log
+        self.now = now or utcnow()  # statuses and do-not-disturb end at a time
         self._busy: dict[str, bool] | None = None
+        self._unavailable: dict[str, str | None] = {}
 
     def happened(
         self, event: str, label_prefix: str = "", *, first: bool = False
@@ -83,13 +90,42 @@ class LiveFacts:
         return self.gateway.assignable(login)
 
     def unavailable(self, logins: Sequence[str]) -> dict[str, str]:
+        """Why each of `logins` cannot lead now (SPEC §2); asked once per person per run.
+
+        GitHub busy first (one GraphQL query answers for every responder); then Slack,
+        which stops at the first signal that says "away". A status GitHub hides from the
+        token (limited to an organisation it cannot see) reads as no status: unknown, so
+        available.
+        """
         out = {}
         for login in logins:
-            if login in self.people.away([login]):
-                out[login] = "away on Slack"
-            elif self._is_busy(login):
-                out[login] = "busy on GitHub"
+            key = login.lower()
+            if key not in self._unavailable:
+                if self._is_busy(login):
+                    self._unavailable[key] = "busy on GitHub"
+                else:
+                    self._unavailable[key] = self.people.unavailable(login, self.now)
+            if self._unavailable[key]:
+                out[login] = self._unavailable[key]
         return out
+
+    def acknowledged_in_slack(
+        self, login: str, where: Sequence[tuple[str, str, str]]
+    ) -> str | None:
+        """Return how `login` acknowledged in Slack: a ✅ reaction of theirs on one of the
+        messages `where` (channel, ts, what to call it), or None. A failed look-up is "no"."""
+        from incident_tool.slack import SlackError
+
+        room, user = self.people.room, self.people.slack_id(login)
+        if room is None or not user:
+            return None
+        for channel, ts, what in where:
+            try:
+                if user in room.reacted(channel, ts, "white_check_mark"):
+                    return f"✅ on {what}"
+            except SlackError as exc:
+                self.log(f"notice: Slack: could not read reactions on {what}: {exc}")
+        return None
 
     def _is_busy(self, login: str) -> bool:
         if self._busy is None:
@@ -185,7 +221,7 @@ def _process_once(
     record.sent += [k for k in delivered[0] if k not in record.sent]
     record.posted += [k for k in delivered[1] if k not in record.posted]
 
-    facts = LiveFacts(gateway, tools.people, issue, tools.log)
+    facts = LiveFacts(gateway, tools.people, issue, tools.log, now)
     ctx = Context(
         config=config,
         issue=view,
@@ -211,6 +247,9 @@ def _process_once(
     reconcile_open_state(ctx, event)
     process_new_comments(ctx, views)
     if sweeping:
+        # Acknowledgements first: a lead who acknowledged just now is not passed over.
+        ack.check_slack(ctx)
+        ack.pass_on_due(ctx)
         reminders.send_due(ctx)
 
     if (

@@ -700,6 +700,45 @@ class SlackRoom:
             self._join_or_raise(channel, err)
         return self._post_once(channel, text, blocks=blocks, thread_ts=thread_ts)
 
+    def post_ref(
+        self, channel: str, text: str, *, blocks: list[dict] | None = None
+    ) -> tuple[str, str]:
+        """Post like `post`, and return where the message is: (channel id, ts).
+
+        For a DM (``channel`` a user id) Slack answers with the IM's own id (``D…``), which
+        reactions.get needs to find the message again.
+        """
+        try:
+            data = self._post_data(channel, text, blocks=blocks)
+        except SlackError as err:
+            if err.error != "not_in_channel":
+                raise
+            self._join_or_raise(channel, err)
+            data = self._post_data(channel, text, blocks=blocks)
+        with self._reading("chat.postMessage"):
+            return str(data.get("channel") or channel), str(data["ts"])
+
+    def _post_data(self, channel: str, text: str, *, blocks: list[dict] | None) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "channel": channel,
+            "text": _truncate(text, MAX_MESSAGE_TEXT),
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        if blocks:
+            payload["blocks"] = blocks
+        return self._call("chat.postMessage", json=payload)
+
+    def reacted(self, channel: str, ts: str, name: str) -> list[str]:
+        """Return who reacted to a message with ``name`` (reactions.get, ``full`` list)."""
+        data = self._call("reactions.get", {"channel": channel, "timestamp": ts, "full": True})
+        with self._reading("reactions.get"):
+            message = data.get("message") or {}
+            for reaction in message.get("reactions") or []:
+                if reaction.get("name") == name:
+                    return [str(u) for u in reaction.get("users") or []]
+        return []
+
     def dm(self, user_id: str, text: str, *, blocks: list[dict] | None = None) -> str:
         """Send a direct message to a user (Slack opens the app's DM with them); return its ts."""
         return self._post_once(user_id, text, blocks=blocks, thread_ts=None)
@@ -799,6 +838,32 @@ class SlackRoom:
         presence = data.get("presence")
         return presence if presence in ("active", "away") else None
 
+    def profile_status(self, user_id: str) -> dict[str, Any] | None:
+        """Return a user's status (status_text, status_emoji, status_expiration) from
+        users.profile.get; None when the lookup fails (callers treat it as available)."""
+        try:
+            data = self._call("users.profile.get", {"user": user_id})
+        except SlackError as err:
+            self._safe_log(f"Slack status of {user_id} unknown: {err}")
+            return None
+        profile = data.get("profile")
+        if not isinstance(profile, dict):
+            return None
+        return {
+            "status_text": str(profile.get("status_text") or ""),
+            "status_emoji": str(profile.get("status_emoji") or ""),
+            "status_expiration": _int(profile.get("status_expiration")),
+        }
+
+    def dnd(self, user_id: str) -> dict[str, Any] | None:
+        """Return a user's do-not-disturb answer (dnd.info); None when the lookup fails."""
+        try:
+            data = self._call("dnd.info", {"user": user_id})
+        except SlackError as err:
+            self._safe_log(f"Slack do-not-disturb of {user_id} unknown: {err}")
+            return None
+        return {k: v for k, v in data.items() if k != "ok"}
+
     def user_name(self, user_id: str) -> str | None:
         """Return a user's display name (or real name); None when the user does not exist."""
         if user_id in self._names:
@@ -831,6 +896,13 @@ class SlackRoom:
                 raise SlackError("auth.test", "invalid_response", detail="no user_id in answer")
             self._bot_user_id = str(user_id)
         return self._bot_user_id
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _ts_key(ts: str) -> tuple[int, int]:

@@ -42,6 +42,9 @@ KIND_WORDS = {
     "reminder": "Reminder",
     "slack": "Slack",
     "note": "Note",
+    "ack": "Lead acknowledged",
+    "ack-timeout": "Not acknowledged",
+    "ack-missing": "Not acknowledged",
 }
 
 
@@ -120,6 +123,11 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
     if record.severity:
         rows.append(("Severity", f"`severity:{record.severity}`"))
     rows.append(("Lead", msg.person(record.lead) if record.lead else "not yet chosen"))
+    waiting = record.ack_waiting()
+    if waiting:
+        since = (parse_time(waiting.get("since")) or updated).strftime("%H:%M UTC")
+        who = msg.person(record.lead)
+        rows.append(("Acknowledgement", f"waiting for {who} to acknowledge (since {since})"))
     if len(record.leads) > 1:
         rows.append(("Earlier leads", ", ".join(msg.person(x) for x in record.leads[:-1])))
     dms = config.delivery_managers

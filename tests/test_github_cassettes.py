@@ -49,8 +49,8 @@ BUDGET = {
     "report_labeled": (2, 0),
     # A run with effects re-reads the status comment before acting: `handle` and `sweep`
     # may overlap, and neither may act on a stale record.
-    "declare": (5, 3),
-    "handover": (4, 3),
+    "declare": (5, 4),  # the 4th write asks the lead to acknowledge (SPEC §12)
+    "handover": (4, 4),
     "join": (4, 2),
     "refused": (3, 2),
     "close": (4, 5),
@@ -235,6 +235,7 @@ def test_declare(replay: Callable[[str], Replay]) -> None:
     assert r.outcome.state == "declared"
     assert r.outcome.writes == [
         "set assignees of #1 to priya",
+        "comment on #1 (ack-ask:1)",  # the chosen lead is asked to acknowledge
         "remove label incident:reported from #1",
         "update the status comment on #1",
     ]
@@ -255,23 +256,24 @@ def test_handover(replay: Callable[[str], Replay]) -> None:
     assert r.outcome.state == "declared"
     assert r.outcome.writes == [
         "set assignees of #1 to lee",
-        "react 👍 to comment 3000003",
+        "comment on #1 (ack-ask:2)",  # a lead named by /handover is asked too
+        "react 👍 to comment 3000004",
         "update the status comment on #1",
     ]
     assert r.one("GET", f"/repos/{REPO}/assignees/lee").status == 204
     assert r.one("PATCH", ISSUE).body == {"assignees": ["lee"]}
-    reaction = r.one("POST", f"/repos/{REPO}/issues/comments/3000003/reactions")
+    reaction = r.one("POST", f"/repos/{REPO}/issues/comments/3000004/reactions")
     assert reaction.body == {"content": "+1"}
     data = record_data(status_body(r))
     assert data["leads"] == ["priya", "lee"]
-    assert data["last_comment_id"] == 3000003
+    assert data["last_comment_id"] == 3000004
 
 
 def test_join_reads_collaborator_permission(replay: Callable[[str], Replay]) -> None:
     r = replay("join")
     permission = r.one("GET", f"/repos/{REPO}/collaborators/dana/permission")
     assert permission.response["role_name"] == "maintain"
-    assert r.outcome.writes == ["react 👍 to comment 3000004", "update the status comment on #1"]
+    assert r.outcome.writes == ["react 👍 to comment 3000006", "update the status comment on #1"]
     assert record_data(status_body(r))["helping"] == [
         "priya",
         "dana",
@@ -282,11 +284,11 @@ def test_refused_command_replies_and_changes_no_state(replay: Callable[[str], Re
     r = replay("refused")
     assert r.outcome.state == "declared"
     assert r.outcome.writes == [
-        "comment on #1 (reply:3000005)",
+        "comment on #1 (reply:3000007)",
         "update the status comment on #1",
     ]
     reply = r.one("POST", f"{ISSUE}/comments").body["body"]
-    assert reply.startswith("<!-- incident-tool:reply:3000005 -->")
+    assert reply.startswith("<!-- incident-tool:reply:3000007 -->")
     assert "Only a delivery manager may use `/dismiss`" in reply
     assert any("refused a command by lee" in n for n in r.outcome.notices)
     # No label, assignee or open/closed change: only the reply and the record.
@@ -295,7 +297,7 @@ def test_refused_command_replies_and_changes_no_state(replay: Callable[[str], Re
         ("PATCH", STATUS_COMMENT),
     ]
     data = record_data(status_body(r))
-    assert (data["state"], data["last_comment_id"]) == ("declared", 3000005)
+    assert (data["state"], data["last_comment_id"]) == ("declared", 3000007)
 
 
 def test_close_opens_the_retrospective(replay: Callable[[str], Replay]) -> None:

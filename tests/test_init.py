@@ -39,6 +39,8 @@ CONFIG_KEYS = {
     "timezone": None,
     "reminders": {"triage_after", "update_every"},
     "retrospective": {"enabled", "template", "labels"},
+    "lead": {"ack_within"},
+    "availability": {"away_statuses"},
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from incident_tool import ack as acknowledgement
 from incident_tool import lifecycle
 from incident_tool import messages as msg
 from incident_tool.commands import Command, CommandError, CommandName, help_text, parse_command
@@ -207,6 +208,7 @@ def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         f"{who(target)} now leads (from {who(previous)}).",
     )
     ctx.slack(f"invite:handover:{n}", "incident", "", invite=[target])
+    acknowledgement.handed_over(ctx, target, author)
     return None
 
 
@@ -425,4 +427,15 @@ def snooze(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     if previous is None or previous < until:
         ctx.record.snooze_until = iso(until)
     ctx.record.note(ctx.now, "snooze", comment.author, f"{minutes} minutes")
+    return None
+
+
+def lead_only(ctx: Context, login: str) -> str | None:
+    return None if _is_lead(ctx, login) else f"the incident lead ({ctx.record.lead or 'none yet'})"
+
+
+@command(CommandName.ACK, allowed=lead_only)
+def ack(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Acknowledge the lead role (SPEC §12): the lead is no longer waited for."""
+    acknowledgement.acknowledge(ctx, comment.author, "`/ack` on the issue")
     return None

@@ -53,6 +53,13 @@ class SlackUser:
     dnd: bool = False
     deleted: bool = False
     tz: str = "Europe/London"
+    # The profile status a person sets ("🌴 On holiday"); 0: it never expires.
+    status_text: str = ""
+    status_emoji: str = ""
+    status_expiration: int = 0
+    # Do not disturb: the scheduled window (start, end) and a snooze ("pause notifications").
+    dnd_window: tuple[int, int] | None = None
+    snooze_endtime: int = 0
 
 
 @dataclass
@@ -202,6 +209,47 @@ class Slack:
             raise ValueError(f"presence must be 'active' or 'away', not {presence!r}")
         with self.lock:
             self._user(user_id).presence = presence
+
+    def set_status(self, user_id: str, text: str = "", emoji: str = "", expires: int = 0) -> None:
+        """A person sets their profile status (``expires``: a Unix time; 0: never).
+
+        As users.profile.set does: an emoji is kept as ``:name:``.
+        """
+        if emoji and not emoji.startswith(":"):
+            emoji = f":{emoji.strip(':')}:"
+        with self.lock:
+            user = self._user(user_id)
+            user.status_text, user.status_emoji, user.status_expiration = text, emoji, expires
+
+    def set_dnd(self, user_id: str, start: int, end: int) -> None:
+        """A person's scheduled do-not-disturb window, from ``start`` to ``end`` (Unix times)."""
+        with self.lock:
+            user = self._user(user_id)
+            user.dnd, user.dnd_window = True, (start, end)
+
+    def snooze(self, user_id: str, minutes: int) -> None:
+        """A person pauses notifications for ``minutes`` (dnd.setSnooze, done in their app)."""
+        with self.lock:
+            self._user(user_id).snooze_endtime = int(self._now()) + minutes * 60
+
+    def react_as_user(self, channel_id: str, ts: str, user_id: str, name: str) -> None:
+        """A person adds a reaction (``white_check_mark``) to a message."""
+        with self.lock:
+            self._user(user_id)
+            message = self._message(self._channel_or_key(channel_id), ts)
+            users = message.reactions.setdefault(name.strip(":"), [])
+            if user_id not in users:
+                users.append(user_id)
+
+    def unreact_as_user(self, channel_id: str, ts: str, user_id: str, name: str) -> None:
+        """A person takes a reaction back."""
+        with self.lock:
+            message = self._message(self._channel_or_key(channel_id), ts)
+            users = message.reactions.get(name.strip(":"), [])
+            if user_id in users:
+                users.remove(user_id)
+            if not users:
+                message.reactions.pop(name.strip(":"), None)
 
     def add_channel(
         self,
@@ -399,9 +447,7 @@ class Slack:
             "display_name": user.name,
             "display_name_normalized": user.name,
             "fields": None,
-            "status_text": "",
-            "status_emoji": "",
-            "status_expiration": 0,
+            **self._status(user),
             "avatar_hash": "g000000000",
             "first_name": user.real_name.split(" ")[0],
             "last_name": " ".join(user.real_name.split(" ")[1:]),
@@ -412,6 +458,20 @@ class Slack:
         if user.is_bot:
             profile["bot_id"] = self.bot_id
         return profile
+
+    def _status(self, user: SlackUser) -> dict[str, Any]:
+        """The profile's status fields. Slack clears a status when its expiration passes
+        ("status_expiration: … the status will be cleared at this time", users.profile.set,
+        https://docs.slack.dev/reference/methods/users.profile.set), so an expired one reads
+        as no status at all."""
+        expires = user.status_expiration
+        if expires and expires <= self._now():
+            user.status_text, user.status_emoji, user.status_expiration = "", "", 0
+        return {
+            "status_text": user.status_text,
+            "status_emoji": user.status_emoji,
+            "status_expiration": user.status_expiration,
+        }
 
     # ------------------------------------------------------------ internals
 
@@ -801,15 +861,59 @@ class Slack:
         return {}
 
     def api_dnd_info(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
-        """dnd.info."""
+        """dnd.info, as https://docs.slack.dev/reference/methods/dnd.info documents it.
+
+        ``next_dnd_start_ts``/``next_dnd_end_ts`` are the scheduled window (the current one
+        while it lasts). "All of the snooze_* properties will only be visible if the user
+        being queried is also the current user", and "snooze_endtime and snooze_remaining
+        will only be returned if snooze_enabled is true": a bot asking about a person never
+        sees their snooze.
+        """
         user = self._user(str(args.get("user") or caller))
         now = int(self._now())
-        return {
+        if user.dnd and user.dnd_window is not None:
+            start, end = user.dnd_window
+        elif user.dnd:  # enabled with no window given: in one now, for an hour
+            start, end = now - 60, now + 3600
+        else:
+            # Slack still answers the next window of the (default) schedule: tonight.
+            start, end = now + 12 * 3600, now + 20 * 3600
+        out: dict[str, Any] = {
             "dnd_enabled": user.dnd,
-            "next_dnd_start_ts": now + 3600 if not user.dnd else now - 60,
-            "next_dnd_end_ts": now + 7200,
-            "snooze_enabled": False,
+            "next_dnd_start_ts": start,
+            "next_dnd_end_ts": end,
         }
+        if user.id == caller:
+            snoozed = user.snooze_endtime > now
+            out["snooze_enabled"] = snoozed
+            if snoozed:
+                out["snooze_endtime"] = user.snooze_endtime
+                out["snooze_remaining"] = user.snooze_endtime - now
+        return out
+
+    def api_reactions_get(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """reactions.get for a message (``channel`` + ``timestamp``): the message with its
+        ``reactions`` (name, users, count), https://docs.slack.dev/reference/methods/reactions.get."""
+        if not args.get("channel") or not args.get("timestamp"):
+            raise SlackError("no_item_specified")
+        channel = self._visible(args.get("channel"), caller)
+        message = self._message(channel, args.get("timestamp"))
+        return {"type": "message", "channel": channel.id, "message": self.message_json(message)}
+
+    def api_reactions_remove(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """reactions.remove: ``no_reaction`` when the caller had not reacted so."""
+        channel = self._visible(args.get("channel"), caller)
+        name = str(args.get("name") or "").strip(":")
+        if not name:
+            raise SlackError("invalid_name")
+        message = self._message(channel, args.get("timestamp"))
+        users = message.reactions.get(name, [])
+        if caller not in users:
+            raise SlackError("no_reaction")
+        users.remove(caller)
+        if not users:
+            message.reactions.pop(name)
+        return {}
 
 
 def _limit(value: Any, default: int, maximum: int) -> int:
@@ -916,8 +1020,6 @@ NOT_SERVED = {
     "conversations.replies",
     "pins.list",
     "pins.remove",
-    "reactions.get",
-    "reactions.remove",
 }
 
 
