@@ -311,3 +311,54 @@ def test_form_and_json_bodies(sb: Sandbox) -> None:
         timeout=5,
     )
     assert in_query.json()["channel"]["name"] == "incident-form"
+
+
+def test_profile_status_expires_as_slack_clears_it(sb: Sandbox) -> None:
+    client = web(sb)
+    now = int(time.time())
+    sb.slack.set_status("U0ALICE", "On holiday", "palm_tree", now + 3600)
+    profile = client.users_profile_get(user="U0ALICE")["profile"]
+    assert (profile["status_text"], profile["status_emoji"], profile["status_expiration"]) == (
+        "On holiday",
+        ":palm_tree:",
+        now + 3600,
+    )
+    sb.slack.set_status("U0ALICE", "Sick", ":face_with_thermometer:", now - 1)
+    profile = client.users_profile_get(user="U0ALICE")["profile"]
+    assert (profile["status_text"], profile["status_emoji"], profile["status_expiration"]) == (
+        "",
+        "",
+        0,
+    )
+
+
+def test_dnd_info_shows_the_window_and_hides_another_users_snooze(sb: Sandbox) -> None:
+    client = web(sb)
+    now = int(time.time())
+    sb.slack.set_dnd("U0ALICE", now - 60, now + 600)
+    sb.slack.snooze("U0ALICE", 30)
+    info = client.dnd_info(user="U0ALICE").data
+    assert info["dnd_enabled"] is True
+    assert (info["next_dnd_start_ts"], info["next_dnd_end_ts"]) == (now - 60, now + 600)
+    assert not any(key.startswith("snooze_") for key in info)
+    sb.slack.snooze(sb.slack.bot_user_id, 30)  # the caller itself sees its snooze
+    own = client.dnd_info().data
+    assert own["snooze_enabled"] is True and own["snooze_remaining"] > 0
+
+
+def test_reactions_get_and_remove(sb: Sandbox) -> None:
+    client = web(sb)
+    channel = sb.slack.channel_by_name("wc-platform")["id"]
+    ts = client.chat_postMessage(channel=channel, text="first")["ts"]
+    sb.slack.react_as_user(channel, ts, "U0ALICE", "white_check_mark")
+    client.reactions_add(channel=channel, timestamp=ts, name="eyes")
+    got = client.reactions_get(channel=channel, timestamp=ts, full=True)
+    assert got["type"] == "message" and got["channel"] == channel
+    names = {r["name"]: r["users"] for r in got["message"]["reactions"]}
+    assert names == {"white_check_mark": ["U0ALICE"], "eyes": [sb.slack.bot_user_id]}
+    client.reactions_remove(channel=channel, timestamp=ts, name="eyes")
+    with pytest.raises(SlackApiError) as err:
+        client.reactions_remove(channel=channel, timestamp=ts, name="eyes")
+    assert err.value.response["error"] == "no_reaction"
+    sb.slack.unreact_as_user(channel, ts, "U0ALICE", "white_check_mark")
+    assert "reactions" not in client.reactions_get(channel=channel, timestamp=ts)["message"]

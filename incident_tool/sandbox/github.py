@@ -119,6 +119,8 @@ class User:
     busy: bool = False
     token: str | None = None
     created_at: datetime | None = None
+    # A status shown only to one organisation's members (UserStatus.organization).
+    busy_organization: str | None = None
 
 
 @dataclass
@@ -311,10 +313,15 @@ class GitHub:
             self.users[login.lower()] = user
             return user.token or ""
 
-    def set_busy(self, login: str, busy: bool = True) -> None:
-        """Set or clear the person's profile status "busy" (limited availability)."""
+    def set_busy(self, login: str, busy: bool = True, *, organization: str | None = None) -> None:
+        """Set or clear the person's profile status "busy" (limited availability).
+
+        With `organization`, only that organisation's members can see the status; the
+        bot's token is never one of them here, so GraphQL answers ``status: null``.
+        """
         with self.lock:
-            self.user(login).busy = busy
+            user = self.user(login)
+            user.busy, user.busy_organization = busy, organization
 
     def add_repo(
         self, full_name: str, private: bool = False, description: str | None = None

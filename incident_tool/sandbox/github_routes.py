@@ -990,7 +990,11 @@ def graphql(svc: GithubService, call: Call) -> Response:
             )
             continue
         status = None
-        if user.busy:
+        # "organization: The organization whose members can see this status. If null,
+        # this status is publicly visible" (GraphQL UserStatus,
+        # https://docs.github.com/graphql/reference/objects#userstatus): a viewer outside
+        # it gets no status at all.
+        if user.busy and user.busy_organization is None:
             full = {
                 "indicatesLimitedAvailability": True,
                 "message": "Busy",
