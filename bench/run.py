@@ -580,13 +580,15 @@ MINIMUM: dict[str, tuple[int, int, str]] = {
         "nothing to write",
     ),
     "declare": (
-        7,
-        10,
+        8,
+        14,
         "GET issue, GET comments, 1 GraphQL busy query, GET assignees/priya, PATCH assignees, "
-        "DELETE incident:reported, PATCH status · Slack: getPresence sam (away), lookupByEmail "
-        "priya, getPresence priya (available: stop), conversations.create, lookupByEmail rita, 1 "
-        "conversations.invite, post report, conversations.list (announce channel is a name), post "
-        "announcement, setTopic (setPurpose optional: +1)",
+        "POST ask to acknowledge, DELETE incident:reported, PATCH status · Slack: "
+        "users.profile.get sam, getPresence sam (away: stop), lookupByEmail priya (brings her "
+        "status), getPresence priya, dnd.info priya (available: stop), conversations.create, "
+        "lookupByEmail rita, 1 conversations.invite, post report, post ask, DM ask, "
+        "conversations.list (announce channel is a name), post announcement, setTopic "
+        "(setPurpose optional: +1)",
     ),
     "/join": (
         4,
@@ -594,11 +596,11 @@ MINIMUM: dict[str, tuple[int, int, str]] = {
         "2 reads, 👍, PATCH status (lee is a responder: no permission read) · Slack: invite, post",
     ),
     "/handover @lee": (
-        6,
-        5,
-        "2 reads, GET assignees/lee, PATCH assignees, 👍, PATCH status · Slack: lookupByEmail "
-        "priya (mentioned), post channel, post announce (its id kept in the record since the "
-        "declare), invite lee, setTopic",
+        7,
+        7,
+        "2 reads, GET assignees/lee, PATCH assignees, POST ask to acknowledge, 👍, PATCH status · "
+        "Slack: lookupByEmail priya (mentioned), post channel, post announce (its id kept in the "
+        "record since the declare), invite lee, post ask, DM ask, setTopic",
     ),
     "/update": (4, 1, "2 reads, 👍, PATCH status · Slack: post"),
     "/mitigated": (

@@ -3,7 +3,7 @@
 A responder is unavailable when any of these says so, asked in this order (the first that
 answers "away" ends the look-ups for that person, so nobody costs more calls than needed):
 GitHub status busy; Slack profile status (emoji or text in `availability.away_statuses`,
-not expired); Slack do-not-disturb now; Slack presence `away`. A look-up that fails counts
+not expired); Slack presence `away`; Slack do-not-disturb now. A look-up that fails counts
 as available: a broken Slack must never leave an incident without a lead.
 
 The functions here are pure (answers in, a reason out); `mirror.People` makes the calls.

@@ -206,6 +206,33 @@ class Driver:
         self.log += output
         return code, output
 
+    def sweep(self, clock: Callable[[], datetime] | None = None) -> tuple[int, str]:
+        """Run `sweep` once, as the schedule would; at `clock`'s time when given."""
+        from incident_tool import cli
+        from incident_tool import run as run_module
+
+        captured = io.StringIO()
+        code = 0
+        saved = run_module.utcnow
+        if clock is not None:
+            # The demo's time is the sandbox's: a sweep "11 minutes later" is read so.
+            run_module.utcnow = lambda: clock().replace(microsecond=0)
+        with (
+            environment(self.env),
+            chdir(self.root),
+            contextlib.redirect_stdout(captured),
+            contextlib.redirect_stderr(captured),
+        ):
+            try:
+                cli.main(["sweep", "--repo", REPO])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            finally:
+                run_module.utcnow = saved
+        output = captured.getvalue()
+        self.log += output
+        return code, output
+
     def deliver(
         self, events: list[tuple[str, dict[str, Any]]] | None = None
     ) -> list[tuple[int, str]]:
@@ -261,6 +288,26 @@ def run(say: Callable[[str], None] = print) -> int:
         deliver()
         narrator.show_changes(number)
 
+        first, lead, helper = lead, helper, lead  # priya is asked first, and does not answer
+        clock.advance(11)
+        narrator.step(
+            f"3. {clock:%H:%M} the sweep: {first} has not acknowledged in 10 minutes, "
+            f"so {lead} is asked"
+        )
+        code, output = driver.sweep(clock)
+        if code:
+            say(f"  (sweep exited {code}: {output.strip()[-300:]})")
+        narrator.show_changes(number)
+
+        clock.advance(1)
+        narrator.step(f"4. {clock:%H:%M} {lead} acknowledges with a ✅ on the tool's DM")
+        _acknowledge_on_dm(sb, number, team["slack_ids"][lead])
+        clock.advance(1)
+        code, output = driver.sweep(clock)
+        if code:
+            say(f"  (sweep exited {code}: {output.strip()[-300:]})")
+        narrator.show_changes(number)
+
         # (minutes after the previous step, who, comment, what it shows)
         steps = [
             (
@@ -271,8 +318,9 @@ def run(say: Callable[[str], None] = print) -> int:
             ),
             (2, helper, "/join", "joins to help"),
             (6, lead, f"/handover @{helper}", "hands the lead over"),
+            (1, helper, "/ack", "acknowledges the lead"),
             (
-                4,
+                3,
                 lead,
                 "Checked the deploys: the 09:35 index alias switch looks wrong.",
                 "comments (mirrored to Slack)",
@@ -298,7 +346,7 @@ def run(say: Callable[[str], None] = print) -> int:
             ),
             (3, helper, "/mitigated", "marks it mitigated"),
         ]
-        for n, (minutes, who, body, what) in enumerate(steps, start=3):
+        for n, (minutes, who, body, what) in enumerate(steps, start=5):
             clock.advance(minutes)
             narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {body.splitlines()[0][:50]}")
             gh.comment(REPO, number, who, body)
@@ -312,7 +360,7 @@ def run(say: Callable[[str], None] = print) -> int:
             "Confirmed with the catalogue team: the nightly reindex was the cause.",
         )
         clock.advance(8)
-        n = len(steps) + 3
+        n = len(steps) + 5
         narrator.step(f"{n}. {clock:%H:%M} {dm} closes the issue as completed")
         gh.close_issue(REPO, number, dm, reason="completed")
         deliver()
@@ -343,6 +391,17 @@ def run(say: Callable[[str], None] = print) -> int:
         if not ok:
             say(driver.log[-3000:])
         return 0 if ok else 1
+
+
+def _acknowledge_on_dm(sb: Any, number: int, user_id: str) -> None:
+    """The person reacts ✅ to the tool's latest DM asking them to acknowledge."""
+    for channel in sb.slack.channels_by_id.values():
+        if channel.is_im and channel.im_user == user_id:
+            asks = [m for m in channel.messages if "to acknowledge" in m.text]
+            if asks:
+                sb.slack.react_as_user(channel.id, asks[-1].ts, user_id, "white_check_mark")
+                return
+    raise RuntimeError("the tool asked for no acknowledgement")
 
 
 def _incident_channel(sb: Any, number: int) -> str:

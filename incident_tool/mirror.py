@@ -7,7 +7,6 @@ stops or undoes the GitHub side and the next event retries what is missing (SPEC
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,7 +30,6 @@ class People:
         self.config = config
         self.room = room
         self._ids: dict[str, str | None] = {}
-        self.lookups: Counter[str] = Counter()  # availability calls made, by Slack method
 
     def slack_id(self, login: str) -> str | None:
         key = login.lower()
@@ -59,24 +57,24 @@ class People:
     def unavailable(self, login: str, now: datetime) -> str | None:
         """Return why Slack says `login` cannot lead now, or None (SPEC §2).
 
-        Asks in order and stops at the first "away": the profile status, then
-        do-not-disturb, then presence; at most three calls for an available person.
+        Asks in order and stops at the first "away": the profile status, then presence,
+        then do-not-disturb; at most three calls for an available person.
         """
         user = self.slack_id(login) if self.room is not None else None
         if self.room is None or not user:
             return None
         away = self.config.availability.away_statuses
         if away:
-            self.lookups["users.profile.get"] += 1
+            # Free when users.lookupByEmail already brought the profile this run.
             reason = availability.status_reason(self.room.profile_status(user), away, now)
             if reason:
                 return reason
-        self.lookups["dnd.info"] += 1
-        reason = availability.dnd_reason(self.room.dnd(user), now)
+        # Presence before do-not-disturb: someone away on Slack is skipped after one call
+        # (at night both say so; DND adds news only about people at their desks).
+        reason = availability.presence_reason(self.room.presence(user))
         if reason:
             return reason
-        self.lookups["users.getPresence"] += 1
-        return availability.presence_reason(self.room.presence(user))
+        return availability.dnd_reason(self.room.dnd(user), now)
 
     def away(self, logins: Sequence[str]) -> set[str]:
         if self.room is None:

@@ -424,6 +424,7 @@ class SlackRoom:
         self._channel_list_done = False
         self._emails: dict[str, str | None] = {}
         self._names: dict[str, str | None] = {}
+        self._statuses: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def from_env(
@@ -825,6 +826,10 @@ class SlackRoom:
         else:
             with self._reading("users.lookupByEmail"):
                 user_id = str(data["user"]["id"])
+                profile = data["user"].get("profile")
+            if isinstance(profile, dict) and "status_text" in profile:
+                # The answer carries the profile: its status costs no second call this run.
+                self._statuses[user_id] = _status_of(profile)
         self._emails[key] = user_id
         return user_id
 
@@ -840,7 +845,10 @@ class SlackRoom:
 
     def profile_status(self, user_id: str) -> dict[str, Any] | None:
         """Return a user's status (status_text, status_emoji, status_expiration) from
-        users.profile.get; None when the lookup fails (callers treat it as available)."""
+        users.profile.get (or the profile users.lookupByEmail already gave this run); None
+        when the lookup fails (callers treat it as available)."""
+        if user_id in self._statuses:
+            return self._statuses[user_id]
         try:
             data = self._call("users.profile.get", {"user": user_id})
         except SlackError as err:
@@ -849,11 +857,7 @@ class SlackRoom:
         profile = data.get("profile")
         if not isinstance(profile, dict):
             return None
-        return {
-            "status_text": str(profile.get("status_text") or ""),
-            "status_emoji": str(profile.get("status_emoji") or ""),
-            "status_expiration": _int(profile.get("status_expiration")),
-        }
+        return _status_of(profile)
 
     def dnd(self, user_id: str) -> dict[str, Any] | None:
         """Return a user's do-not-disturb answer (dnd.info); None when the lookup fails."""
@@ -896,6 +900,14 @@ class SlackRoom:
                 raise SlackError("auth.test", "invalid_response", detail="no user_id in answer")
             self._bot_user_id = str(user_id)
         return self._bot_user_id
+
+
+def _status_of(profile: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "status_text": str(profile.get("status_text") or ""),
+        "status_emoji": str(profile.get("status_emoji") or ""),
+        "status_expiration": _int(profile.get("status_expiration")),
+    }
 
 
 def _int(value: Any) -> int:

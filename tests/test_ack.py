@@ -178,14 +178,15 @@ def test_every_signal_at_once_and_the_slack_calls_it_costs(world):
     assert "priya (🌴 On holiday)" in text
     assert "lee (do not disturb on Slack until" in text
     calls = slack_calls(world, before)
-    # Asked in order, stopping at the first "away": sam is busy on GitHub (no Slack call),
-    # priya's status answers (1), lee needs the status and do-not-disturb (2).
-    assert calls["users.profile.get"] == 2
+    # Asked in order, stopping at the first "away": sam is busy on GitHub (no Slack call);
+    # priya's status came with users.lookupByEmail (her config gives an email: no call);
+    # lee needs his status, presence and do-not-disturb (3); priya presence (1).
+    assert calls["users.profile.get"] == 1
+    assert calls["users.getPresence"] == 1
     assert calls["dnd.info"] == 1
-    assert calls["users.getPresence"] == 0
 
 
-def test_an_available_senior_costs_three_slack_calls(world):
+def test_an_available_senior_costs_three_slack_calls_and_an_away_one_two(world):
     everyone_here(world)
     before = len(world.sb.requests)
     number = declared(world)
@@ -194,6 +195,16 @@ def test_an_available_senior_costs_three_slack_calls(world):
     assert (calls["users.profile.get"], calls["dnd.info"], calls["users.getPresence"]) == (
         1,
         1,
+        1,
+    )
+    world.sl.set_presence(ids(world)["sam"], "away")
+    before = len(world.sb.requests)
+    declared(world)
+    calls = slack_calls(world, before)
+    # sam: status, presence (away: stop); priya: status with her email look-up, presence, DND.
+    assert (calls["users.profile.get"], calls["users.getPresence"], calls["dnd.info"]) == (
+        1,
+        2,
         1,
     )
 
