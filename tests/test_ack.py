@@ -494,3 +494,93 @@ def test_config_lead_and_availability():
     ):
         with pytest.raises(ConfigError):
             parse(bad, "x.yml")
+
+
+# -- the decisions without HTTP ------------------------------------------------------------
+
+
+def decided(**facts_away: str):
+    from incident_tool import lifecycle
+    from tests.fakes import context
+
+    ctx = context()
+    ctx.facts.away.update(facts_away)
+    lifecycle.report(ctx, "rita")
+    lifecycle.declare(ctx, "dana")
+    ctx.plan.clear()
+    return ctx
+
+
+def at(ctx, minutes: float) -> None:
+    ctx.now = ctx.now + timedelta(minutes=minutes)
+
+
+def test_decision_declare_asks_the_chosen_lead_but_not_a_declarer_who_leads():
+    from incident_tool import lifecycle
+    from incident_tool.decide import Comment
+    from tests.fakes import context
+
+    ctx = context()
+    ctx.facts.away["sam"] = "away on Slack"
+    lifecycle.report(ctx, "rita")
+    lifecycle.declare(ctx, "dana")
+    [ask] = [a for a in ctx.plan if isinstance(a, Comment) and a.key == "ack-ask:1"]
+    assert "@priya" in ask.body and "10 minutes" in ask.body
+    assert ctx.record.ack["lead"] == "priya" and ctx.record.ack["chosen"] is True
+    assert {"ack-ask:1", "dm-ack-ask:1"} <= {m["key"] for m in ctx.record.outbox}
+    ctx = context()
+    ctx.facts.away.update(sam="x", priya="x", lee="x")
+    lifecycle.report(ctx, "rita")
+    lifecycle.declare(ctx, "dana")  # nobody available: dana leads, and knows it
+    assert ctx.record.lead == "dana" and ctx.record.ack_waiting() is None
+    assert not any(isinstance(a, Comment) and a.key.startswith("ack-") for a in ctx.plan)
+
+
+def test_decision_pass_on_is_idempotent_within_the_window():
+    from incident_tool import ack
+    from incident_tool.decide import Assign
+
+    ctx = decided(sam="away on Slack")
+    at(ctx, 9.9)
+    ack.pass_on_due(ctx)
+    assert ctx.record.lead == "priya" and not ctx.plan
+    at(ctx, 0.2)
+    ack.pass_on_due(ctx)
+    assert ctx.record.leads == ["priya", "lee"] and Assign(("lee",)) in ctx.plan
+    at(ctx, 0.5)
+    ack.pass_on_due(ctx)  # the same minute again: lee's own ten minutes just started
+    assert ctx.record.leads == ["priya", "lee"]
+    at(ctx, 10)
+    ack.pass_on_due(ctx)
+    ack.pass_on_due(ctx)
+    # sam is away and priya timed out: nobody left, told once, lee stays.
+    assert ctx.record.leads == ["priya", "lee"] and ctx.record.timed_out == ["priya", "lee"]
+    told = [m for m in ctx.record.outbox if m["key"].startswith("dm-ack-nobody")]
+    assert [m["to"] for m in told] == ["dm:dana"]
+
+
+def test_decision_an_acknowledged_lead_and_a_handed_over_lead_are_not_passed_over():
+    from incident_tool import ack
+
+    ctx = decided(sam="away on Slack")
+    ack.acknowledge(ctx, "priya", "`/ack` on the issue")
+    at(ctx, 60)
+    ack.pass_on_due(ctx)
+    assert ctx.record.leads == ["priya"]
+    ctx = decided(sam="away on Slack")
+    ctx.record.leads.append("lee")
+    ack.handed_over(ctx, "lee", "priya")
+    at(ctx, 60)
+    ack.pass_on_due(ctx)
+    ack.pass_on_due(ctx)
+    assert ctx.record.leads == ["priya", "lee"]
+    told = sorted(m["to"] for m in ctx.record.outbox if m["key"].startswith("dm-ack-missing"))
+    assert told == ["dm:dana", "dm:priya"]
+
+
+def test_status_text_is_quoted_safely_in_the_status_comment(world):
+    everyone_here(world)
+    world.sl.set_status(ids(world)["sam"], "holiday @dana <b>x</b> | ping", ":palm_tree:")
+    number = declared(world)
+    body = world.status(number)["body"]
+    assert "@\u200bdana" in body and "&lt;b&gt;" in body and "<b>" not in body
