@@ -23,6 +23,7 @@ TOP_KEYS = (
     "timezone",
     "reminders",
     "retrospective",
+    "followups",
 )
 
 
@@ -64,6 +65,12 @@ class RetrospectiveConfig:
 
 
 @dataclass(frozen=True)
+class FollowupsConfig:
+    labels: tuple[str, ...] = ("follow-up",)
+    due_after: int = 30  # days
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -73,6 +80,7 @@ class Config:
     reminders: Reminders = field(default_factory=Reminders)
     retrospective: RetrospectiveConfig = field(default_factory=RetrospectiveConfig)
     source: str = "(defaults)"
+    followups: FollowupsConfig = field(default_factory=FollowupsConfig)
 
     def is_delivery_manager(self, login: str) -> bool:
         return login.lower() in {d.lower() for d in self.delivery_managers}
@@ -177,6 +185,7 @@ class _Checker:
             reminders=self.reminders(top.get("reminders")),
             retrospective=self.retrospective(top.get("retrospective")),
             source=self.source,
+            followups=self.followups(top.get("followups")),
         )
 
     def people(self, value: Any) -> dict[str, Person]:
@@ -286,6 +295,24 @@ class _Checker:
             or DEFAULT_TEMPLATE,
             labels=tuple(x.strip() for x in labels),
         )
+
+    def followups(self, value: Any) -> FollowupsConfig:
+        if value is None:
+            return FollowupsConfig()
+        entry = self.mapping(value, "followups", {"labels", "due_after"})
+        labels = entry.get("labels", ["follow-up"])
+        if isinstance(labels, str):
+            labels = [labels]
+        if (
+            not isinstance(labels, list)
+            or not labels
+            or not all(isinstance(x, str) and x.strip() for x in labels)
+        ):
+            raise self.fail("followups.labels", "must be a list of label names")
+        days = entry.get("due_after", 30)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
+            raise self.fail("followups.due_after", f"must be a whole number of days, not {days!r}")
+        return FollowupsConfig(labels=tuple(x.strip() for x in labels), due_after=days)
 
 
 def _channel(name: str | None) -> str | None:

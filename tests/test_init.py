@@ -39,6 +39,7 @@ CONFIG_KEYS = {
     "timezone": None,
     "reminders": {"triage_after", "update_every"},
     "retrospective": {"enabled", "template", "labels"},
+    "followups": {"labels", "due_after"},
 }
 
 
