@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from github import GithubException
+from github import GithubException, UnknownObjectException
 from github.Issue import Issue
 
 from incident_tool import messages as msg
@@ -273,11 +273,17 @@ def checklist_line(entry: Entry) -> str:
     return f"- [ ] {msg.user_text(entry.text, inline=True)} ({entry.actor})"
 
 
+PLACEHOLDER = "- [ ] _Add follow-up actions here._"  # the default template, no actions
+HEADING = "**Follow-ups**"
+
+
 def link_checklist(ctx: Context, gateway: Gateway) -> None:
     """Make the retrospective's checklist link each follow-up (`- [ ] #123`).
 
-    Only the action's own line is replaced (as the template wrote it); when a person
-    changed that line, a line is added at the end instead. Everything else is kept.
+    Only one line changes per follow-up: the action's own line as the template wrote it,
+    else the template's placeholder, else a new line after the last follow-up link (or
+    under a **Follow-ups** heading at the end). Everything else, people's edits
+    included, is kept.
     """
     record = ctx.record
     todo = [
@@ -290,29 +296,48 @@ def link_checklist(ctx: Context, gateway: Gateway) -> None:
     try:
         retro = gateway.repo.get_issue(record.retro)
         body = retro.body or ""
+    except UnknownObjectException:
+        for _, state in todo:  # deleted (or moved): there is no checklist to link from
+            state["linked"] = True
+        return
     except (GithubException, OSError) as exc:
         raise GitHubError(f"could not read the retrospective: {describe(exc)}") from None
-    new = body
-    added: list[str] = []
+    numbers = {s["issue"] for s in record.followups.values() if "issue" in s}
+    lines = body.split("\n")
     for entry, state in todo:
         number = state["issue"]
-        if re.search(rf"^\s*[-*] \[[ xX]\] #{number}\b", new, re.MULTILINE):
+        link = f"- [ ] #{number}"
+        if any(_links(line) == number for line in lines):
             continue
-        line = checklist_line(entry)
-        lines = new.split("\n")
-        if line in lines:
-            lines[lines.index(line)] = f"- [ ] #{number}"
-            new = "\n".join(lines)
+        own = checklist_line(entry)
+        if own in lines:
+            lines[lines.index(own)] = link
+        elif PLACEHOLDER in lines:
+            lines[lines.index(PLACEHOLDER)] = link
         else:
-            added.append(f"- [ ] #{number}")
-    if added:
-        new = new.rstrip("\n") + "\n\n**Follow-ups**\n\n" + "\n".join(added) + "\n"
+            after = [i for i, line in enumerate(lines) if _links(line) in numbers]
+            if after:
+                lines.insert(after[-1] + 1, link)
+            else:
+                while lines and not lines[-1].strip():
+                    lines.pop()
+                lines += ["", HEADING, "", link, ""]
+    new = "\n".join(lines)
     if new != body:
         gateway.write(
             f"link the follow-ups from retrospective #{record.retro}", lambda: retro.edit(body=new)
         )
     for _, state in todo:
         state["linked"] = True
+
+
+_LINK_RE = re.compile(r"^\s*[-*] \[[ xX]\] #(\d+)\s*$")
+
+
+def _links(line: str) -> int | None:
+    """The issue a checklist line links to, when it is only a link."""
+    found = _LINK_RE.match(line)
+    return int(found.group(1)) if found else None
 
 
 # -- sweep ------------------------------------------------------------------------------

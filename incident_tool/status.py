@@ -42,6 +42,7 @@ KIND_WORDS = {
     "reminder": "Reminder",
     "slack": "Slack",
     "note": "Note",
+    "follow-up": "Follow-up opened",
 }
 
 

@@ -183,6 +183,25 @@ def test_an_action_after_resolution_gets_its_followup_at_once(world):
     body = world.gh.issue(REPO, retro["number"])["body"]
     assert "Cause: the nightly reindex (written by dana)" in body  # a person's edit is kept
     assert f"- [ ] #{item['number']}" in body
+    assert "_Add follow-up actions here._" not in body  # the placeholder became the link
+    world.say(n, "dana", "/action tidy up the dashboards")
+    first, second = followups(world)
+    body = world.gh.issue(REPO, retro["number"])["body"]
+    assert f"- [ ] #{first['number']}\n- [ ] #{second['number']}\n" in body  # next to it
+    assert second["assignees"] == [] and "nobody was named" in second["body"]
+    assert "Cause: the nightly reindex (written by dana)" in body
+
+
+def test_without_a_retrospective_followups_stand_alone(world):
+    world.write_config(retrospective={"enabled": False}, followups={"labels": ["todo"]})
+    n = resolved_incident(world, ["/action @lee Alert on empty search results"])
+    assert world.retrospectives() == []
+    [item] = followups(world)
+    assert [x["name"] for x in item["labels"]] == ["todo"]
+    assert item["parent_issue_url"] is None and f"- Incident: #{n}" in item["body"]
+    assert "Retrospective" not in item["body"]
+    world.say(n, "dana", "thanks")
+    assert len(followups(world)) == 1
 
 
 # -- sweep: overdue reminders -----------------------------------------------------------
@@ -268,3 +287,40 @@ def test_report_lists_followups_end_to_end(world):
     assert f"| #{made[0]['number']} | 0 days | lee |" in text
     code, page = cli(world, "report", "--repo", REPO, "--format", "html")
     assert code == 0 and "<h2>Follow-ups</h2>" in page and f"#{made[0]['number']}" in page
+
+
+# -- the decision, without HTTP ---------------------------------------------------------
+
+
+def test_action_owner_decisions_without_http():
+    from incident_tool import lifecycle
+    from incident_tool.decide import Comment as PlannedComment
+    from incident_tool.followups import action_key
+    from incident_tool.handlers.comments import process_new_comments
+    from tests.fakes import comment, context
+
+    ctx = context()
+    lifecycle.report(ctx, "rita")
+    lifecycle.declare(ctx, "dana")
+    ctx.plan.clear()
+    said = [
+        comment("dana", "/action @lee add an alert", minutes=2),
+        comment("dana", "/action sam write the runbook", minutes=3),  # sam: a responder
+        comment("dana", "/action fix the cache", minutes=4),  # "fix": nobody known
+        comment("dana", "/action @olly rotate the keys", minutes=5),  # no access
+    ]
+    process_new_comments(ctx, said)
+    actions = ctx.record.actions
+    assert [a.text for a in actions] == [
+        "add an alert",
+        "write the runbook",
+        "fix the cache",
+        "rotate the keys",
+    ]
+    owners = [ctx.record.followups[action_key(a)].get("owner") for a in actions]
+    assert owners == ["lee", "sam", None, "olly"]
+    assert "why" in ctx.record.followups[action_key(actions[3])]
+    assert "assignable:fix" not in ctx.facts.asked  # a word nobody knows is not looked up
+    replies = [a for a in ctx.plan if isinstance(a, PlannedComment)]
+    assert [r.key for r in replies] == [f"reply:{said[3].id}"]
+    assert "`olly` cannot be assigned" in replies[0].body and "@olly" not in replies[0].body
