@@ -229,7 +229,9 @@ def sync(ctx: Context, gateway: Gateway) -> list[str]:
         state = record.followups.get(action_key(entry), {})
         if "issue" in state and not state.get("attached"):
             try:
-                state["attached"] = attach(gateway, record.retro, state["issue"], state["id"])
+                attach(gateway, record.retro, state["issue"], state["id"])
+                # Attached, or refused for good (422): either way, not tried again.
+                state["attached"] = True
             except GitHubError as exc:
                 problems.append(str(exc))
     try:
@@ -240,7 +242,8 @@ def sync(ctx: Context, gateway: Gateway) -> list[str]:
 
 
 def attach(gateway: Gateway, parent: int, number: int, issue_id: int) -> bool:
-    """Attach issue `number` (by its `id`, as GitHub's API wants) under `parent`.
+    """Attach issue `number` (by its `id`, as GitHub's API wants) under `parent`; say
+    whether it was attached (False: GitHub refused it for good, or a dry run).
 
     GitHub answers 422 when it already has a parent (a lost run attached it, or a person
     put it elsewhere: either way it is not left loose, and it is not moved) and when the
@@ -255,6 +258,7 @@ def attach(gateway: Gateway, parent: int, number: int, issue_id: int) -> bool:
             if exc.status != 422:
                 raise
             gateway.log(f"notice: follow-up #{number} not attached to #{parent}: {describe(exc)}")
+            return False
         return True
 
     def landed() -> bool | None:

@@ -324,3 +324,21 @@ def test_action_owner_decisions_without_http():
     replies = [a for a in ctx.plan if isinstance(a, PlannedComment)]
     assert [r.key for r in replies] == [f"reply:{said[3].id}"]
     assert "`olly` cannot be assigned" in replies[0].body and "@olly" not in replies[0].body
+
+
+def test_a_full_retrospective_keeps_the_followup_as_a_link(world):
+    n = resolved_incident(world, [])
+    [retro] = world.retrospectives()
+    gh = world.gh
+    repo = gh.repo(REPO)
+    parent = repo.issues[retro["number"]]
+    for i in range(100):  # GitHub's limit: 100 sub-issues per parent
+        child = gh.open_issue(REPO, "dana", f"Other work {i}", "x")
+        gh.op_add_sub_issue(repo, parent, "dana", child["id"])
+    world.say(n, "priya", "/action @lee Alert on empty search results")
+    [item] = followups(world)
+    assert item["parent_issue_url"] is None
+    assert f"- [ ] #{item['number']}" in gh.issue(REPO, retro["number"])["body"]
+    start = len(world.sb.requests)
+    world.say(n, "dana", "thanks")  # refused for good: not tried again by the incident's runs
+    assert not [r for r in world.sb.requests[start:] if r.path.endswith("/sub_issues")]
