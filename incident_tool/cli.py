@@ -371,7 +371,7 @@ def report(repo: str | None, since: str, fmt: str) -> None:
     root = Path.cwd()
     cfg = load_config(None, root)
     tools = open_tools(repo, cfg, root, dry_run=True, log=lambda s: None)
-    found = run_guarded(lambda: metrics.collect(tools.gateway, moment))
+    found = run_guarded(lambda: metrics.collect(tools.gateway, moment, followups=cfg.followups))
     text = metrics.markdown(found, repo)
     out(metrics.html_page(found, repo) if fmt == "html" else text)
     actions.write_summary(text)

@@ -80,6 +80,10 @@ class Command:
     severity: int | None = None
     #: ``/snooze``: 1 to ``MAX_SNOOZE_MINUTES``.
     duration_minutes: int | None = None
+    #: ``/action @owner <text>``: the owner's login, without "@". A bare first word
+    #: ("/action alice fix it") may be a login or the text's first word ("/action fix the
+    #: cache"): it stays in ``text`` and the handler decides (see ``owner_word``).
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -154,9 +158,10 @@ COMMAND_HELP: list[HelpRow] = [
         "the status comment and the channel topic",
     ),
     HelpRow(
-        "/action <text>",
+        "/action [@owner] <text>",
         "lead, supporting colleagues, delivery managers",
-        "records a follow-up action; the retrospective lists them as a checklist",
+        "records a follow-up action; at resolution it becomes a follow-up issue assigned to "
+        "`owner`, a sub-issue of the retrospective (at once if already resolved)",
     ),
     HelpRow(
         "/ack",
@@ -232,7 +237,7 @@ _NEEDS_TEXT = {
     CommandName.RESOLVED_WHEN: (
         "`/resolved-when` needs text: `/resolved-when <what must be true to call it resolved>`"
     ),
-    CommandName.ACTION: "`/action` needs text: `/action <follow-up action>`",
+    CommandName.ACTION: "`/action` needs text: `/action [@owner] <follow-up action>`",
 }
 # Extra words after these are ignored ("/status please"); /join, /leave, /mitigated and
 # /resolve keep theirs as an optional note.
@@ -317,6 +322,8 @@ def parse_command(body: str | None) -> Command | CommandError | None:
         return _parse_severity(rest, following)
     if name is CommandName.SNOOZE:
         return _parse_snooze(rest, following)
+    if name is CommandName.ACTION:
+        return _parse_action(rest, following)
     if name in _NO_TEXT:
         return Command(name=name)
     text = _join_text(rest, following)
@@ -337,6 +344,39 @@ def _parse_person(name: CommandName, rest: str, following: str) -> Command | Com
             message=f"`{_quote(token)}` is not a GitHub login. {_NEEDS_PERSON[name]}",
         )
     return Command(name=name, user=login, text=_join_text(after, following))
+
+
+def _parse_action(rest: str, following: str) -> Command | CommandError:
+    """Parse ``/action [@owner] <text>``: an ``@login`` first is the owner."""
+    token, after = _split_first_token(rest)
+    owner = None
+    if token.startswith("@"):
+        owner = token.removeprefix("@").rstrip(_MENTION_TRAILING)
+        if not is_valid_login(owner) or owner.endswith(_BOT_SUFFIX):
+            return CommandError(
+                name=CommandName.ACTION.value,
+                message=f"`{_quote(token)}` is not a GitHub login. "
+                + _NEEDS_TEXT[CommandName.ACTION],
+            )
+        rest = after
+    text = _join_text(rest, following)
+    if not text:
+        return CommandError(name=CommandName.ACTION.value, message=_NEEDS_TEXT[CommandName.ACTION])
+    return Command(name=CommandName.ACTION, text=text, owner=owner)
+
+
+def owner_word(text: str) -> tuple[str | None, str]:
+    """Split a bare first word shaped like a login off an ``/action`` text: (login, rest).
+
+    Only the caller knows whether it is a person ("/action alice fix it") or the text's
+    first word ("/action fix the cache"); (None, text) when it cannot be a login or
+    nothing would be left.
+    """
+    token, rest = _split_first_token(text)
+    login = token.rstrip(_MENTION_TRAILING)
+    if not rest.strip() or not is_valid_login(login) or login.endswith(_BOT_SUFFIX):
+        return None, text
+    return login, rest.strip()
 
 
 def _parse_severity(rest: str, following: str) -> Command | CommandError:

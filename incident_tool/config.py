@@ -23,6 +23,7 @@ TOP_KEYS = (
     "timezone",
     "reminders",
     "retrospective",
+    "followups",
     "lead",
     "availability",
 )
@@ -85,6 +86,12 @@ class AvailabilityConfig:
 
 
 @dataclass(frozen=True)
+class FollowupsConfig:
+    labels: tuple[str, ...] = ("follow-up",)
+    due_after: int = 30  # days
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -96,6 +103,7 @@ class Config:
     lead: LeadConfig = field(default_factory=LeadConfig)
     availability: AvailabilityConfig = field(default_factory=AvailabilityConfig)
     source: str = "(defaults)"
+    followups: FollowupsConfig = field(default_factory=FollowupsConfig)
 
     def is_delivery_manager(self, login: str) -> bool:
         return login.lower() in {d.lower() for d in self.delivery_managers}
@@ -202,6 +210,7 @@ class _Checker:
             lead=self.lead(top.get("lead")),
             availability=self.availability(top.get("availability")),
             source=self.source,
+            followups=self.followups(top.get("followups")),
         )
 
     def people(self, value: Any) -> dict[str, Person]:
@@ -335,6 +344,24 @@ class _Checker:
                 "availability.away_statuses", "must be a list of Slack status emoji or words"
             )
         return AvailabilityConfig(away_statuses=tuple(x.strip() for x in raw))
+
+    def followups(self, value: Any) -> FollowupsConfig:
+        if value is None:
+            return FollowupsConfig()
+        entry = self.mapping(value, "followups", {"labels", "due_after"})
+        labels = entry.get("labels", ["follow-up"])
+        if isinstance(labels, str):
+            labels = [labels]
+        if (
+            not isinstance(labels, list)
+            or not labels
+            or not all(isinstance(x, str) and x.strip() for x in labels)
+        ):
+            raise self.fail("followups.labels", "must be a list of label names")
+        days = entry.get("due_after", 30)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
+            raise self.fail("followups.due_after", f"must be a whole number of days, not {days!r}")
+        return FollowupsConfig(labels=tuple(x.strip() for x in labels), due_after=days)
 
 
 def _channel(name: str | None) -> str | None:

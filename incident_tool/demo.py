@@ -341,8 +341,8 @@ def run(say: Callable[[str], None] = print) -> int:
             (
                 5,
                 helper,
-                "/action Alert on empty search results within 5 minutes",
-                "records a follow-up action",
+                "/action @priya Alert on empty search results within 5 minutes",
+                "records a follow-up action for priya",
             ),
             (3, helper, "/mitigated", "marks it mitigated"),
         ]
@@ -380,8 +380,23 @@ def run(say: Callable[[str], None] = print) -> int:
                     line for line in retros[0]["body"].splitlines() if not line.startswith("<!--")
                 )
             )
+        followups = [i for i in issues if i["title"].startswith("Follow-up:")]
+        if followups:
+            say("")
+            say("━━ Its follow-ups (sub-issues of the retrospective) " + "━" * 18)
+            for item in followups:
+                owner = ", ".join(a["login"] for a in item["assignees"]) or "nobody"
+                say(f"#{item['number']} {item['title']}  (owner: {owner})")
         say("━" * 71)
         ok = "incident:resolved" in labels and len(retros) == 1 and final["state"] == "closed"
+        if retros and followups:
+            # The checklist links each follow-up, and each is attached under the retrospective.
+            parent = gh.issue(REPO, retros[0]["number"])["sub_issues_summary"]["total"]
+            ok = (
+                ok
+                and parent == len(followups)
+                and all(f"- [ ] #{i['number']}" in retros[0]["body"] for i in followups)
+            )
         say(
             f"Demo {'finished' if ok else 'FAILED'} in {time.monotonic() - started:.1f}s: "
             f"state {', '.join(x for x in labels if x.startswith('incident:'))}, "

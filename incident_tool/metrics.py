@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from incident_tool.config import FollowupsConfig
 from incident_tool.forms import parse_report
 from incident_tool.github import Gateway
-from incident_tool.record import Record, extract, parse_time
+from incident_tool.record import Record, extract, parse_time, utcnow
 from incident_tool.states import State
+
+_FOLLOWUP_RE = re.compile(r"<!-- incident-tool:followup #(\d+):[\w.-]+ -->")
 
 
 @dataclass
@@ -33,9 +37,69 @@ class Incident:
 
 
 @dataclass
+class FollowUp:
+    """A follow-up issue (SPEC §14) of one of the incidents counted."""
+
+    number: int
+    incident: int
+    service: str
+    created: datetime
+    closed: datetime | None
+    owner: str
+
+
+@dataclass
+class FollowUpStats:
+    """Per service: open, overdue, and closed within `due_after` days of those old enough
+    to have had the whole time (created at least `due_after` days ago)."""
+
+    open: int = 0
+    overdue: int = 0
+    judged: int = 0
+    closed_in_time: int = 0
+
+    @property
+    def share(self) -> str:
+        if not self.judged:
+            return "—"
+        return (
+            f"{self.closed_in_time}/{self.judged} ({100 * self.closed_in_time / self.judged:.0f}%)"
+        )
+
+
+@dataclass
 class Metrics:
     since: datetime
     incidents: list[Incident] = field(default_factory=list)
+    followups: list[FollowUp] = field(default_factory=list)
+    due_after: int = 30
+    now: datetime | None = None
+
+    def open_followups(self) -> list[FollowUp]:
+        """Open follow-ups, oldest first."""
+        return sorted((f for f in self.followups if f.closed is None), key=lambda f: f.created)
+
+    def age_days(self, item: FollowUp) -> int:
+        end = item.closed or self.now or item.created
+        return max(0, (end - item.created).days)  # GitHub's clock may run a little ahead
+
+    def followup_stats(self) -> dict[str, FollowUpStats]:
+        """Figures per service, and for all (`"all"`)."""
+        due = timedelta(days=self.due_after)
+        now = self.now or datetime.now(self.since.tzinfo)
+        out: dict[str, FollowUpStats] = {}
+        for item in self.followups:
+            for key in (item.service, "all"):
+                stats = out.setdefault(key, FollowUpStats())
+                if item.closed is None:
+                    stats.open += 1
+                    stats.overdue += now - item.created > due
+                if now - item.created >= due:
+                    stats.judged += 1
+                    stats.closed_in_time += item.closed is not None and (
+                        item.closed - item.created <= due
+                    )
+        return out
 
     def count(self, attr: str) -> Counter:
         """Count incidents by `attr`; severities are named as their labels (`severity:2`)."""
@@ -70,8 +134,15 @@ def minutes(value: float | None) -> str:
     return f"{value / 60:.1f} h"
 
 
-def collect(gateway: Gateway, since: datetime) -> Metrics:
-    """Read every incident reported since `since` (one query per state, one per incident)."""
+def collect(
+    gateway: Gateway,
+    since: datetime,
+    *,
+    followups: FollowupsConfig | None = None,
+    now: datetime | None = None,
+) -> Metrics:
+    """Read every incident reported since `since` (one query per state, one per incident),
+    and their follow-ups (one query: by label, updated since `since`)."""
     seen: dict[int, Incident] = {}
     for state in State:
         for issue in gateway.repo.get_issues(state="all", labels=[state.label], since=since):
@@ -84,7 +155,98 @@ def collect(gateway: Gateway, since: datetime) -> Metrics:
                 continue
             record = _record(gateway, issue)
             seen[issue.number] = _incident(issue, record, state, created)
-    return Metrics(since, sorted(seen.values(), key=lambda i: i.number))
+    metrics = Metrics(since, sorted(seen.values(), key=lambda i: i.number))
+    if followups is not None:
+        metrics.due_after, metrics.now = followups.due_after, now or utcnow()
+        metrics.followups = _followups(gateway, since, followups, seen)
+    return metrics
+
+
+def _followups(
+    gateway: Gateway, since: datetime, config: FollowupsConfig, incidents: dict[int, Incident]
+) -> list[FollowUp]:
+    out = []
+    for issue in gateway.repo.get_issues(state="all", labels=list(config.labels), since=since):
+        found = _FOLLOWUP_RE.search(issue.body or "")
+        if found is None or int(found.group(1)) not in incidents or "/pull/" in issue.html_url:
+            continue
+        incident = incidents[int(found.group(1))]
+        out.append(
+            FollowUp(
+                number=issue.number,
+                incident=incident.number,
+                service=incident.service,
+                created=_aware(issue.created_at, since),
+                closed=_aware(issue.closed_at, since) if issue.state == "closed" else None,
+                owner=", ".join(a.login for a in issue.assignees) or "nobody",
+            )
+        )
+    return sorted(out, key=lambda f: f.number)
+
+
+def _aware(moment: datetime, like: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=like.tzinfo)
+
+
+def followups_markdown(metrics: Metrics) -> list[str]:
+    """The follow-ups section: figures per service, then the open ones by age."""
+    if not metrics.followups:
+        return []
+    stats = metrics.followup_stats()
+    days = metrics.due_after
+    total = stats["all"]
+    lines = [
+        "",
+        "### Follow-ups",
+        "",
+        f"{len(metrics.followups)} follow-ups of these incidents: {total.open} open, "
+        f"{total.overdue} overdue (open more than {days} days).",
+        "",
+        f"| service | open | overdue | closed within {days} days |",
+        "|---|---|---|---|",
+    ]
+    for name in [*sorted(k for k in stats if k != "all"), "all"]:
+        s = stats[name]
+        lines.append(f"| {name} | {s.open} | {s.overdue} | {s.share} |")
+    opened = metrics.open_followups()
+    if opened:
+        lines += ["", "| open follow-up | age | owner | incident |", "|---|---|---|---|"]
+        for item in opened:
+            late = " (overdue)" if metrics.age_days(item) > days else ""
+            lines.append(
+                f"| #{item.number} | {metrics.age_days(item)} days{late} | {item.owner} "
+                f"| #{item.incident} |"
+            )
+    return lines
+
+
+def followups_html(metrics: Metrics) -> str:
+    if not metrics.followups:
+        return ""
+    stats = metrics.followup_stats()
+    days = metrics.due_after
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{s.open}</td><td>{s.overdue}</td>"
+        f"<td>{s.share}</td></tr>"
+        for name in [*sorted(k for k in stats if k != "all"), "all"]
+        for s in [stats[name]]
+    )
+    opened = "".join(
+        f"<tr><td>#{f.number}</td><td>{metrics.age_days(f)} days"
+        f"{' (overdue)' if metrics.age_days(f) > days else ''}</td>"
+        f"<td>{html.escape(f.owner)}</td><td>#{f.incident}</td></tr>"
+        for f in metrics.open_followups()
+    )
+    return (
+        f"<h2>Follow-ups</h2><table><tr><th>service</th><th>open</th><th>overdue</th>"
+        f"<th>closed within {days} days</th></tr>{rows}</table>"
+        + (
+            f"<h3>Open, oldest first</h3><table><tr><th>follow-up</th><th>age</th>"
+            f"<th>owner</th><th>incident</th></tr>{opened}</table>"
+            if opened
+            else ""
+        )
+    )
 
 
 def _record(gateway: Gateway, issue) -> Record | None:  # noqa: ANN001
@@ -134,6 +296,7 @@ def markdown(metrics: Metrics, repo: str) -> str:
         )
     for title, attr in (("state", "state"), ("severity", "severity"), ("service", "service")):
         lines += ["", *_table(title, metrics.count(attr))]
+    lines += followups_markdown(metrics)
     return "\n".join(lines) + "\n"
 
 
@@ -178,7 +341,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6re
 </head><body><h1>Incidents: {html.escape(repo)}</h1>
 <p>{len(metrics.incidents)} incidents reported since {metrics.since:%Y-%m-%d} (UTC).</p>
 <table><tr><th>time from report to</th><th>median</th><th>90th percentile</th>
-<th>incidents</th></tr>{"".join(rows)}</table>{charts}</body></html>
+<th>incidents</th></tr>{"".join(rows)}</table>{charts}{followups_html(metrics)}</body></html>
 """
 
 

@@ -87,6 +87,9 @@ class Record:
             return None
         return ack if str(ack.get("lead", "")).lower() == self.lead.lower() else None
 
+    # `/action` key -> its follow-up: owner, why not assigned, issue, id, attached, linked
+    followups: dict[str, dict[str, Any]] = field(default_factory=dict)
+
     @property
     def actions(self) -> list[Entry]:
         """The follow-up actions (`/action`), in order."""
@@ -118,6 +121,8 @@ class Record:
     def to_json(self) -> str:
         data = asdict(self)
         data["state"] = self.state.value if self.state else None
+        if not self.followups:
+            del data["followups"]  # most incidents have none: keep the record as it was
         data["v"] = SCHEMA_VERSION
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         # Inside an HTML comment, "--" and ">" could end it early: escape them as JSON allows.

@@ -16,6 +16,7 @@ from typing import Any
 from incident_tool import messages as msg
 from incident_tool.config import DEFAULT_TEMPLATE, Config
 from incident_tool.decide import IssueView
+from incident_tool.followups import action_key
 from incident_tool.forms import parse_report
 from incident_tool.record import Entry, Record, parse_time
 from incident_tool.status import KIND_WORDS, when
@@ -147,7 +148,13 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
             "resolve": _duration(reported, resolved),
         },
         "actions": [
-            {"text": msg.user_text(a.text, inline=True), "actor": a.actor} for a in record.actions
+            {
+                "text": msg.user_text(a.text, inline=True),
+                "actor": a.actor,
+                # Its follow-up issue, once opened: the checklist links it (`- [ ] #123`).
+                "followup": record.followups.get(action_key(a), {}).get("issue"),
+            }
+            for a in record.actions
         ],
         "comms": [
             {

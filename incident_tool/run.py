@@ -14,7 +14,7 @@ from pathlib import Path
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 
-from incident_tool import ack, lifecycle, reminders
+from incident_tool import ack, followups, lifecycle, reminders
 from incident_tool import messages as msg
 from incident_tool import retrospective as retro
 from incident_tool.config import Config
@@ -271,6 +271,14 @@ def _process_once(
             failure = exc
             record.problems = [*record.problems[-9:], f"{iso(now)} retrospective: {exc}"]
         tools.mirror.sync(view, record)
+    if failure is None and followups.due(ctx):
+        # After the retrospective: a follow-up links to it and is attached under it.
+        try:
+            for problem in followups.sync(ctx, gateway):
+                record.problems = [*record.problems[-9:], f"{iso(now)} follow-ups: {problem}"]
+        except GitHubError as exc:
+            failure = exc
+            record.problems = [*record.problems[-9:], f"{iso(now)} follow-ups: {exc}"]
     gateway.save_status(issue, status, render_status(record, config, repo=view.repo, updated=now))
     if failure is not None:
         raise failure

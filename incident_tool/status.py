@@ -45,6 +45,7 @@ KIND_WORDS = {
     "ack": "Lead acknowledged",
     "ack-timeout": "Not acknowledged",
     "ack-missing": "Not acknowledged",
+    "follow-up": "Follow-up opened",
 }
 
 

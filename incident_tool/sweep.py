@@ -5,8 +5,12 @@ Requests grow with the number of open incidents only: closed ones are never list
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from github.Issue import Issue
 
+from incident_tool import followups
+from incident_tool import run as run_module
 from incident_tool.github import GitHubError, describe
 from incident_tool.run import Outcome, Tools, process
 from incident_tool.states import State
@@ -38,4 +42,29 @@ def sweep(tools: Tools) -> list[Outcome]:
             # One broken incident must not stop reminders for the others.
             tools.log(f"warning: #{number}: {exc}")
             outcomes.append(Outcome(number, False, problems=[str(exc)]))
+    sweep_followups(tools)
     return outcomes
+
+
+def sweep_followups(tools: Tools, now: datetime | None = None) -> followups.SweepResult:
+    """Attach loose follow-ups, remind owners of overdue ones (one listing per sweep)."""
+    config = tools.config
+    result = followups.sweep(
+        tools.gateway,
+        config.followups.labels,
+        config.followups.due_after,
+        now or run_module.utcnow(),
+        delivery_managers=config.delivery_managers,
+        log=tools.log,
+    )
+    if result.attached:
+        tools.log("follow-ups attached to their retrospective: " + _numbers(result.attached))
+    if result.reminded:
+        tools.log("overdue follow-ups reminded: " + _numbers(result.reminded))
+    for problem in result.problems:
+        tools.log(f"warning: follow-up {problem}")
+    return result
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(f"#{n}" for n in numbers)

@@ -437,6 +437,8 @@ def test_snooze_round_trips(days: int, hours: int, minutes: int, gap: str) -> No
 )
 def test_text_commands_keep_their_text(name: CommandName, first: str, following: str) -> None:
     first = first.replace("\r", " ").replace("\n", " ")
+    if name is C.ACTION and first.lstrip().startswith("@"):
+        first = "x" + first.lstrip()  # "/action @owner <text>" names an owner (its own tests)
     body = f"/{name.value} {first}\n{following}"
     result = parse_command(body)
     expected = "\n".join(

@@ -41,6 +41,7 @@ CONFIG_KEYS = {
     "retrospective": {"enabled", "template", "labels"},
     "lead": {"ack_within"},
     "availability": {"away_statuses"},
+    "followups": {"labels", "due_after"},
 }
 
 

@@ -11,9 +11,16 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from incident_tool import ack as acknowledgement
-from incident_tool import lifecycle
+from incident_tool import followups, lifecycle
 from incident_tool import messages as msg
-from incident_tool.commands import Command, CommandError, CommandName, help_text, parse_command
+from incident_tool.commands import (
+    Command,
+    CommandError,
+    CommandName,
+    help_text,
+    owner_word,
+    parse_command,
+)
 from incident_tool.decide import (
     Assign,
     Comment,
@@ -315,12 +322,19 @@ def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.ACTION, allowed=team)
 def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    """Record a follow-up action for the retrospective's checklist."""
-    ctx.record.note(ctx.now, "action", comment.author, cmd.text, anchor(comment))
+    """Record a follow-up action (and its owner): a follow-up issue at resolution."""
+    owner, text = cmd.owner, cmd.text
+    if owner is None:
+        word, rest = owner_word(text)
+        if word is not None and followups.known_login(ctx, word):
+            owner, text = word, rest
+    entry = ctx.record.note(ctx.now, "action", comment.author, text, anchor(comment))
+    followups.noted(ctx, entry, owner, comment)
     ctx.slack(
         f"action:{comment.id}",
         "incident",
-        f":pushpin: Follow-up action from {who(comment.author)}: {escape(cmd.text)}",
+        f":pushpin: Follow-up action from {who(comment.author)}: {escape(text)}"
+        + (f" (owner: {who(owner)})" if owner else ""),
         remember=False,
     )
     return None

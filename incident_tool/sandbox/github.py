@@ -36,6 +36,9 @@ LEGACY_PERMISSION = {
 REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
 MAX_BODY = 65536
 MAX_ASSIGNEES = 10
+# "You can add up to 100 sub-issues per parent issue" (docs.github.com/en/issues/
+# tracking-your-work-with-issues/using-issues/adding-sub-issues).
+MAX_SUB_ISSUES = 100
 DEFAULT_LABEL_COLOR = "ededed"
 BOT_LOGIN = "github-actions[bot]"
 BOT_ID = 41898282
@@ -169,6 +172,8 @@ class Issue:
     is_pull_request: bool = False
     events: list[IssueEvent] = field(default_factory=list)
     comment_ids: list[int] = field(default_factory=list)
+    parent: tuple[str, int] | None = None  # (repo full name, number) of the parent issue
+    sub_issues: list[tuple[str, int]] = field(default_factory=list)  # in priority order
 
 
 @dataclass
@@ -652,6 +657,14 @@ class GitHub:
             "performed_via_github_app": None,
             "state_reason": issue.state_reason,
         }
+        if not issue.is_pull_request:
+            # Both are in the `issue` schema of tests/reference/ (and GitHub's answers).
+            out["sub_issues_summary"] = self._sub_issues_summary(issue)
+            out["parent_issue_url"] = (
+                self._api(f"/repos/{issue.parent[0]}/issues/{issue.parent[1]}")
+                if issue.parent
+                else None
+            )
         if issue.is_pull_request:
             pulls = self._api(f"/repos/{repo.full_name}/pulls/{issue.number}")
             out["pull_request"] = {
@@ -662,6 +675,19 @@ class GitHub:
                 "merged_at": None,
             }
         return out
+
+    def _sub_issues_summary(self, issue: Issue) -> dict[str, int]:
+        children = [self._child(ref) for ref in issue.sub_issues]
+        done = sum(1 for c in children if c.state == "closed")
+        total = len(children)
+        return {
+            "total": total,
+            "completed": done,
+            "percent_completed": done * 100 // total if total else 0,
+        }
+
+    def _child(self, ref: tuple[str, int]) -> Issue:
+        return self.repo(ref[0]).issues[ref[1]]
 
     def comment_json(self, comment: Comment) -> dict[str, Any]:
         """A REST ``issue-comment``."""
@@ -738,6 +764,14 @@ class GitHub:
         with self.lock:
             r = self.repo(repo)
             return [self.issue_json(r, r.issues[n]) for n in sorted(r.issues)]
+
+    def sub_issues(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """REST JSON of an issue's sub-issues, in order."""
+        with self.lock:
+            r = self.repo(repo)
+            return [
+                self.issue_json(cr, c) for cr, c in self.sub_issues_of(r, self._issue(r, number))
+            ]
 
     def comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         """REST JSON of an issue's comments, oldest first."""
@@ -1101,6 +1135,76 @@ class GitHub:
         self._set_assignees(
             repo, issue, actor, [a for a in issue.assignees if a.lower() not in drop]
         )
+
+    # Sub-issues (docs.github.com/en/rest/issues/sub-issues). The child is named by its
+    # `id`, not its number: a number is (almost always) nobody's id, so GitHub answers 404.
+    # An issue has at most one parent ("Sub issue may only have one parent", a 422 that
+    # cli/cli#13413 works around with `replace_parent`), a parent at most 100 children.
+
+    def _issue_by_id(self, issue_id: Any) -> tuple[Repo, Issue]:
+        for repo in self.repos.values():
+            for issue in repo.issues.values():
+                if issue.id == issue_id:
+                    return repo, issue
+        raise not_found()
+
+    def _sub_issue_invalid(self, message: str) -> GitHubError:
+        return GitHubError(
+            422,
+            "Validation Failed",
+            [{"resource": "Issue", "code": "custom", "field": "sub_issue_id", "message": message}],
+        )
+
+    def op_add_sub_issue(
+        self, repo: Repo, parent: Issue, actor: str, sub_issue_id: Any, replace: bool = False
+    ) -> Issue:
+        """Attach the issue whose `id` is `sub_issue_id` under `parent` (triage access)."""
+        self._require(repo, actor, "triage", "add sub-issues")
+        if isinstance(sub_issue_id, bool) or not isinstance(sub_issue_id, int):
+            raise self._sub_issue_invalid("sub_issue_id must be an integer")
+        child_repo, child = self._issue_by_id(sub_issue_id)
+        if not self.can_see(child_repo, actor):
+            raise not_found()
+        if child_repo.owner.lower() != repo.owner.lower():
+            raise self._sub_issue_invalid(
+                "The sub-issue must belong to the same repository owner as the parent issue"
+            )
+        if child.is_pull_request or parent.is_pull_request:
+            raise self._sub_issue_invalid("Pull requests cannot be sub-issues")
+        if child is parent:
+            raise self._sub_issue_invalid("An issue cannot be a sub-issue of itself")
+        ref = (child_repo.full_name, child.number)
+        if child.parent is not None and not replace:
+            raise self._sub_issue_invalid("Sub issue may only have one parent")
+        if len(parent.sub_issues) >= MAX_SUB_ISSUES:
+            raise self._sub_issue_invalid(
+                f"Parent issue cannot have more than {MAX_SUB_ISSUES} sub-issues"
+            )
+        if child.parent is not None:
+            old = self._child(child.parent)
+            old.sub_issues = [r for r in old.sub_issues if r != ref]
+        parent.sub_issues.append(ref)
+        child.parent = (repo.full_name, parent.number)
+        parent.updated_at = child.updated_at = self.now()
+        return parent
+
+    def op_remove_sub_issue(
+        self, repo: Repo, parent: Issue, actor: str, sub_issue_id: Any
+    ) -> Issue:
+        """Detach a sub-issue; 404 when it is not a sub-issue of `parent`."""
+        self._require(repo, actor, "triage", "remove sub-issues")
+        child_repo, child = self._issue_by_id(sub_issue_id)
+        ref = (child_repo.full_name, child.number)
+        if ref not in parent.sub_issues:
+            raise not_found()
+        parent.sub_issues.remove(ref)
+        child.parent = None
+        parent.updated_at = child.updated_at = self.now()
+        return parent
+
+    def sub_issues_of(self, repo: Repo, parent: Issue) -> list[tuple[Repo, Issue]]:
+        """The parent's sub-issues (with their repositories), in order."""
+        return [(self.repo(ref[0]), self._child(ref)) for ref in parent.sub_issues]
 
     def op_comment(self, repo: Repo, issue: Issue, actor: str, body: str) -> Comment:
         """Post a comment as ``actor``."""

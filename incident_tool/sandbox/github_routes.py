@@ -50,9 +50,6 @@ NOT_SERVED = {
     ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
     ("POST", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"),
     ("POST", "/repos/{owner}/{repo}/dispatches"),
-    ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues"),
-    ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues"),
-    ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue"),
 }
 
 
@@ -577,6 +574,46 @@ def remove_assignees(svc: GithubService, call: Call) -> Response:
     logins = [str(x) for x in call.body.get("assignees") or []]
     svc.gh.op_remove_assignees(repo, issue, call.actor or "", logins)
     return Response(200, svc.gh.issue_json(repo, issue))
+
+
+# sub-issues (docs.github.com/en/rest/issues/sub-issues)
+
+
+@route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues")
+def list_sub_issues(svc: GithubService, call: Call) -> Response:
+    """An issue's sub-issues, paginated like every list."""
+    repo = svc.repo_for(call)
+    parent = svc.issue_for(call, repo)
+    children = svc.gh.sub_issues_of(repo, parent)
+    chunk, headers = svc.page(call, children)
+    return Response(200, [svc.gh.issue_json(r, c) for r, c in chunk], headers)
+
+
+@route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues")
+def add_sub_issue(svc: GithubService, call: Call) -> Response:
+    """Attach the issue with `sub_issue_id` (its id, not its number): 201 with the parent."""
+    repo = svc.repo_for(call)
+    parent = svc.issue_for(call, repo)
+    body = call.body or {}
+    svc.gh.op_add_sub_issue(
+        repo,
+        parent,
+        call.actor or "",
+        body.get("sub_issue_id"),
+        bool(body.get("replace_parent")),
+    )
+    return Response(201, svc.gh.issue_json(repo, parent))
+
+
+@route("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue")
+def remove_sub_issue(svc: GithubService, call: Call) -> Response:
+    """Detach a sub-issue: 200 with the parent."""
+    repo = svc.repo_for(call)
+    parent = svc.issue_for(call, repo)
+    svc.gh.op_remove_sub_issue(
+        repo, parent, call.actor or "", (call.body or {}).get("sub_issue_id")
+    )
+    return Response(200, svc.gh.issue_json(repo, parent))
 
 
 @route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/events")
