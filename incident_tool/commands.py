@@ -51,6 +51,7 @@ class CommandName(str, Enum):
     COMMS = "comms"
     RESOLVED_WHEN = "resolved-when"
     ACTION = "action"
+    PUBLIC = "public"
     SNOOZE = "snooze"
     STATUS = "status"
     HELP = "help"
@@ -158,6 +159,12 @@ COMMAND_HELP: list[HelpRow] = [
         "records a follow-up action; the retrospective lists them as a checklist",
     ),
     HelpRow(
+        "/public <text>",
+        "lead or delivery manager",
+        "a public update: on the status page and in its feed, in the timeline and the "
+        "incident channel (anyone can read it: no names, no internals)",
+    ),
+    HelpRow(
         "/snooze <duration>",
         "lead or delivery manager",
         "silences update reminders for that long (`30m`, `2h`, `1h30m`, `90` minutes, "
@@ -226,6 +233,7 @@ _NEEDS_TEXT = {
         "`/resolved-when` needs text: `/resolved-when <what must be true to call it resolved>`"
     ),
     CommandName.ACTION: "`/action` needs text: `/action <follow-up action>`",
+    CommandName.PUBLIC: "`/public` needs text: `/public <what the public should know>`",
 }
 # Extra words after these are ignored ("/status please"); /join, /leave, /mitigated and
 # /resolve keep theirs as an optional note.

@@ -23,6 +23,7 @@ TOP_KEYS = (
     "timezone",
     "reminders",
     "retrospective",
+    "status_page",
 )
 
 
@@ -64,6 +65,13 @@ class RetrospectiveConfig:
 
 
 @dataclass(frozen=True)
+class StatusPageConfig:
+    enabled: bool = False
+    title: str = "Service status"
+    components: tuple[str, ...] = ()  # default: the report form's affected-service options
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -72,6 +80,7 @@ class Config:
     timezone: str = "UTC"
     reminders: Reminders = field(default_factory=Reminders)
     retrospective: RetrospectiveConfig = field(default_factory=RetrospectiveConfig)
+    status_page: StatusPageConfig = field(default_factory=StatusPageConfig)
     source: str = "(defaults)"
 
     def is_delivery_manager(self, login: str) -> bool:
@@ -176,6 +185,7 @@ class _Checker:
             timezone=self.timezone(top.get("timezone", "UTC")),
             reminders=self.reminders(top.get("reminders")),
             retrospective=self.retrospective(top.get("retrospective")),
+            status_page=self.status_page(top.get("status_page")),
             source=self.source,
         )
 
@@ -285,6 +295,25 @@ class _Checker:
             template=self.string(entry.get("template", DEFAULT_TEMPLATE), "retrospective.template")
             or DEFAULT_TEMPLATE,
             labels=tuple(x.strip() for x in labels),
+        )
+
+    def status_page(self, value: Any) -> StatusPageConfig:
+        if value is None:
+            return StatusPageConfig()
+        entry = self.mapping(value, "status_page", {"enabled", "title", "components"})
+        names = entry.get("components") or []
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list) or not all(isinstance(x, str) and x.strip() for x in names):
+            raise self.fail("status_page.components", "must be a list of component names")
+        cleaned = [x.strip() for x in names]
+        if len({x.lower() for x in cleaned}) != len(cleaned):
+            raise self.fail("status_page.components", "lists a component twice")
+        return StatusPageConfig(
+            enabled=self.boolean(entry.get("enabled", False), "status_page.enabled"),
+            title=self.string(entry.get("title", "Service status"), "status_page.title")
+            or "Service status",
+            components=tuple(cleaned),
         )
 
 

@@ -426,3 +426,23 @@ def snooze(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         ctx.record.snooze_until = iso(until)
     ctx.record.note(ctx.now, "snooze", comment.author, f"{minutes} minutes")
     return None
+
+
+@command(CommandName.PUBLIC, allowed=lead_or_dm)
+def public(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Record a public update for the status page (SPEC §15) and tell the channel."""
+    state = ctx.record.state
+    if state not in (State.DECLARED, State.MITIGATED, State.RESOLVED):
+        shown = state.label if state else "no state"
+        return f"`/public` needs a declared incident; this one is `{shown}`."
+    if ctx.record.sensitive:
+        return "This incident is sensitive: it never appears on the status page."
+    ctx.record.note(ctx.now, "public", comment.author, cmd.text, anchor(comment))
+    ctx.slack(
+        f"public:{comment.id}",
+        "incident",
+        f":globe_with_meridians: Public update (status page) from {who(comment.author)}:\n"
+        f"{escape(cmd.text)}",
+        remember=False,
+    )
+    return None
