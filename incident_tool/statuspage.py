@@ -238,39 +238,46 @@ def collect(gateway: Any, config: Config, now: datetime) -> Collected:
     """Read the incidents the page shows: open declared and mitigated ones, and those
     resolved in the last 90 days (GitHub's `since` is "updated since", which a resolution
     within the window always satisfies). One request per 100 listed issues, plus one
-    for each non-sensitive incident's first page of comments, where its record is."""
+    for each non-sensitive incident's first page of comments, where its record is.
+
+    Read as plain JSON: PyGithub's lazy issues would fetch each issue again to fill in
+    fields an issue does not have (`pull_request`), one request per incident for nothing.
+    """
     since = now - timedelta(days=HISTORY_DAYS)
     found: dict[int, PublicIncident] = {}
     out = Collected([])
     queries: list[tuple[State, dict[str, Any]]] = [
         (State.DECLARED, {"state": "open"}),
         (State.MITIGATED, {"state": "open"}),
-        (State.RESOLVED, {"state": "all", "since": since}),
+        (State.RESOLVED, {"state": "all", "since": since.strftime("%Y-%m-%dT%H:%M:%SZ")}),
     ]
     from github import GithubException
 
-    from incident_tool.github import GitHubError, describe
+    from incident_tool.github import PER_PAGE, GitHubError, describe
 
+    issues_url = f"/repos/{gateway.repo_name}/issues"
     try:
         for state, filters in queries:
-            for issue in gateway.repo.get_issues(labels=[state.label], **filters):
+            params = {"labels": state.label, "per_page": PER_PAGE, **filters}
+            for item in _pages(gateway, issues_url, params):
                 out.listed += 1
-                if issue.pull_request is not None or issue.number in found:
+                number = item.get("number")
+                if not isinstance(number, int) or "pull_request" in item or number in found:
                     continue
-                labels = [label.name for label in issue.labels]
-                # Skip sensitive ones before reading anything more of them.
+                labels = [str((label or {}).get("name", "")) for label in item.get("labels") or []]
+                # Skip sensitive ones before reading anything more of them; and one
+                # without comments has no record.
                 if any(label.lower() == SENSITIVE_LABEL for label in labels):
                     continue
-                status = gateway.status_comment(gateway.first_comments(issue))
+                if not item.get("comments"):
+                    continue
                 out.read += 1
-                record = extract(status.body) if status is not None else None
-                created = issue.created_at
-                if created.tzinfo is None:
-                    created = created.replace(tzinfo=timezone.utc)
+                record = _record(gateway, str(item.get("comments_url")))
+                created = parse_time(item.get("created_at")) or now
                 incident = public_incident(
-                    number=issue.number,
-                    title=issue.title or "",
-                    body=issue.body,
+                    number=number,
+                    title=str(item.get("title") or ""),
+                    body=item.get("body") if isinstance(item.get("body"), str) else None,
                     labels=labels,
                     created_at=created,
                     record=record,
@@ -278,11 +285,40 @@ def collect(gateway: Any, config: Config, now: datetime) -> Collected:
                 )
                 if incident is None or (incident.resolved and incident.resolved < since):
                     continue
-                found[issue.number] = incident
+                found[number] = incident
     except (GithubException, OSError) as exc:
         raise GitHubError(describe(exc)) from None
     out.incidents = sorted(found.values(), key=lambda i: (i.started, i.number), reverse=True)
     return out
+
+
+def _pages(gateway: Any, url: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """GET every page of a list, following GitHub's Link header."""
+    from incident_tool.github import _next_link
+
+    items: list[dict[str, Any]] = []
+    next_url: str | None = url
+    query: dict[str, Any] | None = params
+    while next_url:
+        headers, data = gateway.gh.requester.requestJsonAndCheck("GET", next_url, query)
+        items += [x for x in data if isinstance(x, dict)] if isinstance(data, list) else []
+        next_url, query = _next_link(headers.get("link", "")), None
+    return items
+
+
+def _record(gateway: Any, comments_url: str) -> Record | None:
+    """The record in the status comment, from the first page of comments (where the tool
+    posts it, in the incident's first run); only the tool's own account is believed."""
+    from incident_tool.github import PER_PAGE
+    from incident_tool.record import STATUS_MARKER
+
+    _, data = gateway.gh.requester.requestJsonAndCheck("GET", comments_url, {"per_page": PER_PAGE})
+    for comment in data if isinstance(data, list) else []:
+        body = comment.get("body") if isinstance(comment, dict) else None
+        login = ((comment or {}).get("user") or {}).get("login")
+        if isinstance(body, str) and STATUS_MARKER in body and login == gateway.bot_login:
+            return extract(body)
+    return None
 
 
 # -- rendering ---------------------------------------------------------------------------
