@@ -351,6 +351,11 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool) -> None:
     for outcome in results:
         report_outcome(outcome, f"sweep #{outcome.number}")
     out(f"swept {len(results)} open incident(s)")
+    if cfg.status_page.enabled and not dry_run:
+        from incident_tool.statuspage import write_output
+
+        # A sweep can carry out what a dropped run missed (a /public, a state change).
+        write_output(any(o.page_changed for o in results))
 
 
 @cli.command()

@@ -197,3 +197,20 @@ def test_status_page_needs_a_repository_and_an_out_folder(world, tmp_path):
     code, output = cli(world, "status-page", "--repo", REPO, "--out", str(blocker / "x"))
     assert code == 1 and "cannot write the status page" in output
     assert "Traceback" not in output
+
+
+def test_sweep_says_when_it_changed_the_page(world):
+    with_output(world)
+    n = world.report()
+    world.declare(n)
+    world.say(n, "dana", "/public Seen by a sweep only", deliver=False)
+    world.gh.take_events()  # that run never happened
+    before = len(outputs(world))
+    code, output = cli(world, "sweep", "--repo", REPO)
+    assert code == 0, output
+    assert outputs(world)[before:] == ["status-page=changed"]
+    assert [e.text for e in world.record(n).timeline if e.kind == "public"] == [
+        "Seen by a sweep only"
+    ]
+    code, output = cli(world, "sweep", "--repo", REPO)
+    assert outputs(world)[-1] == "status-page=unchanged"
