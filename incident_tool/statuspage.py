@@ -308,16 +308,21 @@ def _pages(gateway: Any, url: str, params: dict[str, Any]) -> list[dict[str, Any
 
 def _record(gateway: Any, comments_url: str) -> Record | None:
     """The record in the status comment, from the first page of comments (where the tool
-    posts it, in the incident's first run); only the tool's own account is believed."""
-    from incident_tool.github import PER_PAGE
+    posts it, in the incident's first run; later pages only for an issue that had 100
+    comments before it became an incident). Only the tool's own account is believed."""
+    from incident_tool.github import PER_PAGE, _next_link
     from incident_tool.record import STATUS_MARKER
 
-    _, data = gateway.gh.requester.requestJsonAndCheck("GET", comments_url, {"per_page": PER_PAGE})
-    for comment in data if isinstance(data, list) else []:
-        body = comment.get("body") if isinstance(comment, dict) else None
-        login = ((comment or {}).get("user") or {}).get("login")
-        if isinstance(body, str) and STATUS_MARKER in body and login == gateway.bot_login:
-            return extract(body)
+    next_url: str | None = comments_url
+    query: dict[str, Any] | None = {"per_page": PER_PAGE}
+    while next_url:
+        headers, data = gateway.gh.requester.requestJsonAndCheck("GET", next_url, query)
+        for comment in data if isinstance(data, list) else []:
+            body = comment.get("body") if isinstance(comment, dict) else None
+            login = ((comment or {}).get("user") or {}).get("login")
+            if isinstance(body, str) and STATUS_MARKER in body and login == gateway.bot_login:
+                return extract(body)
+        next_url, query = _next_link(headers.get("link", "")), None
     return None
 
 

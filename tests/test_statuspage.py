@@ -552,3 +552,26 @@ def test_pages_render_in_chromium(site, tmp_path, width, height):
             # Nothing wider than the phone: the right-most column stays page background.
             right = [picture.getpixel((width - 2, y)) for y in range(height)]
             assert all(sum(p) > 740 for p in right), f"{name} overflows at {width}px"
+
+
+# -- config ----------------------------------------------------------------------------------
+
+
+def test_status_page_config_defaults_and_errors():
+    from incident_tool.config import ConfigError
+
+    default = parse("")
+    assert (default.status_page.enabled, default.status_page.title) == (False, "Service status")
+    assert "Security / credentials" not in sp.components(default)
+    assert "Search / catalogue API" in sp.components(default)
+    chosen = parse("status_page: {components: [Website, Search]}")
+    assert sp.components(chosen) == ("Website", "Search")
+    for text, key in (
+        ("status_page: {colour: red}", "status_page.colour"),
+        ("status_page: {enabled: yes please}", "status_page.enabled"),
+        ("status_page: {components: [a, A]}", "status_page.components"),
+        ("status_page: {components: {a: 1}}", "status_page.components"),
+        ("status_page: {title: ''}", "status_page.title"),
+    ):
+        with pytest.raises(ConfigError, match=re.escape(f"`{key}`")):
+            parse(text, "incident.yml")

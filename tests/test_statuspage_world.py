@@ -214,3 +214,20 @@ def test_sweep_says_when_it_changed_the_page(world):
     ]
     code, output = cli(world, "sweep", "--repo", REPO)
     assert outputs(world)[-1] == "status-page=unchanged"
+
+
+def test_an_issue_with_a_long_past_still_shows(world, tmp_path):
+    # 100 comments before it became an incident: its record is on the second page.
+    issue = world.gh.open_issue(REPO, "rita", "Old issue, now an incident", "### Summary\n\nx")
+    for i in range(100):
+        world.gh.comment(REPO, issue["number"], "rita", f"PRIVATE chatter {i}")
+    world.gh.take_events()
+    world.declare(issue["number"])
+    before = len(world.sb.requests)
+    code, output = cli(world, "status-page", "--repo", REPO, "--out", str(tmp_path / "site"))
+    assert code == 0, output
+    assert "Old issue, now an incident" in (tmp_path / "site" / "index.html").read_text()
+    comment_pages = [
+        r for r in world.sb.requests[before:] if r.service == "github" and "/comments" in r.path
+    ]
+    assert len(comment_pages) == 2
