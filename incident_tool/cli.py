@@ -195,6 +195,11 @@ def handle(
 
     outcome = run_guarded(lambda: handle_event(event, tools))
     report_outcome(outcome, f"{event.kind} on #{event.number}")
+    if cfg.status_page.enabled and not dry_run:
+        from incident_tool.statuspage import write_output
+
+        # The workflow's Pages job runs only when this says "changed" (SPEC §15).
+        write_output(outcome.page_changed)
 
 
 def run_guarded(func: Callable[[], Any]) -> Any:
@@ -346,6 +351,11 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool) -> None:
     for outcome in results:
         report_outcome(outcome, f"sweep #{outcome.number}")
     out(f"swept {len(results)} open incident(s)")
+    if cfg.status_page.enabled and not dry_run:
+        from incident_tool.statuspage import write_output
+
+        # A sweep can carry out what a dropped run missed (a /public, a state change).
+        write_output(any(o.page_changed for o in results))
 
 
 @cli.command()
@@ -375,6 +385,42 @@ def report(repo: str | None, since: str, fmt: str) -> None:
     text = metrics.markdown(found, repo)
     out(metrics.html_page(found, repo) if fmt == "html" else text)
     actions.write_summary(text)
+
+
+@cli.command("status-page")
+@click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write."
+)
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def status_page(repo: str | None, out_dir: str, config_path: str | None) -> None:
+    """Write the static status page: index.html, one page per incident, feed.atom.
+
+    \b
+    Example:
+        incident-tool status-page --repo acme/web --out _site
+    """
+    from incident_tool import statuspage
+    from incident_tool.github import Gateway, client
+    from incident_tool.record import utcnow
+
+    out = _out()
+    repo = _repo(repo)
+    root = Path.cwd()
+    cfg = load_config(config_path, root)
+    # Reads only: a token is needed for a private repository, and for the rate limit.
+    gateway = Gateway(client(github_token(), os.environ.get("GITHUB_API_URL")), repo, log=out)
+    now = utcnow()
+    found = run_guarded(lambda: statuspage.collect(gateway, cfg, now))
+    pages = statuspage.render(found.incidents, cfg, repo=repo, now=now)
+    try:
+        statuspage.write_site(pages, Path(out_dir))
+    except OSError as exc:
+        fail(f"cannot write the status page to {out_dir}: {exc.strerror or exc}")
+    out(
+        f"wrote {len(pages)} files to {out_dir}: {len(found.incidents)} incident(s) shown "
+        f"({found.listed} listed, {found.read} records read)"
+    )
 
 
 @cli.command()

@@ -52,6 +52,7 @@ class CommandName(str, Enum):
     RESOLVED_WHEN = "resolved-when"
     ACTION = "action"
     ACK = "ack"
+    PUBLIC = "public"
     SNOOZE = "snooze"
     STATUS = "status"
     HELP = "help"
@@ -170,6 +171,12 @@ COMMAND_HELP: list[HelpRow] = [
         "you); a ✅ on the tool's Slack DM or on the channel's first message does the same",
     ),
     HelpRow(
+        "/public <text>",
+        "lead or delivery manager",
+        "a public update: on the status page and in its feed, in the timeline and the "
+        "incident channel (anyone can read it: no names, no internals)",
+    ),
+    HelpRow(
         "/snooze <duration>",
         "lead or delivery manager",
         "silences update reminders for that long (`30m`, `2h`, `1h30m`, `90` minutes, "
@@ -238,6 +245,7 @@ _NEEDS_TEXT = {
         "`/resolved-when` needs text: `/resolved-when <what must be true to call it resolved>`"
     ),
     CommandName.ACTION: "`/action` needs text: `/action [@owner] <follow-up action>`",
+    CommandName.PUBLIC: "`/public` needs text: `/public <what the public should know>`",
 }
 # Extra words after these are ignored ("/status please"); /join, /leave, /mitigated and
 # /resolve keep theirs as an optional note.

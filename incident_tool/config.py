@@ -23,6 +23,7 @@ TOP_KEYS = (
     "timezone",
     "reminders",
     "retrospective",
+    "status_page",
     "followups",
     "lead",
     "availability",
@@ -92,6 +93,13 @@ class FollowupsConfig:
 
 
 @dataclass(frozen=True)
+class StatusPageConfig:
+    enabled: bool = False
+    title: str = "Service status"
+    components: tuple[str, ...] = ()  # default: the report form's affected-service options
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -102,6 +110,7 @@ class Config:
     retrospective: RetrospectiveConfig = field(default_factory=RetrospectiveConfig)
     lead: LeadConfig = field(default_factory=LeadConfig)
     availability: AvailabilityConfig = field(default_factory=AvailabilityConfig)
+    status_page: StatusPageConfig = field(default_factory=StatusPageConfig)
     source: str = "(defaults)"
     followups: FollowupsConfig = field(default_factory=FollowupsConfig)
 
@@ -209,6 +218,7 @@ class _Checker:
             retrospective=self.retrospective(top.get("retrospective")),
             lead=self.lead(top.get("lead")),
             availability=self.availability(top.get("availability")),
+            status_page=self.status_page(top.get("status_page")),
             source=self.source,
             followups=self.followups(top.get("followups")),
         )
@@ -362,6 +372,25 @@ class _Checker:
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
             raise self.fail("followups.due_after", f"must be a whole number of days, not {days!r}")
         return FollowupsConfig(labels=tuple(x.strip() for x in labels), due_after=days)
+
+    def status_page(self, value: Any) -> StatusPageConfig:
+        if value is None:
+            return StatusPageConfig()
+        entry = self.mapping(value, "status_page", {"enabled", "title", "components"})
+        names = entry.get("components") or []
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list) or not all(isinstance(x, str) and x.strip() for x in names):
+            raise self.fail("status_page.components", "must be a list of component names")
+        cleaned = [x.strip() for x in names]
+        if len({x.lower() for x in cleaned}) != len(cleaned):
+            raise self.fail("status_page.components", "lists a component twice")
+        return StatusPageConfig(
+            enabled=self.boolean(entry.get("enabled", False), "status_page.enabled"),
+            title=self.string(entry.get("title", "Service status"), "status_page.title")
+            or "Service status",
+            components=tuple(cleaned),
+        )
 
 
 def _channel(name: str | None) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 
-from incident_tool import ack, followups, lifecycle, reminders
+from incident_tool import ack, followups, lifecycle, reminders, statuspage
 from incident_tool import messages as msg
 from incident_tool import retrospective as retro
 from incident_tool.config import Config
@@ -49,6 +49,8 @@ class Outcome:
     writes: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: What the status page shows of this incident changed (with `status_page.enabled`).
+    page_changed: bool = False
 
 
 class LiveFacts:
@@ -213,6 +215,7 @@ def _process_once(
     view = gateway.view(issue)
     status, comments = gateway.incident_comments(issue)
     record = extract(status.body) if status is not None else None
+    page_before = statuspage.shown(view, record, config) if config.status_page.enabled else None
     label_states = states_in(list(view.labels))
     if record is None and not label_states:
         return Outcome(number, False, notices=[f"#{number} is not an incident: nothing to do"])
@@ -289,6 +292,8 @@ def _process_once(
         writes=gateway.writes[writes_before:],
         notices=ctx.notices,
         problems=list(record.problems),
+        page_changed=config.status_page.enabled
+        and statuspage.shown(view, record, config) != page_before,
     )
 
 

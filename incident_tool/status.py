@@ -34,6 +34,7 @@ KIND_WORDS = {
     "severity": "Severity",
     "action": "Action",
     "comms": "Stakeholder communication",
+    "public": "Public update",
     "resolved-when": "Resolution criteria",
     "invite": "Invited",
     "snooze": "Reminders snoozed",

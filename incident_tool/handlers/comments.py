@@ -453,3 +453,23 @@ def ack(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Acknowledge the lead role (SPEC §12): the lead is no longer waited for."""
     acknowledgement.acknowledge(ctx, comment.author, "`/ack` on the issue")
     return None
+
+
+@command(CommandName.PUBLIC, allowed=lead_or_dm)
+def public(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
+    """Record a public update for the status page (SPEC §15) and tell the channel."""
+    state = ctx.record.state
+    if state not in (State.DECLARED, State.MITIGATED, State.RESOLVED):
+        shown = state.label if state else "no state"
+        return f"`/public` needs a declared incident; this one is `{shown}`."
+    if ctx.record.sensitive:
+        return "This incident is sensitive: it never appears on the status page."
+    ctx.record.note(ctx.now, "public", comment.author, cmd.text, anchor(comment))
+    ctx.slack(
+        f"public:{comment.id}",
+        "incident",
+        f":globe_with_meridians: Public update (status page) from {who(comment.author)}:\n"
+        f"{escape(cmd.text)}",
+        remember=False,
+    )
+    return None
