@@ -23,6 +23,7 @@ TOP_KEYS = (
     "timezone",
     "reminders",
     "retrospective",
+    "alerts",
 )
 
 
@@ -64,6 +65,11 @@ class RetrospectiveConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    auto_dismiss_after: int = 0  # minutes after an alert resolved; 0: never
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -72,6 +78,7 @@ class Config:
     timezone: str = "UTC"
     reminders: Reminders = field(default_factory=Reminders)
     retrospective: RetrospectiveConfig = field(default_factory=RetrospectiveConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     source: str = "(defaults)"
 
     def is_delivery_manager(self, login: str) -> bool:
@@ -176,6 +183,7 @@ class _Checker:
             timezone=self.timezone(top.get("timezone", "UTC")),
             reminders=self.reminders(top.get("reminders")),
             retrospective=self.retrospective(top.get("retrospective")),
+            alerts=self.alerts(top.get("alerts")),
             source=self.source,
         )
 
@@ -286,6 +294,15 @@ class _Checker:
             or DEFAULT_TEMPLATE,
             labels=tuple(x.strip() for x in labels),
         )
+
+    def alerts(self, value: Any) -> AlertsConfig:
+        if value is None:
+            return AlertsConfig()
+        entry = self.mapping(value, "alerts", {"auto_dismiss_after"})
+        after = entry.get("auto_dismiss_after", 0)
+        if after != 0 or isinstance(after, bool):
+            after = self.minutes(after, "alerts.auto_dismiss_after")
+        return AlertsConfig(auto_dismiss_after=after)
 
 
 def _channel(name: str | None) -> str | None:

@@ -76,6 +76,8 @@ class Record:
     sent: list[str] = field(default_factory=list)  # Slack deliveries made (outbox keys)
     posted: list[str] = field(default_factory=list)  # bot comments made (marker keys)
     problems: list[str] = field(default_factory=list)
+    # A report from a monitor or a script (SPEC §13): fingerprint, source, firings.
+    alert: dict[str, Any] | None = None
 
     @property
     def actions(self) -> list[Entry]:
@@ -109,6 +111,8 @@ class Record:
         data = asdict(self)
         data["state"] = self.state.value if self.state else None
         data["v"] = SCHEMA_VERSION
+        if data.get("alert") is None:
+            del data["alert"]  # only reports from monitors carry it
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         # Inside an HTML comment, "--" and ">" could end it early: escape them as JSON allows.
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("--", "-\\u002d")

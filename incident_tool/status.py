@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from incident_tool import alerts
 from incident_tool import messages as msg
 from incident_tool.config import Config
 from incident_tool.record import MAX_BODY, STATUS_MARKER, Entry, Record, parse_time
@@ -42,6 +43,8 @@ KIND_WORDS = {
     "reminder": "Reminder",
     "slack": "Slack",
     "note": "Note",
+    "fired-again": "Alert fired again",
+    "alert-resolved": "Alert resolved",
 }
 
 
@@ -154,6 +157,7 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
         rows.append(
             ("Reminders snoozed until", record.snooze_until.replace("T", " ").replace("Z", " UTC"))
         )
+    rows += alerts.status_rows(record.alert, state, config.alerts.auto_dismiss_after)
 
     lines = [
         STATUS_MARKER,
