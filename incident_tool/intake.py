@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -120,8 +119,17 @@ def receive(
         return Received(
             older[0].number, older[0].html_url, duplicate_of=older[0].number, outcome=outcome
         )
-    # GITHUB_TOKEN's writes start no run: do here what `issues.opened` would have done.
-    outcome = process(created.number, tools, now=now, issue=created)
+    # GITHUB_TOKEN's writes start no run: do here what `issues.opened` would have done
+    # (as that event: the run need not read the issue's events to learn when it began).
+    opened_event = Event(
+        name="issues",
+        action="opened",
+        repo=tools.gateway.repo_name,
+        number=created.number,
+        sender=tools.gateway.bot_login,
+        at=created.created_at,
+    )
+    outcome = process(created.number, tools, event=opened_event, now=now, issue=created)
     return Received(created.number, created.html_url, created=True, outcome=outcome, body=text)
 
 
@@ -159,7 +167,6 @@ def add_to(
     *,
     now: datetime,
     run: str | None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Outcome | None:
     """Count a repeat (or the resolution) on the problem's open issue, through `process`."""
 
@@ -174,7 +181,7 @@ def add_to(
             if attempt == WAIT_TRIES - 1:
                 break
             tools.log(f"notice: #{issue.number} is being opened by another run; waiting")
-            sleep(WAIT_SECONDS)
+            time.sleep(WAIT_SECONDS)
             given = None  # read it again
     tools.log(
         f"warning: #{issue.number} has no status comment yet; this firing was not counted "

@@ -200,6 +200,45 @@ def test_two_at_once_make_one_issue(world, monkeypatch):
     assert not any("/issues/2" in m["text"] for m in dm)
 
 
+def test_a_firing_waits_for_the_issue_another_run_is_opening(world, monkeypatch):
+    """The problem's issue exists but its own run has not written the record yet."""
+    from incident_tool import alerts
+
+    report = alerts.from_payload(ALERT, sender=MONITOR)
+    body = alerts.body(report, world.gh.now())
+    world.gh.create_label(REPO, report.label)
+    world.gh.open_issue(
+        REPO, MONITOR, ALERT["title"], body, labels=["incident:reported", report.label]
+    )
+    opened = world.gh.take_events()
+    waits = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        for name, payload in opened:  # meanwhile, the issue's own runs finish
+            assert world.driver.run(name, payload)[0] == 0
+
+    monkeypatch.setattr(intake.time, "sleep", sleep)
+    [output] = fire(world)
+    assert "fired again on #1" in output and len(waits) == 1
+    assert world.record(1).alert["count"] == 2 and len(reports(world)) == 1
+    assert len([c for c in world.bot_comments(1) if "incident-tool:status" in c["body"]]) == 1
+
+
+def test_dry_run_shows_the_report_and_opens_nothing(world):
+    status, _ = api(
+        world,
+        "POST",
+        f"/repos/{REPO}/dispatches",
+        {"event_type": "incident-report", "client_payload": ALERT},
+    )
+    [event] = world.gh.take_events()
+    code, output = world.driver.run(*event, "--dry-run")
+    assert code == 0, output
+    assert "### Summary" in output and "[dry-run] would open issue" in output
+    assert world.gh.issues(REPO) == []
+
+
 def test_resolved_adds_to_the_timeline_and_a_hint(world):
     fire(world)
     fire(world, status="resolved")

@@ -39,6 +39,7 @@ CONFIG_KEYS = {
     "timezone": None,
     "reminders": {"triage_after", "update_every"},
     "retrospective": {"enabled", "template", "labels"},
+    "alerts": {"auto_dismiss_after"},
 }
 
 
