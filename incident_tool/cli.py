@@ -313,6 +313,8 @@ def open_command(
         return
     for notice in received.notices:
         out(notice, err=True)
+    if received.outcome is not None:
+        report_outcome(received.outcome, f"open #{received.outcome.number}")
     if received.url:
         out(received.url)
     if received.created and any("dropped its labels" in n for n in received.notices):

@@ -121,7 +121,14 @@ def receive(
         )
     # GITHUB_TOKEN's writes start no run: do here what `issues.opened` would have done
     # (as that event: the run need not read the issue's events to learn when it began).
-    opened_event = Event(
+    outcome = process(created.number, tools, event=_opened(tools, created), now=now, issue=created)
+    return Received(created.number, created.html_url, created=True, outcome=outcome, body=text)
+
+
+def _opened(tools: Tools, created: Issue) -> Event:
+    """The `issues.opened` event GitHub would have sent (its run need not read the
+    issue's events to learn when it became an incident)."""
+    return Event(
         name="issues",
         action="opened",
         repo=tools.gateway.repo_name,
@@ -129,8 +136,6 @@ def receive(
         sender=tools.gateway.bot_login,
         at=created.created_at,
     )
-    outcome = process(created.number, tools, event=opened_event, now=now, issue=created)
-    return Received(created.number, created.html_url, created=True, outcome=outcome, body=text)
 
 
 def create(tools: Tools, report: alerts.Report, text: str) -> Issue | None:
@@ -222,7 +227,13 @@ def open_report(report: alerts.Report, tools: Tools) -> Received:
     if older:
         close_duplicate(tools, created, older[0])
         return Received(older[0].number, older[0].html_url, duplicate_of=older[0].number)
-    return Received(created.number, created.html_url, created=True, body=text, notices=notices)
+    outcome = None
+    if created.user is not None and created.user.login == tools.gateway.bot_login:
+        # Run with the workflow's own token (its writes start no run): finish here.
+        outcome = process(created.number, tools, event=_opened(tools, created), issue=created)
+    return Received(
+        created.number, created.html_url, created=True, body=text, notices=notices, outcome=outcome
+    )
 
 
 def describe_received(received: Received, report: alerts.Report) -> str:

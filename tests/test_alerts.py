@@ -443,6 +443,17 @@ def test_open_reports_with_the_users_token(world, monkeypatch):
     assert len(world.gh.issues(REPO)) == 1
 
 
+def test_open_with_the_workflows_token_finishes_in_the_same_run(world):
+    # The workflow's token: its writes start no run, so `open` does the issue's run too.
+    code, output = cli(world, "open", "--repo", REPO, "--title", "Queue stuck", "--severity", "2")
+    assert code == 0, output
+    assert world.gh.take_events() == []
+    record = world.record(1)
+    assert record.state.value == "reported" and record.alert["via"] == "open"
+    assert "severity:2" in world.labels(1)
+    assert any("Potential incident reported" in c["body"] for c in world.bot_comments(1))
+
+
 def test_open_refuses_what_does_not_fit(world):
     code, output = cli(world, "open", "--repo", REPO, "--title", "x", "--severity", "9")
     assert code == 2 and "--severity must be 1, 2, 3 or 4, not 9" in output

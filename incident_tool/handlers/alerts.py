@@ -6,6 +6,7 @@ Decisions only, like the other handlers: they change `ctx.record` and `ctx.plan`
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any, cast
 
@@ -56,8 +57,12 @@ def adopt(ctx: Context) -> str | None:
         "runs": [str(run)] if run else [],
     }
     sender = data.get("sender")
-    if data.get("via") in ("repository_dispatch", "workflow_dispatch") and isinstance(sender, str):
-        return sender or None
+    by_tool = ctx.issue.author.endswith("[bot]") or ctx.issue.author == os.environ.get(
+        "INCIDENT_TOOL_BOT_LOGIN"
+    )
+    if by_tool and data.get("via") in ("repository_dispatch", "workflow_dispatch"):
+        # Only an issue the tool wrote names someone other than its author.
+        return sender if isinstance(sender, str) and sender else None
     return None
 
 
