@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,81 @@ def test_alerts_config() -> None:
         parse("alerts: {auto_dismiss_after: -5}")
     with pytest.raises(ConfigError, match="alerts.after"):
         parse("alerts: {after: 5}")
+
+
+# -- the decisions, without HTTP (tests/fakes.py's Context) ------------------------------
+
+
+def alert_context(*, author: str = "github-actions[bot]", minutes: int = 5, config=None):
+    from tests.fakes import CONFIG, T0, context
+
+    report = alerts.from_payload(good(), sender="grafana-bot")
+    body = alerts.body(report, T0)
+    ctx = context(
+        body=body,
+        author=author,
+        labels=("incident:reported", report.label),
+        minutes=minutes,
+        config=config or CONFIG,
+    )
+    return ctx, report
+
+
+def test_adopt_reads_the_marker_and_names_the_dispatch_sender() -> None:
+    from incident_tool.handlers.alerts import adopt
+
+    ctx, report = alert_context()
+    assert adopt(ctx) == "grafana-bot"
+    assert ctx.record.alert["fingerprint"] == report.key and ctx.record.alert["count"] == 1
+    # Written by a person: the marker cannot name someone else as the reporter.
+    ctx, _ = alert_context(author="rita")
+    assert adopt(ctx) is None and ctx.record.alert is not None
+    # Without the fingerprint's label (which takes triage access), it is not believed.
+    ctx, _ = alert_context()
+    ctx.issue = dataclasses.replace(ctx.issue, labels=("incident:reported",))
+    assert adopt(ctx) is None and ctx.record.alert is None
+
+
+def test_received_counts_once_per_run_and_never_on_a_fresh_record() -> None:
+    from incident_tool import lifecycle
+    from incident_tool.handlers.alerts import NotReady, adopt, received
+
+    ctx, report = alert_context()
+    with pytest.raises(NotReady):
+        received(ctx, report, run="1", fresh=True)
+    lifecycle.report(ctx, adopt(ctx) or "x")
+    received(ctx, report, run="1", fresh=False)
+    received(ctx, report, run="1", fresh=False)  # a re-run of the same job
+    assert ctx.record.alert["count"] == 2
+    assert [e.kind for e in ctx.record.timeline] == ["reported", "fired-again"]
+    resolved = dataclasses.replace(report, status="resolved")
+    received(ctx, resolved, run="2", fresh=False)
+    assert ctx.record.alert["status"] == "resolved" and ctx.record.timeline[-1].kind == (
+        "alert-resolved"
+    )
+    assert ctx.record.state.value == "reported"  # a monitor changes no state
+
+
+def test_auto_dismiss_only_a_report_whose_alert_resolved_long_enough_ago() -> None:
+    from incident_tool import lifecycle
+    from incident_tool.decide import Close
+    from incident_tool.handlers.alerts import adopt, auto_dismiss, received
+
+    config = parse("delivery_managers: [dana]\nalerts: {auto_dismiss_after: 30}")
+    ctx, report = alert_context(config=config)
+    lifecycle.report(ctx, adopt(ctx) or "x")
+    received(ctx, dataclasses.replace(report, status="resolved"), run=None, fresh=False)
+    auto_dismiss(ctx)
+    assert ctx.record.state.value == "reported"
+    ctx.now += timedelta(minutes=31)
+    auto_dismiss(ctx)
+    assert ctx.record.state.value == "dismissed" and Close("not_planned") in ctx.plan
+    assert ctx.record.timeline[-1].actor is None
+    # Declared: never dismissed (nor resolved) by a monitor.
+    ctx, report = alert_context(config=config)
+    lifecycle.report(ctx, "x")
+    lifecycle.declare(ctx, "dana")
+    received(ctx, dataclasses.replace(report, status="resolved"), run=None, fresh=False)
+    ctx.now += timedelta(days=2)
+    auto_dismiss(ctx)
+    assert ctx.record.state.value == "declared"
