@@ -189,6 +189,9 @@ def handle(
         return
     root = Path.cwd()
     repo = repo or os.environ.get("GITHUB_REPOSITORY") or event.repo
+    if event.number is None and event.name in events.REPORT_EVENTS:
+        handle_report(event, _repo(repo), config_path, dry_run)
+        return
     cfg = load_config(config_path, root)
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
     from incident_tool.run import handle as handle_event
@@ -200,6 +203,27 @@ def handle(
 
         # The workflow's Pages job runs only when this says "changed" (SPEC §15).
         write_output(outcome.page_changed)
+
+
+def handle_report(event: Any, repo: str, config_path: str | None, dry_run: bool) -> None:
+    """Turn a report from a monitor or the Actions tab into the problem's issue (SPEC §13)."""
+    from incident_tool import alerts, intake
+
+    out = _out()
+    try:
+        report = intake.report_from_event(event)
+    except alerts.PayloadError as exc:
+        # Exit 1, not 2: the tool was called and configured right; what was sent is wrong.
+        fail(f"refused {event.kind}: {exc}. Nothing was created.")
+    root = Path.cwd()
+    cfg = load_config(config_path, root)
+    tools = open_tools(repo, cfg, root, dry_run=dry_run, log=out)
+    received = run_guarded(lambda: intake.receive(report, tools, run=intake.run_id()))
+    if dry_run and received.body:
+        out(received.body)
+    out(f"{event.kind}: {intake.describe_received(received, report)}")
+    if received.outcome is not None:
+        report_outcome(received.outcome, f"{event.kind} on #{received.outcome.number}")
 
 
 def run_guarded(func: Callable[[], Any]) -> Any:
@@ -237,6 +261,69 @@ def report_outcome(outcome: Any, what: str) -> None:
         lines += ["", "**Problems** (retried on the next event):"]
         lines += [f"- {out.mask(p)}" for p in outcome.problems]
     actions.write_summary("\n".join(lines))
+
+
+@cli.command("open")
+@click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
+@click.option("--title", required=True, help="What is wrong, in a few words (at most 256).")
+@click.option("--summary", default="", help="More about it.")
+@click.option("--service", default="", help="The affected service, as in the form.")
+@click.option("--severity", default="", help="Your guess, 1 (worst) to 4.")
+@click.option("--fingerprint", default="", help="Names the problem: one issue per problem.")
+@click.option("--dry-run", is_flag=True, help="Show the issue it would open; open none.")
+def open_command(
+    repo: str | None,
+    title: str,
+    summary: str,
+    service: str,
+    severity: str,
+    fingerprint: str,
+    dry_run: bool,
+) -> None:
+    """Report a potential incident from a terminal or a script, with your own token.
+
+    It opens an issue labelled incident:reported in the form's headings and prints its
+    URL; the workflow then pages the delivery managers. While an issue for the same
+    problem (same --fingerprint, else the same service and title) is open, it prints
+    that one instead. Labelling needs triage access.
+
+    \b
+    Example:
+        GH_TOKEN=$(gh auth token) incident-tool open --repo acme/web \\
+            --title "Search returns no results" --service "Search / catalogue API" \\
+            --severity 2 --summary "Every query since 09:40 UTC"
+    """
+    from incident_tool import alerts, intake
+
+    out = _out()
+    repo = _repo(repo)
+    payload = {
+        "title": title,
+        "summary": summary or None,
+        "service": service or None,
+        "severity": severity or None,
+        "fingerprint": fingerprint or None,
+    }
+    try:
+        report = alerts.from_payload(payload)
+    except alerts.PayloadError as exc:
+        fail(str(exc).replace("client_payload: `", "--").replace("`", "", 1), EXIT_USAGE)
+    root = Path.cwd()
+    cfg = load_config(None, root)
+    tools = open_tools(repo, cfg, root, dry_run=dry_run, log=lambda s: out(s, err=True))
+    received = run_guarded(lambda: intake.open_report(report, tools))
+    if received.body and dry_run:
+        out(received.body)
+        out(f"[dry-run] would open issue {report.title!r} in {repo}", err=True)
+        return
+    for notice in received.notices:
+        out(notice, err=True)
+    if received.outcome is not None:
+        report_outcome(received.outcome, f"open #{received.outcome.number}")
+    if received.url:
+        out(received.url)
+    if received.created and any("dropped its labels" in n for n in received.notices):
+        fail("the issue has no incident:reported label: nobody was paged")
 
 
 @cli.command()

@@ -23,6 +23,7 @@ TOP_KEYS = (
     "timezone",
     "reminders",
     "retrospective",
+    "alerts",
     "status_page",
     "followups",
     "lead",
@@ -100,6 +101,11 @@ class StatusPageConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    auto_dismiss_after: int = 0  # minutes after an alert resolved; 0: never
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -111,6 +117,7 @@ class Config:
     lead: LeadConfig = field(default_factory=LeadConfig)
     availability: AvailabilityConfig = field(default_factory=AvailabilityConfig)
     status_page: StatusPageConfig = field(default_factory=StatusPageConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     source: str = "(defaults)"
     followups: FollowupsConfig = field(default_factory=FollowupsConfig)
 
@@ -219,6 +226,7 @@ class _Checker:
             lead=self.lead(top.get("lead")),
             availability=self.availability(top.get("availability")),
             status_page=self.status_page(top.get("status_page")),
+            alerts=self.alerts(top.get("alerts")),
             source=self.source,
             followups=self.followups(top.get("followups")),
         )
@@ -391,6 +399,15 @@ class _Checker:
             or "Service status",
             components=tuple(cleaned),
         )
+
+    def alerts(self, value: Any) -> AlertsConfig:
+        if value is None:
+            return AlertsConfig()
+        entry = self.mapping(value, "alerts", {"auto_dismiss_after"})
+        after = entry.get("auto_dismiss_after", 0)
+        if after != 0 or isinstance(after, bool):
+            after = self.minutes(after, "alerts.auto_dismiss_after")
+        return AlertsConfig(auto_dismiss_after=after)
 
 
 def _channel(name: str | None) -> str | None:

@@ -20,7 +20,11 @@ HANDLED = {
     ("issues", "closed"),
     ("issues", "reopened"),
     ("issue_comment", "created"),
+    # Reports from monitors, scripts and the Actions tab (SPEC §13): no issue yet.
+    ("repository_dispatch", "incident-report"),
+    ("workflow_dispatch", None),
 }
+REPORT_EVENTS = ("repository_dispatch", "workflow_dispatch")
 
 
 class EventError(Exception):
@@ -53,6 +57,8 @@ class Event:
         """Say why this event cannot concern an incident, or None if it might."""
         if (self.name, self.action) not in HANDLED:
             return f"{self.kind} is not an event incident-tool handles"
+        if self.name in REPORT_EVENTS:
+            return None
         if self.is_pull_request:
             return "comments on pull requests are never commands"
         has_incident_label = any(name.lower().startswith(PREFIX) for name in self.issue_labels)

@@ -89,6 +89,8 @@ class Record:
 
     # `/action` key -> its follow-up: owner, why not assigned, issue, id, attached, linked
     followups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A report from a monitor or a script (SPEC §13): fingerprint, source, firings.
+    alert: dict[str, Any] | None = None
 
     @property
     def actions(self) -> list[Entry]:
@@ -124,6 +126,8 @@ class Record:
         if not self.followups:
             del data["followups"]  # most incidents have none: keep the record as it was
         data["v"] = SCHEMA_VERSION
+        if data.get("alert") is None:
+            del data["alert"]  # only reports from monitors carry it
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         # Inside an HTML comment, "--" and ">" could end it early: escape them as JSON allows.
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("--", "-\\u002d")

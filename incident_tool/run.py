@@ -31,6 +31,7 @@ from incident_tool.decide import (
 )
 from incident_tool.events import Event
 from incident_tool.github import Gateway, GitHubError
+from incident_tool.handlers import alerts as alert_handlers
 from incident_tool.handlers.comments import process_new_comments
 from incident_tool.handlers.labels import state_label_added
 from incident_tool.mirror import Mirror, People
@@ -175,8 +176,12 @@ def process(
     now: datetime | None = None,
     sweeping: bool = False,
     issue: Issue | None = None,
+    apply: Callable[[Context, bool], None] | None = None,
 ) -> Outcome:
     """Bring one incident up to date (`issue`: already read, e.g. listed by `sweep`).
+
+    `apply(ctx, fresh)` adds what a run learnt elsewhere (an alert fired again) to the
+    record, inside the same read, check and write as everything else.
 
     `handle` and `sweep` run in different concurrency groups, so two runs can work on one
     incident at once. Before acting, a run checks that nobody else wrote the record
@@ -187,7 +192,7 @@ def process(
     delivered: tuple[list[str], list[str]] = ([], [])
     for _ in range(ATTEMPTS):
         try:
-            return _process_once(number, tools, event, now, sweeping, issue, delivered)
+            return _process_once(number, tools, event, now, sweeping, issue, delivered, apply)
         except StatusConflict as conflict:
             tools.log(f"notice: #{number}: {conflict}; starting again from the new record")
             delivered = (conflict.sent, conflict.posted)
@@ -206,6 +211,7 @@ def _process_once(
     sweeping: bool,
     issue: Issue | None,
     delivered: tuple[list[str], list[str]],
+    apply: Callable[[Context, bool], None] | None = None,
 ) -> Outcome:
     gateway, config = tools.gateway, tools.config
     writes_before = len(gateway.writes)  # sweep shares one gateway across incidents
@@ -240,7 +246,9 @@ def _process_once(
         record.last_comment_id = max((c.id for c in views if c.created_at < became), default=0)
     if record.state is None:
         # Every incident starts as a report; one declared outright skips the "please assess".
-        lifecycle.report(ctx, view.author, notify=State.REPORTED in label_states)
+        # A report the tool opened for a monitor or the Actions tab names its real reporter.
+        reporter = alert_handlers.adopt(ctx) or view.author
+        lifecycle.report(ctx, reporter, notify=State.REPORTED in label_states)
     reconcile_sensitive(ctx, event)
     # What people did, in the order they did it, including what runs this one never saw:
     # state labels; comments up to a close or reopen; the close or reopen; later comments.
@@ -249,15 +257,18 @@ def _process_once(
     process_new_comments(ctx, [c for c in views if turn is None or c.created_at <= turn])
     reconcile_open_state(ctx, event)
     process_new_comments(ctx, views)
+    if apply is not None:
+        apply(ctx, fresh)
     if sweeping:
         # Acknowledgements first: a lead who acknowledged just now is not passed over.
         ack.check_slack(ctx)
         ack.pass_on_due(ctx)
         reminders.send_due(ctx)
+        alert_handlers.auto_dismiss(ctx)
 
     if (
         status is not None
-        and (ctx.plan or record.outbox)
+        and (ctx.plan or record.outbox or apply is not None)
         and gateway.changed_since_read(issue, status)
     ):
         # Another run finished while this one decided: start again from its record

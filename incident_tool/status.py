@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from incident_tool import alerts
 from incident_tool import messages as msg
 from incident_tool.config import Config
 from incident_tool.record import MAX_BODY, STATUS_MARKER, Entry, Record, parse_time
@@ -47,6 +48,8 @@ KIND_WORDS = {
     "ack-timeout": "Not acknowledged",
     "ack-missing": "Not acknowledged",
     "follow-up": "Follow-up opened",
+    "fired-again": "Alert fired again",
+    "alert-resolved": "Alert resolved",
 }
 
 
@@ -164,6 +167,7 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
         rows.append(
             ("Reminders snoozed until", record.snooze_until.replace("T", " ").replace("Z", " UTC"))
         )
+    rows += alerts.status_rows(record.alert, state, config.alerts.auto_dismiss_after)
 
     lines = [
         STATUS_MARKER,

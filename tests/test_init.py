@@ -42,6 +42,7 @@ CONFIG_KEYS = {
     "lead": {"ack_within"},
     "availability": {"away_statuses"},
     "followups": {"labels", "due_after"},
+    "alerts": {"auto_dismiss_after"},
 }
 
 

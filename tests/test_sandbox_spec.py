@@ -227,6 +227,13 @@ def _exercise_every_endpoint(sb: Sandbox) -> None:
     contents = repo.get_contents("a.txt")
     repo.update_file("a.txt", "update", "y", contents.sha)  # type: ignore[union-attr]
     repo.delete_file("a.txt", "delete", repo.get_contents("a.txt").sha)  # type: ignore[union-attr]
+    repo.create_repository_dispatch("incident-report", {"title": "x"})
+    sb.github.put_file(REPO, ".github/workflows/w.yml", "on: workflow_dispatch\n")
+    g.requester.requestJsonAndCheck(
+        "POST",
+        f"{repo.url}/actions/workflows/w.yml/dispatches",
+        input={"ref": "main", "return_run_details": True},
+    )
     comment.delete()
 
 
@@ -251,6 +258,7 @@ def test_github_responses_match_the_documented_schemas(sb: Sandbox) -> None:
         ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels"),
         ("DELETE", "/repos/{owner}/{repo}/labels/{name}"),
         ("GET", "/repos/{owner}/{repo}/assignees/{assignee}"),
+        ("POST", "/repos/{owner}/{repo}/dispatches"),
     }
     assert served - checked - no_body == set()
 

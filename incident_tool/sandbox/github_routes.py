@@ -32,6 +32,7 @@ from incident_tool.sandbox.github import (
     parse_time,
 )
 from incident_tool.sandbox.openapi import GithubEndpoints, InvalidValue, Match, Undocumented
+from incident_tool.sandbox.webhooks import repository_dispatch_payload, workflow_dispatch_payload
 from incident_tool.sandbox.wire import Request, Response
 
 Handler = Callable[["GithubService", "Call"], Response]
@@ -48,8 +49,6 @@ NOT_SERVED = {
     ("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}"),
     ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
     ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
-    ("POST", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"),
-    ("POST", "/repos/{owner}/{repo}/dispatches"),
 }
 
 
@@ -855,6 +854,163 @@ def delete_contents(svc: GithubService, call: Call) -> Response:
     del repo.files[path]
     commit = _commit_json(svc, repo, call.actor or "", call.body["message"])
     return Response(200, {"content": None, "commit": commit})
+
+
+# dispatches: events from outside GitHub (a monitor) and from the Actions tab
+
+DISPATCH_DOCS = "https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event"
+WORKFLOW_DISPATCH_DOCS = (
+    "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"
+)
+MAX_CLIENT_PAYLOAD = 64 * 1024  # "The total size of the JSON payload must be less than 64KB."
+
+
+def _dispatch_error(message: str, docs: str) -> GitHubError:
+    return GitHubError(422, message, documentation_url=docs)
+
+
+def _org_json(svc: GithubService, repo: Repo) -> dict[str, Any] | None:
+    owner = svc.gh.user(repo.owner)
+    return svc.gh.organization_json(owner.login) if owner.type == "Organization" else None
+
+
+@route("POST", "/repos/{owner}/{repo}/dispatches")
+def create_dispatch(svc: GithubService, call: Call) -> Response:
+    """Queue a ``repository_dispatch`` event; 204.
+
+    As GitHub (the operation's description in tests/reference/github-rest-api-subset.json,
+    and answers quoted in public issues): write access is needed (fine-grained tokens:
+    Contents write); ``event_type`` is 1-100 characters; ``client_payload`` has at most 10
+    top-level properties ("No more than 10 properties are allowed; 13 were supplied") and
+    less than 64 KB ("client_payload is too large"). The workflow's own GITHUB_TOKEN may
+    dispatch and, unlike its other writes, that does start a run (GitHub's docs, "Triggering
+    a workflow from a workflow"): the event is queued whoever sent it.
+    """
+    repo = svc.repo_for(call)
+    svc.gh._require(repo, call.actor or "", "write", "create a repository dispatch event")
+    body = call.body or {}
+    event_type = body["event_type"]
+    if not 1 <= len(event_type) <= 100:
+        raise _dispatch_error(
+            "Invalid request.\n\nevent_type must be 1 to 100 characters.", DISPATCH_DOCS
+        )
+    payload = body.get("client_payload") or {}
+    if len(payload) > 10:
+        raise _dispatch_error(
+            f"No more than 10 properties are allowed; {len(payload)} were supplied.",
+            DISPATCH_DOCS,
+        )
+    if len(json.dumps(payload, separators=(",", ":"))) >= MAX_CLIENT_PAYLOAD:
+        raise _dispatch_error("client_payload is too large.", DISPATCH_DOCS)
+    svc.gh.events.put(
+        "repository_dispatch",
+        repository_dispatch_payload(
+            event_type,
+            payload,
+            svc.gh.repo_json(repo),
+            svc.gh.user_json(call.actor or ""),
+            _org_json(svc, repo),
+        ),
+    )
+    return Response(204)
+
+
+def _workflow_file(repo: Repo, workflow_id: str) -> tuple[str, dict[str, Any]]:
+    """The workflow file a dispatch names (its file name), parsed; 404 when absent."""
+    import yaml
+
+    path = f".github/workflows/{workflow_id}"
+    if workflow_id.isdigit() or path not in repo.files:
+        # The sandbox keeps no workflow ids: a number names no workflow it knows.
+        raise not_found()
+    try:
+        data = yaml.safe_load(repo.files[path].decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        data = None
+    return path, data if isinstance(data, dict) else {}
+
+
+def _dispatch_trigger(workflow: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``workflow_dispatch`` trigger of a parsed workflow, or None without one."""
+    # PyYAML reads the key `on` as True (YAML 1.1); GitHub reads it as "on".
+    on = workflow.get("on", workflow.get(True))
+    if isinstance(on, str):
+        return {} if on == "workflow_dispatch" else None
+    if isinstance(on, list):
+        return {} if "workflow_dispatch" in on else None
+    if isinstance(on, dict) and "workflow_dispatch" in on:
+        trigger = on["workflow_dispatch"]
+        return trigger if isinstance(trigger, dict) else {}
+    return None
+
+
+@route("POST", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches")
+def create_workflow_dispatch(svc: GithubService, call: Call) -> Response:
+    """Queue a ``workflow_dispatch`` event for a workflow file; 204 (200 with run details).
+
+    GitHub's answers (its docs, and messages quoted in public issues): 404 for an unknown
+    workflow; 422 "Workflow does not have 'workflow_dispatch' trigger", "No ref found for:
+    <ref>", "Unexpected inputs provided: [\"x\"]"; a choice outside its options is refused
+    too. Inputs left out take the workflow's defaults. Write access is needed (fine-grained
+    tokens: Actions write).
+    """
+    repo = svc.repo_for(call)
+    svc.gh._require(repo, call.actor or "", "write", "create a workflow dispatch event")
+    path, workflow = _workflow_file(repo, call.params["workflow_id"])
+    trigger = _dispatch_trigger(workflow)
+    if trigger is None:
+        raise _dispatch_error(
+            "Workflow does not have 'workflow_dispatch' trigger", WORKFLOW_DISPATCH_DOCS
+        )
+    body = call.body or {}
+    ref = body["ref"]
+    if ref not in ("main", "refs/heads/main"):
+        raise _dispatch_error(f"No ref found for: {ref}", WORKFLOW_DISPATCH_DOCS)
+    declared = trigger.get("inputs") if isinstance(trigger.get("inputs"), dict) else {}
+    given = body.get("inputs") or {}
+    unexpected = [k for k in given if k not in declared]
+    if unexpected:
+        raise _dispatch_error(
+            f"Unexpected inputs provided: {json.dumps(unexpected)}", WORKFLOW_DISPATCH_DOCS
+        )
+    inputs: dict[str, Any] = {}
+    for name, spec in declared.items():
+        spec = spec if isinstance(spec, dict) else {}
+        if name in given:
+            value = given[name]
+            options = spec.get("options") if spec.get("type") == "choice" else None
+            if options is not None and str(value) not in [str(o) for o in options]:
+                raise _dispatch_error(
+                    f"Provided value '{value}' for input '{name}' not in the list of allowed "
+                    "values",
+                    WORKFLOW_DISPATCH_DOCS,
+                )
+            inputs[name] = value
+        elif "default" in spec:
+            inputs[name] = spec["default"]
+    svc.gh.events.put(
+        "workflow_dispatch",
+        workflow_dispatch_payload(
+            inputs,
+            "refs/heads/main",
+            path,
+            svc.gh.repo_json(repo),
+            svc.gh.user_json(call.actor or ""),
+            _org_json(svc, repo),
+        ),
+    )
+    if body.get("return_run_details"):
+        run = 1000 + len(svc.gh.events)
+        base = f"{repo.full_name}/actions/runs/{run}"
+        return Response(
+            200,
+            {
+                "workflow_run_id": run,
+                "run_url": svc.gh._api(f"/repos/{base}"),
+                "html_url": f"https://github.com/{base}",
+            },
+        )
+    return Response(204)
 
 
 # search

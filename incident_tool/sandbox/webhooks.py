@@ -174,3 +174,53 @@ class EventQueue:
     def __len__(self) -> int:
         with self._lock:
             return len(self._events)
+
+
+# An installation as `repository_dispatch` payloads carry it: GitHub Actions is itself a
+# GitHub App, and the real examples (tests/data/webhooks/repository_dispatch.*.json) and
+# the webhook schema both have one.
+ACTIONS_INSTALLATION = {"id": 15368, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMTUzNjg="}
+
+
+def repository_dispatch_payload(
+    event_type: str,
+    client_payload: dict[str, Any],
+    repository: dict[str, Any],
+    sender: dict[str, Any],
+    organization: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Payload of a ``repository_dispatch`` event: ``action`` is the event type, ``branch``
+    the default branch (as in ``repository_dispatch.on-demand-test.1.json``)."""
+    payload: dict[str, Any] = {
+        "action": event_type,
+        "branch": repository.get("default_branch") or "main",
+        "client_payload": copy.deepcopy(client_payload),
+        "repository": webhook_repository(repository),
+    }
+    if organization is not None:
+        payload["organization"] = webhook_organization(organization)
+    payload["sender"] = webhook_user(sender)
+    payload["installation"] = dict(ACTIONS_INSTALLATION)
+    return payload
+
+
+def workflow_dispatch_payload(
+    inputs: dict[str, Any],
+    ref: str,
+    workflow: str,
+    repository: dict[str, Any],
+    sender: dict[str, Any],
+    organization: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Payload of a ``workflow_dispatch`` event (as in ``workflow_dispatch.1.json``):
+    ``ref`` in full (``refs/heads/main``), ``workflow`` the file's path."""
+    payload: dict[str, Any] = {
+        "inputs": copy.deepcopy(inputs),
+        "ref": ref,
+        "repository": webhook_repository(repository),
+    }
+    if organization is not None:
+        payload["organization"] = webhook_organization(organization)
+    payload["sender"] = webhook_user(sender)
+    payload["workflow"] = workflow
+    return payload
