@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
 from github.Issue import Issue
@@ -62,6 +63,36 @@ def describe(exc: Exception) -> str:
         # urllib3 gave up after GithubRetry's retries: GitHub kept answering 5xx.
         return f"GitHub kept failing after retries ({reason})"
     return f"cannot reach GitHub ({exc.__class__.__name__})"
+
+
+BUILT_IN_ROLES = ("read", "triage", "write", "maintain", "admin")
+BASE_PERMISSIONS = ("none", "read", "write", "admin")
+
+
+def role_from_permission(data: Any) -> str:
+    """Read GET .../collaborators/{u}/permission: the built-in role, or the base one.
+
+    `role_name` is the assigned role: one of the five built-in roles, or an organisation's
+    custom role ("Incident Responder"). `permission` is the base role of either, mapped
+    to admin/write/read/none (maintain -> write, triage -> read). So a built-in
+    `role_name` is the precise answer; a custom one counts as its base `permission`;
+    anything else as no access.
+    """
+    if not isinstance(data, dict):
+        return "none"
+    name = str(data.get("role_name") or "").lower()
+    if name in BUILT_IN_ROLES:
+        return name
+    base = str(data.get("permission") or "").lower()
+    return base if base in BASE_PERMISSIONS else "none"
+
+
+def _assignee_error(exc: GithubException) -> bool:
+    """GitHub's 422 for an assignee it refuses: errors [{field: assignees, code: invalid}]."""
+    if exc.status != 422 or not isinstance(exc.data, dict):
+        return False
+    errors = exc.data.get("errors") or []
+    return any(isinstance(e, dict) and e.get("field") in ("assignees", "assignee") for e in errors)
 
 
 def client(token: str | None, base_url: str | None = None, *, bulk: bool = False) -> Github:
@@ -135,6 +166,7 @@ class Gateway:
         self._events: dict[int, list[IssueHappening]] = {}
         self._assignable: dict[str, bool] = {}
         self.writes: list[str] = []
+        self.notices: list[str] = []
 
     # -- reading ---------------------------------------------------------------------
 
@@ -237,7 +269,10 @@ class Gateway:
         key = login.lower()
         if key not in self._roles:
             try:
-                self._roles[key] = self.repo.get_collaborator_role_name(login) or "none"
+                _, data = self.gh.requester.requestJsonAndCheck(
+                    "GET", f"{self.repo.url}/collaborators/{quote(login, safe='')}/permission"
+                )
+                self._roles[key] = role_from_permission(data)
             except UnknownObjectException:
                 self._roles[key] = "none"
             except (GithubException, OSError) as exc:
@@ -246,7 +281,14 @@ class Gateway:
         return self._roles[key]
 
     def assignable(self, login: str) -> bool:
+        """Say whether GitHub would accept `login` as an assignee (cached per run).
+
+        Push access makes a person assignable, so a role already read this run answers
+        without a request.
+        """
         key = login.lower()
+        if key not in self._assignable and self._roles.get(key) in ("write", "maintain", "admin"):
+            self._assignable[key] = True
         if key not in self._assignable:
             try:
                 self._assignable[key] = self.repo.has_in_assignees(login)
@@ -371,10 +413,50 @@ class Gateway:
 
         self.write(f"remove label {label} from #{issue.number}", do)
 
+    def only_assignable(self, logins: Sequence[str], why: str) -> list[str]:
+        """Keep the logins GitHub would accept as assignees; say who was left out."""
+        kept = [x for x in logins if self.assignable(x)]
+        left = [x for x in logins if x not in kept]
+        if left:
+            self.notice(f"{why}: not assigned {', '.join(left)} (cannot be assigned here)")
+        return kept
+
+    def notice(self, text: str) -> None:
+        """Say something the run's owner should know (job log; the run adds it to the record)."""
+        self.log(f"notice: {text}")
+        self.notices.append(text)
+
+    def _without_unassignable(
+        self, what: str, attempt: Callable[[list[str]], T], logins: list[str]
+    ) -> T:
+        """Make a write with assignees; on GitHub's 422 for them, make it once without.
+
+        One person who cannot be assigned (left the organisation, lost access since this
+        run checked) must not stop an assignment or a retrospective.
+        """
+        try:
+            return attempt(logins)
+        except GithubException as exc:
+            if not logins or not _assignee_error(exc):
+                raise
+        self.notice(
+            f"{what}: GitHub refused the assignees {', '.join(logins)} (422); done without them"
+        )
+        return attempt([])
+
     def set_assignees(self, issue: Issue, logins: Sequence[str]) -> None:
+        wanted = self.only_assignable(list(logins), f"#{issue.number}")
+        if logins and not wanted:
+            return  # nobody to assign: leave the current assignees alone
+        if sorted(x.lower() for x in wanted) == sorted(a.login.lower() for a in issue.assignees):
+            return
+
+        def attempt(chosen: list[str]) -> None:
+            issue.edit(assignees=chosen)
+
         self.write(
-            f"set assignees of #{issue.number} to {', '.join(logins)}",
-            lambda: issue.edit(assignees=list(logins)),
+            f"set assignees of #{issue.number} to {', '.join(wanted) or 'nobody'}",
+            lambda: self._without_unassignable(f"#{issue.number}", attempt, wanted),
         )
 
     def close(self, issue: Issue, reason: str) -> None:
@@ -448,11 +530,16 @@ class Gateway:
         assignees: Sequence[str],
         landed: Callable[[], Any],
     ) -> Any:
+        wanted = self.only_assignable(list(assignees), f"issue {title!r}")
+
+        def attempt(chosen: list[str]) -> Any:
+            return self.repo.create_issue(
+                title=title, body=body, labels=list(labels), assignees=chosen
+            )
+
         return self.write(
             f"open issue {title!r}",
-            lambda: self.repo.create_issue(
-                title=title, body=body, labels=list(labels), assignees=list(assignees)
-            ),
+            lambda: self._without_unassignable(f"issue {title!r}", attempt, wanted),
             post=True,
             landed=landed,
         )

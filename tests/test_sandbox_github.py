@@ -60,9 +60,18 @@ def test_issue_lifecycle_through_pygithub(sb: Sandbox) -> None:
     raw = sb.github.issue(REPO, 1)
     assert raw["created_at"].endswith("Z") and raw["state_reason"] is None
 
-    issue.edit(assignees=["bob", "olly", "nobody"], labels=["incident:declared", "severity:2"])
+    with pytest.raises(GithubException) as err:
+        # One login that cannot be assigned fails the whole PATCH, as on GitHub.
+        issue.edit(assignees=["bob", "olly"], labels=["incident:declared", "severity:2"])
+    assert err.value.status == 422
+    assert err.value.data["errors"] == [
+        {"resource": "Issue", "code": "invalid", "field": "assignees", "value": "olly"}
+    ]
+    assert sb.github.issue(REPO, 1)["assignees"] == []
+    assert [x["name"] for x in sb.github.issue(REPO, 1)["labels"]] == ["incident:reported"]
+    issue.edit(assignees=["bob"], labels=["incident:declared", "severity:2"])
     again = repo.get_issue(1)
-    assert [a.login for a in again.assignees] == ["bob"]  # invalid assignees silently dropped
+    assert [a.login for a in again.assignees] == ["bob"]
     assert [label.name for label in again.labels] == ["incident:declared", "severity:2"]
     assert {label["name"] for label in sb.github.labels(REPO)} >= {"severity:2"}
 
@@ -428,3 +437,38 @@ def test_person_helpers_follow_the_ui_rules(sb: Sandbox) -> None:
         gh.edit_comment(REPO, gh.comment(REPO, 1, "olly", "mine")["id"], "rita", "theirs")
     assert sb.github.permission(REPO, "tina") == "triage"
     assert [e["event"] for e in gh.issue_events(REPO, 1)] == ["labeled", "labeled"]
+
+
+def test_unassignable_logins_are_a_422_on_create_and_ignored_when_added(sb: Sandbox) -> None:
+    repo = client(sb).get_repo(REPO)
+    with pytest.raises(GithubException) as err:
+        repo.create_issue("Retro", assignees=["bob", "nobody"])
+    assert err.value.status == 422
+    assert err.value.data["errors"][0]["field"] == "assignees"
+    assert err.value.data["errors"][0]["value"] == "nobody"
+    assert sb.github.issues(REPO) == []  # nothing was created
+    issue = repo.create_issue("Retro", assignees=["bob"])
+    assert [a.login for a in issue.assignees] == ["bob"]
+    # POST .../assignees answers 201 and leaves out who cannot be assigned.
+    issue.add_to_assignees("alice", "olly")
+    assert sorted(a["login"] for a in sb.github.issue(REPO, issue.number)["assignees"]) == [
+        "alice",
+        "bob",
+    ]
+    # Without triage access, assignees on a new issue are dropped, not refused.
+    mine = client(sb, "rita").get_repo(REPO).create_issue("Mine", assignees=["olly"])
+    assert mine.assignees == []
+
+
+def test_custom_role_reports_its_name_and_base_permission(sb: Sandbox) -> None:
+    sb.github.add_user("ivy")
+    sb.github.add_collaborator(REPO, "ivy", "maintain", custom_role="Incident Responder")
+    repo = client(sb).get_repo(REPO)
+    _, data = repo._requester.requestJsonAndCheck("GET", f"{repo.url}/collaborators/ivy/permission")
+    assert (data["role_name"], data["permission"]) == ("Incident Responder", "write")
+    assert data["user"]["role_name"] == "Incident Responder"
+    assert data["user"]["permissions"]["maintain"] is True
+    _, tina = repo._requester.requestJsonAndCheck(
+        "GET", f"{repo.url}/collaborators/tina/permission"
+    )
+    assert (tina["role_name"], tina["permission"]) == ("triage", "read")

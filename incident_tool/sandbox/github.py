@@ -204,6 +204,7 @@ class Repo:
     description: str | None
     created_at: datetime
     collaborators: dict[str, str] = field(default_factory=dict)
+    custom_roles: dict[str, str] = field(default_factory=dict)  # login -> custom role name
     labels: dict[int, Label] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
@@ -339,12 +340,25 @@ class GitHub:
             self.repos[full_name.lower()] = repo
             return self.repo_json(repo)
 
-    def add_collaborator(self, repo: str, login: str, permission: str = "write") -> None:
-        """Give a person a role on the repository (admin|maintain|write|triage|read)."""
+    def add_collaborator(
+        self, repo: str, login: str, permission: str = "write", *, custom_role: str | None = None
+    ) -> None:
+        """Give a person a role on the repository (admin|maintain|write|triage|read).
+
+        ``custom_role`` names an organisation's custom repository role (e.g. "Incident
+        Responder") built on ``permission`` as its base role: GitHub then reports the
+        custom name in ``role_name`` and the base in ``permission``.
+        """
         if permission not in ROLES[1:]:
             raise ValueError(f"permission must be one of {ROLES[1:]}, not {permission!r}")
         with self.lock:
-            self.repo(repo).collaborators[self.user(login).login.lower()] = permission
+            r = self.repo(repo)
+            key = self.user(login).login.lower()
+            r.collaborators[key] = permission
+            if custom_role:
+                r.custom_roles[key] = custom_role
+            else:
+                r.custom_roles.pop(key, None)
 
     def create_label(
         self,
@@ -886,6 +900,9 @@ class GitHub:
             raise validation_failed("Issue", "missing_field", "title")
         self._check_text("Issue", "body", body)
         triage = self.has_role(repo, actor, "triage")
+        # Without triage access assignees are dropped silently; with it, one login that
+        # cannot be assigned fails the request (422) before anything is created.
+        chosen = self._assignees_or_422(repo, assignees) if triage else []
         added: list[Label] = []
         if triage or labels_from_form:  # issue forms apply their labels for anyone
             if not create_labels:  # fail before changing anything
@@ -900,13 +917,6 @@ class GitHub:
         issue.is_pull_request = pull_request
         issue.labels = [label.id for label in added]
         repo.next_number += 1
-        chosen: list[str] = []
-        if triage:
-            for login in assignees:
-                if self.assignable(repo, login) and len(chosen) < MAX_ASSIGNEES:
-                    canonical = self.user(login).login
-                    if canonical not in chosen:
-                        chosen.append(canonical)
         issue.assignees = chosen
         repo.issues[issue.number] = issue
         for label in added:
@@ -935,6 +945,12 @@ class GitHub:
         touches_state = "state" in changes and changes["state"] != issue.state
         if (touches_text or touches_state) and not (is_author or triage):
             raise GitHubError(403, "You must be the issue author or have triage access.")
+        if triage and changes.get("assignees") is not None:
+            # Validated before anything changes: a 422 leaves the issue as it was.
+            self._assignees_or_422(
+                repo,
+                [x["login"] if isinstance(x, dict) else str(x) for x in changes["assignees"]],
+            )
         now = self.now()
         changed = False
         text_changes: dict[str, Any] = {}
@@ -1060,13 +1076,34 @@ class GitHub:
             self._emit_issues(repo, issue, "labeled", actor, label=self.label_json(repo, label))
         return bool(removed or added)
 
-    def _set_assignees(self, repo: Repo, issue: Issue, actor: str, logins: list[str]) -> bool:
-        wanted: list[str] = []
+    def _assignees_or_422(self, repo: Repo, logins: Iterable[str]) -> list[str]:
+        """The canonical logins, or GitHub's 422 for the first one that cannot be assigned.
+
+        POST /issues and PATCH /issues/{n} refuse the whole request when a login cannot be
+        assigned (also with GITHUB_TOKEN): 422 Validation Failed with ``errors`` [{"value":
+        login, "resource": "Issue", "field": "assignees", "code": "invalid"}], as reported
+        for api.github.com in kubernetes/test-infra#1624 and trstringer/manual-approval#127
+        (a deactivated user), and the schema's ``validation-error`` in tests/reference/.
+        """
+        chosen: list[str] = []
         for login in logins:
-            if self.assignable(repo, login):
-                canonical = self.user(login).login
-                if canonical not in wanted and len(wanted) < MAX_ASSIGNEES:
-                    wanted.append(canonical)
+            if not self.assignable(repo, login):
+                raise validation_failed("Issue", "invalid", "assignees", value=login)
+            canonical = self.user(login).login
+            if canonical not in chosen and len(chosen) < MAX_ASSIGNEES:
+                chosen.append(canonical)
+        return chosen
+
+    def _set_assignees(
+        self, repo: Repo, issue: Issue, actor: str, logins: list[str], *, strict: bool = True
+    ) -> bool:
+        if strict:
+            wanted = self._assignees_or_422(repo, logins)
+        else:
+            # POST .../assignees ignores logins that cannot be assigned (GitHub's docs:
+            # "Adds up to 10 assignees ... Users already assigned ... are not replaced";
+            # the response is the issue without them).
+            wanted = self._assignees_or_422(repo, [x for x in logins if self.assignable(repo, x)])
         removed = [a for a in issue.assignees if a not in wanted]
         added = [a for a in wanted if a not in issue.assignees]
         issue.assignees = [a for a in issue.assignees if a in wanted] + added
@@ -1084,7 +1121,7 @@ class GitHub:
         """Add assignees; people without push access are silently dropped."""
         if not self.has_role(repo, actor, "triage"):
             return
-        self._set_assignees(repo, issue, actor, issue.assignees + logins)
+        self._set_assignees(repo, issue, actor, issue.assignees + logins, strict=False)
 
     def op_remove_assignees(self, repo: Repo, issue: Issue, actor: str, logins: list[str]) -> None:
         """Remove assignees (unknown ones are ignored)."""

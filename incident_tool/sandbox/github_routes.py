@@ -335,9 +335,13 @@ def get_permission(svc: GithubService, call: Call) -> Response:
         "triage": rank >= 2,
         "pull": rank >= 1,
     }
-    collaborator["role_name"] = role
+    # `role_name` is the assigned role, custom ones included; `permission` the legacy base
+    # role (maintain -> write, triage -> read): the endpoint's description in
+    # tests/reference/github-rest-api-subset.json.
+    role_name = repo.custom_roles.get(user.login.lower(), role)
+    collaborator["role_name"] = role_name
     return Response(
-        200, {"permission": LEGACY_PERMISSION[role], "role_name": role, "user": collaborator}
+        200, {"permission": LEGACY_PERMISSION[role], "role_name": role_name, "user": collaborator}
     )
 
 
@@ -561,7 +565,7 @@ def remove_issue_label(svc: GithubService, call: Call) -> Response:
 
 @route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/assignees")
 def add_assignees(svc: GithubService, call: Call) -> Response:
-    """Add assignees; people who can't be assigned are silently dropped."""
+    """Add assignees; people who can't be assigned are silently dropped (unlike PATCH)."""
     repo = svc.repo_for(call)
     issue = svc.issue_for(call, repo)
     logins = [str(x) for x in (call.body or {}).get("assignees") or []]
