@@ -7,6 +7,7 @@ issue) are only retried after checking that the first attempt did not land.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
+from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 
@@ -47,6 +49,9 @@ class GitHubError(Exception):
 
 def describe(exc: Exception) -> str:
     if isinstance(exc, GithubException):
+        limit = rate_limit_of(exc)
+        if limit is not None:
+            return limit.describe()
         message = exc.data.get("message") if isinstance(exc.data, dict) else None
         hint = {
             401: "the token is invalid or expired (GITHUB_TOKEN)",
@@ -59,6 +64,8 @@ def describe(exc: Exception) -> str:
             + (f" - {hint}" if hint else "")
         )
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if reason is not None and any(f"too many {n} error" in str(reason) for n in (403, 429)):
+        return "GitHub rate limit: it kept refusing after the waits it asked for; try again later"
     if reason is not None and "error responses" in str(reason):
         # urllib3 gave up after GithubRetry's retries: GitHub kept answering 5xx.
         return f"GitHub kept failing after retries ({reason})"
@@ -87,6 +94,184 @@ def role_from_permission(data: Any) -> str:
     return base if base in BASE_PERMISSIONS else "none"
 
 
+MAX_RATE_WAIT = 60.0  # seconds a run may wait, in all, for GitHub's rate limits
+SECONDARY_WAIT = 60.0  # GitHub: with neither header, wait at least a minute
+
+
+def _header(headers: Any, name: str) -> str | None:
+    """Read a response header whatever its case (PyGithub lowercases, urllib3 does not)."""
+    if not headers:
+        return None
+    value = headers.get(name) if hasattr(headers, "get") else None
+    if value is None:
+        lowered = name.lower()
+        for key, item in dict(headers).items():
+            if str(key).lower() == lowered:
+                return str(item)
+        return None
+    return str(value)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """GitHub said "slow down": which limit, and until when."""
+
+    kind: str  # primary (the hourly budget is used up) or secondary (too much at once)
+    until: datetime
+    limit: str | None = None  # X-RateLimit-Limit, for the message
+
+    @property
+    def wait(self) -> float:
+        # Whole seconds, rounded up: GitHub's headers have whole seconds.
+        return float(max(0, math.ceil((self.until - datetime.now(timezone.utc)).total_seconds())))
+
+    def describe(self) -> str:
+        what = (
+            f"primary: the token's {self.limit + ' ' if self.limit else ''}requests an hour are "
+            "used up"
+            if self.kind == "primary"
+            else "secondary: too many requests or writes in a short time"
+        )
+        at = self.until.astimezone(timezone.utc).strftime("%H:%M")
+        return f"GitHub rate limit ({what}): try again after {at} UTC"
+
+
+def rate_limit(status: int, headers: Any, message: str | None) -> RateLimit | None:
+    """Tell a rate limit from a permission problem in a 403 or 429 (None: not a limit).
+
+    GitHub's "Rate limits for the REST API": exceeding the primary limit answers 403 or
+    429 with `x-ratelimit-remaining: 0`, to wait until `x-ratelimit-reset` (epoch
+    seconds); a secondary limit answers 403 or 429 "You have exceeded a secondary rate
+    limit", with `retry-after` (seconds) when GitHub says how long, else wait at least a
+    minute. A 403 with none of these is a permission problem.
+    """
+    if status not in (403, 429):
+        return None
+    now = datetime.now(timezone.utc)
+    text = (message or "").lower()
+    after = _header(headers, "Retry-After")
+    remaining = _header(headers, "X-RateLimit-Remaining")
+    reset = _header(headers, "X-RateLimit-Reset")
+    limit = _header(headers, "X-RateLimit-Limit")
+    secondary = "secondary rate limit" in text or (
+        bool(text) and text.endswith("please wait a few minutes before you try again.")
+    )
+    if after is not None and after.strip().isdigit():
+        kind = "primary" if remaining == "0" and not secondary else "secondary"
+        return RateLimit(kind, now + timedelta(seconds=int(after)), limit)
+    if remaining == "0" and reset is not None and reset.strip().isdigit():
+        until = datetime.fromtimestamp(int(reset) + 1, timezone.utc)  # +1: within that second
+        return RateLimit("secondary" if secondary else "primary", until, limit)
+    if secondary or "rate limit" in text or status == 429:
+        return RateLimit("secondary", now + timedelta(seconds=SECONDARY_WAIT), limit)
+    return None
+
+
+def rate_limit_of(exc: GithubException) -> RateLimit | None:
+    """The rate limit a PyGithub exception reports, if it is one."""
+    if isinstance(exc, RateLimitExceededExceedsMaxWait) and exc.wait is not None:
+        found = rate_limit(exc.status, exc.headers, _message(exc))
+        until = datetime.now(timezone.utc) + timedelta(seconds=exc.wait)
+        return RateLimit(found.kind if found else "secondary", until, found and found.limit)
+    return rate_limit(exc.status, exc.headers, _message(exc))
+
+
+def _message(exc: GithubException) -> str | None:
+    data = exc.data
+    if isinstance(data, dict):
+        return str(data.get("message") or "")
+    return str(data) if data else None
+
+
+class RateWaits:
+    """The time one run may spend waiting for GitHub's rate limits (MAX_RATE_WAIT in all).
+
+    Shared by every request of a client: GithubRetry's waits for idempotent requests and
+    `Gateway.write`'s for POSTs. A wait beyond what is left is not made: the request fails
+    with "GitHub rate limit ...: try again after HH:MM UTC".
+    """
+
+    def __init__(self, budget: float = MAX_RATE_WAIT) -> None:
+        self.left = budget
+        self.waited: list[float] = []
+        self.log: Callable[[str], None] = lambda text: None
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def can_wait(self, seconds: float) -> bool:
+        return seconds <= self.left
+
+    def wait(self, seconds: float, why: str = "GitHub rate limit") -> None:
+        seconds = max(0.0, seconds)
+        self.left -= seconds
+        self.waited.append(seconds)
+        if seconds >= 1:
+            self.log(f"notice: {why}: waiting {seconds:.0f} s as GitHub asks")
+        self.sleep(seconds)
+
+
+class BoundedRetry(GithubRetry):
+    """GithubRetry whose rate-limit waits come out of one `RateWaits` per run.
+
+    GithubRetry already retries 403s that are rate limits (a `Retry-After` header, or a
+    primary/secondary message), waiting until `X-RateLimit-Reset` or `secondary_rate_wait`
+    and refusing waits above `max_rate_limit_wait`; but it sleeps whatever `Retry-After`
+    says. Here every wait is bounded by what the run has left.
+    """
+
+    def __init__(self, waits: RateWaits | None = None, **kwargs: Any) -> None:
+        self.waits = waits or RateWaits()
+        kwargs.pop("max_rate_limit_wait", None)
+        super().__init__(**kwargs)
+
+    @property  # type: ignore[override]
+    def max_rate_limit_wait(self) -> float:
+        return self.waits.left
+
+    @max_rate_limit_wait.setter
+    def max_rate_limit_wait(self, value: float | None) -> None:
+        pass  # always what the run has left
+
+    def new(self, **kw: Any) -> Any:
+        kw["waits"] = self.waits
+        return super().new(**kw)
+
+    def increment(
+        self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
+    ):  # type: ignore[no-untyped-def,override] # noqa: E501
+        if response is not None and response.status in (403, 429):
+            after = _header(response.headers, "Retry-After")
+            if (
+                after is not None
+                and after.strip().isdigit()
+                and not self.waits.can_wait(int(after))
+            ):
+                raise RateLimitExceededExceedsMaxWait(
+                    response.status,
+                    {"message": "rate limited (Retry-After)"},
+                    dict(response.headers),
+                    wait=float(after),
+                )
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def sleep_for_retry(self, response: Any) -> bool:
+        after = self.get_retry_after(response)
+        if after:
+            self.waits.wait(after, "GitHub rate limit (Retry-After)")
+            return True
+        return False
+
+    def _sleep_backoff(self) -> None:
+        backoff = self.get_backoff_time()
+        if backoff <= 0:
+            return
+        if "get_backoff_time" in self.__dict__:
+            # GithubRetry set this retry's backoff for a rate limit (until the reset, or
+            # secondary_rate_wait): that wait comes out of the run's budget.
+            self.waits.wait(backoff)
+        else:
+            time.sleep(backoff)
+
+
 def _assignee_error(exc: GithubException) -> bool:
     """GitHub's 422 for an assignee it refuses: errors [{field: assignees, code: invalid}]."""
     if exc.status != 422 or not isinstance(exc.data, dict):
@@ -105,12 +290,14 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
     a retried POST can create a second comment or issue: those are retried by `Gateway`
     after checking the record.
     """
-    retry = GithubRetry(
+    waits = RateWaits()
+    retry = BoundedRetry(
+        waits,
         total=3,
         backoff_factor=0.2,
         allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
     )
-    return Github(
+    gh = Github(
         auth=Auth.Token(token) if token else None,
         base_url=(base_url or DEFAULT_API_URL).rstrip("/"),
         per_page=PER_PAGE,
@@ -120,6 +307,17 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
         seconds_between_writes=BULK_WRITE_INTERVAL if bulk else None,
         lazy=True,
     )
+    gh.rate_waits = waits  # type: ignore[attr-defined] # Gateway.write waits from it too
+    return gh
+
+
+def rate_waits(gh: Github) -> RateWaits:
+    """The run's rate-limit wait budget of a client made by `client()` (else a new one)."""
+    waits = getattr(gh, "rate_waits", None)
+    if not isinstance(waits, RateWaits):
+        waits = RateWaits()
+        gh.rate_waits = waits  # type: ignore[attr-defined]
+    return waits
 
 
 def _parse_time(text: Any) -> datetime | None:
@@ -157,6 +355,8 @@ class Gateway:
         bot_login: str | None = None,
     ) -> None:
         self.gh = gh
+        self.waits = rate_waits(gh)
+        self.waits.log = log
         self.repo_name = repo
         self.repo = gh.get_repo(repo)  # lazy: the client is lazy, so no request
         self.dry_run = dry_run
@@ -379,7 +579,15 @@ class Gateway:
             try:
                 return do()
             except GithubException as exc:
-                transient = exc.status >= 500 or exc.status == 429
+                # POSTs are not retried by GithubRetry (a blind retry could post twice), so
+                # their rate limits are waited for here, from the same budget.
+                limit = rate_limit_of(exc) if post else None
+                if limit is not None and attempt < attempts and self.waits.can_wait(limit.wait):
+                    self.waits.wait(limit.wait, f"GitHub {limit.kind} rate limit")
+                    if landed is not None and (existing := landed()) is not None:
+                        return existing
+                    continue
+                transient = exc.status >= 500
                 if not transient or attempt == attempts:
                     raise GitHubError(f"could not {what}: {describe(exc)}") from None
             except OSError as exc:

@@ -6,9 +6,12 @@ api.github.com does (sources cited in incident_tool/sandbox/).
 
 from __future__ import annotations
 
+import re
+import time
+
 from github import Auth, Github
 
-from incident_tool.github import Gateway, client, role_from_permission
+from incident_tool.github import Gateway, GitHubError, client, rate_limit, role_from_permission
 
 REPO = "wellcome/platform"
 
@@ -97,3 +100,115 @@ def test_a_custom_role_counts_as_its_base_role(world):
         .get_collaborator_role_name("ivy")
     )
     assert data == "Custom ivy"  # the sandbox serves the custom name as GitHub does
+
+
+# -- 3. Rate limits come as 403 too ------------------------------------------------------
+
+
+def gateway_with_fake_sleep(world) -> tuple[Gateway, list[float], list[str]]:
+    gh = client(world.gh.bot_token, world.sb.github_url)
+    slept: list[float] = []
+    logs: list[str] = []
+    gateway = Gateway(gh, REPO, log=logs.append)
+    gateway.waits.sleep = slept.append
+    return gateway, slept, logs
+
+
+def test_a_secondary_limit_on_a_read_is_waited_for_as_github_asks(world):
+    n = world.report()
+    gateway, slept, logs = gateway_with_fake_sleep(world)
+    world.sb.faults.secondary_rate_limit("GET", rf"/issues/{n}$", retry_after=2)
+    assert gateway.issue(n).number == n
+    assert slept == [2]
+    assert any("rate limit (Retry-After): waiting 2 s" in line for line in logs)
+    gets = requests_to(world, "GET", f"/issues/{n}")
+    assert [r.status for r in gets[-2:]] == [403, 200]
+
+
+def test_a_secondary_limit_on_a_post_is_waited_for_and_posted_once(world):
+    n = world.report()
+    gateway, slept, logs = gateway_with_fake_sleep(world)
+    issue = gateway.issue(n)
+    world.sb.faults.secondary_rate_limit("POST", rf"/issues/{n}/comments$", retry_after=3)
+    gateway.post_comment(issue, "k1", "<!-- incident-tool:k1 -->\nhello", [])
+    assert slept == [3]
+    assert any("secondary rate limit: waiting 3 s" in line for line in logs)
+    bodies = [c["body"] for c in world.gh.comments(REPO, n)]
+    assert sum("incident-tool:k1" in b for b in bodies) == 1
+
+
+def test_waits_are_bounded_per_run_and_a_longer_one_fails_clearly(world):
+    n = world.report()
+    gateway, slept, _ = gateway_with_fake_sleep(world)
+    issue = gateway.issue(n)
+    world.sb.faults.secondary_rate_limit("POST", r"/comments$", retry_after=40)
+    gateway.post_comment(issue, "k1", "<!-- incident-tool:k1 -->\none", [])
+    assert slept == [40]
+    world.sb.faults.secondary_rate_limit("POST", r"/comments$", retry_after=40)
+    try:
+        gateway.post_comment(issue, "k2", "<!-- incident-tool:k2 -->\ntwo", [])
+    except GitHubError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("a second 40 s wait went beyond the run's 60 s")
+    assert slept == [40]  # the second wait was not made
+    assert "GitHub rate limit (secondary" in message
+    assert re.search(r"try again after \d\d:\d\d UTC", message)
+    assert "issues: write" not in message
+
+
+def test_an_exhausted_github_token_says_rate_limit_not_permission(world):
+    n = world.report()
+    world.gh.use_rate(world.gh.bot_login, 1000)  # the hour's 1,000 requests are used
+    world.say(n, "dana", "/severity 1", deliver=False)
+    [output] = world.deliver(expect=1)
+    assert "GitHub rate limit (primary: the token's 1000 requests an hour are used up)" in output
+    assert re.search(r"try again after \d\d:\d\d UTC", output)
+    assert "issues: write" not in output and "permission" not in output
+
+
+def test_a_real_permission_problem_still_says_permission(world):
+    n = world.report()
+    gh = client(world.gh.user("rita").token, world.sb.github_url)  # read access only
+    gateway = Gateway(gh, REPO, log=lambda line: None)
+    issue = gateway.issue(n)
+    try:
+        gateway.add_labels(issue, ["severity:1"])
+    except GitHubError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("a read-only token added a label")
+    assert "lacks permission" in message and "rate limit" not in message
+
+
+def test_rate_limit_classification():
+    soon = str(int(time.time()) + 30)
+    primary = rate_limit(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": soon}, "API")
+    assert primary is not None and primary.kind == "primary" and 29 <= primary.wait <= 32
+    secondary = rate_limit(
+        429, {"Retry-After": "5"}, "You have exceeded a secondary rate limit. Please wait."
+    )
+    assert secondary is not None and secondary.kind == "secondary" and secondary.wait <= 5
+    no_header = rate_limit(
+        403, {"x-ratelimit-remaining": "10"}, "You have exceeded a secondary rate limit"
+    )
+    assert no_header is not None and 59 <= no_header.wait <= 60
+    assert (
+        rate_limit(403, {"x-ratelimit-remaining": "10"}, "Resource not accessible by integration")
+        is None
+    )
+    assert rate_limit(404, {"Retry-After": "5"}, "Not Found") is None
+
+
+def test_a_read_asked_to_wait_beyond_the_budget_fails_at_once(world):
+    n = world.report()
+    gateway, slept, _ = gateway_with_fake_sleep(world)
+    world.sb.faults.secondary_rate_limit("GET", rf"/issues/{n}$", retry_after=600)
+    try:
+        gateway.issue(n)
+    except GitHubError as exc:
+        message = str(exc)
+    else:
+        raise AssertionError("a 10-minute Retry-After was waited for")
+    assert slept == []
+    assert "GitHub rate limit (secondary" in message and "try again after" in message

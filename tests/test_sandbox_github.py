@@ -369,9 +369,40 @@ def test_rate_limit(sb: Sandbox) -> None:
     g = client(sb)
     g.get_repo(REPO)
     overview = g.get_rate_limit()
-    assert overview.resources.core.limit == 5000
-    assert overview.resources.core.remaining < 5000
-    assert g.rate_limiting[1] == 5000
+    # The workflow's GITHUB_TOKEN has 1,000 requests an hour; a person's token 5,000.
+    assert overview.resources.core.limit == 1000
+    assert overview.resources.core.remaining == 999  # GET /rate_limit itself is free
+    assert g.rate_limiting == (999, 1000)
+    person = client(sb, "bob")
+    person.get_repo(REPO)
+    assert person.rate_limiting == (4999, 5000)
+
+
+def test_an_exhausted_token_gets_the_primary_rate_limit(sb: Sandbox) -> None:
+    sb.github.use_rate(sb.github.bot_login, 1000)
+    raw = requests.get(
+        f"{sb.github_url}/repos/{REPO}", headers={"Authorization": f"token {sb.github.bot_token}"}
+    )
+    assert raw.status_code == 403
+    assert raw.json()["message"].startswith("API rate limit exceeded for installation ID")
+    assert raw.headers["X-RateLimit-Remaining"] == "0"
+    assert raw.headers["X-RateLimit-Limit"] == "1000"
+    assert int(raw.headers["X-RateLimit-Reset"]) > datetime.now(timezone.utc).timestamp()
+    assert raw.headers["X-RateLimit-Resource"] == "core"
+    # Other tokens have their own hour.
+    assert client(sb, "bob").get_repo(REPO).full_name == REPO
+
+
+def test_secondary_rate_limit_fault_answers_with_retry_after(sb: Sandbox) -> None:
+    sb.faults.secondary_rate_limit("POST", r"/comments$", retry_after=7)
+    issue = client(sb).get_repo(REPO).create_issue("x")
+    with pytest.raises(GithubException) as err:
+        issue.create_comment("hello")
+    assert err.value.status == 403
+    assert err.value.data["message"].startswith("You have exceeded a secondary rate limit")
+    assert err.value.headers["retry-after"] == "7"
+    assert err.value.headers["x-ratelimit-remaining"] != "0"
+    assert sb.github.comments(REPO, issue.number) == []  # the write was not made
 
 
 def test_validation_errors_are_github_shaped(sb: Sandbox) -> None:

@@ -121,6 +121,27 @@ class User:
     created_at: datetime | None = None
 
 
+# Primary rate limits an hour (GitHub's "Rate limits for the REST API"): 5,000 for a
+# person's token, 1,000 per repository for the workflow's GITHUB_TOKEN, 60 unauthenticated.
+RATE_LIMIT_USER = 5000
+RATE_LIMIT_GITHUB_TOKEN = 1000
+RATE_LIMIT_ANONYMOUS = 60
+RATE_WINDOW = 3600
+
+
+@dataclass
+class RateWindow:
+    """One token's primary rate limit for one resource (core, graphql): an hour's window."""
+
+    limit: int
+    used: int
+    reset: int  # epoch seconds when the window ends
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+
 @dataclass
 class Label:
     """A repository label."""
@@ -243,8 +264,7 @@ class GitHub:
         self._label_ids = itertools.count(4000001)
         self._reaction_ids = itertools.count(5000001)
         self._event_ids = itertools.count(6000001)
-        self.rate_used = 0
-        self.rate_reset = int(self.now().timestamp()) + 3600
+        self._rate: dict[tuple[str, str], RateWindow] = {}
         bot = User(BOT_LOGIN, BOT_ID, type="Bot", created_at=self.now())
         bot.token = "ghs_sandbox_" + secrets.token_hex(16)
         self.users[bot.login.lower()] = bot
@@ -254,7 +274,8 @@ class GitHub:
 
     def now(self) -> datetime:
         """The sandbox's current time (UTC, whole seconds like GitHub's timestamps)."""
-        return self._clock().astimezone(timezone.utc).replace(microsecond=0)
+        self._last_now = self._clock().astimezone(timezone.utc).replace(microsecond=0)
+        return self._last_now
 
     @property
     def bot_login(self) -> str:
@@ -288,6 +309,30 @@ class GitHub:
     def take_events(self) -> list[tuple[str, dict[str, Any]]]:
         """Webhook events ``(event_name, payload)`` queued since the last call, in order."""
         return self.events.take()
+
+    def rate_window(self, login: str | None, resource: str = "core") -> RateWindow:
+        """The primary rate limit of a token (by its account; None: unauthenticated)."""
+        key = ((login or "").lower(), resource)
+        # The last time read, not a new reading: a test clock that steps on every reading
+        # must not move because a request was counted.
+        last = getattr(self, "_last_now", None) or self.now()
+        now = int(last.timestamp())
+        window = self._rate.get(key)
+        if window is None or now >= window.reset:
+            if login is None:
+                limit = RATE_LIMIT_ANONYMOUS
+            elif login.lower() == BOT_LOGIN.lower():
+                limit = RATE_LIMIT_GITHUB_TOKEN
+            else:
+                limit = RATE_LIMIT_USER
+            window = RateWindow(limit, 0, now + RATE_WINDOW)
+            self._rate[key] = window
+        return window
+
+    def use_rate(self, login: str | None, used: int, resource: str = "core") -> None:
+        """Set how much of a token's hour is used (``used=limit``: the next request is refused)."""
+        with self.lock:
+            self.rate_window(login, resource).used = used
 
     # ---------------------------------------------------------------- set-up
 
