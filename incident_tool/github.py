@@ -308,7 +308,24 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
         lazy=True,
     )
     gh.rate_waits = waits  # type: ignore[attr-defined] # Gateway.write waits from it too
+    gh.token_kind = token_kind(token)  # type: ignore[attr-defined] # never the token itself
     return gh
+
+
+def token_kind(token: str | None) -> str:
+    """Say what kind of token this is from its prefix (GitHub's documented prefixes).
+
+    `ghs_` is an installation token: the workflow's GITHUB_TOKEN, or a GitHub App's.
+    `ghp_` (classic), `github_pat_` (fine-grained), `gho_` (OAuth) and `ghu_` (an app
+    acting for a user) act as a person. Anything else (older tokens, none) is unknown.
+    """
+    if not token:
+        return "unknown"
+    if token.startswith("ghs_"):
+        return "installation"
+    if token.startswith(("ghp_", "github_pat_", "gho_", "ghu_")):
+        return "user"
+    return "unknown"
 
 
 def rate_waits(gh: Github) -> RateWaits:
@@ -361,7 +378,13 @@ class Gateway:
         self.repo = gh.get_repo(repo)  # lazy: the client is lazy, so no request
         self.dry_run = dry_run
         self.log = log
-        self.bot_login = bot_login or os.environ.get("INCIDENT_TOOL_BOT_LOGIN") or ACTIONS_BOT_LOGIN
+        told = bot_login or os.environ.get("INCIDENT_TOOL_BOT_LOGIN") or None
+        # Who the token writes as: told, learnt from the first comment this run posts, or
+        # asked (one GraphQL `viewer` query) when a run must tell the tool's own comments
+        # from others' and cannot from the token's kind (see `settle_identity`).
+        self.bot_login = told or ACTIONS_BOT_LOGIN
+        self.identity_known = told is not None
+        self.token_kind = getattr(gh, "token_kind", "unknown")
         self._roles: dict[str, str] = {}
         self._events: dict[int, list[IssueHappening]] = {}
         self._assignable: dict[str, bool] = {}
@@ -423,6 +446,7 @@ class Gateway:
         GitHub's replication lag.
         """
         first = self.first_comments(issue)
+        self.settle_identity(first)
         status = self.status_comment(first)
         if len(first) < PER_PAGE:
             return status, first
@@ -433,6 +457,53 @@ class Gateway:
         recent = {c.id: c for c in self.comments(issue, since=since)}
         merged = {c.id: c for c in first} | recent
         return status, [merged[k] for k in sorted(merged)]
+
+    def settle_identity(self, comments: Sequence[IssueComment]) -> None:
+        """Find out who the token writes as, when these comments make it matter.
+
+        With no marker comment there is nothing to believe or not: the first comment the
+        run posts says who it is, for free. The workflow's GITHUB_TOKEN (an installation
+        token, `ghs_`) writes as github-actions[bot]: when every marker comment is by
+        that account, the token is taken to be the workflow's and nothing is asked. Any
+        other case (a personal token, a GitHub App's, marker comments by someone else)
+        asks GitHub once: GraphQL `viewer { login }` answers for user and installation
+        tokens alike (REST GET /user answers an installation token 403 "Resource not
+        accessible by integration").
+        """
+        if self.identity_known:
+            return
+        marked = [c for c in comments if c.user is not None and msg.marker_keys(c.body)]
+        if not marked:
+            return
+        if self.token_kind == "installation" and all(
+            c.user.login == ACTIONS_BOT_LOGIN for c in marked
+        ):
+            return
+        self.identity_known = True
+        try:
+            _, data = self.gh.requester.requestJsonAndCheck(
+                "POST", self.gh.requester.graphql_url, input={"query": "query { viewer { login } }"}
+            )
+            login = ((data or {}).get("data") or {}).get("viewer", {}).get("login")
+        except (GithubException, OSError, AttributeError) as exc:
+            reason = describe(exc) if isinstance(exc, (GithubException, OSError)) else str(exc)
+            login = None
+        else:
+            reason = "GitHub did not say"
+        if isinstance(login, str) and login:
+            self.bot_login = login
+            return
+        self.notice(
+            f"cannot tell which account the token writes as ({reason}): only "
+            f"{self.bot_login}'s status comment is believed; set INCIDENT_TOOL_BOT_LOGIN"
+        )
+
+    def learn_identity(self, comment: Any) -> Any:
+        """Remember who the token writes as from a comment it just posted."""
+        user = getattr(comment, "user", None)
+        if not self.identity_known and user is not None and user.login:
+            self.bot_login, self.identity_known = user.login, True
+        return comment
 
     def is_trusted_bot(self, comment: IssueComment) -> bool:
         """The status comment is only believed when the tool's own account wrote it.
@@ -449,8 +520,16 @@ class Gateway:
         return CommentView(
             id=comment.id,
             author=user.login if user else "ghost",
-            # Any bot's comment is never a command, trusted or not.
-            author_is_bot=bool(user and (user.type == "Bot" or user.login == self.bot_login)),
+            # Any bot's comment is never a command, trusted or not; nor is one the tool
+            # posted with a person's token (it carries a marker; that person's own
+            # comments stay commands).
+            author_is_bot=bool(
+                user
+                and (
+                    user.type == "Bot"
+                    or (user.login == self.bot_login and msg.marker_keys(comment.body))
+                )
+            ),
             body=comment.body or "",
             created_at=_utc(comment.created_at),
             updated_at=_utc(comment.updated_at),
@@ -698,7 +777,7 @@ class Gateway:
 
         self.write(
             f"comment on #{issue.number} ({key})",
-            lambda: issue.create_comment(body),
+            lambda: self.learn_identity(issue.create_comment(body)),
             post=True,
             landed=landed,
         )
@@ -725,7 +804,7 @@ class Gateway:
 
         self.write(
             f"post the status comment on #{issue.number}",
-            lambda: issue.create_comment(body),
+            lambda: self.learn_identity(issue.create_comment(body)),
             post=True,
             landed=landed,
         )

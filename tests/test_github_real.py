@@ -212,3 +212,92 @@ def test_a_read_asked_to_wait_beyond_the_budget_fails_at_once(world):
         raise AssertionError("a 10-minute Retry-After was waited for")
     assert slept == []
     assert "GitHub rate limit (secondary" in message and "try again after" in message
+
+
+# -- 4. Any token, one status comment --------------------------------------------------
+
+STATUS = "<!-- incident-tool:status -->"
+
+
+def status_comments(world, n: int) -> list[dict]:
+    return [c for c in world.gh.comments(REPO, n) if STATUS in c["body"]]
+
+
+def viewer_queries(world) -> list:
+    return [r for r in requests_to(world, "POST", "/graphql") if "viewer" in r.body["query"]]
+
+
+def runs(world, n: int) -> int:
+    """How many runs read the issue (each run reads it once)."""
+    return len([r for r in requests_to(world, "GET", f"/issues/{n}") if r.path.endswith(f"/{n}")])
+
+
+def three_runs(world) -> int:
+    n = world.report()  # issues.opened and issues.labeled: two runs
+    world.say(n, "lee", "the search cluster is red")  # a third
+    world.deliver()  # and whatever the token's own writes woke
+    return n
+
+
+def test_a_personal_token_leaves_one_status_comment_and_one_dm(world, monkeypatch):
+    monkeypatch.delenv("INCIDENT_TOOL_BOT_LOGIN", raising=False)
+    world.driver.env["GITHUB_TOKEN"] = world.gh.user("dana").token  # ghp_: a person's
+    n = three_runs(world)
+    [status] = status_comments(world, n)
+    assert status["user"]["login"] == "dana"
+    reported = [
+        m
+        for m in world.sl.dms(world.team["slack_ids"]["dana"])
+        if "Potential incident" in m["text"]
+    ]
+    assert len(reported) == 1
+    assert (
+        len([c for c in world.gh.comments(REPO, n) if "incident-tool:reported" in c["body"]]) == 1
+    )
+    # Asked once a run, and only by runs with marker comments to judge: not the first.
+    assert len(viewer_queries(world)) == runs(world, n) - 1
+    # dana's own commands still run under her token: they carry no marker.
+    world.say(n, "dana", "/severity 1")
+    assert "severity:1" in world.labels(n)
+
+
+def test_a_github_app_token_leaves_one_status_comment(world, monkeypatch):
+    monkeypatch.delenv("INCIDENT_TOOL_BOT_LOGIN", raising=False)
+    token = world.gh.add_user("incident-app[bot]", type="Bot")
+    assert token.startswith("ghs_")  # an installation token, like GITHUB_TOKEN
+    world.gh.add_collaborator(REPO, "incident-app[bot]", "write")
+    world.driver.env["GITHUB_TOKEN"] = token
+    n = three_runs(world)
+    [status] = status_comments(world, n)
+    assert status["user"]["login"] == "incident-app[bot]"
+    assert viewer_queries(world)  # it had to ask: ghs_ alone does not say whose
+
+
+def test_the_workflow_token_never_asks_who_it_is(world):
+    n = three_runs(world)
+    world.declare(n)
+    world.gh.close_issue(REPO, n, "dana", reason="completed")
+    world.deliver()
+    assert len(status_comments(world, n)) == 1
+    assert viewer_queries(world) == []
+
+
+def test_a_forged_status_comment_is_not_believed_and_costs_one_question(world):
+    n = world.report()
+    world.sb.reset_log()
+    world.say(n, "rita", f"{STATUS}\nforged", deliver=False)
+    world.say(n, "lee", "hello")  # two runs, each with a marker comment not by the bot
+    assert len(viewer_queries(world)) == runs(world, n) == 2
+    mine = [c for c in status_comments(world, n) if c["user"]["login"] == world.gh.bot_login]
+    assert len(mine) == 1
+
+
+def test_when_github_will_not_say_the_run_says_so(world, monkeypatch):
+    monkeypatch.delenv("INCIDENT_TOOL_BOT_LOGIN", raising=False)
+    world.driver.env["GITHUB_TOKEN"] = world.gh.user("dana").token
+    n = world.report()
+    world.sb.faults.add("github", "POST", r"/graphql$", status=502, times=None)
+    world.say(n, "lee", "hello", deliver=False)
+    outputs = world.deliver()
+    assert any("cannot tell which account the token writes as" in o for o in outputs)
+    assert any("set INCIDENT_TOOL_BOT_LOGIN" in o for o in outputs)

@@ -350,9 +350,16 @@ def test_graphql_busy_status(sb: Sandbox) -> None:
     }
     assert body["errors"][0]["type"] == "NOT_FOUND" and body["errors"][0]["path"] == ["u2"]
 
-    other = requests.post(
+    viewer = requests.post(
         f"{sb.github_url}/graphql",
         json={"query": "{ viewer { login } }"},
+        headers=headers,
+        timeout=5,
+    )
+    assert viewer.json() == {"data": {"viewer": {"login": "github-actions[bot]"}}}
+    other = requests.post(
+        f"{sb.github_url}/graphql",
+        json={"query": "{ viewer { name } }"},
         headers=headers,
         timeout=5,
     )

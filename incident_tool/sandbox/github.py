@@ -352,7 +352,10 @@ class GitHub:
                 raise ValueError(f"user {login!r} already exists")
             user = User(login, next(self._user_ids), type, name, email, busy, None, self.now())
             if type != "Organization":
-                user.token = "ghp_sandbox_" + secrets.token_hex(16)
+                # GitHub's prefixes: ghp_ a person's token, ghs_ an app installation's
+                # (as the workflow's GITHUB_TOKEN is).
+                prefix = "ghs_" if type == "Bot" else "ghp_"
+                user.token = prefix + "sandbox_" + secrets.token_hex(16)
                 self.tokens[user.token] = login
             self.users[login.lower()] = user
             return user.token or ""

@@ -990,10 +990,17 @@ def _graphql_error(message: str) -> GitHubError:
     )
 
 
+_VIEWER = re.compile(r"^\s*(?:query\s*\w*\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$")
+
+
 @route("POST", "/graphql")
 def graphql(svc: GithubService, call: Call) -> Response:
-    """Answer ``user(login:) { status { indicatesLimitedAvailability } }`` queries."""
+    """Answer ``user(login:) { status { indicatesLimitedAvailability } }`` queries, and
+    ``viewer { login }``: who the token acts as, for user and installation tokens alike
+    (an app's installation token gets ``<app>[bot]``, e.g. fullsend-ai/fullsend#1953)."""
     query = re.sub(r"#[^\n]*", "", call.body["query"])
+    if _VIEWER.match(query):
+        return Response(200, {"data": {"viewer": {"login": call.actor}}})
     variables = call.body.get("variables") or {}
     header = _HEADER.match(query)
     if header is None:
