@@ -272,12 +272,19 @@ class BoundedRetry(GithubRetry):
             time.sleep(backoff)
 
 
-def _assignee_error(exc: GithubException) -> bool:
-    """GitHub's 422 for an assignee it refuses: errors [{field: assignees, code: invalid}]."""
+def _refused_assignees(exc: GithubException) -> list[str] | None:
+    """The logins of GitHub's 422 for assignees (errors [{field: assignees, code: invalid,
+    value: login}]); None when the exception is something else."""
     if exc.status != 422 or not isinstance(exc.data, dict):
-        return False
-    errors = exc.data.get("errors") or []
-    return any(isinstance(e, dict) and e.get("field") in ("assignees", "assignee") for e in errors)
+        return None
+    errors = [
+        e
+        for e in exc.data.get("errors") or []
+        if isinstance(e, dict) and e.get("field") in ("assignees", "assignee")
+    ]
+    if not errors:
+        return None
+    return [str(e["value"]) for e in errors if isinstance(e.get("value"), str)]
 
 
 def client(token: str | None, base_url: str | None = None, *, bulk: bool = False) -> Github:
@@ -493,8 +500,9 @@ class Gateway:
         if isinstance(login, str) and login:
             self.bot_login = login
             return
-        self.notice(
-            f"cannot tell which account the token writes as ({reason}): only "
+        # The job log only: the record is not the place for a question about the token.
+        self.log(
+            f"notice: cannot tell which account the token writes as ({reason}): only "
             f"{self.bot_login}'s status comment is believed; set INCIDENT_TOOL_BOT_LOGIN"
         )
 
@@ -716,20 +724,32 @@ class Gateway:
     def _without_unassignable(
         self, what: str, attempt: Callable[[list[str]], T], logins: list[str]
     ) -> T:
-        """Make a write with assignees; on GitHub's 422 for them, make it once without.
+        """Make a write with assignees; on GitHub's 422 for one, make it again without.
 
         One person who cannot be assigned (left the organisation, lost access since this
-        run checked) must not stop an assignment or a retrospective.
+        run checked) must not stop an assignment or a retrospective. Each retry drops at
+        least one person, so there are at most as many retries as logins (10 at most).
         """
-        try:
-            return attempt(logins)
-        except GithubException as exc:
-            if not logins or not _assignee_error(exc):
-                raise
-        self.notice(
-            f"{what}: GitHub refused the assignees {', '.join(logins)} (422); done without them"
-        )
-        return attempt([])
+        chosen = list(logins)
+        while True:
+            try:
+                return attempt(chosen)
+            except GithubException as exc:
+                refused = _refused_assignees(exc)
+                if not chosen or refused is None:
+                    raise
+            # GitHub names the first login it refuses: go on without it (without all of
+            # them when it names none), so each retry drops at least one person.
+            named = {x.lower() for x in refused}
+            left = [x for x in chosen if x.lower() in named] if named else chosen
+            if not left:
+                left = chosen
+            for login in left:
+                self._assignable[login.lower()] = False
+            chosen = [x for x in chosen if x not in left]
+            self.notice(
+                f"{what}: GitHub refused {', '.join(left)} as assignees (422): done without"
+            )
 
     def set_assignees(self, issue: Issue, logins: Sequence[str]) -> None:
         wanted = self.only_assignable(list(logins), f"#{issue.number}")

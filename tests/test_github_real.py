@@ -47,12 +47,25 @@ def test_a_refused_assignee_is_dropped_and_the_issue_still_created(world):
     gateway = Gateway(gh, REPO, log=logs.append)
     gateway._assignable["olly"] = True  # a stale answer
     created = gateway.create_issue("Retrospective: x", "body", [], ["dana", "olly"], lambda: None)
-    assert created.assignees == []  # the retry sends none: one refused login fails them all
+    assert [a.login for a in created.assignees] == ["dana"]  # without the one refused
     posts = requests_to(world, "POST", f"/repos/{REPO}/issues")
     assert [r.status for r in posts] == [422, 201]
-    assert posts[1].body["assignees"] == []
-    assert any("refused the assignees dana, olly (422)" in line for line in logs)
+    assert posts[1].body["assignees"] == ["dana"]
+    assert any("GitHub refused olly as assignees (422)" in line for line in logs)
     assert gateway.notices
+    assert gateway.assignable("olly") is False  # and not offered again this run
+
+
+def test_a_refused_assignment_is_made_without_the_refused(world):
+    n = world.report()
+    gh = client(world.gh.bot_token, world.sb.github_url)
+    gateway = Gateway(gh, REPO, log=lambda line: None)
+    gateway._assignable.update({"olly": True, "nobody": True})  # stale answers
+    issue = gateway.issue(n)
+    gateway.set_assignees(issue, ["olly", "priya", "nobody"])
+    assert world.assignees(n) == ["priya"]
+    patches = [r.status for r in requests_to(world, "PATCH", f"/issues/{n}")]
+    assert patches == [422, 422, 200]  # olly named first, then nobody: then priya alone
 
 
 def test_declarer_who_cannot_be_assigned_still_leads_without_a_failed_write(world):
