@@ -314,3 +314,16 @@ def test_when_github_will_not_say_the_run_says_so(world, monkeypatch):
     outputs = world.deliver()
     assert any("cannot tell which account the token writes as" in o for o in outputs)
     assert any("set INCIDENT_TOOL_BOT_LOGIN" in o for o in outputs)
+
+
+def test_a_run_waits_out_a_secondary_limit_on_its_comment_and_says_so(world, monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr("incident_tool.github.time.sleep", slept.append)
+    n = world.report()
+    world.sb.faults.secondary_rate_limit("POST", rf"/issues/{n}/comments$", retry_after=2)
+    world.say(n, "dana", "/help", deliver=False)
+    [output] = world.deliver()
+    assert 2 in slept
+    assert "GitHub secondary rate limit: waiting 2 s as GitHub asks" in output
+    helps = [c for c in world.gh.comments(REPO, n) if "/handover" in c["body"]]
+    assert len(helps) == 1  # posted once, after the wait
