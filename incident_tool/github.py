@@ -132,7 +132,8 @@ class RateLimit:
             if self.kind == "primary"
             else "secondary: too many requests or writes in a short time"
         )
-        at = self.until.astimezone(timezone.utc).strftime("%H:%M")
+        # Rounded up to the minute: "after 19:42" must not be before GitHub's time.
+        at = (self.until + timedelta(seconds=59)).astimezone(timezone.utc).strftime("%H:%M")
         return f"GitHub rate limit ({what}): try again after {at} UTC"
 
 
@@ -563,6 +564,12 @@ class Gateway:
             except UnknownObjectException:
                 self._roles[key] = "none"
             except (GithubException, OSError) as exc:
+                if isinstance(exc, GithubException) and rate_limit_of(exc) is not None:
+                    # Not "no access": refusing someone's command for a rate limit would be
+                    # wrong; the run stops and the next event or sweep carries it out.
+                    raise GitHubError(
+                        f"could not read {login}'s permission: {describe(exc)}"
+                    ) from None
                 self.log(f"warning: could not read {login}'s permission: {describe(exc)}")
                 self._roles[key] = "none"
         return self._roles[key]

@@ -327,3 +327,25 @@ def test_a_run_waits_out_a_secondary_limit_on_its_comment_and_says_so(world, mon
     assert "GitHub secondary rate limit: waiting 2 s as GitHub asks" in output
     helps = [c for c in world.gh.comments(REPO, n) if "/handover" in c["body"]]
     assert len(helps) == 1  # posted once, after the wait
+
+
+def test_a_429_secondary_limit_on_a_read_is_waited_for_too(world):
+    n = world.report()
+    gateway, slept, _ = gateway_with_fake_sleep(world)
+    world.sb.faults.secondary_rate_limit("GET", rf"/issues/{n}$", retry_after=1, status=429)
+    assert gateway.issue(n).number == n
+    assert slept == [1]
+
+
+def test_a_rate_limited_permission_look_up_is_not_a_refusal(world):
+    n = world.report()
+    world.declare(n)
+    world.sb.faults.secondary_rate_limit("GET", r"/collaborators/ivy/permission$", 600)
+    world.gh.add_user("ivy")
+    world.gh.add_collaborator(REPO, "ivy", "write")
+    world.say(n, "ivy", "/join", deliver=False)
+    [output] = world.deliver(expect=1)
+    assert "could not read ivy's permission: GitHub rate limit (secondary" in output
+    assert not [c for c in world.gh.comments(REPO, n) if "incident-tool:reply" in c["body"]]
+    world.say(n, "lee", "later")  # the next event carries the /join out
+    assert "ivy" in world.record(n).helping
