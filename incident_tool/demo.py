@@ -264,6 +264,14 @@ def run(say: Callable[[str], None] = print) -> int:
                 if code:
                     say(f"  (handle exited {code}: {output.strip()[-300:]})")
 
+        def advance(minutes: int) -> None:
+            # The team is at work: Slack would mark them away after 10 idle minutes, and
+            # only the senior who set "away" by hand should be skipped.
+            clock.advance(minutes)
+            for user_id in team["slack_ids"].values():
+                if sb.slack.users[user_id].presence == "active":
+                    sb.slack.touch(user_id)
+
         gh = sb.github
         logins = team["logins"]
         reporter, dm = logins["reporter"], logins["delivery_manager"]
@@ -282,14 +290,14 @@ def run(say: Callable[[str], None] = print) -> int:
         deliver()
         narrator.show_changes(number)
 
-        clock.advance(4)
+        advance(4)
         narrator.step(f"2. {clock:%H:%M} {dm} (delivery manager) declares it; {senior} is away")
         gh.add_label(REPO, number, dm, "incident:declared")
         deliver()
         narrator.show_changes(number)
 
         first, lead, helper = lead, helper, lead  # priya is asked first, and does not answer
-        clock.advance(11)
+        advance(11)
         narrator.step(
             f"3. {clock:%H:%M} the sweep: {first} has not acknowledged in 10 minutes, "
             f"so {lead} is asked"
@@ -299,10 +307,10 @@ def run(say: Callable[[str], None] = print) -> int:
             say(f"  (sweep exited {code}: {output.strip()[-300:]})")
         narrator.show_changes(number)
 
-        clock.advance(1)
+        advance(1)
         narrator.step(f"4. {clock:%H:%M} {lead} acknowledges with a ✅ on the tool's DM")
         _acknowledge_on_dm(sb, number, team["slack_ids"][lead])
-        clock.advance(1)
+        advance(1)
         code, output = driver.sweep(clock)
         if code:
             say(f"  (sweep exited {code}: {output.strip()[-300:]})")
@@ -347,19 +355,19 @@ def run(say: Callable[[str], None] = print) -> int:
             (3, helper, "/mitigated", "marks it mitigated"),
         ]
         for n, (minutes, who, body, what) in enumerate(steps, start=5):
-            clock.advance(minutes)
+            advance(minutes)
             narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {body.splitlines()[0][:50]}")
             gh.comment(REPO, number, who, body)
             deliver()
             narrator.show_changes(number)
 
-        clock.advance(12)
+        advance(12)
         sb.slack.post_as_user(
             _incident_channel(sb, number),
             team["slack_ids"][helper],
             "Confirmed with the catalogue team: the nightly reindex was the cause.",
         )
-        clock.advance(8)
+        advance(8)
         n = len(steps) + 5
         narrator.step(f"{n}. {clock:%H:%M} {dm} closes the issue as completed")
         gh.close_issue(REPO, number, dm, reason="completed")

@@ -7,14 +7,17 @@ issue) are only retried after checking that the first attempt did not land.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
+from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 
@@ -46,6 +49,9 @@ class GitHubError(Exception):
 
 def describe(exc: Exception) -> str:
     if isinstance(exc, GithubException):
+        limit = rate_limit_of(exc)
+        if limit is not None:
+            return limit.describe()
         message = exc.data.get("message") if isinstance(exc.data, dict) else None
         hint = {
             401: "the token is invalid or expired (GITHUB_TOKEN)",
@@ -58,10 +64,228 @@ def describe(exc: Exception) -> str:
             + (f" - {hint}" if hint else "")
         )
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if reason is not None and any(f"too many {n} error" in str(reason) for n in (403, 429)):
+        return "GitHub rate limit: it kept refusing after the waits it asked for; try again later"
     if reason is not None and "error responses" in str(reason):
         # urllib3 gave up after GithubRetry's retries: GitHub kept answering 5xx.
         return f"GitHub kept failing after retries ({reason})"
     return f"cannot reach GitHub ({exc.__class__.__name__})"
+
+
+BUILT_IN_ROLES = ("read", "triage", "write", "maintain", "admin")
+BASE_PERMISSIONS = ("none", "read", "write", "admin")
+
+
+def role_from_permission(data: Any) -> str:
+    """Read GET .../collaborators/{u}/permission: the built-in role, or the base one.
+
+    `role_name` is the assigned role: one of the five built-in roles, or an organisation's
+    custom role ("Incident Responder"). `permission` is the base role of either, mapped
+    to admin/write/read/none (maintain -> write, triage -> read). So a built-in
+    `role_name` is the precise answer; a custom one counts as its base `permission`;
+    anything else as no access.
+    """
+    if not isinstance(data, dict):
+        return "none"
+    name = str(data.get("role_name") or "").lower()
+    if name in BUILT_IN_ROLES:
+        return name
+    base = str(data.get("permission") or "").lower()
+    return base if base in BASE_PERMISSIONS else "none"
+
+
+MAX_RATE_WAIT = 60.0  # seconds a run may wait, in all, for GitHub's rate limits
+SECONDARY_WAIT = 60.0  # GitHub: with neither header, wait at least a minute
+
+
+def _header(headers: Any, name: str) -> str | None:
+    """Read a response header whatever its case (PyGithub lowercases, urllib3 does not)."""
+    if not headers:
+        return None
+    value = headers.get(name) if hasattr(headers, "get") else None
+    if value is None:
+        lowered = name.lower()
+        for key, item in dict(headers).items():
+            if str(key).lower() == lowered:
+                return str(item)
+        return None
+    return str(value)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """GitHub said "slow down": which limit, and until when."""
+
+    kind: str  # primary (the hourly budget is used up) or secondary (too much at once)
+    until: datetime
+    limit: str | None = None  # X-RateLimit-Limit, for the message
+
+    @property
+    def wait(self) -> float:
+        # Whole seconds, rounded up: GitHub's headers have whole seconds.
+        return float(max(0, math.ceil((self.until - datetime.now(timezone.utc)).total_seconds())))
+
+    def describe(self) -> str:
+        what = (
+            f"primary: the token's {self.limit + ' ' if self.limit else ''}requests an hour are "
+            "used up"
+            if self.kind == "primary"
+            else "secondary: too many requests or writes in a short time"
+        )
+        # Rounded up to the minute: "after 19:42" must not be before GitHub's time.
+        at = (self.until + timedelta(seconds=59)).astimezone(timezone.utc).strftime("%H:%M")
+        return f"GitHub rate limit ({what}): try again after {at} UTC"
+
+
+def rate_limit(status: int, headers: Any, message: str | None) -> RateLimit | None:
+    """Tell a rate limit from a permission problem in a 403 or 429 (None: not a limit).
+
+    GitHub's "Rate limits for the REST API": exceeding the primary limit answers 403 or
+    429 with `x-ratelimit-remaining: 0`, to wait until `x-ratelimit-reset` (epoch
+    seconds); a secondary limit answers 403 or 429 "You have exceeded a secondary rate
+    limit", with `retry-after` (seconds) when GitHub says how long, else wait at least a
+    minute. A 403 with none of these is a permission problem.
+    """
+    if status not in (403, 429):
+        return None
+    now = datetime.now(timezone.utc)
+    text = (message or "").lower()
+    after = _header(headers, "Retry-After")
+    remaining = _header(headers, "X-RateLimit-Remaining")
+    reset = _header(headers, "X-RateLimit-Reset")
+    limit = _header(headers, "X-RateLimit-Limit")
+    secondary = "secondary rate limit" in text or (
+        bool(text) and text.endswith("please wait a few minutes before you try again.")
+    )
+    if after is not None and after.strip().isdigit():
+        kind = "primary" if remaining == "0" and not secondary else "secondary"
+        return RateLimit(kind, now + timedelta(seconds=int(after)), limit)
+    if remaining == "0" and reset is not None and reset.strip().isdigit():
+        until = datetime.fromtimestamp(int(reset) + 1, timezone.utc)  # +1: within that second
+        return RateLimit("secondary" if secondary else "primary", until, limit)
+    if secondary or "rate limit" in text or status == 429:
+        return RateLimit("secondary", now + timedelta(seconds=SECONDARY_WAIT), limit)
+    return None
+
+
+def rate_limit_of(exc: GithubException) -> RateLimit | None:
+    """The rate limit a PyGithub exception reports, if it is one."""
+    if isinstance(exc, RateLimitExceededExceedsMaxWait) and exc.wait is not None:
+        found = rate_limit(exc.status, exc.headers, _message(exc))
+        until = datetime.now(timezone.utc) + timedelta(seconds=exc.wait)
+        return RateLimit(found.kind if found else "secondary", until, found and found.limit)
+    return rate_limit(exc.status, exc.headers, _message(exc))
+
+
+def _message(exc: GithubException) -> str | None:
+    data = exc.data
+    if isinstance(data, dict):
+        return str(data.get("message") or "")
+    return str(data) if data else None
+
+
+class RateWaits:
+    """The time one run may spend waiting for GitHub's rate limits (MAX_RATE_WAIT in all).
+
+    Shared by every request of a client: GithubRetry's waits for idempotent requests and
+    `Gateway.write`'s for POSTs. A wait beyond what is left is not made: the request fails
+    with "GitHub rate limit ...: try again after HH:MM UTC".
+    """
+
+    def __init__(self, budget: float = MAX_RATE_WAIT) -> None:
+        self.left = budget
+        self.waited: list[float] = []
+        self.log: Callable[[str], None] = lambda text: None
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def can_wait(self, seconds: float) -> bool:
+        return seconds <= self.left
+
+    def wait(self, seconds: float, why: str = "GitHub rate limit") -> None:
+        seconds = max(0.0, seconds)
+        self.left -= seconds
+        self.waited.append(seconds)
+        if seconds >= 1:
+            self.log(f"notice: {why}: waiting {seconds:.0f} s as GitHub asks")
+        self.sleep(seconds)
+
+
+class BoundedRetry(GithubRetry):
+    """GithubRetry whose rate-limit waits come out of one `RateWaits` per run.
+
+    GithubRetry already retries 403s that are rate limits (a `Retry-After` header, or a
+    primary/secondary message), waiting until `X-RateLimit-Reset` or `secondary_rate_wait`
+    and refusing waits above `max_rate_limit_wait`; but it sleeps whatever `Retry-After`
+    says. Here every wait is bounded by what the run has left.
+    """
+
+    def __init__(self, waits: RateWaits | None = None, **kwargs: Any) -> None:
+        self.waits = waits or RateWaits()
+        kwargs.pop("max_rate_limit_wait", None)
+        super().__init__(**kwargs)
+
+    @property  # type: ignore[override]
+    def max_rate_limit_wait(self) -> float:
+        return self.waits.left
+
+    @max_rate_limit_wait.setter
+    def max_rate_limit_wait(self, value: float | None) -> None:
+        pass  # always what the run has left
+
+    def new(self, **kw: Any) -> Any:
+        kw["waits"] = self.waits
+        return super().new(**kw)
+
+    def increment(
+        self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
+    ):  # type: ignore[no-untyped-def,override] # noqa: E501
+        if response is not None and response.status in (403, 429):
+            after = _header(response.headers, "Retry-After")
+            if (
+                after is not None
+                and after.strip().isdigit()
+                and not self.waits.can_wait(int(after))
+            ):
+                raise RateLimitExceededExceedsMaxWait(
+                    response.status,
+                    {"message": "rate limited (Retry-After)"},
+                    dict(response.headers),
+                    wait=float(after),
+                )
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def sleep_for_retry(self, response: Any) -> bool:
+        after = self.get_retry_after(response)
+        if after:
+            self.waits.wait(after, "GitHub rate limit (Retry-After)")
+            return True
+        return False
+
+    def _sleep_backoff(self) -> None:
+        backoff = self.get_backoff_time()
+        if backoff <= 0:
+            return
+        if "get_backoff_time" in self.__dict__:
+            # GithubRetry set this retry's backoff for a rate limit (until the reset, or
+            # secondary_rate_wait): that wait comes out of the run's budget.
+            self.waits.wait(backoff)
+        else:
+            time.sleep(backoff)
+
+
+def _refused_assignees(exc: GithubException) -> list[str] | None:
+    """The logins of GitHub's 422 for assignees (errors [{field: assignees, code: invalid,
+    value: login}]); None when the exception is something else."""
+    if exc.status != 422 or not isinstance(exc.data, dict):
+        return None
+    errors = [
+        e
+        for e in exc.data.get("errors") or []
+        if isinstance(e, dict) and e.get("field") in ("assignees", "assignee")
+    ]
+    if not errors:
+        return None
+    return [str(e["value"]) for e in errors if isinstance(e.get("value"), str)]
 
 
 def client(token: str | None, base_url: str | None = None, *, bulk: bool = False) -> Github:
@@ -74,12 +298,14 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
     a retried POST can create a second comment or issue: those are retried by `Gateway`
     after checking the record.
     """
-    retry = GithubRetry(
+    waits = RateWaits()
+    retry = BoundedRetry(
+        waits,
         total=3,
         backoff_factor=0.2,
         allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
     )
-    return Github(
+    gh = Github(
         auth=Auth.Token(token) if token else None,
         base_url=(base_url or DEFAULT_API_URL).rstrip("/"),
         per_page=PER_PAGE,
@@ -89,6 +315,34 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
         seconds_between_writes=BULK_WRITE_INTERVAL if bulk else None,
         lazy=True,
     )
+    gh.rate_waits = waits  # type: ignore[attr-defined] # Gateway.write waits from it too
+    gh.token_kind = token_kind(token)  # type: ignore[attr-defined] # never the token itself
+    return gh
+
+
+def token_kind(token: str | None) -> str:
+    """Say what kind of token this is from its prefix (GitHub's documented prefixes).
+
+    `ghs_` is an installation token: the workflow's GITHUB_TOKEN, or a GitHub App's.
+    `ghp_` (classic), `github_pat_` (fine-grained), `gho_` (OAuth) and `ghu_` (an app
+    acting for a user) act as a person. Anything else (older tokens, none) is unknown.
+    """
+    if not token:
+        return "unknown"
+    if token.startswith("ghs_"):
+        return "installation"
+    if token.startswith(("ghp_", "github_pat_", "gho_", "ghu_")):
+        return "user"
+    return "unknown"
+
+
+def rate_waits(gh: Github) -> RateWaits:
+    """The run's rate-limit wait budget of a client made by `client()` (else a new one)."""
+    waits = getattr(gh, "rate_waits", None)
+    if not isinstance(waits, RateWaits):
+        waits = RateWaits()
+        gh.rate_waits = waits  # type: ignore[attr-defined]
+    return waits
 
 
 def _parse_time(text: Any) -> datetime | None:
@@ -126,15 +380,24 @@ class Gateway:
         bot_login: str | None = None,
     ) -> None:
         self.gh = gh
+        self.waits = rate_waits(gh)
+        self.waits.log = log
         self.repo_name = repo
         self.repo = gh.get_repo(repo)  # lazy: the client is lazy, so no request
         self.dry_run = dry_run
         self.log = log
-        self.bot_login = bot_login or os.environ.get("INCIDENT_TOOL_BOT_LOGIN") or ACTIONS_BOT_LOGIN
+        told = bot_login or os.environ.get("INCIDENT_TOOL_BOT_LOGIN") or None
+        # Who the token writes as: told, learnt from the first comment this run posts, or
+        # asked (one GraphQL `viewer` query) when a run must tell the tool's own comments
+        # from others' and cannot from the token's kind (see `settle_identity`).
+        self.bot_login = told or ACTIONS_BOT_LOGIN
+        self.identity_known = told is not None
+        self.token_kind = getattr(gh, "token_kind", "unknown")
         self._roles: dict[str, str] = {}
         self._events: dict[int, list[IssueHappening]] = {}
         self._assignable: dict[str, bool] = {}
         self.writes: list[str] = []
+        self.notices: list[str] = []
 
     # -- reading ---------------------------------------------------------------------
 
@@ -191,6 +454,7 @@ class Gateway:
         GitHub's replication lag.
         """
         first = self.first_comments(issue)
+        self.settle_identity(first)
         status = self.status_comment(first)
         if len(first) < PER_PAGE:
             return status, first
@@ -201,6 +465,54 @@ class Gateway:
         recent = {c.id: c for c in self.comments(issue, since=since)}
         merged = {c.id: c for c in first} | recent
         return status, [merged[k] for k in sorted(merged)]
+
+    def settle_identity(self, comments: Sequence[IssueComment]) -> None:
+        """Find out who the token writes as, when these comments make it matter.
+
+        With no marker comment there is nothing to believe or not: the first comment the
+        run posts says who it is, for free. The workflow's GITHUB_TOKEN (an installation
+        token, `ghs_`) writes as github-actions[bot]: when every marker comment is by
+        that account, the token is taken to be the workflow's and nothing is asked. Any
+        other case (a personal token, a GitHub App's, marker comments by someone else)
+        asks GitHub once: GraphQL `viewer { login }` answers for user and installation
+        tokens alike (REST GET /user answers an installation token 403 "Resource not
+        accessible by integration").
+        """
+        if self.identity_known:
+            return
+        marked = [c for c in comments if c.user is not None and msg.marker_keys(c.body)]
+        if not marked:
+            return
+        if self.token_kind == "installation" and all(
+            c.user.login == ACTIONS_BOT_LOGIN for c in marked
+        ):
+            return
+        self.identity_known = True
+        try:
+            _, data = self.gh.requester.requestJsonAndCheck(
+                "POST", self.gh.requester.graphql_url, input={"query": "query { viewer { login } }"}
+            )
+            login = ((data or {}).get("data") or {}).get("viewer", {}).get("login")
+        except (GithubException, OSError, AttributeError) as exc:
+            reason = describe(exc) if isinstance(exc, (GithubException, OSError)) else str(exc)
+            login = None
+        else:
+            reason = "GitHub did not say"
+        if isinstance(login, str) and login:
+            self.bot_login = login
+            return
+        # The job log only: the record is not the place for a question about the token.
+        self.log(
+            f"notice: cannot tell which account the token writes as ({reason}): only "
+            f"{self.bot_login}'s status comment is believed; set INCIDENT_TOOL_BOT_LOGIN"
+        )
+
+    def learn_identity(self, comment: Any) -> Any:
+        """Remember who the token writes as from a comment it just posted."""
+        user = getattr(comment, "user", None)
+        if not self.identity_known and user is not None and user.login:
+            self.bot_login, self.identity_known = user.login, True
+        return comment
 
     def is_trusted_bot(self, comment: IssueComment) -> bool:
         """The status comment is only believed when the tool's own account wrote it.
@@ -217,8 +529,16 @@ class Gateway:
         return CommentView(
             id=comment.id,
             author=user.login if user else "ghost",
-            # Any bot's comment is never a command, trusted or not.
-            author_is_bot=bool(user and (user.type == "Bot" or user.login == self.bot_login)),
+            # Any bot's comment is never a command, trusted or not; nor is one the tool
+            # posted with a person's token (it carries a marker; that person's own
+            # comments stay commands).
+            author_is_bot=bool(
+                user
+                and (
+                    user.type == "Bot"
+                    or (user.login == self.bot_login and msg.marker_keys(comment.body))
+                )
+            ),
             body=comment.body or "",
             created_at=_utc(comment.created_at),
             updated_at=_utc(comment.updated_at),
@@ -237,16 +557,32 @@ class Gateway:
         key = login.lower()
         if key not in self._roles:
             try:
-                self._roles[key] = self.repo.get_collaborator_role_name(login) or "none"
+                _, data = self.gh.requester.requestJsonAndCheck(
+                    "GET", f"{self.repo.url}/collaborators/{quote(login, safe='')}/permission"
+                )
+                self._roles[key] = role_from_permission(data)
             except UnknownObjectException:
                 self._roles[key] = "none"
             except (GithubException, OSError) as exc:
+                if isinstance(exc, GithubException) and rate_limit_of(exc) is not None:
+                    # Not "no access": refusing someone's command for a rate limit would be
+                    # wrong; the run stops and the next event or sweep carries it out.
+                    raise GitHubError(
+                        f"could not read {login}'s permission: {describe(exc)}"
+                    ) from None
                 self.log(f"warning: could not read {login}'s permission: {describe(exc)}")
                 self._roles[key] = "none"
         return self._roles[key]
 
     def assignable(self, login: str) -> bool:
+        """Say whether GitHub would accept `login` as an assignee (cached per run).
+
+        Push access makes a person assignable, so a role already read this run answers
+        without a request.
+        """
         key = login.lower()
+        if key not in self._assignable and self._roles.get(key) in ("write", "maintain", "admin"):
+            self._assignable[key] = True
         if key not in self._assignable:
             try:
                 self._assignable[key] = self.repo.has_in_assignees(login)
@@ -337,7 +673,15 @@ class Gateway:
             try:
                 return do()
             except GithubException as exc:
-                transient = exc.status >= 500 or exc.status == 429
+                # POSTs are not retried by GithubRetry (a blind retry could post twice), so
+                # their rate limits are waited for here, from the same budget.
+                limit = rate_limit_of(exc) if post else None
+                if limit is not None and attempt < attempts and self.waits.can_wait(limit.wait):
+                    self.waits.wait(limit.wait, f"GitHub {limit.kind} rate limit")
+                    if landed is not None and (existing := landed()) is not None:
+                        return existing
+                    continue
+                transient = exc.status >= 500
                 if not transient or attempt == attempts:
                     raise GitHubError(f"could not {what}: {describe(exc)}") from None
             except OSError as exc:
@@ -371,10 +715,62 @@ class Gateway:
 
         self.write(f"remove label {label} from #{issue.number}", do)
 
+    def only_assignable(self, logins: Sequence[str], why: str) -> list[str]:
+        """Keep the logins GitHub would accept as assignees; say who was left out."""
+        kept = [x for x in logins if self.assignable(x)]
+        left = [x for x in logins if x not in kept]
+        if left:
+            self.notice(f"{why}: not assigned {', '.join(left)} (cannot be assigned here)")
+        return kept
+
+    def notice(self, text: str) -> None:
+        """Say something the run's owner should know (job log; the run adds it to the record)."""
+        self.log(f"notice: {text}")
+        self.notices.append(text)
+
+    def _without_unassignable(
+        self, what: str, attempt: Callable[[list[str]], T], logins: list[str]
+    ) -> T:
+        """Make a write with assignees; on GitHub's 422 for one, make it again without.
+
+        One person who cannot be assigned (left the organisation, lost access since this
+        run checked) must not stop an assignment or a retrospective. Each retry drops at
+        least one person, so there are at most as many retries as logins (10 at most).
+        """
+        chosen = list(logins)
+        while True:
+            try:
+                return attempt(chosen)
+            except GithubException as exc:
+                refused = _refused_assignees(exc)
+                if not chosen or refused is None:
+                    raise
+            # GitHub names the first login it refuses: go on without it (without all of
+            # them when it names none), so each retry drops at least one person.
+            named = {x.lower() for x in refused}
+            left = [x for x in chosen if x.lower() in named] if named else chosen
+            if not left:
+                left = chosen
+            for login in left:
+                self._assignable[login.lower()] = False
+            chosen = [x for x in chosen if x not in left]
+            self.notice(
+                f"{what}: GitHub refused {', '.join(left)} as assignees (422): done without"
+            )
+
     def set_assignees(self, issue: Issue, logins: Sequence[str]) -> None:
+        wanted = self.only_assignable(list(logins), f"#{issue.number}")
+        if logins and not wanted:
+            return  # nobody to assign: leave the current assignees alone
+        if sorted(x.lower() for x in wanted) == sorted(a.login.lower() for a in issue.assignees):
+            return
+
+        def attempt(chosen: list[str]) -> None:
+            issue.edit(assignees=chosen)
+
         self.write(
-            f"set assignees of #{issue.number} to {', '.join(logins)}",
-            lambda: issue.edit(assignees=list(logins)),
+            f"set assignees of #{issue.number} to {', '.join(wanted) or 'nobody'}",
+            lambda: self._without_unassignable(f"#{issue.number}", attempt, wanted),
         )
 
     def close(self, issue: Issue, reason: str) -> None:
@@ -408,7 +804,7 @@ class Gateway:
 
         self.write(
             f"comment on #{issue.number} ({key})",
-            lambda: issue.create_comment(body),
+            lambda: self.learn_identity(issue.create_comment(body)),
             post=True,
             landed=landed,
         )
@@ -435,7 +831,7 @@ class Gateway:
 
         self.write(
             f"post the status comment on #{issue.number}",
-            lambda: issue.create_comment(body),
+            lambda: self.learn_identity(issue.create_comment(body)),
             post=True,
             landed=landed,
         )
@@ -448,11 +844,16 @@ class Gateway:
         assignees: Sequence[str],
         landed: Callable[[], Any],
     ) -> Any:
+        wanted = self.only_assignable(list(assignees), f"issue {title!r}")
+
+        def attempt(chosen: list[str]) -> Any:
+            return self.repo.create_issue(
+                title=title, body=body, labels=list(labels), assignees=chosen
+            )
+
         return self.write(
             f"open issue {title!r}",
-            lambda: self.repo.create_issue(
-                title=title, body=body, labels=list(labels), assignees=list(assignees)
-            ),
+            lambda: self._without_unassignable(f"issue {title!r}", attempt, wanted),
             post=True,
             landed=landed,
         )

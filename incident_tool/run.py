@@ -215,6 +215,7 @@ def _process_once(
 ) -> Outcome:
     gateway, config = tools.gateway, tools.config
     writes_before = len(gateway.writes)  # sweep shares one gateway across incidents
+    notices_before = len(gateway.notices)
     # Entries are dated when things happened: the event's own time where it has one.
     now = now or (event.at if event is not None else None) or utcnow()
     issue = issue or gateway.issue(number)
@@ -293,6 +294,10 @@ def _process_once(
         except GitHubError as exc:
             failure = exc
             record.problems = [*record.problems[-9:], f"{iso(now)} follow-ups: {exc}"]
+    for notice in gateway.notices[notices_before:]:
+        # What GitHub would not do (an assignee it refuses) shows in the status comment too.
+        ctx.notices.append(notice)
+        record.note(now, "note", None, notice)
     gateway.save_status(issue, status, render_status(record, config, repo=view.repo, updated=now))
     if failure is not None:
         raise failure

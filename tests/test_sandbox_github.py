@@ -60,9 +60,18 @@ def test_issue_lifecycle_through_pygithub(sb: Sandbox) -> None:
     raw = sb.github.issue(REPO, 1)
     assert raw["created_at"].endswith("Z") and raw["state_reason"] is None
 
-    issue.edit(assignees=["bob", "olly", "nobody"], labels=["incident:declared", "severity:2"])
+    with pytest.raises(GithubException) as err:
+        # One login that cannot be assigned fails the whole PATCH, as on GitHub.
+        issue.edit(assignees=["bob", "olly"], labels=["incident:declared", "severity:2"])
+    assert err.value.status == 422
+    assert err.value.data["errors"] == [
+        {"resource": "Issue", "code": "invalid", "field": "assignees", "value": "olly"}
+    ]
+    assert sb.github.issue(REPO, 1)["assignees"] == []
+    assert [x["name"] for x in sb.github.issue(REPO, 1)["labels"]] == ["incident:reported"]
+    issue.edit(assignees=["bob"], labels=["incident:declared", "severity:2"])
     again = repo.get_issue(1)
-    assert [a.login for a in again.assignees] == ["bob"]  # invalid assignees silently dropped
+    assert [a.login for a in again.assignees] == ["bob"]
     assert [label.name for label in again.labels] == ["incident:declared", "severity:2"]
     assert {label["name"] for label in sb.github.labels(REPO)} >= {"severity:2"}
 
@@ -341,9 +350,16 @@ def test_graphql_busy_status(sb: Sandbox) -> None:
     }
     assert body["errors"][0]["type"] == "NOT_FOUND" and body["errors"][0]["path"] == ["u2"]
 
-    other = requests.post(
+    viewer = requests.post(
         f"{sb.github_url}/graphql",
         json={"query": "{ viewer { login } }"},
+        headers=headers,
+        timeout=5,
+    )
+    assert viewer.json() == {"data": {"viewer": {"login": "github-actions[bot]"}}}
+    other = requests.post(
+        f"{sb.github_url}/graphql",
+        json={"query": "{ viewer { name } }"},
         headers=headers,
         timeout=5,
     )
@@ -360,9 +376,40 @@ def test_rate_limit(sb: Sandbox) -> None:
     g = client(sb)
     g.get_repo(REPO)
     overview = g.get_rate_limit()
-    assert overview.resources.core.limit == 5000
-    assert overview.resources.core.remaining < 5000
-    assert g.rate_limiting[1] == 5000
+    # The workflow's GITHUB_TOKEN has 1,000 requests an hour; a person's token 5,000.
+    assert overview.resources.core.limit == 1000
+    assert overview.resources.core.remaining == 999  # GET /rate_limit itself is free
+    assert g.rate_limiting == (999, 1000)
+    person = client(sb, "bob")
+    person.get_repo(REPO)
+    assert person.rate_limiting == (4999, 5000)
+
+
+def test_an_exhausted_token_gets_the_primary_rate_limit(sb: Sandbox) -> None:
+    sb.github.use_rate(sb.github.bot_login, 1000)
+    raw = requests.get(
+        f"{sb.github_url}/repos/{REPO}", headers={"Authorization": f"token {sb.github.bot_token}"}
+    )
+    assert raw.status_code == 403
+    assert raw.json()["message"].startswith("API rate limit exceeded for installation ID")
+    assert raw.headers["X-RateLimit-Remaining"] == "0"
+    assert raw.headers["X-RateLimit-Limit"] == "1000"
+    assert int(raw.headers["X-RateLimit-Reset"]) > datetime.now(timezone.utc).timestamp()
+    assert raw.headers["X-RateLimit-Resource"] == "core"
+    # Other tokens have their own hour.
+    assert client(sb, "bob").get_repo(REPO).full_name == REPO
+
+
+def test_secondary_rate_limit_fault_answers_with_retry_after(sb: Sandbox) -> None:
+    sb.faults.secondary_rate_limit("POST", r"/comments$", retry_after=7)
+    issue = client(sb).get_repo(REPO).create_issue("x")
+    with pytest.raises(GithubException) as err:
+        issue.create_comment("hello")
+    assert err.value.status == 403
+    assert err.value.data["message"].startswith("You have exceeded a secondary rate limit")
+    assert err.value.headers["retry-after"] == "7"
+    assert err.value.headers["x-ratelimit-remaining"] != "0"
+    assert sb.github.comments(REPO, issue.number) == []  # the write was not made
 
 
 def test_validation_errors_are_github_shaped(sb: Sandbox) -> None:
@@ -428,3 +475,38 @@ def test_person_helpers_follow_the_ui_rules(sb: Sandbox) -> None:
         gh.edit_comment(REPO, gh.comment(REPO, 1, "olly", "mine")["id"], "rita", "theirs")
     assert sb.github.permission(REPO, "tina") == "triage"
     assert [e["event"] for e in gh.issue_events(REPO, 1)] == ["labeled", "labeled"]
+
+
+def test_unassignable_logins_are_a_422_on_create_and_ignored_when_added(sb: Sandbox) -> None:
+    repo = client(sb).get_repo(REPO)
+    with pytest.raises(GithubException) as err:
+        repo.create_issue("Retro", assignees=["bob", "nobody"])
+    assert err.value.status == 422
+    assert err.value.data["errors"][0]["field"] == "assignees"
+    assert err.value.data["errors"][0]["value"] == "nobody"
+    assert sb.github.issues(REPO) == []  # nothing was created
+    issue = repo.create_issue("Retro", assignees=["bob"])
+    assert [a.login for a in issue.assignees] == ["bob"]
+    # POST .../assignees answers 201 and leaves out who cannot be assigned.
+    issue.add_to_assignees("alice", "olly")
+    assert sorted(a["login"] for a in sb.github.issue(REPO, issue.number)["assignees"]) == [
+        "alice",
+        "bob",
+    ]
+    # Without triage access, assignees on a new issue are dropped, not refused.
+    mine = client(sb, "rita").get_repo(REPO).create_issue("Mine", assignees=["olly"])
+    assert mine.assignees == []
+
+
+def test_custom_role_reports_its_name_and_base_permission(sb: Sandbox) -> None:
+    sb.github.add_user("ivy")
+    sb.github.add_collaborator(REPO, "ivy", "maintain", custom_role="Incident Responder")
+    repo = client(sb).get_repo(REPO)
+    _, data = repo._requester.requestJsonAndCheck("GET", f"{repo.url}/collaborators/ivy/permission")
+    assert (data["role_name"], data["permission"]) == ("Incident Responder", "write")
+    assert data["user"]["role_name"] == "Incident Responder"
+    assert data["user"]["permissions"]["maintain"] is True
+    _, tina = repo._requester.requestJsonAndCheck(
+        "GET", f"{repo.url}/collaborators/tina/permission"
+    )
+    assert (tina["role_name"], tina["permission"]) == ("triage", "read")

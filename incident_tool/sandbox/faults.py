@@ -109,6 +109,26 @@ class Faults:
             self._rules.append(rule)
         return rule
 
+    def secondary_rate_limit(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        retry_after: int | None = 60,
+        times: int | None = 1,
+        *,
+        status: int = 403,
+        skip: int = 0,
+    ) -> Fault:
+        """Answer matching GitHub requests with a secondary rate limit.
+
+        GitHub answers 403 (or 429) "You have exceeded a secondary rate limit ...", with
+        ``Retry-After`` when it says how long to wait (GitHub's "Rate limits for the REST
+        API"); the write is not made.
+        """
+        if status not in (403, 429):
+            raise ValueError("a secondary rate limit is a 403 or a 429")
+        return self.add("github", method, path, status, times, retry_after, skip=skip)
+
     def clear(self) -> None:
         """Remove every rule (the ``injected`` count is kept)."""
         with self._lock:

@@ -126,6 +126,27 @@ class User:
     busy_organization: str | None = None
 
 
+# Primary rate limits an hour (GitHub's "Rate limits for the REST API"): 5,000 for a
+# person's token, 1,000 per repository for the workflow's GITHUB_TOKEN, 60 unauthenticated.
+RATE_LIMIT_USER = 5000
+RATE_LIMIT_GITHUB_TOKEN = 1000
+RATE_LIMIT_ANONYMOUS = 60
+RATE_WINDOW = 3600
+
+
+@dataclass
+class RateWindow:
+    """One token's primary rate limit for one resource (core, graphql): an hour's window."""
+
+    limit: int
+    used: int
+    reset: int  # epoch seconds when the window ends
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.used)
+
+
 @dataclass
 class Label:
     """A repository label."""
@@ -211,6 +232,7 @@ class Repo:
     description: str | None
     created_at: datetime
     collaborators: dict[str, str] = field(default_factory=dict)
+    custom_roles: dict[str, str] = field(default_factory=dict)  # login -> custom role name
     labels: dict[int, Label] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
@@ -249,8 +271,7 @@ class GitHub:
         self._label_ids = itertools.count(4000001)
         self._reaction_ids = itertools.count(5000001)
         self._event_ids = itertools.count(6000001)
-        self.rate_used = 0
-        self.rate_reset = int(self.now().timestamp()) + 3600
+        self._rate: dict[tuple[str, str], RateWindow] = {}
         bot = User(BOT_LOGIN, BOT_ID, type="Bot", created_at=self.now())
         bot.token = "ghs_sandbox_" + secrets.token_hex(16)
         self.users[bot.login.lower()] = bot
@@ -260,7 +281,8 @@ class GitHub:
 
     def now(self) -> datetime:
         """The sandbox's current time (UTC, whole seconds like GitHub's timestamps)."""
-        return self._clock().astimezone(timezone.utc).replace(microsecond=0)
+        self._last_now = self._clock().astimezone(timezone.utc).replace(microsecond=0)
+        return self._last_now
 
     @property
     def bot_login(self) -> str:
@@ -295,6 +317,30 @@ class GitHub:
         """Webhook events ``(event_name, payload)`` queued since the last call, in order."""
         return self.events.take()
 
+    def rate_window(self, login: str | None, resource: str = "core") -> RateWindow:
+        """The primary rate limit of a token (by its account; None: unauthenticated)."""
+        key = ((login or "").lower(), resource)
+        # The last time read, not a new reading: a test clock that steps on every reading
+        # must not move because a request was counted.
+        last = getattr(self, "_last_now", None) or self.now()
+        now = int(last.timestamp())
+        window = self._rate.get(key)
+        if window is None or now >= window.reset:
+            if login is None:
+                limit = RATE_LIMIT_ANONYMOUS
+            elif login.lower() == BOT_LOGIN.lower():
+                limit = RATE_LIMIT_GITHUB_TOKEN
+            else:
+                limit = RATE_LIMIT_USER
+            window = RateWindow(limit, 0, now + RATE_WINDOW)
+            self._rate[key] = window
+        return window
+
+    def use_rate(self, login: str | None, used: int, resource: str = "core") -> None:
+        """Set how much of a token's hour is used (``used=limit``: the next request is refused)."""
+        with self.lock:
+            self.rate_window(login, resource).used = used
+
     # ---------------------------------------------------------------- set-up
 
     def add_user(
@@ -313,7 +359,10 @@ class GitHub:
                 raise ValueError(f"user {login!r} already exists")
             user = User(login, next(self._user_ids), type, name, email, busy, None, self.now())
             if type != "Organization":
-                user.token = "ghp_sandbox_" + secrets.token_hex(16)
+                # GitHub's prefixes: ghp_ a person's token, ghs_ an app installation's
+                # (as the workflow's GITHUB_TOKEN is).
+                prefix = "ghs_" if type == "Bot" else "ghp_"
+                user.token = prefix + "sandbox_" + secrets.token_hex(16)
                 self.tokens[user.token] = login
             self.users[login.lower()] = user
             return user.token or ""
@@ -351,12 +400,25 @@ class GitHub:
             self.repos[full_name.lower()] = repo
             return self.repo_json(repo)
 
-    def add_collaborator(self, repo: str, login: str, permission: str = "write") -> None:
-        """Give a person a role on the repository (admin|maintain|write|triage|read)."""
+    def add_collaborator(
+        self, repo: str, login: str, permission: str = "write", *, custom_role: str | None = None
+    ) -> None:
+        """Give a person a role on the repository (admin|maintain|write|triage|read).
+
+        ``custom_role`` names an organisation's custom repository role (e.g. "Incident
+        Responder") built on ``permission`` as its base role: GitHub then reports the
+        custom name in ``role_name`` and the base in ``permission``.
+        """
         if permission not in ROLES[1:]:
             raise ValueError(f"permission must be one of {ROLES[1:]}, not {permission!r}")
         with self.lock:
-            self.repo(repo).collaborators[self.user(login).login.lower()] = permission
+            r = self.repo(repo)
+            key = self.user(login).login.lower()
+            r.collaborators[key] = permission
+            if custom_role:
+                r.custom_roles[key] = custom_role
+            else:
+                r.custom_roles.pop(key, None)
 
     def create_label(
         self,
@@ -927,6 +989,9 @@ class GitHub:
             raise validation_failed("Issue", "missing_field", "title")
         self._check_text("Issue", "body", body)
         triage = self.has_role(repo, actor, "triage")
+        # Without triage access assignees are dropped silently; with it, one login that
+        # cannot be assigned fails the request (422) before anything is created.
+        chosen = self._assignees_or_422(repo, assignees) if triage else []
         added: list[Label] = []
         if triage or labels_from_form:  # issue forms apply their labels for anyone
             if not create_labels:  # fail before changing anything
@@ -941,13 +1006,6 @@ class GitHub:
         issue.is_pull_request = pull_request
         issue.labels = [label.id for label in added]
         repo.next_number += 1
-        chosen: list[str] = []
-        if triage:
-            for login in assignees:
-                if self.assignable(repo, login) and len(chosen) < MAX_ASSIGNEES:
-                    canonical = self.user(login).login
-                    if canonical not in chosen:
-                        chosen.append(canonical)
         issue.assignees = chosen
         repo.issues[issue.number] = issue
         for label in added:
@@ -976,6 +1034,12 @@ class GitHub:
         touches_state = "state" in changes and changes["state"] != issue.state
         if (touches_text or touches_state) and not (is_author or triage):
             raise GitHubError(403, "You must be the issue author or have triage access.")
+        if triage and changes.get("assignees") is not None:
+            # Validated before anything changes: a 422 leaves the issue as it was.
+            self._assignees_or_422(
+                repo,
+                [x["login"] if isinstance(x, dict) else str(x) for x in changes["assignees"]],
+            )
         now = self.now()
         changed = False
         text_changes: dict[str, Any] = {}
@@ -1101,13 +1165,34 @@ class GitHub:
             self._emit_issues(repo, issue, "labeled", actor, label=self.label_json(repo, label))
         return bool(removed or added)
 
-    def _set_assignees(self, repo: Repo, issue: Issue, actor: str, logins: list[str]) -> bool:
-        wanted: list[str] = []
+    def _assignees_or_422(self, repo: Repo, logins: Iterable[str]) -> list[str]:
+        """The canonical logins, or GitHub's 422 for the first one that cannot be assigned.
+
+        POST /issues and PATCH /issues/{n} refuse the whole request when a login cannot be
+        assigned (also with GITHUB_TOKEN): 422 Validation Failed with ``errors`` [{"value":
+        login, "resource": "Issue", "field": "assignees", "code": "invalid"}], as reported
+        for api.github.com in kubernetes/test-infra#1624 and trstringer/manual-approval#127
+        (a deactivated user), and the schema's ``validation-error`` in tests/reference/.
+        """
+        chosen: list[str] = []
         for login in logins:
-            if self.assignable(repo, login):
-                canonical = self.user(login).login
-                if canonical not in wanted and len(wanted) < MAX_ASSIGNEES:
-                    wanted.append(canonical)
+            if not self.assignable(repo, login):
+                raise validation_failed("Issue", "invalid", "assignees", value=login)
+            canonical = self.user(login).login
+            if canonical not in chosen and len(chosen) < MAX_ASSIGNEES:
+                chosen.append(canonical)
+        return chosen
+
+    def _set_assignees(
+        self, repo: Repo, issue: Issue, actor: str, logins: list[str], *, strict: bool = True
+    ) -> bool:
+        if strict:
+            wanted = self._assignees_or_422(repo, logins)
+        else:
+            # POST .../assignees ignores logins that cannot be assigned (GitHub's docs:
+            # "Adds up to 10 assignees ... Users already assigned ... are not replaced";
+            # the response is the issue without them).
+            wanted = self._assignees_or_422(repo, [x for x in logins if self.assignable(repo, x)])
         removed = [a for a in issue.assignees if a not in wanted]
         added = [a for a in wanted if a not in issue.assignees]
         issue.assignees = [a for a in issue.assignees if a in wanted] + added
@@ -1125,7 +1210,7 @@ class GitHub:
         """Add assignees; people without push access are silently dropped."""
         if not self.has_role(repo, actor, "triage"):
             return
-        self._set_assignees(repo, issue, actor, issue.assignees + logins)
+        self._set_assignees(repo, issue, actor, issue.assignees + logins, strict=False)
 
     def op_remove_assignees(self, repo: Repo, issue: Issue, actor: str, logins: list[str]) -> None:
         """Remove assignees (unknown ones are ignored)."""

@@ -170,23 +170,60 @@ class GithubService:
 
     def execute(self, call: Call) -> Response:
         """Run a validated request against the state."""
-        handler = HANDLERS[(call.request.method, call.match.operation.template)]
+        template = call.match.operation.template
+        handler = HANDLERS[(call.request.method, template)]
         with self.gh.lock:
-            self.gh.rate_used += 1
-            try:
+            resource = "graphql" if template == "/graphql" else "core"
+            window = self.gh.rate_window(call.actor, resource)
+            if template == "/rate_limit":
+                # GET /rate_limit does not count against the primary limit (GitHub
+                # changelog 2023-10-18, "Rate limits for /rate_limit REST API endpoint").
                 response = handler(self, call)
-            except GitHubError as exc:
-                response = _error(exc)
-            response.headers.update(self._rate_headers())
+            elif window.remaining == 0:
+                response = self._primary_limit(call)
+            else:
+                window.used += 1
+                try:
+                    response = handler(self, call)
+                except GitHubError as exc:
+                    response = _error(exc)
+            response.headers.update(self.rate_headers(call.actor, resource))
         return response
 
-    def _rate_headers(self) -> dict[str, str]:
+    def _primary_limit(self, call: Call) -> Response:
+        """Answer as GitHub does when a token's hour is used up: 403, remaining 0.
+
+        "If you exceed your primary rate limit, you will receive a 403 or 429 response,
+        and the x-ratelimit-remaining header will be 0. You should not retry your request
+        until after the time specified by the x-ratelimit-reset header." (GitHub's "Rate
+        limits for the REST API"); the message as PyGithub's Requester matches it
+        ("API rate limit exceeded ...").
+        """
+        user = self.gh.users.get((call.actor or "").lower())
+        if user is None:
+            who = "127.0.0.1"
+        elif user.type == "Bot":
+            who = f"installation ID {user.id}"
+        else:
+            who = f"user ID {user.id}"
+        return Response(
+            403,
+            {
+                "message": f"API rate limit exceeded for {who}.",
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                "status": "403",
+            },
+        )
+
+    def rate_headers(self, actor: str | None, resource: str = "core") -> dict[str, str]:
+        """GitHub's x-ratelimit-* headers for a token (every response carries them)."""
+        window = self.gh.rate_window(actor, resource)
         return {
-            "X-RateLimit-Limit": "5000",
-            "X-RateLimit-Remaining": str(max(0, 5000 - self.gh.rate_used)),
-            "X-RateLimit-Reset": str(self.gh.rate_reset),
-            "X-RateLimit-Used": str(self.gh.rate_used),
-            "X-RateLimit-Resource": "core",
+            "X-RateLimit-Limit": str(window.limit),
+            "X-RateLimit-Remaining": str(window.remaining),
+            "X-RateLimit-Reset": str(window.reset),
+            "X-RateLimit-Used": str(window.used),
+            "X-RateLimit-Resource": resource,
         }
 
     # --------------------------------------------------------------- helpers
@@ -281,10 +318,13 @@ def _label_names(body: Any) -> list[str]:
 @route("GET", "/rate_limit")
 def rate_limit(svc: GithubService, call: Call) -> Response:
     """GET /rate_limit."""
-    used = svc.gh.rate_used
-    core = {"limit": 5000, "used": used, "remaining": 5000 - used, "reset": svc.gh.rate_reset}
-    search = {"limit": 30, "used": 0, "remaining": 30, "reset": svc.gh.rate_reset}
-    graphql = {"limit": 5000, "used": 0, "remaining": 5000, "reset": svc.gh.rate_reset}
+
+    def window(resource: str) -> dict[str, int]:
+        w = svc.gh.rate_window(call.actor, resource)
+        return {"limit": w.limit, "used": w.used, "remaining": w.remaining, "reset": w.reset}
+
+    core, graphql = window("core"), window("graphql")
+    search = {"limit": 30, "used": 0, "remaining": 30, "reset": core["reset"]}
     return Response(
         200, {"resources": {"core": core, "search": search, "graphql": graphql}, "rate": core}
     )
@@ -331,9 +371,13 @@ def get_permission(svc: GithubService, call: Call) -> Response:
         "triage": rank >= 2,
         "pull": rank >= 1,
     }
-    collaborator["role_name"] = role
+    # `role_name` is the assigned role, custom ones included; `permission` the legacy base
+    # role (maintain -> write, triage -> read): the endpoint's description in
+    # tests/reference/github-rest-api-subset.json.
+    role_name = repo.custom_roles.get(user.login.lower(), role)
+    collaborator["role_name"] = role_name
     return Response(
-        200, {"permission": LEGACY_PERMISSION[role], "role_name": role, "user": collaborator}
+        200, {"permission": LEGACY_PERMISSION[role], "role_name": role_name, "user": collaborator}
     )
 
 
@@ -557,7 +601,7 @@ def remove_issue_label(svc: GithubService, call: Call) -> Response:
 
 @route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/assignees")
 def add_assignees(svc: GithubService, call: Call) -> Response:
-    """Add assignees; people who can't be assigned are silently dropped."""
+    """Add assignees; people who can't be assigned are silently dropped (unlike PATCH)."""
     repo = svc.repo_for(call)
     issue = svc.issue_for(call, repo)
     logins = [str(x) for x in (call.body or {}).get("assignees") or []]
@@ -1139,10 +1183,17 @@ def _graphql_error(message: str) -> GitHubError:
     )
 
 
+_VIEWER = re.compile(r"^\s*(?:query\s*\w*\s*)?\{\s*viewer\s*\{\s*login\s*\}\s*\}\s*$")
+
+
 @route("POST", "/graphql")
 def graphql(svc: GithubService, call: Call) -> Response:
-    """Answer ``user(login:) { status { indicatesLimitedAvailability } }`` queries."""
+    """Answer ``user(login:) { status { indicatesLimitedAvailability } }`` queries, and
+    ``viewer { login }``: who the token acts as, for user and installation tokens alike
+    (an app's installation token gets ``<app>[bot]``, e.g. fullsend-ai/fullsend#1953)."""
     query = re.sub(r"#[^\n]*", "", call.body["query"])
+    if _VIEWER.match(query):
+        return Response(200, {"data": {"viewer": {"login": call.actor}}})
     variables = call.body.get("variables") or {}
     header = _HEADER.match(query)
     if header is None:

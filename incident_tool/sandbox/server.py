@@ -219,6 +219,12 @@ class Sandbox:
                 if fault.perform_write:
                     svc.execute(prepared)
                 response = _fault_response(service, fault)
+                if service == "github":
+                    # A secondary limit comes with the token's primary headers (remaining
+                    # not 0: that is how it is told from the primary limit).
+                    github = self._services["github"]
+                    assert isinstance(github, GithubService)
+                    response.headers.update(github.rate_headers(prepared.actor))
             else:
                 response = svc.execute(prepared)
         self._record(service, request, response, started, fault is not None)
@@ -277,11 +283,12 @@ def _fault_response(service: str, fault: Fault) -> Response:
         error = fault.slack_error or "fatal_error"
         return Response(fault.status, {"ok": False, "error": error}, headers)
     status = fault.status or 502
-    messages = {
-        403: "You have exceeded a secondary rate limit. Please wait a few minutes before you "
-        "try again.",
-        429: "API rate limit exceeded (sandbox fault).",
-    }
+    # GitHub's secondary limit answers 403 or 429 with this message (GitHub's "Rate limits
+    # for the REST API"; the text PyGithub's Requester.isSecondaryRateLimitError matches).
+    secondary = (
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+    )
+    messages = {403: secondary, 429: secondary}
     message = messages.get(status, f"Server Error (sandbox fault {status})")
     return Response(
         status,

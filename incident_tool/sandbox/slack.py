@@ -29,6 +29,9 @@ CHANNEL_NAME = re.compile(r"^[a-z0-9_-]+$")
 MAX_NAME = 80
 MAX_TOPIC = 250
 MAX_TEXT = 40000
+# Slack sets a member "away" after 10 minutes without activity ("auto away"; the
+# presence documentation of users.getPresence: presence, auto_away, last_activity).
+AUTO_AWAY = 600
 
 
 class SlackError(Exception):
@@ -48,7 +51,7 @@ class SlackUser:
     name: str
     real_name: str
     email: str | None = None
-    presence: str = "active"
+    presence: str = "active"  # "away": set away by hand; "active": auto (by activity)
     is_bot: bool = False
     dnd: bool = False
     deleted: bool = False
@@ -60,6 +63,7 @@ class SlackUser:
     # Do not disturb: the scheduled window (start, end) and a snooze ("pause notifications").
     dnd_window: tuple[int, int] | None = None
     snooze_endtime: int = 0
+    last_activity: float | None = None  # sandbox clock, epoch seconds
 
 
 @dataclass
@@ -114,6 +118,95 @@ def _list(value: Any) -> list[Any] | None:
         except ValueError:
             raise SlackError("invalid_blocks") from None
     return value if isinstance(value, list) else None
+
+
+# Block Kit limits, as Slack enforces them on chat.postMessage / chat.update (Slack's
+# "Blocks" and "Composition objects" references; the same numbers as slack-sdk's
+# models.blocks: SectionBlock.text_max_length 3000, fields_max_length 10, HeaderBlock
+# 150, ContextBlock elements 10, ActionsBlock 25, block_id_max_length 255).
+MAX_BLOCKS = 50  # in a message (100 in modals and Home tabs)
+BLOCK_LIMITS: dict[str, dict[str, int]] = {
+    "section": {"text": 3000, "fields": 10, "field": 2000},
+    "header": {"text": 150},
+    "context": {"elements": 10, "element": 3000},
+    "actions": {"elements": 25},
+}
+KNOWN_BLOCKS = {"section", "header", "context", "actions", "divider", "image", "rich_text"}
+
+
+def check_blocks(blocks: list[Any] | None) -> None:
+    """Refuse blocks Slack would refuse: ``invalid_blocks`` with where and why.
+
+    Slack answers ``{"ok": false, "error": "invalid_blocks", "errors": ["must be less
+    than 3001 characters [json-pointer:/blocks/1/text/text]"], "response_metadata":
+    {"messages": ["[ERROR] ..."]}}``.
+    """
+    if blocks is None:
+        return
+    problems: list[str] = []
+    if len(blocks) > MAX_BLOCKS:
+        problems.append(f"no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]")
+    for i, block in enumerate(blocks[:MAX_BLOCKS]):
+        where = f"/blocks/{i}"
+        if not isinstance(block, dict) or block.get("type") not in KNOWN_BLOCKS:
+            problems.append(f"unsupported type [json-pointer:{where}/type]")
+            continue
+        if len(str(block.get("block_id", ""))) > 255:
+            problems.append(f"must be less than 256 characters [json-pointer:{where}/block_id]")
+        limits = BLOCK_LIMITS.get(block["type"], {})
+        text = block.get("text")
+        if "text" in limits:
+            if block["type"] == "header" and text is None:
+                problems.append(f"missing required field: text [json-pointer:{where}]")
+            if isinstance(text, dict):
+                problems += _text_problems(text, limits["text"], f"{where}/text")
+        if block["type"] == "section":
+            fields = block.get("fields")
+            if text is None and not fields:
+                problems.append(f"must provide text or fields [json-pointer:{where}]")
+            if fields is not None:
+                if len(fields) > limits["fields"]:
+                    problems.append(
+                        f"no more than {limits['fields']} items allowed "
+                        f"[json-pointer:{where}/fields]"
+                    )
+                for j, item in enumerate(fields):
+                    if isinstance(item, dict):
+                        problems += _text_problems(item, limits["field"], f"{where}/fields/{j}")
+        if "elements" in limits:
+            elements = block.get("elements") or []
+            if not elements:
+                problems.append(f"must have at least 1 item [json-pointer:{where}/elements]")
+            if len(elements) > limits["elements"]:
+                problems.append(
+                    f"no more than {limits['elements']} items allowed "
+                    f"[json-pointer:{where}/elements]"
+                )
+            if "element" in limits:
+                for j, item in enumerate(elements):
+                    if isinstance(item, dict) and item.get("type") in ("mrkdwn", "plain_text"):
+                        problems += _text_problems(item, limits["element"], f"{where}/elements/{j}")
+        if (
+            block["type"] == "header"
+            and isinstance(text, dict)
+            and text.get("type") != "plain_text"
+        ):
+            problems.append(f"must be a plain_text object [json-pointer:{where}/text]")
+    if problems:
+        raise SlackError(
+            "invalid_blocks",
+            errors=problems,
+            response_metadata={"messages": [f"[ERROR] {p}" for p in problems]},
+        )
+
+
+def _text_problems(text: dict[str, Any], limit: int, where: str) -> list[str]:
+    value = text.get("text")
+    if not isinstance(value, str) or not value:
+        return [f"must be more than 0 characters [json-pointer:{where}/text]"]
+    if len(value) > limit:
+        return [f"must be less than {limit + 1} characters [json-pointer:{where}/text]"]
+    return []
 
 
 def _cursor(prefix: str, value: str) -> str:
@@ -201,14 +294,32 @@ class Slack:
             self.users[user_id] = SlackUser(
                 user_id, name, real_name or name, email, presence, is_bot, dnd
             )
+            self.users[user_id].last_activity = self._now()
             return user_id
 
     def set_presence(self, user_id: str, presence: str) -> None:
-        """Set a member's presence (``active`` or ``away``)."""
+        """Set a member's presence (``active`` or ``away``); ``active`` counts as activity."""
         if presence not in ("active", "away"):
             raise ValueError(f"presence must be 'active' or 'away', not {presence!r}")
         with self.lock:
-            self._user(user_id).presence = presence
+            user = self._user(user_id)
+            user.presence = presence
+            if presence == "active":
+                user.last_activity = self._now()
+
+    def touch(self, user_id: str) -> None:
+        """The person uses Slack (reads, types, clicks): their presence is active again."""
+        with self.lock:
+            self._user(user_id).last_activity = self._now()
+
+    def presence_of(self, user: SlackUser) -> tuple[str, bool]:
+        """(presence, auto_away): away by hand, or after AUTO_AWAY idle seconds."""
+        if user.presence == "away":
+            return "away", False
+        idle = self._now() - (user.last_activity or 0.0)
+        if idle >= AUTO_AWAY:
+            return "away", True
+        return "active", False
 
     def set_status(self, user_id: str, text: str = "", emoji: str = "", expires: int = 0) -> None:
         """A person sets their profile status (``expires``: a Unix time; 0: never).
@@ -287,6 +398,7 @@ class Slack:
                 raise ValueError(f"#{channel.name} is archived")
             message = Message(self.next_ts(), user_id, text)
             channel.messages.append(message)
+            self._user(user_id).last_activity = self._now()
             return message.ts
 
     # ------------------------------------------------------ state accessors
@@ -563,6 +675,7 @@ class Slack:
             raise SlackError("not_in_channel")
         text = str(args.get("text") or "")
         blocks = _list(args.get("blocks"))
+        check_blocks(blocks)
         attachments = _list(args.get("attachments"))
         if not text and not blocks and not attachments:
             raise SlackError("no_text")
@@ -579,6 +692,8 @@ class Slack:
         message = self._message(channel, args.get("ts"))
         if message.user != caller:
             raise SlackError("cant_update_message")
+        if "blocks" in args:
+            check_blocks(_list(args.get("blocks")))  # before anything changes
         if "text" in args:
             message.text = str(args["text"] or "")
         if "blocks" in args:
@@ -817,15 +932,16 @@ class Slack:
         """users.getPresence (details only for the caller itself)."""
         user_id = str(args.get("user") or caller)
         user = self._user(user_id)
+        presence, auto_away = self.presence_of(user)
         if user_id != caller:
-            return {"presence": user.presence}
+            return {"presence": presence}
         return {
-            "presence": user.presence,
-            "online": user.presence == "active",
-            "auto_away": False,
+            "presence": presence,
+            "online": presence == "active",
+            "auto_away": auto_away,
             "manual_away": user.presence == "away",
             "connection_count": 1,
-            "last_activity": int(self._now()),
+            "last_activity": int(user.last_activity or self._now()),
         }
 
     def api_users_info(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
