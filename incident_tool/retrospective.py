@@ -7,6 +7,7 @@ stays `{{ 7*7 }}`.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -128,7 +129,8 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
             k: text(report.get(k))
             for k in ("summary", "service", "impact", "started", "noticed", "links")
         },
-        "leads": list(dict.fromkeys(record.leads)),
+        # Every lead in order; one who came back shows again (priya → lee → priya).
+        "leads": [lead for lead, _ in itertools.groupby(record.leads)],
         "delivery_managers": list(config.delivery_managers),
         "helpers": helpers,
         "timezone": zone,

@@ -113,3 +113,9 @@ def test_a_huge_incident_keeps_every_section(tmp_path):
     for heading in ("## What went well", "## What went badly", "## Action items"):
         assert heading in body
     assert "- [ ] Add an alert (lee)" in body
+
+
+def test_every_lead_in_order_a_returning_lead_shown_again(tmp_path):
+    record = replace(resolved_record(), leads=["priya", "lee", "lee", "priya"])
+    body = render(issue(), record, CONFIG, root=tmp_path).body
+    assert "| Incident leads (in order) | priya → lee → priya |" in body
