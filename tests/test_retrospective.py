@@ -117,5 +117,5 @@ def test_a_huge_incident_keeps_every_section(tmp_path):
 
 def test_every_lead_in_order_a_returning_lead_shown_again(tmp_path):
     record = replace(resolved_record(), leads=["priya", "lee", "lee", "priya"])
-    body = render(issue(), record, CONFIG, root=tmp_path).body
+    body = render(issue(), record, CONFIG, root=tmp_path, slack=[]).body
     assert "| Incident leads (in order) | priya → lee → priya |" in body
