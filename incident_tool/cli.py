@@ -194,6 +194,12 @@ def handle(
     from incident_tool.run import handle as handle_event
 
     outcome = run_guarded(lambda: handle_event(event, tools))
+    from incident_tool import schedule
+
+    if schedule.opens_incident(event, outcome):
+        notice = schedule.wake(tools)
+        if notice:
+            outcome.notices.append(notice)
     report_outcome(outcome, f"{event.kind} on #{event.number}")
 
 
@@ -346,6 +352,13 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool) -> None:
     for outcome in results:
         report_outcome(outcome, f"sweep #{outcome.number}")
     out(f"swept {len(results)} open incident(s)")
+    if not results:
+        from incident_tool import actions, schedule
+
+        notice = schedule.rest(tools, lambda: len(sweeping.open_incidents(tools)))
+        if notice:
+            out(f"notice: {notice}")
+            actions.defer("notice", out.mask(notice))
 
 
 @cli.command()
@@ -380,8 +393,14 @@ def report(repo: str | None, since: str, fmt: str) -> None:
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
-def init(directory: str, force: bool) -> None:
-    """Write the issue form, workflow, config and template into a checkout.
+@click.option(
+    "--action",
+    metavar="OWNER/REPO@SHA",
+    help="The commit of incident-tool the workflows run. Default: the one installed, if known.",
+)
+@click.option("--status-page", is_flag=True, help="Also publish the status page to GitHub Pages.")
+def init(directory: str, force: bool, action: str | None, status_page: bool) -> None:
+    """Write the issue form, workflows, config and template into a checkout.
 
     \b
     Example:
@@ -390,7 +409,7 @@ def init(directory: str, force: bool) -> None:
     from incident_tool.init import format_result, init_repo
 
     try:
-        result = init_repo(Path(directory), force=force)
+        result = init_repo(Path(directory), force=force, action=action, status_page=status_page)
     except (OSError, ValueError) as exc:
         fail(str(exc), EXIT_USAGE)
     _out()(format_result(result))

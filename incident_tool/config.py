@@ -23,6 +23,7 @@ TOP_KEYS = (
     "timezone",
     "reminders",
     "retrospective",
+    "sweep",
 )
 
 
@@ -64,6 +65,13 @@ class RetrospectiveConfig:
 
 
 @dataclass(frozen=True)
+class SweepConfig:
+    # Switch the sweep workflow on while an incident is open and off after (needs
+    # `actions: write`); false leaves it as it is.
+    manage_schedule: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -72,6 +80,7 @@ class Config:
     timezone: str = "UTC"
     reminders: Reminders = field(default_factory=Reminders)
     retrospective: RetrospectiveConfig = field(default_factory=RetrospectiveConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
     source: str = "(defaults)"
 
     def is_delivery_manager(self, login: str) -> bool:
@@ -176,6 +185,7 @@ class _Checker:
             timezone=self.timezone(top.get("timezone", "UTC")),
             reminders=self.reminders(top.get("reminders")),
             retrospective=self.retrospective(top.get("retrospective")),
+            sweep=self.sweep(top.get("sweep")),
             source=self.source,
         )
 
@@ -285,6 +295,16 @@ class _Checker:
             template=self.string(entry.get("template", DEFAULT_TEMPLATE), "retrospective.template")
             or DEFAULT_TEMPLATE,
             labels=tuple(x.strip() for x in labels),
+        )
+
+    def sweep(self, value: Any) -> SweepConfig:
+        if value is None:
+            return SweepConfig()
+        entry = self.mapping(value, "sweep", {"manage_schedule"})
+        return SweepConfig(
+            manage_schedule=self.boolean(
+                entry.get("manage_schedule", True), "sweep.manage_schedule"
+            )
         )
 
 

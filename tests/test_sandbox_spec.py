@@ -224,6 +224,8 @@ def _exercise_every_endpoint(sb: Sandbox) -> None:
     repo.update_file("a.txt", "update", "y", contents.sha)  # type: ignore[union-attr]
     repo.delete_file("a.txt", "delete", repo.get_contents("a.txt").sha)  # type: ignore[union-attr]
     comment.delete()
+    workflow = repo.get_workflow("incident-sweep.yml")
+    assert workflow.disable() and workflow.enable()
 
 
 def test_github_responses_match_the_documented_schemas(sb: Sandbox) -> None:
@@ -247,6 +249,8 @@ def test_github_responses_match_the_documented_schemas(sb: Sandbox) -> None:
         ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels"),
         ("DELETE", "/repos/{owner}/{repo}/labels/{name}"),
         ("GET", "/repos/{owner}/{repo}/assignees/{assignee}"),
+        ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
+        ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
     }
     assert served - checked - no_body == set()
 
