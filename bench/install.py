@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -48,8 +49,7 @@ INSTALL_START = "        set -euo pipefail\n"
 # The install step's commands for each way (the action's own step is `uv -r lock`).
 WAYS = {
     "pip install .": (
-        "python -m pip install --disable-pip-version-check --no-input --quiet"
-        ' "$GITHUB_ACTION_PATH"'
+        'python -m pip install --disable-pip-version-check --no-input --quiet "$GITHUB_ACTION_PATH"'
     ),
     "pip -r lock": (
         "python -m pip install --disable-pip-version-check --no-input --quiet"
@@ -73,6 +73,17 @@ def venv_template(where: Path) -> Path:
     """Make a venv with pip and nothing else (what setup-python gives a job)."""
     subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
     return where
+
+
+def step_seconds(output: str, step: str) -> float | None:
+    """Return how long act says a step took (`[1.2s]`, `[850ms]`, `[1m2.5s]`)."""
+    match = re.search(rf"Success - Main {re.escape(step)} \[([^\]]+)\]", output)
+    if match is None:
+        return None
+    total, text = 0.0, match[1]
+    for amount, unit in re.findall(r"([\d.]+)(ms|µs|m|s)", text):
+        total += float(amount) * {"ms": 1e-3, "µs": 1e-6, "m": 60.0, "s": 1.0}[unit]
+    return total
 
 
 def one_run(way: str, work: Path, caches: Path, template: Path) -> dict[str, Any]:
@@ -113,7 +124,11 @@ def one_run(way: str, work: Path, caches: Path, template: Path) -> dict[str, Any
         writes = [r.time for r in sb.requests if r.service == "github" and r.method != "GET"]
         if run.returncode != 0 or not writes:
             raise SystemExit(f"{way}: the run failed\n{run.describe()}")
-        return {"first_effect": min(writes) - started, "run": run.seconds}
+        return {
+            "first_effect": min(writes) - started,
+            "run": run.seconds,
+            "install": step_seconds(run.output, "Install incident-tool") or float("nan"),
+        }
 
 
 def main() -> None:
@@ -121,6 +136,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="cold+warm pairs per way")
     args = parser.parse_args()
     results: dict[tuple[str, str], list[float]] = {}
+    installs: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-install-") as tmp:
         work = Path(tmp)
         template = venv_template(work / "python")
@@ -130,17 +146,22 @@ def main() -> None:
                 for temperature in ("cold", "warm"):
                     got = one_run(way, work, caches, template)
                     results.setdefault((way, temperature), []).append(got["first_effect"])
+                    installs.setdefault((way, temperature), []).append(got["install"])
                     print(f"  {way:<14} {temperature}: first effect {got['first_effect']:.2f} s,"
+                          f" install step {got['install']:.2f} s,"
                           f" whole run {got['run']:.2f} s", flush=True)  # fmt: skip
     print()
-    print("| install | cold: event → first effect | warm |")
-    print("|---|---|---|")
+    print("| install | cold: event → first effect | warm | install step cold | warm |")
+    print("|---|---|---|---|---|")
     for way in WAYS:
         cells = []
-        for temperature in ("cold", "warm"):
-            times = results[(way, temperature)]
-            cells.append(f"{statistics.median(times):.2f} s ({min(times):.2f}–{max(times):.2f})")
-        print(f"| {way} | {cells[0]} | {cells[1]} |")
+        for table in (results, installs):
+            for temperature in ("cold", "warm"):
+                times = table[(way, temperature)]
+                cells.append(
+                    f"{statistics.median(times):.2f} s ({min(times):.2f}–{max(times):.2f})"
+                )
+        print(f"| {way} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -385,7 +385,9 @@ def measure() -> None:
             "PIP_CACHE_DIR": str(work / "pip-cache"),
         }
         for label in ("cold", "warm"):
-            run = harness.run("issues", issue_payload("opened"), env=env)
+            run = harness.run(
+                "issues", issue_payload("labeled", label="incident:reported"), env=env
+            )
             ok = run.returncode == 0 and record.exists()
             print(f"{label}: {run.seconds:.1f}s (exit {run.returncode}, probe reached: {ok})")
             record.unlink(missing_ok=True)
