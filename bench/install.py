@@ -53,7 +53,7 @@ WAYS = {
     ),
     "pip -r lock": (
         "python -m pip install --disable-pip-version-check --no-input --quiet"
-        ' --no-deps --require-hashes --only-binary :all: -r "$GITHUB_ACTION_PATH/requirements.lock"'
+        ' --require-hashes --only-binary :all: -r "$GITHUB_ACTION_PATH/requirements.lock"'
     ),
     "uv -r lock": None,  # action.yml as it is
 }

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import sys
 import sysconfig
 from collections.abc import Iterator
@@ -222,6 +223,50 @@ def test_pages_job_runs_only_when_handle_changed_the_page(
     else:
         assert got["argv"][0] == "handle"
         assert not (pages / "deployed").exists(), run.describe()
+
+
+def tampered_lock(text: str, how: str) -> str:
+    """Return requirements.lock with one entry's hashes replaced, or one entry removed."""
+    lines, out, skipping = text.splitlines(), [], False
+    for line in lines:
+        if line.startswith("idna=="):
+            if how == "missing":
+                skipping = True
+                continue
+            out.append(line)
+            out.append("    --hash=sha256:" + "0" * 64)
+            skipping = True
+            continue
+        if skipping and line.startswith(" "):
+            continue
+        skipping = False
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("how", ["missing", "wrong hash"])
+def test_a_dependency_not_as_locked_stops_the_job(act: Any, tmp_path: Path, how: str) -> None:
+    """A package missing from the lock, or a file that is not the one locked (a squatted
+    or replaced upload), fails the install; incident-tool never runs (SPEC §10)."""
+    record = tmp_path / "probe.json"
+    probe = harness.write_probe(tmp_path / "probe-bin", record)
+    lock = (harness.REPO_ROOT / "requirements.lock").read_text(encoding="utf-8")
+    act.write("requirements.lock", tampered_lock(lock, how))
+    run = act.run(
+        "issues",
+        harness.issue_payload("labeled", label="incident:reported"),
+        env={"GITHUB_API_URL": FAKE_API, "ACT_STANDIN_PROBE_BIN": str(probe.parent)},
+        secrets={"GITHUB_TOKEN": PROBE_TOKEN},
+    )
+    assert run.returncode != 0, run.describe()
+    assert "Run incident-tool" not in run.steps(), run.describe()
+    assert not record.exists(), "incident-tool ran after a failed install"
+    assert "requirements.lock" in run.output and "python tools/lock.py" in run.output
+    # An interpreted annotation (act prints those after ❗), naming what to do.
+    assert re.search(
+        r"❗\s+::error title=incident-tool install::a dependency could not be installed",
+        run.output,
+    ), run.describe()
 
 
 SKIPPED_CASES = {

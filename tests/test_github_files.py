@@ -354,8 +354,11 @@ def test_action_inputs_and_install() -> None:
     install = next(s for s in steps if s.get("name") == "Install incident-tool")
     script = " ".join(install["run"].replace("\\\n", " ").split())
     # uv, then the dependencies: each from its lock, wheels only, every file by hash.
-    for lock in ('"$uv_lock"', '"$lock"'):
-        assert f"--no-deps --require-hashes --only-binary :all: -r {lock}" in script
+    assert '--no-deps --require-hashes --only-binary :all: -r "$uv_lock"' in script
+    # The dependencies with their dependencies: in hash mode any not in the lock fails.
+    assert '--quiet --python "$(python' in script
+    assert ' --require-hashes --only-binary :all: -r "$lock"' in script
+    assert '--no-deps --require-hashes --only-binary :all: -r "$lock"' not in script
     assert 'lock="$GITHUB_ACTION_PATH/requirements.lock"' in script
     assert 'uv_lock="$GITHUB_ACTION_PATH/requirements-uv.lock"' in script
     assert "::error title=incident-tool install::" in script and "exit 1" in script

@@ -17,12 +17,11 @@ Needs uv (`python -m pip install uv`) and PyPI.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements.lock"
@@ -34,9 +33,16 @@ DIGEST_PREFIX = "# pyproject-dependencies-sha256: "
 
 
 def dependencies_digest(pyproject: Path = ROOT / "pyproject.toml") -> str:
-    """Return the sha256 of pyproject.toml's runtime dependency list, one per line."""
-    with pyproject.open("rb") as fh:
-        deps = tomllib.load(fh)["project"]["dependencies"]
+    """Return the sha256 of pyproject.toml's runtime dependency list, one per line.
+
+    Read with a pattern, not a TOML parser, so that it works on Python 3.10 (no tomllib)
+    too; the list is the `dependencies = [...]` block of `[project]`.
+    """
+    text = pyproject.read_text(encoding="utf-8")
+    block = re.search(r"^\[project\]$.*?^dependencies = \[(.*?)^\]", text, re.M | re.S)
+    if block is None:
+        raise ValueError(f"{pyproject}: no `dependencies = [...]` in [project]")
+    deps = re.findall(r'"([^"]+)"', block[1])
     return hashlib.sha256("\n".join(deps).encode("utf-8")).hexdigest()
 
 
@@ -56,8 +62,6 @@ def compile_lock(source: Path, out: Path, command: str) -> None:
 
 
 def main() -> None:
-    if sys.version_info < (3, 11):
-        sys.exit("tools/lock.py needs Python 3.11 or newer (tomllib)")
     compile_lock(ROOT / "pyproject.toml", LOCK, "python tools/lock.py")
     LOCK.write_text(
         f"{DIGEST_PREFIX}{dependencies_digest()}\n" + LOCK.read_text(encoding="utf-8"),

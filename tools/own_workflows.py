@@ -12,9 +12,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from incident_tool.init import render_workflow
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's templates, whatever is installed
+
+from incident_tool.init import render_workflow  # noqa: E402
+
 HEADER = """\
 # This repository's own copy of what `incident-tool init` writes (from
 # incident_tool/templates/ by tools/own_workflows.py: edit the template, then run it).
