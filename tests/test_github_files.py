@@ -6,6 +6,7 @@ check-jsonschema and zizmor are run as a user would; both work offline (built-in
 
 from __future__ import annotations
 
+import atexit
 import re
 import shutil
 import subprocess
@@ -39,6 +40,7 @@ PINNED = "acme/incident-tool@" + "ab" * 20  # what an adopter's workflows name
 # The adopters' workflows as `init` writes them (status page job included), next to ours.
 RENDERED = Path(tempfile.mkdtemp(prefix="incident-tool-rendered-")) / ".github/workflows"
 RENDERED.mkdir(parents=True)
+atexit.register(shutil.rmtree, RENDERED.parent.parent, True)
 TEMPLATE_WORKFLOW = RENDERED / "incident.yml"
 TEMPLATE_SWEEP = RENDERED / "incident-sweep.yml"
 TEMPLATE_WORKFLOW.write_text(render_workflow("workflow.yml", PINNED, status_page=True))

@@ -343,3 +343,16 @@ def test_works_from_a_built_wheel(tmp_path: Path) -> None:
         for p in elsewhere.rglob("*")
         if p.is_file() and ".git" not in p.relative_to(elsewhere).parts
     } == FILES
+
+
+def test_cli_init_action_and_status_page(tmp_path: Path) -> None:
+    run = [sys.executable, "-m", "incident_tool", "init", str(tmp_path)]
+    bad = subprocess.run(
+        [*run, "--action", "acme/incident-tool@main"], capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and "40-hex commit" in bad.stdout + bad.stderr
+    assert "Traceback" not in bad.stdout + bad.stderr
+    ok = subprocess.run([*run, "--action", PIN, "--status-page"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    text = (tmp_path / ".github/workflows/incident.yml").read_text(encoding="utf-8")
+    assert f"uses: {PIN} # v{__version__}" in text and "actions/deploy-pages@" in text
