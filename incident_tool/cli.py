@@ -197,6 +197,12 @@ def handle(
     from incident_tool.run import handle as handle_event
 
     outcome = run_guarded(lambda: handle_event(event, tools))
+    from incident_tool import schedule
+
+    if schedule.opens_incident(event, outcome):
+        notice = schedule.wake(tools)
+        if notice:
+            outcome.notices.append(notice)
     report_outcome(outcome, f"{event.kind} on #{event.number}")
     if cfg.status_page.enabled and not dry_run:
         from incident_tool.statuspage import write_output
@@ -223,6 +229,12 @@ def handle_report(event: Any, repo: str, config_path: str | None, dry_run: bool)
         out(received.body)
     out(f"{event.kind}: {intake.describe_received(received, report)}")
     if received.outcome is not None:
+        from incident_tool import schedule
+
+        if schedule.opens_incident(event, received.outcome):
+            notice = schedule.wake(tools)
+            if notice:
+                received.outcome.notices.append(notice)
         report_outcome(received.outcome, f"{event.kind} on #{received.outcome.number}")
 
 
@@ -443,6 +455,13 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool) -> None:
 
         # A sweep can carry out what a dropped run missed (a /public, a state change).
         write_output(any(o.page_changed for o in results))
+    if not results:
+        from incident_tool import actions, schedule
+
+        notice = schedule.rest(tools, lambda: len(sweeping.open_incidents(tools)))
+        if notice:
+            out(f"notice: {notice}")
+            actions.defer("notice", out.mask(notice))
 
 
 @cli.command()
@@ -513,8 +532,14 @@ def status_page(repo: str | None, out_dir: str, config_path: str | None) -> None
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
-def init(directory: str, force: bool) -> None:
-    """Write the issue form, workflow, config and template into a checkout.
+@click.option(
+    "--action",
+    metavar="OWNER/REPO@SHA",
+    help="The commit of incident-tool the workflows run. Default: the one installed, if known.",
+)
+@click.option("--status-page", is_flag=True, help="Also publish the status page to GitHub Pages.")
+def init(directory: str, force: bool, action: str | None, status_page: bool) -> None:
+    """Write the issue form, workflows, config and template into a checkout.
 
     \b
     Example:
@@ -523,7 +548,7 @@ def init(directory: str, force: bool) -> None:
     from incident_tool.init import format_result, init_repo
 
     try:
-        result = init_repo(Path(directory), force=force)
+        result = init_repo(Path(directory), force=force, action=action, status_page=status_page)
     except (OSError, ValueError) as exc:
         fail(str(exc), EXIT_USAGE)
     _out()(format_result(result))

@@ -23,6 +23,7 @@ TOP_KEYS = (
     "timezone",
     "reminders",
     "retrospective",
+    "sweep",
     "alerts",
     "status_page",
     "followups",
@@ -106,6 +107,13 @@ class AlertsConfig:
 
 
 @dataclass(frozen=True)
+class SweepConfig:
+    # Switch the sweep workflow on while an incident is open and off after (needs
+    # `actions: write`); false leaves it as it is.
+    manage_schedule: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -118,6 +126,7 @@ class Config:
     availability: AvailabilityConfig = field(default_factory=AvailabilityConfig)
     status_page: StatusPageConfig = field(default_factory=StatusPageConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
     source: str = "(defaults)"
     followups: FollowupsConfig = field(default_factory=FollowupsConfig)
 
@@ -227,6 +236,7 @@ class _Checker:
             availability=self.availability(top.get("availability")),
             status_page=self.status_page(top.get("status_page")),
             alerts=self.alerts(top.get("alerts")),
+            sweep=self.sweep(top.get("sweep")),
             source=self.source,
             followups=self.followups(top.get("followups")),
         )
@@ -408,6 +418,16 @@ class _Checker:
         if after != 0 or isinstance(after, bool):
             after = self.minutes(after, "alerts.auto_dismiss_after")
         return AlertsConfig(auto_dismiss_after=after)
+
+    def sweep(self, value: Any) -> SweepConfig:
+        if value is None:
+            return SweepConfig()
+        entry = self.mapping(value, "sweep", {"manage_schedule"})
+        return SweepConfig(
+            manage_schedule=self.boolean(
+                entry.get("manage_schedule", True), "sweep.manage_schedule"
+            )
+        )
 
 
 def _channel(name: str | None) -> str | None:

@@ -836,6 +836,22 @@ class Gateway:
             landed=landed,
         )
 
+    def workflow_state(self, file_name: str) -> str:
+        """Return a workflow's `state` (`active`, `disabled_manually`, ...): one GET."""
+        try:
+            return str(self.repo.get_workflow(file_name).state)
+        except (GithubException, OSError) as exc:
+            raise GitHubError(f"could not read workflow {file_name}: {describe(exc)}") from None
+
+    def set_workflow_enabled(self, file_name: str, enabled: bool) -> None:
+        """Enable or disable a workflow (one PUT; the file name serves as its id)."""
+        verb = "enable" if enabled else "disable"
+        url = f"{self.repo.url}/actions/workflows/{file_name}/{verb}"
+        self.write(
+            f"{verb} workflow {file_name}",
+            lambda: self.repo.requester.requestJsonAndCheck("PUT", url),
+        )
+
     def create_issue(
         self,
         title: str,

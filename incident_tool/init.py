@@ -6,15 +6,22 @@ from a plain wheel install. An existing file is never replaced without `force`.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 from incident_tool import __version__
 
 VERSION_PLACEHOLDER = "__INCIDENT_TOOL_VERSION__"
+ACTION_PLACEHOLDER = "__INCIDENT_TOOL_ACTION__"
+# What the workflows name when init cannot tell which commit of incident-tool to pin. No
+# one can make a commit whose SHA is all zeros, so this can never be hijacked: the job
+# fails ("unable to resolve action") until a person pins a real commit.
+UNPINNED_ACTION = "OWNER/incident-tool@" + "0" * 40
+ACTION_REF = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+@[0-9a-f]{40}$")
 REPO_URL_PLACEHOLDER = "https://github.com/OWNER/REPO"
 
 
@@ -54,12 +61,37 @@ def _template(name: str) -> str:
     return (resources.files("incident_tool") / "templates" / name).read_text(encoding="utf-8")
 
 
-def _workflow() -> str:
-    """Return the adopter's workflow, pinned to the version of incident-tool running now."""
-    text = _template("workflow.yml")
-    if VERSION_PLACEHOLDER not in text:
-        raise RuntimeError(f"templates/workflow.yml lacks {VERSION_PLACEHOLDER}")
-    return text.replace(VERSION_PLACEHOLDER, __version__)
+def render_workflow(name: str, action: str, *, status_page: bool = False) -> str:
+    """Return a workflow template with incident-tool's action pinned to `action`.
+
+    `name` is `workflow.yml` (incident.yml) or `workflow-sweep.yml`; `status_page` adds
+    the job that publishes the status page to incident.yml.
+    """
+    text = _template(name)
+    if status_page:
+        text += _template("workflow-status-page.yml")
+    if ACTION_PLACEHOLDER not in text:
+        raise RuntimeError(f"templates/{name} lacks {ACTION_PLACEHOLDER}")
+    return text.replace(ACTION_PLACEHOLDER, action).replace(VERSION_PLACEHOLDER, __version__)
+
+
+def installed_action() -> str | None:
+    """Return `OWNER/REPO@SHA` when this incident-tool was installed from a GitHub commit.
+
+    pip records where a package came from (PEP 610, `direct_url.json`): for
+    `pip install git+https://github.com/OWNER/REPO@SHA` that is the URL and the exact
+    commit, which is what the workflows should pin. Anything else (an index, a local
+    checkout that may hold uncommitted changes) names no commit: None.
+    """
+    try:
+        text = metadata.distribution("incident-tool").read_text("direct_url.json")
+        info = json.loads(text or "null")
+        url, commit = info["url"], info["vcs_info"]["commit_id"]
+    except (metadata.PackageNotFoundError, ValueError, KeyError, TypeError):
+        return None
+    match = re.match(r"^(?:git\+)?https://github\.com/([^/]+/[^/@]+?)(?:\.git)?/?$", url)
+    ref = f"{match[1]}@{commit}" if match else ""
+    return ref if ACTION_REF.match(ref) else None
 
 
 def render_issue_config(repo_url: str | None) -> str:
@@ -114,30 +146,52 @@ def _origin_url(target: Path) -> str | None:
     return repo_web_url(proc.stdout) if proc.returncode == 0 else None
 
 
-def _contents(repo_url: str | None) -> dict[str, str]:
+def _contents(repo_url: str | None, action: str, status_page: bool) -> dict[str, str]:
     """Return each file to write (path relative to the checkout) with its content."""
     return {
         ".github/ISSUE_TEMPLATE/report-incident.yml": _template("report-incident.yml"),
         ".github/ISSUE_TEMPLATE/config.yml": render_issue_config(repo_url),
-        ".github/workflows/incident.yml": _workflow(),
+        ".github/workflows/incident.yml": render_workflow(
+            "workflow.yml", action, status_page=status_page
+        ),
+        ".github/workflows/incident-sweep.yml": render_workflow("workflow-sweep.yml", action),
         ".github/incident.yml": _template("incident.yml"),
         "templates/retrospective.md.j2": _template("retrospective.md.j2"),
     }
 
 
-def init_repo(target: Path, *, force: bool = False) -> InitResult:
-    """Write the issue form, chooser config, workflow, config and template into `target`.
+def init_repo(
+    target: Path,
+    *,
+    force: bool = False,
+    action: str | None = None,
+    status_page: bool = False,
+) -> InitResult:
+    """Write the issue form, chooser config, workflows, config and template into `target`.
 
-    Keep every existing file unless `force`; a file that already has exactly the
-    content to write is reported as unchanged. Raise InitError if `target` is not a
-    directory, or a directory stands where a file should go.
+    The workflows run incident-tool's action pinned to `action` (`OWNER/REPO@SHA`), by
+    default the commit this incident-tool was installed from, else a placeholder that
+    fails closed (see UNPINNED_ACTION). `status_page` adds the job that publishes the
+    status page. Keep every existing file unless `force`; a file that already has
+    exactly the content to write is reported as unchanged. Raise InitError if `target`
+    is not a directory, `action` is not OWNER/REPO@<40-hex commit>, or a directory
+    stands where a file should go.
     """
     target = Path(target)
     if not target.is_dir():
         raise InitError(f"{target}: not a directory (give the root of a repository checkout)")
+    if action is not None and not ACTION_REF.match(action):
+        raise InitError(
+            f"--action {action!r}: give OWNER/REPO@SHA, the full 40-hex commit of"
+            " incident-tool to run (a branch or tag can be moved; a commit cannot)"
+        )
+    pinned = action or installed_action()
     repo_url = _origin_url(target)
     # Produce every file before writing any, so a broken install changes nothing.
-    contents = {rel: text.encode("utf-8") for rel, text in _contents(repo_url).items()}
+    contents = {
+        rel: text.encode("utf-8")
+        for rel, text in _contents(repo_url, pinned or UNPINNED_ACTION, status_page).items()
+    }
     written: list[str] = []
     unchanged: list[str] = []
     skipped: list[str] = []
@@ -162,9 +216,21 @@ def init_repo(target: Path, *, force: bool = False) -> InitResult:
         written.append(relative)
     notes: tuple[str, ...] = ()
     if repo_url is None:
-        notes = (
+        notes += (
             "Add a contact link to .github/ISSUE_TEMPLATE/config.yml (no `origin` remote"
             " was found to build it from).",
+        )
+    if pinned is None:
+        notes += (
+            f"Pin incident-tool in both workflows: they name {UNPINNED_ACTION}, which"
+            " fails until you replace it with the repository and full commit SHA of the"
+            " incident-tool you have read (or run init again with --action OWNER/REPO@SHA"
+            " --force).",
+        )
+    if status_page:
+        notes += (
+            "For the status page: set `status_page.enabled: true` in .github/incident.yml"
+            " and choose Settings > Pages > Source: GitHub Actions.",
         )
     repo = repo_url.split("/", 3)[3] if repo_url else None
     return InitResult(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import sys
 import sysconfig
 from collections.abc import Iterator
@@ -64,7 +65,6 @@ def site_packages() -> dict[str, list[str]]:
 # ------------------------------------------------------------------- wiring
 
 WIRING_CASES = {
-    "issues.opened": ("issues", harness.issue_payload("opened")),
     "issues.labeled": (
         "issues",
         harness.issue_payload("labeled", label="incident:declared", sender="dana-dm"),
@@ -100,10 +100,10 @@ def test_handle_step_gets_the_event_and_environment(act: Any, tmp_path: Path, ca
     )
     assert run.returncode == 0, run.describe()
     assert run.steps().get("Install incident-tool") == "Success", run.describe()
-    assert run.steps().get("Handle the event") == "Success", run.describe()
+    assert run.steps().get("Run incident-tool") == "Success", run.describe()
     got = json.loads(record.read_text())
     env = got["env"]
-    assert got["argv"] == ["handle"]
+    assert got["argv"] == ["handle", "--config", ".github/incident.yml"]
     assert env["GITHUB_EVENT_NAME"] == event_name
     assert got["event"] == payload, "the event file is not the payload that was sent"
     assert Path(env["GITHUB_EVENT_PATH"]).name == "event.json"
@@ -115,8 +115,12 @@ def test_handle_step_gets_the_event_and_environment(act: Any, tmp_path: Path, ca
     # The checkout stand-in filled the workspace, and the step runs at its root.
     assert got["cwd"] == env["GITHUB_WORKSPACE"]
     assert {"pyproject.toml", "incident_tool", ".github"} <= set(got["cwd_files"])
-    # `pip install .` put the real console script in the stand-in's venv, not the machine's.
+    # The tool runs from the action's files (here the checkout: `uses: ./`), with the
+    # locked dependencies importable from the stand-in's venv, not the machine's.
     assert got["shadowed"] and got["shadowed"].startswith(env["RUNNER_TEMP"]), got["shadowed"]
+    assert got["imports"], got["import_error"]
+    assert Path(got["imports"]).parent.parent == Path(env["PYTHONPATH"])
+    assert env["PYTHONSAFEPATH"] == "1"  # the workspace cannot shadow a module of it
     assert site_packages() == before
 
 
@@ -125,7 +129,7 @@ def test_slack_api_url_comes_from_the_repository_variable(act: Any, tmp_path: Pa
     probe = harness.write_probe(tmp_path / "probe-bin", record)
     run = act.run(
         "issues",
-        harness.issue_payload("opened"),
+        harness.issue_payload("labeled", label="incident:reported"),
         env={"ACT_STANDIN_PROBE_BIN": str(probe.parent)},
         extra=["--var", "SLACK_API_URL=http://127.0.0.1:9/api/"],
     )
@@ -144,13 +148,125 @@ def test_sweep_runs_on_schedule_and_by_hand(act: Any, tmp_path: Path, event_name
         {},
         env={"GITHUB_API_URL": FAKE_API, "ACT_STANDIN_PROBE_BIN": str(probe.parent)},
         secrets={"GITHUB_TOKEN": PROBE_TOKEN},
-        verbose=True,
+        workflow=harness.SWEEP_WORKFLOW,
     )
     assert run.returncode == 0, run.describe()
-    assert "Skipping job 'Handle issue event'" in run.output
     got = json.loads(record.read_text())
-    assert got["argv"] == ["sweep", "--repo", REPO]
+    assert got["argv"] == ["sweep", "--repo", REPO, "--config", ".github/incident.yml"]
     assert got["env"]["GITHUB_TOKEN"] == PROBE_TOKEN
+    assert got["imports"], got["import_error"]
+
+
+DISPATCH_CASES = {
+    "repository_dispatch": {
+        "action": "incident-report",
+        "client_payload": {"title": "Search is down", "severity": 2},
+        "repository": {"full_name": REPO, "name": "web", "owner": {"login": "acme"}},
+        "sender": {"login": "grafana-bot", "type": "Bot"},
+    },
+    "workflow_dispatch": {
+        "inputs": {"title": "Search is down", "summary": "", "service": "", "severity": "2"},
+        "ref": "refs/heads/main",
+        "repository": {"full_name": REPO, "name": "web", "owner": {"login": "acme"}},
+        "sender": {"login": "dana-dm", "type": "User"},
+    },
+}
+
+
+@pytest.mark.parametrize("event_name", list(DISPATCH_CASES))
+def test_reports_by_dispatch_run_handle(act: Any, tmp_path: Path, event_name: str) -> None:
+    """A monitor's or a person's report runs `handle` with the payload in the event file."""
+    record = tmp_path / "probe.json"
+    probe = harness.write_probe(tmp_path / "probe-bin", record)
+    title, markers = hostile_title(tmp_path)
+    payload = json.loads(json.dumps(DISPATCH_CASES[event_name]))
+    (payload.get("client_payload") or payload["inputs"])["title"] = title
+    run = act.run(
+        event_name,
+        payload,
+        env={"GITHUB_API_URL": FAKE_API, "ACT_STANDIN_PROBE_BIN": str(probe.parent)},
+        secrets={"GITHUB_TOKEN": PROBE_TOKEN},
+    )
+    assert run.returncode == 0, run.describe()
+    got = json.loads(record.read_text())
+    assert got["argv"] == ["handle", "--config", ".github/incident.yml"]
+    assert got["env"]["GITHUB_EVENT_NAME"] == event_name
+    assert got["event"] == payload
+    assert_inert(run, markers, PROBE_TOKEN)
+
+
+@pytest.mark.parametrize("output", ["status-page=changed", "status-page=unchanged", ""])
+def test_pages_job_runs_only_when_handle_changed_the_page(
+    act: Any, tmp_path: Path, output: str
+) -> None:
+    record = tmp_path / "probe.json"
+    probe = harness.write_probe(tmp_path / "probe-bin", record)
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    run = act.run(
+        "issues",
+        harness.issue_payload("labeled", label="incident:declared", sender="dana-dm"),
+        env={
+            "GITHUB_API_URL": FAKE_API,
+            "ACT_STANDIN_PROBE_BIN": str(probe.parent),
+            "ACT_PROBE_OUTPUT": output,
+            "ACT_STANDIN_PAGES_DIR": str(pages),
+        },
+        secrets={"GITHUB_TOKEN": PROBE_TOKEN},
+    )
+    assert run.returncode == 0, run.describe()
+    got = json.loads(record.read_text())  # the last `python -m incident_tool` call
+    if output == "status-page=changed":
+        assert got["argv"] == ["status-page", "--repo", REPO, "--out", "_site"]
+        assert (pages / "artifact/index.html").is_file(), run.describe()
+        assert (pages / "deployed").is_file(), run.describe()
+    else:
+        assert got["argv"][0] == "handle"
+        assert not (pages / "deployed").exists(), run.describe()
+
+
+def tampered_lock(text: str, how: str) -> str:
+    """Return requirements.lock with one entry's hashes replaced, or one entry removed."""
+    lines, out, skipping = text.splitlines(), [], False
+    for line in lines:
+        if line.startswith("idna=="):
+            if how == "missing":
+                skipping = True
+                continue
+            out.append(line)
+            out.append("    --hash=sha256:" + "0" * 64)
+            skipping = True
+            continue
+        if skipping and line.startswith(" "):
+            continue
+        skipping = False
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("how", ["missing", "wrong hash"])
+def test_a_dependency_not_as_locked_stops_the_job(act: Any, tmp_path: Path, how: str) -> None:
+    """A package missing from the lock, or a file that is not the one locked (a squatted
+    or replaced upload), fails the install; incident-tool never runs (SPEC §10)."""
+    record = tmp_path / "probe.json"
+    probe = harness.write_probe(tmp_path / "probe-bin", record)
+    lock = (harness.REPO_ROOT / "requirements.lock").read_text(encoding="utf-8")
+    act.write("requirements.lock", tampered_lock(lock, how))
+    run = act.run(
+        "issues",
+        harness.issue_payload("labeled", label="incident:reported"),
+        env={"GITHUB_API_URL": FAKE_API, "ACT_STANDIN_PROBE_BIN": str(probe.parent)},
+        secrets={"GITHUB_TOKEN": PROBE_TOKEN},
+    )
+    assert run.returncode != 0, run.describe()
+    assert "Run incident-tool" not in run.steps(), run.describe()
+    assert not record.exists(), "incident-tool ran after a failed install"
+    assert "requirements.lock" in run.output and "python tools/lock.py" in run.output
+    # An interpreted annotation (act prints those after ❗), naming what to do.
+    assert re.search(
+        r"❗\s+::error title=incident-tool install::a dependency could not be installed",
+        run.output,
+    ), run.describe()
 
 
 SKIPPED_CASES = {
@@ -184,6 +300,13 @@ def test_irrelevant_events_start_no_job(act: Any, case: str) -> None:
     assert "⭐ Run Main" not in run.output, run.describe()
 
 
+def test_a_form_report_runs_the_job_once(act: Any) -> None:
+    """A form report sends `opened`, then `labeled incident:reported`: only the second runs."""
+    run = act.run("issues", harness.issue_payload("opened"), verbose=True)
+    assert run.returncode == 0, run.describe()
+    assert "⭐ Run Main" not in run.output, run.describe()
+
+
 def hostile_title(tmp_path: Path) -> tuple[str, list[Path]]:
     """Return an issue title that runs commands if anything evaluates it, and their markers."""
     dollar, backtick = tmp_path / "pwned-dollar", tmp_path / "pwned-backtick"
@@ -203,7 +326,7 @@ def test_hostile_title_reaches_handle_verbatim(act: Any, tmp_path: Path) -> None
     title, markers = hostile_title(tmp_path)
     record = tmp_path / "probe.json"
     probe = harness.write_probe(tmp_path / "probe-bin", record)
-    payload = harness.issue_payload("opened", title=title, body=title)
+    payload = harness.issue_payload("labeled", label="incident:reported", title=title, body=title)
     run = act.run(
         "issues",
         payload,
@@ -295,7 +418,8 @@ def deliver(act: Any, sb: Any) -> list[Any]:
 
     Like GitHub: one run per event, in order. The tool's own writes (bot token) queue
     none, as GITHUB_TOKEN writes start no workflow. Every event here concerns an
-    incident, so each must start the job and the handle step must succeed.
+    incident, so each must start the job and the handle step must succeed, except
+    `issues.opened`: its `labeled` event follows, and only that one runs the job.
     """
     runs = []
     for event_name, payload in sb.github.take_events():
@@ -307,6 +431,9 @@ def deliver(act: Any, sb: Any) -> list[Any]:
         )
         label = f"{event_name}.{payload.get('action')}"
         assert run.returncode == 0, f"{label}:\n{run.describe()}"
+        if label == "issues.opened":
+            assert "⭐ Run Main" not in run.output, f"{label}:\n{run.describe()}"
+            continue
         assert run.steps().get("Handle the event") == "Success", f"{label}:\n{run.describe()}"
         runs.append(run)
     assert runs, "the sandbox queued no webhook"

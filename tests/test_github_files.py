@@ -6,22 +6,28 @@ check-jsonschema and zizmor are run as a user would; both work offline (built-in
 
 from __future__ import annotations
 
+import atexit
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from incident_tool.init import render_issue_config
+from incident_tool import __version__
+from incident_tool.init import render_issue_config, render_workflow
+from tools.own_workflows import own_workflows
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github/workflows/incident.yml"
-TEMPLATE_WORKFLOW = ROOT / "incident_tool/templates/workflow.yml"
+SWEEP = ROOT / ".github/workflows/incident-sweep.yml"
+RELEASE = ROOT / ".github/workflows/release.yml"
 CI = ROOT / ".github/workflows/ci.yml"
 ACTION = ROOT / "action.yml"
+TEMPLATES = ROOT / "incident_tool/templates"
 ISSUE_FORMS = [
     ROOT / ".github/ISSUE_TEMPLATE/report-incident.yml",
     ROOT / "incident_tool/templates/report-incident.yml",
@@ -30,8 +36,21 @@ ISSUE_CONFIGS = [
     ROOT / ".github/ISSUE_TEMPLATE/config.yml",
     ROOT / "incident_tool/templates/ISSUE_TEMPLATE_config.yml",
 ]
-WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.y*ml")) + [TEMPLATE_WORKFLOW]
+PINNED = "acme/incident-tool@" + "ab" * 20  # what an adopter's workflows name
+# The adopters' workflows as `init` writes them (status page job included), next to ours.
+RENDERED = Path(tempfile.mkdtemp(prefix="incident-tool-rendered-")) / ".github/workflows"
+RENDERED.mkdir(parents=True)
+atexit.register(shutil.rmtree, RENDERED.parent.parent, True)
+TEMPLATE_WORKFLOW = RENDERED / "incident.yml"
+TEMPLATE_SWEEP = RENDERED / "incident-sweep.yml"
+TEMPLATE_WORKFLOW.write_text(render_workflow("workflow.yml", PINNED, status_page=True))
+TEMPLATE_SWEEP.write_text(render_workflow("workflow-sweep.yml", PINNED))
+WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.y*ml")) + [
+    TEMPLATE_WORKFLOW,
+    TEMPLATE_SWEEP,
+]
 INCIDENT_WORKFLOWS = [WORKFLOW, TEMPLATE_WORKFLOW]
+SWEEP_WORKFLOWS = [SWEEP, TEMPLATE_SWEEP]
 EVERY_ACTIONS_FILE = [*WORKFLOWS, ACTION]
 
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[^@]*)?@[0-9a-f]{40}$")
@@ -58,6 +77,8 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def rel(path: Path) -> str:
+    if path.is_relative_to(RENDERED):
+        return f"template:{path.name}"
     return str(path.relative_to(ROOT))
 
 
@@ -93,7 +114,7 @@ def test_files_match_githubs_schemas(schema: str, files: list[Path]) -> None:
 
 def test_zizmor_finds_nothing() -> None:
     """zizmor's default persona: no findings (the one justified ignore is inline)."""
-    targets = [ROOT / ".github", ACTION, TEMPLATE_WORKFLOW]
+    targets = [ROOT / ".github", ACTION, RENDERED]
     proc = subprocess.run(
         [tool("zizmor"), "--offline", "--no-progress", "--color", "never", *map(str, targets)],
         capture_output=True,
@@ -103,7 +124,7 @@ def test_zizmor_finds_nothing() -> None:
     # zizmor exits non-zero when it reports any finding.
     assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr[-2000:]}"
     assert "No findings to report" in proc.stdout
-    for path in (WORKFLOW, CI, TEMPLATE_WORKFLOW, ACTION):
+    for path in (WORKFLOW, SWEEP, RELEASE, CI, TEMPLATE_WORKFLOW, TEMPLATE_SWEEP, ACTION):
         assert rel(path) in proc.stderr or str(path) in proc.stderr, f"zizmor skipped {path}"
 
 
@@ -113,30 +134,86 @@ def test_zizmor_finds_nothing() -> None:
 @pytest.mark.parametrize("path", INCIDENT_WORKFLOWS, ids=rel)
 def test_incident_workflow_triggers(path: Path) -> None:
     on = load(path)["on"]
-    assert on["issues"] == {"types": ["opened", "labeled", "closed", "reopened"]}
+    # Not `opened`: a report's `labeled` events follow it (one job per report).
+    assert on["issues"] == {"types": ["labeled", "closed", "reopened"]}
     assert on["issue_comment"] == {"types": ["created"]}
-    assert on["schedule"] == [{"cron": "*/10 * * * *"}]
-    assert "workflow_dispatch" in on
+    assert on["repository_dispatch"] == {"types": ["incident-report"]}
+    inputs = on["workflow_dispatch"]["inputs"]
+    assert set(inputs) == {"title", "summary", "service", "severity"}
+    assert inputs["title"]["required"] is True
+    assert inputs["severity"]["type"] == "choice"
+    assert inputs["severity"]["options"] == ["", "1", "2", "3", "4"]
+    # The schedule lives in its own file: GitHub disables a public repository's scheduled
+    # workflow after 60 days without a commit, whole file included (SPEC §10).
+    assert "schedule" not in on
+
+
+@pytest.mark.parametrize("path", SWEEP_WORKFLOWS, ids=rel)
+def test_sweep_workflow_is_the_schedule_alone(path: Path) -> None:
+    data = load(path)
+    assert data["on"] == {"schedule": [{"cron": "*/5 * * * *"}], "workflow_dispatch": None}
+    assert data["permissions"] == {}
+    (name,) = data["jobs"]
+    job = data["jobs"][name]
+    assert "if" not in job  # the workflow is switched off instead: no run, no bill
+    assert job["permissions"] == {"actions": "write", "contents": "read", "issues": "write"}
+    assert job["concurrency"] == {"group": "incident-sweep", "cancel-in-progress": False}
+    checkout, sweep = job["steps"]
+    assert checkout["with"] == {"persist-credentials": False}
+    assert sweep["with"]["command"] == "sweep"
 
 
 @pytest.mark.parametrize("path", INCIDENT_WORKFLOWS, ids=rel)
 def test_incident_workflow_permissions_are_least_privilege(path: Path) -> None:
     data = load(path)
     assert data["permissions"] == {}
-    assert set(data["jobs"]) == {"handle", "sweep"}
-    for name, job in data["jobs"].items():
-        assert job["permissions"] == {"contents": "read", "issues": "write"}, name
+    assert set(data["jobs"]) == {"handle", "pages"}
+    assert data["jobs"]["handle"]["permissions"] == {
+        "actions": "write",  # switch the sweep schedule on (README, "Actions bills")
+        "contents": "read",
+        "issues": "write",
+    }
+    assert data["jobs"]["pages"]["permissions"] == {
+        "contents": "read",
+        "issues": "read",
+        "pages": "write",
+        "id-token": "write",
+    }
+
+
+@pytest.mark.parametrize("path", EVERY_ACTIONS_FILE, ids=rel)
+def test_oidc_and_pages_only_where_they_deploy(path: Path) -> None:
+    """`id-token: write` only on the jobs that deploy (Pages, PyPI); `pages` only on Pages."""
+    for name, job in (load(path).get("jobs") or {}).items():
+        perms = job.get("permissions", {})
+        steps = " ".join(s.get("uses", "") for s in job.get("steps", []))
+        if perms.get("id-token") == "write":
+            assert "actions/deploy-pages@" in steps or "pypa/gh-action-pypi-publish@" in steps
+        if "pages" in perms:
+            assert "actions/deploy-pages@" in steps, f"{rel(path)}: {name}"
+
+
+@pytest.mark.parametrize("path", [*INCIDENT_WORKFLOWS, *SWEEP_WORKFLOWS], ids=rel)
+def test_the_actions_write_permission_is_explained(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert "actions: write" in text
+    assert "sweep.manage_schedule: false" in text  # how to opt out
+    assert "Delete the line" in text or "delete the line" in text
 
 
 @pytest.mark.parametrize("path", INCIDENT_WORKFLOWS, ids=rel)
-def test_one_uncancelled_concurrency_group_per_issue(path: Path) -> None:
-    jobs = load(path)["jobs"]
-    assert jobs["handle"]["concurrency"] == {
-        "group": "incident-${{ github.event.issue.number }}",
+def test_one_concurrency_group_per_issue_and_per_dispatch(path: Path) -> None:
+    data = load(path)
+    assert data["jobs"]["handle"]["concurrency"] == {
+        # A dispatch has no issue: its run id puts each report in a group of its own.
+        "group": "incident-${{ github.event.issue.number || github.run_id }}",
         "cancel-in-progress": False,
     }
-    assert jobs["sweep"]["concurrency"] == {"group": "incident-sweep", "cancel-in-progress": False}
-    assert "concurrency" not in load(path), "a workflow-level group would queue ignored events"
+    assert "concurrency" not in data, "a workflow-level group would queue ignored events"
+    # The comment says what GitHub does: a newer run cancels a pending one.
+    text = " ".join(path.read_text(encoding="utf-8").split())
+    assert "a newer run cancels a pending one" in text
+    assert "never cancelled:" not in text
 
 
 @pytest.mark.parametrize("path", INCIDENT_WORKFLOWS, ids=rel)
@@ -149,58 +226,88 @@ def test_jobs_filter_events_before_installing(path: Path) -> None:
         "github.event.label.name == 'sensitive'",
         "github.event_name == 'issue_comment'",
         "contains(join(github.event.issue.labels.*.name, ' '), 'incident:')",
+        "(github.event.action == 'closed' || github.event.action == 'reopened')",
+        "|| github.event_name == 'repository_dispatch'",
+        "|| github.event_name == 'workflow_dispatch'",
     ):
         assert needle in handle_if
-    assert jobs["sweep"]["if"] == (
-        "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'"
-    )
+    assert "'opened'" not in handle_if and "!= 'labeled'" not in handle_if
 
 
 @pytest.mark.parametrize("path", INCIDENT_WORKFLOWS, ids=rel)
 def test_incident_workflow_steps(path: Path) -> None:
     jobs = load(path)["jobs"]
-    for name, command in (("handle", "incident-tool handle"), ("sweep", None)):
-        steps = jobs[name]["steps"]
-        checkout, setup, install, run = steps
-        assert checkout["uses"].startswith("actions/checkout@")
-        assert checkout["with"] == {"persist-credentials": False}
-        assert setup["uses"].startswith("actions/setup-python@")
-        assert setup["with"]["python-version"] == "3.12"
-        assert setup["with"]["cache"] == "pip"
-        assert "pip install" in install["run"]
-        assert run["env"] == {
-            "GITHUB_TOKEN": "${{ github.token }}",
-            "SLACK_BOT_TOKEN": "${{ secrets.SLACK_BOT_TOKEN }}",
-            "SLACK_API_URL": "${{ vars.SLACK_API_URL || 'https://slack.com/api/' }}",
-        }
-        if command:
-            assert run["run"] == command
-        else:
-            assert run["run"] == 'incident-tool sweep --repo "$GITHUB_REPOSITORY"'
+    handle = jobs["handle"]
+    checkout, run = handle["steps"]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"] == {"persist-credentials": False}
+    assert run["id"] == "handle"
+    assert run["with"] == {
+        "command": "handle",
+        "slack-bot-token": "${{ secrets.SLACK_BOT_TOKEN }}",
+        "slack-api-url": "${{ vars.SLACK_API_URL || 'https://slack.com/api/' }}",
+    }
+    assert handle["outputs"] == {"status-page": "${{ steps.handle.outputs.status-page }}"}
+    pages = jobs["pages"]
+    assert pages["needs"] == "handle"
+    assert pages["if"] == "needs.handle.outputs.status-page == 'changed'"
+    assert pages["environment"]["name"] == "github-pages"
+    checkout, write, upload, deploy = pages["steps"]
+    assert write["with"] == {"command": "status-page"}
+    assert upload["uses"].startswith("actions/upload-pages-artifact@")
+    assert upload["with"] == {"path": "_site"}
+    assert deploy["uses"].startswith("actions/deploy-pages@")
 
 
-def test_own_workflow_dogfoods_the_checkout() -> None:
-    install = load(WORKFLOW)["jobs"]["handle"]["steps"][2]
-    assert install["run"].endswith("pip install --disable-pip-version-check .")
-    setup = load(WORKFLOW)["jobs"]["handle"]["steps"][1]
-    assert setup["with"]["cache-dependency-path"] == "pyproject.toml"
-
-
-def test_template_workflow_differs_only_in_what_it_installs() -> None:
-    """The adopters' workflow is ours with the released package instead of `pip install .`."""
-    ours, theirs = load(WORKFLOW), load(TEMPLATE_WORKFLOW)
-    for data in (ours, theirs):
+def test_own_workflows_are_the_templates_with_this_checkout() -> None:
+    """Ours is what init writes, with `uses: ./` for the pinned action (tools/own_workflows.py)."""
+    for path, text in own_workflows().items():
+        assert path.read_text(encoding="utf-8") == text, "run python tools/own_workflows.py"
+    for data in (load(WORKFLOW), load(SWEEP)):
         for job in data["jobs"].values():
-            setup, install = job["steps"][1], job["steps"][2]
-            setup["with"].pop("cache-dependency-path")
-            install.pop("run")
-            install.pop("env", None)
-    assert ours == theirs
-    for job in load(TEMPLATE_WORKFLOW)["jobs"].values():
-        setup, install = job["steps"][1], job["steps"][2]
-        assert setup["with"]["cache-dependency-path"] == ".github/workflows/incident.yml"
-        assert install["env"] == {"INCIDENT_TOOL_VERSION": "__INCIDENT_TOOL_VERSION__"}
-        assert install["run"].endswith('"incident-tool==$INCIDENT_TOOL_VERSION"')
+            assert [
+                s["uses"]
+                for s in job["steps"]
+                if "incident-tool" in s.get("name", "") or s.get("id") == "handle"
+            ] in ([], ["./"])
+
+
+@pytest.mark.parametrize("path", [TEMPLATE_WORKFLOW, TEMPLATE_SWEEP], ids=rel)
+def test_template_workflows_pin_incident_tool_by_commit(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    ours = [
+        line.strip() for line in text.splitlines() if "incident-tool@" in line and "uses:" in line
+    ]
+    assert ours and all(line == f"uses: {PINNED} # v{__version__}" for line in ours), ours
+    assert "pip install" not in text  # nothing from an index but what the locks name
+
+
+def test_templates_have_only_known_placeholders() -> None:
+    for name in ("workflow.yml", "workflow-sweep.yml", "workflow-status-page.yml"):
+        text = (TEMPLATES / name).read_text(encoding="utf-8")
+        assert set(re.findall(r"__[A-Z_]+__", text)) <= {
+            "__INCIDENT_TOOL_ACTION__",
+            "__INCIDENT_TOOL_VERSION__",
+        }, name
+
+
+def test_release_workflow() -> None:
+    data = load(RELEASE)
+    assert data["on"] == {"release": {"types": ["published"]}}
+    assert data["permissions"] == {}
+    build, publish = data["jobs"]["build"], data["jobs"]["publish"]
+    assert build["permissions"] == {"contents": "read"}
+    assert publish["permissions"] == {"id-token": "write"}  # trusted publishing, nothing else
+    assert publish["needs"] == "build"
+    assert publish["if"] == "vars.PUBLISH_TO_PYPI == 'true'"
+    assert publish["environment"]["name"] == "pypi"
+    assert publish["steps"][-1]["uses"].startswith("pypa/gh-action-pypi-publish@")
+    assert "with" not in publish["steps"][-1]  # no password: OIDC
+    (script,) = [s["run"] for s in build["steps"] if "run" in s]
+    assert "--require-hashes --only-binary :all: -r requirements-build.lock" in " ".join(
+        script.replace("\\\n", " ").split()
+    )
+    assert "python -m build --no-isolation" in script
 
 
 def test_ci_workflow() -> None:
@@ -219,6 +326,8 @@ def test_actions_are_pinned_to_commit_shas(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     for step in steps:
         uses = step["uses"]
+        if uses == "./":  # this repository's own action.yml, at the commit that runs
+            continue
         assert SHA_PIN.match(uses), f"{rel(path)}: {uses} is not pinned to a 40-hex commit"
         # The trailing comment names the release, so a reader (and Dependabot) knows it.
         assert re.search(rf"uses: {re.escape(uses)} # v\d+\.\d+\.\d+\s*$", text, re.M), uses
@@ -241,14 +350,30 @@ def test_action_inputs_and_install() -> None:
     assert inputs["github-token"]["default"] == "${{ github.token }}"
     assert inputs["config"]["default"] == ".github/incident.yml"
     assert inputs["command"]["default"] == "handle"
+    assert data["outputs"]["status-page"]["value"] == "${{ steps.run.outputs.status-page }}"
     assert data["runs"]["using"] == "composite"
     steps = data["runs"]["steps"]
     install = next(s for s in steps if s.get("name") == "Install incident-tool")
-    assert '"$GITHUB_ACTION_PATH"' in install["run"]
+    script = " ".join(install["run"].replace("\\\n", " ").split())
+    # uv, then the dependencies: each from its lock, wheels only, every file by hash.
+    assert '--no-deps --require-hashes --only-binary :all: -r "$uv_lock"' in script
+    # The dependencies with their dependencies: in hash mode any not in the lock fails.
+    assert '--quiet --python "$(python' in script
+    assert ' --require-hashes --only-binary :all: -r "$lock"' in script
+    assert '--no-deps --require-hashes --only-binary :all: -r "$lock"' not in script
+    assert 'lock="$GITHUB_ACTION_PATH/requirements.lock"' in script
+    assert 'uv_lock="$GITHUB_ACTION_PATH/requirements-uv.lock"' in script
+    assert "::error title=incident-tool install::" in script and "exit 1" in script
+    assert "pip install ." not in script and "git+" not in script
     run = steps[-1]
+    assert run["id"] == "run"
     for name in ("github-token", "slack-bot-token", "config", "command"):
         assert f"${{{{ inputs.{name} }}}}" in run["env"].values(), name
-    assert "incident-tool handle" in run["run"] and "incident-tool sweep" in run["run"]
+    # The tool runs from the action's own files, at the commit the caller pinned.
+    assert run["env"]["PYTHONPATH"] == "${{ github.action_path }}"
+    assert run["env"]["PYTHONSAFEPATH"] == "1"
+    for verb in ("handle", "sweep", "status-page"):
+        assert f"python -m incident_tool {verb}" in run["run"], verb
 
 
 # -------------------------------------------------------------- issue files

@@ -15,6 +15,8 @@ import yaml
 
 from incident_tool import __version__, config
 from incident_tool.init import (
+    ACTION_PLACEHOLDER,
+    UNPINNED_ACTION,
     VERSION_PLACEHOLDER,
     InitError,
     format_result,
@@ -27,6 +29,7 @@ FILES = {
     ".github/ISSUE_TEMPLATE/report-incident.yml",
     ".github/ISSUE_TEMPLATE/config.yml",
     ".github/workflows/incident.yml",
+    ".github/workflows/incident-sweep.yml",
     ".github/incident.yml",
     "templates/retrospective.md.j2",
 }
@@ -43,6 +46,7 @@ CONFIG_KEYS = {
     "availability": {"away_statuses"},
     "followups": {"labels", "due_after"},
     "alerts": {"auto_dismiss_after"},
+    "sweep": {"manage_schedule"},
 }
 
 
@@ -92,16 +96,73 @@ def test_writes_every_file_into_an_empty_checkout(tmp_path: Path) -> None:
     assert (repo / ".github/incident.yml").read_bytes() == package_file("incident.yml")
 
 
-def test_written_workflow_installs_this_release(tmp_path: Path) -> None:
-    init_repo(tmp_path)
+PIN = "acme/incident-tool@" + "0123456789abcdef0123" * 2
+
+
+def test_written_workflows_pin_the_given_commit(tmp_path: Path) -> None:
+    result = init_repo(tmp_path, action=PIN)
+    for name in ("incident.yml", "incident-sweep.yml"):
+        text = (tmp_path / ".github/workflows" / name).read_text(encoding="utf-8")
+        assert VERSION_PLACEHOLDER not in text and ACTION_PLACEHOLDER not in text
+        assert f"uses: {PIN} # v{__version__}" in text
+        assert "pip install" not in text  # the action installs from its locks, by hash
+    data = yaml.safe_load((tmp_path / ".github/workflows/incident.yml").read_text())
+    assert set(data["jobs"]) == {"handle"}  # no status page unless asked
+    assert not any("Pin incident-tool" in note for note in result.notes)
+
+
+def test_unknown_commit_fails_closed_and_says_so(tmp_path: Path) -> None:
+    """Installed from a checkout, init cannot know the commit: a placeholder nobody can own."""
+    result = init_repo(tmp_path)
     text = (tmp_path / ".github/workflows/incident.yml").read_text(encoding="utf-8")
-    assert VERSION_PLACEHOLDER not in text
-    data = yaml.safe_load(text)
-    for job in data["jobs"].values():
-        install = job["steps"][2]
-        assert install["env"] == {"INCIDENT_TOOL_VERSION": __version__}
-        assert install["run"].endswith('"incident-tool==$INCIDENT_TOOL_VERSION"')
-    assert "pip install ." not in text  # that is only for this repository's own workflow
+    assert f"uses: {UNPINNED_ACTION} # v{__version__}" in text
+    assert any("--action OWNER/REPO@SHA" in note for note in result.notes)
+    assert "--action OWNER/REPO@SHA" in format_result(result)
+
+
+@pytest.mark.parametrize(
+    "bad", ["acme/incident-tool@main", "acme/incident-tool@v0.1.0", "x@" + "a" * 40]
+)
+def test_action_must_be_a_full_commit(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(InitError, match="40-hex commit"):
+        init_repo(tmp_path, action=bad)
+    assert not (tmp_path / ".github").exists()
+
+
+def test_status_page_adds_the_pages_job(tmp_path: Path) -> None:
+    result = init_repo(tmp_path, action=PIN, status_page=True)
+    data = yaml.safe_load((tmp_path / ".github/workflows/incident.yml").read_text())
+    assert set(data["jobs"]) == {"handle", "pages"}
+    assert data["jobs"]["pages"]["needs"] == "handle"
+    assert any("status_page.enabled" in note for note in result.notes)
+    check_jsonschema("vendor.github-workflows", tmp_path / ".github/workflows/incident.yml")
+
+
+def test_the_commit_pip_installed_from_is_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pip install git+https://github.com/OWNER/REPO@SHA` records both (PEP 610)."""
+    from incident_tool import init as init_module
+
+    commit = "0123456789abcdef0123" * 2
+
+    class Dist:
+        def __init__(self, text: str | None) -> None:
+            self.text = text
+
+        def read_text(self, name: str) -> str | None:
+            return self.text if name == "direct_url.json" else None
+
+    for text, expected in (
+        (
+            '{"url": "https://github.com/acme/incident-tool.git",'
+            f' "vcs_info": {{"vcs": "git", "commit_id": "{commit}"}}}}',
+            f"acme/incident-tool@{commit}",
+        ),
+        ('{"url": "file:///src/incident-tool", "dir_info": {"editable": true}}', None),
+        (None, None),
+        ("not json", None),
+    ):
+        monkeypatch.setattr(init_module.metadata, "distribution", lambda _n, t=text: Dist(t))
+        assert init_module.installed_action() == expected
 
 
 def test_written_files_are_schema_valid(tmp_path: Path) -> None:
@@ -109,6 +170,7 @@ def test_written_files_are_schema_valid(tmp_path: Path) -> None:
     init_repo(repo)
     github = repo / ".github"
     check_jsonschema("vendor.github-workflows", github / "workflows/incident.yml")
+    check_jsonschema("vendor.github-workflows", github / "workflows/incident-sweep.yml")
     check_jsonschema("vendor.github-issue-forms", github / "ISSUE_TEMPLATE/report-incident.yml")
     check_jsonschema("vendor.github-issue-config", github / "ISSUE_TEMPLATE/config.yml")
 
@@ -143,7 +205,7 @@ def test_force_overwrites(tmp_path: Path) -> None:
     mine.write_text("name: mine\n")
     result = init_repo(tmp_path, force=True)
     assert set(result.written) == FILES
-    assert "INCIDENT_TOOL_VERSION" in mine.read_text()
+    assert "command: handle" in mine.read_text()
 
 
 def test_second_run_changes_nothing(tmp_path: Path) -> None:
@@ -285,3 +347,16 @@ def test_works_from_a_built_wheel(tmp_path: Path) -> None:
         for p in elsewhere.rglob("*")
         if p.is_file() and ".git" not in p.relative_to(elsewhere).parts
     } == FILES
+
+
+def test_cli_init_action_and_status_page(tmp_path: Path) -> None:
+    run = [sys.executable, "-m", "incident_tool", "init", str(tmp_path)]
+    bad = subprocess.run(
+        [*run, "--action", "acme/incident-tool@main"], capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and "40-hex commit" in bad.stdout + bad.stderr
+    assert "Traceback" not in bad.stdout + bad.stderr
+    ok = subprocess.run([*run, "--action", PIN, "--status-page"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    text = (tmp_path / ".github/workflows/incident.yml").read_text(encoding="utf-8")
+    assert f"uses: {PIN} # v{__version__}" in text and "actions/deploy-pages@" in text

@@ -235,6 +235,8 @@ def _exercise_every_endpoint(sb: Sandbox) -> None:
         input={"ref": "main", "return_run_details": True},
     )
     comment.delete()
+    workflow = repo.get_workflow("incident-sweep.yml")
+    assert workflow.disable() and workflow.enable()
 
 
 def test_github_responses_match_the_documented_schemas(sb: Sandbox) -> None:
@@ -259,6 +261,8 @@ def test_github_responses_match_the_documented_schemas(sb: Sandbox) -> None:
         ("DELETE", "/repos/{owner}/{repo}/labels/{name}"),
         ("GET", "/repos/{owner}/{repo}/assignees/{assignee}"),
         ("POST", "/repos/{owner}/{repo}/dispatches"),
+        ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
+        ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
     }
     assert served - checked - no_body == set()
 

@@ -222,6 +222,18 @@ class Comment:
 
 
 @dataclass
+class Workflow:
+    """An Actions workflow file of a repository, and whether it is enabled."""
+
+    id: int
+    path: str  # .github/workflows/<file>
+    name: str
+    state: str  # active | disabled_manually | disabled_inactivity | disabled_fork | deleted
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
 class Repo:
     """A repository with its issues, labels, collaborators and files."""
 
@@ -236,6 +248,7 @@ class Repo:
     labels: dict[int, Label] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
+    workflows: dict[str, Workflow] = field(default_factory=dict)  # by path
     next_number: int = 1
 
     @property
@@ -272,6 +285,9 @@ class GitHub:
         self._reaction_ids = itertools.count(5000001)
         self._event_ids = itertools.count(6000001)
         self._rate: dict[tuple[str, str], RateWindow] = {}
+        self._workflow_ids = itertools.count(7000001)
+        # Whether the workflow's token has `actions: write` (enable/disable a workflow).
+        self.bot_actions_write = True
         bot = User(BOT_LOGIN, BOT_ID, type="Bot", created_at=self.now())
         bot.token = "ghs_sandbox_" + secrets.token_hex(16)
         self.users[bot.login.lower()] = bot
@@ -398,7 +414,46 @@ class GitHub:
                 self.now(),
             )
             self.repos[full_name.lower()] = repo
+            # A repository that adopted incident-tool has its two workflows (`init`).
+            self.add_workflow(full_name, ".github/workflows/incident.yml", "Incident")
+            self.add_workflow(full_name, ".github/workflows/incident-sweep.yml", "Incident sweep")
             return self.repo_json(repo)
+
+    def add_workflow(
+        self, repo: str, path: str, name: str, state: str = "active"
+    ) -> dict[str, Any]:
+        """Add (or replace) a workflow file of the repository, in the given state."""
+        with self.lock:
+            target = self.repo(repo)
+            now = self.now()
+            flow = Workflow(next(self._workflow_ids), path, name, state, now, now)
+            target.workflows[path] = flow
+            return self.workflow_json(target, flow)
+
+    def workflow(self, repo: str | Repo, workflow_id: str) -> Workflow | None:
+        """The workflow with this id or file name (`ci.yml`), as GitHub accepts either."""
+        target = self.repo(repo) if isinstance(repo, str) else repo
+        for flow in target.workflows.values():
+            if workflow_id in (str(flow.id), flow.path.rsplit("/", 1)[-1]):
+                return flow
+        return None
+
+    def workflow_json(self, repo: Repo, flow: Workflow) -> dict[str, Any]:
+        """A REST ``workflow`` object."""
+        html = f"https://github.com/{repo.full_name}/blob/main/{flow.path}"
+        file_name = flow.path.rsplit("/", 1)[-1]
+        return {
+            "id": flow.id,
+            "node_id": node_id("Workflow", flow.id),
+            "name": flow.name,
+            "path": flow.path,
+            "state": flow.state,
+            "created_at": iso(flow.created_at),
+            "updated_at": iso(flow.updated_at),
+            "url": self._api(f"/repos/{repo.full_name}/actions/workflows/{flow.id}"),
+            "html_url": html,
+            "badge_url": f"https://github.com/{repo.full_name}/workflows/{file_name}/badge.svg",
+        }
 
     def add_collaborator(
         self, repo: str, login: str, permission: str = "write", *, custom_role: str | None = None

@@ -46,9 +46,6 @@ NOT_SERVED = {
     ("PATCH", "/user"),
     # Documented in the refreshed reference; served once a feature needs them.
     ("GET", "/repos/{owner}/{repo}/actions/workflows"),
-    ("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}"),
-    ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
-    ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
 }
 
 
@@ -1171,6 +1168,58 @@ _ALIAS = re.compile(
     r"\{\s*status\s*\{([^{}]*)\}\s*\}"
 )
 _HEADER = re.compile(r"^\s*(?:query\s*\w*\s*(\(([^)]*)\))?\s*)?\{(.*)\}\s*$", re.S)
+
+
+# ---------------------------------------------------------------- workflows
+# https://docs.github.com/rest/actions/workflows: `workflow_id` is the id or the file
+# name; an unknown one is 404. Enable and disable answer 204 with no body, also when
+# the workflow already is in that state, and set `state` to `active` or
+# `disabled_manually`. A GITHUB_TOKEN without `actions: write` gets 403 "Resource not
+# accessible by integration", as for any permission it lacks
+# (https://docs.github.com/actions/security-for-github-actions/security-guides/automatic-token-authentication).
+
+
+def _workflow_for(svc: GithubService, call: Call) -> tuple[Repo, Any]:
+    repo = svc.repo_for(call)
+    flow = svc.gh.workflow(repo, call.params["workflow_id"])
+    if flow is None:
+        raise not_found()
+    return repo, flow
+
+
+@route("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}")
+def get_workflow(svc: GithubService, call: Call) -> Response:
+    """GET a workflow: its path, name and state."""
+    repo, flow = _workflow_for(svc, call)
+    return Response(200, svc.gh.workflow_json(repo, flow))
+
+
+def _set_workflow_state(svc: GithubService, call: Call, state: str) -> Response:
+    repo, flow = _workflow_for(svc, call)
+    assert call.actor is not None
+    user = svc.gh.user(call.actor)
+    if user.type == "Bot" and not svc.gh.bot_actions_write:
+        raise GitHubError(403, "Resource not accessible by integration")
+    if user.type != "Bot" and svc.gh.role(repo, user.login) not in ("write", "maintain", "admin"):
+        # A token of a person without write access, as for a fine-grained token lacking
+        # the Actions permission.
+        raise GitHubError(403, "Resource not accessible by personal access token")
+    if flow.state != state:
+        flow.state = state
+        flow.updated_at = svc.gh.now()
+    return Response(204)
+
+
+@route("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable")
+def enable_workflow(svc: GithubService, call: Call) -> Response:
+    """PUT enable: `state` becomes `active`."""
+    return _set_workflow_state(svc, call, "active")
+
+
+@route("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable")
+def disable_workflow(svc: GithubService, call: Call) -> Response:
+    """PUT disable: `state` becomes `disabled_manually`."""
+    return _set_workflow_state(svc, call, "disabled_manually")
 
 
 def _graphql_error(message: str) -> GitHubError:

@@ -37,11 +37,14 @@ import yaml
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 WORKFLOW = Path(".github/workflows/incident.yml")
+SWEEP_WORKFLOW = Path(".github/workflows/incident-sweep.yml")
 
 # owner/name of a third-party action -> the stand-in directory that replaces it.
 STANDINS: dict[str, Path] = {
     "actions/checkout": HERE / "checkout",
     "actions/setup-python": HERE / "setup-python",
+    "actions/upload-pages-artifact": HERE / "upload-pages-artifact",
+    "actions/deploy-pages": HERE / "deploy-pages",
 }
 
 _USES = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)(?P<path>/[^@]*)?@(?P<ref>[^\s]+)$")
@@ -63,14 +66,27 @@ def act_binary() -> str:
 
 
 def workflow_uses(workflow: Path) -> list[str]:
-    """Return every ``uses:`` value of every step in a workflow file, in order."""
+    """Return every remote ``uses:`` of a workflow's steps, in order.
+
+    A local action (``uses: ./``, this repository's action.yml) is looked into: the
+    actions it uses are part of the run too.
+    """
     data = yaml.safe_load(workflow.read_text(encoding="utf-8"))
-    return [
-        step["uses"]
-        for job in (data.get("jobs") or {}).values()
-        for step in job.get("steps") or []
-        if "uses" in step
-    ]
+    if "runs" in data:  # a composite action
+        steps = data["runs"].get("steps") or []
+    else:
+        steps = [s for job in (data.get("jobs") or {}).values() for s in job.get("steps") or []]
+    found: list[str] = []
+    for step in steps:
+        uses = step.get("uses")
+        if uses is None:
+            continue
+        if uses.startswith("./"):
+            root = workflow.parent.parent.parent if "jobs" in data else workflow.parent
+            found += workflow_uses(root / uses / "action.yml")
+        else:
+            found.append(uses)
+    return found
 
 
 def local_repository_args(workflow: Path) -> list[str]:
@@ -189,6 +205,7 @@ class ActHarness:
         env: Mapping[str, str] | None = None,
         secrets: Mapping[str, str] | None = None,
         actor: str | None = None,
+        workflow: Path = WORKFLOW,
     ) -> list[str]:
         """Return the act command line for one event."""
         cmd = [
@@ -197,14 +214,14 @@ class ActHarness:
             "--eventpath",
             str(event_path),
             "--workflows",
-            str(WORKFLOW),
+            str(workflow),
             "-P",
             "ubuntu-latest=-self-hosted",
             "--action-cache-path",
             str(self.cache_dir),
             "--no-cache-server",
             "--no-skip-checkout",
-            *local_repository_args(self.repo / WORKFLOW),
+            *local_repository_args(self.repo / workflow),
             "--env",
             f"ACT_STANDIN_PYTHON={self.python}",
             "--env",
@@ -228,6 +245,7 @@ class ActHarness:
         extra: Sequence[str] = (),
         verbose: bool = False,
         timeout: float = 240,
+        workflow: Path = WORKFLOW,
     ) -> ActRun:
         """Deliver one event (name and webhook payload) to the workflow under act.
 
@@ -239,7 +257,9 @@ class ActHarness:
         event_path = self.events / f"{self._count:02d}-{event_name}.{action}.json"
         event_path.write_text(json.dumps(payload), encoding="utf-8")
         actor = (payload.get("sender") or {}).get("login")
-        cmd = self.command(event_name, event_path, env=env, secrets=secrets, actor=actor)
+        cmd = self.command(
+            event_name, event_path, env=env, secrets=secrets, actor=actor, workflow=workflow
+        )
         cmd += [*extra, *(["--verbose"] if verbose else [])]
         started = time.monotonic()
         proc = subprocess.run(
@@ -303,30 +323,50 @@ def comment_payload(body: str, *, sender: str = "sam-senior", **issue: Any) -> d
 
 
 def write_probe(directory: Path, record: Path) -> Path:
-    """Write a fake ``incident-tool`` that records argv, env, cwd and the event file.
+    """Write a ``python`` that records how ``python -m incident_tool`` was called.
 
-    The record is JSON at ``record``. The probe also notes which ``incident-tool`` it
-    shadows, proving that ``pip install .`` put the real one on PATH behind it.
+    The workflow runs incident-tool as ``python -m incident_tool`` from the action's own
+    files. This stand-in comes first on PATH: for that command it writes argv, env, cwd
+    and the event file as JSON to ``record``, and notes which interpreter it shadows and
+    whether that one can import incident-tool and its locked dependencies (proof that
+    the install step worked); every other command goes to the real ``python``.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    probe = directory / "incident-tool"
+    probe = directory / "python"
     probe.write_text(
         f"#!{sys.executable}\n"
-        "import json, os, shutil, sys\n"
+        "import json, os, shutil, subprocess, sys\n"
         "from pathlib import Path\n"
         "here = Path(__file__).resolve().parent\n"
         "rest = os.pathsep.join(p for p in os.environ['PATH'].split(os.pathsep)\n"
         "                       if p and Path(p).resolve() != here)\n"
+        "real = shutil.which('python', path=rest)\n"
+        "args = sys.argv[1:]\n"
+        "if args[:2] != ['-m', 'incident_tool']:\n"
+        "    os.execv(real, [real, *args])\n"
+        "check = subprocess.run([real, '-c', 'import incident_tool, github, slack_sdk, '\n"
+        "    'jinja2, yaml, click; print(incident_tool.__file__)'],\n"
+        "    capture_output=True, text=True)\n"
         "event = os.environ.get('GITHUB_EVENT_PATH')\n"
         "record = {\n"
-        "    'argv': sys.argv[1:],\n"
+        "    'argv': args[2:],\n"
         "    'env': dict(os.environ),\n"
         "    'cwd': os.getcwd(),\n"
         "    'cwd_files': sorted(os.listdir()),  # act deletes the workspace after the job\n"
         "    'event': json.loads(Path(event).read_text()) if event else None,\n"
-        "    'shadowed': shutil.which('incident-tool', path=rest),\n"
+        "    'shadowed': real,\n"
+        "    'imports': check.stdout.strip() if check.returncode == 0 else None,\n"
+        "    'import_error': check.stderr[-2000:],\n"
         "}\n"
-        f"Path({str(record)!r}).write_text(json.dumps(record))\n",
+        f"Path({str(record)!r}).write_text(json.dumps(record))\n"
+        "if '--out' in args:  # status-page: a site to publish\n"
+        "    site = Path(args[args.index('--out') + 1])\n"
+        "    site.mkdir(parents=True, exist_ok=True)\n"
+        "    (site / 'index.html').write_text('<title>probe</title>')\n"
+        "out = os.environ.get('GITHUB_OUTPUT')\n"
+        "if out and os.environ.get('ACT_PROBE_OUTPUT'):\n"
+        "    with open(out, 'a') as fh:\n"
+        "        fh.write(os.environ['ACT_PROBE_OUTPUT'] + '\\n')\n",
         encoding="utf-8",
     )
     probe.chmod(0o755)
@@ -345,7 +385,9 @@ def measure() -> None:
             "PIP_CACHE_DIR": str(work / "pip-cache"),
         }
         for label in ("cold", "warm"):
-            run = harness.run("issues", issue_payload("opened"), env=env)
+            run = harness.run(
+                "issues", issue_payload("labeled", label="incident:reported"), env=env
+            )
             ok = run.returncode == 0 and record.exists()
             print(f"{label}: {run.seconds:.1f}s (exit {run.returncode}, probe reached: {ok})")
             record.unlink(missing_ok=True)
