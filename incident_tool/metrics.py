@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from incident_tool import safe
 from incident_tool.forms import parse_report
 from incident_tool.github import Gateway
 from incident_tool.record import Record, extract, parse_time
@@ -114,7 +115,10 @@ def _incident(issue, record: Record | None, state: State, created: datetime) -> 
 
 def _table(title: str, counts: Counter) -> list[str]:
     lines = [f"| {title} | incidents |", "|---|---|"]
-    lines += [f"| {name} | {n} |" for name, n in sorted(counts.items())]
+    # Service names are what reporters typed: inert in the job summary's Markdown.
+    lines += [
+        f"| {safe.markdown(str(name), inline=True)} | {n} |" for name, n in sorted(counts.items())
+    ]
     return lines or ["(none)"]
 
 
