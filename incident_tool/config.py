@@ -23,7 +23,11 @@ TOP_KEYS = (
     "timezone",
     "reminders",
     "retrospective",
+    "sensitive",
+    "limits",
 )
+# The shipped form's security option (`forms.SENSITIVE_SERVICE`; a test keeps them equal).
+DEFAULT_SENSITIVE_SERVICES = ("Security / credentials",)
 
 
 class ConfigError(Exception):
@@ -64,6 +68,16 @@ class RetrospectiveConfig:
 
 
 @dataclass(frozen=True)
+class SensitiveConfig:
+    services: tuple[str, ...] = DEFAULT_SENSITIVE_SERVICES
+
+
+@dataclass(frozen=True)
+class Limits:
+    outsider_reports_per_day: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -72,6 +86,8 @@ class Config:
     timezone: str = "UTC"
     reminders: Reminders = field(default_factory=Reminders)
     retrospective: RetrospectiveConfig = field(default_factory=RetrospectiveConfig)
+    sensitive: SensitiveConfig = field(default_factory=SensitiveConfig)
+    limits: Limits = field(default_factory=Limits)
     source: str = "(defaults)"
 
     def is_delivery_manager(self, login: str) -> bool:
@@ -176,6 +192,8 @@ class _Checker:
             timezone=self.timezone(top.get("timezone", "UTC")),
             reminders=self.reminders(top.get("reminders")),
             retrospective=self.retrospective(top.get("retrospective")),
+            sensitive=self.sensitive(top.get("sensitive")),
+            limits=self.limits(top.get("limits")),
             source=self.source,
         )
 
@@ -286,6 +304,32 @@ class _Checker:
             or DEFAULT_TEMPLATE,
             labels=tuple(x.strip() for x in labels),
         )
+
+    def sensitive(self, value: Any) -> SensitiveConfig:
+        if value is None:
+            return SensitiveConfig()
+        entry = self.mapping(value, "sensitive", {"services"})
+        services = entry.get("services", list(DEFAULT_SENSITIVE_SERVICES))
+        if isinstance(services, str):
+            services = [services]
+        if services is None:
+            services = []
+        if not isinstance(services, list) or not all(
+            isinstance(x, str) and x.strip() for x in services
+        ):
+            raise self.fail("sensitive.services", "must be a list of service names")
+        return SensitiveConfig(services=tuple(x.strip() for x in services))
+
+    def limits(self, value: Any) -> Limits:
+        if value is None:
+            return Limits()
+        entry = self.mapping(value, "limits", {"outsider_reports_per_day"})
+        n = entry.get("outsider_reports_per_day", Limits().outsider_reports_per_day)
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 1000:
+            raise self.fail(
+                "limits.outsider_reports_per_day", f"must be a whole number (0-1000), not {n!r}"
+            )
+        return Limits(outsider_reports_per_day=n)
 
 
 def _channel(name: str | None) -> str | None:

@@ -18,7 +18,7 @@ from incident_tool.decide import (
     Labels,
     Reopen,
 )
-from incident_tool.forms import SENSITIVE_SERVICE, parse_report, severity_from_guess
+from incident_tool.forms import ParsedReport, is_sensitive, parse_report, severity_from_guess
 from incident_tool.slack import escape
 from incident_tool.states import SENSITIVE_LABEL, SEVERITY_PREFIX, State, can_move
 
@@ -80,7 +80,7 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
     parsed = parse_report(ctx.issue.body)
     record.state = State.REPORTED
     record.missing = list(parsed.missing)
-    record.sensitive = _is_sensitive(ctx, parsed.get("service"))
+    record.sensitive = _is_sensitive(ctx, parsed)
     guess = parsed.get("severity")
     if isinstance(guess, str) and record.severity is None:
         record.severity = severity_from_guess(guess)
@@ -310,7 +310,7 @@ def reopen(ctx: Context, by: str) -> None:
     declare(ctx, by)
 
 
-def _is_sensitive(ctx: Context, service: object) -> bool:
+def _is_sensitive(ctx: Context, parsed: ParsedReport) -> bool:
     if any(label.lower() == SENSITIVE_LABEL for label in ctx.issue.labels):
         return True
-    return isinstance(service, str) and service.strip().lower() == SENSITIVE_SERVICE.lower()
+    return is_sensitive(parsed, ctx.config.sensitive.services)

@@ -35,7 +35,16 @@ INCIDENT_WORKFLOWS = [WORKFLOW, TEMPLATE_WORKFLOW]
 EVERY_ACTIONS_FILE = [*WORKFLOWS, ACTION]
 
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[^@]*)?@[0-9a-f]{40}$")
-FORM_IDS = {"summary", "service", "impact", "started", "noticed", "links", "severity"}
+FORM_IDS = {
+    "summary",
+    "service",
+    "impact",
+    "started",
+    "noticed",
+    "links",
+    "severity",
+    "sensitive",
+}
 
 
 def tool(name: str) -> str:
