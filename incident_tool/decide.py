@@ -42,6 +42,16 @@ class Facts(Protocol):
         """Return who did `event` (labeled, closed, reopened) and when: the last time, or
         the `first`; for labels, one whose name starts with `label_prefix`."""
 
+    def is_tool(self, login: str) -> bool:
+        """Say whether `login` is the account this tool writes as (its own changes)."""
+
+    def reports_before(self, login: str, moment: datetime, number: int) -> int:
+        """Count `login`'s incident reports opened in the 24 hours before `moment`
+        (other than issue `number`)."""
+
+    def on_slack(self, login: str) -> bool:
+        """Say whether `login` can be reached on Slack (Slack on, and a user mapped)."""
+
 
 @dataclass(frozen=True)
 class IssueView:

@@ -77,6 +77,9 @@ HELP = """{marker}
 
 {table}"""
 
+UNDONE = """{marker}
+🚫 {change} by {actor} was undone: only {who} may {what}. The incident stays `{state}`."""
+
 TRANSITION_REFUSED = """{marker}
 🚫 `{label}` can't be applied here: {reason} The label was put back to `{previous}`."""
 

@@ -50,6 +50,9 @@ class Entry:
     ref: str | None = None  # where it was said: "#issuecomment-<id>", relative to the issue
 
 
+OPTIONAL_FIELDS = ("answered", "outsider_comments", "unanswered", "severity_guess", "not_paged")
+
+
 @dataclass
 class Record:
     """Everything the tool knows about one incident, beyond what labels and assignees say."""
@@ -76,6 +79,14 @@ class Record:
     sent: list[str] = field(default_factory=list)  # Slack deliveries made (outbox keys)
     posted: list[str] = field(default_factory=list)  # bot comments made (marker keys)
     problems: list[str] = field(default_factory=list)
+    # People without triage access (issue #10): when each was last answered on this issue,
+    # how many of their plain comments were not mirrored and commands not answered, the
+    # severity they guessed (shown, not applied), and why nobody was paged.
+    answered: dict[str, str] = field(default_factory=dict)
+    outsider_comments: int = 0
+    unanswered: int = 0
+    severity_guess: int | None = None
+    not_paged: str | None = None
 
     @property
     def actions(self) -> list[Entry]:
@@ -107,6 +118,10 @@ class Record:
 
     def to_json(self) -> str:
         data = asdict(self)
+        # Fields most incidents never use are left out while empty: the record stays small.
+        for name in OPTIONAL_FIELDS:
+            if not data[name]:
+                del data[name]
         data["state"] = self.state.value if self.state else None
         data["v"] = SCHEMA_VERSION
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 
-from incident_tool import lifecycle, reminders
+from incident_tool import lifecycle, reminders, trust
 from incident_tool import messages as msg
 from incident_tool import retrospective as retro
 from incident_tool.config import Config
@@ -78,6 +78,20 @@ class LiveFacts:
 
     def role(self, login: str) -> str:
         return self.gateway.role(login)
+
+    def is_tool(self, login: str) -> bool:
+        return login.lower() == self.gateway.bot_login.lower()
+
+    def reports_before(self, login: str, moment: datetime, number: int) -> int:
+        since = moment - timedelta(hours=24)
+        return sum(
+            1
+            for n, at, labels in self.gateway.recent_issues_by(login, since)
+            if n != number and since <= at <= moment and states_in(labels)
+        )
+
+    def on_slack(self, login: str) -> bool:
+        return self.people.room is not None and self.people.slack_id(login) is not None
 
     def assignable(self, login: str) -> bool:
         return self.gateway.assignable(login)
@@ -313,8 +327,19 @@ def reconcile_labels(ctx: Context, event: Event | None) -> None:
         target = State.from_label(event.label or "")
     if target not in others:
         target = others[0] if len(others) == 1 else None
-    if target is not None:
-        state_label_added(ctx, target, _actor(ctx, event, "labeled", target.label))
+    if target is None:
+        return
+    by, at = _happened(ctx, event, "labeled", target.label)
+    by = by or UNKNOWN
+    if ctx.facts.is_tool(by):
+        return  # the tool's own label, not a decision: the state label follows the record
+    who = trust.who_may(ctx, target, by)
+    if who is not None:
+        # The label is put back by `set_state`; say so once.
+        change = f"Adding `{target.label}`"
+        trust.undo(ctx, change, target, by, who, f"undone:label:{iso(at or ctx.now)}")
+        return
+    state_label_added(ctx, target, by)
 
 
 def reconcile_open_state(ctx: Context, event: Event | None) -> None:
@@ -324,15 +349,49 @@ def reconcile_open_state(ctx: Context, event: Event | None) -> None:
         return
     if issue.state == "closed" and record.state.is_open:
         by = _actor(ctx, event, "closed")
+        dismissing = issue.state_reason in ("not_planned", "duplicate")
+        target = State.DISMISSED if dismissing else State.RESOLVED
+        if not _may(ctx, target, by, "closed", Reopen(), closed=True):
+            return
         with ctx.at(issue.closed_at):
-            if issue.state_reason in ("not_planned", "duplicate"):
+            if record.state == State.REPORTED and by.lower() == issue.author.lower():
+                lifecycle.dismiss(ctx, by, "withdrawn by the reporter")
+            elif dismissing:
                 lifecycle.dismiss(ctx, by)
             else:
                 lifecycle.resolve(ctx, by)
     elif issue.state == "open" and not record.state.is_open:
         by, at = _happened(ctx, event, "reopened")
+        again = Close("completed" if record.state == State.RESOLVED else "not_planned")
+        if not _may(ctx, State.DECLARED, by or UNKNOWN, "reopened", again):
+            return
         with ctx.at(at):
             lifecycle.reopen(ctx, by or UNKNOWN)
+
+
+def _may(
+    ctx: Context, target: State, by: str, kind: str, undo: Close | Reopen, *, closed: bool = False
+) -> bool:
+    """Say whether `by`'s close or reopen is carried out; plan its undoing when it is not.
+
+    A change nobody can be named for (the issue's events could not be read) is left for a
+    later run; one the tool made itself is not a person's decision: the issue goes back
+    to what the record says, silently.
+    """
+    if by == UNKNOWN:
+        ctx.notices.append(f"the issue was {kind}, but by whom is not known: left for later")
+        return False
+    if ctx.facts.is_tool(by):
+        ctx.do(undo)
+        return False
+    who = trust.who_may(ctx, target, by, closed=closed)
+    if who is None:
+        return True
+    ctx.do(undo)
+    change = "Closing this issue" if kind == "closed" else "Reopening this issue"
+    at = ctx.issue.closed_at if kind == "closed" else _happened(ctx, None, kind)[1]
+    trust.undo(ctx, change, target, by, who, f"undone:{kind}:{iso(at or ctx.now)}")
+    return False
 
 
 def needs_retrospective(ctx: Context) -> bool:
