@@ -173,10 +173,13 @@ class Context:
         self.record.outbox.append(item)
         trim_outbox(self.record.outbox)
 
-    def slack_dms(self, key: str, text: str) -> None:
-        """Queue a Slack DM to each delivery manager (keys `<key>:<login>`)."""
+    def slack_dms(self, key: str, text: str, *, exclude: Sequence[str] = ()) -> None:
+        """Queue a Slack DM to each delivery manager (keys `<key>:<login>`), but those in
+        `exclude` (nobody is paged about their own report)."""
+        skip = {x.lower() for x in exclude}
         for login in self.config.delivery_managers:
-            self.slack(f"{key}:{login}", f"dm:{login}", text)
+            if login.lower() not in skip:
+                self.slack(f"{key}:{login}", f"dm:{login}", text)
 
     def is_delivery_manager(self, login: str) -> bool:
         if self.config.delivery_managers:
