@@ -16,6 +16,7 @@ from typing import Any
 from incident_tool.states import State
 
 STATUS_MARKER = "<!-- incident-tool:status -->"
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _DATA_RE = re.compile(r"<!-- incident-tool:data (\{.*\}) -->", re.DOTALL)
 SCHEMA_VERSION = 1
 MAX_TEXT = 2000  # per timeline entry: keeps the status comment under GitHub's 65,536 limit
@@ -126,7 +127,9 @@ class Record:
         data["v"] = SCHEMA_VERSION
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         # Inside an HTML comment, "--" and ">" could end it early: escape them as JSON allows.
-        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("--", "-\\u002d")
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("--", "-\\u002d")
+        # Bidirectional controls are kept as escapes: not even the raw comment holds one.
+        return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
     @classmethod
     def from_json(cls, text: str) -> Record:
