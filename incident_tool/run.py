@@ -30,6 +30,7 @@ from incident_tool.decide import (
     Reopen,
 )
 from incident_tool.events import Event
+from incident_tool.forms import is_sensitive, parse_report
 from incident_tool.github import Gateway, GitHubError
 from incident_tool.handlers.comments import process_new_comments
 from incident_tool.handlers.labels import state_label_added
@@ -299,7 +300,13 @@ def turning_point(ctx: Context, event: Event | None) -> datetime | None:
 def reconcile_sensitive(ctx: Context, event: Event | None) -> None:
     """Mark the incident sensitive from its labels: the label's own run may have been lost."""
     record = ctx.record
-    if record.sensitive or not any(x.lower() == SENSITIVE_LABEL for x in ctx.issue.labels):
+    if record.sensitive:
+        return
+    labelled = any(x.lower() == SENSITIVE_LABEL for x in ctx.issue.labels)
+    # The reporter may tick "handle it privately" after submitting: the body says so too.
+    if not labelled and not is_sensitive(
+        parse_report(ctx.issue.body), ctx.config.sensitive.services
+    ):
         return
     record.sensitive = True
     late = ""
@@ -310,7 +317,8 @@ def reconcile_sensitive(ctx: Context, event: Event | None) -> None:
             "later announcements are redacted"
         )
         ctx.notices.append(f"marked sensitive {late}")
-    record.note(ctx.now, "sensitive", _actor(ctx, event, "labeled", SENSITIVE_LABEL), late)
+    by = _actor(ctx, event, "labeled", SENSITIVE_LABEL) if labelled else ctx.issue.author
+    record.note(ctx.now, "sensitive", by, late)
 
 
 def reconcile_labels(ctx: Context, event: Event | None) -> None:
