@@ -45,6 +45,7 @@ def test_one_outsider_cannot_flood_the_team(world):
         )
         reports.append(issue["number"])
         world.deliver()
+    after_reports = len(world.sb.requests)
     for i in range(HELPS):
         world.say(incident, "olly", "/help")
         world.say(incident, "olly", f"me again {i} ![x](https://tracker.example/{i}.png)")
@@ -89,4 +90,9 @@ def test_one_outsider_cannot_flood_the_team(world):
     slack = sum(1 for r in made if r.service != "github")
     # Their text never loads an image anywhere the tool shows it.
     assert "![x]" not in "".join(world.slack_texts(channel)) + status
-    print(f"flood: {len(runs)} runs, {github} GitHub requests, {slack} Slack calls; {cost}")
+    by_phase = [
+        sum(1 for r in world.sb.requests[a:b] if r.service == "github")
+        for a, b in ((requests_before, after_reports), (after_reports, None))
+    ]
+    print(f"flood: {len(runs)} runs, {github} GitHub requests {by_phase}, {slack} Slack calls")
+    print(f"flood: cost to the team {cost}")
