@@ -359,7 +359,7 @@ def reconcile_open_state(ctx: Context, event: Event | None) -> None:
         by = _actor(ctx, event, "closed")
         dismissing = issue.state_reason in ("not_planned", "duplicate")
         target = State.DISMISSED if dismissing else State.RESOLVED
-        if not _may(ctx, target, by, "closed", Reopen(), closed=True):
+        if not _may(ctx, target, by, "closed", issue.closed_at, Reopen(), closed=True):
             return
         with ctx.at(issue.closed_at):
             if record.state == State.REPORTED and by.lower() == issue.author.lower():
@@ -371,14 +371,21 @@ def reconcile_open_state(ctx: Context, event: Event | None) -> None:
     elif issue.state == "open" and not record.state.is_open:
         by, at = _happened(ctx, event, "reopened")
         again = Close("completed" if record.state == State.RESOLVED else "not_planned")
-        if not _may(ctx, State.DECLARED, by or UNKNOWN, "reopened", again):
+        if not _may(ctx, State.DECLARED, by or UNKNOWN, "reopened", at, again):
             return
         with ctx.at(at):
             lifecycle.reopen(ctx, by or UNKNOWN)
 
 
 def _may(
-    ctx: Context, target: State, by: str, kind: str, undo: Close | Reopen, *, closed: bool = False
+    ctx: Context,
+    target: State,
+    by: str,
+    kind: str,
+    at: datetime | None,
+    undo: Close | Reopen,
+    *,
+    closed: bool = False,
 ) -> bool:
     """Say whether `by`'s close or reopen is carried out; plan its undoing when it is not.
 
@@ -397,7 +404,6 @@ def _may(
         return True
     ctx.do(undo)
     change = "Closing this issue" if kind == "closed" else "Reopening this issue"
-    at = ctx.issue.closed_at if kind == "closed" else _happened(ctx, None, kind)[1]
     trust.undo(ctx, change, target, by, who, f"undone:{kind}:{iso(at or ctx.now)}")
     return False
 

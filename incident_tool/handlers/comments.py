@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from incident_tool import lifecycle, trust
+from incident_tool import lifecycle, safe, trust
 from incident_tool import messages as msg
 from incident_tool.commands import Command, CommandError, CommandName, help_text, parse_command
 from incident_tool.decide import (
@@ -109,7 +109,8 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
 
 def refuse(ctx: Context, comment: CommentView, reason: str) -> None:
     key = f"reply:{comment.id}"
-    body = msg.REFUSED.format(marker=msg.marker(key), reason=reason)
+    # Reasons can quote bits of the command (a word, a login): never a direction trick.
+    body = msg.REFUSED.format(marker=msg.marker(key), reason=safe.plain(reason))
     ctx.do(Comment(key, body, remember=False))
     ctx.notices.append(f"refused a command by {comment.author}: {reason}")
 
