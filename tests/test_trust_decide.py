@@ -143,3 +143,16 @@ def test_the_tools_own_close_is_not_a_persons_decision():
     reconcile_open_state(ctx, None)
     assert ctx.record.state == State.DECLARED and replies(ctx) == []
     assert any(type(a).__name__ == "Reopen" for a in ctx.plan)
+
+
+def test_an_outsiders_status_points_to_the_status_comment_not_slack():
+    ctx = declared()
+    ctx.slack_enabled, ctx.record.channel_id = True, "C1"
+    asked = comment("olly", "/status", minutes=10)
+    process_new_comments(ctx, [asked])
+    assert ctx.record.outbox == []
+    [reply] = replies(ctx)
+    assert "status comment" in reply.body
+    team = comment("lee", "/status", minutes=11)
+    process_new_comments(ctx, [team])
+    assert [m["key"] for m in ctx.record.outbox] == [f"status:{team.id}"]

@@ -342,7 +342,9 @@ def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 @command(CommandName.STATUS, allowed=None)
 def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Re-post the status summary to the incident channel (or point to it, Slack off)."""
-    if ctx.slack_enabled and ctx.record.channel_id:
+    # Someone without triage access is pointed to the status comment: nothing they say
+    # reaches the team's channel (SPEC §2).
+    if ctx.slack_enabled and ctx.record.channel_id and not trust.is_outsider(ctx, comment.author):
         ctx.slack(f"status:{comment.id}", "incident", "", status=True, remember=False)
     else:
         key = f"reply:{comment.id}"
