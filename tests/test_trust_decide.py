@@ -156,3 +156,12 @@ def test_an_outsiders_status_points_to_the_status_comment_not_slack():
     team = comment("lee", "/status", minutes=11)
     process_new_comments(ctx, [team])
     assert [m["key"] for m in ctx.record.outbox] == [f"status:{team.id}"]
+
+
+def test_a_delivery_managers_own_report_pages_nobody_end_to_end(world):
+    dana = world.team["slack_ids"]["dana"]
+    n = world.report(by="dana")
+    assert world.sl.dms(dana) == []
+    [notice] = [c for c in world.bot_comments(n) if "incident-tool:reported" in c["body"]]
+    assert "@dana" not in notice["body"]
+    assert world.record(n).severity == 2  # a delivery manager's guess is applied
