@@ -252,7 +252,7 @@ def run_guarded(func: Callable[[], Any]) -> Any:
 
 
 def report_outcome(outcome: Any, what: str) -> None:
-    from incident_tool import actions
+    from incident_tool import actions, safe
 
     out = _out()
     if not outcome.handled:
@@ -267,11 +267,13 @@ def report_outcome(outcome: Any, what: str) -> None:
     for problem in outcome.problems:
         out(f"  problem: {problem}", err=True)
         actions.defer("warning", out.mask(f"#{outcome.number}: {problem}"))
+    # Writes and problems quote titles and comments: Markdown here, so made inert.
+    shown = lambda text: safe.markdown(out.mask(text), inline=True)  # noqa: E731
     lines = [f"### incident-tool: {what}", "", f"State: `{outcome.state}`", ""]
-    lines += [f"- {out.mask(w)}" for w in outcome.writes] or ["- no writes needed"]
+    lines += [f"- {shown(w)}" for w in outcome.writes] or ["- no writes needed"]
     if outcome.problems:
         lines += ["", "**Problems** (retried on the next event):"]
-        lines += [f"- {out.mask(p)}" for p in outcome.problems]
+        lines += [f"- {shown(p)}" for p in outcome.problems]
     actions.write_summary("\n".join(lines))
 
 
@@ -591,7 +593,9 @@ def main(argv: list[str] | None = None) -> None:
     actions.flush_deferred()
     if error:
         actions.annotate("error", error)
-        actions.write_summary(f"### incident-tool failed\n\n{error}")
+        from incident_tool import safe
+
+        actions.write_summary(f"### incident-tool failed\n\n{safe.markdown(error)}")
     sys.exit(status)
 
 

@@ -23,6 +23,8 @@ TOP_KEYS = (
     "timezone",
     "reminders",
     "retrospective",
+    "sensitive",
+    "limits",
     "sweep",
     "alerts",
     "status_page",
@@ -38,6 +40,8 @@ DEFAULT_AWAY_STATUSES = (
     "holiday",
     "sick",
 )
+# The shipped form's security option (`forms.SENSITIVE_SERVICE`; a test keeps them equal).
+DEFAULT_SENSITIVE_SERVICES = ("Security / credentials",)
 
 
 class ConfigError(Exception):
@@ -114,6 +118,16 @@ class SweepConfig:
 
 
 @dataclass(frozen=True)
+class SensitiveConfig:
+    services: tuple[str, ...] = DEFAULT_SENSITIVE_SERVICES
+
+
+@dataclass(frozen=True)
+class Limits:
+    outsider_reports_per_day: int = 3
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -127,6 +141,8 @@ class Config:
     status_page: StatusPageConfig = field(default_factory=StatusPageConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     sweep: SweepConfig = field(default_factory=SweepConfig)
+    sensitive: SensitiveConfig = field(default_factory=SensitiveConfig)
+    limits: Limits = field(default_factory=Limits)
     source: str = "(defaults)"
     followups: FollowupsConfig = field(default_factory=FollowupsConfig)
 
@@ -237,6 +253,8 @@ class _Checker:
             status_page=self.status_page(top.get("status_page")),
             alerts=self.alerts(top.get("alerts")),
             sweep=self.sweep(top.get("sweep")),
+            sensitive=self.sensitive(top.get("sensitive")),
+            limits=self.limits(top.get("limits")),
             source=self.source,
             followups=self.followups(top.get("followups")),
         )
@@ -428,6 +446,32 @@ class _Checker:
                 entry.get("manage_schedule", True), "sweep.manage_schedule"
             )
         )
+
+    def sensitive(self, value: Any) -> SensitiveConfig:
+        if value is None:
+            return SensitiveConfig()
+        entry = self.mapping(value, "sensitive", {"services"})
+        services = entry.get("services", list(DEFAULT_SENSITIVE_SERVICES))
+        if isinstance(services, str):
+            services = [services]
+        if services is None:
+            services = []
+        if not isinstance(services, list) or not all(
+            isinstance(x, str) and x.strip() for x in services
+        ):
+            raise self.fail("sensitive.services", "must be a list of service names")
+        return SensitiveConfig(services=tuple(x.strip() for x in services))
+
+    def limits(self, value: Any) -> Limits:
+        if value is None:
+            return Limits()
+        entry = self.mapping(value, "limits", {"outsider_reports_per_day"})
+        n = entry.get("outsider_reports_per_day", Limits().outsider_reports_per_day)
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 1000:
+            raise self.fail(
+                "limits.outsider_reports_per_day", f"must be a whole number (0-1000), not {n!r}"
+            )
+        return Limits(outsider_reports_per_day=n)
 
 
 def _channel(name: str | None) -> str | None:

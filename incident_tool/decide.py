@@ -42,6 +42,16 @@ class Facts(Protocol):
         """Return who did `event` (labeled, closed, reopened) and when: the last time, or
         the `first`; for labels, one whose name starts with `label_prefix`."""
 
+    def is_tool(self, login: str) -> bool:
+        """Say whether `login` is the account this tool writes as (its own changes)."""
+
+    def reports_before(self, login: str, moment: datetime, number: int) -> int:
+        """Count `login`'s incident reports opened in the 24 hours before `moment`
+        (other than issue `number`)."""
+
+    def on_slack(self, login: str) -> bool:
+        """Say whether `login` can be reached on Slack (Slack on, and a user mapped)."""
+
 
 @dataclass(frozen=True)
 class IssueView:
@@ -163,10 +173,13 @@ class Context:
         self.record.outbox.append(item)
         trim_outbox(self.record.outbox)
 
-    def slack_dms(self, key: str, text: str) -> None:
-        """Queue a Slack DM to each delivery manager (keys `<key>:<login>`)."""
+    def slack_dms(self, key: str, text: str, *, exclude: Sequence[str] = ()) -> None:
+        """Queue a Slack DM to each delivery manager (keys `<key>:<login>`), but those in
+        `exclude` (nobody is paged about their own report)."""
+        skip = {x.lower() for x in exclude}
         for login in self.config.delivery_managers:
-            self.slack(f"{key}:{login}", f"dm:{login}", text)
+            if login.lower() not in skip:
+                self.slack(f"{key}:{login}", f"dm:{login}", text)
 
     def is_delivery_manager(self, login: str) -> bool:
         if self.config.delivery_managers:

@@ -26,6 +26,7 @@ import yaml
 
 __all__ = [
     "NO_RESPONSE",
+    "SENSITIVE_FIELD",
     "SENSITIVE_SERVICE",
     "FormDefinition",
     "FormDefinitionError",
@@ -38,6 +39,9 @@ __all__ = [
 
 #: The affected-service option that makes an incident sensitive (SPEC §2).
 SENSITIVE_SERVICE = "Security / credentials"
+
+#: The form's checkbox field "this involves security or personal data: handle it privately".
+SENSITIVE_FIELD = "sensitive"
 
 #: What GitHub renders for an optional field left empty.
 NO_RESPONSE = "_No response_"
@@ -568,3 +572,23 @@ def severity_from_guess(text: str | None) -> int | None:
         return None
     match = _SEVERITY_GUESS_RE.match(text)
     return int(match.group(1)) if match else None
+
+
+def service_key(name: str) -> str:
+    """Compare service names as people mean them: "Security & credentials" is
+    "security / credentials" is "Security and  Credentials" (case, spacing, punctuation
+    and "and" aside)."""
+    words = re.findall(r"[^\W_]+", name.casefold())
+    return " ".join(w for w in words if w != "and")
+
+
+def is_sensitive(report: ParsedReport, services: Iterable[str] = (SENSITIVE_SERVICE,)) -> bool:
+    """Say whether a report asks to be handled privately (SPEC §2, "Sensitive incidents"):
+    any box of the form's sensitive checkbox is ticked, or the affected service is one of
+    `services` (config `sensitive.services`)."""
+    if report.get(SENSITIVE_FIELD):
+        return True
+    chosen = report.get("service")
+    chosen = [chosen] if isinstance(chosen, str) else list(chosen or [])
+    keys = {service_key(s) for s in services} - {""}
+    return any(service_key(c) in keys for c in chosen)

@@ -624,6 +624,41 @@ class Gateway:
             next_url, params = _next_link(headers.get("link", "")), None
         return items
 
+    def recent_issues_by(
+        self, login: str, since: datetime
+    ) -> list[tuple[int, datetime, list[str]]]:
+        """Return (number, opened at, labels) of the issues `login` opened since `since`:
+        one request (a person with more than 100 in a day is over any limit anyway).
+
+        The issues list, not search: search is eventually consistent, so a burst of
+        reports opened seconds apart would not see each other there.
+        """
+        try:
+            _, data = self.gh.requester.requestJsonAndCheck(
+                "GET",
+                f"{self.repo.url}/issues",
+                {
+                    "creator": login,
+                    "state": "all",
+                    "sort": "created",
+                    "direction": "desc",
+                    "since": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "per_page": PER_PAGE,
+                },
+            )
+        except (GithubException, OSError) as exc:
+            self.log(f"notice: could not count {login}'s recent reports: {describe(exc)}")
+            return []
+        return [
+            (
+                int(item.get("number") or 0),
+                _utc(_parse_time(item.get("created_at"))),
+                [str((x or {}).get("name", "")) for x in item.get("labels") or []],
+            )
+            for item in data or []
+            if isinstance(item, dict) and "pull_request" not in item
+        ]
+
     def busy(self, logins: Sequence[str]) -> dict[str, bool]:
         """Read users' "busy" status (GraphQL only); failures count as not busy."""
         if not logins:

@@ -22,6 +22,7 @@ ACTION_PLACEHOLDER = "__INCIDENT_TOOL_ACTION__"
 # fails ("unable to resolve action") until a person pins a real commit.
 UNPINNED_ACTION = "OWNER/incident-tool@" + "0" * 40
 ACTION_REF = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+@[0-9a-f]{40}$")
+SENSITIVE_PLACEHOLDER = "__SENSITIVE_SERVICES__"
 REPO_URL_PLACEHOLDER = "https://github.com/OWNER/REPO"
 
 
@@ -94,6 +95,27 @@ def installed_action() -> str | None:
     return ref if ACTION_REF.match(ref) else None
 
 
+def _config(form_text: str) -> str:
+    """Return the adopter's config, its `sensitive.services` taken from the form it gets.
+
+    The config names the form's security option as the form spells it, so renaming one
+    without the other cannot quietly make security reports public.
+    """
+    import json
+
+    from incident_tool.config import DEFAULT_SENSITIVE_SERVICES
+    from incident_tool.forms import FormDefinition, service_key
+
+    form = FormDefinition.from_yaml(form_text, "templates/report-incident.yml")
+    field = form.get_field("service")
+    wanted = {service_key(x) for x in DEFAULT_SENSITIVE_SERVICES}
+    options = [o for o in (field.options if field else ()) if service_key(o) in wanted]
+    text = _template("incident.yml")
+    if not options or SENSITIVE_PLACEHOLDER not in text:
+        raise RuntimeError("templates/report-incident.yml lacks the security service option")
+    return text.replace(SENSITIVE_PLACEHOLDER, json.dumps(options, ensure_ascii=False))
+
+
 def render_issue_config(repo_url: str | None) -> str:
     """Return the issue chooser config, with a contact link to the form of `repo_url`.
 
@@ -148,14 +170,15 @@ def _origin_url(target: Path) -> str | None:
 
 def _contents(repo_url: str | None, action: str, status_page: bool) -> dict[str, str]:
     """Return each file to write (path relative to the checkout) with its content."""
+    form = _template("report-incident.yml")
     return {
-        ".github/ISSUE_TEMPLATE/report-incident.yml": _template("report-incident.yml"),
+        ".github/ISSUE_TEMPLATE/report-incident.yml": form,
         ".github/ISSUE_TEMPLATE/config.yml": render_issue_config(repo_url),
         ".github/workflows/incident.yml": render_workflow(
             "workflow.yml", action, status_page=status_page
         ),
         ".github/workflows/incident-sweep.yml": render_workflow("workflow-sweep.yml", action),
-        ".github/incident.yml": _template("incident.yml"),
+        ".github/incident.yml": _config(form),
         "templates/retrospective.md.j2": _template("retrospective.md.j2"),
     }
 

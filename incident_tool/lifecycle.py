@@ -8,6 +8,7 @@ GitHub (ctx.do) and Slack (ctx.slack). A transition the tool causes itself (clos
 from __future__ import annotations
 
 from incident_tool import messages as msg
+from incident_tool import trust
 from incident_tool.decide import (
     UNKNOWN,
     Assign,
@@ -18,7 +19,7 @@ from incident_tool.decide import (
     Labels,
     Reopen,
 )
-from incident_tool.forms import SENSITIVE_SERVICE, parse_report, severity_from_guess
+from incident_tool.forms import ParsedReport, is_sensitive, parse_report, severity_from_guess
 from incident_tool.slack import escape
 from incident_tool.states import SENSITIVE_LABEL, SEVERITY_PREFIX, State, can_move
 
@@ -80,16 +81,26 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
     parsed = parse_report(ctx.issue.body)
     record.state = State.REPORTED
     record.missing = list(parsed.missing)
-    record.sensitive = _is_sensitive(ctx, parsed.get("service"))
+    record.sensitive = _is_sensitive(ctx, parsed)
     guess = parsed.get("severity")
+    outsider = trust.is_outsider(ctx, reporter)
     if isinstance(guess, str) and record.severity is None:
-        record.severity = severity_from_guess(guess)
+        if outsider:
+            # Anyone can pick "1 - Critical": shown to the delivery managers, not applied.
+            record.severity_guess = severity_from_guess(guess)
+        else:
+            record.severity = severity_from_guess(guess)
         if record.severity:
             ctx.do(Labels(add=(f"{SEVERITY_PREFIX}{record.severity}",)))
     record.note(ctx.issue.created_at, "reported", reporter)
     if not notify:
         return
-    dms = list(ctx.config.delivery_managers)
+    record.not_paged = trust.pages_for_report(ctx, reporter) if outsider else None
+    if record.not_paged:
+        ctx.notices.append(f"nobody paged: {record.not_paged}")
+        return
+    # A delivery manager is never paged about their own report.
+    dms = [d for d in ctx.config.delivery_managers if d.lower() != reporter.lower()]
     missing = (
         "\n**Missing from the report:** " + ", ".join(parsed.missing) + "."
         if parsed.missing
@@ -101,7 +112,9 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
             msg.REPORTED.format(
                 marker=msg.marker("reported"),
                 reporter=msg.person(reporter),
-                dms=msg.mentions(dms),
+                dms=msg.mentions(dms)
+                if dms or not ctx.config.delivery_managers
+                else "Delivery managers",
                 missing=missing,
             ),
         )
@@ -114,6 +127,7 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
         "dm-reported",
         f":mega: Potential incident reported by {who(reporter)}: "
         f"{public_title(ctx)} {link(ctx)}. Please assess it.{about}",
+        exclude=(reporter,),
     )
 
 
@@ -317,7 +331,7 @@ def reopen(ctx: Context, by: str) -> None:
     declare(ctx, by)
 
 
-def _is_sensitive(ctx: Context, service: object) -> bool:
+def _is_sensitive(ctx: Context, parsed: ParsedReport) -> bool:
     if any(label.lower() == SENSITIVE_LABEL for label in ctx.issue.labels):
         return True
-    return isinstance(service, str) and service.strip().lower() == SENSITIVE_SERVICE.lower()
+    return is_sensitive(parsed, ctx.config.sensitive.services)

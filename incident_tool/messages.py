@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from incident_tool import safe
+
 MARKER = "<!-- incident-tool:{key} -->"
 _MARKER_RE = re.compile(r"<!-- incident-tool:([^ ]+) -->")
 
@@ -22,17 +24,12 @@ def marker_keys(body: str | None) -> list[str]:
 
 
 def user_text(text: str, *, inline: bool = False) -> str:
-    """Make user-written text safe to quote in a bot comment.
+    """Make user-written text safe to quote in a bot comment (see `safe.markdown`).
 
-    It must not ping anyone (`@team`), open HTML, or break a table: the bot's comments
-    speak with the bot's voice, so user text is shown as quoted data.
+    It must not ping anyone (`@team`), open HTML, load an image, hide its direction, or
+    break a table: the bot's comments speak with the bot's voice, so user text is data.
     """
-    text = text.replace("\x00", "")
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = re.sub(r"@(?=[A-Za-z0-9])", "@\u200b", text)
-    if inline:
-        text = " ".join(text.split()).replace("|", "\\|")
-    return text
+    return safe.markdown(text, inline=inline)
 
 
 def person(login: str | None) -> str:
@@ -79,6 +76,9 @@ HELP = """{marker}
 **incident-tool commands** (write one on the first line of a comment):
 
 {table}"""
+
+UNDONE = """{marker}
+🚫 {change} by {actor} was undone: only {who} may {what}. The incident stays `{state}`."""
 
 TRANSITION_REFUSED = """{marker}
 🚫 `{label}` can't be applied here: {reason} The label was put back to `{previous}`."""

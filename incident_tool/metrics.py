@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from incident_tool import safe
 from incident_tool.config import FollowupsConfig
 from incident_tool.forms import parse_report
 from incident_tool.github import Gateway
@@ -276,7 +277,10 @@ def _incident(issue, record: Record | None, state: State, created: datetime) -> 
 
 def _table(title: str, counts: Counter) -> list[str]:
     lines = [f"| {title} | incidents |", "|---|---|"]
-    lines += [f"| {name} | {n} |" for name, n in sorted(counts.items())]
+    # Service names are what reporters typed: inert in the job summary's Markdown.
+    lines += [
+        f"| {safe.markdown(str(name), inline=True)} | {n} |" for name, n in sorted(counts.items())
+    ]
     return lines or ["(none)"]
 
 

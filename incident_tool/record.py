@@ -16,6 +16,7 @@ from typing import Any
 from incident_tool.states import State
 
 STATUS_MARKER = "<!-- incident-tool:status -->"
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _DATA_RE = re.compile(r"<!-- incident-tool:data (\{.*\}) -->", re.DOTALL)
 SCHEMA_VERSION = 1
 MAX_TEXT = 2000  # per timeline entry: keeps the status comment under GitHub's 65,536 limit
@@ -48,6 +49,9 @@ class Entry:
     actor: str | None = None
     text: str = ""
     ref: str | None = None  # where it was said: "#issuecomment-<id>", relative to the issue
+
+
+OPTIONAL_FIELDS = ("answered", "outsider_comments", "unanswered", "severity_guess", "not_paged")
 
 
 @dataclass
@@ -91,6 +95,14 @@ class Record:
     followups: dict[str, dict[str, Any]] = field(default_factory=dict)
     # A report from a monitor or a script (SPEC §13): fingerprint, source, firings.
     alert: dict[str, Any] | None = None
+    # People without triage access (issue #10): when each was last answered on this issue,
+    # how many of their plain comments were not mirrored and commands not answered, the
+    # severity they guessed (shown, not applied), and why nobody was paged.
+    answered: dict[str, str] = field(default_factory=dict)
+    outsider_comments: int = 0
+    unanswered: int = 0
+    severity_guess: int | None = None
+    not_paged: str | None = None
 
     @property
     def actions(self) -> list[Entry]:
@@ -122,6 +134,10 @@ class Record:
 
     def to_json(self) -> str:
         data = asdict(self)
+        # Fields most incidents never use are left out while empty: the record stays small.
+        for name in OPTIONAL_FIELDS:
+            if not data[name]:
+                del data[name]
         data["state"] = self.state.value if self.state else None
         if not self.followups:
             del data["followups"]  # most incidents have none: keep the record as it was
@@ -130,7 +146,9 @@ class Record:
             del data["alert"]  # only reports from monitors carry it
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         # Inside an HTML comment, "--" and ">" could end it early: escape them as JSON allows.
-        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("--", "-\\u002d")
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("--", "-\\u002d")
+        # Bidirectional controls are kept as escapes: not even the raw comment holds one.
+        return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
     @classmethod
     def from_json(cls, text: str) -> Record:

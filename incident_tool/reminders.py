@@ -30,20 +30,25 @@ def send_due(ctx: Context) -> None:
     """Queue the reminders that are due now."""
     record, config = ctx.record, ctx.config
     stamp = iso(ctx.now)
-    if record.state == State.REPORTED:
+    if record.state == State.REPORTED and not record.not_paged:
+        # A report over an outsider's daily limit waits for triage without paging anyone.
         minutes = config.reminders.triage_after
         reported = record.first("reported")
         if _due(ctx, "triage", reported.at if reported else None, minutes):
             record.reminded["triage"] = stamp
             record.note(ctx.now, "reminder", None, "triage: delivery managers pinged")
-            dms = list(config.delivery_managers)
+            reporter = (reported.actor if reported else None) or ""
+            dms = [d for d in config.delivery_managers if d.lower() != reporter.lower()]
             # Slack DMs reach only people mapped to Slack; otherwise ping them on the issue.
             reachable = all(config.person(d).slack or config.person(d).email for d in dms)
-            if ctx.slack_enabled and dms and reachable:
+            if config.delivery_managers and not dms:
+                pass  # the only delivery manager reported it: they know
+            elif ctx.slack_enabled and dms and reachable:
                 ctx.slack_dms(
                     f"remind-triage:{stamp}",
                     f":alarm_clock: A report has waited {minutes}+ minutes for a "
                     f"decision: {link(ctx)}",
+                    exclude=(reporter,),
                 )
             else:
                 key = f"remind-triage:{stamp}"

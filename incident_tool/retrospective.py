@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_tool import messages as msg
+from incident_tool import safe
 from incident_tool.config import DEFAULT_TEMPLATE, Config
 from incident_tool.decide import IssueView
 from incident_tool.followups import action_key
@@ -40,7 +41,7 @@ MAX_TITLE = 256  # GitHub's API refuses longer issue titles
 
 def title_for(issue: IssueView) -> str:
     """Return `Retrospective: <title> (#n)`, shortened to fit GitHub's title limit."""
-    suffix, title = f" (#{issue.number})", f"Retrospective: {issue.title}"
+    suffix, title = f" (#{issue.number})", f"Retrospective: {safe.plain(issue.title)}"
     room = MAX_TITLE - len(suffix)
     return (title if len(title) <= room else title[: room - 1] + "…") + suffix
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 
-from incident_tool import ack, followups, lifecycle, reminders, statuspage
+from incident_tool import ack, followups, lifecycle, reminders, statuspage, trust
 from incident_tool import messages as msg
 from incident_tool import retrospective as retro
 from incident_tool.config import Config
@@ -30,6 +30,7 @@ from incident_tool.decide import (
     Reopen,
 )
 from incident_tool.events import Event
+from incident_tool.forms import is_sensitive, parse_report
 from incident_tool.github import Gateway, GitHubError
 from incident_tool.handlers import alerts as alert_handlers
 from incident_tool.handlers.comments import process_new_comments
@@ -88,6 +89,20 @@ class LiveFacts:
 
     def role(self, login: str) -> str:
         return self.gateway.role(login)
+
+    def is_tool(self, login: str) -> bool:
+        return login.lower() == self.gateway.bot_login.lower()
+
+    def reports_before(self, login: str, moment: datetime, number: int) -> int:
+        since = moment - timedelta(hours=24)
+        return sum(
+            1
+            for n, at, labels in self.gateway.recent_issues_by(login, since)
+            if n != number and since <= at <= moment and states_in(labels)
+        )
+
+    def on_slack(self, login: str) -> bool:
+        return self.people.room is not None and self.people.slack_id(login) is not None
 
     def assignable(self, login: str) -> bool:
         return self.gateway.assignable(login)
@@ -353,7 +368,13 @@ def turning_point(ctx: Context, event: Event | None) -> datetime | None:
 def reconcile_sensitive(ctx: Context, event: Event | None) -> None:
     """Mark the incident sensitive from its labels: the label's own run may have been lost."""
     record = ctx.record
-    if record.sensitive or not any(x.lower() == SENSITIVE_LABEL for x in ctx.issue.labels):
+    if record.sensitive:
+        return
+    labelled = any(x.lower() == SENSITIVE_LABEL for x in ctx.issue.labels)
+    # The reporter may tick "handle it privately" after submitting: the body says so too.
+    if not labelled and not is_sensitive(
+        parse_report(ctx.issue.body), ctx.config.sensitive.services
+    ):
         return
     record.sensitive = True
     late = ""
@@ -364,7 +385,8 @@ def reconcile_sensitive(ctx: Context, event: Event | None) -> None:
             "later announcements are redacted"
         )
         ctx.notices.append(f"marked sensitive {late}")
-    record.note(ctx.now, "sensitive", _actor(ctx, event, "labeled", SENSITIVE_LABEL), late)
+    by = _actor(ctx, event, "labeled", SENSITIVE_LABEL) if labelled else ctx.issue.author
+    record.note(ctx.now, "sensitive", by, late)
 
 
 def reconcile_labels(ctx: Context, event: Event | None) -> None:
@@ -381,8 +403,19 @@ def reconcile_labels(ctx: Context, event: Event | None) -> None:
         target = State.from_label(event.label or "")
     if target not in others:
         target = others[0] if len(others) == 1 else None
-    if target is not None:
-        state_label_added(ctx, target, _actor(ctx, event, "labeled", target.label))
+    if target is None:
+        return
+    by, at = _happened(ctx, event, "labeled", target.label)
+    by = by or UNKNOWN
+    if ctx.facts.is_tool(by):
+        return  # the tool's own label, not a decision: the state label follows the record
+    who = trust.who_may(ctx, target, by)
+    if who is not None:
+        # The label is put back by `set_state`; say so once.
+        change = f"Adding `{target.label}`"
+        trust.undo(ctx, change, target, by, who, f"undone:label:{iso(at or ctx.now)}")
+        return
+    state_label_added(ctx, target, by)
 
 
 def reconcile_open_state(ctx: Context, event: Event | None) -> None:
@@ -392,15 +425,55 @@ def reconcile_open_state(ctx: Context, event: Event | None) -> None:
         return
     if issue.state == "closed" and record.state.is_open:
         by = _actor(ctx, event, "closed")
+        dismissing = issue.state_reason in ("not_planned", "duplicate")
+        target = State.DISMISSED if dismissing else State.RESOLVED
+        if not _may(ctx, target, by, "closed", issue.closed_at, Reopen(), closed=True):
+            return
         with ctx.at(issue.closed_at):
-            if issue.state_reason in ("not_planned", "duplicate"):
+            if record.state == State.REPORTED and by.lower() == issue.author.lower():
+                lifecycle.dismiss(ctx, by, "withdrawn by the reporter")
+            elif dismissing:
                 lifecycle.dismiss(ctx, by)
             else:
                 lifecycle.resolve(ctx, by)
     elif issue.state == "open" and not record.state.is_open:
         by, at = _happened(ctx, event, "reopened")
+        again = Close("completed" if record.state == State.RESOLVED else "not_planned")
+        if not _may(ctx, State.DECLARED, by or UNKNOWN, "reopened", at, again):
+            return
         with ctx.at(at):
             lifecycle.reopen(ctx, by or UNKNOWN)
+
+
+def _may(
+    ctx: Context,
+    target: State,
+    by: str,
+    kind: str,
+    at: datetime | None,
+    undo: Close | Reopen,
+    *,
+    closed: bool = False,
+) -> bool:
+    """Say whether `by`'s close or reopen is carried out; plan its undoing when it is not.
+
+    A change nobody can be named for (the issue's events could not be read) is left for a
+    later run; one the tool made itself is not a person's decision: the issue goes back
+    to what the record says, silently.
+    """
+    if by == UNKNOWN:
+        ctx.notices.append(f"the issue was {kind}, but by whom is not known: left for later")
+        return False
+    if ctx.facts.is_tool(by):
+        ctx.do(undo)
+        return False
+    who = trust.who_may(ctx, target, by, closed=closed)
+    if who is None:
+        return True
+    ctx.do(undo)
+    change = "Closing this issue" if kind == "closed" else "Reopening this issue"
+    trust.undo(ctx, change, target, by, who, f"undone:{kind}:{iso(at or ctx.now)}")
+    return False
 
 
 def needs_retrospective(ctx: Context) -> bool:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from incident_tool import safe
+
 if TYPE_CHECKING:  # pragma: no cover - typing only; keeps module import cheap
     from slack_sdk import WebClient
     from slack_sdk.http_retry import RetryHandler
@@ -161,8 +163,9 @@ class SlackMessage:
 
 
 def escape(text: str) -> str:
-    """Escape Slack mrkdwn control characters ``&``, ``<`` and ``>`` in user text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape Slack mrkdwn control characters ``&``, ``<`` and ``>`` in user text (and
+    drop bidirectional controls: `safe.slack`)."""
+    return safe.slack(text)
 
 
 def mrkdwn_link(url: str, label: str) -> str:

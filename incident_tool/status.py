@@ -127,6 +127,14 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
     rows = [("State", f"{STATE_TITLES.get(state, state)} (`incident:{state}`)")]
     if record.severity:
         rows.append(("Severity", f"`severity:{record.severity}`"))
+    elif record.severity_guess:
+        rows.append(
+            (
+                "Severity",
+                f"not set; the reporter guessed {record.severity_guess} (not applied: "
+                "they have no triage access; the lead sets it with `/severity`)",
+            )
+        )
     rows.append(("Lead", msg.person(record.lead) if record.lead else "not yet chosen"))
     waiting = record.ack_waiting()
     if waiting:
@@ -161,6 +169,17 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
                 "Resolution",
                 f"awaiting a delivery manager's confirmation "
                 f"(resolved by {msg.person(record.awaiting_confirmation)})",
+            )
+        )
+    if record.not_paged:
+        rows.append(("Nobody paged", msg.user_text(record.not_paged, inline=True)))
+    if record.outsider_comments or record.unanswered:
+        rows.append(
+            (
+                "From people without triage access",
+                f"{record.outsider_comments} comments not mirrored to Slack; "
+                f"{record.unanswered} commands or changes not answered "
+                "(one answer per person an hour)",
             )
         )
     if record.snooze_until:

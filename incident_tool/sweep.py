@@ -17,13 +17,21 @@ from incident_tool.states import State
 
 
 def open_incidents(tools: Tools) -> list[Issue]:
-    """List open issues carrying an open state label (one query per state: labels AND)."""
+    """List open issues with an open state label, and issues whose open/closed state
+    disagrees with their state label (one query per state and open/closed: labels AND)."""
     from github import GithubException
 
     found: dict[int, Issue] = {}
+    opened = (State.REPORTED, State.DECLARED, State.MITIGATED)
+    # Also a close or a reopen whose run was dropped (issue #10: a person's change is
+    # carried out or undone by the next run): its labels still say the other state. Few
+    # or none, so these queries stay small however many incidents were ever closed.
+    queries = [("open", s) for s in opened]
+    queries += [("open", s) for s in (State.RESOLVED, State.DISMISSED)]
+    queries += [("closed", s) for s in opened]
     try:
-        for state in (State.REPORTED, State.DECLARED, State.MITIGATED):
-            for issue in tools.gateway.repo.get_issues(state="open", labels=[state.label]):
+        for where, state in queries:
+            for issue in tools.gateway.repo.get_issues(state=where, labels=[state.label]):
                 # Not `issue.pull_request`: reading an absent attribute fetches the issue again.
                 if "/pull/" not in issue.html_url:
                     found[issue.number] = issue

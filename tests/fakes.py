@@ -66,6 +66,8 @@ class FakeFacts:
     away: dict[str, str] = field(default_factory=dict)
     unassignable: set[str] = field(default_factory=set)
     asked: list[str] = field(default_factory=list)
+    reports: dict[str, int] = field(default_factory=dict)
+    off_slack: set[str] = field(default_factory=set)
 
     def role(self, login: str) -> str:
         self.asked.append(f"role:{login}")
@@ -77,6 +79,16 @@ class FakeFacts:
 
     def unavailable(self, logins: Sequence[str]) -> dict[str, str]:
         return {x: self.away[x] for x in logins if x in self.away}
+
+    def is_tool(self, login: str) -> bool:
+        return login == "github-actions[bot]"
+
+    def reports_before(self, login: str, moment: datetime, number: int) -> int:
+        self.asked.append(f"reports:{login}")
+        return self.reports.get(login, 0)
+
+    def on_slack(self, login: str) -> bool:
+        return login not in self.off_slack
 
 
 TEAM = {

@@ -23,7 +23,16 @@ from incident_tool.forms import (
 )
 
 FORMS = Path(__file__).parent / "data" / "forms"
-ALL_IDS = ("summary", "service", "impact", "started", "noticed", "links", "severity")
+ALL_IDS = (
+    "summary",
+    "service",
+    "impact",
+    "started",
+    "noticed",
+    "links",
+    "severity",
+    "sensitive",
+)
 
 
 def read_fixture(name: str) -> str:
@@ -95,6 +104,7 @@ COMPLETE = {
     "links": "https://grafana.example.org/d/abc?from=now-1h\n"
     "https://github.com/wellcomecollection/website/actions/runs/123",
     "severity": "1 - Critical: a core service is down for everyone",
+    "sensitive": [],  # rendered, nothing ticked
 }
 
 
@@ -112,6 +122,7 @@ COMPLETE = {
                 "noticed": None,
                 "links": None,
                 "severity": None,
+                "sensitive": None,  # these bodies predate the checkbox
             },
             (),
             {},
@@ -128,6 +139,7 @@ COMPLETE = {
                 "noticed": None,
                 "links": "#cms-editors, message at 09:12",
                 "severity": "2 - Major: a core service is degraded or down for some",
+                "sensitive": None,  # these bodies predate the checkbox
             },
             (),
             {},
@@ -144,6 +156,7 @@ COMPLETE = {
                 "ERROR request failed\n~~~\nstill code\n```",
                 "links": "```\nnested fence from the reporter\n### Also not a heading\n```",
                 "severity": "3 - Minor: a secondary feature is broken",
+                "sensitive": None,  # these bodies predate the checkbox
             },
             ("Summary",),
             {
@@ -603,6 +616,10 @@ def _value_strategy(form_field: FormField) -> st.SearchStrategy[Any]:
         return st.none() | st.sampled_from(form_field.options)
     if form_field.type == "input":
         return st.none() | ONE_LINE
+    if form_field.type == "checkboxes":
+        options = form_field.options
+        ticked = st.lists(st.sampled_from(options), unique=True)
+        return st.none() | ticked.map(lambda chosen: [o for o in options if o in chosen])
     if form_field.render is not None:
         return st.none() | CODE
     return st.none() | PROSE

@@ -45,7 +45,7 @@ SCENARIOS = ("report", "report_labeled", "declare", "handover", "join", "refused
 # request budget issue #7 asks for. The replay fails if a run's requests change at all;
 # this table says what the numbers are, so a change to them is a visible decision.
 BUDGET = {
-    "report": (2, 3),
+    "report": (4, 2),
     "report_labeled": (2, 0),
     # A run with effects re-reads the status comment before acting: `handle` and `sweep`
     # may overlap, and neither may act on a stale record.
@@ -203,19 +203,20 @@ def test_report(replay: Callable[[str], Replay]) -> None:
     r = replay("report")
     assert (r.outcome.handled, r.outcome.state) == (True, "reported")
     assert any("SLACK_BOT_TOKEN is not set" in line for line in r.log)  # Slack off, said so
-    assert r.outcome.writes == [
-        "add labels severity:2 to #1",
-        "comment on #1 (reported)",
-        "post the status comment on #1",
-    ]
-    assert r.one("POST", f"{ISSUE}/labels").body == {"labels": ["severity:2"]}
+    # rita has read access only (issue #10): her severity guess is shown, not applied, and
+    # two reads are added: her permission, and her reports of the last 24 hours (one
+    # page of the issues list) to see whether this one may page the delivery managers.
+    assert r.outcome.writes == ["comment on #1 (reported)", "post the status comment on #1"]
+    assert not [x for x in r.sent if (x.method, x.path) == ("POST", f"{ISSUE}/labels")]
+    [count] = [x for x in r.sent if (x.method, x.path) == ("GET", f"/repos/{REPO}/issues")]
+    assert count.query["creator"] == "rita" and count.query["state"] == "all"
     posted = [x.body["body"] for x in r.sent if (x.method, x.path) == ("POST", f"{ISSUE}/comments")]
     assert len(posted) == 2
     notice, status = posted
     assert notice.startswith("<!-- incident-tool:reported -->") and "@dana" in notice
     assert status.startswith(STATUS_MARKER)
     data = record_data(status)
-    assert (data["state"], data["severity"]) == ("reported", 2)
+    assert (data["state"], data["severity"], data["severity_guess"]) == ("reported", None, 2)
     assert data["timeline"][0] == {
         "actor": "rita",
         "at": "2026-11-26T09:45:00Z",

@@ -54,7 +54,16 @@ SWEEP_WORKFLOWS = [SWEEP, TEMPLATE_SWEEP]
 EVERY_ACTIONS_FILE = [*WORKFLOWS, ACTION]
 
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[^@]*)?@[0-9a-f]{40}$")
-FORM_IDS = {"summary", "service", "impact", "started", "noticed", "links", "severity"}
+FORM_IDS = {
+    "summary",
+    "service",
+    "impact",
+    "started",
+    "noticed",
+    "links",
+    "severity",
+    "sensitive",
+}
 
 
 def tool(name: str) -> str:

@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from incident_tool import __version__, config
+from incident_tool.config import Config
+from incident_tool.forms import SENSITIVE_SERVICE
 from incident_tool.init import (
     ACTION_PLACEHOLDER,
     UNPINNED_ACTION,
@@ -47,7 +49,30 @@ CONFIG_KEYS = {
     "followups": {"labels", "due_after"},
     "alerts": {"auto_dismiss_after"},
     "sweep": {"manage_schedule"},
+    "sensitive": {"services"},
+    "limits": {"outsider_reports_per_day"},
 }
+
+
+def written_config() -> bytes:
+    """The config init writes: the packaged one, its sensitive services from the form."""
+    from incident_tool.init import _config
+
+    return _config(package_file("report-incident.yml").decode()).encode()
+
+
+def test_config_names_the_forms_security_option_as_the_form_spells_it(tmp_path: Path) -> None:
+    init_repo(tmp_path)
+    form = yaml.safe_load((tmp_path / ".github/ISSUE_TEMPLATE/report-incident.yml").read_text())
+    [service] = [b for b in form["body"] if b.get("id") == "service"]
+    [sensitive] = [b for b in form["body"] if b.get("id") == "sensitive"]
+    config = yaml.safe_load((tmp_path / ".github/incident.yml").read_text())
+    assert config["sensitive"]["services"] == [SENSITIVE_SERVICE]
+    assert SENSITIVE_SERVICE in service["attributes"]["options"]
+    assert Config().sensitive.services == (SENSITIVE_SERVICE,)
+    assert sensitive["type"] == "checkboxes"
+    [box] = sensitive["attributes"]["options"]
+    assert "security or personal data: handle it privately" in box["label"]
 
 
 def package_file(name: str) -> bytes:
@@ -93,7 +118,7 @@ def test_writes_every_file_into_an_empty_checkout(tmp_path: Path) -> None:
     assert (repo / "templates/retrospective.md.j2").read_bytes() == package_file(
         "retrospective.md.j2"
     )
-    assert (repo / ".github/incident.yml").read_bytes() == package_file("incident.yml")
+    assert (repo / ".github/incident.yml").read_bytes() == written_config()
 
 
 PIN = "acme/incident-tool@" + "0123456789abcdef0123" * 2
@@ -245,7 +270,7 @@ def test_never_writes_through_a_symlink(tmp_path: Path) -> None:
     assert ".github/incident.yml" in init_repo(repo).skipped
     assert ".github/incident.yml" in init_repo(repo, force=True).written
     assert outside.read_text() == "precious\n"
-    assert not link.is_symlink() and link.read_bytes() == package_file("incident.yml")
+    assert not link.is_symlink() and link.read_bytes() == written_config()
 
 
 def test_next_steps_name_the_secret_the_config_and_the_labels(tmp_path: Path) -> None:

@@ -29,14 +29,15 @@ def run_report(world, *args: str) -> tuple[int, str]:
 
 
 def test_report_counts_and_times(world):
-    a = world.report(title="one")
+    # Reported by a team member: the form's severity guess is applied.
+    a = world.report(title="one", by="lee")
     world.declare(a)
     world.say(a, "priya", "/mitigated")
     world.gh.close_issue(REPO, a, "dana", reason="completed")
     world.deliver()
-    b = world.report(title="two")
+    b = world.report(title="two", by="lee")
     world.say(b, "dana", "/dismiss duplicate")
-    world.report(title="three")
+    world.report(title="three", by="lee")
     code, text = run_report(world)
     assert code == 0, text
     assert "3 incidents reported" in text

@@ -510,3 +510,44 @@ def test_custom_role_reports_its_name_and_base_permission(sb: Sandbox) -> None:
         "GET", f"{repo.url}/collaborators/tina/permission"
     )
     assert (tina["role_name"], tina["permission"]) == ("triage", "read")
+
+
+# GitHub's "Repository roles for an organization" / "Access permissions on GitHub" table:
+# anyone who can read may open issues, close the ones they opened and reopen the ones they
+# closed; applying labels and closing or reopening anyone's issues needs triage.
+@pytest.mark.parametrize(
+    ("login", "triage"),
+    [("olly", False), ("rita", False), ("tina", True), ("bob", True), ("alice", True)],
+)
+def test_permission_model_matches_githubs(sb: Sandbox, login: str, triage: bool) -> None:
+    gh = sb.github
+    own = gh.open_issue(REPO, login, "mine")["number"]
+    other = gh.open_issue(REPO, "bob", "theirs")["number"]
+    me = client(sb, login).get_repo(REPO)
+    # Their own issue: close it and reopen it whatever their access.
+    me.get_issue(own).edit(state="closed", state_reason="not_planned")
+    me.get_issue(own).edit(state="open")
+    assert gh.issue(REPO, own)["state"] == "open"
+    # Closed by someone else: only triage may reopen it, even the author.
+    client(sb, "bob").get_repo(REPO).get_issue(own).edit(state="closed")
+    if triage:
+        me.get_issue(own).edit(state="open")
+    else:
+        with pytest.raises(GithubException) as refused:
+            me.get_issue(own).edit(state="open")
+        assert refused.value.status == 403
+    assert gh.issue(REPO, own)["state"] == ("open" if triage else "closed")
+    # Someone else's issue, and labels: triage.
+    for attempt in (
+        lambda: me.get_issue(other).edit(state="closed"),
+        lambda: me.get_issue(other).add_to_labels("incident:declared"),
+    ):
+        if triage:
+            attempt()
+        else:
+            with pytest.raises(GithubException) as refused:
+                attempt()
+            assert refused.value.status == 403
+    assert gh.issue(REPO, other)["state"] == ("closed" if triage else "open")
+    # Comments need read only (a public repository: anyone).
+    me.get_issue(other).create_comment("hello")

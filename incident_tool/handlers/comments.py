@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from incident_tool import ack as acknowledgement
-from incident_tool import followups, lifecycle
+from incident_tool import followups, lifecycle, safe, trust
 from incident_tool import messages as msg
 from incident_tool.commands import (
     Command,
@@ -36,6 +36,8 @@ from incident_tool.slack import escape
 from incident_tool.states import SEVERITY_PREFIX, State
 
 Refusal = str | None
+# A handler's answer when it did part of what it promised and said so in its own reply.
+NOT_ALL_DONE = "\x00not all done"
 CommandHandler = Callable[[Context, Command, CommentView], Refusal]
 Permission = Callable[[Context, str], str | None]  # None: allowed; else who may
 _COMMANDS: dict[CommandName, tuple[Permission | None, CommandHandler]] = {}
@@ -89,6 +91,12 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
     if parsed is None:
         mirror(ctx, comment)
         return 0
+    if not trust.may_answer(ctx, comment.author):
+        # Someone without triage access was answered on this issue within the hour: their
+        # command is counted, not answered (SPEC §2, "People without triage access").
+        ctx.record.unanswered += 1
+        ctx.notices.append(f"not answered: {comment.author} was answered within the hour")
+        return 1
     if isinstance(parsed, CommandError):
         refuse(ctx, comment, parsed.message)
         return 1
@@ -98,7 +106,9 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
         refusal: Refusal = f"Only {who_may} may use `/{parsed.name.value}`."
     else:
         refusal = handler(ctx, parsed, comment)
-    if refusal:
+    if refusal is NOT_ALL_DONE:
+        pass  # the handler replied with what could not be done: no 👍
+    elif refusal:
         refuse(ctx, comment, refusal)
     else:
         ctx.do(React(comment.id))
@@ -107,7 +117,8 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
 
 def refuse(ctx: Context, comment: CommentView, reason: str) -> None:
     key = f"reply:{comment.id}"
-    body = msg.REFUSED.format(marker=msg.marker(key), reason=reason)
+    # Reasons can quote bits of the command (a word, a login): never a direction trick.
+    body = msg.REFUSED.format(marker=msg.marker(key), reason=safe.plain(reason))
     ctx.do(Comment(key, body, remember=False))
     ctx.notices.append(f"refused a command by {comment.author}: {reason}")
 
@@ -115,6 +126,10 @@ def refuse(ctx: Context, comment: CommentView, reason: str) -> None:
 def mirror(ctx: Context, comment: CommentView) -> None:
     record = ctx.record
     if not ctx.config.slack.mirror_comments or record.state is None or not record.state.is_active:
+        return
+    if trust.is_outsider(ctx, comment.author):
+        # Counted in the status comment, not posted to the team's channel.
+        record.outsider_comments += 1
         return
     text = escape(comment.body.strip())
     if len(text) > 3000:
@@ -343,7 +358,9 @@ def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 @command(CommandName.STATUS, allowed=None)
 def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Re-post the status summary to the incident channel (or point to it, Slack off)."""
-    if ctx.slack_enabled and ctx.record.channel_id:
+    # Someone without triage access is pointed to the status comment: nothing they say
+    # reaches the team's channel (SPEC §2).
+    if ctx.slack_enabled and ctx.record.channel_id and not trust.is_outsider(ctx, comment.author):
         ctx.slack(f"status:{comment.id}", "incident", "", status=True, remember=False)
     else:
         key = f"reply:{comment.id}"
@@ -372,6 +389,15 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         return f"`{target}` is not a GitHub user with access to this repository."
     why = f": {msg.user_text(cmd.text, inline=True)}" if cmd.text else "."
     key = f"invite:{comment.id}"
+    # 👍 only when everything promised happens; otherwise the reply says what did not.
+    missed = []
+    if not ctx.slack_enabled:
+        missed.append("Slack is off (no `SLACK_BOT_TOKEN`): no channel invitation, no DM")
+    elif not ctx.facts.on_slack(target):
+        missed.append(
+            f"`{target}` cannot be reached on Slack (set `people.{target}.slack` or "
+            "`.email` in `.github/incident.yml`): not invited to the channel, no DM sent"
+        )
     ctx.do(
         Comment(
             key,
@@ -380,10 +406,15 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
                 who=msg.mention(target),
                 inviter=msg.person(comment.author),
                 why=why,
-            ),
+            )
+            + "".join(f"\n\n⚠️ Not done: {m}." for m in missed),
             remember=False,
         )
     )
+    if missed:
+        ctx.notices.append(f"/invite {target}: " + "; ".join(missed))
+        ctx.record.note(ctx.now, "invite", comment.author, f"{target}: {cmd.text}".strip(": "))
+        return NOT_ALL_DONE
     ctx.record.note(ctx.now, "invite", comment.author, f"{target}: {cmd.text}".strip(": "))
     ctx.slack(f"invite-user:{comment.id}", "incident", "", invite=[target], remember=False)
     reason = f" ({escape(cmd.text)})" if cmd.text and not ctx.record.sensitive else ""

@@ -1095,6 +1095,19 @@ class GitHub:
                 repo,
                 [x["login"] if isinstance(x, dict) else str(x) for x in changes["assignees"]],
             )
+        # GitHub's roles table ("Repository roles for an organization", docs.github.com/en/
+        # organizations/managing-user-access-to-your-organizations-repositories/
+        # managing-repository-roles/repository-roles-for-an-organization, "Permissions for
+        # each role"; the same in "Access permissions on GitHub"): with read access a
+        # person may "Close issues they opened themselves" and "Reopen issues they closed
+        # themselves"; "Apply/dismiss labels" and "Close, reopen, and assign all issues and
+        # pull requests" need triage. So an author cannot reopen what someone else closed.
+        reopening = touches_state and changes["state"] == "open"
+        closed_by_them = (issue.closed_by or "").lower() == actor.lower()
+        if reopening and not triage and not closed_by_them:
+            raise GitHubError(
+                403, "You must have triage access to reopen an issue you did not close."
+            )
         now = self.now()
         changed = False
         text_changes: dict[str, Any] = {}

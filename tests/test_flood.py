@@ -1,0 +1,98 @@
+"""An outsider cannot flood the team (issue #10): the costs are bounded as SPEC §2 says.
+
+olly has no collaborator access. He files 50 reports through the form, and on a declared
+incident posts 50 `/help` and 50 plain comments, while the team works on it. Every figure
+asserted here is in the README's Security section.
+"""
+
+from __future__ import annotations
+
+from incident_tool.demo import REPORT_BODY
+from tests.world import REPO
+
+REPORTS = HELPS = PLAIN = 50
+
+
+def test_one_outsider_cannot_flood_the_team(world):
+    gh, sl = world.gh, world.sl
+    dana = world.team["slack_ids"]["dana"]
+    announce = world.team["channels"]["wc-platform"]
+    incident = world.report()  # rita's report, declared by dana: the team at work
+    world.declare(incident)
+    channel = world.incident_channel(incident)["id"]
+
+    def bot_comments() -> int:
+        return sum(len(world.bot_comments(i["number"])) for i in gh.issues(REPO))
+
+    def bot_posts(channel_id: str) -> int:
+        return sum(1 for m in sl.messages(channel_id) if m.get("user") == sl.bot_user_id)
+
+    before = {
+        "dms": len(sl.dms(dana)),
+        "comments": bot_comments(),
+        "incident posts": bot_posts(channel),
+        "announce posts": bot_posts(announce),
+    }
+    runs = []
+    deliver = world.driver.deliver
+    world.driver.deliver = lambda events=None: runs.extend(deliver(events)) or runs[-1:]
+    requests_before = len(world.sb.requests)
+
+    reports = []
+    for i in range(REPORTS):
+        issue = gh.open_issue(
+            REPO, "olly", f"Everything is down {i}", REPORT_BODY, ["incident:reported"]
+        )
+        reports.append(issue["number"])
+        world.deliver()
+    after_reports = len(world.sb.requests)
+    for i in range(HELPS):
+        world.say(incident, "olly", "/help")
+        world.say(incident, "olly", f"me again {i} ![x](https://tracker.example/{i}.png)")
+        if i == REPORTS // 2:
+            # The team in the middle of the flood: carried out at once, in its own run.
+            update = world.say(incident, "priya", "/update rolled back the index")
+            assert world.record(incident).last("update").text == "rolled back the index"
+            assert any("rolled back the index" in t for t in world.slack_texts(channel))
+            assert any(r["content"] == "+1" for r in gh.reactions(update["id"]))
+            world.say(incident, "lee", "/join")
+            assert "lee" in world.record(incident).helping
+
+    after = {
+        "dms": len(sl.dms(dana)),
+        "comments": bot_comments(),
+        "incident posts": bot_posts(channel),
+        "announce posts": bot_posts(announce),
+    }
+    cost = {k: after[k] - before[k] for k in before}
+    # Only the first limits.outsider_reports_per_day (3) reports page the delivery manager.
+    assert cost["dms"] == 3
+    paged = [n for n in reports if "incident-tool:reported" in str(world.bot_comments(n))]
+    assert paged == reports[:3]
+    for n in reports[3:]:
+        assert "Nobody paged" in world.status(n)["body"]
+        assert world.record(n).severity is None and world.record(n).severity_guess == 2
+    # Bot comments: a status comment per report, 3 "please assess", one answer to olly's
+    # 50 /help (one an hour), and none for his plain comments.
+    assert cost["comments"] == REPORTS + 3 + 1
+    # Slack: nothing of olly's; the team's update and join were posted (2 messages).
+    assert cost["incident posts"] == 2
+    assert cost["announce posts"] == 0
+    record = world.record(incident)
+    assert (record.outsider_comments, record.unanswered) == (PLAIN, HELPS - 1)
+    status = world.status(incident)["body"]
+    assert f"{PLAIN} comments not mirrored to Slack" in status
+    # Every event had its run (the form gives two: opened, labeled), the team's 2 too.
+    assert len(runs) == 2 * REPORTS + HELPS + PLAIN + 2
+    assert all(code == 0 for code, _ in runs)
+    made = world.sb.requests[requests_before:]
+    github = sum(1 for r in made if r.service == "github")
+    slack = sum(1 for r in made if r.service != "github")
+    # Their text never loads an image anywhere the tool shows it.
+    assert "![x]" not in "".join(world.slack_texts(channel)) + status
+    by_phase = [
+        sum(1 for r in world.sb.requests[a:b] if r.service == "github")
+        for a, b in ((requests_before, after_reports), (after_reports, None))
+    ]
+    print(f"flood: {len(runs)} runs, {github} GitHub requests {by_phase}, {slack} Slack calls")
+    print(f"flood: cost to the team {cost}")

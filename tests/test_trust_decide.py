@@ -1,0 +1,167 @@
+"""Issue #10's decisions without HTTP, and the reconciliation of changes no run saw."""
+
+from __future__ import annotations
+
+from incident_tool import lifecycle, trust
+from incident_tool.decide import Comment, React
+from incident_tool.handlers.comments import process_new_comments
+from incident_tool.states import State
+from tests.fakes import comment, context
+from tests.world import REPO, cli
+
+
+def replies(ctx) -> list[Comment]:
+    return [a for a in ctx.plan if isinstance(a, Comment)]
+
+
+def declared(**kw):
+    ctx = context(**kw)
+    lifecycle.report(ctx, "rita")
+    lifecycle.declare(ctx, "dana")
+    ctx.plan.clear()
+    ctx.record.outbox.clear()
+    return ctx
+
+
+def test_an_outsider_is_answered_once_an_hour_on_an_issue():
+    ctx = declared()
+    first = comment("olly", "/help", minutes=10)
+    again = comment("olly", "/help", minutes=40)
+    process_new_comments(ctx, [first, again])
+    assert [c.key for c in replies(ctx)] == [f"reply:{first.id}"]
+    assert React(again.id) not in ctx.plan and ctx.record.unanswered == 1
+    later = comment("olly", "/frobnicate", minutes=71)
+    process_new_comments(ctx, [later])
+    assert f"reply:{later.id}" in [c.key for c in replies(ctx)]
+
+
+def test_the_team_is_always_answered():
+    ctx = declared()
+    helps = [comment("lee", "/help", minutes=10 + i) for i in range(3)]
+    process_new_comments(ctx, helps)
+    assert len(replies(ctx)) == 3 and ctx.record.answered == {}
+
+
+def test_an_outsiders_plain_comments_are_counted_not_mirrored():
+    ctx = declared()
+    process_new_comments(ctx, [comment("olly", f"hi {i}", minutes=10 + i) for i in range(5)])
+    process_new_comments(ctx, [comment("lee", "looking", minutes=20)])
+    assert ctx.record.outsider_comments == 5
+    assert [m["key"].split(":")[0] for m in ctx.record.outbox] == ["mirror"]
+
+
+def test_an_outsiders_severity_guess_is_shown_not_applied():
+    ctx = context(author="olly")
+    lifecycle.report(ctx, "olly")
+    assert (ctx.record.severity, ctx.record.severity_guess) == (None, 2)
+    assert not [a for a in ctx.plan if "severity" in repr(a)]
+
+
+def test_beyond_the_daily_limit_a_report_pages_nobody():
+    ctx = context(author="olly")
+    ctx.facts.reports["olly"] = 3
+    lifecycle.report(ctx, "olly")
+    assert ctx.record.state == State.REPORTED
+    assert replies(ctx) == [] and ctx.record.outbox == []
+    assert "limits.outsider_reports_per_day" in ctx.record.not_paged
+    under = context(author="olly")
+    under.facts.reports["olly"] = 2
+    lifecycle.report(under, "olly")
+    assert [m["to"] for m in under.record.outbox] == ["dm:dana"]
+
+
+def test_the_team_is_not_counted():
+    ctx = context(author="lee")
+    lifecycle.report(ctx, "lee")
+    assert "reports:lee" not in ctx.facts.asked and ctx.record.severity == 2
+
+
+def test_a_delivery_manager_is_not_paged_about_their_own_report():
+    ctx = context(author="dana")
+    lifecycle.report(ctx, "dana")
+    assert ctx.record.outbox == []
+    [notice] = replies(ctx)
+    assert "@dana" not in notice.body
+
+
+def test_who_may_follows_the_protocols_roles():
+    ctx = declared()
+    assert trust.who_may(ctx, State.RESOLVED, "lee") is None  # team: DMs confirm
+    assert trust.who_may(ctx, State.RESOLVED, "olly") is not None
+    assert trust.who_may(ctx, State.MITIGATED, "lee") == trust.LEAD_OR_DM
+    assert trust.who_may(ctx, State.MITIGATED, ctx.record.lead) is None
+    assert trust.who_may(ctx, State.DISMISSED, "sam") == trust.DM
+    assert trust.who_may(ctx, State.DISMISSED, "dana") is None
+    report = context()
+    lifecycle.report(report, "rita")
+    assert trust.who_may(report, State.DISMISSED, "rita", closed=True) is None  # withdraws
+    assert trust.who_may(report, State.DISMISSED, "olly", closed=True) == trust.DM
+
+
+# -- reconciliation: a run that never saw the change applies the same rule ---------------
+
+
+def test_a_dropped_close_by_an_outsider_is_undone_by_the_next_run(world):
+    world.gh.add_user("ola", name="Ola")
+    n = world.report(by="ola")
+    world.declare(n)
+    world.gh.close_issue(REPO, n, "ola", reason="completed")
+    world.gh.take_events()  # its run was cancelled by the concurrency group
+    world.say(n, "dana", "/status")  # any later event
+    assert world.issue(n)["state"] == "open" and world.record(n).state == State.DECLARED
+    assert len([c for c in world.bot_comments(n) if "incident-tool:undone:" in c["body"]]) == 1
+    # The tool's reopen is its own write: a later run does not take it for a person's.
+    world.say(n, "dana", "/status")
+    world.gh.close_issue(REPO, n, "dana", reason="completed")
+    world.deliver()
+    assert world.record(n).state == State.RESOLVED and len(world.retrospectives()) == 1
+
+
+def test_sweep_undoes_a_reopen_no_run_saw(world, later):
+    world.gh.add_user("ola", name="Ola")
+    n = world.report(by="ola")
+    world.gh.close_issue(REPO, n, "ola", reason="not_planned")
+    world.deliver()
+    assert world.record(n).state == State.DISMISSED
+    world.gh.reopen_issue(REPO, n, "ola")
+    world.gh.take_events()  # lost
+    later(5)
+    code, output = cli(world, "sweep", "--repo", REPO)
+    assert code == 0, output
+    assert world.issue(n)["state"] == "closed" and world.record(n).state == State.DISMISSED
+    undone = [c for c in world.bot_comments(n) if "incident-tool:undone:" in c["body"]]
+    assert len(undone) == 1 and "Reopening this issue" in undone[0]["body"]
+    cli(world, "sweep", "--repo", REPO)  # again: nothing more
+    assert len([c for c in world.bot_comments(n) if "incident-tool:undone:" in c["body"]]) == 1
+
+
+def test_the_tools_own_close_is_not_a_persons_decision():
+    ctx = declared(state="closed", state_reason="completed", closed_at=None)
+    ctx.facts.happened = lambda kind, prefix="", first=False: ("github-actions[bot]", ctx.now)  # type: ignore[attr-defined]
+    from incident_tool.run import reconcile_open_state
+
+    reconcile_open_state(ctx, None)
+    assert ctx.record.state == State.DECLARED and replies(ctx) == []
+    assert any(type(a).__name__ == "Reopen" for a in ctx.plan)
+
+
+def test_an_outsiders_status_points_to_the_status_comment_not_slack():
+    ctx = declared()
+    ctx.slack_enabled, ctx.record.channel_id = True, "C1"
+    asked = comment("olly", "/status", minutes=10)
+    process_new_comments(ctx, [asked])
+    assert ctx.record.outbox == []
+    [reply] = replies(ctx)
+    assert "status comment" in reply.body
+    team = comment("lee", "/status", minutes=11)
+    process_new_comments(ctx, [team])
+    assert [m["key"] for m in ctx.record.outbox] == [f"status:{team.id}"]
+
+
+def test_a_delivery_managers_own_report_pages_nobody_end_to_end(world):
+    dana = world.team["slack_ids"]["dana"]
+    n = world.report(by="dana")
+    assert world.sl.dms(dana) == []
+    [notice] = [c for c in world.bot_comments(n) if "incident-tool:reported" in c["body"]]
+    assert "@dana" not in notice["body"]
+    assert world.record(n).severity == 2  # a delivery manager's guess is applied
