@@ -51,6 +51,44 @@ def fail(message: str, status: int = EXIT_FAILURE) -> NoReturn:
     raise Failure(message, status)
 
 
+MAX_MESSAGE = 1000  # an error line never echoes a huge input
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE) -> str:
+    """Cut `text` to `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def api_url(name: str) -> str | None:
+    """Return the API base URL set in `name`; None (the default) when unset or empty.
+
+    A value that is not an http(s) URL with a host is a usage error, before any request.
+    """
+    from urllib.parse import urlsplit
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        parts = urlsplit(raw)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        ok = False
+    if not ok:
+        example = (
+            "https://api.github.com" if name.startswith("GITHUB") else "https://slack.com/api/"
+        )
+        fail(
+            f"{name} is not a URL: {shorten(raw, 80)!r} (expected one like {example}); "
+            "unset it to use the default",
+            EXIT_USAGE,
+        )
+    return raw
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="incident-tool")
 @click.option("--debug", is_flag=True, help="Show the full trace of unexpected errors.")
@@ -105,26 +143,26 @@ def open_tools(
             "GITHUB_TOKEN is not set: the tool needs a token to write to GitHub "
             "(in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`)."
         )
-    gh = client(token, os.environ.get("GITHUB_API_URL"), bulk=bulk)
+    gh = client(token, api_url("GITHUB_API_URL"), bulk=bulk)
     gateway = Gateway(gh, repo, dry_run=dry_run, log=log)
     room = None
     slack_token = os.environ.get("SLACK_BOT_TOKEN")
     if slack_token and not dry_run:
         from incident_tool.slack import SlackRoom
 
-        room = SlackRoom(slack_token, os.environ.get("SLACK_API_URL") or None, log=log)
+        room = SlackRoom(slack_token, api_url("SLACK_API_URL"), log=log)
     elif not slack_token:
         log("notice: SLACK_BOT_TOKEN is not set: Slack steps are skipped")
         from incident_tool import actions
 
         actions.defer("notice", "SLACK_BOT_TOKEN is not set: Slack steps were skipped")
     elif dry_run:
-        log("notice: --dry-run: Slack steps are skipped")
+        log("notice: --dry-run: Slack steps are listed, not made")
     people = People(cfg, room)
     return Tools(
         config=cfg,
         gateway=gateway,
-        mirror=Mirror(room, people, cfg, log),
+        mirror=Mirror(room, people, cfg, log, dry_run=dry_run and bool(slack_token)),
         people=people,
         root=root,
         log=log,
@@ -193,12 +231,14 @@ def handle(
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
     from incident_tool.run import handle as handle_event
 
-    outcome = run_guarded(lambda: handle_event(event, tools))
+    outcome = run_guarded(lambda: handle_event(event, tools), tools)
     report_outcome(outcome, f"{event.kind} on #{event.number}")
 
 
-def run_guarded(func: Callable[[], Any]) -> Any:
+def run_guarded(func: Callable[[], Any], tools: Any = None) -> Any:
     """Turn the known failures of a run into clear messages."""
+    from github import GithubException
+
     from incident_tool.github import GitHubError
     from incident_tool.retrospective import TemplateError
 
@@ -208,6 +248,29 @@ def run_guarded(func: Callable[[], Any]) -> Any:
         fail(str(exc))
     except TemplateError as exc:
         fail(f"retrospective template: {exc}", EXIT_USAGE)
+    except (GithubException, OSError) as exc:
+        # A read outside the Gateway's own handling (report, sweep's listing, retro).
+        fail(explain_github(exc, tools))
+
+
+def explain_github(exc: Exception, tools: Any = None) -> str:
+    """Say what a GitHub failure means; a 404 is checked against the repository (1 GET)."""
+    from github import GithubException, UnknownObjectException
+
+    from incident_tool.github import describe
+
+    if isinstance(exc, GithubException) and exc.status == 404 and tools is not None:
+        gateway = tools.gateway
+        try:
+            gateway.gh.get_repo(gateway.repo_name).complete()
+        except UnknownObjectException:
+            return (
+                f"repository {gateway.repo_name} not found, or the token cannot see it "
+                "(GitHub answers 404 for both): check --repo OWNER/NAME and the token's access"
+            )
+        except (GithubException, OSError):
+            pass
+    return describe(exc)
 
 
 def report_outcome(outcome: Any, what: str) -> None:
@@ -217,9 +280,15 @@ def report_outcome(outcome: Any, what: str) -> None:
     if not outcome.handled:
         out(f"{what}: " + "; ".join(outcome.notices))
         return
-    out(f"{what}: state {outcome.state}, {len(outcome.writes)} GitHub writes")
+    slack = getattr(outcome, "slack", [])
+    out(
+        f"{what}: state {outcome.state}, {len(outcome.writes)} GitHub writes, "
+        f"{len(slack)} Slack effects"
+    )
     for write in outcome.writes:
         out(f"  - {write}")
+    for effect in slack:
+        out(f"  - Slack: {effect}")
     for notice in outcome.notices:
         out(f"  notice: {notice}")
         actions.defer("notice", out.mask(f"#{outcome.number}: {notice}"))
@@ -228,6 +297,7 @@ def report_outcome(outcome: Any, what: str) -> None:
         actions.defer("warning", out.mask(f"#{outcome.number}: {problem}"))
     lines = [f"### incident-tool: {what}", "", f"State: `{outcome.state}`", ""]
     lines += [f"- {out.mask(w)}" for w in outcome.writes] or ["- no writes needed"]
+    lines += [f"- Slack: {out.mask(e)}" for e in slack]
     if outcome.problems:
         lines += ["", "**Problems** (retried on the next event):"]
         lines += [f"- {out.mask(p)}" for p in outcome.problems]
@@ -265,7 +335,7 @@ def retro(number: int, repo: str | None, config_path: str | None, print_only: bo
         history = [] if record.sensitive else tools.mirror.history(record)
         return record, retrospective.render(view, record, cfg, root=root, slack=history)
 
-    record, rendered = run_guarded(render)
+    record, rendered = run_guarded(render, tools)
     if print_only:
         out(rendered.body)
         return
@@ -303,7 +373,7 @@ def labels_sync(repo: str | None, dry_run: bool) -> None:
     token = github_token()
     if not token:
         fail("GITHUB_TOKEN is not set: the tool needs a token to manage labels.")
-    gh = client(token, os.environ.get("GITHUB_API_URL"), bulk=True)
+    gh = client(token, api_url("GITHUB_API_URL"), bulk=True)
     from github import GithubException
 
     try:
@@ -342,7 +412,7 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool) -> None:
     root = Path.cwd()
     cfg = load_config(config_path, root)
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, bulk=True, log=out)
-    results = run_guarded(lambda: sweeping.sweep(tools))
+    results = run_guarded(lambda: sweeping.sweep(tools), tools)
     for outcome in results:
         report_outcome(outcome, f"sweep #{outcome.number}")
     out(f"swept {len(results)} open incident(s)")
@@ -371,7 +441,7 @@ def report(repo: str | None, since: str, fmt: str) -> None:
     root = Path.cwd()
     cfg = load_config(None, root)
     tools = open_tools(repo, cfg, root, dry_run=True, log=lambda s: None)
-    found = run_guarded(lambda: metrics.collect(tools.gateway, moment))
+    found = run_guarded(lambda: metrics.collect(tools.gateway, moment), tools)
     text = metrics.markdown(found, repo)
     out(metrics.html_page(found, repo) if fmt == "html" else text)
     actions.write_summary(text)
@@ -443,8 +513,9 @@ def _run(argv: list[str] | None, out: Output) -> tuple[int, str | None]:
     try:
         cli.main(args=argv, prog_name="incident-tool", standalone_mode=False)
     except Failure as exc:
-        out(f"error: {exc}", err=True)
-        return exc.status, out.mask(str(exc))
+        message = shorten(out.mask(str(exc)))
+        out(f"error: {message}", err=True)
+        return exc.status, message
     except click.exceptions.Abort:
         out("aborted", err=True)
         return EXIT_FAILURE, None

@@ -87,33 +87,137 @@ class Config:
         return Person()
 
 
+MAX_BYTES = 256 * 1024  # a real config is a few KiB; more is a mistake or an attack
+MAX_NODES = 10_000  # YAML nodes after expanding aliases: bounds a "billion laughs"
+
+
 def load(path: str | Path, *, required: bool = False) -> Config:
     """Read the config file at `path`; a missing file gives the defaults unless `required`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         if required:
             raise ConfigError(f"{path}: file not found") from None
         return Config(source=f"{path} (absent: defaults)")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse(text, str(path))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return parse(_text(raw, str(path)), str(path))
+
+
+def _text(raw: bytes, source: str) -> str:
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(
+            f"{source}: larger than {MAX_BYTES // 1024} KiB, too large for a config file"
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: cannot read: not UTF-8 text") from None
 
 
 def parse(text: str, source: str = DEFAULT_PATH) -> Config:
-    """Parse config text; every problem is a ConfigError naming `source` and the key."""
+    """Parse config text; every problem is a ConfigError naming `source` and the key.
+
+    The loader refuses duplicate keys (YAML would silently keep the last) and documents
+    that expand to more than MAX_NODES nodes through aliases, before building them.
+    """
     import yaml  # only commands that need the config pay for PyYAML
 
+    if len(text) > MAX_BYTES:
+        raise ConfigError(
+            f"{source}: larger than {MAX_BYTES // 1024} KiB, too large for a config file"
+        )
     try:
-        data = yaml.safe_load(text)
+        data = _load_yaml(text, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ConfigError(f"{source}: not valid YAML{where}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply to be a config file") from None
     if data is None:
         return Config(source=source)
     return _Checker(source).config(data)
+
+
+def _load_yaml(text: str, source: str) -> Any:
+    """Compose the document, check its size and keys, then construct it (safe types only)."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node, source)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_nodes(root: Any, source: str) -> None:
+    """Refuse duplicate mapping keys, and more than MAX_NODES nodes once aliases expand.
+
+    Aliases share one node, so the composed graph stays small even for an alias bomb;
+    its expanded size is counted here with a memo per node, without expanding anything.
+    """
+    import yaml
+
+    sizes: dict[int, int] = {}
+    # Iterative post-order walk: deep nesting cannot exhaust Python's stack.
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[Any] = []
+        if isinstance(node, yaml.MappingNode):
+            if not done:
+                _check_keys(node, source)
+            children = [x for pair in node.value for x in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        if not done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(child), 1) for child in children)
+        if total > MAX_NODES:
+            raise ConfigError(
+                f"{source}: expands to more than {MAX_NODES:,} values through YAML aliases "
+                "(&anchor/*alias); write the values out"
+            )
+        sizes[id(node)] = total
+
+
+def _check_keys(node: Any, source: str) -> None:
+    import yaml
+
+    seen: dict[Any, int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        name = key.value
+        line = key.start_mark.line + 1
+        if name in seen:
+            raise ConfigError(
+                f"{source}: key `{_short(name)}` appears twice (lines {seen[name]} and {line}); "
+                "keep one"
+            )
+        seen[name] = line
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _shown(value: Any) -> str:
+    """Return a short repr: an error message never echoes a huge value."""
+    import reprlib
+
+    return _short(reprlib.repr(value))
 
 
 class _Checker:
@@ -130,7 +234,7 @@ class _Checker:
             raise self.fail(key, f"must be a mapping, not {_kind(value)}")
         for name in value:
             if not isinstance(name, str) or name not in allowed:
-                where = f"{key}.{name}" if key else str(name)
+                where = f"{key}.{_short(str(name))}" if key else _short(str(name))
                 known = ", ".join(sorted(allowed))
                 raise self.fail(where, f"is not a known key (known: {known})")
         return value
@@ -145,7 +249,7 @@ class _Checker:
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, str) or not _LOGIN.match(item.lstrip("@")):
-                raise self.fail(f"{key}[{i}]", f"is not a GitHub login: {item!r}")
+                raise self.fail(f"{key}[{i}]", f"is not a GitHub login: {_shown(item)}")
             out.append(item.lstrip("@"))
         return tuple(out)
 
@@ -163,7 +267,9 @@ class _Checker:
 
     def minutes(self, value: Any, key: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10080:
-            raise self.fail(key, f"must be a whole number of minutes (1-10080), not {value!r}")
+            raise self.fail(
+                key, f"must be a whole number of minutes (1-10080), not {_shown(value)}"
+            )
         return value
 
     def config(self, data: Any) -> Config:
@@ -188,7 +294,7 @@ class _Checker:
             )
         out: dict[str, Person] = {}
         for login, entry in value.items():
-            key = f"people.{login}"
+            key = f"people.{_short(str(login))}"
             if not isinstance(login, str) or not _LOGIN.match(login):
                 raise self.fail(key, "is not a GitHub login")
             if entry is None:
@@ -199,10 +305,10 @@ class _Checker:
             email = self.string(entry.get("email"), f"{key}.email")
             if slack and not _SLACK_ID.match(slack):
                 raise self.fail(
-                    f"{key}.slack", f"is not a Slack user id like U012ABCDEF: {slack!r}"
+                    f"{key}.slack", f"is not a Slack user id like U012ABCDEF: {_shown(slack)}"
                 )
             if email and not _EMAIL.match(email):
-                raise self.fail(f"{key}.email", f"is not an email address: {email!r}")
+                raise self.fail(f"{key}.email", f"is not an email address: {_shown(email)}")
             out[login] = Person(slack=slack, email=email)
         return out
 
@@ -239,7 +345,7 @@ class _Checker:
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise self.fail("timezone", f"is not a known time zone: {name!r}") from None
+            raise self.fail("timezone", f"is not a known time zone: {_shown(name)}") from None
         return name
 
     def reminders(self, value: Any) -> Reminders:
@@ -262,7 +368,9 @@ class _Checker:
                     if isinstance(sev, str) and sev.isdigit():
                         sev = int(sev)
                     if sev not in (1, 2, 3, 4):
-                        raise self.fail(f"reminders.update_every.{sev}", "is not a severity (1-4)")
+                        raise self.fail(
+                            f"reminders.update_every.{_short(str(sev))}", "is not a severity (1-4)"
+                        )
                     every[sev] = self.minutes(minutes, f"reminders.update_every.{sev}")
         triage = entry.get("triage_after", defaults.triage_after)
         return Reminders(

@@ -49,6 +49,7 @@ class Outcome:
     writes: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    slack: list[str] = field(default_factory=list)  # Slack effects (or, dry run, would-be)
 
 
 class LiveFacts:
@@ -171,6 +172,7 @@ def _process_once(
 ) -> Outcome:
     gateway, config = tools.gateway, tools.config
     writes_before = len(gateway.writes)  # sweep shares one gateway across incidents
+    slack_before = len(tools.mirror.effects)
     # Entries are dated when things happened: the event's own time where it has one.
     now = now or (event.at if event is not None else None) or utcnow()
     issue = issue or gateway.issue(number)
@@ -242,6 +244,7 @@ def _process_once(
         writes=gateway.writes[writes_before:],
         notices=ctx.notices,
         problems=list(record.problems),
+        slack=tools.mirror.effects[slack_before:],
     )
 
 

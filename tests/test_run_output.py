@@ -1,0 +1,59 @@
+"""What `handle` says it did: GitHub writes and Slack effects; a dry run's full comments."""
+
+from __future__ import annotations
+
+from tests.world import REPO
+
+
+def test_handle_lists_slack_effects_with_channel_and_preview(world):
+    n = world.report()
+    world.gh.add_label(REPO, n, "dana", "incident:declared")
+    [output] = world.deliver()
+    channel = world.incident_channel(n)["name"]
+    assert f"issues.labeled on #{n}: state declared, 3 GitHub writes, 5 Slack effects" in output
+    assert f"  - Slack: open channel #{channel}" in output
+    assert "  - Slack: post to #wc-platform: “:rotating_light: Incident declared" in output
+    assert f"  - Slack: post the incident report to #{channel}" in output
+    assert f"  - Slack: invite priya, dana, rita to #{channel}" in output
+    summary = (world.root / "summary.md").read_text()
+    assert f"- Slack: open channel #{channel}" in summary
+
+
+def test_handle_lists_dms(world):
+    n = world.report()
+    world.declare(n)
+    world.say(n, "priya", "/invite @lee the database expert", deliver=False)
+    [output] = world.deliver()
+    assert "Slack: send a DM to lee: “" in output, output
+
+
+def test_dry_run_shows_each_comment_in_full_and_what_slack_would_get(world):
+    n = world.report()
+    world.declare(n)
+    world.say(n, "priya", "/severity 9", deliver=False)  # refused: a reply comment
+    name, payload = world.gh.take_events()[0]
+    world.sb.reset_log()
+    code, output = world.driver.run(name, payload, "--dry-run")
+    assert code == 0, output
+    assert [r for r in world.sb.requests if r.method != "GET" and r.path != "/graphql"] == []
+    assert "SLACK_BOT_TOKEN is not set" not in output
+    assert "notice: --dry-run: Slack steps are listed, not made" in output
+    lines = output.splitlines()
+    at = next(i for i, line in enumerate(lines) if "[dry-run] would comment on" in line)
+    body = []
+    for line in lines[at + 1 :]:
+        if not line.startswith("    | "):
+            break
+        body.append(line[6:])
+    assert body and any("severity" in line.lower() for line in body), output
+    assert "<!--" not in "\n".join(body)
+
+
+def test_dry_run_without_a_slack_token_says_so(world_without_slack):
+    world = world_without_slack
+    n = world.report()
+    world.gh.add_label(REPO, n, "dana", "incident:declared")
+    name, payload = world.gh.take_events()[0]
+    code, output = world.driver.run(name, payload, "--dry-run")
+    assert code == 0 and "SLACK_BOT_TOKEN is not set" in output
+    assert "(Slack)" not in output and "0 Slack effects" in output
