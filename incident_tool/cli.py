@@ -309,14 +309,22 @@ def report_outcome(outcome: Any, what: str) -> None:
 @click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 @click.option("--print", "print_only", is_flag=True, help="Write it to stdout only.")
-def retro(number: int, repo: str | None, config_path: str | None, print_only: bool) -> None:
+@click.option(
+    "--force", is_flag=True, help="Replace it even where people edited outside their sections."
+)
+def retro(
+    number: int, repo: str | None, config_path: str | None, print_only: bool, force: bool
+) -> None:
     """(Re)render the retrospective of incident NUMBER (with the Slack channel's messages).
+
+    What people wrote in the sections the template leaves for them (what happened, what
+    went well or badly, action items) is kept; edits elsewhere are only replaced with --force.
 
     \b
     Example:
         incident-tool retro 42 --repo acme/web --print
     """
-    from incident_tool import retrospective
+    from incident_tool import retro_sections, retrospective
     from incident_tool.record import extract
 
     out = _out()
@@ -341,13 +349,25 @@ def retro(number: int, repo: str | None, config_path: str | None, print_only: bo
         return
     if record.retro is None:
         fail(f"#{number} has no retrospective yet (it is written when the incident is resolved)")
-    target = run_guarded(lambda: tools.gateway.issue(record.retro))
+    target = run_guarded(lambda: tools.gateway.issue(record.retro), tools)
+    try:
+        merged = retro_sections.merge(target.body or "", rendered.body, force=force)
+    except retro_sections.RetroEdited as exc:
+        fail(
+            f"retrospective #{record.retro} not updated: {exc}; re-rendering would lose "
+            "that. Move the text into a section, or run again with --force to replace it"
+        )
+    if retro_sections.same(target.body or "", merged.body):
+        out(f"retrospective #{record.retro} is up to date")
+        return
     run_guarded(
         lambda: tools.gateway.write(
-            f"update retrospective #{record.retro}", lambda: target.edit(body=rendered.body)
+            f"update retrospective #{record.retro}", lambda: target.edit(body=merged.body)
         )
     )
-    out(f"updated retrospective #{record.retro}")
+    kept = f" (kept what people wrote in: {', '.join(merged.kept)})" if merged.kept else ""
+    lost = f"; --force replaced people's text in: {', '.join(merged.lost)}" if merged.lost else ""
+    out(f"updated retrospective #{record.retro}{kept}{lost}")
 
 
 @cli.group()

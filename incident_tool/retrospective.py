@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_tool import messages as msg
+from incident_tool import retro_sections
 from incident_tool.config import DEFAULT_TEMPLATE, Config
 from incident_tool.decide import IssueView
 from incident_tool.forms import parse_report
@@ -206,5 +207,6 @@ def render(
     if marker not in body:
         body = marker + "\n" + body
     if len(body) > MAX_BODY:  # a template that is huge by itself
-        body = body[: MAX_BODY - 80] + "\n\n… (cut to fit GitHub's size limit)\n"
-    return Retrospective(title=title_for(issue), body=body)
+        body = body[: MAX_BODY - 200] + "\n\n… (cut to fit GitHub's size limit)\n"
+    # The seal lets `retro N` tell what people wrote in the sections left for them.
+    return Retrospective(title=title_for(issue), body=retro_sections.seal(body, after=marker))
