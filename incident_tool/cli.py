@@ -123,6 +123,45 @@ def load_config(path: str | None, root: Path) -> Any:
         fail(str(exc), EXIT_USAGE)
 
 
+def team_config(
+    path: str | None, root: Path, repo: str, *, log: Callable[[str], None]
+) -> tuple[Any, bool]:
+    """Load the config for a verb run by hand (retro, report, sweep, labels sync).
+
+    A given --config or a local .github/incident.yml wins; outside Actions, without
+    either, the default branch's file is read (one GET). Say which config is used.
+    Return the config and whether it came from the default branch.
+    """
+    from incident_tool import actions, config, repo_files
+
+    local = Path(path) if path else root / config.DEFAULT_PATH
+    if path or local.is_file() or actions.in_actions():
+        cfg = load_config(path, root)
+        shown = local.relative_to(root) if local.is_relative_to(root) else local
+        log(f"config: {shown}" if local.is_file() else "no .github/incident.yml: using defaults")
+        return cfg, False
+    from github import GithubException
+
+    from incident_tool.github import client
+
+    gh = client(github_token(), api_url("GITHUB_API_URL"))
+    try:
+        text = repo_files.fetch(gh, repo, config.DEFAULT_PATH)
+    except config.ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except (GithubException, OSError) as exc:
+        fail(f"could not read {repo}'s {config.DEFAULT_PATH}: {explain_github(exc)}")
+    if text is None:
+        log("no .github/incident.yml: using defaults")
+        return config.Config(source="(defaults)"), False
+    try:
+        cfg = config.parse(text, f"{repo}:{config.DEFAULT_PATH} (default branch)")
+    except config.ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    log(f"config: {config.DEFAULT_PATH} from {repo}'s default branch (no local file)")
+    return cfg, True
+
+
 def open_tools(
     repo: str,
     cfg: Any,
@@ -253,19 +292,22 @@ def run_guarded(func: Callable[[], Any], tools: Any = None) -> Any:
         fail(explain_github(exc, tools))
 
 
-def explain_github(exc: Exception, tools: Any = None) -> str:
+def explain_github(
+    exc: Exception, tools: Any = None, *, gh: Any = None, repo: str | None = None
+) -> str:
     """Say what a GitHub failure means; a 404 is checked against the repository (1 GET)."""
     from github import GithubException, UnknownObjectException
 
     from incident_tool.github import describe
 
-    if isinstance(exc, GithubException) and exc.status == 404 and tools is not None:
-        gateway = tools.gateway
+    if tools is not None:
+        gh, repo = tools.gateway.gh, tools.gateway.repo_name
+    if isinstance(exc, GithubException) and exc.status == 404 and gh is not None and repo:
         try:
-            gateway.gh.get_repo(gateway.repo_name).complete()
+            gh.get_repo(repo).complete()
         except UnknownObjectException:
             return (
-                f"repository {gateway.repo_name} not found, or the token cannot see it "
+                f"repository {repo} not found, or the token cannot see it "
                 "(GitHub answers 404 for both): check --repo OWNER/NAME and the token's access"
             )
         except (GithubException, OSError):
@@ -329,9 +371,18 @@ def retro(
 
     out = _out()
     root = Path.cwd()
-    cfg = load_config(config_path, root)
+    repo = _repo(repo)
+    cfg, remote = team_config(config_path, root, repo, log=lambda s: out(s, err=True))
     # Reads only, with --print; Slack is read for the channel's messages.
-    tools = open_tools(_repo(repo), cfg, root, dry_run=False, log=lambda s: out(s, err=True))
+    tools = open_tools(repo, cfg, root, dry_run=False, log=lambda s: out(s, err=True))
+    template = None
+    if remote and not (root / cfg.retrospective.template).is_file():
+        # The team's template is on the default branch beside the config.
+        from incident_tool import repo_files
+
+        name = cfg.retrospective.template
+        text = run_guarded(lambda: repo_files.fetch(tools.gateway.gh, repo, name), tools)
+        template = (text, f"{repo}:{name} (default branch)") if text is not None else None
 
     def render() -> tuple[Any, Any]:
         issue = tools.gateway.issue(number)
@@ -341,7 +392,9 @@ def retro(
             fail(f"#{number} has no incident-tool status comment: it is not an incident")
         view = tools.gateway.view(issue)
         history = [] if record.sensitive else tools.mirror.history(record)
-        return record, retrospective.render(view, record, cfg, root=root, slack=history)
+        return record, retrospective.render(
+            view, record, cfg, root=root, slack=history, template=template
+        )
 
     record, rendered = run_guarded(render, tools)
     if print_only:
@@ -377,42 +430,73 @@ def labels() -> None:
 
 @labels.command("sync")
 @click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Print what it would change; change nothing.")
-def labels_sync(repo: str | None, dry_run: bool) -> None:
-    """Create or update the state, severity and other labels.
+def labels_sync(repo: str | None, config_path: str | None, dry_run: bool) -> None:
+    """Create or update the state, severity and other labels (and the config's
+    retrospective labels). Only labels that differ are written.
 
     \b
     Example:
         incident-tool labels sync --repo acme/web
     """
-    from incident_tool.github import client, describe
-    from incident_tool.states import LABEL_SPECS
+    import time
+
+    from incident_tool.github import BULK_WRITE_INTERVAL, client
+    from incident_tool.states import LABEL_SPECS, RETROSPECTIVE_LABEL
 
     out = _out()
     repo = _repo(repo)
     token = github_token()
     if not token:
         fail("GITHUB_TOKEN is not set: the tool needs a token to manage labels.")
+    cfg, _ = team_config(config_path, Path.cwd(), repo, log=out)
+    specs = dict(LABEL_SPECS)
+    for name in cfg.retrospective.labels:
+        if name.lower() not in {x.lower() for x in specs}:
+            specs[name] = LABEL_SPECS[RETROSPECTIVE_LABEL]
     gh = client(token, api_url("GITHUB_API_URL"), bulk=True)
     from github import GithubException
 
+    started = time.monotonic()
     try:
         target = gh.get_repo(repo)
+        # One paginated read; then a write only where a label is missing or differs.
         existing = {label.name.lower(): label for label in target.get_labels()}
-        for name, (colour, description) in LABEL_SPECS.items():
+        plan = []
+        for name, (colour, description) in specs.items():
             label = existing.get(name.lower())
             if label is None:
-                out(f"create {name}")
-                if not dry_run:
-                    target.create_label(name, colour, description)
-            elif (label.color, label.description or "", label.name) != (colour, description, name):
-                out(f"update {name}")
-                if not dry_run:
-                    label.edit(name, colour, description)
+                plan.append(("create", name, colour, description, None))
+            elif (label.color.lower(), label.description or "", label.name) != (
+                colour,
+                description,
+                name,
+            ):
+                plan.append(("update", name, colour, description, label))
             else:
-                out(f"ok     {name}")
+                out(f"ok      {name}")
+        if plan and not dry_run and len(plan) > 1 and BULK_WRITE_INTERVAL:
+            out(
+                f"{len(plan)} labels to write; GitHub asks for a pause between writes: "
+                f"about {(len(plan) - 1) * BULK_WRITE_INTERVAL:g} s"
+            )
+        for i, (verb, name, colour, description, label) in enumerate(plan, 1):
+            if dry_run:
+                out(f"[dry-run] would {verb} {name}")
+                continue
+            if label is None:
+                target.create_label(name, colour, description)
+            else:
+                label.edit(name, colour, description)
+            out(f"{verb}d {name} [{i}/{len(plan)}]")
     except (GithubException, OSError) as exc:
-        fail(describe(exc))
+        fail(explain_github(exc, gh=gh, repo=repo))
+    written = 0 if dry_run else len(plan)
+    out(
+        f"labels: {len(specs) - len(plan)} unchanged, {written} written"
+        f" in {time.monotonic() - started:.1f} s"
+    )
 
 
 @cli.command()
@@ -430,8 +514,9 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool) -> None:
 
     out = _out()
     root = Path.cwd()
-    cfg = load_config(config_path, root)
-    tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, bulk=True, log=out)
+    repo = _repo(repo)
+    cfg, _ = team_config(config_path, root, repo, log=out)
+    tools = open_tools(repo, cfg, root, dry_run=dry_run, bulk=True, log=out)
     results = run_guarded(lambda: sweeping.sweep(tools), tools)
     for outcome in results:
         report_outcome(outcome, f"sweep #{outcome.number}")
@@ -459,7 +544,7 @@ def report(repo: str | None, since: str, fmt: str) -> None:
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
     root = Path.cwd()
-    cfg = load_config(None, root)
+    cfg, _ = team_config(None, root, repo, log=lambda s: out(s, err=True))
     tools = open_tools(repo, cfg, root, dry_run=True, log=lambda s: None)
     found = run_guarded(lambda: metrics.collect(tools.gateway, moment), tools)
     text = metrics.markdown(found, repo)

@@ -170,7 +170,13 @@ MAX_BODY = 65000  # GitHub's limit for an issue body is 65,536 characters
 
 
 def render(
-    issue: IssueView, record: Record, config: Config, *, root: Path, slack: list[Entry]
+    issue: IssueView,
+    record: Record,
+    config: Config,
+    *,
+    root: Path,
+    slack: list[Entry],
+    template: tuple[str, str] | None = None,
 ) -> Retrospective:
     """Render the retrospective issue's title and body.
 
@@ -181,7 +187,8 @@ def render(
     from jinja2 import TemplateError as JinjaError
     from jinja2.sandbox import SandboxedEnvironment
 
-    source, where = load_template(config, root)
+    # `template`: (text, where) read elsewhere, e.g. from the default branch by `retro`.
+    source, where = template or load_template(config, root)
     env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
     try:
         template = env.from_string(source)
