@@ -186,22 +186,24 @@ def open_tools(
     gateway = Gateway(gh, repo, dry_run=dry_run, log=log)
     room = None
     slack_token = os.environ.get("SLACK_BOT_TOKEN")
-    if slack_token and not dry_run:
+    if slack_token:
         from incident_tool.slack import SlackRoom
 
         room = SlackRoom(slack_token, api_url("SLACK_API_URL"), log=log)
-    elif not slack_token:
+    if not slack_token:
         log("notice: SLACK_BOT_TOKEN is not set: Slack steps are skipped")
         from incident_tool import actions
 
         actions.defer("notice", "SLACK_BOT_TOKEN is not set: Slack steps were skipped")
     elif dry_run:
         log("notice: --dry-run: Slack steps are listed, not made")
+    # A dry run reads Slack (presence, email look-ups: the lead it picks is the real
+    # run's) but its mirror has no room: it lists what Slack would get and sends nothing.
     people = People(cfg, room)
     return Tools(
         config=cfg,
         gateway=gateway,
-        mirror=Mirror(room, people, cfg, log, dry_run=dry_run and bool(slack_token)),
+        mirror=Mirror(None if dry_run else room, people, cfg, log, dry_run=dry_run and bool(room)),
         people=people,
         root=root,
         log=log,
@@ -284,6 +286,9 @@ def run_guarded(func: Callable[[], Any], tools: Any = None) -> Any:
     try:
         return func()
     except GitHubError as exc:
+        if tools is not None and ("not found" in str(exc) or " 404" in str(exc)):
+            # A missing issue or listing may be a missing (or invisible) repository.
+            fail(repository_missing(tools.gateway.gh, tools.gateway.repo_name) or str(exc))
         fail(str(exc))
     except TemplateError as exc:
         fail(f"retrospective template: {exc}", EXIT_USAGE)
@@ -296,23 +301,31 @@ def explain_github(
     exc: Exception, tools: Any = None, *, gh: Any = None, repo: str | None = None
 ) -> str:
     """Say what a GitHub failure means; a 404 is checked against the repository (1 GET)."""
-    from github import GithubException, UnknownObjectException
+    from github import GithubException
 
     from incident_tool.github import describe
 
     if tools is not None:
         gh, repo = tools.gateway.gh, tools.gateway.repo_name
     if isinstance(exc, GithubException) and exc.status == 404 and gh is not None and repo:
-        try:
-            gh.get_repo(repo).complete()
-        except UnknownObjectException:
-            return (
-                f"repository {repo} not found, or the token cannot see it "
-                "(GitHub answers 404 for both): check --repo OWNER/NAME and the token's access"
-            )
-        except (GithubException, OSError):
-            pass
+        return repository_missing(gh, repo) or describe(exc)
     return describe(exc)
+
+
+def repository_missing(gh: Any, repo: str) -> str | None:
+    """Say so if `repo` is not found (or not visible to the token); None if it is there."""
+    from github import GithubException, UnknownObjectException
+
+    try:
+        gh.get_repo(repo).complete()
+    except UnknownObjectException:
+        return (
+            f"repository {repo} not found, or the token cannot see it "
+            "(GitHub answers 404 for both): check --repo OWNER/NAME and the token's access"
+        )
+    except (GithubException, OSError):
+        pass
+    return None
 
 
 def report_outcome(outcome: Any, what: str) -> None:

@@ -194,7 +194,8 @@ def _process_once(
         record=record,
         facts=facts,
         now=now,
-        slack_enabled=tools.mirror.room is not None,
+        # A dry run with a Slack token decides as the real run would (it only lists Slack).
+        slack_enabled=tools.mirror.room is not None or tools.mirror.dry_run,
     )
     views = [gateway.comment_view(c) for c in comments if status is None or c.id != status.id]
     if fresh:

@@ -389,9 +389,26 @@ def _build_retry_handlers(max_retry_wait: float, log: Callable[[str], None]) -> 
                 state=state, request=request, response=response, error=error
             )
 
+    class NoTimeoutRetryHandler(ConnectionErrorRetryHandler):
+        """Retry refused or reset connections, not timeouts: a server that did not answer
+        in time is not retried within the run (each retry would wait as long again)."""
+
+        def _can_retry(
+            self,
+            *,
+            state: RetryState,
+            request: HttpRequest,
+            response: HttpResponse | None = None,
+            error: Exception | None = None,
+        ) -> bool:
+            reason = getattr(error, "reason", error)
+            if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+                return False
+            return super()._can_retry(state=state, request=request, response=response, error=error)
+
     return [
         BoundedRateLimitRetryHandler(max_retry_count=3),
-        ConnectionErrorRetryHandler(max_retry_count=2),
+        NoTimeoutRetryHandler(max_retry_count=2),
     ]
 
 

@@ -310,3 +310,42 @@ def test_errors_never_echo_huge_values(monkeypatch, capsys, tmp_path):
 def test_deeply_nested_yaml_is_a_config_error():
     with pytest.raises(ConfigError, match="nested too deeply"):
         config_module.parse("a: " + "[" * 5_000 + "]" * 5_000)
+
+
+def test_slack_timeouts_are_not_retried_but_resets_are():
+    from http.client import RemoteDisconnected
+    from urllib.error import URLError
+
+    from slack_sdk.http_retry.request import HttpRequest
+    from slack_sdk.http_retry.state import RetryState
+
+    from incident_tool.slack import _build_retry_handlers
+
+    [_, connection] = _build_retry_handlers(30, lambda s: None)
+    request = HttpRequest(method="POST", url="http://x/api/chat.postMessage", headers={})
+
+    def retried(error: Exception) -> bool:
+        return connection.can_retry(state=RetryState(), request=request, error=error)
+
+    assert not retried(URLError(TimeoutError("timed out")))
+    assert not retried(TimeoutError("timed out"))
+    assert retried(URLError(ConnectionRefusedError(111, "refused")))
+    assert retried(RemoteDisconnected("closed"))
+
+
+def test_sweep_on_a_repository_that_does_not_exist(world):
+    code, output = cli(world, "sweep", "--repo", "acme/nope")
+    assert code == 1
+    assert "repository acme/nope not found, or the token cannot see it" in one_clear_line(output)
+
+
+def test_retro_on_a_repository_that_does_not_exist(world):
+    code, output = cli(world, "retro", "3", "--repo", "acme/nope", "--print")
+    assert code == 1
+    assert "repository acme/nope not found" in one_clear_line(output)
+
+
+def test_labels_sync_on_a_repository_that_does_not_exist(world):
+    code, output = cli(world, "labels", "sync", "--repo", "acme/nope")
+    assert code == 1
+    assert "repository acme/nope not found" in one_clear_line(output)

@@ -57,3 +57,19 @@ def test_dry_run_without_a_slack_token_says_so(world_without_slack):
     code, output = world.driver.run(name, payload, "--dry-run")
     assert code == 0 and "SLACK_BOT_TOKEN is not set" in output
     assert "(Slack)" not in output and "0 Slack effects" in output
+
+
+def test_a_dry_run_declare_picks_the_real_runs_lead_and_only_reads_slack(world):
+    n = world.report()
+    world.gh.add_label(REPO, n, "dana", "incident:declared")
+    name, payload = world.gh.take_events()[0]
+    world.sb.reset_log()
+    code, output = world.driver.run(name, payload, "--dry-run")
+    assert code == 0, output
+    slack = {r.path.rsplit("/", 1)[-1] for r in world.sb.requests if r.service == "slack"}
+    assert slack <= {"users.getPresence", "users.lookupByEmail", "users.info", "auth.test"}
+    assert not any(c["name"].startswith(f"incident-{n}") for c in world.sl.channels())
+    # sam is away on Slack: the dry run knows it, as the real run does.
+    assert f"would set assignees of #{n} to priya" in output
+    code, output = world.driver.run(name, payload)
+    assert code == 0 and world.assignees(n) == ["priya"]
