@@ -51,7 +51,7 @@ def fail(message: str, status: int = EXIT_FAILURE) -> NoReturn:
     raise Failure(message, status)
 
 
-MAX_MESSAGE = 1000  # an error line never echoes a huge input
+MAX_MESSAGE = 500  # an error line never echoes a huge input
 
 
 def shorten(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -211,9 +211,14 @@ def open_tools(
 
 
 def _repo(repo: str | None) -> str:
+    import re
+
     repo = repo or os.environ.get("GITHUB_REPOSITORY")
     if not repo or repo.count("/") != 1 or not all(repo.split("/")):
         fail("say which repository: --repo OWNER/NAME (or set GITHUB_REPOSITORY)", EXIT_USAGE)
+    # GitHub's own limits: owners of 1-39 characters, names of 1-100 of these characters.
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}", repo):
+        fail(f"not a repository: {shorten(repo, 60)!r}; give --repo OWNER/NAME", EXIT_USAGE)
     return repo
 
 

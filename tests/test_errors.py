@@ -349,3 +349,15 @@ def test_labels_sync_on_a_repository_that_does_not_exist(world):
     code, output = cli(world, "labels", "sync", "--repo", "acme/nope")
     assert code == 1
     assert "repository acme/nope not found" in one_clear_line(output)
+
+
+def test_a_repository_name_github_could_not_have_is_a_usage_error(monkeypatch, capsys):
+    code, _, err = run_main(["report", "--repo", "a/" + "b" * 3000], monkeypatch, capsys)
+    line = one_clear_line(err)
+    assert code == 2 and "not a repository" in line and len(line) < 160
+
+
+def test_a_huge_since_is_cut_in_the_message(monkeypatch, capsys):
+    code, _, err = run_main(["report", "--repo", "a/b", "--since", "x" * 5000], monkeypatch, capsys)
+    line = one_clear_line(err)
+    assert code == 2 and "--since" in line and len(line) < 600
