@@ -492,7 +492,10 @@ class SlackRoom:
             reason = getattr(err, "reason", None) or err
             if isinstance(reason, TimeoutError) or "timed out" in str(reason):
                 detail = f"{self._host}: no answer within {self._timeout} s"
-                self._unanswered = f"{detail} earlier in this run: skipped"
+                self._unanswered = (
+                    f"skipped: {self._host} did not answer within {self._timeout} s "
+                    "earlier in this run"
+                )
                 raise SlackError(method, "connection_error", detail=detail) from None
             detail = self._redact(f"{self._host}: {reason}")
             raise SlackError(method, "connection_error", detail=detail) from None
