@@ -119,12 +119,15 @@ class Mirror:
         """Make Slack match the record: channel, outbox, topic. Never raises."""
         if self.room is None:
             if self.dry_run:
-                # Nothing is saved in a dry run: say what would reach Slack.
+                # Nothing is saved in a dry run: say what would reach Slack (once each,
+                # though a run that writes the retrospective syncs twice).
+                wanted = [self.describe(item, record) for item in record.outbox]
                 if not record.channel_id and self.wants_channel(record):
-                    self.effects.append("open the incident channel")
-                for item in record.outbox:
-                    self.effects.append(self.describe(item, record))
-                    self.log(f"[dry-run] would {self.effects[-1]} (Slack)")
+                    wanted.insert(0, "open the incident channel")
+                for effect in wanted:
+                    if effect not in self.effects:
+                        self.effects.append(effect)
+                        self.log(f"[dry-run] would {effect} (Slack)")
                 return
             if record.outbox:
                 self.log("notice: SLACK_BOT_TOKEN is not set: Slack steps skipped")

@@ -73,3 +73,16 @@ def test_a_dry_run_declare_picks_the_real_runs_lead_and_only_reads_slack(world):
     assert f"would set assignees of #{n} to priya" in output
     code, output = world.driver.run(name, payload)
     assert code == 0 and world.assignees(n) == ["priya"]
+
+
+def test_a_dry_run_close_lists_each_slack_effect_once(world):
+    n = world.report()
+    world.declare(n)
+    world.gh.close_issue(REPO, n, "dana", reason="completed")
+    name, payload = world.gh.take_events()[0]
+    code, output = world.driver.run(name, payload, "--dry-run")
+    assert code == 0, output
+    effects = [line for line in output.splitlines() if line.startswith("  - Slack: ")]
+    assert effects and len(effects) == len(set(effects)), output
+    assert any("resolved the incident" in line for line in effects), output
+    assert world.retrospectives() == []
