@@ -158,7 +158,8 @@ def _load_yaml(text: str, source: str) -> Any:
 
 
 def _check_nodes(root: Any, source: str) -> None:
-    """Refuse duplicate mapping keys, and more than MAX_NODES nodes once aliases expand.
+    """Refuse duplicate mapping keys, aliases that refer to themselves, and more than
+    MAX_NODES nodes once aliases expand.
 
     Aliases share one node, so the composed graph stays small even for an alias bomb;
     its expanded size is counted here with a memo per node, without expanding anything.
@@ -166,24 +167,32 @@ def _check_nodes(root: Any, source: str) -> None:
     import yaml
 
     sizes: dict[int, int] = {}
+    entered: set[int] = set()
     # Iterative post-order walk: deep nesting cannot exhaust Python's stack.
-    stack: list[tuple[Any, bool]] = [(root, False)]
+    stack: list[tuple[Any, bool, str]] = [(root, False, "")]
     while stack:
-        node, done = stack.pop()
+        node, done, path = stack.pop()
         if id(node) in sizes:
             continue
-        children: list[Any] = []
+        if not done and id(node) in entered:
+            # Depth first, a node met again before it is finished is its own descendant.
+            raise ConfigError(f"{source}: `{path or '.'}` refers to itself through a YAML alias")
+        children: list[tuple[Any, str]] = []
         if isinstance(node, yaml.MappingNode):
             if not done:
-                _check_keys(node, source)
-            children = [x for pair in node.value for x in pair]
+                _check_keys(node, source, path)
+            for key, value in node.value:
+                name = _short(str(key.value)) if isinstance(key, yaml.ScalarNode) else "?"
+                where = f"{path}.{name}" if path else name
+                children += [(key, where), (value, where)]
         elif isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
+            children = [(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
         if not done:
-            stack.append((node, True))
-            stack.extend((child, False) for child in children if id(child) not in sizes)
+            entered.add(id(node))
+            stack.append((node, True, path))
+            stack.extend((child, False, where) for child, where in children)
             continue
-        total = 1 + sum(sizes.get(id(child), 1) for child in children)
+        total = 1 + sum(sizes.get(id(child), 1) for child, _ in children)
         if total > MAX_NODES:
             raise ConfigError(
                 f"{source}: expands to more than {MAX_NODES:,} values through YAML aliases "
@@ -192,7 +201,7 @@ def _check_nodes(root: Any, source: str) -> None:
         sizes[id(node)] = total
 
 
-def _check_keys(node: Any, source: str) -> None:
+def _check_keys(node: Any, source: str, path: str) -> None:
     import yaml
 
     seen: dict[Any, int] = {}
@@ -202,9 +211,9 @@ def _check_keys(node: Any, source: str) -> None:
         name = key.value
         line = key.start_mark.line + 1
         if name in seen:
+            shown = f"{path}.{_short(name)}" if path else _short(name)
             raise ConfigError(
-                f"{source}: key `{_short(name)}` appears twice (lines {seen[name]} and {line}); "
-                "keep one"
+                f"{source}: key `{shown}` appears twice (lines {seen[name]} and {line}); keep one"
             )
         seen[name] = line
 

@@ -249,8 +249,25 @@ def test_duplicate_keys_name_the_key_and_the_file():
     assert str(info.value) == (
         ".github/incident.yml: key `slack` appears twice (lines 1 and 4); keep one"
     )
-    with pytest.raises(ConfigError, match="`email` appears twice"):
+    with pytest.raises(ConfigError, match="`people.dana.email` appears twice"):
         config_module.parse("people:\n  dana:\n    email: a@b.c\n    email: d@e.f\n")
+
+
+def test_an_alias_that_refers_to_itself_is_refused():
+    import signal
+
+    def too_long(*_: object) -> None:
+        raise AssertionError("the config check did not finish: a loop on a recursive alias")
+
+    signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(10)
+    try:
+        with pytest.raises(ConfigError, match=r"`responders\[0\]` refers to itself"):
+            config_module.parse("responders: &a [*a]\n")
+        with pytest.raises(ConfigError, match="refers to itself"):
+            config_module.parse("people: &p\n  dana: *p\n")
+    finally:
+        signal.alarm(0)
 
 
 def test_duplicate_keys_exit_2_from_the_cli(monkeypatch, capsys, tmp_path):
