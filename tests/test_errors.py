@@ -378,3 +378,21 @@ def test_a_huge_since_is_cut_in_the_message(monkeypatch, capsys):
     code, _, err = run_main(["report", "--repo", "a/b", "--since", "x" * 5000], monkeypatch, capsys)
     line = one_clear_line(err)
     assert code == 2 and "--since" in line and len(line) < 600
+
+
+def test_a_sweep_stops_at_the_first_incident_github_does_not_answer_for(world, monkeypatch):
+    from incident_tool.github import Gateway, GitHubError
+
+    for title in ("one", "two", "three"):
+        world.report(title=title)
+    calls = []
+
+    def unreachable(self, number):  # noqa: ANN001, ANN202
+        calls.append(number)
+        raise GitHubError("cannot reach GitHub at http://127.0.0.1:1: no answer within 12 s")
+
+    monkeypatch.setattr(Gateway, "issue", unreachable)
+    monkeypatch.setattr(Gateway, "incident_comments", lambda self, issue: unreachable(self, 0))
+    code, output = cli(world, "sweep", "--repo", REPO)
+    assert code == 1 and "cannot reach GitHub" in one_clear_line(output)
+    assert len(calls) == 1, calls
