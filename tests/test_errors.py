@@ -180,7 +180,7 @@ def test_a_silent_slack_costs_one_timeout_per_run_not_one_per_call(world):
     assert world.assignees(n)  # a lead is assigned (presence unknown: counted available)
     assert "no answer within 1 s" in output
     assert "skipped: 127.0.0.1 did not answer within 1 s earlier in this run" in output
-    assert took < 5, took
+    assert took < 8, took  # one 1 s timeout; a wait per call would be 11 s or more
     assert world.record(n).outbox
 
 
