@@ -51,6 +51,44 @@ def fail(message: str, status: int = EXIT_FAILURE) -> NoReturn:
     raise Failure(message, status)
 
 
+MAX_MESSAGE = 500  # an error line never echoes a huge input
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE) -> str:
+    """Cut `text` to `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def api_url(name: str) -> str | None:
+    """Return the API base URL set in `name`; None (the default) when unset or empty.
+
+    A value that is not an http(s) URL with a host is a usage error, before any request.
+    """
+    from urllib.parse import urlsplit
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        parts = urlsplit(raw)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        ok = False
+    if not ok:
+        example = (
+            "https://api.github.com" if name.startswith("GITHUB") else "https://slack.com/api/"
+        )
+        fail(
+            f"{name} is not a URL: {shorten(raw, 80)!r} (expected one like {example}); "
+            "unset it to use the default",
+            EXIT_USAGE,
+        )
+    return raw
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="incident-tool")
 @click.option("--debug", is_flag=True, help="Show the full trace of unexpected errors.")
@@ -85,6 +123,45 @@ def load_config(path: str | None, root: Path) -> Any:
         fail(str(exc), EXIT_USAGE)
 
 
+def team_config(
+    path: str | None, root: Path, repo: str, *, log: Callable[[str], None]
+) -> tuple[Any, bool]:
+    """Load the config for a verb run by hand (retro, report, sweep, labels sync).
+
+    A given --config or a local .github/incident.yml wins; outside Actions, without
+    either, the default branch's file is read (one GET). Say which config is used.
+    Return the config and whether it came from the default branch.
+    """
+    from incident_tool import actions, config, repo_files
+
+    local = Path(path) if path else root / config.DEFAULT_PATH
+    if path or local.is_file() or actions.in_actions():
+        cfg = load_config(path, root)
+        shown = local.relative_to(root) if local.is_relative_to(root) else local
+        log(f"config: {shown}" if local.is_file() else "no .github/incident.yml: using defaults")
+        return cfg, False
+    from github import GithubException
+
+    from incident_tool.github import client
+
+    gh = client(github_token(), api_url("GITHUB_API_URL"))
+    try:
+        text = repo_files.fetch(gh, repo, config.DEFAULT_PATH)
+    except config.ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except (GithubException, OSError) as exc:
+        fail(f"could not read {repo}'s {config.DEFAULT_PATH}: {explain_github(exc)}")
+    if text is None:
+        log("no .github/incident.yml: using defaults")
+        return config.Config(source="(defaults)"), False
+    try:
+        cfg = config.parse(text, f"{repo}:{config.DEFAULT_PATH} (default branch)")
+    except config.ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
+    log(f"config: {config.DEFAULT_PATH} from {repo}'s default branch (no local file)")
+    return cfg, True
+
+
 def open_tools(
     repo: str,
     cfg: Any,
@@ -105,26 +182,28 @@ def open_tools(
             "GITHUB_TOKEN is not set: the tool needs a token to write to GitHub "
             "(in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`)."
         )
-    gh = client(token, os.environ.get("GITHUB_API_URL"), bulk=bulk)
+    gh = client(token, api_url("GITHUB_API_URL"), bulk=bulk)
     gateway = Gateway(gh, repo, dry_run=dry_run, log=log)
     room = None
     slack_token = os.environ.get("SLACK_BOT_TOKEN")
-    if slack_token and not dry_run:
+    if slack_token:
         from incident_tool.slack import SlackRoom
 
-        room = SlackRoom(slack_token, os.environ.get("SLACK_API_URL") or None, log=log)
-    elif not slack_token:
+        room = SlackRoom(slack_token, api_url("SLACK_API_URL"), log=log)
+    if not slack_token:
         log("notice: SLACK_BOT_TOKEN is not set: Slack steps are skipped")
         from incident_tool import actions
 
         actions.defer("notice", "SLACK_BOT_TOKEN is not set: Slack steps were skipped")
     elif dry_run:
-        log("notice: --dry-run: Slack steps are skipped")
+        log("notice: --dry-run: Slack steps are listed, not made")
+    # A dry run reads Slack (presence, email look-ups: the lead it picks is the real
+    # run's) but its mirror has no room: it lists what Slack would get and sends nothing.
     people = People(cfg, room)
     return Tools(
         config=cfg,
         gateway=gateway,
-        mirror=Mirror(room, people, cfg, log),
+        mirror=Mirror(None if dry_run else room, people, cfg, log, dry_run=dry_run and bool(room)),
         people=people,
         root=root,
         log=log,
@@ -132,9 +211,14 @@ def open_tools(
 
 
 def _repo(repo: str | None) -> str:
+    import re
+
     repo = repo or os.environ.get("GITHUB_REPOSITORY")
     if not repo or repo.count("/") != 1 or not all(repo.split("/")):
         fail("say which repository: --repo OWNER/NAME (or set GITHUB_REPOSITORY)", EXIT_USAGE)
+    # GitHub's own limits: owners of 1-39 characters, names of 1-100 of these characters.
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}", repo):
+        fail(f"not a repository: {shorten(repo, 60)!r}; give --repo OWNER/NAME", EXIT_USAGE)
     return repo
 
 
@@ -196,7 +280,7 @@ def handle(
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
     from incident_tool.run import handle as handle_event
 
-    outcome = run_guarded(lambda: handle_event(event, tools))
+    outcome = run_guarded(lambda: handle_event(event, tools), tools)
     from incident_tool import schedule
 
     if schedule.opens_incident(event, outcome):
@@ -224,7 +308,7 @@ def handle_report(event: Any, repo: str, config_path: str | None, dry_run: bool)
     root = Path.cwd()
     cfg = load_config(config_path, root)
     tools = open_tools(repo, cfg, root, dry_run=dry_run, log=out)
-    received = run_guarded(lambda: intake.receive(report, tools, run=intake.run_id()))
+    received = run_guarded(lambda: intake.receive(report, tools, run=intake.run_id()), tools)
     if dry_run and received.body:
         out(received.body)
     out(f"{event.kind}: {intake.describe_received(received, report)}")
@@ -238,17 +322,56 @@ def handle_report(event: Any, repo: str, config_path: str | None, dry_run: bool)
         report_outcome(received.outcome, f"{event.kind} on #{received.outcome.number}")
 
 
-def run_guarded(func: Callable[[], Any]) -> Any:
+def run_guarded(func: Callable[[], Any], tools: Any = None) -> Any:
     """Turn the known failures of a run into clear messages."""
+    from github import GithubException
+
     from incident_tool.github import GitHubError
     from incident_tool.retrospective import TemplateError
 
     try:
         return func()
     except GitHubError as exc:
+        if tools is not None and ("not found" in str(exc) or " 404" in str(exc)):
+            # A missing issue or listing may be a missing (or invisible) repository.
+            fail(repository_missing(tools.gateway.gh, tools.gateway.repo_name) or str(exc))
         fail(str(exc))
     except TemplateError as exc:
         fail(f"retrospective template: {exc}", EXIT_USAGE)
+    except (GithubException, OSError) as exc:
+        # A read outside the Gateway's own handling (report, sweep's listing, retro).
+        fail(explain_github(exc, tools))
+
+
+def explain_github(
+    exc: Exception, tools: Any = None, *, gh: Any = None, repo: str | None = None
+) -> str:
+    """Say what a GitHub failure means; a 404 is checked against the repository (1 GET)."""
+    from github import GithubException
+
+    from incident_tool.github import describe
+
+    if tools is not None:
+        gh, repo = tools.gateway.gh, tools.gateway.repo_name
+    if isinstance(exc, GithubException) and exc.status == 404 and gh is not None and repo:
+        return repository_missing(gh, repo) or describe(exc)
+    return describe(exc)
+
+
+def repository_missing(gh: Any, repo: str) -> str | None:
+    """Say so if `repo` is not found (or not visible to the token); None if it is there."""
+    from github import GithubException, UnknownObjectException
+
+    try:
+        gh.get_repo(repo).complete()
+    except UnknownObjectException:
+        return (
+            f"repository {repo} not found, or the token cannot see it "
+            "(GitHub answers 404 for both): check --repo OWNER/NAME and the token's access"
+        )
+    except (GithubException, OSError):
+        pass
+    return None
 
 
 def report_outcome(outcome: Any, what: str) -> None:
@@ -258,9 +381,15 @@ def report_outcome(outcome: Any, what: str) -> None:
     if not outcome.handled:
         out(f"{what}: " + "; ".join(outcome.notices))
         return
-    out(f"{what}: state {outcome.state}, {len(outcome.writes)} GitHub writes")
+    slack = getattr(outcome, "slack", [])
+    out(
+        f"{what}: state {outcome.state}, {len(outcome.writes)} GitHub writes, "
+        f"{len(slack)} Slack effects"
+    )
     for write in outcome.writes:
         out(f"  - {write}")
+    for effect in slack:
+        out(f"  - Slack: {effect}")
     for notice in outcome.notices:
         out(f"  notice: {notice}")
         actions.defer("notice", out.mask(f"#{outcome.number}: {notice}"))
@@ -271,6 +400,7 @@ def report_outcome(outcome: Any, what: str) -> None:
     shown = lambda text: safe.markdown(out.mask(text), inline=True)  # noqa: E731
     lines = [f"### incident-tool: {what}", "", f"State: `{outcome.state}`", ""]
     lines += [f"- {shown(w)}" for w in outcome.writes] or ["- no writes needed"]
+    lines += [f"- Slack: {shown(e)}" for e in slack]
     if outcome.problems:
         lines += ["", "**Problems** (retried on the next event):"]
         lines += [f"- {shown(p)}" for p in outcome.problems]
@@ -325,7 +455,7 @@ def open_command(
     root = Path.cwd()
     cfg = load_config(None, root)
     tools = open_tools(repo, cfg, root, dry_run=dry_run, log=lambda s: out(s, err=True))
-    received = run_guarded(lambda: intake.open_report(report, tools))
+    received = run_guarded(lambda: intake.open_report(report, tools), tools)
     if received.body and dry_run:
         out(received.body)
         out(f"[dry-run] would open issue {report.title!r} in {repo}", err=True)
@@ -345,21 +475,38 @@ def open_command(
 @click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 @click.option("--print", "print_only", is_flag=True, help="Write it to stdout only.")
-def retro(number: int, repo: str | None, config_path: str | None, print_only: bool) -> None:
+@click.option(
+    "--force", is_flag=True, help="Replace it even where people edited outside their sections."
+)
+def retro(
+    number: int, repo: str | None, config_path: str | None, print_only: bool, force: bool
+) -> None:
     """(Re)render the retrospective of incident NUMBER (with the Slack channel's messages).
+
+    What people wrote in the sections the template leaves for them (what happened, what
+    went well or badly, action items) is kept; edits elsewhere are only replaced with --force.
 
     \b
     Example:
         incident-tool retro 42 --repo acme/web --print
     """
-    from incident_tool import retrospective
+    from incident_tool import retro_sections, retrospective
     from incident_tool.record import extract
 
     out = _out()
     root = Path.cwd()
-    cfg = load_config(config_path, root)
+    repo = _repo(repo)
+    cfg, remote = team_config(config_path, root, repo, log=lambda s: out(s, err=True))
     # Reads only, with --print; Slack is read for the channel's messages.
-    tools = open_tools(_repo(repo), cfg, root, dry_run=False, log=lambda s: out(s, err=True))
+    tools = open_tools(repo, cfg, root, dry_run=False, log=lambda s: out(s, err=True))
+    template = None
+    if remote and not (root / cfg.retrospective.template).is_file():
+        # The team's template is on the default branch beside the config.
+        from incident_tool import repo_files
+
+        name = cfg.retrospective.template
+        text = run_guarded(lambda: repo_files.fetch(tools.gateway.gh, repo, name), tools)
+        template = (text, f"{repo}:{name} (default branch)") if text is not None else None
 
     def render() -> tuple[Any, Any]:
         issue = tools.gateway.issue(number)
@@ -369,21 +516,35 @@ def retro(number: int, repo: str | None, config_path: str | None, print_only: bo
             fail(f"#{number} has no incident-tool status comment: it is not an incident")
         view = tools.gateway.view(issue)
         history = [] if record.sensitive else tools.mirror.history(record)
-        return record, retrospective.render(view, record, cfg, root=root, slack=history)
+        return record, retrospective.render(
+            view, record, cfg, root=root, slack=history, template=template
+        )
 
-    record, rendered = run_guarded(render)
+    record, rendered = run_guarded(render, tools)
     if print_only:
         out(rendered.body)
         return
     if record.retro is None:
         fail(f"#{number} has no retrospective yet (it is written when the incident is resolved)")
-    target = run_guarded(lambda: tools.gateway.issue(record.retro))
+    target = run_guarded(lambda: tools.gateway.issue(record.retro), tools)
+    try:
+        merged = retro_sections.merge(target.body or "", rendered.body, force=force)
+    except retro_sections.RetroEdited as exc:
+        fail(
+            f"retrospective #{record.retro} not updated: {exc}; re-rendering would lose "
+            "that. Move the text into a section, or run again with --force to replace it"
+        )
+    if retro_sections.same(target.body or "", merged.body):
+        out(f"retrospective #{record.retro} is up to date")
+        return
     run_guarded(
         lambda: tools.gateway.write(
-            f"update retrospective #{record.retro}", lambda: target.edit(body=rendered.body)
+            f"update retrospective #{record.retro}", lambda: target.edit(body=merged.body)
         )
     )
-    out(f"updated retrospective #{record.retro}")
+    kept = f" (kept what people wrote in: {', '.join(merged.kept)})" if merged.kept else ""
+    lost = f"; --force replaced people's text in: {', '.join(merged.lost)}" if merged.lost else ""
+    out(f"updated retrospective #{record.retro}{kept}{lost}")
 
 
 @cli.group()
@@ -393,42 +554,73 @@ def labels() -> None:
 
 @labels.command("sync")
 @click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Print what it would change; change nothing.")
-def labels_sync(repo: str | None, dry_run: bool) -> None:
-    """Create or update the state, severity and other labels.
+def labels_sync(repo: str | None, config_path: str | None, dry_run: bool) -> None:
+    """Create or update the state, severity and other labels (and the config's
+    retrospective labels). Only labels that differ are written.
 
     \b
     Example:
         incident-tool labels sync --repo acme/web
     """
-    from incident_tool.github import client, describe
-    from incident_tool.states import LABEL_SPECS
+    import time
+
+    from incident_tool.github import BULK_WRITE_INTERVAL, client
+    from incident_tool.states import LABEL_SPECS, RETROSPECTIVE_LABEL
 
     out = _out()
     repo = _repo(repo)
     token = github_token()
     if not token:
         fail("GITHUB_TOKEN is not set: the tool needs a token to manage labels.")
-    gh = client(token, os.environ.get("GITHUB_API_URL"), bulk=True)
+    cfg, _ = team_config(config_path, Path.cwd(), repo, log=out)
+    specs = dict(LABEL_SPECS)
+    for name in cfg.retrospective.labels:
+        if name.lower() not in {x.lower() for x in specs}:
+            specs[name] = LABEL_SPECS[RETROSPECTIVE_LABEL]
+    gh = client(token, api_url("GITHUB_API_URL"), bulk=True)
     from github import GithubException
 
+    started = time.monotonic()
     try:
         target = gh.get_repo(repo)
+        # One paginated read; then a write only where a label is missing or differs.
         existing = {label.name.lower(): label for label in target.get_labels()}
-        for name, (colour, description) in LABEL_SPECS.items():
+        plan = []
+        for name, (colour, description) in specs.items():
             label = existing.get(name.lower())
             if label is None:
-                out(f"create {name}")
-                if not dry_run:
-                    target.create_label(name, colour, description)
-            elif (label.color, label.description or "", label.name) != (colour, description, name):
-                out(f"update {name}")
-                if not dry_run:
-                    label.edit(name, colour, description)
+                plan.append(("create", name, colour, description, None))
+            elif (label.color.lower(), label.description or "", label.name) != (
+                colour,
+                description,
+                name,
+            ):
+                plan.append(("update", name, colour, description, label))
             else:
-                out(f"ok     {name}")
+                out(f"ok      {name}")
+        if plan and not dry_run and len(plan) > 1 and BULK_WRITE_INTERVAL:
+            out(
+                f"{len(plan)} labels to write; GitHub asks for a pause between writes: "
+                f"about {(len(plan) - 1) * BULK_WRITE_INTERVAL:g} s"
+            )
+        for i, (verb, name, colour, description, label) in enumerate(plan, 1):
+            if dry_run:
+                out(f"[dry-run] would {verb} {name}")
+                continue
+            if label is None:
+                target.create_label(name, colour, description)
+            else:
+                label.edit(name, colour, description)
+            out(f"{verb}d {name} [{i}/{len(plan)}]")
     except (GithubException, OSError) as exc:
-        fail(describe(exc))
+        fail(explain_github(exc, gh=gh, repo=repo))
+    written = 0 if dry_run else len(plan)
+    out(
+        f"labels: {len(specs) - len(plan)} unchanged, {written} written"
+        f" in {time.monotonic() - started:.1f} s"
+    )
 
 
 @cli.command()
@@ -446,9 +638,10 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool) -> None:
 
     out = _out()
     root = Path.cwd()
-    cfg = load_config(config_path, root)
-    tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, bulk=True, log=out)
-    results = run_guarded(lambda: sweeping.sweep(tools))
+    repo = _repo(repo)
+    cfg, _ = team_config(config_path, root, repo, log=out)
+    tools = open_tools(repo, cfg, root, dry_run=dry_run, bulk=True, log=out)
+    results = run_guarded(lambda: sweeping.sweep(tools), tools)
     for outcome in results:
         report_outcome(outcome, f"sweep #{outcome.number}")
     out(f"swept {len(results)} open incident(s)")
@@ -487,9 +680,11 @@ def report(repo: str | None, since: str, fmt: str) -> None:
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
     root = Path.cwd()
-    cfg = load_config(None, root)
+    cfg, _ = team_config(None, root, repo, log=lambda s: out(s, err=True))
     tools = open_tools(repo, cfg, root, dry_run=True, log=lambda s: None)
-    found = run_guarded(lambda: metrics.collect(tools.gateway, moment, followups=cfg.followups))
+    found = run_guarded(
+        lambda: metrics.collect(tools.gateway, moment, followups=cfg.followups), tools
+    )
     text = metrics.markdown(found, repo)
     out(metrics.html_page(found, repo) if fmt == "html" else text)
     actions.write_summary(text)
@@ -515,9 +710,9 @@ def status_page(repo: str | None, out_dir: str, config_path: str | None) -> None
     out = _out()
     repo = _repo(repo)
     root = Path.cwd()
-    cfg = load_config(config_path, root)
+    cfg, _ = team_config(config_path, root, repo, log=lambda s: out(s, err=True))
     # Reads only: a token is needed for a private repository, and for the rate limit.
-    gateway = Gateway(client(github_token(), os.environ.get("GITHUB_API_URL")), repo, log=out)
+    gateway = Gateway(client(github_token(), api_url("GITHUB_API_URL")), repo, log=out)
     now = utcnow()
     found = run_guarded(lambda: statuspage.collect(gateway, cfg, now))
     pages = statuspage.render(found.incidents, cfg, repo=repo, now=now)
@@ -605,8 +800,9 @@ def _run(argv: list[str] | None, out: Output) -> tuple[int, str | None]:
     try:
         cli.main(args=argv, prog_name="incident-tool", standalone_mode=False)
     except Failure as exc:
-        out(f"error: {exc}", err=True)
-        return exc.status, out.mask(str(exc))
+        message = shorten(out.mask(str(exc)))
+        out(f"error: {message}", err=True)
+        return exc.status, message
     except click.exceptions.Abort:
         out("aborted", err=True)
         return EXIT_FAILURE, None

@@ -159,33 +159,146 @@ class Config:
         return Person()
 
 
+MAX_BYTES = 256 * 1024  # a real config is a few KiB; more is a mistake or an attack
+MAX_NODES = 10_000  # YAML nodes after expanding aliases: bounds a "billion laughs"
+
+
 def load(path: str | Path, *, required: bool = False) -> Config:
     """Read the config file at `path`; a missing file gives the defaults unless `required`."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         if required:
             raise ConfigError(f"{path}: file not found") from None
         return Config(source=f"{path} (absent: defaults)")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse(text, str(path))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return parse(_text(raw, str(path)), str(path))
+
+
+def _text(raw: bytes, source: str) -> str:
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(
+            f"{source}: larger than {MAX_BYTES // 1024} KiB, too large for a config file"
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{source}: cannot read: not UTF-8 text") from None
 
 
 def parse(text: str, source: str = DEFAULT_PATH) -> Config:
-    """Parse config text; every problem is a ConfigError naming `source` and the key."""
+    """Parse config text; every problem is a ConfigError naming `source` and the key.
+
+    The loader refuses duplicate keys (YAML would silently keep the last) and documents
+    that expand to more than MAX_NODES nodes through aliases, before building them.
+    """
     import yaml  # only commands that need the config pay for PyYAML
 
+    if len(text) > MAX_BYTES:
+        raise ConfigError(
+            f"{source}: larger than {MAX_BYTES // 1024} KiB, too large for a config file"
+        )
     try:
-        data = yaml.safe_load(text)
+        data = _load_yaml(text, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise ConfigError(f"{source}: not valid YAML{where}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: nested too deeply to be a config file") from None
     if data is None:
         return Config(source=source)
     return _Checker(source).config(data)
+
+
+def _load_yaml(text: str, source: str) -> Any:
+    """Compose the document, check its size and keys, then construct it (safe types only)."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node, source)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_nodes(root: Any, source: str) -> None:
+    """Refuse duplicate mapping keys, aliases that refer to themselves, and more than
+    MAX_NODES nodes once aliases expand.
+
+    Aliases share one node, so the composed graph stays small even for an alias bomb;
+    its expanded size is counted here with a memo per node, without expanding anything.
+    """
+    import yaml
+
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    # Iterative post-order walk: deep nesting cannot exhaust Python's stack.
+    stack: list[tuple[Any, bool, str]] = [(root, False, "")]
+    while stack:
+        node, done, path = stack.pop()
+        if id(node) in sizes:
+            continue
+        if not done and id(node) in entered:
+            # Depth first, a node met again before it is finished is its own descendant.
+            raise ConfigError(f"{source}: `{path or '.'}` refers to itself through a YAML alias")
+        children: list[tuple[Any, str]] = []
+        if isinstance(node, yaml.MappingNode):
+            if not done:
+                _check_keys(node, source, path)
+            for key, value in node.value:
+                name = _short(str(key.value)) if isinstance(key, yaml.ScalarNode) else "?"
+                where = f"{path}.{name}" if path else name
+                children += [(key, where), (value, where)]
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
+        if not done:
+            entered.add(id(node))
+            stack.append((node, True, path))
+            stack.extend((child, False, where) for child, where in children)
+            continue
+        total = 1 + sum(sizes.get(id(child), 1) for child, _ in children)
+        if total > MAX_NODES:
+            raise ConfigError(
+                f"{source}: expands to more than {MAX_NODES:,} values through YAML aliases "
+                "(&anchor/*alias); write the values out"
+            )
+        sizes[id(node)] = total
+
+
+def _check_keys(node: Any, source: str, path: str) -> None:
+    import yaml
+
+    seen: dict[Any, int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        name = key.value
+        line = key.start_mark.line + 1
+        if name in seen:
+            shown = f"{path}.{_short(name)}" if path else _short(name)
+            raise ConfigError(
+                f"{source}: key `{shown}` appears twice (lines {seen[name]} and {line}); keep one"
+            )
+        seen[name] = line
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _shown(value: Any) -> str:
+    """Return a short repr: an error message never echoes a huge value."""
+    import reprlib
+
+    return _short(reprlib.repr(value))
 
 
 class _Checker:
@@ -202,7 +315,7 @@ class _Checker:
             raise self.fail(key, f"must be a mapping, not {_kind(value)}")
         for name in value:
             if not isinstance(name, str) or name not in allowed:
-                where = f"{key}.{name}" if key else str(name)
+                where = f"{key}.{_short(str(name))}" if key else _short(str(name))
                 known = ", ".join(sorted(allowed))
                 raise self.fail(where, f"is not a known key (known: {known})")
         return value
@@ -217,7 +330,7 @@ class _Checker:
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, str) or not _LOGIN.match(item.lstrip("@")):
-                raise self.fail(f"{key}[{i}]", f"is not a GitHub login: {item!r}")
+                raise self.fail(f"{key}[{i}]", f"is not a GitHub login: {_shown(item)}")
             out.append(item.lstrip("@"))
         return tuple(out)
 
@@ -235,7 +348,9 @@ class _Checker:
 
     def minutes(self, value: Any, key: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10080:
-            raise self.fail(key, f"must be a whole number of minutes (1-10080), not {value!r}")
+            raise self.fail(
+                key, f"must be a whole number of minutes (1-10080), not {_shown(value)}"
+            )
         return value
 
     def config(self, data: Any) -> Config:
@@ -268,7 +383,7 @@ class _Checker:
             )
         out: dict[str, Person] = {}
         for login, entry in value.items():
-            key = f"people.{login}"
+            key = f"people.{_short(str(login))}"
             if not isinstance(login, str) or not _LOGIN.match(login):
                 raise self.fail(key, "is not a GitHub login")
             if entry is None:
@@ -279,10 +394,10 @@ class _Checker:
             email = self.string(entry.get("email"), f"{key}.email")
             if slack and not _SLACK_ID.match(slack):
                 raise self.fail(
-                    f"{key}.slack", f"is not a Slack user id like U012ABCDEF: {slack!r}"
+                    f"{key}.slack", f"is not a Slack user id like U012ABCDEF: {_shown(slack)}"
                 )
             if email and not _EMAIL.match(email):
-                raise self.fail(f"{key}.email", f"is not an email address: {email!r}")
+                raise self.fail(f"{key}.email", f"is not an email address: {_shown(email)}")
             out[login] = Person(slack=slack, email=email)
         return out
 
@@ -319,7 +434,7 @@ class _Checker:
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise self.fail("timezone", f"is not a known time zone: {name!r}") from None
+            raise self.fail("timezone", f"is not a known time zone: {_shown(name)}") from None
         return name
 
     def reminders(self, value: Any) -> Reminders:
@@ -342,7 +457,9 @@ class _Checker:
                     if isinstance(sev, str) and sev.isdigit():
                         sev = int(sev)
                     if sev not in (1, 2, 3, 4):
-                        raise self.fail(f"reminders.update_every.{sev}", "is not a severity (1-4)")
+                        raise self.fail(
+                            f"reminders.update_every.{_short(str(sev))}", "is not a severity (1-4)"
+                        )
                     every[sev] = self.minutes(minutes, f"reminders.update_every.{sev}")
         triage = entry.get("triage_after", defaults.triage_after)
         return Reminders(

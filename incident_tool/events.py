@@ -72,19 +72,84 @@ class Event:
         return None
 
 
+MAX_PAYLOAD = 25 * 1024 * 1024  # GitHub caps webhook payloads at 25 MB
+
+
 def load(path: str | Path, name: str) -> Event:
-    """Read the event file GitHub Actions wrote (GITHUB_EVENT_PATH) for event `name`."""
+    """Read the event file GitHub Actions wrote (GITHUB_EVENT_PATH) for event `name`.
+
+    Every problem is an EventError of one line: a missing or unreadable file, one too big
+    or too deeply nested to be a webhook payload, not JSON, or a payload of an event the
+    tool handles that lacks what every such payload has (an `action`, the issue's number).
+    """
+    shown = _short(str(path))
+    file = Path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EventError(f"cannot read event file {path}: {exc.__class__.__name__}") from None
+        size = file.stat().st_size
+        if size > MAX_PAYLOAD:
+            raise EventError(
+                f"event file {shown} is {size // (1024 * 1024)} MB: larger than GitHub's "
+                "25 MB webhook limit, so not an event payload (check GITHUB_EVENT_PATH)"
+            )
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EventError(
+            f"event file {shown} does not exist (check --event-path or GITHUB_EVENT_PATH)"
+        ) from None
+    except UnicodeDecodeError:
+        raise EventError(f"event file {shown} is not UTF-8 text, so not JSON") from None
+    except OSError as exc:
+        raise EventError(
+            f"cannot read event file {shown}: {exc.strerror or exc.__class__.__name__}"
+        ) from None
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise EventError(f"event file {path} is not JSON (line {exc.lineno})") from None
+        raise EventError(
+            f"event file {shown} is not JSON (line {exc.lineno}, column {exc.colno}): "
+            "give the webhook payload GitHub wrote (GITHUB_EVENT_PATH)"
+        ) from None
+    except RecursionError:
+        raise EventError(
+            f"event file {shown} is nested too deeply to be a GitHub webhook payload"
+        ) from None
     if not isinstance(payload, dict):
-        raise EventError(f"event file {path} does not hold a JSON object")
+        raise EventError(f"event file {shown} does not hold a JSON object")
+    problem = shape_problem(name, payload)
+    if problem:
+        raise EventError(f"event file {shown}: {problem}")
     return parse(name, payload)
+
+
+def shape_problem(name: str, payload: dict[str, Any]) -> str | None:
+    """Say what a payload of an event the tool handles lacks, or None if it has it all.
+
+    Only `issues` and `issue_comment` payloads are checked: every other event is ignored.
+    """
+    if name not in ("issues", "issue_comment"):
+        return None  # dispatch payloads are checked key by key where they are read (alerts)
+    action = payload.get("action")
+    hint = f"not the payload of a GitHub `{_short(name, 40)}` event (wrong file or event name?)"
+    if not isinstance(action, str):
+        return f"it has no `action`: {hint}"
+    if (name, action) not in HANDLED:
+        return None
+    issue = payload.get("issue")
+    if not isinstance(issue, dict) or type(issue.get("number")) is not int:
+        return f"it has no `issue.number`: {hint}"
+    if name == "issue_comment":
+        comment = payload.get("comment")
+        if not isinstance(comment, dict) or type(comment.get("id")) is not int:
+            return f"it has no `comment.id`: {hint}"
+    if action == "labeled":
+        label = payload.get("label")
+        if not isinstance(label, dict) or not isinstance(label.get("name"), str):
+            return f"it has no `label.name`: {hint}"
+    return None
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def parse(name: str, payload: dict[str, Any]) -> Event:

@@ -32,6 +32,7 @@ from github import GithubException, UnknownObjectException
 from github.Issue import Issue
 
 from incident_tool import messages as msg
+from incident_tool import retro_sections
 from incident_tool.decide import Comment, CommentView, Context
 from incident_tool.github import Gateway, GitHubError, describe
 from incident_tool.record import Entry, iso, parse_time
@@ -326,7 +327,9 @@ def link_checklist(ctx: Context, gateway: Gateway) -> None:
                 while lines and not lines[-1].strip():
                     lines.pop()
                 lines += ["", HEADING, "", link, ""]
-    new = "\n".join(lines)
+    # The tool's own edit: the seal moves on with it, so `retro N` still tells people's
+    # text from the tool's (retro_sections).
+    new = retro_sections.reseal(body, "\n".join(lines))
     if new != body:
         gateway.write(
             f"link the follow-ups from retrospective #{record.retro}", lambda: retro.edit(body=new)

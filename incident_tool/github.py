@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
 from github.GithubException import RateLimitExceededExceedsMaxWait
@@ -24,6 +24,7 @@ from github.IssueComment import IssueComment
 from incident_tool import messages as msg
 from incident_tool.decide import CommentView, IssueView
 from incident_tool.record import STATUS_MARKER
+from incident_tool.timeouts import http_timeout
 
 DEFAULT_API_URL = "https://api.github.com"
 PER_PAGE = 100
@@ -54,9 +55,9 @@ def describe(exc: Exception) -> str:
             return limit.describe()
         message = exc.data.get("message") if isinstance(exc.data, dict) else None
         hint = {
-            401: "the token is invalid or expired (GITHUB_TOKEN)",
+            401: "the token is invalid or expired: set a valid GITHUB_TOKEN",
             403: "the token lacks permission (the workflow needs `issues: write`)",
-            404: "not found (wrong repository, deleted issue, or no access)",
+            404: "not found (wrong repository, deleted issue, or the token cannot see it)",
         }.get(exc.status, "")
         return (
             f"GitHub answered {exc.status}"
@@ -69,7 +70,28 @@ def describe(exc: Exception) -> str:
     if reason is not None and "error responses" in str(reason):
         # urllib3 gave up after GithubRetry's retries: GitHub kept answering 5xx.
         return f"GitHub kept failing after retries ({reason})"
-    return f"cannot reach GitHub ({exc.__class__.__name__})"
+    return unreachable(exc)
+
+
+def unreachable(exc: Exception) -> str:
+    """Say which server could not be reached and why, in words, with what to check."""
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None) or ""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    netloc = parts.netloc.removesuffix(":443").removesuffix(":80") if parts else ""
+    where = f" at {parts.scheme}://{netloc}" if parts and netloc else ""
+    text = str(exc)
+    if "timed out" in text.lower() or isinstance(exc, TimeoutError):
+        why = f"no answer within {http_timeout()} s (the server is slow, paused or unreachable)"
+    elif "Failed to resolve" in text or "Name or service not known" in text:
+        why = "the host name is not known (no network, or a wrong GITHUB_API_URL)"
+    elif "refused" in text.lower():
+        why = "the connection was refused (nothing listens there)"
+    elif "SSL" in text or "certificate" in text.lower():
+        why = "the TLS handshake failed (certificate or proxy problem)"
+    else:
+        why = exc.__class__.__name__
+    return f"cannot reach GitHub{where}: {why}; check GITHUB_API_URL and the network"
 
 
 BUILT_IN_ROLES = ("read", "triage", "write", "maintain", "admin")
@@ -298,10 +320,14 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
     a retried POST can create a second comment or issue: those are retried by `Gateway`
     after checking the record.
     """
+    # Timeouts: a hung server gives a clear message within about 2 x the timeout (one
+    # retry of a read or connection that timed out), not after 4 x 20 s.
     waits = RateWaits()
     retry = BoundedRetry(
         waits,
         total=3,
+        connect=1,
+        read=1,
         backoff_factor=0.2,
         allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
     )
@@ -310,7 +336,7 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
         base_url=(base_url or DEFAULT_API_URL).rstrip("/"),
         per_page=PER_PAGE,
         retry=retry,
-        timeout=20,
+        timeout=http_timeout(),
         seconds_between_requests=None,
         seconds_between_writes=BULK_WRITE_INTERVAL if bulk else None,
         lazy=True,
@@ -343,6 +369,14 @@ def rate_waits(gh: Github) -> RateWaits:
         waits = RateWaits()
         gh.rate_waits = waits  # type: ignore[attr-defined]
     return waits
+
+
+def dry_run_text(body: str) -> str:
+    """Return a comment's text for a dry run's output: indented, hidden markers left out."""
+    import re
+
+    shown = re.sub(r"<!--.*?-->", "", body, flags=re.DOTALL).strip("\n")
+    return "\n".join(f"    | {line}" for line in shown.splitlines())
 
 
 def _parse_time(text: Any) -> datetime | None:
@@ -843,6 +877,8 @@ class Gateway:
             post=True,
             landed=landed,
         )
+        if self.dry_run:
+            self.log(dry_run_text(body))
 
     def changed_since_read(self, issue: Issue, status: IssueComment) -> bool:
         """Say whether the status comment changed since this run read it (one GET)."""
@@ -859,6 +895,8 @@ class Gateway:
                 self.write(
                     f"update the status comment on #{issue.number}", lambda: existing.edit(body)
                 )
+                if self.dry_run:
+                    self.log(dry_run_text(body))
             return
 
         def landed() -> IssueComment | None:
@@ -870,6 +908,8 @@ class Gateway:
             post=True,
             landed=landed,
         )
+        if self.dry_run:
+            self.log(dry_run_text(body))
 
     def workflow_state(self, file_name: str) -> str:
         """Return a workflow's `state` (`active`, `disabled_manually`, ...): one GET."""

@@ -183,6 +183,53 @@ def _contents(repo_url: str | None, action: str, status_page: bool) -> dict[str,
     }
 
 
+CONFIG = ".github/incident.yml"
+TEMPLATE = "templates/retrospective.md.j2"
+_WROTE_TEMPLATE = (
+    "  # Jinja template of its body, relative to the repository root; `incident-tool init`\n"
+    "  # wrote the default one there.\n"
+)
+_KEPT_TEMPLATE = (
+    "  # Jinja template of its body, relative to the repository root: the one that was\n"
+    "  # there before `incident-tool init` ran, kept (`init --force` writes the default).\n"
+)
+
+
+def _kept(dest: Path, text: str, force: bool) -> bool:
+    """Say whether init keeps an existing file at `dest` that differs from `text`."""
+    if force or not (dest.exists() or dest.is_symlink()) or dest.is_dir():
+        return False
+    try:
+        return dest.read_bytes() != text.encode("utf-8")
+    except OSError:
+        return True
+
+
+def _template_notes(target: Path, kept_template: bool, kept_config: bool) -> tuple[str, ...]:
+    """Say which retrospective template the config in `target` now points at."""
+    from incident_tool.config import ConfigError
+    from incident_tool.config import load as load_config
+
+    notes = []
+    if kept_template:
+        notes.append(
+            f"Check {TEMPLATE}: it existed, so init kept it, and {CONFIG} points at it:"
+            " retrospectives are written from it (init --force replaces it with the default)."
+        )
+    if kept_config:
+        try:
+            cfg = load_config(target / CONFIG)
+        except ConfigError as exc:
+            return (*notes, f"Fix the kept {CONFIG}: {exc}")
+        path = cfg.retrospective.template
+        if path != TEMPLATE and not (target / path).is_file():
+            notes.append(
+                f"The kept {CONFIG} points at the template {path}, which does not exist:"
+                " create it, or point retrospective.template at " + TEMPLATE + "."
+            )
+    return tuple(notes)
+
+
 def init_repo(
     target: Path,
     *,
@@ -211,10 +258,12 @@ def init_repo(
     pinned = action or installed_action()
     repo_url = _origin_url(target)
     # Produce every file before writing any, so a broken install changes nothing.
-    contents = {
-        rel: text.encode("utf-8")
-        for rel, text in _contents(repo_url, pinned or UNPINNED_ACTION, status_page).items()
-    }
+    texts = _contents(repo_url, pinned or UNPINNED_ACTION, status_page)
+    kept_template = _kept(target / TEMPLATE, texts[TEMPLATE], force)
+    if kept_template:
+        # The config points at the template; say in it which one that is.
+        texts[CONFIG] = texts[CONFIG].replace(_WROTE_TEMPLATE, _KEPT_TEMPLATE)
+    contents = {rel: text.encode("utf-8") for rel, text in texts.items()}
     written: list[str] = []
     unchanged: list[str] = []
     skipped: list[str] = []
@@ -255,6 +304,7 @@ def init_repo(
             "For the status page: set `status_page.enabled: true` in .github/incident.yml"
             " and choose Settings > Pages > Source: GitHub Actions.",
         )
+    notes += _template_notes(target, kept_template, CONFIG in skipped)
     repo = repo_url.split("/", 3)[3] if repo_url else None
     return InitResult(
         target=target,
@@ -274,6 +324,14 @@ def format_result(result: InitResult) -> str:
         ("unchanged", result.unchanged, ""),
         ("skipped", result.skipped, " (exists; --force overwrites it)"),
     ):
-        lines += [f"  {label:<9}  {path}{why}" for path in paths]
+        lines += [
+            f"  {label:<9}  {path}{why}"
+            + (
+                " - kept: the config points at it"
+                if label == "skipped" and path == TEMPLATE
+                else ""
+            )
+            for path in paths
+        ]
     lines += ["", "Next steps:", result.next_steps]
     return "\n".join(lines)

@@ -91,12 +91,48 @@ class Mirror:
     """Carry a record's Slack work out; every failure becomes a problem on the record."""
 
     def __init__(
-        self, room: SlackRoom | None, people: People, config: Config, log: Callable[[str], None]
+        self,
+        room: SlackRoom | None,
+        people: People,
+        config: Config,
+        log: Callable[[str], None],
+        *,
+        dry_run: bool = False,
     ) -> None:
         self.room = room
         self.people = people
         self.config = config
         self.log = log
+        self.dry_run = dry_run
+        # What reached Slack (or, in a dry run, would have), for the job log and summary.
+        self.effects: list[str] = []
+
+    def where(self, to: str, record: Record) -> str:
+        """Name a delivery's destination for people: a channel name or a DM."""
+        if to == "incident":
+            return f"#{record.channel_name}" if record.channel_name else "the incident channel"
+        if to.startswith("dm:"):
+            return f"DM to {to[3:]}"
+        name = {
+            "stakeholder": self.config.slack.stakeholder_channel,
+            "announce": self.config.slack.announce_channel,
+        }.get(to)
+        return f"#{name}" if name else f"the {to} channel (not configured)"
+
+    def describe(self, item: dict[str, Any], record: Record) -> str:
+        """Say what delivering an outbox item does, with a short preview of its text."""
+        where = self.where(item.get("to", ""), record)
+        text = _PERSON.sub(lambda m: "@" + m.group(1), item.get("text", ""))
+        text = text.replace("<channel>", self.where("incident", record))
+        if item.get("invite"):
+            return f"invite {', '.join(dict.fromkeys(item['invite']))} to {where}"
+        if item.get("report"):
+            return f"post the incident report to {where}"
+        if item.get("status"):
+            return f"post the status summary to {where}"
+        if where.startswith("DM"):
+            return f"send a {where}: {preview(text)}"
+        return f"post to {where}: {preview(text)}"
 
     def problem(self, record: Record, text: str) -> None:
         self.log(f"warning: Slack: {text}")
@@ -106,6 +142,17 @@ class Mirror:
     def sync(self, issue: IssueView, record: Record) -> None:
         """Make Slack match the record: channel, outbox, topic. Never raises."""
         if self.room is None:
+            if self.dry_run:
+                # Nothing is saved in a dry run: say what would reach Slack (once each,
+                # though a run that writes the retrospective syncs twice).
+                wanted = [self.describe(item, record) for item in record.outbox]
+                if not record.channel_id and self.wants_channel(record):
+                    wanted.insert(0, "open the incident channel")
+                for effect in wanted:
+                    if effect not in self.effects:
+                        self.effects.append(effect)
+                        self.log(f"[dry-run] would {effect} (Slack)")
+                return
             if record.outbox:
                 self.log("notice: SLACK_BOT_TOKEN is not set: Slack steps skipped")
                 record.outbox.clear()
@@ -144,6 +191,7 @@ class Mirror:
             return False
         record.channel_id, record.channel_name = channel_id, final
         record.note(utcnow(), "slack", None, f"channel #{final} opened")
+        self.effects.append(f"open channel #{final}{' (private)' if record.sensitive else ''}")
         try:
             self.room.set_purpose(channel_id, f"Incident #{issue.number}: {issue.url}")
         except SlackError as exc:
@@ -194,21 +242,19 @@ class Mirror:
             if item.get("invite"):
                 ids = [self.people.slack_id(x) for x in item["invite"]]
                 self.room.invite(where, [x for x in ids if x])
-                return True
-            if item.get("report"):
+            elif item.get("report"):
                 text, blocks = self.report_message(issue, record)
                 # Its place is kept: a ✅ on it from the lead acknowledges (ack.py).
                 record.report_ref = list(self.room.post_ref(where, text, blocks=blocks))
-                return True
-            if item.get("ack_dm"):
+            elif item.get("ack_dm"):
                 ref = self.room.post_ref(where, self.render(item["text"], record))
                 if str(record.ack.get("lead", "")).lower() == str(item["ack_dm"]).lower():
                     record.ack["dm"] = list(ref)
-                return True
-            if item.get("status"):
+            elif item.get("status"):
                 self.room.post(where, self.status_text(issue, record))
-                return True
-            self.room.post(where, self.render(item["text"], record))
+            else:
+                self.room.post(where, self.render(item["text"], record))
+            self.effects.append(self.describe(item, record))
             return True
         except SlackError as exc:
             self.problem(record, f"{item.get('key')}: {exc}")
@@ -270,6 +316,7 @@ class Mirror:
             self.problem(record, f"could not set the channel topic: {exc}")
             return False
         record.channel_topic = topic
+        self.effects.append(f"set the topic of {self.where('incident', record)}: {preview(topic)}")
         return True
 
     def history(self, record: Record) -> list[Entry]:
@@ -296,6 +343,12 @@ class Mirror:
                 continue
             out.append(Entry(at, "slack", who, message.text))
         return out
+
+
+def preview(text: str, limit: int = 80) -> str:
+    """Return the first line of a message, cut to `limit` characters, in quotes."""
+    line = next((x.strip() for x in text.splitlines() if x.strip()), "")
+    return f"“{line if len(line) <= limit else line[: limit - 1] + '…'}”"
 
 
 def _from_ts(ts: str):  # noqa: ANN202 - a datetime

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_tool import messages as msg
-from incident_tool import safe
+from incident_tool import retro_sections, safe
 from incident_tool.config import DEFAULT_TEMPLATE, Config
 from incident_tool.decide import IssueView
 from incident_tool.followups import action_key
@@ -179,7 +179,13 @@ MAX_BODY = 65000  # GitHub's limit for an issue body is 65,536 characters
 
 
 def render(
-    issue: IssueView, record: Record, config: Config, *, root: Path, slack: list[Entry]
+    issue: IssueView,
+    record: Record,
+    config: Config,
+    *,
+    root: Path,
+    slack: list[Entry],
+    template: tuple[str, str] | None = None,
 ) -> Retrospective:
     """Render the retrospective issue's title and body.
 
@@ -190,7 +196,8 @@ def render(
     from jinja2 import TemplateError as JinjaError
     from jinja2.sandbox import SandboxedEnvironment
 
-    source, where = load_template(config, root)
+    # `template`: (text, where) read elsewhere, e.g. from the default branch by `retro`.
+    source, where = template or load_template(config, root)
     env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
     try:
         template = env.from_string(source)
@@ -216,5 +223,6 @@ def render(
     if marker not in body:
         body = marker + "\n" + body
     if len(body) > MAX_BODY:  # a template that is huge by itself
-        body = body[: MAX_BODY - 80] + "\n\n… (cut to fit GitHub's size limit)\n"
-    return Retrospective(title=title_for(issue), body=body)
+        body = body[: MAX_BODY - 200] + "\n\n… (cut to fit GitHub's size limit)\n"
+    # The seal lets `retro N` tell what people wrote in the sections left for them.
+    return Retrospective(title=title_for(issue), body=retro_sections.seal(body, after=marker))

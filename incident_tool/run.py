@@ -53,6 +53,7 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     #: What the status page shows of this incident changed (with `status_page.enabled`).
     page_changed: bool = False
+    slack: list[str] = field(default_factory=list)  # Slack effects (or, dry run, would-be)
 
 
 class LiveFacts:
@@ -231,6 +232,7 @@ def _process_once(
     gateway, config = tools.gateway, tools.config
     writes_before = len(gateway.writes)  # sweep shares one gateway across incidents
     notices_before = len(gateway.notices)
+    slack_before = len(tools.mirror.effects)
     # Entries are dated when things happened: the event's own time where it has one.
     now = now or (event.at if event is not None else None) or utcnow()
     issue = issue or gateway.issue(number)
@@ -253,7 +255,8 @@ def _process_once(
         record=record,
         facts=facts,
         now=now,
-        slack_enabled=tools.mirror.room is not None,
+        # A dry run with a Slack token decides as the real run would (it only lists Slack).
+        slack_enabled=tools.mirror.room is not None or tools.mirror.dry_run,
     )
     views = [gateway.comment_view(c) for c in comments if status is None or c.id != status.id]
     if fresh:
@@ -325,6 +328,7 @@ def _process_once(
         problems=list(record.problems),
         page_changed=config.status_page.enabled
         and statuspage.shown(view, record, config) != page_before,
+        slack=tools.mirror.effects[slack_before:],
     )
 
 

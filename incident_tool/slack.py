@@ -392,9 +392,26 @@ def _build_retry_handlers(max_retry_wait: float, log: Callable[[str], None]) -> 
                 state=state, request=request, response=response, error=error
             )
 
+    class NoTimeoutRetryHandler(ConnectionErrorRetryHandler):
+        """Retry refused or reset connections, not timeouts: a server that did not answer
+        in time is not retried within the run (each retry would wait as long again)."""
+
+        def _can_retry(
+            self,
+            *,
+            state: RetryState,
+            request: HttpRequest,
+            response: HttpResponse | None = None,
+            error: Exception | None = None,
+        ) -> bool:
+            reason = getattr(error, "reason", error)
+            if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+                return False
+            return super()._can_retry(state=state, request=request, response=response, error=error)
+
     return [
         BoundedRateLimitRetryHandler(max_retry_count=3),
-        ConnectionErrorRetryHandler(max_retry_count=2),
+        NoTimeoutRetryHandler(max_retry_count=2),
     ]
 
 
@@ -411,16 +428,25 @@ class SlackRoom:
     ) -> None:
         from slack_sdk import WebClient
 
+        from incident_tool.timeouts import http_timeout
+
         self._token = token
         self._log = log
         url = base_url or os.environ.get("SLACK_API_URL") or DEFAULT_API_URL
         self._host = urlsplit(url).hostname or url
+        self._timeout = http_timeout()
         self._client: WebClient = WebClient(
             token=token,
             base_url=url,
             logger=_SDK_LOGGER,
+            # slack-sdk waits 30 s by default; a read timeout is not retried (the call may
+            # have been carried out), so one hung call costs this once.
+            timeout=self._timeout,
             retry_handlers=_build_retry_handlers(max_retry_wait, self._safe_log),
         )
+        # Set when Slack did not answer in time: later calls of this run fail at once
+        # (the outbox keeps their work for the next run) instead of each waiting again.
+        self._unanswered: str | None = None
         self._bot_user_id: str | None = None
         self._channel_ids: dict[str, str] = {}
         self._channel_cursor: str | None = None
@@ -458,6 +484,8 @@ class SlackRoom:
         """Call a Web API method and return its data; raise SlackError for every failure."""
         from slack_sdk.errors import SlackApiError, SlackClientError
 
+        if self._unanswered is not None:
+            raise SlackError(method, "connection_error", detail=self._unanswered)
         try:
             response = self._client.api_call(method, params=params, json=json)
         except SlackApiError as err:
@@ -466,6 +494,13 @@ class SlackRoom:
             raise SlackError(method, "client_error", detail=self._redact(str(err))) from None
         except OSError as err:  # URLError, refused/reset connections and timeouts
             reason = getattr(err, "reason", None) or err
+            if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+                detail = f"{self._host}: no answer within {self._timeout} s"
+                self._unanswered = (
+                    f"skipped: {self._host} did not answer within {self._timeout} s "
+                    "earlier in this run"
+                )
+                raise SlackError(method, "connection_error", detail=detail) from None
             detail = self._redact(f"{self._host}: {reason}")
             raise SlackError(method, "connection_error", detail=detail) from None
         except ValueError as err:  # a body that claims to be JSON but is not

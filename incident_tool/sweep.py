@@ -50,6 +50,9 @@ def sweep(tools: Tools) -> list[Outcome]:
             # One broken incident must not stop reminders for the others.
             tools.log(f"warning: #{number}: {exc}")
             outcomes.append(Outcome(number, False, problems=[str(exc)]))
+            if "cannot reach GitHub" in str(exc):
+                # A server that stopped answering would cost each incident its timeouts.
+                raise
     sweep_followups(tools)
     return outcomes
 

@@ -385,3 +385,43 @@ def test_cli_init_action_and_status_page(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stdout + ok.stderr
     text = (tmp_path / ".github/workflows/incident.yml").read_text(encoding="utf-8")
     assert f"uses: {PIN} # v{__version__}" in text and "actions/deploy-pages@" in text
+
+
+def test_a_kept_template_is_said_and_the_config_points_at_it(tmp_path):
+    """Issue #11: init kept an existing template silently while its config said it wrote it."""
+    from incident_tool.config import load
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "retrospective.md.j2").write_text("Our own {{ incident.title }}")
+    result = init_repo(tmp_path)
+    assert "templates/retrospective.md.j2" in result.skipped
+    report = format_result(result)
+    assert "templates/retrospective.md.j2 (exists; --force overwrites it) - kept" in report
+    assert "Check templates/retrospective.md.j2: it existed, so init kept it" in report
+    config_text = (tmp_path / ".github" / "incident.yml").read_text()
+    assert "wrote the default one there" not in config_text
+    assert "the one that was\n  # there before `incident-tool init` ran, kept" in config_text
+    # The config points at the file that exists, and it is the person's own.
+    template = load(tmp_path / ".github" / "incident.yml").retrospective.template
+    assert (tmp_path / template).read_text() == "Our own {{ incident.title }}"
+
+
+def test_a_kept_config_pointing_at_a_missing_template_is_said(tmp_path):
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "incident.yml").write_text(
+        "retrospective:\n  template: docs/retro.md.j2\n"
+    )
+    report = format_result(init_repo(tmp_path))
+    assert "points at the template docs/retro.md.j2, which does not exist" in report
+    (tmp_path / ".github" / "incident.yml").write_text("responders: [a]\nresponders: [b]\n")
+    report = format_result(init_repo(tmp_path))
+    assert "Fix the kept .github/incident.yml:" in report and "appears twice" in report
+
+
+def test_with_force_the_default_template_and_its_comment_are_written(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "retrospective.md.j2").write_text("old")
+    result = init_repo(tmp_path, force=True)
+    assert "templates/retrospective.md.j2" in result.written
+    assert "wrote the default one there" in (tmp_path / ".github" / "incident.yml").read_text()
+    assert "kept" not in format_result(result)

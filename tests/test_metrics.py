@@ -15,17 +15,17 @@ from tests.world import REPO
 
 
 def run_report(world, *args: str) -> tuple[int, str]:
-    out = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()  # the page is stdout; notes go to stderr
     with (
         environment(world.driver.env),
         contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(out),
+        contextlib.redirect_stderr(err),
     ):
         try:
             main(["report", "--repo", REPO, *args])
         except SystemExit as exc:
-            return int(exc.code or 0), out.getvalue()
-    return 0, out.getvalue()
+            return int(exc.code or 0), out.getvalue() + err.getvalue()
+    return 0, out.getvalue() + err.getvalue()
 
 
 def test_report_counts_and_times(world):
