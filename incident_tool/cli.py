@@ -627,12 +627,18 @@ def labels_sync(repo: str | None, config_path: str | None, dry_run: bool) -> Non
 @click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Print every write it would make; make none.")
-def sweep(repo: str | None, config_path: str | None, dry_run: bool) -> None:
+@click.option(
+    "--followups-only",
+    is_flag=True,
+    help="Only attach loose follow-ups and remind owners of overdue ones (weekly job).",
+)
+def sweep(repo: str | None, config_path: str | None, dry_run: bool, followups_only: bool) -> None:
     """Reconcile open incidents and send due reminders (run on a schedule).
 
     \b
-    Example:
+    Examples:
         incident-tool sweep --repo acme/web
+        incident-tool sweep --repo acme/web --followups-only
     """
     from incident_tool import sweep as sweeping
 
@@ -641,6 +647,12 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool) -> None:
     repo = _repo(repo)
     cfg, _ = team_config(config_path, root, repo, log=out)
     tools = open_tools(repo, cfg, root, dry_run=dry_run, bulk=True, log=out)
+    if followups_only:
+        # incident-followups.yml, weekly: the 5-minute sweep is off while no incident is
+        # open, and follow-ups fall due long after their incident closed.
+        done = run_guarded(lambda: sweeping.sweep_followups(tools), tools)
+        out(f"follow-ups: {len(done.attached)} attached, {len(done.reminded)} reminded")
+        return
     results = run_guarded(lambda: sweeping.sweep(tools), tools)
     for outcome in results:
         report_outcome(outcome, f"sweep #{outcome.number}")

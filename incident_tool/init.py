@@ -178,6 +178,9 @@ def _contents(repo_url: str | None, action: str, status_page: bool) -> dict[str,
             "workflow.yml", action, status_page=status_page
         ),
         ".github/workflows/incident-sweep.yml": render_workflow("workflow-sweep.yml", action),
+        ".github/workflows/incident-followups.yml": render_workflow(
+            "workflow-followups.yml", action
+        ),
         ".github/incident.yml": _config(form),
         "templates/retrospective.md.j2": _template("retrospective.md.j2"),
     }

@@ -342,3 +342,23 @@ def test_a_full_retrospective_keeps_the_followup_as_a_link(world):
     start = len(world.sb.requests)
     world.say(n, "dana", "thanks")  # refused for good: not tried again by the incident's runs
     assert not [r for r in world.sb.requests[start:] if r.path.endswith("/sub_issues")]
+
+
+def test_the_weekly_job_reminds_with_nothing_open_and_leaves_the_schedule(world, monkeypatch):
+    """incident-followups.yml runs `sweep --followups-only`: the 5-minute sweep is off
+    while no incident is open, and follow-ups fall due weeks after the incident closed."""
+    resolved_incident(world, ["/action @lee Alert on empty search results"])
+    [item] = followups(world)
+    world.clock.now += timedelta(days=31)
+    moment = world.clock.now.replace(microsecond=0)
+    monkeypatch.setattr(run_module, "utcnow", lambda: moment)
+    world.sb.reset_log()
+    code, output = cli(world, "sweep", "--repo", REPO, "--followups-only")
+    assert code == 0, output
+    assert "follow-ups: 0 attached, 1 reminded" in output
+    reminders = [
+        c for c in world.gh.comments(REPO, item["number"]) if "followup-reminder" in c["body"]
+    ]
+    assert len(reminders) == 1 and "@lee" in reminders[0]["body"]
+    # No incident listing and no switching of the sweep schedule: follow-ups only.
+    assert not [r for r in world.sb.requests if "/actions/workflows/" in r.path]

@@ -45,9 +45,12 @@ TEMPLATE_WORKFLOW = RENDERED / "incident.yml"
 TEMPLATE_SWEEP = RENDERED / "incident-sweep.yml"
 TEMPLATE_WORKFLOW.write_text(render_workflow("workflow.yml", PINNED, status_page=True))
 TEMPLATE_SWEEP.write_text(render_workflow("workflow-sweep.yml", PINNED))
+TEMPLATE_FOLLOWUPS = RENDERED / "incident-followups.yml"
+TEMPLATE_FOLLOWUPS.write_text(render_workflow("workflow-followups.yml", PINNED))
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.y*ml")) + [
     TEMPLATE_WORKFLOW,
     TEMPLATE_SWEEP,
+    TEMPLATE_FOLLOWUPS,
 ]
 INCIDENT_WORKFLOWS = [WORKFLOW, TEMPLATE_WORKFLOW]
 SWEEP_WORKFLOWS = [SWEEP, TEMPLATE_SWEEP]

@@ -32,6 +32,7 @@ FILES = {
     ".github/ISSUE_TEMPLATE/config.yml",
     ".github/workflows/incident.yml",
     ".github/workflows/incident-sweep.yml",
+    ".github/workflows/incident-followups.yml",
     ".github/incident.yml",
     "templates/retrospective.md.j2",
 }

@@ -1,7 +1,8 @@
 """Write this repository's own incident workflows from the templates `init` writes.
 
-`python tools/own_workflows.py` (re)writes .github/workflows/incident.yml and
-incident-sweep.yml: the adopters' workflows, status page job included, with
+`python tools/own_workflows.py` (re)writes .github/workflows/incident.yml,
+incident-sweep.yml and incident-followups.yml: the adopters' workflows, status page
+job included, with
 `uses: ./` (action.yml of this checkout: the commit the event is on) instead of a
 commit of this repository pinned by SHA. tests/test_github_files.py checks that the
 files are what this writes, so the two never drift apart.
@@ -32,6 +33,7 @@ def own_workflows() -> dict[Path, str]:
     files = {
         ".github/workflows/incident.yml": render_workflow("workflow.yml", "./", status_page=True),
         ".github/workflows/incident-sweep.yml": render_workflow("workflow-sweep.yml", "./"),
+        ".github/workflows/incident-followups.yml": render_workflow("workflow-followups.yml", "./"),
     }
     out = {}
     for relative, text in files.items():
