@@ -208,7 +208,18 @@ class Mirror:
             if item.get("status"):
                 self.room.post(where, self.status_text(issue, record))
                 return True
-            self.room.post(where, self.render(item["text"], record))
+            if item.get("react") or item.get("unreact"):
+                # The tool's mark on a message it keeps as a Slack note (slack_inbound).
+                from incident_tool.slack_inbound import RECORDED
+
+                if item.get("react"):
+                    self.room.react(where, item["react"], RECORDED)
+                else:
+                    self.room.unreact(where, item["unreact"], RECORDED)
+                return True
+            self.room.post(
+                where, self.render(item["text"], record), thread_ts=item.get("thread_ts")
+            )
             return True
         except SlackError as exc:
             self.problem(record, f"{item.get('key')}: {exc}")

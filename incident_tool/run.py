@@ -14,7 +14,7 @@ from pathlib import Path
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 
-from incident_tool import ack, lifecycle, reminders
+from incident_tool import ack, lifecycle, reminders, slack_read
 from incident_tool import messages as msg
 from incident_tool import retrospective as retro
 from incident_tool.config import Config
@@ -31,6 +31,7 @@ from incident_tool.decide import (
 )
 from incident_tool.events import Event
 from incident_tool.github import Gateway, GitHubError
+from incident_tool.handlers import slack as from_slack
 from incident_tool.handlers.comments import process_new_comments
 from incident_tool.handlers.labels import state_label_added
 from incident_tool.mirror import Mirror, People
@@ -146,6 +147,9 @@ class Tools:
     people: People
     root: Path
     log: Callable[[str], None] = print
+    # Slack messages (channel:ts) this process claimed as commands: kept across the
+    # re-reads a StatusConflict causes, so a claim of ours is still ours (slack_read.py).
+    claimed: set[str] = field(default_factory=set)
 
 
 def handle(event: Event, tools: Tools, *, now: datetime | None = None) -> Outcome:
@@ -237,7 +241,11 @@ def _process_once(
         record.last_comment_id = max((c.id for c in views if c.created_at < became), default=0)
     if record.state is None:
         # Every incident starts as a report; one declared outright skips the "please assess".
-        lifecycle.report(ctx, view.author, notify=State.REPORTED in label_states)
+        reporter = slack_reporter(view, gateway.bot_login) or view.author
+        lifecycle.report(ctx, reporter, notify=State.REPORTED in label_states)
+    # What is new in the incident channel (read before deciding: SPEC §11).
+    readout = slack_read.read_incident(tools, record, now, tools.claimed)
+    slack_before = _slack_state(record)
     reconcile_sensitive(ctx, event)
     # What people did, in the order they did it, including what runs this one never saw:
     # state labels; comments up to a close or reopen; the close or reopen; later comments.
@@ -246,6 +254,8 @@ def _process_once(
     process_new_comments(ctx, [c for c in views if turn is None or c.created_at <= turn])
     reconcile_open_state(ctx, event)
     process_new_comments(ctx, views)
+    if readout is not None:
+        from_slack.apply(ctx, readout)
     if sweeping:
         # Acknowledgements first: a lead who acknowledged just now is not passed over.
         ack.check_slack(ctx)
@@ -254,7 +264,7 @@ def _process_once(
 
     if (
         status is not None
-        and (ctx.plan or record.outbox)
+        and (ctx.plan or record.outbox or _slack_state(record) != slack_before)
         and gateway.changed_since_read(issue, status)
     ):
         # Another run finished while this one decided: start again from its record
@@ -282,6 +292,21 @@ def _process_once(
         notices=ctx.notices,
         problems=list(record.problems),
     )
+
+
+def _slack_state(record: Record) -> str:
+    """What reading Slack changed: another run's record must not be overwritten by it."""
+    import json
+
+    notes = [e.ref for e in record.timeline if e.kind == "slack-note"]
+    return json.dumps([record.slack_in, notes], sort_keys=True, default=str)
+
+
+def slack_reporter(view: object, bot_login: str) -> str | None:
+    """Who reported in Slack, for an issue the tool opened from the announce channel."""
+    from incident_tool.slack_reports import reporter_of
+
+    return reporter_of(view, bot_login)
 
 
 def _actor(ctx: Context, event: Event | None, kind: str, label: str | None = None) -> str:

@@ -1,0 +1,216 @@
+"""Read the incident channel back, each run, from a cursor in the record (SPEC §11).
+
+Effects only: what the messages mean is decided in `handlers/slack.py`.
+
+Cost, per incident and run (figures in bench/results.md):
+- `conversations.history` from `min(cursor, now - LOOKBACK)`: newest first, one page of 200
+  when nothing is new; more pages only while they still hold unread messages.
+- `pins.list`: one call; pins are seen at any age.
+- `conversations.replies` only for threads whose `latest_reply` moved since the last read.
+- `conversations.members` the first time, and when a join or leave shows in the channel.
+- a claim (`reactions.add`) and `chat.getPermalink` per command; `users.info` per unmapped
+  author, once per incident.
+So a run with nothing new makes two calls. Reactions added to (or taken off) a message
+older than the look-back window are not seen until the retrospective reads the whole
+channel; a bot cannot be told of them without an events server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from incident_tool import slack_inbound as inbound
+from incident_tool.record import Record, parse_time
+from incident_tool.slack import SlackError
+
+LOOKBACK = timedelta(hours=2)  # how far back reactions on older messages are re-read
+MAX_NAMES = 100
+_MEMBERSHIP = frozenset({"channel_join", "channel_leave", "group_join", "group_leave"})
+
+
+@dataclass
+class Readout:
+    """What one run read from an incident channel."""
+
+    channel: str
+    bot: str
+    messages: list[inbound.InMessage]  # the window's messages and the new thread replies
+    pins: list[inbound.InMessage]
+    new: set[str]  # ts of messages no earlier run read
+    window_from: str  # a reaction note older than this was not re-read: keep it as it is
+    cursor: str | None
+    threads: dict[str, str]
+    members: list[str] | None  # user ids, when read this run
+    logins: dict[str, str | None] = field(default_factory=dict)  # user id -> GitHub login
+    names: dict[str, str] = field(default_factory=dict)  # user id -> Slack name
+    conflicts: dict[str, list[str]] = field(default_factory=dict)  # user id -> logins
+    claimed: list[str] = field(default_factory=list)  # commands this run carries out
+    permalinks: dict[str, str] = field(default_factory=dict)
+
+    def who(self, user: str | None) -> str:
+        """A person as the record names them: the GitHub login, else their Slack name."""
+        if not user:
+            return "someone"
+        if user == self.bot:
+            return "incident-tool"
+        return self.logins.get(user) or self.names.get(user) or user
+
+
+def _ts(moment: datetime) -> str:
+    return f"{int(moment.timestamp())}.000000"
+
+
+def reverse(people: object, user: str) -> tuple[str | None, list[str]]:
+    """The GitHub login `people` maps a Slack user to; every login when more than one does
+    (a config error: two logins for one Slack user)."""
+    found = []
+    for login in people.config.people:  # type: ignore[attr-defined]
+        if people.slack_id(login) == user:  # type: ignore[attr-defined]
+            found.append(login)
+    return (found[0] if len(found) == 1 else None), found
+
+
+def read_incident(
+    tools: object, record: Record, now: datetime, claimed: set[str]
+) -> Readout | None:
+    """Read what is new in the incident channel; None when there is nothing to read or
+    Slack failed (the failure is a problem on the record; the cursor stays, so the next run
+    reads it again: nothing lost, and the record's `done` list keeps it from doubling)."""
+    mirror = tools.mirror  # type: ignore[attr-defined]
+    room, people = mirror.room, tools.people  # type: ignore[attr-defined]
+    if room is None or not record.channel_id or record.state is None:
+        return None
+    if not record.state.is_active:
+        return None
+    declared = record.first("declared")
+    start = parse_time(declared.at) if declared else None
+    state = record.slack_in
+    channel = record.channel_id
+    try:
+        bot = state.get("bot") or room.auth_check()
+        room.remember_bot(bot)
+        cursor = state.get("cursor")
+        window = now - LOOKBACK
+        if cursor is not None and inbound.ts_time(cursor) < window:
+            window = inbound.ts_time(cursor)
+        if start is not None and window < start:
+            window = start - timedelta(seconds=1)
+        oldest = _ts(window)
+        raw = room.history_since(channel, oldest, seen=cursor)
+        messages = [m for m in (inbound.from_api(r, channel) for r in raw) if m is not None]
+        window_from = oldest
+        if raw and len(raw) % 200 == 0:
+            window_from = messages[-1].ts if messages else oldest  # stopped paging early
+        new = {m.ts for m in messages if inbound.newer(m.ts, cursor)}
+        top = [m.ts for m in messages if not m.is_reply]
+        threads = dict(state.get("threads") or {})
+        replies: list[inbound.InMessage] = []
+        for parent in messages:
+            if parent.reply_count and parent.latest_reply:
+                before = threads.get(parent.ts)
+                if inbound.newer(parent.latest_reply, before):
+                    raw_replies = room.replies(channel, parent.ts, before)
+                    for r in raw_replies:
+                        reply = inbound.from_api(r, channel)
+                        if reply is not None and inbound.newer(reply.ts, before):
+                            replies.append(reply)
+                            new.add(reply.ts)
+                    threads[parent.ts] = parent.latest_reply
+        pins = [
+            m
+            for m in (inbound.from_api(r, channel, pinned=True) for r in room.pinned(channel))
+            if m is not None
+        ]
+        members = None
+        joined = any(m.subtype in _MEMBERSHIP for m in messages if m.ts in new)
+        if "members" not in state or joined:
+            members = [u for u in room.member_ids(channel) if u != bot]
+    except SlackError as exc:
+        mirror.problem(record, f"could not read the incident channel: {exc}")
+        return None
+    newest = max(top, key=inbound.ts_key, default=None)
+    out = Readout(
+        channel=channel,
+        bot=bot,
+        messages=[*messages, *replies],
+        pins=pins,
+        new=new,
+        window_from=window_from,
+        cursor=newest if newest and inbound.newer(newest, cursor) else cursor,
+        threads=_trim(threads),
+        members=members,
+    )
+    _name_people(out, people, room, record, members or [])
+    _claim_commands(out, room, record, start, claimed, mirror)
+    return out
+
+
+def _trim(threads: dict[str, str], keep: int = 50) -> dict[str, str]:
+    """The record keeps the latest threads only: it must stay small."""
+    ordered = sorted(threads.items(), key=lambda kv: inbound.ts_key(kv[1]))
+    return dict(ordered[-keep:])
+
+
+def _name_people(
+    out: Readout, people: object, room: object, record: Record, members: Iterable[str]
+) -> None:
+    """Map every author and member this run needs back to a login, or a Slack name."""
+    from incident_tool.slack import SlackError
+
+    state = record.slack_in
+    names: dict[str, str] = dict(state.get("names") or {})
+    authors = {m.user for m in [*out.messages, *out.pins] if m.user and not m.bot}
+    for user in [*authors, *members]:
+        if user in out.logins or user == out.bot:
+            continue
+        login, found = reverse(people, user)
+        out.logins[user] = login
+        if len(found) > 1:
+            out.conflicts[user] = found
+        if login is None and user in authors and user not in names:
+            try:
+                names[user] = room.user_name(user) or user  # type: ignore[attr-defined]
+            except SlackError:
+                names[user] = user
+    out.names = names
+    state["names"] = dict(list(names.items())[-MAX_NAMES:])
+
+
+def _claim_commands(
+    out: Readout,
+    room: object,
+    record: Record,
+    start: datetime | None,
+    claimed: set[str],
+    mirror: object,
+) -> None:
+    """Claim each new command with the tool's reaction before carrying it out: of two runs
+    reading the same message, only one gets it (Slack answers the other `already_reacted`)."""
+    done = set(record.slack_in.get("done") or [])
+    for message in sorted(out.messages, key=lambda m: inbound.ts_key(m.ts)):
+        if message.ts not in out.new or message.ts in done:
+            continue
+        if inbound.addressed(message, out.bot) is None:
+            continue
+        if start is not None and message.at < start:
+            continue  # said before the incident was declared: not a command
+        key = f"{out.channel}:{message.ts}"
+        try:
+            if key not in claimed:
+                if out.bot in message.reactions.get(inbound.CLAIMED, ()):
+                    continue  # another run took it and will record it
+                if not room.react(out.channel, message.ts, inbound.CLAIMED):  # type: ignore[attr-defined]
+                    continue
+                claimed.add(key)
+            link = room.permalink(out.channel, message.ts)  # type: ignore[attr-defined]
+        except SlackError as exc:
+            # Unclaimed: the next run tries again; claimed but no link: it goes without.
+            mirror.problem(record, f"could not take a command from Slack: {exc}")  # type: ignore[attr-defined]
+            if key not in claimed:
+                return
+            link = None
+        out.claimed.append(message.ts)
+        if link:
+            out.permalinks[message.ts] = link
