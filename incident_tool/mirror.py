@@ -17,6 +17,7 @@ from incident_tool.decide import IssueView
 from incident_tool.forms import parse_report
 from incident_tool.record import Entry, Record, iso, utcnow
 from incident_tool.slack import SlackError, SlackRoom, blocks_for_report, channel_name, escape
+from incident_tool.slack_inbound import plain_text
 
 _PERSON = re.compile(r"<person:([^>]+)>")
 _FORM_PREFIX = re.compile(r"^\s*\[incident\]\s*:?\s*", re.IGNORECASE)  # the form's title prefix
@@ -305,8 +306,19 @@ class Mirror:
                 at = iso(_from_ts(message.ts))
             except ValueError:
                 continue
-            out.append(Entry(at, "slack", who, message.text))
+            out.append(
+                Entry(at, "slack", who, plain_text(message.text, self._name), f"slack:{message.ts}")
+            )
         return out
+
+    def _name(self, user: str) -> str:
+        """A mentioned person in a message: their GitHub login, else their Slack name."""
+        if self.room is None:
+            return user
+        try:
+            return self.people.login_for(user) or self.room.user_name(user) or user
+        except SlackError:
+            return user
 
 
 def _from_ts(ts: str):  # noqa: ANN202 - a datetime

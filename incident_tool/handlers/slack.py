@@ -16,7 +16,6 @@ from incident_tool import slack_inbound as inbound
 from incident_tool.commands import CommandError, CommandName, parse_command
 from incident_tool.decide import Comment, CommentView, Context
 from incident_tool.handlers.comments import run_command
-from incident_tool.lifecycle import who
 from incident_tool.record import Entry
 from incident_tool.slack import escape
 from incident_tool.slack_read import Readout
@@ -172,13 +171,13 @@ def carry_out(ctx: Context, readout: Readout, message: inbound.InMessage) -> Non
                 key = f"reply:{view.id}"
                 ctx.plan[:] = [a for a in ctx.plan if not (isinstance(a, Comment) and a.key == key)]
                 answer(ctx, message, help_text())
-                record(ctx, message, login, word, link, None)
+                record(ctx, readout, message, login, word, link, None)
                 return
     if refusal:
         answer(ctx, message, f":no_entry_sign: {escape(refusal)}")
     else:
-        answer(ctx, message, f":ok_hand: Done: `{word}` as {who(login)} (GitHub).")
-    record(ctx, message, login, word, link, refusal)
+        answer(ctx, message, f":ok_hand: Done: `{word}`, as {escape(login)} on GitHub.")
+    record(ctx, readout, message, login, word, link, refusal)
 
 
 def answer(ctx: Context, message: inbound.InMessage, text: str) -> None:
@@ -189,6 +188,7 @@ def answer(ctx: Context, message: inbound.InMessage, text: str) -> None:
 
 def record(
     ctx: Context,
+    readout: Readout,
     message: inbound.InMessage,
     login: str,
     word: str,
@@ -199,7 +199,7 @@ def record(
     key = f"slack-command:{message.ts}"
     quoted = ""
     if not ctx.record.sensitive:
-        said = inbound.plain_text(message.text, lambda u: u)
+        said = inbound.plain_text(message.text, readout.who)
         quoted = f"\n> {msg.user_text(said, inline=True)[:500]}"
     outcome = f"🚫 Refused: {refusal}" if refusal else "✔️ Done."
     body = SLACK_COMMAND.format(
