@@ -98,6 +98,7 @@ class Mirror:
         self.people = people
         self.config = config
         self.log = log
+        self.read_failed = False  # reading the channel back failed this run (slack_read)
 
     def problem(self, record: Record, text: str) -> None:
         self.log(f"warning: Slack: {text}")
@@ -123,7 +124,7 @@ class Mirror:
                 ok = False
         if record.channel_id:
             ok = self.topic(issue, record) and ok
-        if ok:  # Slack is caught up: its old problems are over (others are not ours)
+        if ok and not self.read_failed:  # caught up: old problems are over (others are not ours)
             record.problems = [p for p in record.problems if " Slack: " not in p]
 
     @staticmethod

@@ -127,6 +127,11 @@ def plain_text(text: str, name_of: Callable[[str], str]) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def mentions(text: str) -> list[str]:
+    """The Slack user ids a message mentions, in order."""
+    return list(dict.fromkeys(m.group(1) for m in _MENTION.finditer(text)))
+
+
 def is_note(message: InMessage, reaction: str, bot_user: str | None) -> bool:
     """A Slack note: pinned, or carrying the timeline reaction from someone but the tool."""
     people = [u for u in message.reactions.get(reaction, ()) if u != bot_user]

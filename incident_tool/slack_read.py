@@ -88,6 +88,7 @@ def read_incident(
     start = parse_time(declared.at) if declared else None
     state = record.slack_in
     channel = record.channel_id
+    mirror.read_failed = False
     try:
         bot = state.get("bot") or room.auth_check()
         room.remember_bot(bot)
@@ -129,6 +130,7 @@ def read_incident(
             members = [u for u in room.member_ids(channel) if u != bot]
     except SlackError as exc:
         mirror.problem(record, f"could not read the incident channel: {exc}")
+        mirror.read_failed = True
         return None
     newest = max(top, key=inbound.ts_key, default=None)
     out = Readout(
@@ -142,7 +144,7 @@ def read_incident(
         threads=_trim(threads),
         members=members,
     )
-    _name_people(out, people, room, record, members or [])
+    _name_people(out, people, room, record, members or [], claimed)
     _claim_commands(out, room, record, start, claimed, mirror)
     return out
 
@@ -154,26 +156,54 @@ def _trim(threads: dict[str, str], keep: int = 50) -> dict[str, str]:
 
 
 def _name_people(
-    out: Readout, people: object, room: object, record: Record, members: Iterable[str]
+    out: Readout,
+    people: object,
+    room: object,
+    record: Record,
+    members: Iterable[str],
+    claimed: set[str],
 ) -> None:
-    """Map every author and member this run needs back to a login, or a Slack name."""
+    """Map the people this run needs back to logins, or Slack names.
+
+    Authors of new messages, members and people mentioned in commands are mapped afresh
+    (a command acts as the login: never from a stale answer). The authors of older notes
+    are only shown, so their names come from the record's cache: a run with nothing new
+    asks nobody's email again.
+    """
     from incident_tool.slack import SlackError
 
     state = record.slack_in
     names: dict[str, str] = dict(state.get("names") or {})
-    authors = {m.user for m in [*out.messages, *out.pins] if m.user and not m.bot}
-    for user in [*authors, *members]:
+    # New messages, and commands this process claimed before a re-read moved the cursor.
+    live = {m.ts for m in out.messages if m.ts in out.new or f"{out.channel}:{m.ts}" in claimed}
+    fresh = {m.user for m in out.messages if m.ts in live and m.user and not m.bot}
+    # People mentioned in commands to the tool: `handover <@U0JO>` needs jo's login.
+    mentioned = [
+        user
+        for m in out.messages
+        if m.ts in live and inbound.addressed(m, out.bot) is not None
+        for user in inbound.mentions(m.text)
+    ]
+    shown = {m.user for m in [*out.messages, *out.pins] if m.user and not m.bot and m.reactions}
+    shown |= {m.user for m in out.pins if m.user}
+    for user in [*fresh, *members, *mentioned, *(shown - fresh)]:
         if user in out.logins or user == out.bot:
             continue
+        if user not in fresh and user not in members and user not in mentioned:
+            if user in names:
+                continue  # shown only: the cached name will do
         login, found = reverse(people, user)
         out.logins[user] = login
         if len(found) > 1:
             out.conflicts[user] = found
-        if login is None and user in authors and user not in names:
-            try:
-                names[user] = room.user_name(user) or user  # type: ignore[attr-defined]
-            except SlackError:
-                names[user] = user
+        if login is not None:
+            names[user] = login
+        elif user in fresh or user in shown:
+            if names.get(user) in (None, user) or names.get(user) in people.config.people:  # type: ignore[attr-defined]
+                try:
+                    names[user] = room.user_name(user) or user  # type: ignore[attr-defined]
+                except SlackError:
+                    names[user] = user
     out.names = names
     state["names"] = dict(list(names.items())[-MAX_NAMES:])
 
@@ -190,13 +220,15 @@ def _claim_commands(
     reading the same message, only one gets it (Slack answers the other `already_reacted`)."""
     done = set(record.slack_in.get("done") or [])
     for message in sorted(out.messages, key=lambda m: inbound.ts_key(m.ts)):
-        if message.ts not in out.new or message.ts in done:
+        key = f"{out.channel}:{message.ts}"
+        # Ours from before a re-read (StatusConflict) even when another run moved the
+        # cursor past it: it skipped the message because this run had claimed it.
+        if (message.ts not in out.new and key not in claimed) or message.ts in done:
             continue
         if inbound.addressed(message, out.bot) is None:
             continue
         if start is not None and message.at < start:
             continue  # said before the incident was declared: not a command
-        key = f"{out.channel}:{message.ts}"
         try:
             if key not in claimed:
                 if out.bot in message.reactions.get(inbound.CLAIMED, ()):

@@ -183,7 +183,9 @@ def carry_out(ctx: Context, readout: Readout, message: inbound.InMessage) -> Non
 def answer(ctx: Context, message: inbound.InMessage, text: str) -> None:
     """Answer in the message's thread."""
     thread = message.thread_ts or message.ts
-    ctx.slack(f"answer:{message.ts}", "incident", text, thread_ts=thread, remember=False)
+    # Remembered: the outbox keeps it when a burst of commands fills it (trim_outbox drops
+    # deliveries that are not remembered first); the message is in `done` anyway.
+    ctx.slack(f"answer:{message.ts}", "incident", text, thread_ts=thread)
 
 
 def record(

@@ -190,10 +190,12 @@ class Slack:
         self.rate_limits = False  # enforce TIERS (a switch for tests)
         self._calls: dict[tuple[str, int], int] = {}
         self.calls: list[str] = []  # every method served, in order (for cost tests)
+        self.calls_by_channel: list[tuple[str, str | None]] = []
 
-    def over_tier(self, method: str) -> int | None:
+    def over_tier(self, method: str, channel: str | None = None) -> int | None:
         """Count a call; when it passes its tier this minute, the seconds to wait."""
         self.calls.append(method)
+        self.calls_by_channel.append((method, channel))
         if not self.rate_limits:
             return None
         now = self._now()
@@ -1263,7 +1265,7 @@ class SlackService:
             self.report_violation(f"slack: {call.method} is documented but not served")
             return Response(200, {"ok": False, "error": "unknown_method"})
         with self.slack.lock:
-            wait = self.slack.over_tier(call.method)
+            wait = self.slack.over_tier(call.method, call.args.get("channel"))
             if wait is not None:
                 return ratelimited_response(wait)
             try:
