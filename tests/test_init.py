@@ -29,13 +29,20 @@ FILES = {
     ".github/workflows/incident.yml",
     ".github/incident.yml",
     "templates/retrospective.md.j2",
+    ".github/slack-app-manifest.yml",
 }
 # SPEC §8: every key the example config must show.
 CONFIG_KEYS = {
     "delivery_managers": None,
     "responders": None,
     "people": None,
-    "slack": {"announce_channel", "stakeholder_channel", "channel_prefix", "mirror_comments"},
+    "slack": {
+        "announce_channel",
+        "stakeholder_channel",
+        "channel_prefix",
+        "mirror_comments",
+        "timeline_reaction",
+    },
     "timezone": None,
     "reminders": {"triage_after", "update_every"},
     "retrospective": {"enabled", "template", "labels"},
@@ -283,3 +290,28 @@ def test_works_from_a_built_wheel(tmp_path: Path) -> None:
         for p in elsewhere.rglob("*")
         if p.is_file() and ".git" not in p.relative_to(elsewhere).parts
     } == FILES
+
+
+def test_the_slack_app_manifest_grants_every_scope_the_tool_uses():
+    """Every Web API method `slack.py` calls needs a scope the manifest asks for (the
+    reference's 2021 scope names translated to today's bot scopes)."""
+    import json
+    import re as regex
+
+    manifest = yaml.safe_load(package_file("slack-app-manifest.yml"))
+    assert manifest["features"]["bot_user"]["display_name"] == "incident-tool"
+    assert manifest["settings"]["token_rotation_enabled"] is False
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    source = (ROOT / "incident_tool" / "slack.py").read_text(encoding="utf-8")
+    methods = set(regex.findall(r'_call\(\s*"([a-z]+\.[A-Za-z.]+)"', source))
+    assert {"pins.list", "conversations.replies", "reactions.add", "users.profile.get"} <= methods
+    spec = json.loads((ROOT / "tests" / "reference" / "slack-web-api-subset.json").read_text())
+    renamed = {"channels:write": "channels:manage", "chat:write:bot": "chat:write"}
+    for method in sorted(methods - {"auth.test"}):
+        [operation] = spec["paths"][f"/{method}"].values()
+        needed = {renamed.get(s, s) for s in operation["security"][0]["slackAuth"]}
+        if needed == {"none"}:
+            continue  # chat.getPermalink: "no scope required"
+        assert needed & scopes, f"{method} needs one of {sorted(needed)}"
+    for scope in ("pins:read", "reactions:read", "reactions:write", "users.profile:read"):
+        assert scope in scopes
