@@ -469,3 +469,19 @@ def test_the_sandbox_rate_limits_by_method_tier(world):
     # pins.list is Tier 2: 20 a minute; the 21st waits for the next minute.
     assert codes[:20] == [200] * 20 and codes[20] == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 60
+
+
+def test_a_person_posts_through_the_web_api_with_their_user_token(world):
+    """What `demo --serve` prints: a person's xoxp token acts as them in the sandbox."""
+    from incident_tool.slack import SlackRoom
+
+    number, channel = declared(world)
+    lee = SlackRoom(world.sl.user_token(ids(world)["lee"]), world.sb.slack_url, log=print)
+    ts = lee.post(channel, f"<@{bot(world)}> join")
+    note = lee.post(channel, "the alias points at an empty index")
+    lee.react(channel, note, "pushpin")
+    [posted] = [m for m in world.sl.messages(channel) if m["ts"] == ts]
+    assert posted["user"] == ids(world)["lee"] and "bot_id" not in posted
+    sweep(world)
+    assert "lee" in world.record(number).helping
+    assert notes(world, number) == [("lee", "the alias points at an empty index")]

@@ -188,6 +188,10 @@ class Slack:
             self.bot_user_id, "incident-tool", "incident-tool", is_bot=True
         )
         self.rate_limits = False  # enforce TIERS (a switch for tests)
+        # User tokens (xoxp-…): "a user token acts on behalf of the user who installed it"
+        # (https://docs.slack.dev/authentication/tokens): calls made with one are that person's
+        # (demo --serve prints them, to post, pin and react as a person).
+        self.user_tokens: dict[str, str] = {}
         self._calls: dict[tuple[str, int], int] = {}
         self.calls: list[str] = []  # every method served, in order (for cost tests)
         self.calls_by_channel: list[tuple[str, str | None]] = []
@@ -258,6 +262,17 @@ class Slack:
                 user_id, name, real_name or name, email, presence, is_bot, dnd
             )
             return user_id
+
+    def user_token(self, user_id: str) -> str:
+        """A person's user token (``xoxp-…``), made on first asking."""
+        with self.lock:
+            self._user(user_id)
+            for token, user in self.user_tokens.items():
+                if user == user_id:
+                    return token
+            token = "xoxp-sandbox-" + base64.b32encode(user_id.encode()).decode().lower().strip("=")
+            self.user_tokens[token] = user_id
+            return token
 
     def set_presence(self, user_id: str, presence: str) -> None:
         """Set a member's presence (``active`` or ``away``)."""
@@ -704,7 +719,9 @@ class Slack:
         if len(text) > MAX_TEXT:
             raise SlackError("msg_too_long")
         thread_ts = args.get("thread_ts") or None
-        message = Message(self.next_ts(), caller, text, blocks, attachments, self.bot_id, thread_ts)
+        # A person posting with their user token (xoxp) writes a person's message: no bot_id.
+        bot_id = self.bot_id if caller == self.bot_user_id else None
+        message = Message(self.next_ts(), caller, text, blocks, attachments, bot_id, thread_ts)
         channel.messages.append(message)
         return {"channel": channel.id, "ts": message.ts, "message": self.message_json(message)}
 
@@ -989,6 +1006,7 @@ class Slack:
         if message.ts in channel.pins:
             raise SlackError("already_pinned")
         channel.pins.append(message.ts)
+        channel.pinned_by[message.ts] = (caller, int(self._now()))
         return {}
 
     def api_reactions_add(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
@@ -1254,6 +1272,8 @@ class SlackService:
             token = header[7:].strip()
         if not token:
             return _slack_error(SlackError("not_authed"))
+        if token in self.slack.user_tokens:
+            return SlackCall(request, method, args, self.slack.user_tokens[token])
         if token != self.slack.bot_token:
             return _slack_error(SlackError("invalid_auth"))
         return SlackCall(request, method, args, self.slack.bot_user_id)
