@@ -425,6 +425,7 @@ class SlackRoom:
         self._emails: dict[str, str | None] = {}
         self._names: dict[str, str | None] = {}
         self._statuses: dict[str, dict[str, Any]] = {}
+        self.pin_count: int | None = None  # from the last conversations.history read
 
     @classmethod
     def from_env(
@@ -916,6 +917,7 @@ class SlackRoom:
         """
         out: list[dict[str, Any]] = []
         cursor: str | None = None
+        self.pin_count = None
         for _ in range(max_pages):
             params: dict[str, Any] = {"channel": channel, "oldest": oldest, "limit": 200}
             if cursor:
@@ -924,6 +926,10 @@ class SlackRoom:
             with self._reading("conversations.history"):
                 page = [m for m in data.get("messages") or [] if isinstance(m, dict)]
                 cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+                if self.pin_count is None and isinstance(data.get("pin_count"), int):
+                    # The channel's pin count (slack-sdk's ConversationsHistoryResponse has
+                    # `pin_count`): unchanged, and pins.list can wait (slack_read.py).
+                    self.pin_count = data["pin_count"]
             out += page
             last = str(page[-1].get("ts") or "") if page else ""
             if not cursor or not data.get("has_more", True) or not page:

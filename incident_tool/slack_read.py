@@ -22,10 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from incident_tool import slack_inbound as inbound
-from incident_tool.record import Record, parse_time
+from incident_tool.record import Record, iso, parse_time
 from incident_tool.slack import SlackError
 
 LOOKBACK = timedelta(hours=2)  # how far back reactions on older messages are re-read
+# pins.list (Tier 2: 20 a minute) only when history's `pin_count` changed, and at least
+# this often (an edit of an old pinned message shows there only).
+PINS_EVERY = timedelta(minutes=30)
 MAX_NAMES = 100
 _MEMBERSHIP = frozenset({"channel_join", "channel_leave", "group_join", "group_leave"})
 
@@ -37,7 +40,7 @@ class Readout:
     channel: str
     bot: str
     messages: list[inbound.InMessage]  # the window's messages and the new thread replies
-    pins: list[inbound.InMessage]
+    pins: list[inbound.InMessage] | None  # None: not re-read this run (pin count unchanged)
     new: set[str]  # ts of messages no earlier run read
     window_from: str  # a reaction note older than this was not re-read: keep it as it is
     cursor: str | None
@@ -119,11 +122,21 @@ def read_incident(
                             replies.append(reply)
                             new.add(reply.ts)
                     threads[parent.ts] = parent.latest_reply
-        pins = [
-            m
-            for m in (inbound.from_api(r, channel, pinned=True) for r in room.pinned(channel))
-            if m is not None
-        ]
+        pins = None
+        count = room.pin_count
+        checked = parse_time(state.get("pins_at"))
+        if (
+            count is None
+            or count != state.get("pin_count")
+            or checked is None
+            or now - checked >= PINS_EVERY
+        ):
+            pins = [
+                m
+                for m in (inbound.from_api(r, channel, pinned=True) for r in room.pinned(channel))
+                if m is not None
+            ]
+            state["pin_count"], state["pins_at"] = count, iso(now)
         members = None
         joined = any(m.subtype in _MEMBERSHIP for m in messages if m.ts in new)
         if "members" not in state or joined:
@@ -184,8 +197,10 @@ def _name_people(
         if m.ts in live and inbound.addressed(m, out.bot) is not None
         for user in inbound.mentions(m.text)
     ]
-    shown = {m.user for m in [*out.messages, *out.pins] if m.user and not m.bot and m.reactions}
-    shown |= {m.user for m in out.pins if m.user}
+    shown = {
+        m.user for m in [*out.messages, *(out.pins or [])] if m.user and not m.bot and m.reactions
+    }
+    shown |= {m.user for m in out.pins or [] if m.user}
     for user in [*fresh, *members, *mentioned, *(shown - fresh)]:
         if user in out.logins or user == out.bot:
             continue

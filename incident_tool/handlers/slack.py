@@ -66,7 +66,8 @@ def notes(ctx: Context, readout: Readout) -> None:
     own time, with their current text; un-pinned and un-reacted ones leave it."""
     record, state = ctx.record, ctx.record.slack_in
     reaction = ctx.config.slack.timeline_reaction
-    current: dict[str, inbound.InMessage] = {m.ts: m for m in readout.pins}
+    pins_read = readout.pins is not None
+    current: dict[str, inbound.InMessage] = {m.ts: m for m in readout.pins or []}
     read = {m.ts for m in readout.messages}
     for message in readout.messages:
         if message.ts in current:
@@ -85,6 +86,8 @@ def notes(ctx: Context, readout: Readout) -> None:
         if ts in current:
             continue
         older = inbound.ts_key(ts) < inbound.ts_key(readout.window_from)
+        if ts not in read and not pins_read:
+            continue  # neither re-read nor its pin: as it was
         if ts not in read and older and "reaction" in how.get(ts, ""):
             continue  # beyond the look-back window: its reaction was not re-read
         record.timeline.remove(entry)
