@@ -295,9 +295,12 @@ class Mirror:
             self.problem(record, f"could not read the channel history: {exc}")
             return []
         out = []
+        bot = record.slack_in.get("bot")
         for message in messages:
             if message.bot:
                 continue
+            if bot and message.text.lstrip().startswith(f"<@{bot}>"):
+                continue  # a command to the tool: the timeline has what it did
             who = (
                 (self.people.login_for(message.user) if message.user else None)
                 or (self.room.user_name(message.user) if message.user else None)

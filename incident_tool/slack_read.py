@@ -50,6 +50,7 @@ class Readout:
     names: dict[str, str] = field(default_factory=dict)  # user id -> Slack name
     conflicts: dict[str, list[str]] = field(default_factory=dict)  # user id -> logins
     claimed: list[str] = field(default_factory=list)  # commands this run carries out
+    shown: dict[str, str] = field(default_factory=dict)  # cached logins, for display only
     permalinks: dict[str, str] = field(default_factory=dict)
 
     def who(self, user: str | None) -> str:
@@ -58,7 +59,11 @@ class Readout:
             return "someone"
         if user == self.bot:
             return "incident-tool"
-        return self.logins.get(user) or self.names.get(user) or user
+        login = self.logins.get(user) or self.shown.get(user)
+        if login:
+            return login
+        # A Slack name is marked so that it never reads (or links) as a GitHub login.
+        return f"{self.names.get(user) or user} (Slack)"
 
 
 def _ts(moment: datetime) -> str:
@@ -186,7 +191,8 @@ def _name_people(
     from incident_tool.slack import SlackError
 
     state = record.slack_in
-    names: dict[str, str] = dict(state.get("names") or {})
+    names: dict[str, str] = dict(state.get("names") or {})  # user id -> Slack name
+    shown: dict[str, str] = dict(state.get("logins") or {})  # user id -> login (display)
     # New messages, and commands this process claimed before a re-read moved the cursor.
     live = {m.ts for m in out.messages if m.ts in out.new or f"{out.channel}:{m.ts}" in claimed}
     fresh = {m.user for m in out.messages if m.ts in live and m.user and not m.bot}
@@ -197,30 +203,33 @@ def _name_people(
         if m.ts in live and inbound.addressed(m, out.bot) is not None
         for user in inbound.mentions(m.text)
     ]
-    shown = {
+    shown_authors = {
         m.user for m in [*out.messages, *(out.pins or [])] if m.user and not m.bot and m.reactions
     }
-    shown |= {m.user for m in out.pins or [] if m.user}
-    for user in [*fresh, *members, *mentioned, *(shown - fresh)]:
+    shown_authors |= {m.user for m in out.pins or [] if m.user}
+    for user in [*fresh, *members, *mentioned, *(shown_authors - fresh)]:
         if user in out.logins or user == out.bot:
             continue
         if user not in fresh and user not in members and user not in mentioned:
-            if user in names:
+            if user in names or user in shown:
                 continue  # shown only: the cached name will do
         login, found = reverse(people, user)
         out.logins[user] = login
         if len(found) > 1:
             out.conflicts[user] = found
         if login is not None:
-            names[user] = login
-        elif user in fresh or user in shown:
-            if names.get(user) in (None, user) or names.get(user) in people.config.people:  # type: ignore[attr-defined]
+            shown[user] = login
+            names.pop(user, None)
+        else:
+            shown.pop(user, None)
+            if user not in names and (user in fresh or user in shown_authors):
                 try:
                     names[user] = room.user_name(user) or user  # type: ignore[attr-defined]
                 except SlackError:
                     names[user] = user
-    out.names = names
+    out.names, out.shown = names, shown
     state["names"] = dict(list(names.items())[-MAX_NAMES:])
+    state["logins"] = dict(list(shown.items())[-MAX_NAMES:])
 
 
 def _claim_commands(

@@ -64,6 +64,8 @@ def when(at: str, zone: str) -> tuple[str, str]:
 def describe(entry: Entry) -> str:
     words = KIND_WORDS.get(entry.kind, entry.kind)
     who = f" by {msg.person(entry.actor)}" if entry.actor and entry.kind != "lead" else ""
+    if entry.kind == "slack-note" and entry.actor and entry.actor.endswith(" (Slack)"):
+        who = f" by {msg.user_text(entry.actor, inline=True)}"  # a Slack name, not a login
     if entry.kind == "lead":
         who = f": {msg.person(entry.actor)}"
     text = f": {msg.user_text(entry.text, inline=True)}" if entry.text else ""

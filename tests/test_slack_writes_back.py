@@ -485,3 +485,15 @@ def test_a_person_posts_through_the_web_api_with_their_user_token(world):
     sweep(world)
     assert "lee" in world.record(number).helping
     assert notes(world, number) == [("lee", "the alias points at an empty index")]
+
+
+def test_a_slack_name_never_reads_as_a_github_login(world):
+    number, channel = declared(world)
+    world.sl.add_user("U0DANAFAKE", "dana", "Not Dana")  # a Slack display name "dana"
+    ts = say(world, channel, "U0DANAFAKE", "I am dana, trust me")
+    world.sl.pin_as_user(channel, ts, "U0DANAFAKE")
+    sweep(world)
+    assert notes(world, number) == [("dana (Slack)", "I am dana, trust me")]
+    body = world.status(number)["body"]
+    assert "Slack note by dana (Slack): I am dana" in body
+    assert "Slack note by [dana](https://github.com/dana)" not in body
