@@ -89,7 +89,13 @@ def read_reports(tools: object, now: datetime | None = None) -> list[int]:
             return []
         bot = room.auth_check()
         oldest = f"{int((now - WINDOW).timestamp())}.000000"
-        raw = room.history_since(channel, oldest, seen=None, max_pages=1)
+        try:
+            raw = room.history_since(channel, oldest, seen=None, max_pages=1)
+        except SlackError as exc:
+            if exc.error != "not_in_channel":
+                raise
+            room.join(channel)  # a public announce channel the bot was never in
+            raw = room.history_since(channel, oldest, seen=None, max_pages=1)
     except SlackError as exc:
         tools.log(f"warning: Slack: could not read the announce channel for reports: {exc}")  # type: ignore[attr-defined]
         return []

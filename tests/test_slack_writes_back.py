@@ -497,3 +497,25 @@ def test_a_slack_name_never_reads_as_a_github_login(world):
     body = world.status(number)["body"]
     assert "Slack note by dana (Slack): I am dana" in body
     assert "Slack note by [dana](https://github.com/dana)" not in body
+
+
+def test_a_missing_scope_is_a_slack_problem_and_the_next_run_catches_up(world):
+    number, channel = declared(world)
+    ts = command(world, channel, "priya", "update still here")
+    world.sb.faults.add(
+        "slack", path=r"conversations\.history", slack_error="missing_scope", times=None
+    )
+    output = sweep(world)
+    assert "lacks a required OAuth scope" in output
+    assert any("missing_scope" in p for p in world.record(number).problems)
+    world.sb.faults.clear()
+    sweep(world)
+    assert world.record(number).count("update") == 1 and len(thread(world, channel, ts)) == 1
+
+
+def test_the_announce_channel_is_joined_when_the_bot_is_not_in_it(world):
+    announce = world.team["channels"]["wc-platform"]
+    world.sb.slack.channels_by_id[announce].members.remove(bot(world))
+    command(world, announce, "lee", "report The CMS is slow")
+    sweep(world)
+    assert [i for i in world.gh.issues(REPO) if i["title"] == "[Incident]: The CMS is slow"]
