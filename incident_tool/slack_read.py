@@ -7,7 +7,7 @@ Cost, per incident and run (figures in bench/results.md):
   when nothing is new; more pages only while they still hold unread messages.
 - `pins.list`: one call; pins are seen at any age.
 - `conversations.replies` only for threads whose `latest_reply` moved since the last read.
-- `conversations.members` the first time, and when a join or leave shows in the channel.
+- `conversations.members` the first time only: joins and leaves show in the history.
 - a claim (`reactions.add`) and `chat.getPermalink` per command; `users.info` per unmapped
   author, once per incident.
 So a run with nothing new makes two calls. Reactions added to (or taken off) a message
@@ -143,9 +143,22 @@ def read_incident(
             ]
             state["pin_count"], state["pins_at"] = count, iso(now)
         members = None
-        joined = any(m.subtype in _MEMBERSHIP for m in messages if m.ts in new)
-        if "members" not in state or joined:
+        ids = state.get("member_ids")
+        if not isinstance(ids, list):
             members = [u for u in room.member_ids(channel) if u != bot]
+        else:
+            # Joins and leaves show in the history: follow them without asking again.
+            changed = False
+            members = list(ids)
+            for m in sorted(messages, key=lambda m: inbound.ts_key(m.ts)):
+                if m.ts in new and m.subtype in _MEMBERSHIP and m.user and m.user != bot:
+                    changed = True
+                    if m.subtype.endswith("_join") and m.user not in members:
+                        members.append(m.user)
+                    elif m.subtype.endswith("_leave") and m.user in members:
+                        members.remove(m.user)
+            if not changed:
+                members = None
     except SlackError as exc:
         mirror.problem(record, f"could not read the incident channel: {exc}")
         mirror.read_failed = True

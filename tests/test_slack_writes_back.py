@@ -302,8 +302,19 @@ def test_participation_lists_channel_members_and_who_posted(world):
     row = next(line for line in body.splitlines() if line.startswith("| In the Slack channel |"))
     assert "[lee](https://github.com/lee)" in row and "[priya](https://github.com/priya)" in row
     posted = next(line for line in body.splitlines() if line.startswith("| Posted in Slack |"))
-    assert "sam" in posted and "guest" in posted
+    assert "sam" in posted and "guest (Slack)" in posted
     assert "| Helping | [lee](https://github.com/lee) |" in body
+    # A join shows in the history: followed without conversations.members.
+    world.say(number, "dana", "/invite @sam you know the index")
+    world.sl.calls_by_channel.clear()
+    sweep(world)
+    assert on(world, channel)["conversations.members"] == 0
+    row = next(
+        line
+        for line in world.status(number)["body"].splitlines()
+        if line.startswith("| In the Slack channel |")
+    )
+    assert "[sam](https://github.com/sam)" in row
 
 
 # -- reports from the announce channel ---------------------------------------------------

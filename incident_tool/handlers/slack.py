@@ -22,6 +22,7 @@ from incident_tool.slack_read import Readout
 
 MAX_DONE = 200  # commands remembered (each message is carried out once)
 MAX_POSTERS = 50
+MAX_MEMBERS = 200  # member ids kept to follow joins and leaves (the record stays small)
 SENSITIVE_TEXT = "(kept in the private channel)"
 
 SLACK_COMMAND = """{marker}
@@ -49,6 +50,7 @@ def participation(ctx: Context, readout: Readout) -> None:
     """Who is in the channel (mapped back to logins) and who has posted there."""
     state = ctx.record.slack_in
     if readout.members is not None:
+        state["member_ids"] = readout.members[:MAX_MEMBERS]
         logins = [readout.logins.get(u) for u in readout.members]
         state["members"] = sorted({x for x in logins if x}, key=str.lower)
         state["others"] = sum(1 for x in logins if not x)
