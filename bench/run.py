@@ -101,6 +101,8 @@ SLACK_READS = frozenset(
         "users.profile.get",
         "chat.getPermalink",
         "dnd.info",
+        "pins.list",
+        "reactions.get",
     }
 )
 

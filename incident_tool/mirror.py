@@ -45,6 +45,15 @@ class People:
             self._ids[key] = found
         return self._ids[key]
 
+    def known(self, login: str, slack_id: str | None) -> None:
+        """Take a Slack id found earlier (kept in the record) instead of looking it up."""
+        self._ids.setdefault(login.lower(), slack_id)
+
+    def looked_up(self, login: str) -> tuple[bool, str | None]:
+        """Whether this run knows `login`'s Slack id yet, and the id."""
+        key = login.lower()
+        return key in self._ids, self._ids.get(key)
+
     def login_for(self, slack_id: str) -> str | None:
         for login in self.config.people:
             if self.slack_id(login) == slack_id:

@@ -72,12 +72,47 @@ def _ts(moment: datetime) -> str:
 
 def reverse(people: object, user: str) -> tuple[str | None, list[str]]:
     """The GitHub login `people` maps a Slack user to; every login when more than one does
-    (a config error: two logins for one Slack user)."""
-    found = []
-    for login in people.config.people:  # type: ignore[attr-defined]
-        if people.slack_id(login) == user:  # type: ignore[attr-defined]
-            found.append(login)
+    (a config error: two logins for one Slack user). Slack ids in the config are asked
+    first; emails are looked up only when no id matched."""
+    config = people.config  # type: ignore[attr-defined]
+    found = [login for login, person in config.people.items() if person.slack == user]
+    if not found:
+        found = [
+            login
+            for login, person in config.people.items()
+            if not person.slack and person.email and people.slack_id(login) == user  # type: ignore[attr-defined]
+        ]
     return (found[0] if len(found) == 1 else None), found
+
+
+EMAILS_FOR = timedelta(hours=24)  # an email looked up to a Slack id is kept this long
+
+
+def _seed_emails(people: object, state: dict, now: datetime) -> None:
+    """Take the Slack ids of people configured by email from the record: a run that reads
+    new messages need not look everyone up again (kept a day: accounts rarely change)."""
+    for email, (user, at) in (state.get("emails") or {}).items():
+        when = parse_time(at)
+        if when is None or now - when > EMAILS_FOR:
+            continue
+        for login, person in people.config.people.items():  # type: ignore[attr-defined]
+            if person.email and person.email.strip().lower() == email and not person.slack:
+                people.known(login, user)  # type: ignore[attr-defined]
+
+
+def _keep_emails(people: object, state: dict, now: datetime) -> None:
+    kept = {
+        k: v
+        for k, v in (state.get("emails") or {}).items()
+        if (parse_time(v[1]) or now) > now - EMAILS_FOR
+    }
+    for login, person in people.config.people.items():  # type: ignore[attr-defined]
+        if person.email and not person.slack:
+            known, user = people.looked_up(login)  # type: ignore[attr-defined]
+            key = person.email.strip().lower()
+            if known and user and key not in kept:
+                kept[key] = [user, iso(now)]
+    state["emails"] = kept
 
 
 def read_incident(
@@ -97,6 +132,7 @@ def read_incident(
     state = record.slack_in
     channel = record.channel_id
     mirror.read_failed = False
+    _seed_emails(people, state, now)
     try:
         bot = state.get("bot") or room.auth_check()
         room.remember_bot(bot)
@@ -176,6 +212,7 @@ def read_incident(
         members=members,
     )
     _name_people(out, people, room, record, members or [], claimed)
+    _keep_emails(people, state, now)
     _claim_commands(out, room, record, start, claimed, mirror)
     return out
 
@@ -208,7 +245,7 @@ def _name_people(
     shown: dict[str, str] = dict(state.get("logins") or {})  # user id -> login (display)
     # New messages, and commands this process claimed before a re-read moved the cursor.
     live = {m.ts for m in out.messages if m.ts in out.new or f"{out.channel}:{m.ts}" in claimed}
-    fresh = {m.user for m in out.messages if m.ts in live and m.user and not m.bot}
+    fresh = {m.user for m in out.messages if m.ts in live and m.by_person}
     # People mentioned in commands to the tool: `handover <@U0JO>` needs jo's login.
     mentioned = [
         user
