@@ -73,6 +73,7 @@ def reporter_of(view: object, bot_login: str) -> str | None:
 
 def read_reports(tools: object, now: datetime | None = None) -> list[int]:
     """Open a report issue for each new `report` in the announce channel; return them."""
+    from incident_tool.github import GitHubError
     from incident_tool.run import process
     from incident_tool.slack_read import reverse
 
@@ -116,12 +117,16 @@ def read_reports(tools: object, now: datetime | None = None) -> list[int]:
             elif not room.react(channel, message.ts, inbound.CLAIMED):
                 continue
             number = open_report(tools, room, channel, message, summary, bot, retry, reverse)
-        except SlackError as exc:
-            tools.log(f"warning: Slack: a report from Slack: {exc}")  # type: ignore[attr-defined]
+        except (SlackError, GitHubError) as exc:
+            # Claimed and not answered: a later sweep finds the issue by its marker, or opens it.
+            tools.log(f"warning: a report from Slack: {exc}")  # type: ignore[attr-defined]
             continue
         if number is not None:
             opened.append(number)
-            process(number, tools)
+            try:
+                process(number, tools)
+            except GitHubError as exc:
+                tools.log(f"warning: #{number}: {exc}")  # type: ignore[attr-defined]
     return opened
 
 

@@ -20,7 +20,7 @@ from incident_tool.record import Entry
 from incident_tool.slack import escape
 from incident_tool.slack_read import Readout
 
-MAX_DONE = 200  # commands remembered (each message is carried out once)
+MAX_DONE = 100  # commands remembered (each message is carried out once)
 MAX_POSTERS = 50
 MAX_MEMBERS = 200  # member ids kept to follow joins and leaves (the record stays small)
 SENSITIVE_TEXT = "(kept in the private channel)"
