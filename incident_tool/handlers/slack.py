@@ -10,6 +10,7 @@ the issue.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from incident_tool import messages as msg
 from incident_tool import slack_inbound as inbound
@@ -42,8 +43,23 @@ def apply(ctx: Context, readout: Readout) -> None:
     participation(ctx, readout)
     notes(ctx, readout)
     commands(ctx, readout)
-    state["cursor"] = readout.cursor
+    if moves_cursor(ctx, readout):
+        state["cursor"] = readout.cursor
     state["threads"] = readout.threads
+
+
+CURSOR_LAG = timedelta(minutes=30)
+
+
+def moves_cursor(ctx: Context, readout: Readout) -> bool:
+    """Move the cursor when people said something, or it lags: the tool's own messages
+    alone would rewrite the status comment after every post (a GitHub write each)."""
+    before = ctx.record.slack_in.get("cursor")
+    if before is None or readout.cursor == before:
+        return readout.cursor != before
+    if any(m.ts in readout.new and m.by_person for m in readout.messages):
+        return True
+    return inbound.ts_time(before) < ctx.now - CURSOR_LAG
 
 
 def participation(ctx: Context, readout: Readout) -> None:
