@@ -123,6 +123,7 @@ def read_incident(
     reads it again: nothing lost, and the record's `done` list keeps it from doubling)."""
     mirror = tools.mirror  # type: ignore[attr-defined]
     room, people = mirror.room, tools.people  # type: ignore[attr-defined]
+    mirror.read_failed = False  # one Mirror serves every incident of a sweep
     if room is None or not record.channel_id or record.state is None:
         return None
     if not record.state.is_active:

@@ -17,7 +17,6 @@ from incident_tool import slack_inbound as inbound
 from incident_tool.commands import CommandError, CommandName, parse_command
 from incident_tool.decide import Comment, CommentView, Context
 from incident_tool.handlers.comments import run_command
-from incident_tool.record import Entry
 from incident_tool.slack import escape
 from incident_tool.slack_read import Readout
 
@@ -259,7 +258,3 @@ def help_text() -> str:
         f"on the issue without the `/`): {words}. Mention people as usual: "
         "`@incident-tool handover @jo`."
     )
-
-
-def timeline_notes(entries: list[Entry]) -> list[Entry]:
-    return [e for e in entries if e.kind == inbound.NOTE_KIND]
