@@ -132,7 +132,6 @@ def read_incident(
     start = parse_time(declared.at) if declared else None
     state = record.slack_in
     channel = record.channel_id
-    mirror.read_failed = False
     _seed_emails(people, state, now)
     try:
         bot = state.get("bot") or room.auth_check()
