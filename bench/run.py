@@ -102,6 +102,8 @@ SLACK_READS = frozenset(
         "users.profile.get",
         "chat.getPermalink",
         "dnd.info",
+        "pins.list",
+        "reactions.get",
     }
 )
 

@@ -62,6 +62,7 @@ class SlackConfig:
     stakeholder_channel: str | None = None
     channel_prefix: str = "incident"
     mirror_comments: bool = True
+    timeline_reaction: str = "pushpin"  # a message with it (or pinned) is a Slack note
 
 
 @dataclass(frozen=True)
@@ -399,6 +400,14 @@ class _Checker:
             if email and not _EMAIL.match(email):
                 raise self.fail(f"{key}.email", f"is not an email address: {_shown(email)}")
             out[login] = Person(slack=slack, email=email)
+            # A Slack user maps back to one login (SPEC §8): commands from Slack act as it.
+            twin = next(
+                (k for k, v in out.items() if k != login and slack and v.slack == slack), None
+            )
+            if twin is not None:
+                raise self.fail(
+                    f"{key}.slack", f"maps to {slack}, as people.{twin}.slack does: keep one"
+                )
         return out
 
     def slack(self, value: Any) -> SlackConfig:
@@ -407,8 +416,20 @@ class _Checker:
         entry = self.mapping(
             value,
             "slack",
-            {"announce_channel", "stakeholder_channel", "channel_prefix", "mirror_comments"},
+            {
+                "announce_channel",
+                "stakeholder_channel",
+                "channel_prefix",
+                "mirror_comments",
+                "timeline_reaction",
+            },
         )
+        reaction = self.string(entry.get("timeline_reaction", "pushpin"), "slack.timeline_reaction")
+        reaction = (reaction or "pushpin").strip(":")
+        if not re.fullmatch(r"[a-z0-9_+'-]{1,100}", reaction):
+            raise self.fail(
+                "slack.timeline_reaction", f"is not a Slack emoji name like pushpin: {reaction!r}"
+            )
         prefix = self.string(entry.get("channel_prefix", "incident"), "slack.channel_prefix")
         if prefix and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,20}", prefix):
             raise self.fail(
@@ -425,6 +446,7 @@ class _Checker:
             mirror_comments=self.boolean(
                 entry.get("mirror_comments", True), "slack.mirror_comments"
             ),
+            timeline_reaction=reaction,
         )
 
     def timezone(self, value: Any) -> str:

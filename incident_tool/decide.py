@@ -80,6 +80,7 @@ class CommentView:
     created_at: datetime
     updated_at: datetime
     url: str
+    ref: str | None = None  # where it was said, when not on the issue (a Slack permalink)
 
     @property
     def edited(self) -> bool:

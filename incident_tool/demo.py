@@ -325,7 +325,19 @@ def run(say: Callable[[str], None] = print) -> int:
                 "sets resolution criteria",
             ),
             (2, helper, "/join", "joins to help"),
-            (6, lead, f"/handover @{helper}", "hands the lead over"),
+            # In Slack (SPEC §11): a finding pinned, and the lead handing over by mention.
+            (
+                3,
+                helper,
+                "slack:pin:The 09:35 index alias switch pointed search at an empty index",
+                "pins a finding in Slack",
+            ),
+            (
+                3,
+                lead,
+                f"slack:command:handover <@{team['slack_ids'][helper]}>",
+                "hands the lead over in Slack",
+            ),
             (1, helper, "/ack", "acknowledges the lead"),
             (
                 3,
@@ -356,6 +368,11 @@ def run(say: Callable[[str], None] = print) -> int:
         ]
         for n, (minutes, who, body, what) in enumerate(steps, start=5):
             advance(minutes)
+            if body.startswith("slack:"):
+                _in_slack(
+                    sb, driver, clock, narrator, number, team["slack_ids"][who], n, who, body, what
+                )
+                continue
             narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {body.splitlines()[0][:50]}")
             gh.comment(REPO, number, who, body)
             deliver()
@@ -414,6 +431,42 @@ def run(say: Callable[[str], None] = print) -> int:
         if not ok:
             say(driver.log[-3000:])
         return 0 if ok else 1
+
+
+def _in_slack(
+    sb: Any,
+    driver: Any,
+    clock: Any,
+    narrator: Any,
+    number: int,
+    user: str,
+    n: int,
+    who: str,
+    body: str,
+    what: str,
+) -> None:
+    """A person acts in the incident channel; the next sweep reads it back (SPEC §11)."""
+    _, kind, text = body.split(":", 2)
+    channel = _incident_channel(sb, number)
+    shown = text if kind == "pin" else f"@incident-tool {text.split(' <@')[0]} @…"
+    narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {shown[:50]}")
+    if kind == "pin":
+        ts = sb.slack.post_as_user(channel, user, text)
+        sb.slack.pin_as_user(channel, ts, user)
+    else:
+        ts = sb.slack.post_as_user(channel, user, f"<@{sb.slack.bot_user_id}> {text}")
+    clock.advance(1)
+    code, output = driver.sweep(clock)
+    if code:
+        narrator.say(f"  (sweep exited {code}: {output.strip()[-300:]})")
+    narrator.show_changes(number)
+    from incident_tool.slack_inbound import RECORDED
+
+    [message] = [m for m in sb.slack.messages(channel) if m["ts"] == ts]
+    if any(r["name"] == RECORDED for r in message.get("reactions", [])):
+        narrator.say(
+            f"  Slack   :{RECORDED}: on the pinned message: the sweep put it in the timeline"
+        )
 
 
 def _acknowledge_on_dm(sb: Any, number: int, user_id: str) -> None:

@@ -46,8 +46,10 @@ class InitResult:
         """Return what the person still has to do, as numbered lines."""
         repo = self.repo or "OWNER/NAME"
         steps = [
-            "Add the repository secret SLACK_BOT_TOKEN (Settings > Secrets and variables"
-            " > Actions); without it everything happens on GitHub and Slack is skipped.",
+            "Create the Slack app from .github/slack-app-manifest.yml (api.slack.com/apps >"
+            " Create New App > From an app manifest), install it, and add its bot token as"
+            " the repository secret SLACK_BOT_TOKEN (Settings > Secrets and variables >"
+            " Actions); without it everything happens on GitHub and Slack is skipped.",
             "Edit .github/incident.yml: delivery_managers, responders, people and the"
             " Slack channels.",
             f"Create the state labels: incident-tool labels sync --repo {repo}",
@@ -183,6 +185,7 @@ def _contents(repo_url: str | None, action: str, status_page: bool) -> dict[str,
         ),
         ".github/incident.yml": _config(form),
         "templates/retrospective.md.j2": _template("retrospective.md.j2"),
+        ".github/slack-app-manifest.yml": _template("slack-app-manifest.yml"),
     }
 
 

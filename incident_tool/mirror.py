@@ -17,6 +17,7 @@ from incident_tool.decide import IssueView
 from incident_tool.forms import parse_report
 from incident_tool.record import Entry, Record, iso, utcnow
 from incident_tool.slack import SlackError, SlackRoom, blocks_for_report, channel_name, escape
+from incident_tool.slack_inbound import plain_text
 
 _PERSON = re.compile(r"<person:([^>]+)>")
 _FORM_PREFIX = re.compile(r"^\s*\[incident\]\s*:?\s*", re.IGNORECASE)  # the form's title prefix
@@ -43,6 +44,15 @@ class People:
                     found = None
             self._ids[key] = found
         return self._ids[key]
+
+    def known(self, login: str, slack_id: str | None) -> None:
+        """Take a Slack id found earlier (kept in the record) instead of looking it up."""
+        self._ids.setdefault(login.lower(), slack_id)
+
+    def looked_up(self, login: str) -> tuple[bool, str | None]:
+        """Whether this run knows `login`'s Slack id yet, and the id."""
+        key = login.lower()
+        return key in self._ids, self._ids.get(key)
 
     def login_for(self, slack_id: str) -> str | None:
         for login in self.config.people:
@@ -130,9 +140,14 @@ class Mirror:
             return f"post the incident report to {where}"
         if item.get("status"):
             return f"post the status summary to {where}"
+        if item.get("react") or item.get("unreact"):
+            return f"{'mark' if item.get('react') else 'unmark'} a Slack note in {where}"
+        if item.get("thread_ts"):
+            return f"answer in a thread in {where}: {preview(text)}"
         if where.startswith("DM"):
             return f"send a {where}: {preview(text)}"
         return f"post to {where}: {preview(text)}"
+        self.read_failed = False  # reading the channel back failed this run (slack_read)
 
     def problem(self, record: Record, text: str) -> None:
         self.log(f"warning: Slack: {text}")
@@ -169,7 +184,7 @@ class Mirror:
                 ok = False
         if record.channel_id:
             ok = self.topic(issue, record) and ok
-        if ok:  # Slack is caught up: its old problems are over (others are not ours)
+        if ok and not self.read_failed:  # caught up: old problems are over (others are not ours)
             record.problems = [p for p in record.problems if " Slack: " not in p]
 
     @staticmethod
@@ -252,8 +267,18 @@ class Mirror:
                     record.ack["dm"] = list(ref)
             elif item.get("status"):
                 self.room.post(where, self.status_text(issue, record))
+            elif item.get("react") or item.get("unreact"):
+                # The tool's mark on a message it keeps as a Slack note (slack_inbound).
+                from incident_tool.slack_inbound import RECORDED
+
+                if item.get("react"):
+                    self.room.react(where, item["react"], RECORDED)
+                else:
+                    self.room.unreact(where, item["unreact"], RECORDED)
             else:
-                self.room.post(where, self.render(item["text"], record))
+                self.room.post(
+                    where, self.render(item["text"], record), thread_ts=item.get("thread_ts")
+                )
             self.effects.append(self.describe(item, record))
             return True
         except SlackError as exc:
@@ -329,9 +354,12 @@ class Mirror:
             self.problem(record, f"could not read the channel history: {exc}")
             return []
         out = []
+        bot = record.slack_in.get("bot")
         for message in messages:
             if message.bot:
                 continue
+            if bot and message.text.lstrip().startswith(f"<@{bot}>"):
+                continue  # a command to the tool: the timeline has what it did
             who = (
                 (self.people.login_for(message.user) if message.user else None)
                 or (self.room.user_name(message.user) if message.user else None)
@@ -341,8 +369,19 @@ class Mirror:
                 at = iso(_from_ts(message.ts))
             except ValueError:
                 continue
-            out.append(Entry(at, "slack", who, message.text))
+            out.append(
+                Entry(at, "slack", who, plain_text(message.text, self._name), f"slack:{message.ts}")
+            )
         return out
+
+    def _name(self, user: str) -> str:
+        """A mentioned person in a message: their GitHub login, else their Slack name."""
+        if self.room is None:
+            return user
+        try:
+            return self.people.login_for(user) or self.room.user_name(user) or user
+        except SlackError:
+            return user
 
 
 def preview(text: str, limit: int = 80) -> str:

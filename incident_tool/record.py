@@ -83,6 +83,8 @@ class Record:
     ack: dict[str, Any] = field(default_factory=dict)  # the lead's acknowledgement (ack.py)
     timed_out: list[str] = field(default_factory=list)  # leads passed over for not acking
     report_ref: list[str] | None = None  # the channel's first message: [channel, ts]
+    # What the tool has read back from the incident channel (slack_read.py, SPEC §11).
+    slack_in: dict[str, Any] = field(default_factory=dict)
 
     def ack_waiting(self) -> dict[str, Any] | None:
         """The acknowledgement the current lead was asked for and has not given, if any."""
@@ -144,6 +146,8 @@ class Record:
         data["v"] = SCHEMA_VERSION
         if data.get("alert") is None:
             del data["alert"]  # only reports from monitors carry it
+        if not data["slack_in"]:
+            del data["slack_in"]  # nothing read back from Slack: keep records as they were
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         # Inside an HTML comment, "--" and ">" could end it early: escape them as JSON allows.
         text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("--", "-\\u002d")

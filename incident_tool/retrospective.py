@@ -87,15 +87,30 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
 
     report = parse_report(issue.body)
     zone = config.timezone
+    # The timeline: GitHub's entries and the Slack notes people chose, in time order; the
+    # channel's other messages go to a collapsed section of their own (SPEC §6).
+    notes = {e.ref for e in record.timeline if e.kind == "slack-note" and e.ref}
     entries = sorted(
-        [(e, "GitHub") for e in record.timeline if e.kind != "slack"]
-        + [(e, "Slack") for e in slack],
+        [
+            (e, "Slack" if e.kind == "slack-note" else "GitHub")
+            for e in record.timeline
+            if e.kind != "slack"
+        ],
         key=lambda pair: pair[0].at,
     )
+    channel = []
+    for entry in sorted(slack, key=lambda e: e.at):
+        if entry.ref in notes:
+            continue
+        utc, local = when(entry.at, zone)
+        who = msg.user_text(entry.actor, inline=True) if entry.actor else ""
+        channel.append(
+            {"utc": utc, "local": local, "who": who, "text": msg.user_text(entry.text, inline=True)}
+        )
     timeline = []
     for entry, source in entries:
         utc, local = when(entry.at, zone)
-        words = KIND_WORDS.get(entry.kind, entry.kind) if source == "GitHub" else "Message"
+        words = KIND_WORDS.get(entry.kind, entry.kind)
         # Slack display names are anyone's text: quoted as data, like every other name.
         who = f" ({msg.user_text(entry.actor, inline=True)})" if entry.actor else ""
         said = f": {msg.user_text(entry.text, inline=True)}" if entry.text else ""
@@ -136,6 +151,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
         "helpers": helpers,
         "timezone": zone,
         "timeline": timeline,
+        "channel": [] if record.sensitive else channel,
         "times": {
             name: (f"{moment:%Y-%m-%d %H:%M} UTC" if moment else None)
             for name, moment in (
@@ -203,19 +219,23 @@ def render(
         template = env.from_string(source)
         variables = context(issue, record, config, slack)
         body = template.render(**variables)
-        timeline = variables["timeline"]
-        keep = len(timeline)
-        while len(body) > MAX_BODY and keep > 20:
-            keep //= 2
-            head, tail = timeline[: keep // 2], timeline[-(keep - keep // 2) :]
-            gap = {
-                "utc": "…",
-                "local": "…",
-                "source": "",
-                "text": f"{len(timeline) - keep} entries left out to fit GitHub's size limit "
-                "(the incident's comments and Slack channel have them all)",
-            }
-            body = template.render(**{**variables, "timeline": [*head, gap, *tail]})
+        # The channel's other messages give way first, then the timeline.
+        for name in ("channel", "timeline"):
+            rows = variables[name]
+            keep = len(rows)
+            while len(body) > MAX_BODY and keep > 20:
+                keep //= 2
+                head, tail = rows[: keep // 2], rows[-(keep - keep // 2) :]
+                gap = {
+                    "utc": "…",
+                    "local": "…",
+                    "source": "",
+                    "who": "",
+                    "text": f"{len(rows) - keep} entries left out to fit GitHub's size limit "
+                    "(the incident's comments and Slack channel have them all)",
+                }
+                variables = {**variables, name: [*head, gap, *tail]}
+                body = template.render(**variables)
     except JinjaError as exc:
         line = getattr(exc, "lineno", None)
         raise TemplateError(f"{where}{f' line {line}' if line else ''}: {exc}") from None

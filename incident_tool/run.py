@@ -14,7 +14,7 @@ from pathlib import Path
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 
-from incident_tool import ack, followups, lifecycle, reminders, statuspage, trust
+from incident_tool import ack, followups, lifecycle, reminders, slack_read, statuspage, trust
 from incident_tool import messages as msg
 from incident_tool import retrospective as retro
 from incident_tool.config import Config
@@ -33,6 +33,7 @@ from incident_tool.events import Event
 from incident_tool.forms import is_sensitive, parse_report
 from incident_tool.github import Gateway, GitHubError
 from incident_tool.handlers import alerts as alert_handlers
+from incident_tool.handlers import slack as from_slack
 from incident_tool.handlers.comments import process_new_comments
 from incident_tool.handlers.labels import state_label_added
 from incident_tool.mirror import Mirror, People
@@ -165,6 +166,9 @@ class Tools:
     people: People
     root: Path
     log: Callable[[str], None] = print
+    # Slack messages (channel:ts) this process claimed as commands: kept across the
+    # re-reads a StatusConflict causes, so a claim of ours is still ours (slack_read.py).
+    claimed: set[str] = field(default_factory=set)
 
 
 def handle(event: Event, tools: Tools, *, now: datetime | None = None) -> Outcome:
@@ -232,7 +236,7 @@ def _process_once(
     gateway, config = tools.gateway, tools.config
     writes_before = len(gateway.writes)  # sweep shares one gateway across incidents
     notices_before = len(gateway.notices)
-    slack_before = len(tools.mirror.effects)
+    effects_before = len(tools.mirror.effects)
     # Entries are dated when things happened: the event's own time where it has one.
     now = now or (event.at if event is not None else None) or utcnow()
     issue = issue or gateway.issue(number)
@@ -265,9 +269,15 @@ def _process_once(
         record.last_comment_id = max((c.id for c in views if c.created_at < became), default=0)
     if record.state is None:
         # Every incident starts as a report; one declared outright skips the "please assess".
-        # A report the tool opened for a monitor or the Actions tab names its real reporter.
-        reporter = alert_handlers.adopt(ctx) or view.author
+        # A report the tool opened for a monitor, the Actions tab or Slack names its real
+        # reporter.
+        reporter = (
+            alert_handlers.adopt(ctx) or slack_reporter(view, gateway.bot_login) or view.author
+        )
         lifecycle.report(ctx, reporter, notify=State.REPORTED in label_states)
+    # What is new in the incident channel (read before deciding: SPEC §11).
+    readout = slack_read.read_incident(tools, record, now, tools.claimed)
+    slack_before = _slack_state(record)
     reconcile_sensitive(ctx, event)
     # What people did, in the order they did it, including what runs this one never saw:
     # state labels; comments up to a close or reopen; the close or reopen; later comments.
@@ -278,6 +288,8 @@ def _process_once(
     process_new_comments(ctx, views)
     if apply is not None:
         apply(ctx, fresh)
+    if readout is not None:
+        from_slack.apply(ctx, readout)
     if sweeping:
         # Acknowledgements first: a lead who acknowledged just now is not passed over.
         ack.check_slack(ctx)
@@ -287,7 +299,7 @@ def _process_once(
 
     if (
         status is not None
-        and (ctx.plan or record.outbox or apply is not None)
+        and (ctx.plan or record.outbox or apply is not None or _slack_state(record) != slack_before)
         and gateway.changed_since_read(issue, status)
     ):
         # Another run finished while this one decided: start again from its record
@@ -328,8 +340,23 @@ def _process_once(
         problems=list(record.problems),
         page_changed=config.status_page.enabled
         and statuspage.shown(view, record, config) != page_before,
-        slack=tools.mirror.effects[slack_before:],
+        slack=tools.mirror.effects[effects_before:],
     )
+
+
+def _slack_state(record: Record) -> str:
+    """What reading Slack changed: another run's record must not be overwritten by it."""
+    import json
+
+    notes = [e.ref for e in record.timeline if e.kind == "slack-note"]
+    return json.dumps([record.slack_in, notes], sort_keys=True, default=str)
+
+
+def slack_reporter(view: object, bot_login: str) -> str | None:
+    """Who reported in Slack, for an issue the tool opened from the announce channel."""
+    from incident_tool.slack_reports import reporter_of
+
+    return reporter_of(view, bot_login)
 
 
 def _actor(ctx: Context, event: Event | None, kind: str, label: str | None = None) -> str:

@@ -454,6 +454,7 @@ class SlackRoom:
         self._emails: dict[str, str | None] = {}
         self._names: dict[str, str | None] = {}
         self._statuses: dict[str, dict[str, Any]] = {}
+        self.pin_count: int | None = None  # from the last conversations.history read
 
     @classmethod
     def from_env(
@@ -938,6 +939,107 @@ class SlackRoom:
                 raise SlackError("auth.test", "invalid_response", detail="no user_id in answer")
             self._bot_user_id = str(user_id)
         return self._bot_user_id
+
+    # -- reading the channel back (SPEC §11) --------------------------------------------------
+
+    def remember_bot(self, user_id: str) -> None:
+        """Take the bot's user id from the record: saves an auth.test call per run."""
+        self._bot_user_id = self._bot_user_id or user_id
+
+    def history_since(
+        self, channel: str, oldest: str, *, seen: str | None, max_pages: int = 50
+    ) -> list[dict[str, Any]]:
+        """Return messages after ``oldest`` (raw, newest first), paging on only while the
+        page still holds messages newer than ``seen``: a run with nothing new reads one page
+        (Slack answers newest first, https://docs.slack.dev/reference/methods/conversations.history).
+        """
+        out: list[dict[str, Any]] = []
+        cursor: str | None = None
+        self.pin_count = None
+        for _ in range(max_pages):
+            params: dict[str, Any] = {"channel": channel, "oldest": oldest, "limit": 200}
+            if cursor:
+                params["cursor"] = cursor
+            data = self._call("conversations.history", params)
+            with self._reading("conversations.history"):
+                page = [m for m in data.get("messages") or [] if isinstance(m, dict)]
+                cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+                if self.pin_count is None and isinstance(data.get("pin_count"), int):
+                    # The channel's pin count (slack-sdk's ConversationsHistoryResponse has
+                    # `pin_count`): unchanged, and pins.list can wait (slack_read.py).
+                    self.pin_count = data["pin_count"]
+            out += page
+            last = str(page[-1].get("ts") or "") if page else ""
+            if not cursor or not data.get("has_more", True) or not page:
+                break
+            if seen is not None and _ts_key(last) <= _ts_key(seen):
+                break  # older pages hold nothing new
+        return out
+
+    def replies(self, channel: str, ts: str, oldest: str | None) -> list[dict[str, Any]]:
+        """Return a thread's replies after ``oldest`` (the parent left out), oldest first."""
+        out: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"channel": channel, "ts": ts, "limit": 200}
+            if oldest:
+                params["oldest"] = oldest
+            if cursor:
+                params["cursor"] = cursor
+            data = self._call("conversations.replies", params)
+            with self._reading("conversations.replies"):
+                out += [
+                    m
+                    for m in data.get("messages") or []
+                    if isinstance(m, dict) and m.get("ts") != ts
+                ]
+                cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor or not data.get("has_more", True):
+                return out
+
+    def pinned(self, channel: str) -> list[dict[str, Any]]:
+        """Return the channel's pinned messages (pins.list items of type message)."""
+        data = self._call("pins.list", {"channel": channel})
+        with self._reading("pins.list"):
+            return [
+                item["message"]
+                for item in data.get("items") or []
+                if isinstance(item, dict) and isinstance(item.get("message"), dict)
+            ]
+
+    def member_ids(self, channel: str) -> list[str]:
+        """Return the ids of the channel's members (conversations.members, paged)."""
+        out: list[str] = []
+        cursor: str | None = None
+        while True:
+            params: dict[str, Any] = {"channel": channel, "limit": 200}
+            if cursor:
+                params["cursor"] = cursor
+            data = self._call("conversations.members", params)
+            with self._reading("conversations.members"):
+                out += [str(u) for u in data.get("members") or []]
+                cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return out
+
+    def react(self, channel: str, ts: str, name: str) -> bool:
+        """Add the bot's reaction; False when it was there already (``already_reacted``):
+        two runs racing to claim a message, only one gets True."""
+        try:
+            self._call("reactions.add", {"channel": channel, "timestamp": ts, "name": name})
+        except SlackError as err:
+            if err.error in ("already_reacted", "message_not_found"):
+                return False
+            raise
+        return True
+
+    def unreact(self, channel: str, ts: str, name: str) -> None:
+        """Take the bot's reaction back (gone already, or the message gone: fine)."""
+        try:
+            self._call("reactions.remove", {"channel": channel, "timestamp": ts, "name": name})
+        except SlackError as err:
+            if err.error not in ("no_reaction", "message_not_found"):
+                raise
 
 
 def _status_of(profile: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,8 @@ from incident_tool.config import Config
 from incident_tool.record import MAX_BODY, STATUS_MARKER, Entry, Record, parse_time
 
 VISIBLE_ENTRIES = 150
+VISIBLE_NOTES = 5
+_SLACK_LINK = re.compile(r"https://[A-Za-z0-9.-]+/archives/[A-Z0-9]+/p[0-9]+")
 
 STATE_TITLES = {
     "reported": "🟡 Reported: awaiting a delivery manager",
@@ -44,6 +47,7 @@ KIND_WORDS = {
     "reminder": "Reminder",
     "slack": "Slack",
     "note": "Note",
+    "slack-note": "Slack note",
     "ack": "Lead acknowledged",
     "ack-timeout": "Not acknowledged",
     "ack-missing": "Not acknowledged",
@@ -65,11 +69,15 @@ def when(at: str, zone: str) -> tuple[str, str]:
 def describe(entry: Entry) -> str:
     words = KIND_WORDS.get(entry.kind, entry.kind)
     who = f" by {msg.person(entry.actor)}" if entry.actor and entry.kind != "lead" else ""
+    if entry.kind == "slack-note" and entry.actor and entry.actor.endswith(" (Slack)"):
+        who = f" by {msg.user_text(entry.actor, inline=True)}"  # a Slack name, not a login
     if entry.kind == "lead":
         who = f": {msg.person(entry.actor)}"
     text = f": {msg.user_text(entry.text, inline=True)}" if entry.text else ""
     if entry.ref and entry.ref.startswith("#issuecomment-"):
         text += f" ([comment]({entry.ref}))"
+    elif entry.ref and _SLACK_LINK.fullmatch(entry.ref):
+        text += f" ([Slack]({entry.ref}))"  # a command given in Slack: its permalink
     return f"{words}{who}{text}"
 
 
@@ -102,12 +110,31 @@ def render(record: Record, config: Config, *, repo: str, updated: datetime) -> s
             _keep_ends(record, *ends)
         for entry in record.timeline[:-20]:
             if entry.kind != "note":  # keep saying what was left out
-                entry.text, entry.ref = entry.text[:old], None
+                # A Slack note keeps its ref: it is how the next run finds it again.
+                keep = entry.ref if entry.kind == "slack-note" else None
+                entry.text, entry.ref = entry.text[:old], keep
         for entry in record.timeline[-20:]:
             entry.text = entry.text[:recent]
         record.sent, record.posted = record.sent[-200:], record.posted[-200:]
         body = _render(record, config, updated=updated, visible=visible)
     return body
+
+
+def _participation(record: Record) -> list[tuple[str, str]]:
+    """Who is in the incident channel and who posted there (read back from Slack)."""
+    state = record.slack_in
+    rows = []
+    if "members" in state:
+        members = [msg.person(x) for x in state.get("members") or []]
+        others = int(state.get("others") or 0)
+        if others:
+            members.append(f"{others} not mapped to GitHub")
+        rows.append(("In the Slack channel", ", ".join(members) or "nobody yet"))
+    if state.get("posters"):
+        # Slack names are anyone's text: quoted as data; a login links to its profile.
+        shown = [msg.user_text(x, inline=True) for x in state["posters"]]
+        rows.append(("Posted in Slack", ", ".join(shown)))
+    return rows
 
 
 def _keep_ends(record: Record, first: int, last: int) -> None:
@@ -148,6 +175,7 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
     rows.append(("Helping", ", ".join(msg.person(x) for x in record.helping) or "nobody yet"))
     if record.stopped:
         rows.append(("Stopped helping", ", ".join(msg.person(x) for x in record.stopped)))
+    rows += _participation(record)
     if record.resolved_when:
         rows.append(("Resolved when", msg.user_text(record.resolved_when, inline=True)))
     if record.channel_id:
@@ -206,6 +234,15 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
     if record.problems:
         lines += ["", "**Problems the tool hit** (retried on the next event):"]
         lines += [f"- {msg.user_text(p, inline=True)}" for p in record.problems[-5:]]
+    notes = [e for e in record.timeline if e.kind == "slack-note"]
+    if notes:
+        lines += ["", "**Latest Slack notes** (pinned, or marked with the timeline reaction)"]
+        for note in notes[-VISIBLE_NOTES:]:
+            utc, _ = when(note.at, config.timezone)
+            said = msg.user_text(note.text, inline=True)
+            lines.append(
+                f"- {utc} UTC, {msg.user_text(note.actor or 'someone', inline=True)}: {said}"
+            )
     actions = record.actions
     if actions:
         lines += ["", "**Follow-up actions**"]

@@ -41,9 +41,15 @@ def open_incidents(tools: Tools) -> list[Issue]:
 
 
 def sweep(tools: Tools) -> list[Outcome]:
+    from incident_tool.slack_reports import read_reports
+
+    # Reports given in Slack first (SPEC §11): each is opened and processed at once.
+    opened = set(read_reports(tools))
     outcomes = []
     for issue in open_incidents(tools):
         number = issue.number
+        if number in opened:
+            continue
         try:
             outcomes.append(process(number, tools, sweeping=True, issue=issue))
         except GitHubError as exc:

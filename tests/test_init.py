@@ -35,13 +35,20 @@ FILES = {
     ".github/workflows/incident-followups.yml",
     ".github/incident.yml",
     "templates/retrospective.md.j2",
+    ".github/slack-app-manifest.yml",
 }
 # SPEC §8: every key the example config must show.
 CONFIG_KEYS = {
     "delivery_managers": None,
     "responders": None,
     "people": None,
-    "slack": {"announce_channel", "stakeholder_channel", "channel_prefix", "mirror_comments"},
+    "slack": {
+        "announce_channel",
+        "stakeholder_channel",
+        "channel_prefix",
+        "mirror_comments",
+        "timeline_reaction",
+    },
     "timezone": None,
     "reminders": {"triage_after", "update_every"},
     "retrospective": {"enabled", "template", "labels"},
@@ -426,3 +433,28 @@ def test_with_force_the_default_template_and_its_comment_are_written(tmp_path):
     assert "templates/retrospective.md.j2" in result.written
     assert "wrote the default one there" in (tmp_path / ".github" / "incident.yml").read_text()
     assert "kept" not in format_result(result)
+
+
+def test_the_slack_app_manifest_grants_every_scope_the_tool_uses():
+    """Every Web API method `slack.py` calls needs a scope the manifest asks for (the
+    reference's 2021 scope names translated to today's bot scopes)."""
+    import json
+    import re as regex
+
+    manifest = yaml.safe_load(package_file("slack-app-manifest.yml"))
+    assert manifest["features"]["bot_user"]["display_name"] == "incident-tool"
+    assert manifest["settings"]["token_rotation_enabled"] is False
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    source = (ROOT / "incident_tool" / "slack.py").read_text(encoding="utf-8")
+    methods = set(regex.findall(r'_call\(\s*"([a-z]+\.[A-Za-z.]+)"', source))
+    assert {"pins.list", "conversations.replies", "reactions.add", "users.profile.get"} <= methods
+    spec = json.loads((ROOT / "tests" / "reference" / "slack-web-api-subset.json").read_text())
+    renamed = {"channels:write": "channels:manage", "chat:write:bot": "chat:write"}
+    for method in sorted(methods - {"auth.test"}):
+        [operation] = spec["paths"][f"/{method}"].values()
+        needed = {renamed.get(s, s) for s in operation["security"][0]["slackAuth"]}
+        if needed == {"none"}:
+            continue  # chat.getPermalink: "no scope required"
+        assert needed & scopes, f"{method} needs one of {sorted(needed)}"
+    for scope in ("pins:read", "reactions:read", "reactions:write", "users.profile:read"):
+        assert scope in scopes

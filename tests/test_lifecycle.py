@@ -93,6 +93,10 @@ def test_demo_runs_and_tells_the_story():
         "## Timeline (UTC)",
         "## Action items",
         "Demo finished",
+        # SPEC §11: a finding pinned in Slack, and a handover given there by mention.
+        "| Slack | Slack note (priya): The 09:35 index alias switch pointed search at an empty",
+        "| GitHub | Handover (lee): lee → priya |",
+        ":ok_hand: Done: `handover`, as lee on GitHub.",
     ):
         assert expected in text, expected
 

@@ -362,3 +362,73 @@ def test_reactions_get_and_remove(sb: Sandbox) -> None:
     assert err.value.response["error"] == "no_reaction"
     sb.slack.unreact_as_user(channel, ts, "U0ALICE", "white_check_mark")
     assert "reactions" not in client.reactions_get(channel=channel, timestamp=ts)["message"]
+
+
+def test_threads_pins_members_and_ephemeral_messages(sb: Sandbox) -> None:
+    """What Slack writes back needs (issue #13): served as Slack documents them."""
+    sl = sb.slack
+    client = web(sb)
+    channel = sl.channel_by_name("wc-platform")["id"]
+    parent = sl.post_as_user(channel, "U0ALICE", "root")
+    replies = [sl.post_as_user(channel, "U0ALICE", f"r{i}", thread_ts=parent) for i in range(3)]
+    history = client.conversations_history(channel=channel)["messages"]
+    assert [m["ts"] for m in history if m["ts"] in replies] == []  # replies stay in the thread
+    [root] = [m for m in history if m["ts"] == parent]
+    assert root["reply_count"] == 3 and root["latest_reply"] == replies[-1]
+    assert root["thread_ts"] == parent and root["reply_users"] == ["U0ALICE"]
+    thread = client.conversations_replies(channel=channel, ts=parent, oldest=replies[0], limit=1)
+    assert [m["ts"] for m in thread["messages"]] == [parent] and thread["has_more"]
+    more = client.conversations_replies(
+        channel=channel,
+        ts=parent,
+        oldest=replies[0],
+        cursor=thread["response_metadata"]["next_cursor"],
+    )
+    assert [m["ts"] for m in more["messages"]] == replies[1:]
+    with pytest.raises(SlackApiError) as err:
+        client.conversations_replies(channel=channel, ts="1.000001")
+    assert err.value.response["error"] == "thread_not_found"
+
+    sl.edit_as_user(channel, parent, "U0ALICE", "root, edited")
+    sl.pin_as_user(channel, parent, "U0ALICE")
+    [item] = client.pins_list(channel=channel)["items"]
+    assert item["created_by"] == "U0ALICE" and item["message"]["text"] == "root, edited"
+    assert item["message"]["edited"]["user"] == "U0ALICE"
+    assert item["message"]["pinned_to"] == [channel]
+    assert client.conversations_history(channel=channel)["pin_count"] == 1
+    client.pins_remove(channel=channel, timestamp=parent)
+    assert client.pins_list(channel=channel)["items"] == []
+    with pytest.raises(SlackApiError) as err:
+        client.pins_remove(channel=channel, timestamp=parent)
+    assert err.value.response["error"] == "not_pinned"
+
+    members = client.conversations_members(channel=channel, limit=1)
+    assert members["members"] == ["U0ALICE"] and members["response_metadata"]["next_cursor"]
+    rest = client.conversations_members(
+        channel=channel, cursor=members["response_metadata"]["next_cursor"]
+    )
+    assert rest["members"] == [sl.bot_user_id]
+
+    answer = client.chat_postEphemeral(channel=channel, user="U0ALICE", text="only you")
+    assert answer["message_ts"]
+    assert "only you" not in [m["text"] for m in sl.messages(channel)]
+    with pytest.raises(SlackApiError) as err:
+        client.chat_postEphemeral(channel=channel, user="U0BOB", text="not a member")
+    assert err.value.response["error"] == "user_not_in_channel"
+
+    other = sl.post_as_other_bot(channel, "from another app")
+    [message] = [m for m in sl.messages(channel, include_system=True) if m["ts"] == other]
+    assert message["subtype"] == "bot_message" and message["bot_id"]
+
+
+def test_a_user_token_acts_as_that_person(sb: Sandbox) -> None:
+    sl = sb.slack
+    channel = sl.channel_by_name("wc-platform")["id"]
+    alice = WebClient(token=sl.user_token("U0ALICE"), base_url=sb.slack_url)
+    ts = alice.chat_postMessage(channel=channel, text="hello")["ts"]
+    alice.pins_add(channel=channel, timestamp=ts)
+    alice.reactions_add(channel=channel, timestamp=ts, name="pushpin")
+    [message] = [m for m in sl.messages(channel) if m["ts"] == ts]
+    assert message["user"] == "U0ALICE" and "bot_id" not in message
+    assert message["reactions"] == [{"name": "pushpin", "users": ["U0ALICE"], "count": 1}]
+    assert web(sb).pins_list(channel=channel)["items"][0]["created_by"] == "U0ALICE"

@@ -56,8 +56,9 @@ def command(
 
 
 def anchor(comment: CommentView) -> str:
-    """Where a comment is, relative to the issue (short: the record must stay small)."""
-    return f"#issuecomment-{comment.id}"
+    """Where a comment is, relative to the issue (short: the record must stay small); a
+    command given in Slack is where it was said (its permalink)."""
+    return comment.ref or f"#issuecomment-{comment.id}"
 
 
 def is_bot_comment(comment: CommentView) -> bool:
@@ -100,12 +101,7 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
     if isinstance(parsed, CommandError):
         refuse(ctx, comment, parsed.message)
         return 1
-    allowed, handler = _COMMANDS[parsed.name]
-    who_may = allowed(ctx, comment.author) if allowed else None
-    if who_may:
-        refusal: Refusal = f"Only {who_may} may use `/{parsed.name.value}`."
-    else:
-        refusal = handler(ctx, parsed, comment)
+    refusal = run_command(ctx, parsed, comment)
     if refusal is NOT_ALL_DONE:
         pass  # the handler replied with what could not be done: no 👍
     elif refusal:
@@ -113,6 +109,15 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
     else:
         ctx.do(React(comment.id))
     return 1
+
+
+def run_command(ctx: Context, parsed: Command, comment: CommentView) -> Refusal:
+    """Check who may, then carry out: the one path for commands from GitHub and Slack."""
+    allowed, handler = _COMMANDS[parsed.name]
+    who_may = allowed(ctx, comment.author) if allowed else None
+    if who_may:
+        return f"Only {who_may} may use `/{parsed.name.value}`."
+    return handler(ctx, parsed, comment)
 
 
 def refuse(ctx: Context, comment: CommentView, reason: str) -> None:
@@ -482,7 +487,8 @@ def lead_only(ctx: Context, login: str) -> str | None:
 @command(CommandName.ACK, allowed=lead_only)
 def ack(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Acknowledge the lead role (SPEC §12): the lead is no longer waited for."""
-    acknowledgement.acknowledge(ctx, comment.author, "`/ack` on the issue")
+    via = "`@incident-tool ack` in Slack" if comment.ref else "`/ack` on the issue"
+    acknowledgement.acknowledge(ctx, comment.author, via)
     return None
 
 

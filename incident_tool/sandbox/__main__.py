@@ -46,6 +46,18 @@ def serve(port: int = 8765, events_dir: str | None = None) -> None:
         for login, token in seed["tokens"].items():
             if login != "bot":
                 print(f"    {login:6} {token}")
+        print("  act as a person in Slack with their user token (Authorization: Bearer ...):")
+        for login, user_id in seed["slack_ids"].items():
+            print(f"    {login:6} {user_id}  {sb.slack.user_token(user_id)}")
+        channels = ", ".join(f"#{name} {cid}" for name, cid in seed["channels"].items())
+        print(f"  channels: {channels} (each incident's channel: conversations.list)")
+        print("  e.g. a command in an incident channel, then a sweep reads it:")
+        print(
+            f'    curl -s -H "Authorization: Bearer <lee\'s token>" "${{SLACK_API_URL}}'
+            f'chat.postMessage" -d channel=<channel id> -d "text=<@{sb.slack.bot_user_id}> '
+            'update Rolled back the index"'
+        )
+        print("    (also pins.add, reactions.add name=pushpin, chat.update to edit)")
         print(f"  config (.github/incident.yml as JSON): {config_path}")
         print(f"  webhook events are written to: {directory}")
         print("Ctrl-C to stop.", flush=True)

@@ -100,6 +100,8 @@ class Channel:
     purpose: dict[str, Any] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     pins: list[str] = field(default_factory=list)
+    pinned_by: dict[str, tuple[str, int]] = field(default_factory=dict)  # ts -> (user, when)
+    ephemeral: list[dict[str, Any]] = field(default_factory=list)  # chat.postEphemeral
 
 
 def _bool(value: Any) -> bool:
@@ -224,6 +226,42 @@ def _uncursor(prefix: str, cursor: str) -> str:
     return value
 
 
+# Web API rate limit tiers, per method and workspace, in calls per minute: "Tier 1: 1+ per
+# minute, Tier 2: 20+, Tier 3: 50+, Tier 4: 100+", and each method's page names its tier
+# (https://docs.slack.dev/apis/web-api/rate-limits). chat.postMessage is "special": about
+# one message per second per channel, modelled as 60 a minute. Enforced only when a test
+# turns `Slack.rate_limits` on (the default clock of most tests would make every run fall
+# in one minute).
+TIERS = {
+    "conversations.history": 50,
+    "conversations.replies": 50,
+    "conversations.members": 100,
+    "conversations.info": 50,
+    "conversations.list": 20,
+    "conversations.create": 20,
+    "conversations.invite": 50,
+    "conversations.join": 50,
+    "conversations.setTopic": 20,
+    "conversations.setPurpose": 20,
+    "pins.list": 20,
+    "pins.add": 20,
+    "pins.remove": 20,
+    "reactions.add": 50,
+    "reactions.get": 50,
+    "reactions.remove": 20,
+    "chat.postMessage": 60,
+    "chat.postEphemeral": 100,
+    "chat.update": 50,
+    "chat.getPermalink": 100,
+    "users.info": 100,
+    "users.lookupByEmail": 50,
+    "users.getPresence": 50,
+    "users.profile.get": 100,
+    "dnd.info": 50,
+    "auth.test": 100,
+}
+
+
 class Slack:
     """State and person-level helpers of the sandboxed Slack workspace (``Sandbox.slack``)."""
 
@@ -242,6 +280,28 @@ class Slack:
         self.users[self.bot_user_id] = SlackUser(
             self.bot_user_id, "incident-tool", "incident-tool", is_bot=True
         )
+        self.rate_limits = False  # enforce TIERS (a switch for tests)
+        # User tokens (xoxp-…): "a user token acts on behalf of the user who installed it"
+        # (https://docs.slack.dev/authentication/tokens): calls made with one are that person's
+        # (demo --serve prints them, to post, pin and react as a person).
+        self.user_tokens: dict[str, str] = {}
+        self._calls: dict[tuple[str, int], int] = {}
+        self.calls: list[str] = []  # every method served, in order (for cost tests)
+        self.calls_by_channel: list[tuple[str, str | None]] = []
+
+    def over_tier(self, method: str, channel: str | None = None) -> int | None:
+        """Count a call; when it passes its tier this minute, the seconds to wait."""
+        self.calls.append(method)
+        self.calls_by_channel.append((method, channel))
+        if not self.rate_limits:
+            return None
+        now = self._now()
+        minute = int(now // 60)
+        key = (method, minute)
+        self._calls[key] = self._calls.get(key, 0) + 1
+        if self._calls[key] > TIERS.get(method, 50):
+            return max(1, 60 - int(now % 60))
+        return None
 
     # ----------------------------------------------------------------- basics
 
@@ -296,6 +356,17 @@ class Slack:
             )
             self.users[user_id].last_activity = self._now()
             return user_id
+
+    def user_token(self, user_id: str) -> str:
+        """A person's user token (``xoxp-…``), made on first asking."""
+        with self.lock:
+            self._user(user_id)
+            for token, user in self.user_tokens.items():
+                if user == user_id:
+                    return token
+            token = "xoxp-sandbox-" + base64.b32encode(user_id.encode()).decode().lower().strip("=")
+            self.user_tokens[token] = user_id
+            return token
 
     def set_presence(self, user_id: str, presence: str) -> None:
         """Set a member's presence (``active`` or ``away``); ``active`` counts as activity."""
@@ -389,17 +460,82 @@ class Slack:
         with self.lock:
             self._channel(channel_id).is_archived = True
 
-    def post_as_user(self, channel_id: str, user_id: str, text: str) -> str:
-        """A person says something in a channel; returns the message ``ts``."""
+    def post_as_user(
+        self,
+        channel_id: str,
+        user_id: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
+    ) -> str:
+        """A person says something in a channel (or in a thread of it); returns the ``ts``."""
         with self.lock:
             channel = self._channel(channel_id)
             self._user(user_id)
             if channel.is_archived:
                 raise ValueError(f"#{channel.name} is archived")
-            message = Message(self.next_ts(), user_id, text)
+            if thread_ts is not None:
+                self._message(channel, thread_ts)
+            subtype = "thread_broadcast" if thread_ts and broadcast else None
+            message = Message(self.next_ts(), user_id, text, thread_ts=thread_ts, subtype=subtype)
             channel.messages.append(message)
             self._user(user_id).last_activity = self._now()
             return message.ts
+
+    def post_as_other_bot(self, channel_id: str, text: str, bot_id: str = "B0OTHER01") -> str:
+        """Another app posts (a bot message: ``subtype: bot_message`` and a ``bot_id``)."""
+        with self.lock:
+            channel = self._channel(channel_id)
+            message = Message(self.next_ts(), "", text, bot_id=bot_id, subtype="bot_message")
+            message.extra["username"] = "other-app"
+            channel.messages.append(message)
+            return message.ts
+
+    def edit_as_user(self, channel_id: str, ts: str, user_id: str, text: str) -> None:
+        """A person edits their message: Slack keeps the ts and adds ``edited``."""
+        with self.lock:
+            message = self._message(self._channel_or_key(channel_id), ts)
+            if message.user != user_id:
+                raise ValueError("people edit only their own messages")
+            message.text = text
+            message.edited = {"user": user_id, "ts": self.next_ts()}
+
+    def delete_as_user(self, channel_id: str, ts: str) -> None:
+        """A person deletes a message (gone from history, pins and threads)."""
+        with self.lock:
+            channel = self._channel_or_key(channel_id)
+            channel.messages = [m for m in channel.messages if m.ts != ts]
+            if ts in channel.pins:
+                channel.pins.remove(ts)
+
+    def pin_as_user(self, channel_id: str, ts: str, user_id: str) -> None:
+        """A person pins a message."""
+        with self.lock:
+            channel = self._channel_or_key(channel_id)
+            self._user(user_id)
+            self._message(channel, ts)
+            if ts not in channel.pins:
+                channel.pins.append(ts)
+                channel.pinned_by[ts] = (user_id, int(self._now()))
+
+    def unpin_as_user(self, channel_id: str, ts: str) -> None:
+        """A person un-pins a message."""
+        with self.lock:
+            channel = self._channel_or_key(channel_id)
+            if ts in channel.pins:
+                channel.pins.remove(ts)
+                channel.pinned_by.pop(ts, None)
+
+    def replies_of(self, channel_id: str, ts: str) -> list[dict[str, Any]]:
+        """The replies in a message's thread, oldest first (for tests)."""
+        with self.lock:
+            channel = self._channel_or_key(channel_id)
+            return [
+                self.message_json(m, channel)
+                for m in channel.messages
+                if m.thread_ts == ts and m.ts != ts
+            ]
 
     # ------------------------------------------------------ state accessors
 
@@ -426,7 +562,7 @@ class Slack:
         with self.lock:
             channel = self._channel_or_key(channel_id)
             return [
-                self.message_json(m)
+                self.message_json(m, channel)
                 for m in channel.messages
                 if include_system or m.subtype is None
             ]
@@ -499,8 +635,10 @@ class Slack:
             "num_members": len(channel.members),
         }
 
-    def message_json(self, message: Message) -> dict[str, Any]:
-        """A message object as conversations.history returns it."""
+    def message_json(self, message: Message, channel: Channel | None = None) -> dict[str, Any]:
+        """A message object as conversations.history returns it; given its channel, a
+        thread's parent has ``reply_count``/``latest_reply`` and a pinned one ``pinned_to``
+        (https://docs.slack.dev/messaging/retrieving-messages, "threaded messages")."""
         out: dict[str, Any] = {"type": "message"}
         if message.subtype:
             out["subtype"] = message.subtype
@@ -522,6 +660,18 @@ class Slack:
                 {"name": name, "users": list(users), "count": len(users)}
                 for name, users in message.reactions.items()
             ]
+        if channel is not None:
+            replies = [
+                m for m in channel.messages if m.thread_ts == message.ts and m.ts != message.ts
+            ]
+            if replies:
+                out["thread_ts"] = message.ts
+                out["reply_count"] = len(replies)
+                out["reply_users"] = list(dict.fromkeys(m.user for m in replies if m.user))
+                out["reply_users_count"] = len(out["reply_users"])
+                out["latest_reply"] = max((m.ts for m in replies), key=float)
+            if message.ts in channel.pins:
+                out["pinned_to"] = [channel.id]
         out.update(message.extra)
         return out
 
@@ -682,7 +832,9 @@ class Slack:
         if len(text) > MAX_TEXT:
             raise SlackError("msg_too_long")
         thread_ts = args.get("thread_ts") or None
-        message = Message(self.next_ts(), caller, text, blocks, attachments, self.bot_id, thread_ts)
+        # A person posting with their user token (xoxp) writes a person's message: no bot_id.
+        bot_id = self.bot_id if caller == self.bot_user_id else None
+        message = Message(self.next_ts(), caller, text, blocks, attachments, bot_id, thread_ts)
         channel.messages.append(message)
         return {"channel": channel.id, "ts": message.ts, "message": self.message_json(message)}
 
@@ -848,7 +1000,16 @@ class Slack:
         if caller not in channel.members:
             raise SlackError("not_in_channel")
         inclusive = _bool(args.get("inclusive", False))
-        messages = sorted(channel.messages, key=lambda m: float(m.ts), reverse=True)
+        # Thread replies stay in their thread (conversations.replies) unless broadcast.
+        messages = sorted(
+            (
+                m
+                for m in channel.messages
+                if not m.thread_ts or m.thread_ts == m.ts or m.subtype == "thread_broadcast"
+            ),
+            key=lambda m: float(m.ts),
+            reverse=True,
+        )
         try:
             latest = float(args["latest"]) if args.get("latest") else None
         except ValueError:
@@ -871,7 +1032,7 @@ class Slack:
         limit = _limit(args.get("limit"), default=100, maximum=999)
         page, rest = messages[:limit], messages[limit:]
         out: dict[str, Any] = {
-            "messages": [self.message_json(m) for m in page],
+            "messages": [self.message_json(m, channel) for m in page],
             "has_more": bool(rest),
             "pin_count": len(channel.pins),
         }
@@ -961,6 +1122,7 @@ class Slack:
         if message.ts in channel.pins:
             raise SlackError("already_pinned")
         channel.pins.append(message.ts)
+        channel.pinned_by[message.ts] = (caller, int(self._now()))
         return {}
 
     def api_reactions_add(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
@@ -1014,7 +1176,122 @@ class Slack:
             raise SlackError("no_item_specified")
         channel = self._visible(args.get("channel"), caller)
         message = self._message(channel, args.get("timestamp"))
-        return {"type": "message", "channel": channel.id, "message": self.message_json(message)}
+        return {
+            "type": "message",
+            "channel": channel.id,
+            "message": self.message_json(message, channel),
+        }
+
+    def api_pins_list(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """pins.list: the channel's pinned items, newest pin first, each with the message
+        (https://docs.slack.dev/reference/methods/pins.list; slack-sdk's PinsListResponse)."""
+        channel = self._visible(args.get("channel"), caller)
+        items = []
+        for ts in reversed(channel.pins):
+            message = self._message(channel, ts)
+            by, when = channel.pinned_by.get(ts, (caller, int(self._now())))
+            items.append(
+                {
+                    "type": "message",
+                    "created": when,
+                    "created_by": by,
+                    "channel": channel.id,
+                    "message": self.message_json(message, channel),
+                }
+            )
+        return {"items": items}
+
+    def api_pins_remove(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """pins.remove: ``not_pinned`` when it was not."""
+        channel = self._visible(args.get("channel"), caller)
+        if not args.get("timestamp"):
+            raise SlackError("no_item_specified")
+        message = self._message(channel, args.get("timestamp"))
+        if message.ts not in channel.pins:
+            raise SlackError("not_pinned")
+        channel.pins.remove(message.ts)
+        channel.pinned_by.pop(message.ts, None)
+        return {}
+
+    def api_conversations_replies(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """conversations.replies: the parent first, then its replies oldest first; ``oldest``
+        and ``latest`` bound the replies, ``limit``/``cursor`` page them
+        (https://docs.slack.dev/reference/methods/conversations.replies)."""
+        channel = self._visible(args.get("channel"), caller)
+        if caller not in channel.members:
+            raise SlackError("not_in_channel")
+        ts = str(args.get("ts") or "")
+        try:
+            parent = self._message(channel, ts)
+        except SlackError:
+            raise SlackError("thread_not_found") from None
+        inclusive = _bool(args.get("inclusive", False))
+        replies = sorted(
+            (m for m in channel.messages if m.thread_ts == ts and m.ts != ts),
+            key=lambda m: float(m.ts),
+        )
+        try:
+            oldest = float(args["oldest"]) if args.get("oldest") else None
+            latest = float(args["latest"]) if args.get("latest") else None
+        except ValueError:
+            raise SlackError("invalid_ts_oldest") from None
+        if oldest is not None:
+            replies = [
+                m for m in replies if float(m.ts) > oldest or (inclusive and float(m.ts) == oldest)
+            ]
+        if latest is not None:
+            replies = [
+                m for m in replies if float(m.ts) < latest or (inclusive and float(m.ts) == latest)
+            ]
+        thread = [parent, *replies]
+        if args.get("cursor"):
+            start = _uncursor("reply", str(args["cursor"]))
+            thread = [m for m in thread if float(m.ts) >= float(start) and m is not parent]
+        limit = _limit(args.get("limit"), default=100, maximum=1000)
+        page, rest = thread[:limit], thread[limit:]
+        out: dict[str, Any] = {
+            "messages": [self.message_json(m, channel) for m in page],
+            "has_more": bool(rest),
+        }
+        if rest:
+            out["response_metadata"] = {"next_cursor": _cursor("reply", rest[0].ts)}
+        return out
+
+    def api_conversations_members(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
+        """conversations.members: member ids, ``limit``/``cursor`` pagination."""
+        channel = self._visible(args.get("channel"), caller)
+        members = list(channel.members)
+        if args.get("cursor"):
+            start = int(_uncursor("member", str(args["cursor"])))
+            members = members[start:]
+            offset = start
+        else:
+            offset = 0
+        limit = _limit(args.get("limit"), default=100, maximum=1000)
+        page, rest = members[:limit], members[limit:]
+        return {
+            "members": page,
+            "response_metadata": {
+                "next_cursor": _cursor("member", str(offset + limit)) if rest else ""
+            },
+        }
+
+    def api_chat_postEphemeral(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+        """chat.postEphemeral: shown to one member only, never in history; that member
+        must be in the channel (``user_not_in_channel``)."""
+        channel = self._target(args.get("channel"), caller)
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        user = str(args.get("user") or "")
+        self._user(user)
+        if user not in channel.members:
+            raise SlackError("user_not_in_channel")
+        text = str(args.get("text") or "")
+        if not text and not _list(args.get("blocks")):
+            raise SlackError("no_text")
+        ts = self.next_ts()
+        channel.ephemeral.append({"user": user, "text": text, "ts": ts})
+        return {"message_ts": ts}
 
     def api_reactions_remove(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """reactions.remove: ``no_reaction`` when the caller had not reacted so."""
@@ -1111,6 +1388,8 @@ class SlackService:
             token = header[7:].strip()
         if not token:
             return _slack_error(SlackError("not_authed"))
+        if token in self.slack.user_tokens:
+            return SlackCall(request, method, args, self.slack.user_tokens[token])
         if token != self.slack.bot_token:
             return _slack_error(SlackError("invalid_auth"))
         return SlackCall(request, method, args, self.slack.bot_user_id)
@@ -1122,6 +1401,9 @@ class SlackService:
             self.report_violation(f"slack: {call.method} is documented but not served")
             return Response(200, {"ok": False, "error": "unknown_method"})
         with self.slack.lock:
+            wait = self.slack.over_tier(call.method, call.args.get("channel"))
+            if wait is not None:
+                return ratelimited_response(wait)
             try:
                 body = handler(call.args, call.caller)
             except SlackError as exc:
@@ -1130,13 +1412,7 @@ class SlackService:
 
 
 # Documented in the refreshed reference; served once a feature needs them.
-NOT_SERVED = {
-    "chat.postEphemeral",
-    "conversations.members",
-    "conversations.replies",
-    "pins.list",
-    "pins.remove",
-}
+NOT_SERVED: set[str] = set()
 
 
 def _slack_error(exc: SlackError) -> Response:
