@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import incident_tool.github as gh_module  # noqa: E402
-import incident_tool.run as run_module  # noqa: E402
+import incident_tool.app as run_module  # noqa: E402
+import incident_tool.effects.github as gh_module  # noqa: E402
 from tests.world import REPO, cli, make_world  # noqa: E402
 
 gh_module.BULK_WRITE_INTERVAL = 0

@@ -88,7 +88,7 @@ def step_seconds(output: str, step: str) -> float | None:
 
 def one_run(way: str, work: Path, caches: Path, template: Path) -> dict[str, Any]:
     """Run the workflow once for a report; return the timings."""
-    from incident_tool.sandbox import Sandbox
+    from incident_sandbox import Sandbox
 
     with Sandbox() as sb:
         gh = sb.github

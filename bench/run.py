@@ -5,7 +5,7 @@
     python bench/run.py --quick    # small sizes, a smoke run (~30 s)
     python bench/run.py --only 1,3 # some sections only
 
-Everything runs against the built-in sandbox (`incident_tool.sandbox`), a GitHub + Slack
+Everything runs against the built-in sandbox (`incident_sandbox`), a GitHub + Slack
 double served over HTTP on loopback, so the tool's real HTTP stack (PyGithub, slack-sdk) is
 what is measured. `handle` is driven exactly as GitHub Actions drives it: a webhook payload
 written to an event file, GITHUB_EVENT_NAME / GITHUB_EVENT_PATH / GITHUB_REPOSITORY and
@@ -64,9 +64,9 @@ sys.path.insert(0, str(ROOT))  # run from a checkout, installed or not
 
 import yaml  # noqa: E402
 
-from incident_tool import cli, demo  # noqa: E402
-from incident_tool.demo import chdir, environment  # noqa: E402
-from incident_tool.sandbox import Sandbox, seed_demo  # noqa: E402
+from incident_sandbox import Sandbox, demo, seed_demo  # noqa: E402
+from incident_sandbox.demo import chdir, environment  # noqa: E402
+from incident_tool import cli  # noqa: E402
 
 REPO = "wellcome/platform"
 PINNED = next(
@@ -795,7 +795,7 @@ def section2(rep: Report, quick: bool) -> dict[str, Any]:
     import requests
     from github import Auth, Github
 
-    import incident_tool.github as ghmod
+    import incident_tool.effects.github as ghmod
 
     n_comments = 300 if quick else 2000
     rep.section(f"2. PyGithub's throttle: listing {n_comments:,} comments of one issue")
@@ -841,7 +841,7 @@ def section2(rep: Report, quick: bool) -> dict[str, Any]:
                 ),
             ),
             (
-                "`incident_tool.github.client()` (no pause for reads, per_page 100)",
+                "`incident_tool.effects.github.client()` (no pause for reads, per_page 100)",
                 lambda: pygithub(lambda: ghmod.client(token, url)),
             ),
             ("raw `requests`, following `Link: rel=next`, per_page 100", raw),
@@ -1152,9 +1152,9 @@ def seed_big_incident(
 def status_size_table(rep: Report) -> None:
     """The status comment's length against the number of timeline entries (pure rendering)."""
     from incident_tool.config import Config
-    from incident_tool.record import Entry, Record, iso
-    from incident_tool.states import State
-    from incident_tool.status import render
+    from incident_tool.core.record import Entry, Record, iso
+    from incident_tool.core.states import State
+    from incident_tool.core.status import render
 
     now = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -1475,8 +1475,8 @@ def sweep_run(lab: Lab) -> RunResult:
 
 
 def section6(rep: Report, quick: bool) -> dict[str, Any]:
-    import incident_tool.github as ghmod
-    import incident_tool.run as runmod
+    import incident_tool.app as runmod
+    import incident_tool.effects.github as ghmod
 
     n_open, n_declared, n_closed = (20, 5, 300) if quick else (200, 50, 5000)
     rep.section(f"6. `sweep` over {n_open} open incidents and {n_closed:,} closed ones")
@@ -1781,8 +1781,9 @@ def section7(rep: Report, quick: bool) -> dict[str, Any]:
 
 
 WARM_IMPORTS = (
-    "import incident_tool.cli, incident_tool.run, incident_tool.slack, incident_tool.sweep, "
-    "incident_tool.retrospective, incident_tool.mirror, incident_tool.github, "
+    "import incident_tool.cli, incident_tool.app, incident_tool.effects.slack, "
+    "incident_tool.sweep, "
+    "incident_tool.verbs.retro, incident_tool.effects.mirror, incident_tool.effects.github, "
     "github, slack_sdk, jinja2, jinja2.sandbox, yaml, requests"
 )
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from incident_tool.sandbox.slack import TIERS  # noqa: E402
+from incident_sandbox.slack import TIERS  # noqa: E402
 from tests.world import REPO, cli, make_world  # noqa: E402
 
 

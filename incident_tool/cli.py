@@ -132,7 +132,9 @@ def team_config(
     either, the default branch's file is read (one GET). Say which config is used.
     Return the config and whether it came from the default branch.
     """
-    from incident_tool import actions, config, repo_files
+    from incident_tool import config
+    from incident_tool.effects import repo_files
+    from incident_tool.effects import workflow_io as actions
 
     local = Path(path) if path else root / config.DEFAULT_PATH
     if path or local.is_file() or actions.in_actions():
@@ -142,7 +144,7 @@ def team_config(
         return cfg, False
     from github import GithubException
 
-    from incident_tool.github import client
+    from incident_tool.effects.github import client
 
     gh = client(github_token(), api_url("GITHUB_API_URL"))
     try:
@@ -172,9 +174,9 @@ def open_tools(
     log: Callable[[str], None],
 ) -> Any:
     """Connect to GitHub (and Slack when SLACK_BOT_TOKEN is set)."""
-    from incident_tool.github import Gateway, client
-    from incident_tool.mirror import Mirror, People
-    from incident_tool.run import Tools
+    from incident_tool.app import Tools
+    from incident_tool.effects.github import Gateway, client
+    from incident_tool.effects.mirror import Mirror, People
 
     token = github_token()
     if not token and not dry_run:
@@ -187,12 +189,12 @@ def open_tools(
     room = None
     slack_token = os.environ.get("SLACK_BOT_TOKEN")
     if slack_token:
-        from incident_tool.slack import SlackRoom
+        from incident_tool.effects.slack import SlackRoom
 
         room = SlackRoom(slack_token, api_url("SLACK_API_URL"), log=log)
     if not slack_token:
         log("notice: SLACK_BOT_TOKEN is not set: Slack steps are skipped")
-        from incident_tool import actions
+        from incident_tool.effects import workflow_io as actions
 
         actions.defer("notice", "SLACK_BOT_TOKEN is not set: Slack steps were skipped")
     elif dry_run:
@@ -251,7 +253,7 @@ def handle(
     Example, by hand against a saved event:
         incident-tool handle --event-name issues --event-path event.json --dry-run
     """
-    from incident_tool import events
+    from incident_tool.inbound import events
 
     out = _out()
     if not event_name or not event_path:
@@ -278,10 +280,10 @@ def handle(
         return
     cfg = load_config(config_path, root)
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
-    from incident_tool.run import handle as handle_event
+    from incident_tool.app import handle as handle_event
 
     outcome = run_guarded(lambda: handle_event(event, tools), tools)
-    from incident_tool import schedule
+    from incident_tool.effects import schedule
 
     if schedule.opens_incident(event, outcome):
         notice = schedule.wake(tools)
@@ -289,7 +291,7 @@ def handle(
             outcome.notices.append(notice)
     report_outcome(outcome, f"{event.kind} on #{event.number}")
     if cfg.status_page.enabled and not dry_run:
-        from incident_tool.statuspage import write_output
+        from incident_tool.verbs.status_page import write_output
 
         # The workflow's Pages job runs only when this says "changed" (SPEC §15).
         write_output(outcome.page_changed)
@@ -297,7 +299,8 @@ def handle(
 
 def handle_report(event: Any, repo: str, config_path: str | None, dry_run: bool) -> None:
     """Turn a report from a monitor or the Actions tab into the problem's issue (SPEC §13)."""
-    from incident_tool import alerts, intake
+    from incident_tool.inbound import alerts
+    from incident_tool.verbs import open as intake
 
     out = _out()
     try:
@@ -313,7 +316,7 @@ def handle_report(event: Any, repo: str, config_path: str | None, dry_run: bool)
         out(received.body)
     out(f"{event.kind}: {intake.describe_received(received, report)}")
     if received.outcome is not None:
-        from incident_tool import schedule
+        from incident_tool.effects import schedule
 
         if schedule.opens_incident(event, received.outcome):
             notice = schedule.wake(tools)
@@ -326,8 +329,8 @@ def run_guarded(func: Callable[[], Any], tools: Any = None) -> Any:
     """Turn the known failures of a run into clear messages."""
     from github import GithubException
 
-    from incident_tool.github import GitHubError
-    from incident_tool.retrospective import TemplateError
+    from incident_tool.effects.github import GitHubError
+    from incident_tool.verbs.retro import TemplateError
 
     try:
         return func()
@@ -349,7 +352,7 @@ def explain_github(
     """Say what a GitHub failure means; a 404 is checked against the repository (1 GET)."""
     from github import GithubException
 
-    from incident_tool.github import describe
+    from incident_tool.effects.github import describe
 
     if tools is not None:
         gh, repo = tools.gateway.gh, tools.gateway.repo_name
@@ -375,7 +378,8 @@ def repository_missing(gh: Any, repo: str) -> str | None:
 
 
 def report_outcome(outcome: Any, what: str) -> None:
-    from incident_tool import actions, safe
+    from incident_tool.core import safe
+    from incident_tool.effects import workflow_io as actions
 
     out = _out()
     if not outcome.handled:
@@ -437,7 +441,8 @@ def open_command(
             --title "Search returns no results" --service "Search / catalogue API" \\
             --severity 2 --summary "Every query since 09:40 UTC"
     """
-    from incident_tool import alerts, intake
+    from incident_tool.inbound import alerts
+    from incident_tool.verbs import open as intake
 
     out = _out()
     repo = _repo(repo)
@@ -490,8 +495,9 @@ def retro(
     Example:
         incident-tool retro 42 --repo acme/web --print
     """
-    from incident_tool import retro_sections, retrospective
-    from incident_tool.record import extract
+    from incident_tool.core import retro_sections
+    from incident_tool.core.record import extract
+    from incident_tool.verbs import retro as retrospective
 
     out = _out()
     root = Path.cwd()
@@ -502,7 +508,7 @@ def retro(
     template = None
     if remote and not (root / cfg.retrospective.template).is_file():
         # The team's template is on the default branch beside the config.
-        from incident_tool import repo_files
+        from incident_tool.effects import repo_files
 
         name = cfg.retrospective.template
         text = run_guarded(lambda: repo_files.fetch(tools.gateway.gh, repo, name), tools)
@@ -566,8 +572,8 @@ def labels_sync(repo: str | None, config_path: str | None, dry_run: bool) -> Non
     """
     import time
 
-    from incident_tool.github import BULK_WRITE_INTERVAL, client
-    from incident_tool.states import LABEL_SPECS, RETROSPECTIVE_LABEL
+    from incident_tool.core.states import LABEL_SPECS, RETROSPECTIVE_LABEL
+    from incident_tool.effects.github import BULK_WRITE_INTERVAL, client
 
     out = _out()
     repo = _repo(repo)
@@ -658,12 +664,13 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool, followups_on
         report_outcome(outcome, f"sweep #{outcome.number}")
     out(f"swept {len(results)} open incident(s)")
     if cfg.status_page.enabled and not dry_run:
-        from incident_tool.statuspage import write_output
+        from incident_tool.verbs.status_page import write_output
 
         # A sweep can carry out what a dropped run missed (a /public, a state change).
         write_output(any(o.page_changed for o in results))
     if not results:
-        from incident_tool import actions, schedule
+        from incident_tool.effects import schedule
+        from incident_tool.effects import workflow_io as actions
 
         notice = schedule.rest(tools, lambda: len(sweeping.open_incidents(tools)))
         if notice:
@@ -682,8 +689,9 @@ def report(repo: str | None, since: str, fmt: str) -> None:
     Example:
         incident-tool report --repo acme/web --since 90d --format html > incidents.html
     """
-    from incident_tool import actions, metrics
-    from incident_tool.record import utcnow
+    from incident_tool.core.record import utcnow
+    from incident_tool.effects import workflow_io as actions
+    from incident_tool.verbs import report as metrics
 
     out = _out()
     repo = _repo(repo)
@@ -715,9 +723,9 @@ def status_page(repo: str | None, out_dir: str, config_path: str | None) -> None
     Example:
         incident-tool status-page --repo acme/web --out _site
     """
-    from incident_tool import statuspage
-    from incident_tool.github import Gateway, client
-    from incident_tool.record import utcnow
+    from incident_tool.core.record import utcnow
+    from incident_tool.effects.github import Gateway, client
+    from incident_tool.verbs import status_page as statuspage
 
     out = _out()
     repo = _repo(repo)
@@ -754,7 +762,7 @@ def init(directory: str, force: bool, action: str | None, status_page: bool) -> 
     Example:
         incident-tool init path/to/repo
     """
-    from incident_tool.init import format_result, init_repo
+    from incident_tool.verbs.init import format_result, init_repo
 
     try:
         result = init_repo(Path(directory), force=force, action=action, status_page=status_page)
@@ -773,10 +781,10 @@ def demo(serve: bool, port: int) -> None:
     Example:
         incident-tool demo
     """
-    from incident_tool import demo as demo_module
+    from incident_sandbox import demo as demo_module
 
     if serve:
-        from incident_tool.sandbox import serve as serve_sandbox
+        from incident_sandbox import serve as serve_sandbox
 
         serve_sandbox(port)
         return
@@ -792,7 +800,7 @@ def main(argv: list[str] | None = None) -> None:
     workflow commands are stopped for the run, and the tool's own `::error::` annotation
     is written only after they are resumed.
     """
-    from incident_tool import actions
+    from incident_tool.effects import workflow_io as actions
 
     out = Output()
     with actions.inert_output():
@@ -800,7 +808,7 @@ def main(argv: list[str] | None = None) -> None:
     actions.flush_deferred()
     if error:
         actions.annotate("error", error)
-        from incident_tool import safe
+        from incident_tool.core import safe
 
         actions.write_summary(f"### incident-tool failed\n\n{safe.markdown(error)}")
     sys.exit(status)

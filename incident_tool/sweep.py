@@ -9,11 +9,11 @@ from datetime import datetime
 
 from github.Issue import Issue
 
-from incident_tool import followups
-from incident_tool import run as run_module
-from incident_tool.github import GitHubError, describe
-from incident_tool.run import Outcome, Tools, process
-from incident_tool.states import State
+from incident_tool import app as run_module
+from incident_tool.app import Outcome, Tools, process
+from incident_tool.core import followups
+from incident_tool.core.states import State
+from incident_tool.effects.github import GitHubError, describe
 
 
 def open_incidents(tools: Tools) -> list[Issue]:
@@ -41,7 +41,7 @@ def open_incidents(tools: Tools) -> list[Issue]:
 
 
 def sweep(tools: Tools) -> list[Outcome]:
-    from incident_tool.slack_reports import read_reports
+    from incident_tool.effects.slack_reports import read_reports
 
     # Reports given in Slack first (SPEC §11): each is opened and processed at once.
     opened = set(read_reports(tools))

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from hypothesis import settings
 
-import incident_tool.run as run_module
-from incident_tool.record import utcnow
+import incident_tool.app as run_module
+from incident_tool.core.record import utcnow
 from tests.world import World, make_world
 
 # No per-example deadline: on a busy 2-core CI machine a slow example is not a bug (the
@@ -62,7 +62,7 @@ def world_without_slack(tmp_path) -> World:
 @pytest.fixture(autouse=True)
 def quick_bulk_writes(monkeypatch):
     """GitHub asks bulk jobs to pause 1 s between writes; the sandbox does not need it."""
-    monkeypatch.setattr("incident_tool.github.BULK_WRITE_INTERVAL", 0)
+    monkeypatch.setattr("incident_tool.effects.github.BULK_WRITE_INTERVAL", 0)
 
 
 @pytest.fixture

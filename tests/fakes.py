@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from incident_tool.config import Config, parse
-from incident_tool.decide import CommentView, Context, IssueView
-from incident_tool.record import Record
+from incident_tool.core.model import CommentView, Context, IssueView
+from incident_tool.core.record import Record
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 

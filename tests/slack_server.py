@@ -1,4 +1,4 @@
-"""A scripted Slack Web API server on loopback, for HTTP-level tests of incident_tool.slack.
+"""A scripted Slack Web API server on loopback, for HTTP-level tests of incident_tool.effects.slack.
 
 Like the mock server in slack-sdk's own test suite, it answers ``POST /api/<method>`` with
 canned JSON, but the answers are scripted per test: a queue of replies per method, then a

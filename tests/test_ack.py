@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import incident_tool.run as run_module
-from incident_tool import availability
+import incident_tool.app as run_module
 from incident_tool.config import ConfigError, parse
+from incident_tool.core import availability
 from tests.world import REPO, cli
 
 WEEK = 7 * 24 * 3600
@@ -500,7 +500,7 @@ def test_config_lead_and_availability():
 
 
 def decided(**facts_away: str):
-    from incident_tool import lifecycle
+    from incident_tool.core import lifecycle
     from tests.fakes import context
 
     ctx = context()
@@ -516,8 +516,8 @@ def at(ctx, minutes: float) -> None:
 
 
 def test_decision_declare_asks_the_chosen_lead_but_not_a_declarer_who_leads():
-    from incident_tool import lifecycle
-    from incident_tool.decide import Comment
+    from incident_tool.core import lifecycle
+    from incident_tool.core.model import Comment
     from tests.fakes import context
 
     ctx = context()
@@ -537,8 +537,8 @@ def test_decision_declare_asks_the_chosen_lead_but_not_a_declarer_who_leads():
 
 
 def test_decision_pass_on_is_idempotent_within_the_window():
-    from incident_tool import ack
-    from incident_tool.decide import Assign
+    from incident_tool.core import ack
+    from incident_tool.core.model import Assign
 
     ctx = decided(sam="away on Slack")
     at(ctx, 9.9)
@@ -560,7 +560,7 @@ def test_decision_pass_on_is_idempotent_within_the_window():
 
 
 def test_decision_an_acknowledged_lead_and_a_handed_over_lead_are_not_passed_over():
-    from incident_tool import ack
+    from incident_tool.core import ack
 
     ctx = decided(sam="away on Slack")
     ack.acknowledge(ctx, "priya", "`/ack` on the issue")

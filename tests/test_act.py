@@ -5,7 +5,7 @@ Two layers:
   workflow called it, proving act starts, the stand-in actions resolve, `pip install .`
   works, and the event file and environment reach the handle step. The job-level `if`
   is checked against events that must not start a job.
-- End to end (needs `incident_tool.sandbox` and `incident_tool.cli`): the workflow runs
+- End to end (needs `incident_sandbox` and `incident_tool.cli`): the workflow runs
   the real tool against the sandbox's GitHub, and the test checks the effects an
   incident responder would see.
 
@@ -389,10 +389,10 @@ STATUS_MARKER = "<!-- incident-tool:status -->"
 
 def require_real_handle() -> Any:
     """Return the Sandbox class, or skip while the sandbox or the CLI is not written yet."""
-    for module in ("incident_tool.sandbox", "incident_tool.cli"):
+    for module in ("incident_sandbox", "incident_tool.cli"):
         if importlib.util.find_spec(module) is None:
             pytest.skip(f"{module} does not exist yet; this end-to-end test needs it")
-    from incident_tool.sandbox import Sandbox  # an import error past this point is a bug
+    from incident_sandbox import Sandbox  # an import error past this point is a bug
 
     return Sandbox
 

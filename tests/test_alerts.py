@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from incident_tool import intake
-from incident_tool.forms import parse_report, severity_from_guess
+from incident_tool.inbound.forms import parse_report, severity_from_guess
+from incident_tool.verbs import open as intake
 from tests.world import REPO, cli
 
 EXAMPLES = Path(__file__).parent / "data" / "webhooks"
@@ -202,7 +202,7 @@ def test_two_at_once_make_one_issue(world, monkeypatch):
 
 def test_a_firing_waits_for_the_issue_another_run_is_opening(world, monkeypatch):
     """The problem's issue exists but its own run has not written the record yet."""
-    from incident_tool import alerts
+    from incident_tool.inbound import alerts
 
     report = alerts.from_payload(ALERT, sender=MONITOR)
     body = alerts.body(report, world.gh.now())

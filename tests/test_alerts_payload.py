@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from incident_tool import alerts
 from incident_tool.config import ConfigError, parse
-from incident_tool.forms import parse_report, severity_from_guess
+from incident_tool.inbound import alerts
+from incident_tool.inbound.forms import parse_report, severity_from_guess
 
 EXAMPLES = Path(__file__).parent / "data" / "webhooks"
 WHEN = datetime(2026, 12, 1, 9, 40, tzinfo=timezone.utc)
@@ -172,7 +172,7 @@ def alert_context(*, author: str = "github-actions[bot]", minutes: int = 5, conf
 
 
 def test_adopt_reads_the_marker_and_names_the_dispatch_sender() -> None:
-    from incident_tool.handlers.alerts import adopt
+    from incident_tool.core.alerts import adopt
 
     ctx, report = alert_context()
     assert adopt(ctx) == "grafana-bot"
@@ -187,8 +187,8 @@ def test_adopt_reads_the_marker_and_names_the_dispatch_sender() -> None:
 
 
 def test_received_counts_once_per_run_and_never_on_a_fresh_record() -> None:
-    from incident_tool import lifecycle
-    from incident_tool.handlers.alerts import NotReady, adopt, received
+    from incident_tool.core import lifecycle
+    from incident_tool.core.alerts import NotReady, adopt, received
 
     ctx, report = alert_context()
     with pytest.raises(NotReady):
@@ -207,9 +207,9 @@ def test_received_counts_once_per_run_and_never_on_a_fresh_record() -> None:
 
 
 def test_auto_dismiss_only_a_report_whose_alert_resolved_long_enough_ago() -> None:
-    from incident_tool import lifecycle
-    from incident_tool.decide import Close
-    from incident_tool.handlers.alerts import adopt, auto_dismiss, received
+    from incident_tool.core import lifecycle
+    from incident_tool.core.alerts import adopt, auto_dismiss, received
+    from incident_tool.core.model import Close
 
     config = parse("delivery_managers: [dana]\nalerts: {auto_dismiss_after: 30}")
     ctx, report = alert_context(config=config)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from incident_tool.states import LABEL_SPECS
+from incident_tool.core.states import LABEL_SPECS
 from tests.world import REPO, cli
 
 

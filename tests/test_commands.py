@@ -1,4 +1,4 @@
-"""Tests for incident_tool.commands: comment bodies into commands (SPEC §3)."""
+"""Tests for incident_tool.inbound.commands: comment bodies into commands (SPEC §3)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incident_tool.commands import (
+from incident_tool.inbound.commands import (
     COMMAND_HELP,
     MAX_SNOOZE_MINUTES,
     MAX_TEXT_LENGTH,

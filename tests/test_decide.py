@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from incident_tool import lifecycle
-from incident_tool.decide import Assign, Close, Comment, CreateRetrospective, Labels, React, Reopen
-from incident_tool.handlers.comments import process_new_comments
-from incident_tool.record import Record
-from incident_tool.states import State
+from incident_tool.core import lifecycle
+from incident_tool.core.comments import process_new_comments
+from incident_tool.core.model import (
+    Assign,
+    Close,
+    Comment,
+    CreateRetrospective,
+    Labels,
+    React,
+    Reopen,
+)
+from incident_tool.core.record import Record
+from incident_tool.core.states import State
 from tests.fakes import comment, context
 
 

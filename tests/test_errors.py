@@ -55,7 +55,7 @@ def test_report_with_a_bad_token(world):
 
 
 def test_an_empty_api_url_means_the_default(monkeypatch):
-    from incident_tool.github import DEFAULT_API_URL, client
+    from incident_tool.effects.github import DEFAULT_API_URL, client
 
     for value in ("", "   "):
         monkeypatch.setenv("GITHUB_API_URL", value)
@@ -156,8 +156,8 @@ def test_a_silent_github_gives_a_clear_message_within_two_timeouts(tmp_path):
 
 
 def test_the_default_timeout_gives_a_message_within_about_30_seconds():
-    from incident_tool.github import client
-    from incident_tool.timeouts import http_timeout
+    from incident_tool.effects.github import client
+    from incident_tool.effects.timeouts import http_timeout
 
     gh = client("t")
     retry = gh.requester._Requester__retry  # type: ignore[attr-defined]
@@ -336,7 +336,7 @@ def test_slack_timeouts_are_not_retried_but_resets_are():
     from slack_sdk.http_retry.request import HttpRequest
     from slack_sdk.http_retry.state import RetryState
 
-    from incident_tool.slack import _build_retry_handlers
+    from incident_tool.effects.slack import _build_retry_handlers
 
     [_, connection] = _build_retry_handlers(30, lambda s: None)
     request = HttpRequest(method="POST", url="http://x/api/chat.postMessage", headers={})
@@ -381,7 +381,7 @@ def test_a_huge_since_is_cut_in_the_message(monkeypatch, capsys):
 
 
 def test_a_sweep_stops_at_the_first_incident_github_does_not_answer_for(world, monkeypatch):
-    from incident_tool.github import Gateway, GitHubError
+    from incident_tool.effects.github import Gateway, GitHubError
 
     for title in ("one", "two", "three"):
         world.report(title=title)

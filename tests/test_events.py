@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from incident_tool.events import EventError, load, parse
+from incident_tool.inbound.events import EventError, load, parse
 
 DATA = Path(__file__).parent / "data" / "webhooks"
 

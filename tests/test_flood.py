@@ -7,7 +7,7 @@ asserted here is in the README's Security section.
 
 from __future__ import annotations
 
-from incident_tool.demo import REPORT_BODY
+from incident_sandbox.demo import REPORT_BODY
 from tests.world import REPO
 
 REPORTS = HELPS = PLAIN = 50

@@ -6,9 +6,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import incident_tool.run as run_module
-from incident_tool.commands import Command, CommandError, CommandName, owner_word, parse_command
-from incident_tool.metrics import FollowUp, Metrics, followups_markdown
+import incident_tool.app as run_module
+from incident_tool.inbound.commands import (
+    Command,
+    CommandError,
+    CommandName,
+    owner_word,
+    parse_command,
+)
+from incident_tool.verbs.report import FollowUp, Metrics, followups_markdown
 from tests.world import REPO, cli
 
 LABEL = "follow-up"
@@ -293,10 +299,10 @@ def test_report_lists_followups_end_to_end(world):
 
 
 def test_action_owner_decisions_without_http():
-    from incident_tool import lifecycle
-    from incident_tool.decide import Comment as PlannedComment
-    from incident_tool.followups import action_key
-    from incident_tool.handlers.comments import process_new_comments
+    from incident_tool.core import lifecycle
+    from incident_tool.core.comments import process_new_comments
+    from incident_tool.core.followups import action_key
+    from incident_tool.core.model import Comment as PlannedComment
     from tests.fakes import comment, context
 
     ctx = context()

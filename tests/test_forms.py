@@ -1,4 +1,4 @@
-"""Tests for incident_tool.forms: the issue-form definition and the rendered-body parser."""
+"""Tests for incident_tool.inbound.forms: the issue-form definition and the rendered-body parser."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incident_tool.forms import (
+from incident_tool.inbound.forms import (
     NO_RESPONSE,
     SENSITIVE_SERVICE,
     FormDefinition,

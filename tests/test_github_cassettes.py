@@ -28,8 +28,10 @@ import pytest
 import vcr
 import yaml
 
-from incident_tool import cli, config, events, run
-from incident_tool.record import STATUS_MARKER
+from incident_tool import app as run
+from incident_tool import cli, config
+from incident_tool.core.record import STATUS_MARKER
+from incident_tool.inbound import events
 
 TESTS = Path(__file__).parent
 CASSETTES = TESTS / "cassettes" / "github"
@@ -162,7 +164,7 @@ def replay(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], R
         meta = cassette(name)["metadata"]
         now = datetime.fromisoformat(meta["now"].replace("Z", "+00:00"))
         # Time is frozen where the tool reads it, so the bodies it sends match the recording.
-        for module in ("record", "run", "mirror"):
+        for module in ("core.record", "app", "effects.mirror"):
             monkeypatch.setattr(f"incident_tool.{module}.utcnow", lambda: now)
         monkeypatch.setenv("GITHUB_API_URL", API)
         monkeypatch.setenv("GITHUB_TOKEN", "ghs_replay-token-not-recorded")  # as GITHUB_TOKEN

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from incident_tool import __version__
-from incident_tool.init import render_issue_config, render_workflow
+from incident_tool.verbs.init import render_issue_config, render_workflow
 from tools.own_workflows import own_workflows
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,7 @@
 """GitHub's real answers (issue #11): unassignable users, custom roles, rate limits, identity.
 
 Each test runs the tool against the sandbox after the sandbox was made to answer as
-api.github.com does (sources cited in incident_tool/sandbox/).
+api.github.com does (sources cited in incident_sandbox/).
 """
 
 from __future__ import annotations
@@ -11,7 +11,13 @@ import time
 
 from github import Auth, Github
 
-from incident_tool.github import Gateway, GitHubError, client, rate_limit, role_from_permission
+from incident_tool.effects.github import (
+    Gateway,
+    GitHubError,
+    client,
+    rate_limit,
+    role_from_permission,
+)
 
 REPO = "wellcome/platform"
 
@@ -318,7 +324,7 @@ def test_when_github_will_not_say_the_run_says_so(world, monkeypatch):
 
 def test_a_run_waits_out_a_secondary_limit_on_its_comment_and_says_so(world, monkeypatch):
     slept: list[float] = []
-    monkeypatch.setattr("incident_tool.github.time.sleep", slept.append)
+    monkeypatch.setattr("incident_tool.effects.github.time.sleep", slept.append)
     n = world.report()
     world.sb.faults.secondary_rate_limit("POST", rf"/issues/{n}/comments$", retry_after=2)
     world.say(n, "dana", "/help", deliver=False)

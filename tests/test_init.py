@@ -15,8 +15,8 @@ import yaml
 
 from incident_tool import __version__, config
 from incident_tool.config import Config
-from incident_tool.forms import SENSITIVE_SERVICE
-from incident_tool.init import (
+from incident_tool.inbound.forms import SENSITIVE_SERVICE
+from incident_tool.verbs.init import (
     ACTION_PLACEHOLDER,
     UNPINNED_ACTION,
     VERSION_PLACEHOLDER,
@@ -64,7 +64,7 @@ CONFIG_KEYS = {
 
 def written_config() -> bytes:
     """The config init writes: the packaged one, its sensitive services from the form."""
-    from incident_tool.init import _config
+    from incident_tool.verbs.init import _config
 
     return _config(package_file("report-incident.yml").decode()).encode()
 
@@ -173,7 +173,7 @@ def test_status_page_adds_the_pages_job(tmp_path: Path) -> None:
 
 def test_the_commit_pip_installed_from_is_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
     """`pip install git+https://github.com/OWNER/REPO@SHA` records both (PEP 610)."""
-    from incident_tool import init as init_module
+    from incident_tool.verbs import init as init_module
 
     commit = "0123456789abcdef0123" * 2
 
@@ -365,7 +365,7 @@ def test_works_from_a_built_wheel(tmp_path: Path) -> None:
     code = (
         "import sys, incident_tool\n"
         "from pathlib import Path\n"
-        "from incident_tool.init import init_repo, format_result\n"
+        "from incident_tool.verbs.init import init_repo, format_result\n"
         "print(incident_tool.__file__)\n"
         "print(format_result(init_repo(Path('.'))))\n"
     )
@@ -445,7 +445,7 @@ def test_the_slack_app_manifest_grants_every_scope_the_tool_uses():
     assert manifest["features"]["bot_user"]["display_name"] == "incident-tool"
     assert manifest["settings"]["token_rotation_enabled"] is False
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    source = (ROOT / "incident_tool" / "slack.py").read_text(encoding="utf-8")
+    source = (ROOT / "incident_tool" / "effects" / "slack.py").read_text(encoding="utf-8")
     methods = set(regex.findall(r'_call\(\s*"([a-z]+\.[A-Za-z.]+)"', source))
     assert {"pins.list", "conversations.replies", "reactions.add", "users.profile.get"} <= methods
     spec = json.loads((ROOT / "tests" / "reference" / "slack-web-api-subset.json").read_text())

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from incident_tool import demo
+from incident_sandbox import demo
 from tests.world import REPO
 
 
@@ -359,9 +359,9 @@ def test_no_secret_appears_anywhere(world):
 
 @pytest.mark.parametrize("forger", ["olly", "evil-app[bot]"])
 def test_a_forged_status_comment_is_not_believed(world, forger):
-    from incident_tool.record import Record
-    from incident_tool.states import State
-    from incident_tool.status import render
+    from incident_tool.core.record import Record
+    from incident_tool.core.states import State
+    from incident_tool.core.status import render
     from tests.fakes import CONFIG, T0
 
     if forger.endswith("[bot]"):

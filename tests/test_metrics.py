@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 
 import pytest
 
+from incident_sandbox.demo import environment
 from incident_tool.cli import main
-from incident_tool.demo import environment
-from incident_tool.metrics import parse_since, percentile
+from incident_tool.verbs.report import parse_since, percentile
 from tests.world import REPO
 
 

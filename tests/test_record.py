@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from incident_tool.record import STATUS_MARKER, Record, extract
-from incident_tool.states import State
-from incident_tool.status import render
+from incident_tool.core.record import STATUS_MARKER, Record, extract
+from incident_tool.core.states import State
+from incident_tool.core.status import render
 from tests.fakes import CONFIG, T0
 
 

@@ -30,7 +30,7 @@ def no_waiting(monkeypatch):
     import slack_sdk.http_retry.builtin_handlers as slack_handlers
     import urllib3.util.retry as urllib3_retry
 
-    import incident_tool.github as github_module
+    import incident_tool.effects.github as github_module
 
     waits: list[tuple[str, float]] = []
 
@@ -216,7 +216,7 @@ def test_two_runs_at_once(world, monkeypatch, overlap):
     so nothing is lost or doubled. While this one acts (a fraction of a second): nothing
     is lost and nothing on GitHub doubled; a Slack message can be (there is no lock).
     """
-    import incident_tool.run as run_module
+    import incident_tool.app as run_module
 
     n = world.report()
     world.declare(n)

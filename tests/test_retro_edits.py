@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from incident_tool.retro_sections import RetroEdited, merge, seal, sections
+from incident_tool.core.retro_sections import RetroEdited, merge, seal, sections
 from tests.world import REPO, cli
 
 

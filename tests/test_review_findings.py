@@ -6,7 +6,7 @@ import json
 
 import yaml
 
-import incident_tool.github as gh_mod
+import incident_tool.effects.github as gh_mod
 from tests.world import REPO, cli
 
 # -- Several changes in one run: the last one wins, on GitHub as in the record -----------

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from incident_tool import messages as msg
-from incident_tool.safe import BIDI_CONTROLS, markdown, plain, slack
-from incident_tool.slack import escape
+from incident_tool.core import text as msg
+from incident_tool.core.safe import BIDI_CONTROLS, markdown, plain, slack
+from incident_tool.effects.slack import escape
 
 RLO = "\u202e"
 TRACKER = "![img](https://tracker.example/track.png)"

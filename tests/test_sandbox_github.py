@@ -9,7 +9,7 @@ import pytest
 import requests
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
 
-from incident_tool.sandbox import GitHubError, Sandbox
+from incident_sandbox import GitHubError, Sandbox
 
 REPO = "wellcome/platform"
 

@@ -16,8 +16,8 @@ import requests
 from github import Auth, Github, GithubException
 from slack_sdk import WebClient
 
+from incident_sandbox import Sandbox, seed_demo
 from incident_tool.config import TOP_KEYS
-from incident_tool.sandbox import Sandbox, seed_demo
 
 REPO = "wellcome/platform"
 ROOT = Path(__file__).resolve().parents[1]
@@ -171,7 +171,7 @@ def test_serve_prints_urls_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "incident_tool.sandbox",
+            "incident_sandbox",
             "--port",
             "0",
             "--events-dir",

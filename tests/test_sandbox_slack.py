@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from incident_tool.sandbox import Sandbox
+from incident_sandbox import Sandbox
 
 
 @pytest.fixture

@@ -18,11 +18,11 @@ from github import Auth, Github
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from incident_tool.sandbox import Sandbox
-from incident_tool.sandbox.github_routes import HANDLERS, NOT_SERVED
-from incident_tool.sandbox.openapi import github_endpoints, slack_methods
-from incident_tool.sandbox.slack import NOT_SERVED as SLACK_NOT_SERVED
-from incident_tool.sandbox.slack import Slack
+from incident_sandbox import Sandbox
+from incident_sandbox.github_routes import HANDLERS, NOT_SERVED
+from incident_sandbox.openapi import github_endpoints, slack_methods
+from incident_sandbox.slack import NOT_SERVED as SLACK_NOT_SERVED
+from incident_sandbox.slack import Slack
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO = "wellcome/platform"

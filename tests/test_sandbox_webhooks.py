@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from github import Auth, Github
 
-from incident_tool.sandbox import Sandbox
+from incident_sandbox import Sandbox
 
 REPO = "wellcome/platform"
 HERE = Path(__file__).parent

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from incident_tool import schedule
-from incident_tool.events import Event
-from incident_tool.run import Outcome
+from incident_tool.app import Outcome
+from incident_tool.effects import schedule
+from incident_tool.inbound.events import Event
 from tests.world import REPO, cli
 
 SWEEP = ".github/workflows/incident-sweep.yml"
@@ -111,9 +111,9 @@ def test_a_sweep_with_an_open_incident_leaves_it_on(world: Any) -> None:
 def test_a_report_during_the_sweep_keeps_it_on(world: Any) -> None:
     """Sweep lists nothing; a report lands (its run sees the workflow still active);
     the sweep switches off, looks again, and switches it back on."""
+    from incident_sandbox.demo import environment
     from incident_tool import sweep as sweeping
     from incident_tool.cli import load_config, open_tools
-    from incident_tool.demo import environment
 
     body = "### Summary\n\nx\n"
     with environment(world.driver.env):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from incident_tool.slack import blocks_for_report
+from incident_tool.effects.slack import blocks_for_report
 
 URL = "https://github.com/example/repo/issues/7"
 

@@ -19,7 +19,7 @@ import pytest
 import vcr
 import yaml
 
-from incident_tool.slack import SlackError, SlackMessage, SlackRoom, blocks_for_report
+from incident_tool.effects.slack import SlackError, SlackMessage, SlackRoom, blocks_for_report
 
 TESTS = Path(__file__).parent
 CASSETTES = TESTS / "cassettes"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from incident_tool import slack_inbound as inbound
-from incident_tool.decide import Assign, Comment
-from incident_tool.handlers import slack as from_slack
-from incident_tool.record import Record
-from incident_tool.slack_read import Readout
-from incident_tool.states import State
+from incident_tool.core import slack_notes as from_slack
+from incident_tool.core.model import Assign, Comment
+from incident_tool.core.record import Record
+from incident_tool.core.states import State
+from incident_tool.effects.slack_read import Readout
+from incident_tool.inbound import slack as inbound
 from tests.fakes import T0, context
 
 BOT = "U0BOT00001"

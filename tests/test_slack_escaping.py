@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incident_tool.safe import plain
-from incident_tool.slack import SlackRoom, blocks_for_report, escape, mrkdwn_link
+from incident_tool.core.safe import plain
+from incident_tool.effects.slack import SlackRoom, blocks_for_report, escape, mrkdwn_link
 
 try:
     from slack_server import TOKEN, SlackServer, ok
@@ -80,7 +80,7 @@ def test_escape_leaves_no_markup(text: str) -> None:
     escaped = escape(text)
     assert "<" not in escaped and ">" not in escaped
     assert "&" not in re.sub(r"&(amp|lt|gt);", "", escaped)
-    # Only the bidirectional controls (and NULs) are dropped: see incident_tool.safe.
+    # Only the bidirectional controls (and NULs) are dropped: see incident_tool.core.safe.
     assert unescape(escaped) == plain(text)
 
 

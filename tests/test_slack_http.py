@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from incident_tool.slack import SlackError, SlackRoom
+from incident_tool.effects.slack import SlackError, SlackRoom
 
 try:
     from slack_server import BOT_USER_ID, TOKEN, Recorded, Reply, SlackServer, error, ok
@@ -448,7 +448,7 @@ def test_repr_hides_the_token(server: SlackServer, room: SlackRoom) -> None:
 
 
 def test_importing_the_module_does_not_import_slack_sdk() -> None:
-    code = "import sys, incident_tool.slack; assert 'slack_sdk' not in sys.modules"
+    code = "import sys, incident_tool.effects.slack; assert 'slack_sdk' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from incident_tool import slack_inbound as inbound
 from incident_tool.config import ConfigError, parse
+from incident_tool.inbound import slack as inbound
 
 BOT = "U0BOT00001"
 

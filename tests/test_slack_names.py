@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from incident_tool.slack import _with_suffix, channel_name
+from incident_tool.effects.slack import _with_suffix, channel_name
 
 VALID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 

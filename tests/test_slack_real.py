@@ -8,10 +8,10 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from incident_tool.demo import REPORT_BODY
-from incident_tool.sandbox import Sandbox
-from incident_tool.sandbox.slack import check_blocks
-from incident_tool.slack import blocks_for_report
+from incident_sandbox import Sandbox
+from incident_sandbox.demo import REPORT_BODY
+from incident_sandbox.slack import check_blocks
+from incident_tool.effects.slack import blocks_for_report
 
 REPO = "wellcome/platform"
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from incident_tool import slack_inbound
-from incident_tool.handlers import slack as from_slack
-from incident_tool.record import extract
+from incident_tool.core import slack_notes as from_slack
+from incident_tool.core.record import extract
+from incident_tool.inbound import slack as slack_inbound
 from tests.world import REPO, cli
 
 
@@ -331,7 +331,7 @@ def test_a_report_in_the_announce_channel_opens_one_report_issue(world):
     [issue] = [i for i in world.gh.issues(REPO) if i["title"].startswith("[Incident]: Search")]
     assert issue["title"] == "[Incident]: Search returns nothing for *everyone* lee"
     assert [x["name"] for x in issue["labels"]] == ["incident:reported"]
-    from incident_tool.forms import parse_report
+    from incident_tool.inbound.forms import parse_report
 
     report = parse_report(issue["body"])
     assert report.get("summary") == "Search returns nothing for *everyone* lee"
@@ -397,7 +397,7 @@ def test_two_overlapping_runs_carry_a_command_out_once(world, monkeypatch):
 def test_two_concurrent_claims_only_one_wins(world):
     _, channel = declared(world)
     ts = command(world, channel, "dana", "update racing")
-    from incident_tool.slack import SlackRoom
+    from incident_tool.effects.slack import SlackRoom
 
     rooms = [SlackRoom(world.sl.bot_token, world.sb.slack_url, log=lambda _: None) for _ in "ab"]
     results: list[bool] = []
@@ -464,7 +464,7 @@ def test_the_sandbox_rate_limits_by_method_tier(world):
     _, channel = declared(world)
     world.sl.rate_limits = True
     world.clock.now = world.clock.now.replace(second=0)
-    from incident_tool.sandbox.wire import Request
+    from incident_sandbox.wire import Request
 
     service = world.sb._services["slack"]
     codes = []
@@ -486,7 +486,7 @@ def test_the_sandbox_rate_limits_by_method_tier(world):
 
 def test_a_person_posts_through_the_web_api_with_their_user_token(world):
     """What `demo --serve` prints: a person's xoxp token acts as them in the sandbox."""
-    from incident_tool.slack import SlackRoom
+    from incident_tool.effects.slack import SlackRoom
 
     number, channel = declared(world)
     lee = SlackRoom(world.sl.user_token(ids(world)["lee"]), world.sb.slack_url, log=print)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from incident_tool import statuspage as sp
 from incident_tool.config import parse
-from incident_tool.record import Record
-from incident_tool.states import State
+from incident_tool.core.record import Record
+from incident_tool.core.states import State
+from incident_tool.verbs import status_page as sp
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 SCHEMA = Path(__file__).parent / "reference" / "atom" / "rfc4287.rng"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from incident_tool.commands import help_text
+from incident_tool.inbound.commands import help_text
 from tests.world import REPO, cli
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from incident_tool.sandbox import GitHubError
+from incident_sandbox import GitHubError
 from tests.world import REPO
 
 ROLES = ("none", "read", "triage", "write", "maintain", "admin")

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from incident_tool.demo import REPORT_BODY
-from incident_tool.safe import BIDI_CONTROLS
+from incident_sandbox.demo import REPORT_BODY
+from incident_tool.core.safe import BIDI_CONTROLS
 from tests.world import REPO
 
 RLO = "\u202e"

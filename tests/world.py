@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
+from incident_sandbox import Sandbox, seed_demo
+from incident_sandbox.demo import REPORT_BODY, Driver, chdir, environment
 from incident_tool.cli import main
-from incident_tool.demo import REPORT_BODY, Driver, chdir, environment
-from incident_tool.sandbox import Sandbox, seed_demo
 
 REPO = "wellcome/platform"
 
@@ -111,7 +111,7 @@ class World:
         return found[0]
 
     def record(self, number: int):  # noqa: ANN201
-        from incident_tool.record import extract
+        from incident_tool.core.record import extract
 
         return extract(self.status(number)["body"])
 

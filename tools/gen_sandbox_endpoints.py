@@ -5,10 +5,10 @@ Reads ``tests/reference/github-rest-api-subset.json`` (GitHub's OpenAPI 3 descri
 and ``tests/reference/slack-web-api-subset.json`` (Slack's OpenAPI 2 description) and
 writes the two small files the sandbox ships and validates every request against:
 
-* ``incident_tool/sandbox/github_endpoints.json``: per path template and HTTP method,
+* ``incident_sandbox/github_endpoints.json``: per path template and HTTP method,
   the path parameters (with their types), the allowed query parameters and the allowed
   request-body fields (types, enums, required names).
-* ``incident_tool/sandbox/slack_methods.json``: per Web API method, the documented HTTP
+* ``incident_sandbox/slack_methods.json``: per Web API method, the documented HTTP
   verb, allowed arguments, required arguments and documented error codes.
 
 Usage: ``python tools/gen_sandbox_endpoints.py`` (writes) or ``--check`` (exit 1 when the
@@ -26,8 +26,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 GITHUB_SRC = ROOT / "tests" / "reference" / "github-rest-api-subset.json"
 SLACK_SRC = ROOT / "tests" / "reference" / "slack-web-api-subset.json"
-GITHUB_OUT = ROOT / "incident_tool" / "sandbox" / "github_endpoints.json"
-SLACK_OUT = ROOT / "incident_tool" / "sandbox" / "slack_methods.json"
+GITHUB_OUT = ROOT / "incident_sandbox" / "github_endpoints.json"
+SLACK_OUT = ROOT / "incident_sandbox" / "slack_methods.json"
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 

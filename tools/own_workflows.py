@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's templates, whatever is installed
 
-from incident_tool.init import render_workflow  # noqa: E402
+from incident_tool.verbs.init import render_workflow  # noqa: E402
 
 HEADER = """\
 # This repository's own copy of what `incident-tool init` writes (from

@@ -3,7 +3,7 @@
 
 Usage: ``python tools/record_github_cassettes.py`` (from the repository root or anywhere).
 
-Each cassette is one real run of the tool's production path (``incident_tool.run.handle``
+Each cassette is one real run of the tool's production path (``incident_tool.app.handle``
 with PyGithub, the way ``incident-tool handle`` runs in Actions, Slack off) against the
 built-in sandbox, for one webhook event of an incident played from report to retrospective:
 
@@ -29,7 +29,7 @@ What is normalised, so that re-recording gives byte-identical files:
 
 * the sandbox's ``http://127.0.0.1:<port>`` base becomes ``https://api.github.example`` in
   request URIs and bodies, response bodies and headers (``Link``), and the event payload;
-* time is frozen: the sandbox's clock and the tool's (``incident_tool.record.utcnow`` and
+* time is frozen: the sandbox's clock and the tool's (``incident_tool.core.record.utcnow`` and
   the ``now`` of ``run.handle``) read a scripted time per scenario, so ``created_at``,
   ``since=`` and the status comment's timeline are fixed; the ``Date`` response header is
   set to that time and ``Server`` (it names the Python version) is dropped;
@@ -65,8 +65,8 @@ import yaml
 if TYPE_CHECKING:
     from vcr.request import Request
 
-    from incident_tool.run import Outcome, Tools
-    from incident_tool.sandbox import Sandbox
+    from incident_sandbox import Sandbox
+    from incident_tool.app import Outcome, Tools
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "cassettes" / "github"
@@ -78,7 +78,7 @@ NUMBER = 1  # the first issue of the freshly seeded repository
 START = datetime(2026, 11, 26, 9, 45, tzinfo=timezone.utc)
 HEADER = """\
 # Recorded by `python tools/record_github_cassettes.py`: do not edit, re-record.
-# One real run of incident_tool.run.handle (PyGithub, Slack off) against the built-in
+# One real run of incident_tool.app.handle (PyGithub, Slack off) against the built-in
 # sandbox. Normalised: the sandbox's base URL is {api}, time is frozen
 # at metadata.now, the Authorization header is removed, JSON responses are re-indented.
 """
@@ -106,7 +106,7 @@ class Step:
 
 def _steps() -> list[Step]:
     """Return the incident, step by step, from report to retrospective."""
-    from incident_tool.demo import REPORT_BODY
+    from incident_sandbox.demo import REPORT_BODY
 
     return [
         Step(
@@ -236,9 +236,9 @@ def finish(path: Path, name: str, what: str, metadata: dict[str, Any]) -> None:
 def frozen(clock: Clock) -> Iterator[None]:
     """Make every place the tool reads the time read `clock` (bound names included)."""
     with (
-        mock.patch("incident_tool.record.utcnow", clock),
-        mock.patch("incident_tool.run.utcnow", clock),
-        mock.patch("incident_tool.mirror.utcnow", clock),
+        mock.patch("incident_tool.core.record.utcnow", clock),
+        mock.patch("incident_tool.app.utcnow", clock),
+        mock.patch("incident_tool.effects.mirror.utcnow", clock),
     ):
         yield
 
@@ -272,7 +272,8 @@ def record_run(
     payload: dict[str, Any],
 ) -> Outcome:
     """Handle one webhook as `incident-tool handle` would, recording its requests."""
-    from incident_tool import events, run
+    from incident_tool import app as run
+    from incident_tool.inbound import events
 
     # Through a file, as Actions hands the event over (GITHUB_EVENT_PATH) and demo.py does.
     event_path = work / "event.json"
@@ -317,8 +318,8 @@ def record_run(
 
 def record_all(say: Callable[[str], None] = print) -> dict[str, Outcome]:
     """Play the incident against a fresh sandbox and write one cassette per run."""
+    from incident_sandbox import Sandbox, seed_demo
     from incident_tool import config
-    from incident_tool.sandbox import Sandbox, seed_demo
 
     OUT.mkdir(parents=True, exist_ok=True)
     clock = Clock(START)

@@ -1,0 +1,257 @@
+"""The lead acknowledges, or the lead is passed on (SPEC §2, §12).
+
+When the tool chooses a lead (declaration, or passing the lead on) it asks them to
+acknowledge, on the issue, in the incident channel and by Slack DM; so it does for a lead
+named by `/handover`, unless they gave the command themselves. They acknowledge with `/ack`
+on the issue, a ✅ (`white_check_mark`) reaction of theirs on that DM or on the channel's
+first message (the report), or, once Slack commands exist, `@incident-tool ack` in the
+channel: that handler calls `acknowledge(ctx, login, "`@incident-tool ack` in Slack")`.
+
+`sweep` reads the reactions (`check_slack`) before it passes anyone over (`pass_on_due`),
+so a lead who acknowledged in the minute the sweep would pass them over keeps the lead.
+Timeouts are only as punctual as the sweep: a lead is passed over at the first sweep after
+`lead.ack_within` minutes.
+
+`record.ack` holds the one acknowledgement asked for or given: `lead`, `since`, `chosen`
+(the tool chose them; a `/handover` lead is never passed over), `by` (who handed over),
+`n` (which lead of the incident), `dm` (the DM's channel and ts), `told` (the delivery
+managers were told: once), or `acked` once acknowledged.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from incident_tool.core import text as msg
+from incident_tool.core.lifecycle import link, public_title, tell_both, who
+from incident_tool.core.model import Assign, Comment, Context
+from incident_tool.core.record import iso, parse_time
+from incident_tool.effects.slack import escape
+
+EMOJI = "white_check_mark"
+
+ASK = """{marker}
+🙋 {lead}: you lead this incident. Please acknowledge: comment `/ack` here, or react ✅ to
+the Slack DM the tool sent you or to the first message of the incident channel.
+Without an acknowledgement within {minutes} minutes, {then}."""
+
+NOT_ACKNOWLEDGED = """{marker}
+⏰ {lead} has not acknowledged the lead within {minutes} minutes (handed over by {by}).
+{people}: check that they know, or `/handover` to someone who is there. The tool does not
+pass a lead named by `/handover` on by itself."""
+
+NOBODY_LEFT = """{marker}
+⏰ {lead} has not acknowledged the lead within {minutes} minutes, and no other responder is
+available to take it ({skipped}). {lead} stays the lead.
+{dms}: find a lead, and `/handover @user` to them."""
+
+
+def enabled(ctx: Context) -> bool:
+    return ctx.config.lead.ack_within > 0
+
+
+def ask(ctx: Context, lead: str | None, *, chosen: bool, by: str | None = None) -> None:
+    """Ask `lead` to acknowledge, on the issue, in the channel and by DM (SPEC §12)."""
+    record = ctx.record
+    if not lead or not enabled(ctx):
+        record.ack = {}
+        return
+    n = len(record.leads)
+    record.ack = {"lead": lead, "since": iso(ctx.now), "chosen": chosen, "n": n}
+    if by:
+        record.ack["by"] = by
+    minutes = ctx.config.lead.ack_within
+    if chosen:
+        then = "the lead passes to the next available responder"
+    else:
+        then = f"{msg.person(by)} and the delivery managers are told"
+    key = f"ack-ask:{n}"
+    ctx.do(
+        Comment(
+            key,
+            ASK.format(marker=msg.marker(key), lead=msg.mention(lead), minutes=minutes, then=then),
+        )
+    )
+    ctx.slack(
+        key,
+        "incident",
+        f":raising_hand: {who(lead)}, you lead this incident: please acknowledge. React "
+        f":white_check_mark: to the first message of this channel, or comment `/ack` on "
+        f"{link(ctx)}, within {minutes} minutes.",
+    )
+    ctx.slack(
+        f"dm-{key}",
+        f"dm:{lead}",
+        f":raising_hand: You lead {public_title(ctx)} {link(ctx)}. React :white_check_mark: "
+        f"to this message (or comment `/ack` on the issue) to acknowledge, within {minutes} "
+        "minutes. Channel: <channel>",
+        ack_dm=lead,
+    )
+
+
+def handed_over(ctx: Context, target: str, by: str) -> None:
+    """A `/handover`: ask the new lead, unless they gave the command themselves."""
+    if target.lower() == by.lower():
+        ctx.record.ack = {}
+        return
+    ask(ctx, target, chosen=False, by=by)
+
+
+def acknowledge(ctx: Context, login: str, via: str) -> bool:
+    """Record that `login` acknowledges the lead (every route ends here); False if they
+    already had. The hook for `@incident-tool ack` in Slack, when Slack commands exist."""
+    record = ctx.record
+    before = record.ack
+    if before.get("acked") and str(before.get("lead", "")).lower() == login.lower():
+        return False
+    record.ack = {"lead": login, "acked": iso(ctx.now), "n": before.get("n", len(record.leads))}
+    record.note(ctx.now, "ack", login, via)
+    if before.get("since"):
+        ctx.slack(
+            f"acked:{before.get('n')}",
+            "incident",
+            f":white_check_mark: {who(login)} acknowledged the lead ({escape(via)}).",
+        )
+    return True
+
+
+def check_slack(ctx: Context) -> None:
+    """Acknowledge for the lead if they reacted ✅ on the DM or the channel's first message."""
+    record = ctx.record
+    waiting = record.ack_waiting()
+    if waiting is None or not ctx.slack_enabled:
+        return
+    where = []
+    if waiting.get("dm"):
+        channel, ts = waiting["dm"]
+        where.append((channel, ts, "the DM"))
+    if record.report_ref:
+        channel, ts = record.report_ref
+        where.append((channel, ts, "the channel's first message"))
+    look = getattr(ctx.facts, "acknowledged_in_slack", None)
+    if not where or look is None:
+        return
+    via = look(waiting["lead"], where)
+    if via:
+        acknowledge(ctx, waiting["lead"], via)
+
+
+def next_responder(ctx: Context) -> tuple[str | None, list[str]]:
+    """The most senior available responder who has not timed out on this incident."""
+    record = ctx.record
+    out = {x.lower() for x in record.timed_out} | {(record.lead or "").lower()}
+    skipped = []
+    for login in ctx.config.responders:
+        if login.lower() in out or login.lower().endswith("[bot]"):
+            continue
+        away = ctx.facts.unavailable([login]).get(login)
+        if away:
+            skipped.append(f"{login} ({away})")
+        elif not ctx.facts.assignable(login):
+            skipped.append(f"{login} (cannot be assigned)")
+        else:
+            return login, skipped
+    return None, skipped
+
+
+def pass_on_due(ctx: Context) -> None:
+    """Pass over a lead the tool chose who has not acknowledged in time (run by `sweep`)."""
+    record = ctx.record
+    if not enabled(ctx) or record.state is None or not record.state.is_active:
+        return
+    waiting = record.ack_waiting()
+    since = parse_time(waiting.get("since")) if waiting else None
+    minutes = ctx.config.lead.ack_within
+    if waiting is None or since is None or ctx.now - since < timedelta(minutes=minutes):
+        return
+    if waiting.get("told"):
+        return  # said once; the lead may still acknowledge
+    lead, n = waiting["lead"], waiting.get("n", len(record.leads))
+    dms = list(ctx.config.delivery_managers)
+    if not waiting.get("chosen"):
+        by = waiting.get("by") or "someone"
+        waiting["told"] = True
+        record.note(
+            ctx.now,
+            "ack-missing",
+            lead,
+            f"not acknowledged within {minutes} minutes; {by} and the delivery managers told",
+        )
+        key = f"ack-missing:{n}"
+        people = msg.mentions(list(dict.fromkeys([by, *dms])))
+        ctx.do(
+            Comment(
+                key,
+                NOT_ACKNOWLEDGED.format(
+                    marker=msg.marker(key),
+                    lead=msg.person(lead),
+                    minutes=minutes,
+                    by=msg.person(by),
+                    people=people,
+                ),
+            )
+        )
+        text = (
+            f":alarm_clock: {who(lead)} has not acknowledged leading {public_title(ctx)} "
+            f"{link(ctx)} within {minutes} minutes (handed over by {who(by)})."
+        )
+        for login in dict.fromkeys([by, *dms]):
+            ctx.slack(f"dm-{key}:{login}", f"dm:{login}", text)
+        return
+    if lead.lower() not in (x.lower() for x in record.timed_out):
+        record.timed_out.append(lead)
+    successor, skipped = next_responder(ctx)
+    if successor is None:
+        waiting["told"] = True
+        shown = ", ".join(skipped) or "no other responders configured"
+        record.note(
+            ctx.now,
+            "ack-timeout",
+            lead,
+            f"no acknowledgement within {minutes} minutes and nobody to pass the lead to "
+            f"({shown}): {lead} stays the lead; delivery managers told",
+        )
+        key = f"ack-nobody:{n}"
+        ctx.do(
+            Comment(
+                key,
+                NOBODY_LEFT.format(
+                    marker=msg.marker(key),
+                    lead=msg.person(lead),
+                    minutes=minutes,
+                    skipped=msg.user_text(shown, inline=True),
+                    dms=msg.mentions(dms),
+                ),
+            )
+        )
+        ctx.slack_dms(
+            f"dm-{key}",
+            f":alarm_clock: Nobody has acknowledged leading {public_title(ctx)} {link(ctx)}: "
+            f"{who(lead)} did not within {minutes} minutes and no other responder is "
+            "available. Please find a lead.",
+        )
+        return
+    record.note(ctx.now, "ack-timeout", lead, f"no acknowledgement within {minutes} minutes")
+    record.leads.append(successor)
+    note = f"passed on from {lead}: no acknowledgement within {minutes} minutes"
+    if skipped:
+        note += f"; skipped {', '.join(skipped)}"
+    record.note(ctx.now, "lead", successor, note)
+    ctx.do(Assign((successor,)))
+    m = len(record.leads)
+    tell_both(
+        ctx,
+        f"passed:{m}",
+        f":arrows_clockwise: {who(lead)} did not acknowledge within {minutes} minutes: "
+        f"{who(successor)} now leads.",
+        f":arrows_clockwise: {public_title(ctx)} {link(ctx)}: {who(successor)} now leads "
+        f"({who(lead)} did not acknowledge).",
+    )
+    ctx.slack(
+        f"dm-passed:{m}",
+        f"dm:{lead}",
+        f":arrows_clockwise: You did not acknowledge leading {public_title(ctx)} {link(ctx)} "
+        f"within {minutes} minutes, so {who(successor)} leads it now.",
+    )
+    ctx.slack(f"invite:passed:{m}", "incident", "", invite=[successor])
+    ask(ctx, successor, chosen=True)

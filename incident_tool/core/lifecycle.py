@@ -1,0 +1,342 @@
+"""State transitions (SPEC §1–2), shared by label, close and command handlers.
+
+Each transition checks that it is allowed, updates the record, and asks for the effects on
+GitHub (ctx.do) and Slack (ctx.slack). A transition the tool causes itself (closing on
+`/resolve`) runs here in the same run, because GITHUB_TOKEN writes start no new run.
+"""
+
+from __future__ import annotations
+
+from incident_tool.core import text as msg
+from incident_tool.core import trust
+from incident_tool.core.model import (
+    UNKNOWN,
+    Assign,
+    Close,
+    Comment,
+    Context,
+    CreateRetrospective,
+    Labels,
+    Reopen,
+)
+from incident_tool.core.states import SENSITIVE_LABEL, SEVERITY_PREFIX, State, can_move
+from incident_tool.effects.slack import escape
+from incident_tool.inbound.forms import (
+    ParsedReport,
+    is_sensitive,
+    parse_report,
+    severity_from_guess,
+)
+
+
+def who(login: str | None) -> str:
+    """Name a person in Slack text; the effects stage turns it into a Slack mention."""
+    return f"<person:{login}>" if login else "nobody"
+
+
+def link(ctx: Context) -> str:
+    return f"<{ctx.issue.url}|#{ctx.issue.number}>"
+
+
+def public_title(ctx: Context) -> str:
+    """The title as it may appear in public Slack channels (never for sensitive incidents)."""
+    if ctx.record.sensitive:
+        return "a sensitive incident"
+    return f"“{escape(ctx.issue.title)}”"
+
+
+def tell_both(ctx: Context, key: str, in_channel: str, announced: str) -> None:
+    """Tell the incident channel and the announce channel (keys `key`, `announce-key`)."""
+    ctx.slack(key, "incident", in_channel)
+    ctx.slack(f"announce-{key}", "announce", announced)
+
+
+def refuse_transition(ctx: Context, target: State, reason: str) -> None:
+    previous = ctx.record.state.label if ctx.record.state else "(none)"
+    key = f"refused:{target.value}:{len(ctx.record.timeline)}"
+    ctx.do(
+        Comment(
+            key,
+            msg.TRANSITION_REFUSED.format(
+                marker=msg.marker(key), label=target.label, reason=reason, previous=previous
+            ),
+        )
+    )
+    ctx.notices.append(f"refused {target.label}: {reason}")
+
+
+def check(ctx: Context, target: State) -> bool:
+    current = ctx.record.state
+    if can_move(current, target):
+        return True
+    if current in (None, State.REPORTED) and target in (State.MITIGATED, State.RESOLVED):
+        reason = "the incident was never declared. Declare it first (`incident:declared`)."
+    else:
+        shown = current.label if current else "no state"
+        reason = f"an incident in {shown} can't move to {target.label}."
+    refuse_transition(ctx, target, reason)
+    return False
+
+
+def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
+    """Record a new report: parse the form, tell the delivery managers (when `notify`)."""
+    record = ctx.record
+    if record.state is not None:
+        return
+    parsed = parse_report(ctx.issue.body)
+    record.state = State.REPORTED
+    record.missing = list(parsed.missing)
+    record.sensitive = _is_sensitive(ctx, parsed)
+    guess = parsed.get("severity")
+    outsider = trust.is_outsider(ctx, reporter)
+    if isinstance(guess, str) and record.severity is None:
+        if outsider:
+            # Anyone can pick "1 - Critical": shown to the delivery managers, not applied.
+            record.severity_guess = severity_from_guess(guess)
+        else:
+            record.severity = severity_from_guess(guess)
+        if record.severity:
+            ctx.do(Labels(add=(f"{SEVERITY_PREFIX}{record.severity}",)))
+    record.note(ctx.issue.created_at, "reported", reporter)
+    if not notify:
+        return
+    record.not_paged = trust.pages_for_report(ctx, reporter) if outsider else None
+    if record.not_paged:
+        ctx.notices.append(f"nobody paged: {record.not_paged}")
+        return
+    # A delivery manager is never paged about their own report.
+    dms = [d for d in ctx.config.delivery_managers if d.lower() != reporter.lower()]
+    missing = (
+        "\n**Missing from the report:** " + ", ".join(parsed.missing) + "."
+        if parsed.missing
+        else ""
+    )
+    ctx.do(
+        Comment(
+            "reported",
+            msg.REPORTED.format(
+                marker=msg.marker("reported"),
+                reporter=msg.person(reporter),
+                dms=msg.mentions(dms)
+                if dms or not ctx.config.delivery_managers
+                else "Delivery managers",
+                missing=missing,
+            ),
+        )
+    )
+    summary = parsed.get("summary")
+    about = ""
+    if isinstance(summary, str) and not record.sensitive:
+        about = "".join(f"\n>{escape(line)}" for line in summary[:500].splitlines())
+    ctx.slack_dms(
+        "dm-reported",
+        f":mega: Potential incident reported by {who(reporter)}: "
+        f"{public_title(ctx)} {link(ctx)}. Please assess it.{about}",
+        exclude=(reporter,),
+    )
+
+
+def declare(ctx: Context, by: str) -> None:
+    """Declare: pick the lead, assign them, open the channel, announce (SPEC §2, §4)."""
+    record = ctx.record
+    if record.state is None:
+        report(ctx, ctx.issue.author, notify=False)
+    if record.state == State.DECLARED or not check(ctx, State.DECLARED):
+        return
+    was_closed = record.state is not None and not record.state.is_open
+    if record.state == State.MITIGATED:
+        # The impact came back: not a new declaration, nothing to announce publicly.
+        record.state = State.DECLARED
+        record.note(ctx.now, "declared", by, "back from mitigated")
+        ctx.slack(
+            f"unmitigated:{len(record.timeline)}",
+            "incident",
+            f":rotating_light: {who(by)} moved the incident back to declared: not mitigated.",
+        )
+        return
+    again = record.first("declared") is not None
+    record.state = State.DECLARED
+    record.note(ctx.now, "reopened" if again else "declared", by)
+    if ctx.issue.state == "closed" and was_closed:
+        # Declared again after resolution; a report closed later is resolved by `run`.
+        ctx.do(Reopen())
+    chosen = None
+    if not record.lead:
+        lead, why = choose_lead(ctx, by)
+        if lead:
+            record.leads.append(lead)
+            chosen = lead
+        record.note(ctx.now, "lead", lead, why)
+    if record.lead:
+        ctx.do(Assign((record.lead,)))
+    if not again and not ctx.is_delivery_manager(by):
+        dms = list(ctx.config.delivery_managers)
+        ctx.do(
+            Comment(
+                "self-declared",
+                msg.SELF_DECLARED.format(
+                    marker=msg.marker("self-declared"),
+                    declarer=msg.person(by),
+                    dms=msg.mentions(dms),
+                ),
+            )
+        )
+        ctx.slack_dms(
+            "dm-self-declared",
+            f":warning: {who(by)} declared {public_title(ctx)} {link(ctx)} without a "
+            "delivery manager. Please check and agree to continue.",
+        )
+    n = record.count("declared", "reopened")
+    verb = "reopened" if again else "declared"
+    ctx.slack(
+        f"announce-{verb}:{n}",
+        "announce",
+        f":rotating_light: Incident {verb}: {public_title(ctx)} {link(ctx)}. "
+        f"Lead: {who(record.lead)}. Channel: <channel>",
+    )
+    if not again:
+        ctx.slack("report", "incident", "", report=True)
+    invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by, *record.helping]
+    ctx.slack(f"invite:declared:{n}", "incident", "", invite=[x for x in invite if x])
+    if chosen and chosen.lower() != by.lower():
+        # The tool chose them: ask them to acknowledge (SPEC §12); the declarer knows.
+        from incident_tool.core import ack
+
+        ack.ask(ctx, chosen, chosen=True)
+    if again:
+        ctx.slack(
+            f"reopened:{n}",
+            "incident",
+            f":arrows_counterclockwise: {who(by)} reopened the incident.",
+        )
+
+
+def choose_lead(ctx: Context, declarer: str) -> tuple[str | None, str]:
+    """Pick the most senior available responder; nobody available means the declarer leads.
+
+    Responders are asked in order and the search stops at the first available one, so a
+    team whose senior is free costs one presence look-up, not one per responder.
+    """
+    candidates = [r for r in ctx.config.responders if not r.lower().endswith("[bot]")]
+    skipped = []
+    for login in candidates:
+        away = ctx.facts.unavailable([login]).get(login)
+        if away:
+            skipped.append(f"{login} ({away})")
+            continue
+        if not ctx.facts.assignable(login):
+            skipped.append(f"{login} (cannot be assigned)")
+            continue
+        why = "most senior available responder"
+        return login, why + (f"; skipped {', '.join(skipped)}" if skipped else "")
+    why = "no responder available" if candidates else "no responders configured"
+    note = f"; skipped {', '.join(skipped)}" if skipped else ""
+    if declarer == UNKNOWN:
+        return None, f"{why}, and who declared is not known: say `/handover @user`{note}"
+    return declarer, f"{why}: the declarer leads{note}"
+
+
+def mitigate(ctx: Context, by: str, text: str = "") -> bool:
+    record = ctx.record
+    if record.state == State.MITIGATED or not check(ctx, State.MITIGATED):
+        return record.state == State.MITIGATED
+    record.state = State.MITIGATED
+    record.note(ctx.now, "mitigated", by, text)
+    n = record.count("mitigated")
+    extra = f": {escape(text)}" if text else ""
+    ctx.slack(
+        f"mitigated:{n}",
+        "incident",
+        f":large_green_circle: {who(by)} marked the incident mitigated{extra}",
+    )
+    return True
+
+
+def resolve(ctx: Context, by: str, text: str = "") -> bool:
+    """Resolve: close as completed, write the retrospective, ask DMs to confirm if needed."""
+    record = ctx.record
+    if record.state == State.RESOLVED:
+        return True
+    if not check(ctx, State.RESOLVED):
+        if ctx.issue.state == "closed":
+            ctx.do(Reopen())
+        return False
+    record.state = State.RESOLVED
+    record.note(ctx.now, "resolved", by, text)
+    if ctx.issue.state != "closed":
+        ctx.do(Close("completed"))
+    if ctx.config.retrospective.enabled:
+        ctx.do(CreateRetrospective())
+    n = record.count("resolved")
+    tell_both(
+        ctx,
+        f"resolved:{n}",
+        f":white_check_mark: {who(by)} resolved the incident."
+        + (f" {escape(text)}" if text else ""),
+        f":white_check_mark: Incident resolved: {public_title(ctx)} {link(ctx)}.",
+    )
+    if not ctx.is_delivery_manager(by):
+        record.awaiting_confirmation = by
+        dms = list(ctx.config.delivery_managers)
+        key = f"confirm:{n}"
+        ctx.do(
+            Comment(
+                key,
+                msg.CONFIRM_RESOLUTION.format(
+                    marker=msg.marker(key), closer=msg.person(by), dms=msg.mentions(dms)
+                ),
+            )
+        )
+        ctx.slack_dms(
+            f"dm-confirm:{n}",
+            f":question: {who(by)} resolved {public_title(ctx)} {link(ctx)}. Please confirm; "
+            "reopen the issue if it is not resolved.",
+        )
+    else:
+        record.awaiting_confirmation = None
+    return True
+
+
+def dismiss(ctx: Context, by: str, reason: str = "") -> bool:
+    record = ctx.record
+    if record.state == State.DISMISSED:
+        return True
+    if not check(ctx, State.DISMISSED):
+        return False
+    was_active = record.state is not None and record.state.is_active
+    record.state = State.DISMISSED
+    record.note(ctx.now, "dismissed", by, reason)
+    if ctx.issue.state != "closed":
+        ctx.do(Close("not_planned"))
+    if was_active:
+        n = record.count("dismissed")
+        why = f" {escape(reason)}" if reason and not record.sensitive else ""
+        tell_both(
+            ctx,
+            f"dismissed:{n}",
+            f":no_entry_sign: {who(by)} dismissed the incident.{why}",
+            f":no_entry_sign: Dismissed: {public_title(ctx)} {link(ctx)}.",
+        )
+    return True
+
+
+def reopen(ctx: Context, by: str) -> None:
+    """Reopening a resolved or dismissed incident puts it back to declared (SPEC §2)."""
+    record = ctx.record
+    if record.state not in (State.RESOLVED, State.DISMISSED):
+        return
+    if record.awaiting_confirmation and ctx.is_delivery_manager(by):
+        record.note(
+            ctx.now,
+            "resolution-undone",
+            by,
+            f"resolution by {record.awaiting_confirmation} not confirmed",
+        )
+    record.awaiting_confirmation = None
+    declare(ctx, by)
+
+
+def _is_sensitive(ctx: Context, parsed: ParsedReport) -> bool:
+    if any(label.lower() == SENSITIVE_LABEL for label in ctx.issue.labels):
+        return True
+    return is_sensitive(parsed, ctx.config.sensitive.services)

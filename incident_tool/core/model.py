@@ -1,0 +1,204 @@
+"""The decision core's vocabulary: what a handler sees (Context) and what it asks for (actions).
+
+Handlers are pure in the sense that matters for testing: they read the issue, the record,
+the config and a `Facts` object, and write only to `ctx.record` and `ctx.plan`. Nothing here
+makes a request; tests pass a dict-backed Facts and check the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from incident_tool.config import Config
+from incident_tool.core.record import Record
+
+ROLES = ("none", "read", "triage", "write", "maintain", "admin")
+UNKNOWN = "someone"  # who made a change the run cannot attribute (its event is gone)
+
+
+def role_at_least(role: str, minimum: str) -> bool:
+    return ROLES.index(role if role in ROLES else "none") >= ROLES.index(minimum)
+
+
+class Facts(Protocol):
+    """What decisions may ask about people; production answers from GitHub and Slack."""
+
+    def role(self, login: str) -> str:
+        """Return the repository role: none, read, triage, write, maintain or admin."""
+
+    def assignable(self, login: str) -> bool:
+        """Say whether the user exists and can be assigned issues in this repository."""
+
+    def unavailable(self, logins: Sequence[str]) -> dict[str, str]:
+        """Return login -> reason for those who are away or busy (failed lookups: available)."""
+
+    def happened(
+        self, event: str, label_prefix: str = "", *, first: bool = False
+    ) -> tuple[str | None, datetime | None]:
+        """Return who did `event` (labeled, closed, reopened) and when: the last time, or
+        the `first`; for labels, one whose name starts with `label_prefix`."""
+
+    def is_tool(self, login: str) -> bool:
+        """Say whether `login` is the account this tool writes as (its own changes)."""
+
+    def reports_before(self, login: str, moment: datetime, number: int) -> int:
+        """Count `login`'s incident reports opened in the 24 hours before `moment`
+        (other than issue `number`)."""
+
+    def on_slack(self, login: str) -> bool:
+        """Say whether `login` can be reached on Slack (Slack on, and a user mapped)."""
+
+
+@dataclass(frozen=True)
+class IssueView:
+    """The incident issue as the tool last read it."""
+
+    repo: str
+    number: int
+    title: str
+    body: str
+    url: str
+    author: str
+    labels: tuple[str, ...]
+    assignees: tuple[str, ...]
+    state: str  # open / closed
+    state_reason: str | None
+    created_at: datetime
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: int
+    author: str
+    author_is_bot: bool
+    body: str
+    created_at: datetime
+    updated_at: datetime
+    url: str
+    ref: str | None = None  # where it was said, when not on the issue (a Slack permalink)
+
+    @property
+    def edited(self) -> bool:
+        return self.updated_at != self.created_at
+
+
+# Actions: what the effects stage must do on GitHub. Slack work goes to the record's outbox.
+@dataclass(frozen=True)
+class Comment:
+    key: str  # marker key: the same cause never gives two comments
+    body: str
+    # Remember the key in the record (a comment caused by another comment need not be:
+    # that comment is never handled twice, and the record must stay small).
+    remember: bool = True
+
+
+@dataclass(frozen=True)
+class React:
+    comment_id: int
+
+
+@dataclass(frozen=True)
+class Assign:
+    logins: tuple[str, ...]  # the complete new set of assignees
+
+
+@dataclass(frozen=True)
+class Labels:
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Close:
+    reason: str  # completed / not_planned
+
+
+@dataclass(frozen=True)
+class Reopen:
+    pass
+
+
+@dataclass(frozen=True)
+class CreateRetrospective:
+    pass
+
+
+Action = Comment | React | Assign | Labels | Close | Reopen | CreateRetrospective
+
+
+@dataclass
+class Context:
+    """One run's view of one incident; handlers change `record` and append to `plan`."""
+
+    config: Config
+    issue: IssueView
+    record: Record
+    facts: Facts
+    now: datetime
+    plan: list[Action] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    slack_enabled: bool = False
+
+    @contextmanager
+    def at(self, moment: datetime | None) -> Iterator[None]:
+        """Decide as of `moment` (when a comment was posted, an issue closed)."""
+        saved = self.now
+        self.now = moment or saved
+        try:
+            yield
+        finally:
+            self.now = saved
+
+    def do(self, action: Action) -> None:
+        """Plan an action. Comments and reactions are planned once (they are keyed);
+        assignments and label changes keep their order, so the last one wins."""
+        if isinstance(action, (Assign, Labels)) or action not in self.plan:
+            self.plan.append(action)
+
+    def slack(self, key: str, to: str, text: str, *, remember: bool = True, **extra: Any) -> None:
+        """Queue a Slack delivery; `key` makes it happen at most once per incident.
+
+        `remember=False` is for deliveries caused by a comment: the comment is handled
+        once, so its key need not stay in the record after delivery.
+        """
+        if key in self.record.sent or any(m.get("key") == key for m in self.record.outbox):
+            return
+        item = {"key": key, "to": to, "text": text, **extra}
+        if not remember:
+            item["remember"] = False
+        self.record.outbox.append(item)
+        trim_outbox(self.record.outbox)
+
+    def slack_dms(self, key: str, text: str, *, exclude: Sequence[str] = ()) -> None:
+        """Queue a Slack DM to each delivery manager (keys `<key>:<login>`), but those in
+        `exclude` (nobody is paged about their own report)."""
+        skip = {x.lower() for x in exclude}
+        for login in self.config.delivery_managers:
+            if login.lower() not in skip:
+                self.slack(f"{key}:{login}", f"dm:{login}", text)
+
+    def is_delivery_manager(self, login: str) -> bool:
+        if self.config.delivery_managers:
+            return self.config.is_delivery_manager(login)
+        # With none configured, maintainers stand in so that nobody is locked out.
+        return role_at_least(self.facts.role(login), "maintain")
+
+
+MAX_OUTBOX = 30  # Slack deliveries waiting while Slack is down; the record must stay small
+
+
+def trim_outbox(outbox: list[dict[str, Any]]) -> None:
+    """When Slack has been down for long, drop the oldest mirrored comments, then other
+    deliveries caused by comments. Transitions (invitations, announcements, the report)
+    are never dropped: there are few per incident."""
+    while len(outbox) > MAX_OUTBOX:
+        mirrors = [m for m in outbox if str(m.get("key", "")).startswith("mirror:")]
+        droppable = mirrors or [m for m in outbox if m.get("remember") is False]
+        if not droppable:
+            return
+        outbox.remove(droppable[0])

@@ -1,0 +1,191 @@
+"""The incident's record: one status comment per issue, readable by people and by the tool.
+
+The visible part is Markdown for people; the machine state is JSON inside an HTML comment
+at the end, escaped so that no user text can close the comment early (SPEC §5).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from incident_tool.core.states import State
+
+STATUS_MARKER = "<!-- incident-tool:status -->"
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_DATA_RE = re.compile(r"<!-- incident-tool:data (\{.*\}) -->", re.DOTALL)
+SCHEMA_VERSION = 1
+MAX_TEXT = 2000  # per timeline entry: keeps the status comment under GitHub's 65,536 limit
+MAX_BODY = 60000
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    except ValueError:
+        return None
+
+
+@dataclass
+class Entry:
+    """One line of the timeline: when, what kind, who, and any text they gave."""
+
+    at: str
+    kind: str
+    actor: str | None = None
+    text: str = ""
+    ref: str | None = None  # where it was said: "#issuecomment-<id>", relative to the issue
+
+
+OPTIONAL_FIELDS = ("answered", "outsider_comments", "unanswered", "severity_guess", "not_paged")
+
+
+@dataclass
+class Record:
+    """Everything the tool knows about one incident, beyond what labels and assignees say."""
+
+    state: State | None = None
+    severity: int | None = None
+    leads: list[str] = field(default_factory=list)
+    helping: list[str] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)
+    timeline: list[Entry] = field(default_factory=list)
+    last_comment_id: int = 0
+    channel_id: str | None = None
+    channel_name: str | None = None
+    channel_topic: str | None = None
+    channels: dict[str, str] = field(default_factory=dict)  # announce/stakeholder name -> id
+    retro: int | None = None
+    resolved_when: str | None = None
+    snooze_until: str | None = None
+    reminded: dict[str, str] = field(default_factory=dict)
+    sensitive: bool = False
+    missing: list[str] = field(default_factory=list)
+    awaiting_confirmation: str | None = None  # who resolved without being a delivery manager
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # Slack deliveries made (outbox keys)
+    posted: list[str] = field(default_factory=list)  # bot comments made (marker keys)
+    problems: list[str] = field(default_factory=list)
+    ack: dict[str, Any] = field(default_factory=dict)  # the lead's acknowledgement (ack.py)
+    timed_out: list[str] = field(default_factory=list)  # leads passed over for not acking
+    report_ref: list[str] | None = None  # the channel's first message: [channel, ts]
+    # What the tool has read back from the incident channel (slack_read.py, SPEC §11).
+    slack_in: dict[str, Any] = field(default_factory=dict)
+
+    def ack_waiting(self) -> dict[str, Any] | None:
+        """The acknowledgement the current lead was asked for and has not given, if any."""
+        ack = self.ack
+        if not ack.get("since") or ack.get("acked") or not self.lead:
+            return None
+        return ack if str(ack.get("lead", "")).lower() == self.lead.lower() else None
+
+    # `/action` key -> its follow-up: owner, why not assigned, issue, id, attached, linked
+    followups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A report from a monitor or a script (SPEC §13): fingerprint, source, firings.
+    alert: dict[str, Any] | None = None
+    # People without triage access (issue #10): when each was last answered on this issue,
+    # how many of their plain comments were not mirrored and commands not answered, the
+    # severity they guessed (shown, not applied), and why nobody was paged.
+    answered: dict[str, str] = field(default_factory=dict)
+    outsider_comments: int = 0
+    unanswered: int = 0
+    severity_guess: int | None = None
+    not_paged: str | None = None
+
+    @property
+    def actions(self) -> list[Entry]:
+        """The follow-up actions (`/action`), in order."""
+        return [e for e in self.timeline if e.kind == "action"]
+
+    @property
+    def lead(self) -> str | None:
+        return self.leads[-1] if self.leads else None
+
+    def count(self, *kinds: str) -> int:
+        """How many entries of these kinds: numbers the announcements of each transition."""
+        return sum(1 for e in self.timeline if e.kind in kinds)
+
+    def first(self, kind: str) -> Entry | None:
+        return next((e for e in self.timeline if e.kind == kind), None)
+
+    def last(self, kind: str) -> Entry | None:
+        return next((e for e in reversed(self.timeline) if e.kind == kind), None)
+
+    def note(
+        self, at: datetime, kind: str, actor: str | None, text: str = "", ref: str | None = None
+    ) -> Entry:
+        """Add a timeline entry (text clipped so the status comment stays within limits)."""
+        entry = Entry(iso(at), kind, actor, clip(text, MAX_TEXT), ref)
+        # Keep the timeline in time order: a run may learn of things out of order.
+        self.timeline.insert(bisect.bisect_right(self.timeline, entry.at, key=_at), entry)
+        return entry
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        # Fields most incidents never use are left out while empty: the record stays small.
+        for name in OPTIONAL_FIELDS:
+            if not data[name]:
+                del data[name]
+        data["state"] = self.state.value if self.state else None
+        if not self.followups:
+            del data["followups"]  # most incidents have none: keep the record as it was
+        data["v"] = SCHEMA_VERSION
+        if data.get("alert") is None:
+            del data["alert"]  # only reports from monitors carry it
+        if not data["slack_in"]:
+            del data["slack_in"]  # nothing read back from Slack: keep records as they were
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        # Inside an HTML comment, "--" and ">" could end it early: escape them as JSON allows.
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("--", "-\\u002d")
+        # Bidirectional controls are kept as escapes: not even the raw comment holds one.
+        return _BIDI.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+    @classmethod
+    def from_json(cls, text: str) -> Record:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("status data is not an object")
+        data.pop("v", None)
+        known = set(cls.__dataclass_fields__)
+        data = {k: v for k, v in data.items() if k in known}
+        state = data.pop("state", None)
+        record = cls(**data)
+        record.state = State(state) if state else None
+        record.timeline = [Entry(**e) for e in data.get("timeline", [])]
+        return record
+
+
+def extract(body: str | None) -> Record | None:
+    """Read the record from a status comment body, or None if it has none we can read."""
+    if not body or STATUS_MARKER not in body:
+        return None
+    match = _DATA_RE.search(body)
+    if not match:
+        return None
+    try:
+        return Record.from_json(match.group(1))
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _at(entry: Entry) -> str:
+    return entry.at
+
+
+def clip(text: str, limit: int) -> str:
+    text = text.replace("\x00", "")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

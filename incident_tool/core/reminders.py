@@ -1,0 +1,88 @@
+"""Reminders sent by `sweep` (SPEC §4): triage for reports, updates for declared incidents.
+
+At most one reminder of each kind per interval, however often `sweep` runs: the record
+keeps when each kind was last sent.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from incident_tool.core import text as msg
+from incident_tool.core.lifecycle import link, who
+from incident_tool.core.model import Comment, Context
+from incident_tool.core.record import iso, parse_time
+from incident_tool.core.states import State
+
+
+def _due(ctx: Context, kind: str, since: str | None, minutes: int) -> bool:
+    start = parse_time(since)
+    if start is None or ctx.now - start < timedelta(minutes=minutes):
+        return False
+    snoozed = parse_time(ctx.record.snooze_until)
+    if snoozed is not None and ctx.now < snoozed:
+        return False
+    last = parse_time(ctx.record.reminded.get(kind))
+    return last is None or ctx.now - last >= timedelta(minutes=minutes)
+
+
+def send_due(ctx: Context) -> None:
+    """Queue the reminders that are due now."""
+    record, config = ctx.record, ctx.config
+    stamp = iso(ctx.now)
+    if record.state == State.REPORTED and not record.not_paged:
+        # A report over an outsider's daily limit waits for triage without paging anyone.
+        minutes = config.reminders.triage_after
+        reported = record.first("reported")
+        if _due(ctx, "triage", reported.at if reported else None, minutes):
+            record.reminded["triage"] = stamp
+            record.note(ctx.now, "reminder", None, "triage: delivery managers pinged")
+            reporter = (reported.actor if reported else None) or ""
+            dms = [d for d in config.delivery_managers if d.lower() != reporter.lower()]
+            # Slack DMs reach only people mapped to Slack; otherwise ping them on the issue.
+            reachable = all(config.person(d).slack or config.person(d).email for d in dms)
+            if config.delivery_managers and not dms:
+                pass  # the only delivery manager reported it: they know
+            elif ctx.slack_enabled and dms and reachable:
+                ctx.slack_dms(
+                    f"remind-triage:{stamp}",
+                    f":alarm_clock: A report has waited {minutes}+ minutes for a "
+                    f"decision: {link(ctx)}",
+                    exclude=(reporter,),
+                )
+            else:
+                key = f"remind-triage:{stamp}"
+                ctx.do(
+                    Comment(
+                        key,
+                        msg.REMINDER_TRIAGE.format(
+                            marker=msg.marker(key), dms=msg.mentions(dms), minutes=minutes
+                        ),
+                    )
+                )
+    elif record.state == State.DECLARED and record.lead:
+        minutes = config.reminders.update_interval(record.severity)
+        last = next(
+            (e for e in reversed(record.timeline) if e.kind in ("update", "declared", "reopened")),
+            None,
+        )
+        if _due(ctx, "update", last.at if last else None, minutes):
+            record.reminded["update"] = stamp
+            record.note(ctx.now, "reminder", None, f"no update for {minutes} minutes: lead pinged")
+            if ctx.slack_enabled and record.channel_id:
+                ctx.slack(
+                    f"remind-update:{stamp}",
+                    "incident",
+                    f":alarm_clock: {who(record.lead)}: no `/update` for {minutes} minutes. "
+                    "Post one on the issue (or `/snooze 30m`).",
+                )
+            else:
+                key = f"remind-update:{stamp}"
+                ctx.do(
+                    Comment(
+                        key,
+                        msg.REMINDER_UPDATE.format(
+                            marker=msg.marker(key), lead=msg.mention(record.lead), minutes=minutes
+                        ),
+                    )
+                )

@@ -1,0 +1,279 @@
+"""Render the status comment: a readable summary on top, the record hidden below (SPEC §5)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from incident_tool.config import Config
+from incident_tool.core import text as msg
+from incident_tool.core.record import MAX_BODY, STATUS_MARKER, Entry, Record, parse_time
+from incident_tool.inbound import alerts
+
+VISIBLE_ENTRIES = 150
+VISIBLE_NOTES = 5
+_SLACK_LINK = re.compile(r"https://[A-Za-z0-9.-]+/archives/[A-Z0-9]+/p[0-9]+")
+
+STATE_TITLES = {
+    "reported": "🟡 Reported: awaiting a delivery manager",
+    "declared": "🔴 Declared",
+    "mitigated": "🟢 Mitigated: impact contained, not yet resolved",
+    "resolved": "✅ Resolved",
+    "dismissed": "⚪ Dismissed",
+}
+
+KIND_WORDS = {
+    "reported": "Reported",
+    "declared": "Declared",
+    "reopened": "Reopened",
+    "lead": "Lead chosen",
+    "handover": "Handover",
+    "join": "Joined",
+    "leave": "Stopped helping",
+    "update": "Update",
+    "mitigated": "Mitigated",
+    "resolved": "Resolved",
+    "dismissed": "Dismissed",
+    "severity": "Severity",
+    "action": "Action",
+    "comms": "Stakeholder communication",
+    "public": "Public update",
+    "resolved-when": "Resolution criteria",
+    "invite": "Invited",
+    "snooze": "Reminders snoozed",
+    "sensitive": "Marked sensitive",
+    "resolution-undone": "Resolution undone",
+    "reminder": "Reminder",
+    "slack": "Slack",
+    "note": "Note",
+    "slack-note": "Slack note",
+    "ack": "Lead acknowledged",
+    "ack-timeout": "Not acknowledged",
+    "ack-missing": "Not acknowledged",
+    "follow-up": "Follow-up opened",
+    "fired-again": "Alert fired again",
+    "alert-resolved": "Alert resolved",
+}
+
+
+def when(at: str, zone: str) -> tuple[str, str]:
+    """Return the time in UTC and in the configured zone, for a person to read."""
+    moment = parse_time(at)
+    if moment is None:
+        return at, ""
+    local = moment.astimezone(ZoneInfo(zone))
+    return moment.strftime("%Y-%m-%d %H:%M"), local.strftime("%H:%M %Z")
+
+
+def describe(entry: Entry) -> str:
+    words = KIND_WORDS.get(entry.kind, entry.kind)
+    who = f" by {msg.person(entry.actor)}" if entry.actor and entry.kind != "lead" else ""
+    if entry.kind == "slack-note" and entry.actor and entry.actor.endswith(" (Slack)"):
+        who = f" by {msg.user_text(entry.actor, inline=True)}"  # a Slack name, not a login
+    if entry.kind == "lead":
+        who = f": {msg.person(entry.actor)}"
+    text = f": {msg.user_text(entry.text, inline=True)}" if entry.text else ""
+    if entry.ref and entry.ref.startswith("#issuecomment-"):
+        text += f" ([comment]({entry.ref}))"
+    elif entry.ref and _SLACK_LINK.fullmatch(entry.ref):
+        text += f" ([Slack]({entry.ref}))"  # a command given in Slack: its permalink
+    return f"{words}{who}{text}"
+
+
+# How a long incident's record is made to fit, step by step: text kept in old and in the
+# latest 20 entries, timeline rows shown, and (last) the entries kept at each end.
+SHRINK_STEPS: tuple[tuple[int, int, int, tuple[int, int] | None], ...] = (
+    (500, 2000, 150, None),
+    (200, 1000, 100, None),
+    (60, 500, 50, None),
+    (0, 200, 20, None),
+    (0, 200, 20, (10, 100)),
+    (0, 80, 10, (5, 20)),
+    (0, 40, 10, (0, 100)),  # a pathological incident: even the actions are thinned
+)
+VISIBLE_ACTIONS = 50
+
+
+def render(record: Record, config: Config, *, repo: str, updated: datetime) -> str:
+    """Return the whole status comment body, always under GitHub's 65,536-character limit.
+
+    A very long incident first loses old texts from the record, then shows fewer rows,
+    and last keeps only the timeline's two ends (and every action): the comments the
+    entries came from stay on the issue, so nothing people said is lost.
+    """
+    body = _render(record, config, updated=updated, visible=VISIBLE_ENTRIES)
+    for old, recent, visible, ends in SHRINK_STEPS:
+        if len(body) <= MAX_BODY:
+            break
+        if ends is not None:
+            _keep_ends(record, *ends)
+        for entry in record.timeline[:-20]:
+            if entry.kind != "note":  # keep saying what was left out
+                # A Slack note keeps its ref: it is how the next run finds it again.
+                keep = entry.ref if entry.kind == "slack-note" else None
+                entry.text, entry.ref = entry.text[:old], keep
+        for entry in record.timeline[-20:]:
+            entry.text = entry.text[:recent]
+        record.sent, record.posted = record.sent[-200:], record.posted[-200:]
+        body = _render(record, config, updated=updated, visible=visible)
+    return body
+
+
+def _participation(record: Record) -> list[tuple[str, str]]:
+    """Who is in the incident channel and who posted there (read back from Slack)."""
+    state = record.slack_in
+    rows = []
+    if "members" in state:
+        members = [msg.person(x) for x in state.get("members") or []]
+        others = int(state.get("others") or 0)
+        if others:
+            members.append(f"{others} not mapped to GitHub")
+        rows.append(("In the Slack channel", ", ".join(members) or "nobody yet"))
+    if state.get("posters"):
+        # Slack names are anyone's text: quoted as data; a login links to its profile.
+        shown = [msg.user_text(x, inline=True) for x in state["posters"]]
+        rows.append(("Posted in Slack", ", ".join(shown)))
+    return rows
+
+
+def _keep_ends(record: Record, first: int, last: int) -> None:
+    """Keep the timeline's ends and its milestones (and its actions, unless `first` is 0)."""
+    timeline = record.timeline
+    if len(timeline) <= first + last + 1:
+        return
+    middle = timeline[first:-last]
+    kinds = {"declared", "mitigated", "resolved"} | ({"action"} if first else set())
+    kept = [e for e in middle if e.kind in kinds]
+    gap = Entry(middle[0].at, "note", None, f"{len(middle) - len(kept)} entries left out")
+    record.timeline = [*timeline[:first], *kept, gap, *timeline[-last:]]
+
+
+def _render(record: Record, config: Config, *, updated: datetime, visible: int) -> str:
+    state = record.state.value if record.state else "unknown"
+    rows = [("State", f"{STATE_TITLES.get(state, state)} (`incident:{state}`)")]
+    if record.severity:
+        rows.append(("Severity", f"`severity:{record.severity}`"))
+    elif record.severity_guess:
+        rows.append(
+            (
+                "Severity",
+                f"not set; the reporter guessed {record.severity_guess} (not applied: "
+                "they have no triage access; the lead sets it with `/severity`)",
+            )
+        )
+    rows.append(("Lead", msg.person(record.lead) if record.lead else "not yet chosen"))
+    waiting = record.ack_waiting()
+    if waiting:
+        since = (parse_time(waiting.get("since")) or updated).strftime("%H:%M UTC")
+        who = msg.person(record.lead)
+        rows.append(("Acknowledgement", f"waiting for {who} to acknowledge (since {since})"))
+    if len(record.leads) > 1:
+        rows.append(("Earlier leads", ", ".join(msg.person(x) for x in record.leads[:-1])))
+    dms = config.delivery_managers
+    rows.append(("Delivery managers", ", ".join(msg.person(x) for x in dms) or "none configured"))
+    rows.append(("Helping", ", ".join(msg.person(x) for x in record.helping) or "nobody yet"))
+    if record.stopped:
+        rows.append(("Stopped helping", ", ".join(msg.person(x) for x in record.stopped)))
+    rows += _participation(record)
+    if record.resolved_when:
+        rows.append(("Resolved when", msg.user_text(record.resolved_when, inline=True)))
+    if record.channel_id:
+        name = record.channel_name or record.channel_id
+        private = " (private)" if record.sensitive else ""
+        rows.append(
+            (
+                "Slack",
+                f"[#{name}](https://slack.com/app_redirect?channel={record.channel_id}){private}",
+            )
+        )
+    if record.retro:
+        rows.append(("Retrospective", f"#{record.retro}"))
+    if record.sensitive:
+        rows.append(("Sensitive", "yes: private channel, redacted announcements"))
+    if record.awaiting_confirmation:
+        rows.append(
+            (
+                "Resolution",
+                f"awaiting a delivery manager's confirmation "
+                f"(resolved by {msg.person(record.awaiting_confirmation)})",
+            )
+        )
+    if record.not_paged:
+        rows.append(("Nobody paged", msg.user_text(record.not_paged, inline=True)))
+    if record.outsider_comments or record.unanswered:
+        rows.append(
+            (
+                "From people without triage access",
+                f"{record.outsider_comments} comments not mirrored to Slack; "
+                f"{record.unanswered} commands or changes not answered "
+                "(one answer per person an hour)",
+            )
+        )
+    if record.snooze_until:
+        rows.append(
+            ("Reminders snoozed until", record.snooze_until.replace("T", " ").replace("Z", " UTC"))
+        )
+    rows += alerts.status_rows(record.alert, state, config.alerts.auto_dismiss_after)
+
+    lines = [
+        STATUS_MARKER,
+        f"## Incident status: {STATE_TITLES.get(state, state)}",
+        "",
+        "| | |",
+        "|---|---|",
+    ]
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    if record.missing:
+        lines += [
+            "",
+            "**Missing from the report:** "
+            + ", ".join(record.missing)
+            + ". Please add it to the issue description.",
+        ]
+    if record.problems:
+        lines += ["", "**Problems the tool hit** (retried on the next event):"]
+        lines += [f"- {msg.user_text(p, inline=True)}" for p in record.problems[-5:]]
+    notes = [e for e in record.timeline if e.kind == "slack-note"]
+    if notes:
+        lines += ["", "**Latest Slack notes** (pinned, or marked with the timeline reaction)"]
+        for note in notes[-VISIBLE_NOTES:]:
+            utc, _ = when(note.at, config.timezone)
+            said = msg.user_text(note.text, inline=True)
+            lines.append(
+                f"- {utc} UTC, {msg.user_text(note.actor or 'someone', inline=True)}: {said}"
+            )
+    actions = record.actions
+    if actions:
+        lines += ["", "**Follow-up actions**"]
+        if len(actions) > VISIBLE_ACTIONS:
+            lines.append(f"- … {len(actions) - VISIBLE_ACTIONS} more in the timeline")
+        lines += [
+            f"- [ ] {msg.user_text(a.text, inline=True)} ({msg.person(a.actor)})"
+            for a in actions[-VISIBLE_ACTIONS:]
+        ]
+    zone = config.timezone
+    lines += [
+        "",
+        f"<details open><summary>Timeline (UTC, and {zone})</summary>",
+        "",
+        f"| UTC | {zone} | What |",
+        "|---|---|---|",
+    ]
+    shown = record.timeline[-visible:]
+    if len(record.timeline) > len(shown):
+        hidden = len(record.timeline) - len(shown)
+        lines.append(f"| | | … {hidden} earlier entries (all in the retrospective) |")
+    for entry in shown:
+        utc, local = when(entry.at, zone)
+        lines.append(f"| {utc} | {local} | {describe(entry)} |")
+    lines += [
+        "",
+        "</details>",
+        "",
+        # No "last updated" time here: it would rewrite the comment on runs that change nothing.
+        "<sub>Kept up to date by incident-tool. Commands: comment `/help`.</sub>",
+        "",
+        f"<!-- incident-tool:data {record.to_json()} -->",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,164 @@
+"""Who may change an incident by hand, and what people without triage access can cost
+the team (SPEC §2, "Who may change an incident by hand", "People without triage access").
+
+GitHub lets an issue's author close it, and reopen it when they closed it themselves,
+whatever their access; labels need triage. So a close or a reopen can come from anyone
+who can open an issue, and the tool decides, with section 3's roles, whether to carry
+it out. The rules, by what a person did:
+
+- `incident:declared` label, or a reopen (back to declared): the team (triage access or
+  more, a delivery manager, or a listed responder);
+- `incident:reported` label (a dismissed report back to triage): the team;
+- `incident:mitigated` label: the lead or a delivery manager (as `/mitigated`);
+- close as completed, `incident:resolved` label: the team. The protocol has a delivery
+  manager approve a resolution "where appropriate", and SPEC §2 asks them to confirm one
+  made by anyone else, so a resolution by the lead or a colleague stands until a delivery
+  manager reopens it; `/resolve` (lead or delivery manager) is the command for it;
+- close as not planned or duplicate, `incident:dismissed` label: a delivery manager (as
+  `/dismiss`);
+- any close of a report still `incident:reported`: also its reporter, whatever their
+  access (the report is withdrawn: dismissed, no retrospective).
+
+Anything else is undone (reopened, closed again, the label put back) with one reply that
+says who may. The tool's own writes (made with GITHUB_TOKEN: they start no run) are never
+taken for a person's decision: when a run finds one the record does not know of, the
+issue is brought back in line with the record, silently.
+
+People without triage access ("outsiders": not on the team) get at most one answer per
+issue per hour (`may_answer`), and at most `limits.outsider_reports_per_day` of a
+person's reports page the delivery managers (`pages_for_report`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from incident_tool.core.model import UNKNOWN, Context, role_at_least
+from incident_tool.core.record import iso, parse_time
+from incident_tool.core.states import State
+
+ANSWER_EVERY = timedelta(hours=1)
+DAY = timedelta(hours=24)
+
+
+def on_team(ctx: Context, login: str) -> bool:
+    """The protocol's people: delivery managers, responders, and triage access or more."""
+    if ctx.config.is_delivery_manager(login) or ctx.config.is_responder(login):
+        return True
+    return role_at_least(ctx.facts.role(login), "triage") or ctx.is_delivery_manager(login)
+
+
+def is_outsider(ctx: Context, login: str) -> bool:
+    """Someone without triage access (in a public repository: anyone at all)."""
+    if login == UNKNOWN or ctx.facts.is_tool(login):
+        return False
+    return not on_team(ctx, login)
+
+
+def _lead_or_dm(ctx: Context, login: str) -> bool:
+    lead = ctx.record.lead
+    return bool(lead) and lead.lower() == login.lower() or ctx.is_delivery_manager(login)  # type: ignore[union-attr]
+
+
+def _is_reporter(ctx: Context, login: str) -> bool:
+    return login.lower() == ctx.issue.author.lower()
+
+
+LEAD_OR_DM = "the incident lead or a delivery manager"
+DM = "a delivery manager"
+TEAM = "people with triage access or more, delivery managers and listed `responders`"
+
+
+def who_may(ctx: Context, target: State, login: str, *, closed: bool = False) -> str | None:
+    """Return None when `login` may move the incident to `target` by hand, else who may.
+
+    `closed`: the change is a close of the issue (a reporter may withdraw their report).
+    """
+    if login == UNKNOWN:
+        # Nobody can be asked: GitHub's own rule is the only one known to hold (labels
+        # need triage, so whoever added one is on the team).
+        return None if target in (State.DECLARED, State.REPORTED, State.RESOLVED) else DM
+    if closed and ctx.record.state == State.REPORTED and _is_reporter(ctx, login):
+        return None  # the reporter withdraws their own report
+    if target in (State.DECLARED, State.REPORTED, State.RESOLVED):
+        return None if on_team(ctx, login) else TEAM
+    if target == State.MITIGATED:
+        return None if _lead_or_dm(ctx, login) else LEAD_OR_DM
+    if target == State.DISMISSED:
+        return None if ctx.is_delivery_manager(login) else DM
+    return None
+
+
+def may_answer(ctx: Context, login: str) -> bool:
+    """Say whether the tool may answer `login` on this issue now, and count it if so.
+
+    The team is always answered. Someone without triage access is answered at most once
+    per issue per hour (replies, refusals, `/help`, `/status`), so a flood of comments
+    costs the people who follow the issue one notification an hour.
+    """
+    if not is_outsider(ctx, login):
+        return True
+    answered = ctx.record.answered
+    last = parse_time(answered.get(login.lower()))
+    if last is not None and ctx.now - last < ANSWER_EVERY:
+        return False
+    answered[login.lower()] = iso(ctx.now)
+    # Keep the record small: only the last hour's answers matter.
+    for key in [k for k, v in answered.items() if (t := parse_time(v)) and ctx.now - t > DAY]:
+        del answered[key]
+    return True
+
+
+def pages_for_report(ctx: Context, reporter: str) -> str | None:
+    """Return None when a new report may page the delivery managers, else why not.
+
+    Only an outsider's reports are counted, with one GitHub request: their incident
+    reports opened in the 24 hours before this one.
+    """
+    if not is_outsider(ctx, reporter):
+        return None
+    limit = ctx.config.limits.outsider_reports_per_day
+    earlier = ctx.facts.reports_before(reporter, ctx.issue.created_at, ctx.issue.number)
+    if earlier < limit:
+        return None
+    return (
+        f"{reporter} has no triage access and opened {earlier} other reports in the 24 hours "
+        f"before this one (`limits.outsider_reports_per_day` is {limit}): the delivery "
+        "managers were not paged; it waits for triage"
+    )
+
+
+WHAT = {
+    State.DECLARED: "declare it",
+    State.REPORTED: "send it back to triage",
+    State.MITIGATED: "mark it mitigated",
+    State.RESOLVED: "resolve it",
+    State.DISMISSED: "dismiss it",
+}
+
+
+def undo(ctx: Context, change: str, target: State, actor: str, who: str, key: str) -> None:
+    """Reply once that `actor`'s `change` was undone and who may make it (the caller plans
+    the undoing write itself: a reopen, a close, or nothing for a label, which the run
+    puts back to the record's state). Nothing is announced and nobody is paged."""
+    from incident_tool.core import text as msg
+    from incident_tool.core.model import Comment
+
+    state = ctx.record.state.label if ctx.record.state else "(none)"
+    ctx.notices.append(f"undid {change} by {actor}: only {who} may {WHAT[target]}")
+    if not may_answer(ctx, actor):
+        ctx.record.unanswered += 1
+        return
+    ctx.do(
+        Comment(
+            key,
+            msg.UNDONE.format(
+                marker=msg.marker(key),
+                change=change,
+                actor=msg.person(actor),
+                who=who,
+                what=WHAT[target],
+                state=state,
+            ),
+        )
+    )

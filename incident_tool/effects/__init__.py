@@ -1,0 +1,1 @@
+"""Effects: GitHub (the only PyGithub user), Slack, the mirror, live facts, apply."""

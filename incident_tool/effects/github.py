@@ -1,0 +1,950 @@
+"""GitHub through PyGithub: read one incident issue, and make the writes the plan asks for.
+
+Request budget (issue #7): one GET for the issue, one per 100 comments, one per write, and
+cached permission / assignability look-ups. Writes that are not idempotent (a comment, an
+issue) are only retried after checking that the first attempt did not land.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
+from github.GithubException import RateLimitExceededExceedsMaxWait
+from github.Issue import Issue
+from github.IssueComment import IssueComment
+
+from incident_tool.core import text as msg
+from incident_tool.core.model import CommentView, IssueView
+from incident_tool.core.record import STATUS_MARKER
+from incident_tool.effects.timeouts import http_timeout
+
+DEFAULT_API_URL = "https://api.github.com"
+PER_PAGE = 100
+SINCE_MARGIN = timedelta(minutes=15)  # > a run's job timeout (10 min) + replication lag
+ACTIONS_BOT_LOGIN = "github-actions[bot]"  # who GITHUB_TOKEN writes as
+BULK_WRITE_INTERVAL = 1.0  # seconds between writes in bulk jobs (GitHub's secondary limits)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class IssueHappening:
+    """One entry of an issue's events: labeled, closed, reopened, ..."""
+
+    event: str
+    label: str | None
+    actor: str | None
+    at: datetime
+
+
+class GitHubError(Exception):
+    """A GitHub failure the user must act on; the message says what, never the token."""
+
+
+def describe(exc: Exception) -> str:
+    if isinstance(exc, GithubException):
+        limit = rate_limit_of(exc)
+        if limit is not None:
+            return limit.describe()
+        message = exc.data.get("message") if isinstance(exc.data, dict) else None
+        hint = {
+            401: "the token is invalid or expired: set a valid GITHUB_TOKEN",
+            403: "the token lacks permission (the workflow needs `issues: write`)",
+            404: "not found (wrong repository, deleted issue, or the token cannot see it)",
+        }.get(exc.status, "")
+        return (
+            f"GitHub answered {exc.status}"
+            + (f": {message}" if message else "")
+            + (f" - {hint}" if hint else "")
+        )
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if reason is not None and any(f"too many {n} error" in str(reason) for n in (403, 429)):
+        return "GitHub rate limit: it kept refusing after the waits it asked for; try again later"
+    if reason is not None and "error responses" in str(reason):
+        # urllib3 gave up after GithubRetry's retries: GitHub kept answering 5xx.
+        return f"GitHub kept failing after retries ({reason})"
+    return unreachable(exc)
+
+
+def unreachable(exc: Exception) -> str:
+    """Say which server could not be reached and why, in words, with what to check."""
+    request = getattr(exc, "request", None)
+    url = getattr(request, "url", None) or ""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    netloc = parts.netloc.removesuffix(":443").removesuffix(":80") if parts else ""
+    where = f" at {parts.scheme}://{netloc}" if parts and netloc else ""
+    text = str(exc)
+    if "timed out" in text.lower() or isinstance(exc, TimeoutError):
+        why = f"no answer within {http_timeout()} s (the server is slow, paused or unreachable)"
+    elif "Failed to resolve" in text or "Name or service not known" in text:
+        why = "the host name is not known (no network, or a wrong GITHUB_API_URL)"
+    elif "refused" in text.lower():
+        why = "the connection was refused (nothing listens there)"
+    elif "SSL" in text or "certificate" in text.lower():
+        why = "the TLS handshake failed (certificate or proxy problem)"
+    else:
+        why = exc.__class__.__name__
+    return f"cannot reach GitHub{where}: {why}; check GITHUB_API_URL and the network"
+
+
+BUILT_IN_ROLES = ("read", "triage", "write", "maintain", "admin")
+BASE_PERMISSIONS = ("none", "read", "write", "admin")
+
+
+def role_from_permission(data: Any) -> str:
+    """Read GET .../collaborators/{u}/permission: the built-in role, or the base one.
+
+    `role_name` is the assigned role: one of the five built-in roles, or an organisation's
+    custom role ("Incident Responder"). `permission` is the base role of either, mapped
+    to admin/write/read/none (maintain -> write, triage -> read). So a built-in
+    `role_name` is the precise answer; a custom one counts as its base `permission`;
+    anything else as no access.
+    """
+    if not isinstance(data, dict):
+        return "none"
+    name = str(data.get("role_name") or "").lower()
+    if name in BUILT_IN_ROLES:
+        return name
+    base = str(data.get("permission") or "").lower()
+    return base if base in BASE_PERMISSIONS else "none"
+
+
+MAX_RATE_WAIT = 60.0  # seconds a run may wait, in all, for GitHub's rate limits
+SECONDARY_WAIT = 60.0  # GitHub: with neither header, wait at least a minute
+
+
+def _header(headers: Any, name: str) -> str | None:
+    """Read a response header whatever its case (PyGithub lowercases, urllib3 does not)."""
+    if not headers:
+        return None
+    value = headers.get(name) if hasattr(headers, "get") else None
+    if value is None:
+        lowered = name.lower()
+        for key, item in dict(headers).items():
+            if str(key).lower() == lowered:
+                return str(item)
+        return None
+    return str(value)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """GitHub said "slow down": which limit, and until when."""
+
+    kind: str  # primary (the hourly budget is used up) or secondary (too much at once)
+    until: datetime
+    limit: str | None = None  # X-RateLimit-Limit, for the message
+
+    @property
+    def wait(self) -> float:
+        # Whole seconds, rounded up: GitHub's headers have whole seconds.
+        return float(max(0, math.ceil((self.until - datetime.now(timezone.utc)).total_seconds())))
+
+    def describe(self) -> str:
+        what = (
+            f"primary: the token's {self.limit + ' ' if self.limit else ''}requests an hour are "
+            "used up"
+            if self.kind == "primary"
+            else "secondary: too many requests or writes in a short time"
+        )
+        # Rounded up to the minute: "after 19:42" must not be before GitHub's time.
+        at = (self.until + timedelta(seconds=59)).astimezone(timezone.utc).strftime("%H:%M")
+        return f"GitHub rate limit ({what}): try again after {at} UTC"
+
+
+def rate_limit(status: int, headers: Any, message: str | None) -> RateLimit | None:
+    """Tell a rate limit from a permission problem in a 403 or 429 (None: not a limit).
+
+    GitHub's "Rate limits for the REST API": exceeding the primary limit answers 403 or
+    429 with `x-ratelimit-remaining: 0`, to wait until `x-ratelimit-reset` (epoch
+    seconds); a secondary limit answers 403 or 429 "You have exceeded a secondary rate
+    limit", with `retry-after` (seconds) when GitHub says how long, else wait at least a
+    minute. A 403 with none of these is a permission problem.
+    """
+    if status not in (403, 429):
+        return None
+    now = datetime.now(timezone.utc)
+    text = (message or "").lower()
+    after = _header(headers, "Retry-After")
+    remaining = _header(headers, "X-RateLimit-Remaining")
+    reset = _header(headers, "X-RateLimit-Reset")
+    limit = _header(headers, "X-RateLimit-Limit")
+    secondary = "secondary rate limit" in text or (
+        bool(text) and text.endswith("please wait a few minutes before you try again.")
+    )
+    if after is not None and after.strip().isdigit():
+        kind = "primary" if remaining == "0" and not secondary else "secondary"
+        return RateLimit(kind, now + timedelta(seconds=int(after)), limit)
+    if remaining == "0" and reset is not None and reset.strip().isdigit():
+        until = datetime.fromtimestamp(int(reset) + 1, timezone.utc)  # +1: within that second
+        return RateLimit("secondary" if secondary else "primary", until, limit)
+    if secondary or "rate limit" in text or status == 429:
+        return RateLimit("secondary", now + timedelta(seconds=SECONDARY_WAIT), limit)
+    return None
+
+
+def rate_limit_of(exc: GithubException) -> RateLimit | None:
+    """The rate limit a PyGithub exception reports, if it is one."""
+    if isinstance(exc, RateLimitExceededExceedsMaxWait) and exc.wait is not None:
+        found = rate_limit(exc.status, exc.headers, _message(exc))
+        until = datetime.now(timezone.utc) + timedelta(seconds=exc.wait)
+        return RateLimit(found.kind if found else "secondary", until, found and found.limit)
+    return rate_limit(exc.status, exc.headers, _message(exc))
+
+
+def _message(exc: GithubException) -> str | None:
+    data = exc.data
+    if isinstance(data, dict):
+        return str(data.get("message") or "")
+    return str(data) if data else None
+
+
+class RateWaits:
+    """The time one run may spend waiting for GitHub's rate limits (MAX_RATE_WAIT in all).
+
+    Shared by every request of a client: GithubRetry's waits for idempotent requests and
+    `Gateway.write`'s for POSTs. A wait beyond what is left is not made: the request fails
+    with "GitHub rate limit ...: try again after HH:MM UTC".
+    """
+
+    def __init__(self, budget: float = MAX_RATE_WAIT) -> None:
+        self.left = budget
+        self.waited: list[float] = []
+        self.log: Callable[[str], None] = lambda text: None
+        self.sleep: Callable[[float], None] = time.sleep
+
+    def can_wait(self, seconds: float) -> bool:
+        return seconds <= self.left
+
+    def wait(self, seconds: float, why: str = "GitHub rate limit") -> None:
+        seconds = max(0.0, seconds)
+        self.left -= seconds
+        self.waited.append(seconds)
+        if seconds >= 1:
+            self.log(f"notice: {why}: waiting {seconds:.0f} s as GitHub asks")
+        self.sleep(seconds)
+
+
+class BoundedRetry(GithubRetry):
+    """GithubRetry whose rate-limit waits come out of one `RateWaits` per run.
+
+    GithubRetry already retries 403s that are rate limits (a `Retry-After` header, or a
+    primary/secondary message), waiting until `X-RateLimit-Reset` or `secondary_rate_wait`
+    and refusing waits above `max_rate_limit_wait`; but it sleeps whatever `Retry-After`
+    says. Here every wait is bounded by what the run has left.
+    """
+
+    def __init__(self, waits: RateWaits | None = None, **kwargs: Any) -> None:
+        self.waits = waits or RateWaits()
+        kwargs.pop("max_rate_limit_wait", None)
+        super().__init__(**kwargs)
+
+    @property  # type: ignore[override]
+    def max_rate_limit_wait(self) -> float:
+        return self.waits.left
+
+    @max_rate_limit_wait.setter
+    def max_rate_limit_wait(self, value: float | None) -> None:
+        pass  # always what the run has left
+
+    def new(self, **kw: Any) -> Any:
+        kw["waits"] = self.waits
+        return super().new(**kw)
+
+    def increment(
+        self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
+    ):  # type: ignore[no-untyped-def,override] # noqa: E501
+        if response is not None and response.status in (403, 429):
+            after = _header(response.headers, "Retry-After")
+            if (
+                after is not None
+                and after.strip().isdigit()
+                and not self.waits.can_wait(int(after))
+            ):
+                raise RateLimitExceededExceedsMaxWait(
+                    response.status,
+                    {"message": "rate limited (Retry-After)"},
+                    dict(response.headers),
+                    wait=float(after),
+                )
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+    def sleep_for_retry(self, response: Any) -> bool:
+        after = self.get_retry_after(response)
+        if after:
+            self.waits.wait(after, "GitHub rate limit (Retry-After)")
+            return True
+        return False
+
+    def _sleep_backoff(self) -> None:
+        backoff = self.get_backoff_time()
+        if backoff <= 0:
+            return
+        if "get_backoff_time" in self.__dict__:
+            # GithubRetry set this retry's backoff for a rate limit (until the reset, or
+            # secondary_rate_wait): that wait comes out of the run's budget.
+            self.waits.wait(backoff)
+        else:
+            time.sleep(backoff)
+
+
+def _refused_assignees(exc: GithubException) -> list[str] | None:
+    """The logins of GitHub's 422 for assignees (errors [{field: assignees, code: invalid,
+    value: login}]); None when the exception is something else."""
+    if exc.status != 422 or not isinstance(exc.data, dict):
+        return None
+    errors = [
+        e
+        for e in exc.data.get("errors") or []
+        if isinstance(e, dict) and e.get("field") in ("assignees", "assignee")
+    ]
+    if not errors:
+        return None
+    return [str(e["value"]) for e in errors if isinstance(e.get("value"), str)]
+
+
+def client(token: str | None, base_url: str | None = None, *, bulk: bool = False) -> Github:
+    """Build a PyGithub client with throttling and retries chosen on purpose.
+
+    PyGithub waits 0.25 s between requests and 1 s between writes by default. GitHub's
+    secondary-limit advice is about bulk writes, so only bulk jobs (`labels sync`, `sweep`)
+    keep a pause between writes; a `handle` run makes a handful of writes and goes at once.
+    GithubRetry retries 5xx and rate limits for idempotent methods; POST is left out because
+    a retried POST can create a second comment or issue: those are retried by `Gateway`
+    after checking the record.
+    """
+    # Timeouts: a hung server gives a clear message within about 2 x the timeout (one
+    # retry of a read or connection that timed out), not after 4 x 20 s.
+    waits = RateWaits()
+    retry = BoundedRetry(
+        waits,
+        total=3,
+        connect=1,
+        read=1,
+        backoff_factor=0.2,
+        allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
+    )
+    gh = Github(
+        auth=Auth.Token(token) if token else None,
+        base_url=(base_url or DEFAULT_API_URL).rstrip("/"),
+        per_page=PER_PAGE,
+        retry=retry,
+        timeout=http_timeout(),
+        seconds_between_requests=None,
+        seconds_between_writes=BULK_WRITE_INTERVAL if bulk else None,
+        lazy=True,
+    )
+    gh.rate_waits = waits  # type: ignore[attr-defined] # Gateway.write waits from it too
+    gh.token_kind = token_kind(token)  # type: ignore[attr-defined] # never the token itself
+    return gh
+
+
+def token_kind(token: str | None) -> str:
+    """Say what kind of token this is from its prefix (GitHub's documented prefixes).
+
+    `ghs_` is an installation token: the workflow's GITHUB_TOKEN, or a GitHub App's.
+    `ghp_` (classic), `github_pat_` (fine-grained), `gho_` (OAuth) and `ghu_` (an app
+    acting for a user) act as a person. Anything else (older tokens, none) is unknown.
+    """
+    if not token:
+        return "unknown"
+    if token.startswith("ghs_"):
+        return "installation"
+    if token.startswith(("ghp_", "github_pat_", "gho_", "ghu_")):
+        return "user"
+    return "unknown"
+
+
+def rate_waits(gh: Github) -> RateWaits:
+    """The run's rate-limit wait budget of a client made by `client()` (else a new one)."""
+    waits = getattr(gh, "rate_waits", None)
+    if not isinstance(waits, RateWaits):
+        waits = RateWaits()
+        gh.rate_waits = waits  # type: ignore[attr-defined]
+    return waits
+
+
+def dry_run_text(body: str) -> str:
+    """Return a comment's text for a dry run's output: indented, hidden markers left out."""
+    import re
+
+    shown = re.sub(r"<!--.*?-->", "", body, flags=re.DOTALL).strip("\n")
+    return "\n".join(f"    | {line}" for line in shown.splitlines())
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _next_link(header: str) -> str | None:
+    for part in header.split(","):
+        if 'rel="next"' in part:
+            return part.split(";")[0].strip().strip("<>")
+    return None
+
+
+def _utc(moment: datetime | None) -> datetime:
+    if moment is None:
+        return datetime.now(timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class Gateway:
+    """One repository on GitHub, as the tool uses it; `dry_run` prints writes instead."""
+
+    def __init__(
+        self,
+        gh: Github,
+        repo: str,
+        *,
+        dry_run: bool = False,
+        log: Callable[[str], None] = print,
+        bot_login: str | None = None,
+    ) -> None:
+        self.gh = gh
+        self.waits = rate_waits(gh)
+        self.waits.log = log
+        self.repo_name = repo
+        self.repo = gh.get_repo(repo)  # lazy: the client is lazy, so no request
+        self.dry_run = dry_run
+        self.log = log
+        told = bot_login or os.environ.get("INCIDENT_TOOL_BOT_LOGIN") or None
+        # Who the token writes as: told, learnt from the first comment this run posts, or
+        # asked (one GraphQL `viewer` query) when a run must tell the tool's own comments
+        # from others' and cannot from the token's kind (see `settle_identity`).
+        self.bot_login = told or ACTIONS_BOT_LOGIN
+        self.identity_known = told is not None
+        self.token_kind = getattr(gh, "token_kind", "unknown")
+        self._roles: dict[str, str] = {}
+        self._events: dict[int, list[IssueHappening]] = {}
+        self._assignable: dict[str, bool] = {}
+        self.writes: list[str] = []
+        self.notices: list[str] = []
+
+    # -- reading ---------------------------------------------------------------------
+
+    def issue(self, number: int) -> Issue:
+        try:
+            # The client is lazy: complete() makes the one GET here, where errors are handled.
+            return self.repo.get_issue(number).complete()
+        except UnknownObjectException:
+            raise GitHubError(
+                f"issue #{number} not found in {self.repo_name} (deleted, or no access)"
+            ) from None
+        except (GithubException, OSError) as exc:
+            raise GitHubError(describe(exc)) from None
+
+    def view(self, issue: Issue) -> IssueView:
+        return IssueView(
+            repo=self.repo_name,
+            number=issue.number,
+            title=issue.title or "",
+            body=issue.body or "",
+            url=issue.html_url,
+            author=issue.user.login if issue.user else "ghost",
+            labels=tuple(label.name for label in issue.labels),
+            assignees=tuple(a.login for a in issue.assignees),
+            state=issue.state,
+            state_reason=issue.state_reason,
+            created_at=_utc(issue.created_at),
+            closed_at=_utc(issue.closed_at) if issue.closed_at else None,
+        )
+
+    def comments(self, issue: Issue, *, since: datetime | None = None) -> list[IssueComment]:
+        """List the issue's comments (only those updated since `since`, when given)."""
+        try:
+            if since is None:
+                return list(issue.get_comments())
+            return list(issue.get_comments(since=since))
+        except (GithubException, OSError) as exc:
+            raise GitHubError(describe(exc)) from None
+
+    def first_comments(self, issue: Issue) -> list[IssueComment]:
+        """Return the first page of comments (where the status comment is, in practice)."""
+        try:
+            return issue.get_comments().get_page(0)
+        except (GithubException, OSError) as exc:
+            raise GitHubError(describe(exc)) from None
+
+    def incident_comments(self, issue: Issue) -> tuple[IssueComment | None, list[IssueComment]]:
+        """Return the status comment and every comment a run may need to look at.
+
+        A long incident has thousands of comments, but a run needs only the status comment
+        (early: on the first page) and the comments since the last run. The record's own
+        write time bounds those: anything newer than the last run was updated after it.
+        The margin covers a run's own duration (its job times out at 10 minutes) and
+        GitHub's replication lag.
+        """
+        first = self.first_comments(issue)
+        self.settle_identity(first)
+        status = self.status_comment(first)
+        if len(first) < PER_PAGE:
+            return status, first
+        if status is None:
+            everything = self.comments(issue)
+            return self.status_comment(everything), everything
+        since = _utc(status.updated_at) - SINCE_MARGIN
+        recent = {c.id: c for c in self.comments(issue, since=since)}
+        merged = {c.id: c for c in first} | recent
+        return status, [merged[k] for k in sorted(merged)]
+
+    def settle_identity(self, comments: Sequence[IssueComment]) -> None:
+        """Find out who the token writes as, when these comments make it matter.
+
+        With no marker comment there is nothing to believe or not: the first comment the
+        run posts says who it is, for free. The workflow's GITHUB_TOKEN (an installation
+        token, `ghs_`) writes as github-actions[bot]: when every marker comment is by
+        that account, the token is taken to be the workflow's and nothing is asked. Any
+        other case (a personal token, a GitHub App's, marker comments by someone else)
+        asks GitHub once: GraphQL `viewer { login }` answers for user and installation
+        tokens alike (REST GET /user answers an installation token 403 "Resource not
+        accessible by integration").
+        """
+        if self.identity_known:
+            return
+        marked = [c for c in comments if c.user is not None and msg.marker_keys(c.body)]
+        if not marked:
+            return
+        if self.token_kind == "installation" and all(
+            c.user.login == ACTIONS_BOT_LOGIN for c in marked
+        ):
+            return
+        self.identity_known = True
+        try:
+            _, data = self.gh.requester.requestJsonAndCheck(
+                "POST", self.gh.requester.graphql_url, input={"query": "query { viewer { login } }"}
+            )
+            login = ((data or {}).get("data") or {}).get("viewer", {}).get("login")
+        except (GithubException, OSError, AttributeError) as exc:
+            reason = describe(exc) if isinstance(exc, (GithubException, OSError)) else str(exc)
+            login = None
+        else:
+            reason = "GitHub did not say"
+        if isinstance(login, str) and login:
+            self.bot_login = login
+            return
+        # The job log only: the record is not the place for a question about the token.
+        self.log(
+            f"notice: cannot tell which account the token writes as ({reason}): only "
+            f"{self.bot_login}'s status comment is believed; set INCIDENT_TOOL_BOT_LOGIN"
+        )
+
+    def learn_identity(self, comment: Any) -> Any:
+        """Remember who the token writes as from a comment it just posted."""
+        user = getattr(comment, "user", None)
+        if not self.identity_known and user is not None and user.login:
+            self.bot_login, self.identity_known = user.login, True
+        return comment
+
+    def is_trusted_bot(self, comment: IssueComment) -> bool:
+        """The status comment is only believed when the tool's own account wrote it.
+
+        That is `github-actions[bot]` for the workflow's GITHUB_TOKEN, or the login in
+        INCIDENT_TOOL_BOT_LOGIN for a GitHub App or personal token. Other bots (any app
+        with issue access) cannot forge the record.
+        """
+        user = comment.user
+        return user is not None and user.login == self.bot_login
+
+    def comment_view(self, comment: IssueComment) -> CommentView:
+        user = comment.user
+        return CommentView(
+            id=comment.id,
+            author=user.login if user else "ghost",
+            # Any bot's comment is never a command, trusted or not; nor is one the tool
+            # posted with a person's token (it carries a marker; that person's own
+            # comments stay commands).
+            author_is_bot=bool(
+                user
+                and (
+                    user.type == "Bot"
+                    or (user.login == self.bot_login and msg.marker_keys(comment.body))
+                )
+            ),
+            body=comment.body or "",
+            created_at=_utc(comment.created_at),
+            updated_at=_utc(comment.updated_at),
+            url=comment.html_url,
+        )
+
+    def status_comment(self, comments: Sequence[IssueComment]) -> IssueComment | None:
+        for comment in comments:
+            if STATUS_MARKER in (comment.body or "") and self.is_trusted_bot(comment):
+                return comment
+        return None
+
+    # -- facts -----------------------------------------------------------------------
+
+    def role(self, login: str) -> str:
+        key = login.lower()
+        if key not in self._roles:
+            try:
+                _, data = self.gh.requester.requestJsonAndCheck(
+                    "GET", f"{self.repo.url}/collaborators/{quote(login, safe='')}/permission"
+                )
+                self._roles[key] = role_from_permission(data)
+            except UnknownObjectException:
+                self._roles[key] = "none"
+            except (GithubException, OSError) as exc:
+                if isinstance(exc, GithubException) and rate_limit_of(exc) is not None:
+                    # Not "no access": refusing someone's command for a rate limit would be
+                    # wrong; the run stops and the next event or sweep carries it out.
+                    raise GitHubError(
+                        f"could not read {login}'s permission: {describe(exc)}"
+                    ) from None
+                self.log(f"warning: could not read {login}'s permission: {describe(exc)}")
+                self._roles[key] = "none"
+        return self._roles[key]
+
+    def assignable(self, login: str) -> bool:
+        """Say whether GitHub would accept `login` as an assignee (cached per run).
+
+        Push access makes a person assignable, so a role already read this run answers
+        without a request.
+        """
+        key = login.lower()
+        if key not in self._assignable and self._roles.get(key) in ("write", "maintain", "admin"):
+            self._assignable[key] = True
+        if key not in self._assignable:
+            try:
+                self._assignable[key] = self.repo.has_in_assignees(login)
+            except (GithubException, OSError):
+                self._assignable[key] = False
+        return self._assignable[key]
+
+    def issue_events(self, issue: Issue) -> list[IssueHappening]:
+        """Return who labelled, closed or reopened the issue and when (read once per run,
+        and only when a run must reconcile something it did not see happen)."""
+        if issue.number not in self._events:
+            try:
+                # Read as plain JSON: PyGithub's lazy event objects would fetch each event
+                # again to fill in fields an event of that kind does not have.
+                events = self._all_pages(f"{issue.url}/events")
+            except (GithubException, OSError) as exc:
+                self.log(f"notice: could not read the issue's events: {describe(exc)}")
+                events = []
+            self._events[issue.number] = [
+                IssueHappening(
+                    str(item.get("event")),
+                    (item.get("label") or {}).get("name"),
+                    (item.get("actor") or {}).get("login"),
+                    _utc(_parse_time(item.get("created_at"))),
+                )
+                for item in events
+                if isinstance(item, dict)
+            ]
+        return self._events[issue.number]
+
+    def _all_pages(self, url: str) -> list[Any]:
+        """GET every page of a list, following GitHub's Link header."""
+        items: list[Any] = []
+        next_url: str | None = url
+        params: dict[str, Any] | None = {"per_page": PER_PAGE}
+        while next_url:
+            headers, data = self.gh.requester.requestJsonAndCheck("GET", next_url, params)
+            items += data if isinstance(data, list) else []
+            next_url, params = _next_link(headers.get("link", "")), None
+        return items
+
+    def recent_issues_by(
+        self, login: str, since: datetime
+    ) -> list[tuple[int, datetime, list[str]]]:
+        """Return (number, opened at, labels) of the issues `login` opened since `since`:
+        one request (a person with more than 100 in a day is over any limit anyway).
+
+        The issues list, not search: search is eventually consistent, so a burst of
+        reports opened seconds apart would not see each other there.
+        """
+        try:
+            _, data = self.gh.requester.requestJsonAndCheck(
+                "GET",
+                f"{self.repo.url}/issues",
+                {
+                    "creator": login,
+                    "state": "all",
+                    "sort": "created",
+                    "direction": "desc",
+                    "since": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "per_page": PER_PAGE,
+                },
+            )
+        except (GithubException, OSError) as exc:
+            self.log(f"notice: could not count {login}'s recent reports: {describe(exc)}")
+            return []
+        return [
+            (
+                int(item.get("number") or 0),
+                _utc(_parse_time(item.get("created_at"))),
+                [str((x or {}).get("name", "")) for x in item.get("labels") or []],
+            )
+            for item in data or []
+            if isinstance(item, dict) and "pull_request" not in item
+        ]
+
+    def busy(self, logins: Sequence[str]) -> dict[str, bool]:
+        """Read users' "busy" status (GraphQL only); failures count as not busy."""
+        if not logins:
+            return {}
+        params = ", ".join(f"$l{i}: String!" for i in range(len(logins)))
+        fields = " ".join(
+            f"u{i}: user(login: $l{i}) {{ status {{ indicatesLimitedAvailability }} }}"
+            for i in range(len(logins))
+        )
+        query = f"query({params}) {{ {fields} }}"
+        variables = {f"l{i}": login for i, login in enumerate(logins)}
+        try:
+            _, data = self.gh.requester.requestJsonAndCheck(
+                "POST",
+                self.gh.requester.graphql_url,
+                input={"query": query, "variables": variables},
+            )
+        except (GithubException, OSError) as exc:
+            self.log(f"notice: could not read GitHub busy status: {describe(exc)}")
+            return {}
+        users = (data or {}).get("data") or {}
+        out = {}
+        for i, login in enumerate(logins):
+            status = (users.get(f"u{i}") or {}).get("status") or {}
+            out[login] = bool(status.get("indicatesLimitedAvailability"))
+        return out
+
+    # -- writing ---------------------------------------------------------------------
+
+    def write(
+        self,
+        what: str,
+        do: Callable[[], T],
+        *,
+        post: bool = False,
+        landed: Callable[[], T | None] | None = None,
+    ) -> T | None:
+        """Make one write. PATCH/PUT/DELETE are retried by GithubRetry; a POST (`post`) is
+        retried here, after `landed` (when given) shows the first attempt did not land."""
+        self.writes.append(what)
+        if self.dry_run:
+            self.log(f"[dry-run] would {what}")
+            return None
+        delay = 0.5
+        attempts = 4 if post else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return do()
+            except GithubException as exc:
+                # POSTs are not retried by GithubRetry (a blind retry could post twice), so
+                # their rate limits are waited for here, from the same budget.
+                limit = rate_limit_of(exc) if post else None
+                if limit is not None and attempt < attempts and self.waits.can_wait(limit.wait):
+                    self.waits.wait(limit.wait, f"GitHub {limit.kind} rate limit")
+                    if landed is not None and (existing := landed()) is not None:
+                        return existing
+                    continue
+                transient = exc.status >= 500
+                if not transient or attempt == attempts:
+                    raise GitHubError(f"could not {what}: {describe(exc)}") from None
+            except OSError as exc:
+                if attempt == attempts:
+                    raise GitHubError(f"could not {what}: {describe(exc)}") from None
+            time.sleep(delay)
+            delay *= 2
+            if landed is not None:
+                existing = landed()
+                if existing is not None:
+                    return existing
+        return None
+
+    def add_labels(self, issue: Issue, labels: Sequence[str]) -> None:
+        if labels:
+            self.write(
+                f"add labels {', '.join(labels)} to #{issue.number}",
+                # The documented body is {"labels": [...]}; PyGithub sends a bare array.
+                lambda: self.gh.requester.requestJsonAndCheck(
+                    "POST", f"{issue.url}/labels", input={"labels": list(labels)}
+                ),
+                post=True,
+            )
+
+    def remove_label(self, issue: Issue, label: str) -> None:
+        def do() -> None:
+            try:
+                issue.remove_from_labels(label)
+            except UnknownObjectException:
+                pass  # already gone: that is what we wanted
+
+        self.write(f"remove label {label} from #{issue.number}", do)
+
+    def only_assignable(self, logins: Sequence[str], why: str) -> list[str]:
+        """Keep the logins GitHub would accept as assignees; say who was left out."""
+        kept = [x for x in logins if self.assignable(x)]
+        left = [x for x in logins if x not in kept]
+        if left:
+            self.notice(f"{why}: not assigned {', '.join(left)} (cannot be assigned here)")
+        return kept
+
+    def notice(self, text: str) -> None:
+        """Say something the run's owner should know (job log; the run adds it to the record)."""
+        self.log(f"notice: {text}")
+        self.notices.append(text)
+
+    def _without_unassignable(
+        self, what: str, attempt: Callable[[list[str]], T], logins: list[str]
+    ) -> T:
+        """Make a write with assignees; on GitHub's 422 for one, make it again without.
+
+        One person who cannot be assigned (left the organisation, lost access since this
+        run checked) must not stop an assignment or a retrospective. Each retry drops at
+        least one person, so there are at most as many retries as logins (10 at most).
+        """
+        chosen = list(logins)
+        while True:
+            try:
+                return attempt(chosen)
+            except GithubException as exc:
+                refused = _refused_assignees(exc)
+                if not chosen or refused is None:
+                    raise
+            # GitHub names the first login it refuses: go on without it (without all of
+            # them when it names none), so each retry drops at least one person.
+            named = {x.lower() for x in refused}
+            left = [x for x in chosen if x.lower() in named] if named else chosen
+            if not left:
+                left = chosen
+            for login in left:
+                self._assignable[login.lower()] = False
+            chosen = [x for x in chosen if x not in left]
+            self.notice(
+                f"{what}: GitHub refused {', '.join(left)} as assignees (422): done without"
+            )
+
+    def set_assignees(self, issue: Issue, logins: Sequence[str]) -> None:
+        wanted = self.only_assignable(list(logins), f"#{issue.number}")
+        if logins and not wanted:
+            return  # nobody to assign: leave the current assignees alone
+        if sorted(x.lower() for x in wanted) == sorted(a.login.lower() for a in issue.assignees):
+            return
+
+        def attempt(chosen: list[str]) -> None:
+            issue.edit(assignees=chosen)
+
+        self.write(
+            f"set assignees of #{issue.number} to {', '.join(wanted) or 'nobody'}",
+            lambda: self._without_unassignable(f"#{issue.number}", attempt, wanted),
+        )
+
+    def close(self, issue: Issue, reason: str) -> None:
+        self.write(
+            f"close #{issue.number} as {reason}",
+            lambda: issue.edit(state="closed", state_reason=reason),
+        )
+
+    def reopen(self, issue: Issue) -> None:
+        self.write(f"reopen #{issue.number}", lambda: issue.edit(state="open"))
+
+    def react(self, issue: Issue, comment_id: int) -> None:
+        def do() -> None:
+            issue.get_comment(comment_id).create_reaction("+1")
+
+        # GitHub answers an existing reaction with 200, so a retry cannot double it.
+        self.write(f"react 👍 to comment {comment_id}", do, post=True)
+
+    def post_comment(
+        self, issue: Issue, key: str, body: str, known: Sequence[IssueComment]
+    ) -> None:
+        """Post a comment carrying marker `key`, unless one is already on the issue."""
+        if any(key in msg.marker_keys(c.body) for c in known if self.is_trusted_bot(c)):
+            return
+
+        def landed() -> IssueComment | None:
+            for comment in issue.get_comments():
+                if key in msg.marker_keys(comment.body) and self.is_trusted_bot(comment):
+                    return comment
+            return None
+
+        self.write(
+            f"comment on #{issue.number} ({key})",
+            lambda: self.learn_identity(issue.create_comment(body)),
+            post=True,
+            landed=landed,
+        )
+        if self.dry_run:
+            self.log(dry_run_text(body))
+
+    def changed_since_read(self, issue: Issue, status: IssueComment) -> bool:
+        """Say whether the status comment changed since this run read it (one GET)."""
+        if self.dry_run:
+            return False
+        try:
+            return issue.get_comment(status.id).body != status.body
+        except (GithubException, OSError) as exc:
+            raise GitHubError(f"could not re-read the status comment: {describe(exc)}") from None
+
+    def save_status(self, issue: Issue, existing: IssueComment | None, body: str) -> None:
+        if existing is not None:
+            if existing.body != body:
+                self.write(
+                    f"update the status comment on #{issue.number}", lambda: existing.edit(body)
+                )
+                if self.dry_run:
+                    self.log(dry_run_text(body))
+            return
+
+        def landed() -> IssueComment | None:
+            return self.status_comment(list(issue.get_comments()))
+
+        self.write(
+            f"post the status comment on #{issue.number}",
+            lambda: self.learn_identity(issue.create_comment(body)),
+            post=True,
+            landed=landed,
+        )
+        if self.dry_run:
+            self.log(dry_run_text(body))
+
+    def workflow_state(self, file_name: str) -> str:
+        """Return a workflow's `state` (`active`, `disabled_manually`, ...): one GET."""
+        try:
+            return str(self.repo.get_workflow(file_name).state)
+        except (GithubException, OSError) as exc:
+            raise GitHubError(f"could not read workflow {file_name}: {describe(exc)}") from None
+
+    def set_workflow_enabled(self, file_name: str, enabled: bool) -> None:
+        """Enable or disable a workflow (one PUT; the file name serves as its id)."""
+        verb = "enable" if enabled else "disable"
+        url = f"{self.repo.url}/actions/workflows/{file_name}/{verb}"
+        self.write(
+            f"{verb} workflow {file_name}",
+            lambda: self.repo.requester.requestJsonAndCheck("PUT", url),
+        )
+
+    def create_issue(
+        self,
+        title: str,
+        body: str,
+        labels: Sequence[str],
+        assignees: Sequence[str],
+        landed: Callable[[], Any],
+    ) -> Any:
+        wanted = self.only_assignable(list(assignees), f"issue {title!r}")
+
+        def attempt(chosen: list[str]) -> Any:
+            return self.repo.create_issue(
+                title=title, body=body, labels=list(labels), assignees=chosen
+            )
+
+        return self.write(
+            f"open issue {title!r}",
+            lambda: self._without_unassignable(f"issue {title!r}", attempt, wanted),
+            post=True,
+            landed=landed,
+        )

@@ -1,0 +1,402 @@
+"""Slack effects: open the incident channel, deliver the record's outbox, keep the topic.
+
+Deliveries wait in the record's outbox until Slack accepts them, so a Slack failure never
+stops or undoes the GitHub side and the next event retries what is missing (SPEC §6).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from incident_tool.config import Config
+from incident_tool.core import availability
+from incident_tool.core.model import IssueView
+from incident_tool.core.record import Entry, Record, iso, utcnow
+from incident_tool.effects.slack import (
+    SlackError,
+    SlackRoom,
+    blocks_for_report,
+    channel_name,
+    escape,
+)
+from incident_tool.inbound.forms import parse_report
+from incident_tool.inbound.slack import plain_text
+
+_PERSON = re.compile(r"<person:([^>]+)>")
+_FORM_PREFIX = re.compile(r"^\s*\[incident\]\s*:?\s*", re.IGNORECASE)  # the form's title prefix
+MAX_PROBLEMS = 10
+
+
+class People:
+    """GitHub login <-> Slack user, from config (`slack` id, or `email` looked up once)."""
+
+    def __init__(self, config: Config, room: SlackRoom | None) -> None:
+        self.config = config
+        self.room = room
+        self._ids: dict[str, str | None] = {}
+
+    def slack_id(self, login: str) -> str | None:
+        key = login.lower()
+        if key not in self._ids:
+            person = self.config.person(login)
+            found = person.slack
+            if not found and person.email and self.room is not None:
+                try:
+                    found = self.room.lookup_email(person.email)
+                except SlackError:
+                    found = None
+            self._ids[key] = found
+        return self._ids[key]
+
+    def known(self, login: str, slack_id: str | None) -> None:
+        """Take a Slack id found earlier (kept in the record) instead of looking it up."""
+        self._ids.setdefault(login.lower(), slack_id)
+
+    def looked_up(self, login: str) -> tuple[bool, str | None]:
+        """Whether this run knows `login`'s Slack id yet, and the id."""
+        key = login.lower()
+        return key in self._ids, self._ids.get(key)
+
+    def login_for(self, slack_id: str) -> str | None:
+        for login in self.config.people:
+            if self.slack_id(login) == slack_id:
+                return login
+        return None
+
+    def mention(self, login: str) -> str:
+        user = self.slack_id(login)
+        return f"<@{user}>" if user else f"*{escape(login)}*"
+
+    def unavailable(self, login: str, now: datetime) -> str | None:
+        """Return why Slack says `login` cannot lead now, or None (SPEC §2).
+
+        Asks in order and stops at the first "away": the profile status, then presence,
+        then do-not-disturb; at most three calls for an available person.
+        """
+        user = self.slack_id(login) if self.room is not None else None
+        if self.room is None or not user:
+            return None
+        away = self.config.availability.away_statuses
+        if away:
+            # Free when users.lookupByEmail already brought the profile this run.
+            reason = availability.status_reason(self.room.profile_status(user), away, now)
+            if reason:
+                return reason
+        # Presence before do-not-disturb: someone away on Slack is skipped after one call
+        # (at night both say so; DND adds news only about people at their desks).
+        reason = availability.presence_reason(self.room.presence(user))
+        if reason:
+            return reason
+        return availability.dnd_reason(self.room.dnd(user), now)
+
+    def away(self, logins: Sequence[str]) -> set[str]:
+        if self.room is None:
+            return set()
+        out = set()
+        for login in logins:
+            user = self.slack_id(login)
+            if user and self.room.presence(user) == "away":
+                out.add(login)
+        return out
+
+
+class Mirror:
+    """Carry a record's Slack work out; every failure becomes a problem on the record."""
+
+    def __init__(
+        self,
+        room: SlackRoom | None,
+        people: People,
+        config: Config,
+        log: Callable[[str], None],
+        *,
+        dry_run: bool = False,
+    ) -> None:
+        self.room = room
+        self.people = people
+        self.config = config
+        self.log = log
+        self.dry_run = dry_run
+        # What reached Slack (or, in a dry run, would have), for the job log and summary.
+        self.effects: list[str] = []
+
+    def where(self, to: str, record: Record) -> str:
+        """Name a delivery's destination for people: a channel name or a DM."""
+        if to == "incident":
+            return f"#{record.channel_name}" if record.channel_name else "the incident channel"
+        if to.startswith("dm:"):
+            return f"DM to {to[3:]}"
+        name = {
+            "stakeholder": self.config.slack.stakeholder_channel,
+            "announce": self.config.slack.announce_channel,
+        }.get(to)
+        return f"#{name}" if name else f"the {to} channel (not configured)"
+
+    def describe(self, item: dict[str, Any], record: Record) -> str:
+        """Say what delivering an outbox item does, with a short preview of its text."""
+        where = self.where(item.get("to", ""), record)
+        text = _PERSON.sub(lambda m: "@" + m.group(1), item.get("text", ""))
+        text = text.replace("<channel>", self.where("incident", record))
+        if item.get("invite"):
+            return f"invite {', '.join(dict.fromkeys(item['invite']))} to {where}"
+        if item.get("report"):
+            return f"post the incident report to {where}"
+        if item.get("status"):
+            return f"post the status summary to {where}"
+        if item.get("react") or item.get("unreact"):
+            return f"{'mark' if item.get('react') else 'unmark'} a Slack note in {where}"
+        if item.get("thread_ts"):
+            return f"answer in a thread in {where}: {preview(text)}"
+        if where.startswith("DM"):
+            return f"send a {where}: {preview(text)}"
+        return f"post to {where}: {preview(text)}"
+        self.read_failed = False  # reading the channel back failed this run (slack_read)
+
+    def problem(self, record: Record, text: str) -> None:
+        self.log(f"warning: Slack: {text}")
+        stamp = f"{iso(utcnow())} Slack: {text}"
+        record.problems = [*record.problems[-(MAX_PROBLEMS - 1) :], stamp]
+
+    def sync(self, issue: IssueView, record: Record) -> None:
+        """Make Slack match the record: channel, outbox, topic. Never raises."""
+        if self.room is None:
+            if self.dry_run:
+                # Nothing is saved in a dry run: say what would reach Slack (once each,
+                # though a run that writes the retrospective syncs twice).
+                wanted = [self.describe(item, record) for item in record.outbox]
+                if not record.channel_id and self.wants_channel(record):
+                    wanted.insert(0, "open the incident channel")
+                for effect in wanted:
+                    if effect not in self.effects:
+                        self.effects.append(effect)
+                        self.log(f"[dry-run] would {effect} (Slack)")
+                return
+            if record.outbox:
+                self.log("notice: SLACK_BOT_TOKEN is not set: Slack steps skipped")
+                record.outbox.clear()
+            return
+        ok = True
+        if not record.channel_id and self.wants_channel(record):
+            ok = self.open_channel(issue, record)
+        for item in list(record.outbox):
+            if self.deliver(issue, record, item):
+                record.outbox.remove(item)
+                if item.get("remember", True):
+                    record.sent.append(item["key"])
+            else:
+                ok = False
+        if record.channel_id:
+            ok = self.topic(issue, record) and ok
+        if ok and not self.read_failed:  # caught up: old problems are over (others are not ours)
+            record.problems = [p for p in record.problems if " Slack: " not in p]
+
+    @staticmethod
+    def wants_channel(record: Record) -> bool:
+        """Open the channel once declared, even if resolved before any run could open it."""
+        if record.state is not None and record.state.is_active:
+            return True
+        declared = record.first("declared") is not None
+        return declared and any(item.get("to") == "incident" for item in record.outbox)
+
+    def open_channel(self, issue: IssueView, record: Record) -> bool:
+        assert self.room is not None
+        title = _FORM_PREFIX.sub("", issue.title)
+        name = channel_name(self.config.slack.channel_prefix, issue.number, title)
+        try:
+            channel_id, final = self.room.create_channel(name, private=record.sensitive)
+        except SlackError as exc:
+            self.problem(record, f"could not create the incident channel: {exc}")
+            return False
+        record.channel_id, record.channel_name = channel_id, final
+        record.note(utcnow(), "slack", None, f"channel #{final} opened")
+        self.effects.append(f"open channel #{final}{' (private)' if record.sensitive else ''}")
+        try:
+            self.room.set_purpose(channel_id, f"Incident #{issue.number}: {issue.url}")
+        except SlackError as exc:
+            self.log(f"notice: Slack: could not set the channel purpose: {exc}")
+        return True
+
+    def target(self, to: str, record: Record) -> str | None:
+        assert self.room is not None
+        if to == "incident":
+            return record.channel_id
+        if to.startswith("dm:"):
+            return self.people.slack_id(to[3:])
+        name = {
+            "stakeholder": self.config.slack.stakeholder_channel,
+            "announce": self.config.slack.announce_channel,
+        }.get(to)
+        if not name:
+            return None
+        # Finding a channel by name lists the workspace's channels: remember the answer.
+        if name not in record.channels:
+            found = self.room.find_channel(name)
+            if found is None:
+                self.problem(record, f"channel {name!r} not found (slack.{to}_channel)")
+                return None
+            record.channels[name] = found
+        return record.channels[name]
+
+    def render(self, text: str, record: Record) -> str:
+        text = _PERSON.sub(lambda m: self.people.mention(m.group(1)), text)
+        channel = f"<#{record.channel_id}>" if record.channel_id else "(not open yet)"
+        return text.replace("<channel>", channel)
+
+    def deliver(self, issue: IssueView, record: Record, item: dict[str, Any]) -> bool:
+        """Deliver one outbox item; True when done (or pointless), False to retry later."""
+        assert self.room is not None
+        to = item.get("to", "")
+        try:
+            where = self.target(to, record)
+            if where is None:
+                if to == "incident" and self.wants_channel(record):
+                    return False  # the channel isn't open yet: keep it for later
+                if to.startswith("dm:"):
+                    self.log(f"notice: Slack: no Slack user mapped for {to[3:]}; DM skipped")
+                return True
+            if "<channel>" in item.get("text", "") and not record.channel_id:
+                if self.wants_channel(record):
+                    return False  # say where to go once there is somewhere to go
+            if item.get("invite"):
+                ids = [self.people.slack_id(x) for x in item["invite"]]
+                self.room.invite(where, [x for x in ids if x])
+            elif item.get("report"):
+                text, blocks = self.report_message(issue, record)
+                # Its place is kept: a ✅ on it from the lead acknowledges (ack.py).
+                record.report_ref = list(self.room.post_ref(where, text, blocks=blocks))
+            elif item.get("ack_dm"):
+                ref = self.room.post_ref(where, self.render(item["text"], record))
+                if str(record.ack.get("lead", "")).lower() == str(item["ack_dm"]).lower():
+                    record.ack["dm"] = list(ref)
+            elif item.get("status"):
+                self.room.post(where, self.status_text(issue, record))
+            elif item.get("react") or item.get("unreact"):
+                # The tool's mark on a message it keeps as a Slack note (slack_inbound).
+                from incident_tool.inbound.slack import RECORDED
+
+                if item.get("react"):
+                    self.room.react(where, item["react"], RECORDED)
+                else:
+                    self.room.unreact(where, item["unreact"], RECORDED)
+            else:
+                self.room.post(
+                    where, self.render(item["text"], record), thread_ts=item.get("thread_ts")
+                )
+            self.effects.append(self.describe(item, record))
+            return True
+        except SlackError as exc:
+            self.problem(record, f"{item.get('key')}: {exc}")
+            return False
+
+    def report_message(self, issue: IssueView, record: Record) -> tuple[str, list[dict]]:
+        report = parse_report(issue.body)
+        fields = []
+        for field_id, label in (
+            ("summary", "Summary"),
+            ("service", "Affected service"),
+            ("impact", "Impact on users"),
+            ("started", "Started"),
+            ("links", "Links"),
+        ):
+            value = report.get(field_id)
+            if isinstance(value, list):
+                value = ", ".join(value)
+            if value:
+                fields.append((label, str(value)))
+        lead = record.lead or "nobody"
+        return blocks_for_report(
+            title=issue.title,
+            url=issue.url,
+            number=issue.number,
+            fields=fields,
+            footer=f"Lead: {lead}",
+        )
+
+    def status_text(self, issue: IssueView, record: Record) -> str:
+        state = record.state.label if record.state else "none"
+        helping = ", ".join(self.people.mention(x) for x in record.helping) or "nobody"
+        lead = self.people.mention(record.lead) if record.lead else "nobody"
+        lines = [
+            f":clipboard: *Status of <{issue.url}|#{issue.number}>*: `{state}`",
+            f"Lead: {lead}. Helping: {helping}.",
+        ]
+        if record.severity:
+            lines.append(f"Severity: {record.severity}")
+        if record.resolved_when:
+            lines.append(f"Resolved when: {escape(record.resolved_when)}")
+        last = record.last("update")
+        if last:
+            lines.append(f"Last update ({last.at}): {escape(last.text[:500])}")
+        return "\n".join(lines)
+
+    def topic(self, issue: IssueView, record: Record) -> bool:
+        assert self.room is not None and record.channel_id
+        state = record.state.value if record.state else "?"
+        lead = record.lead or "nobody"
+        topic = f"{state.upper()} · lead {lead} · {issue.url}"
+        if record.resolved_when:
+            topic += f" · resolved when: {escape(record.resolved_when)}"
+        if topic == record.channel_topic:
+            return True
+        try:
+            self.room.set_topic(record.channel_id, topic)
+        except SlackError as exc:
+            self.problem(record, f"could not set the channel topic: {exc}")
+            return False
+        record.channel_topic = topic
+        self.effects.append(f"set the topic of {self.where('incident', record)}: {preview(topic)}")
+        return True
+
+    def history(self, record: Record) -> list[Entry]:
+        """Collect the incident channel's messages for the retrospective's timeline."""
+        if self.room is None or not record.channel_id:
+            return []
+        try:
+            messages = self.room.history(record.channel_id)
+        except SlackError as exc:
+            self.problem(record, f"could not read the channel history: {exc}")
+            return []
+        out = []
+        bot = record.slack_in.get("bot")
+        for message in messages:
+            if message.bot:
+                continue
+            if bot and message.text.lstrip().startswith(f"<@{bot}>"):
+                continue  # a command to the tool: the timeline has what it did
+            who = (
+                (self.people.login_for(message.user) if message.user else None)
+                or (self.room.user_name(message.user) if message.user else None)
+                or "someone"
+            )
+            try:
+                at = iso(_from_ts(message.ts))
+            except ValueError:
+                continue
+            out.append(
+                Entry(at, "slack", who, plain_text(message.text, self._name), f"slack:{message.ts}")
+            )
+        return out
+
+    def _name(self, user: str) -> str:
+        """A mentioned person in a message: their GitHub login, else their Slack name."""
+        if self.room is None:
+            return user
+        try:
+            return self.people.login_for(user) or self.room.user_name(user) or user
+        except SlackError:
+            return user
+
+
+def preview(text: str, limit: int = 80) -> str:
+    """Return the first line of a message, cut to `limit` characters, in quotes."""
+    line = next((x.strip() for x in text.splitlines() if x.strip()), "")
+    return f"“{line if len(line) <= limit else line[: limit - 1] + '…'}”"
+
+
+def _from_ts(ts: str):  # noqa: ANN202 - a datetime
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(float(ts), tz=timezone.utc)

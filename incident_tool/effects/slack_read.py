@@ -1,0 +1,322 @@
+"""Read the incident channel back, each run, from a cursor in the record (SPEC §11).
+
+Effects only: what the messages mean is decided in `handlers/slack.py`.
+
+Cost, per incident and run (figures in bench/results.md):
+- `conversations.history` from `min(cursor, now - LOOKBACK)`: newest first, one page of 200
+  when nothing is new; more pages only while they still hold unread messages.
+- `pins.list`: one call; pins are seen at any age.
+- `conversations.replies` only for threads whose `latest_reply` moved since the last read.
+- `conversations.members` the first time only: joins and leaves show in the history.
+- a claim (`reactions.add`) and `chat.getPermalink` per command; `users.info` per unmapped
+  author, once per incident.
+So a run with nothing new makes two calls. Reactions added to (or taken off) a message
+older than the look-back window are not seen until the retrospective reads the whole
+channel; a bot cannot be told of them without an events server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from incident_tool.core.record import Record, iso, parse_time
+from incident_tool.effects.slack import SlackError
+from incident_tool.inbound import slack as inbound
+
+LOOKBACK = timedelta(hours=2)  # how far back reactions on older messages are re-read
+# pins.list (Tier 2: 20 a minute) only when history's `pin_count` changed, and at least
+# this often (an edit of an old pinned message shows there only).
+PINS_EVERY = timedelta(minutes=30)
+MAX_NAMES = 100
+_MEMBERSHIP = frozenset({"channel_join", "channel_leave", "group_join", "group_leave"})
+
+
+@dataclass
+class Readout:
+    """What one run read from an incident channel."""
+
+    channel: str
+    bot: str
+    messages: list[inbound.InMessage]  # the window's messages and the new thread replies
+    pins: list[inbound.InMessage] | None  # None: not re-read this run (pin count unchanged)
+    new: set[str]  # ts of messages no earlier run read
+    window_from: str  # a reaction note older than this was not re-read: keep it as it is
+    cursor: str | None
+    threads: dict[str, str]
+    members: list[str] | None  # user ids, when read this run
+    logins: dict[str, str | None] = field(default_factory=dict)  # user id -> GitHub login
+    names: dict[str, str] = field(default_factory=dict)  # user id -> Slack name
+    conflicts: dict[str, list[str]] = field(default_factory=dict)  # user id -> logins
+    claimed: list[str] = field(default_factory=list)  # commands this run carries out
+    shown: dict[str, str] = field(default_factory=dict)  # cached logins, for display only
+    permalinks: dict[str, str] = field(default_factory=dict)
+
+    def who(self, user: str | None) -> str:
+        """A person as the record names them: the GitHub login, else their Slack name."""
+        if not user:
+            return "someone"
+        if user == self.bot:
+            return "incident-tool"
+        login = self.logins.get(user) or self.shown.get(user)
+        if login:
+            return login
+        # A Slack name is marked so that it never reads (or links) as a GitHub login.
+        return f"{self.names.get(user) or user} (Slack)"
+
+
+def _ts(moment: datetime) -> str:
+    return f"{int(moment.timestamp())}.000000"
+
+
+def reverse(people: object, user: str) -> tuple[str | None, list[str]]:
+    """The GitHub login `people` maps a Slack user to; every login when more than one does
+    (a config error: two logins for one Slack user). Slack ids in the config are asked
+    first; emails are looked up only when no id matched."""
+    config = people.config  # type: ignore[attr-defined]
+    found = [login for login, person in config.people.items() if person.slack == user]
+    if not found:
+        found = [
+            login
+            for login, person in config.people.items()
+            if not person.slack and person.email and people.slack_id(login) == user  # type: ignore[attr-defined]
+        ]
+    return (found[0] if len(found) == 1 else None), found
+
+
+EMAILS_FOR = timedelta(hours=24)  # an email looked up to a Slack id is kept this long
+
+
+def _seed_emails(people: object, state: dict, now: datetime) -> None:
+    """Take the Slack ids of people configured by email from the record: a run that reads
+    new messages need not look everyone up again (kept a day: accounts rarely change)."""
+    for email, (user, at) in (state.get("emails") or {}).items():
+        when = parse_time(at)
+        if when is None or now - when > EMAILS_FOR:
+            continue
+        for login, person in people.config.people.items():  # type: ignore[attr-defined]
+            if person.email and person.email.strip().lower() == email and not person.slack:
+                people.known(login, user)  # type: ignore[attr-defined]
+
+
+def _keep_emails(people: object, state: dict, now: datetime) -> None:
+    kept = {
+        k: v
+        for k, v in (state.get("emails") or {}).items()
+        if (parse_time(v[1]) or now) > now - EMAILS_FOR
+    }
+    for login, person in people.config.people.items():  # type: ignore[attr-defined]
+        if person.email and not person.slack:
+            known, user = people.looked_up(login)  # type: ignore[attr-defined]
+            key = person.email.strip().lower()
+            if known and user and key not in kept:
+                kept[key] = [user, iso(now)]
+    state["emails"] = kept
+
+
+def read_incident(
+    tools: object, record: Record, now: datetime, claimed: set[str]
+) -> Readout | None:
+    """Read what is new in the incident channel; None when there is nothing to read or
+    Slack failed (the failure is a problem on the record; the cursor stays, so the next run
+    reads it again: nothing lost, and the record's `done` list keeps it from doubling)."""
+    mirror = tools.mirror  # type: ignore[attr-defined]
+    room, people = mirror.room, tools.people  # type: ignore[attr-defined]
+    mirror.read_failed = False  # one Mirror serves every incident of a sweep
+    if room is None or not record.channel_id or record.state is None:
+        return None
+    if not record.state.is_active:
+        return None
+    declared = record.first("declared")
+    start = parse_time(declared.at) if declared else None
+    state = record.slack_in
+    channel = record.channel_id
+    _seed_emails(people, state, now)
+    try:
+        bot = state.get("bot") or room.auth_check()
+        room.remember_bot(bot)
+        cursor = state.get("cursor")
+        window = now - LOOKBACK
+        if cursor is not None and inbound.ts_time(cursor) < window:
+            window = inbound.ts_time(cursor)
+        if start is not None and window < start:
+            window = start - timedelta(seconds=1)
+        oldest = _ts(window)
+        raw = room.history_since(channel, oldest, seen=cursor)
+        messages = [m for m in (inbound.from_api(r, channel) for r in raw) if m is not None]
+        window_from = oldest
+        if raw and len(raw) % 200 == 0:
+            window_from = messages[-1].ts if messages else oldest  # stopped paging early
+        new = {m.ts for m in messages if inbound.newer(m.ts, cursor)}
+        top = [m.ts for m in messages if not m.is_reply]
+        threads = dict(state.get("threads") or {})
+        replies: list[inbound.InMessage] = []
+        for parent in messages:
+            if parent.reply_count and parent.latest_reply:
+                before = threads.get(parent.ts)
+                if inbound.newer(parent.latest_reply, before):
+                    raw_replies = room.replies(channel, parent.ts, before)
+                    for r in raw_replies:
+                        reply = inbound.from_api(r, channel)
+                        if reply is not None and inbound.newer(reply.ts, before):
+                            replies.append(reply)
+                            new.add(reply.ts)
+                    threads[parent.ts] = parent.latest_reply
+        pins = None
+        count = room.pin_count
+        checked = parse_time(state.get("pins_at"))
+        if (
+            count is None
+            or count != state.get("pin_count")
+            or checked is None
+            or now - checked >= PINS_EVERY
+        ):
+            pins = [
+                m
+                for m in (inbound.from_api(r, channel, pinned=True) for r in room.pinned(channel))
+                if m is not None
+            ]
+            state["pin_count"], state["pins_at"] = count, iso(now)
+        members = None
+        ids = state.get("member_ids")
+        if not isinstance(ids, list):
+            members = [u for u in room.member_ids(channel) if u != bot]
+        else:
+            # Joins and leaves show in the history: follow them without asking again.
+            changed = False
+            members = list(ids)
+            for m in sorted(messages, key=lambda m: inbound.ts_key(m.ts)):
+                if m.ts in new and m.subtype in _MEMBERSHIP and m.user and m.user != bot:
+                    changed = True
+                    if m.subtype.endswith("_join") and m.user not in members:
+                        members.append(m.user)
+                    elif m.subtype.endswith("_leave") and m.user in members:
+                        members.remove(m.user)
+            if not changed:
+                members = None
+    except SlackError as exc:
+        mirror.problem(record, f"could not read the incident channel: {exc}")
+        mirror.read_failed = True
+        return None
+    newest = max(top, key=inbound.ts_key, default=None)
+    out = Readout(
+        channel=channel,
+        bot=bot,
+        messages=[*messages, *replies],
+        pins=pins,
+        new=new,
+        window_from=window_from,
+        cursor=newest if newest and inbound.newer(newest, cursor) else cursor,
+        threads=_trim(threads),
+        members=members,
+    )
+    _name_people(out, people, room, record, members or [], claimed)
+    _keep_emails(people, state, now)
+    _claim_commands(out, room, record, start, claimed, mirror)
+    return out
+
+
+def _trim(threads: dict[str, str], keep: int = 50) -> dict[str, str]:
+    """The record keeps the latest threads only: it must stay small."""
+    ordered = sorted(threads.items(), key=lambda kv: inbound.ts_key(kv[1]))
+    return dict(ordered[-keep:])
+
+
+def _name_people(
+    out: Readout,
+    people: object,
+    room: object,
+    record: Record,
+    members: Iterable[str],
+    claimed: set[str],
+) -> None:
+    """Map the people this run needs back to logins, or Slack names.
+
+    Authors of new messages, members and people mentioned in commands are mapped afresh
+    (a command acts as the login: never from a stale answer). The authors of older notes
+    are only shown, so their names come from the record's cache: a run with nothing new
+    asks nobody's email again.
+    """
+    from incident_tool.effects.slack import SlackError
+
+    state = record.slack_in
+    names: dict[str, str] = dict(state.get("names") or {})  # user id -> Slack name
+    shown: dict[str, str] = dict(state.get("logins") or {})  # user id -> login (display)
+    # New messages, and commands this process claimed before a re-read moved the cursor.
+    live = {m.ts for m in out.messages if m.ts in out.new or f"{out.channel}:{m.ts}" in claimed}
+    fresh = {m.user for m in out.messages if m.ts in live and m.by_person}
+    # People mentioned in commands to the tool: `handover <@U0JO>` needs jo's login.
+    mentioned = [
+        user
+        for m in out.messages
+        if m.ts in live and inbound.addressed(m, out.bot) is not None
+        for user in inbound.mentions(m.text)
+    ]
+    shown_authors = {
+        m.user for m in [*out.messages, *(out.pins or [])] if m.user and not m.bot and m.reactions
+    }
+    shown_authors |= {m.user for m in out.pins or [] if m.user}
+    for user in [*fresh, *members, *mentioned, *(shown_authors - fresh)]:
+        if user in out.logins or user == out.bot:
+            continue
+        if user not in fresh and user not in members and user not in mentioned:
+            if user in names or user in shown:
+                continue  # shown only: the cached name will do
+        login, found = reverse(people, user)
+        out.logins[user] = login
+        if len(found) > 1:
+            out.conflicts[user] = found
+        if login is not None:
+            shown[user] = login
+            names.pop(user, None)
+        else:
+            shown.pop(user, None)
+            if user not in names and (user in fresh or user in shown_authors):
+                try:
+                    names[user] = room.user_name(user) or user  # type: ignore[attr-defined]
+                except SlackError:
+                    names[user] = user
+    out.names, out.shown = names, shown
+    state["names"] = dict(list(names.items())[-MAX_NAMES:])
+    state["logins"] = dict(list(shown.items())[-MAX_NAMES:])
+
+
+def _claim_commands(
+    out: Readout,
+    room: object,
+    record: Record,
+    start: datetime | None,
+    claimed: set[str],
+    mirror: object,
+) -> None:
+    """Claim each new command with the tool's reaction before carrying it out: of two runs
+    reading the same message, only one gets it (Slack answers the other `already_reacted`)."""
+    done = set(record.slack_in.get("done") or [])
+    for message in sorted(out.messages, key=lambda m: inbound.ts_key(m.ts)):
+        key = f"{out.channel}:{message.ts}"
+        # Ours from before a re-read (StatusConflict) even when another run moved the
+        # cursor past it: it skipped the message because this run had claimed it.
+        if (message.ts not in out.new and key not in claimed) or message.ts in done:
+            continue
+        if inbound.addressed(message, out.bot) is None:
+            continue
+        if start is not None and message.at < start:
+            continue  # said before the incident was declared: not a command
+        try:
+            if key not in claimed:
+                if out.bot in message.reactions.get(inbound.CLAIMED, ()):
+                    continue  # another run took it and will record it
+                if not room.react(out.channel, message.ts, inbound.CLAIMED):  # type: ignore[attr-defined]
+                    continue
+                claimed.add(key)
+            link = room.permalink(out.channel, message.ts)  # type: ignore[attr-defined]
+        except SlackError as exc:
+            # Unclaimed: the next run tries again; claimed but no link: it goes without.
+            mirror.problem(record, f"could not take a command from Slack: {exc}")  # type: ignore[attr-defined]
+            if key not in claimed:
+                return
+            link = None
+        out.claimed.append(message.ts)
+        if link:
+            out.permalinks[message.ts] = link

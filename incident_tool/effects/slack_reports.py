@@ -1,0 +1,182 @@
+"""Reports from Slack: `@incident-tool report <summary>` in the announce channel (SPEC §11).
+
+There is no per-repository record, so the cursor lives on the Slack side: the tool reads
+the announce channel's last `WINDOW` (one `conversations.history` page), and a message it
+has taken carries its reaction (`slack_inbound.CLAIMED`). The reaction is also the lock:
+of two runs reading the same message, only one adds it (Slack answers the other
+`already_reacted`), so a message opens at most one issue. The issue's body carries a marker
+with the message's place; a claimed message with no answer in its thread after
+`RETRY_AFTER` (a run that died between the claim and the issue) is looked up by that marker
+before it is opened again.
+
+The issue goes through the same path as a form report: it is opened with the form's
+headings and `incident:reported`, and processed in the same run (writes made with
+GITHUB_TOKEN start no workflow), so the delivery managers are paged as for any report.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from incident_tool.core import text as msg
+from incident_tool.core.record import clip, utcnow
+from incident_tool.core.states import State
+from incident_tool.effects.slack import SlackError, mrkdwn_link
+from incident_tool.inbound import slack as inbound
+
+WINDOW = timedelta(hours=6)  # a sweep late by hours still sees the report
+RETRY_AFTER = timedelta(minutes=10)
+MARKER = "<!-- incident-tool:slack-report {channel}/{ts} reporter={reporter} -->"
+_MARKER_RE = re.compile(
+    r"<!-- incident-tool:slack-report ([CG][A-Z0-9]+)/([0-9.]+) reporter=([A-Za-z0-9-]*) -->"
+)
+
+BODY = """{marker}
+### Summary
+
+{summary}
+
+### Affected service
+
+_No response_
+
+### Impact on users
+
+_No response_
+
+### When did it start?
+
+_No response_
+
+### How was it noticed?
+
+Reported in Slack by {who} at {at} UTC: {link}
+
+### Links
+
+{link}
+
+### Severity guess
+
+_No response_
+"""
+
+
+def reporter_of(view: object, bot_login: str) -> str | None:
+    """The mapped login a Slack report names, believed only on an issue the tool opened."""
+    if getattr(view, "author", None) != bot_login:
+        return None
+    match = _MARKER_RE.search(getattr(view, "body", "") or "")
+    return match.group(3) if match and match.group(3) else None
+
+
+def read_reports(tools: object, now: datetime | None = None) -> list[int]:
+    """Open a report issue for each new `report` in the announce channel; return them."""
+    from incident_tool.app import process
+    from incident_tool.effects.github import GitHubError
+    from incident_tool.effects.slack_read import reverse
+
+    mirror, gateway = tools.mirror, tools.gateway  # type: ignore[attr-defined]
+    room, config = mirror.room, tools.config  # type: ignore[attr-defined]
+    name = config.slack.announce_channel
+    if room is None or not name or gateway.dry_run:
+        return []
+    now = now or utcnow()
+    opened = []
+    try:
+        channel = room.find_channel(name)
+        if channel is None:
+            return []
+        bot = room.auth_check()
+        oldest = f"{int((now - WINDOW).timestamp())}.000000"
+        try:
+            raw = room.history_since(channel, oldest, seen=None, max_pages=1)
+        except SlackError as exc:
+            if exc.error != "not_in_channel":
+                raise
+            room.join(channel)  # a public announce channel the bot was never in
+            raw = room.history_since(channel, oldest, seen=None, max_pages=1)
+    except SlackError as exc:
+        tools.log(f"warning: Slack: could not read the announce channel for reports: {exc}")  # type: ignore[attr-defined]
+        return []
+    for message in sorted(
+        (m for m in (inbound.from_api(r, channel) for r in raw) if m is not None),
+        key=lambda m: inbound.ts_key(m.ts),
+    ):
+        rest = inbound.addressed(message, bot)
+        summary = inbound.report_summary(rest) if rest is not None else None
+        if summary is None or message.is_reply:
+            continue
+        try:
+            retry = False
+            if bot in message.reactions.get(inbound.CLAIMED, ()):
+                if message.reply_count or now - message.at < RETRY_AFTER:
+                    continue  # done, or another run is on it
+                retry = True
+            elif not room.react(channel, message.ts, inbound.CLAIMED):
+                continue
+            number = open_report(tools, room, channel, message, summary, bot, retry, reverse)
+        except (SlackError, GitHubError) as exc:
+            # Claimed and not answered: a later sweep finds the issue by its marker, or opens it.
+            tools.log(f"warning: a report from Slack: {exc}")  # type: ignore[attr-defined]
+            continue
+        if number is not None:
+            opened.append(number)
+            try:
+                process(number, tools)
+            except GitHubError as exc:
+                tools.log(f"warning: #{number}: {exc}")  # type: ignore[attr-defined]
+    return opened
+
+
+def open_report(
+    tools: object,
+    room: object,
+    channel: str,
+    message: inbound.InMessage,
+    summary: str,
+    bot: str,
+    retry: bool,
+    reverse: object,
+) -> int | None:
+    """Open the report issue (or find the one a dead run opened) and answer in the thread."""
+    gateway = tools.gateway  # type: ignore[attr-defined]
+    login = reverse(tools.people, message.user)[0] if message.user else None  # type: ignore[operator, attr-defined]
+    name = login or (room.user_name(message.user) if message.user else None) or "someone"  # type: ignore[attr-defined]
+    link = room.permalink(channel, message.ts) or ""  # type: ignore[attr-defined]
+    marker = MARKER.format(channel=channel, ts=message.ts, reporter=login or "")
+
+    def who(u: str) -> str:
+        found = reverse(tools.people, u)[0]  # type: ignore[operator, attr-defined]
+        return found or u
+
+    said = inbound.plain_text(summary, who).strip() or "(no summary given in Slack)"
+    first = " ".join(said.split())
+    title = clip(f"[Incident]: {first}", 120)
+
+    def existing() -> object | None:
+        found = gateway.repo.get_issues(state="all", since=message.at - timedelta(minutes=1))
+        return next((i for i in found if marker in (i.body or "")), None)
+
+    issue = existing() if retry else None
+    if issue is None:
+        body = BODY.format(
+            marker=marker,
+            summary=msg.user_text(clip(said, 4000)),
+            who=msg.person(login) if login else msg.user_text(name, inline=True) + " (Slack)",
+            at=message.at.strftime("%Y-%m-%d %H:%M"),
+            link=link if link.startswith("https://") else "(no link)",
+        )
+        issue = gateway.create_issue(title, body, [State.REPORTED.label], [], landed=existing)
+    if issue is None:
+        return None
+    number = int(issue.number)  # type: ignore[attr-defined]
+    url = str(issue.html_url)  # type: ignore[attr-defined]
+    room.post(  # type: ignore[attr-defined]
+        channel,
+        f":inbox_tray: Reported as {mrkdwn_link(url, f'#{number}')}: a delivery manager "
+        "will assess it.",
+        thread_ts=message.ts,
+    )
+    return number
