@@ -1782,7 +1782,7 @@ def section7(rep: Report, quick: bool) -> dict[str, Any]:
 
 WARM_IMPORTS = (
     "import incident_tool.cli, incident_tool.app, incident_tool.effects.slack, "
-    "incident_tool.sweep, "
+    "incident_tool.effects.apply, "
     "incident_tool.verbs.retro, incident_tool.effects.mirror, incident_tool.effects.github, "
     "github, slack_sdk, jinja2, jinja2.sandbox, yaml, requests"
 )

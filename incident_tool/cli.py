@@ -646,7 +646,7 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool, followups_on
         incident-tool sweep --repo acme/web
         incident-tool sweep --repo acme/web --followups-only
     """
-    from incident_tool import sweep as sweeping
+    from incident_tool import app as sweeping
 
     out = _out()
     root = Path.cwd()

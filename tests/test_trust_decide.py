@@ -138,7 +138,7 @@ def test_sweep_undoes_a_reopen_no_run_saw(world, later):
 def test_the_tools_own_close_is_not_a_persons_decision():
     ctx = declared(state="closed", state_reason="completed", closed_at=None)
     ctx.facts.happened = lambda kind, prefix="", first=False: ("github-actions[bot]", ctx.now)  # type: ignore[attr-defined]
-    from incident_tool.app import reconcile_open_state
+    from incident_tool.core.reconcile import reconcile_open_state
 
     reconcile_open_state(ctx, None)
     assert ctx.record.state == State.DECLARED and replies(ctx) == []

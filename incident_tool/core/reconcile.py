@@ -1,0 +1,176 @@
+"""Reconcile the record with the issue: state labels, close and reopen, sensitivity, made by hand
+or by a run that never ran. Pure decisions: they read `ctx.facts` and plan actions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from incident_tool.core import lifecycle, trust
+from incident_tool.core.labels import state_label_added
+from incident_tool.core.model import (
+    UNKNOWN,
+    Close,
+    Context,
+    Reopen,
+)
+from incident_tool.core.record import iso
+from incident_tool.core.states import PREFIX, SENSITIVE_LABEL, State, states_in
+from incident_tool.inbound.events import Event
+from incident_tool.inbound.forms import is_sensitive, parse_report
+
+
+def _actor(ctx: Context, event: Event | None, kind: str, label: str | None = None) -> str:
+    """Who made a change: the event's sender if this event is that change, else look it up."""
+    return _happened(ctx, event, kind, label)[0] or UNKNOWN
+
+
+def _happened(
+    ctx: Context, event: Event | None, kind: str, label: str | None = None
+) -> tuple[str | None, datetime | None]:
+    """Who made a change and when: from this run's event if it is that change, else GitHub's."""
+    if event is not None and event.action == kind and (label is None or event.label == label):
+        return event.sender, event.at
+    return ctx.facts.happened(kind, label or "")
+
+
+def became_incident(ctx: Context, event: Event | None) -> datetime:
+    """When the issue became an incident: opened with a state label, or labelled later."""
+    if event is not None and event.action == "opened":
+        return ctx.issue.created_at
+    if event is not None and event.action == "labeled" and State.from_label(event.label or ""):
+        if event.at is not None:
+            return event.at
+    _, at = ctx.facts.happened("labeled", PREFIX, first=True)
+    return at or ctx.issue.created_at
+
+
+def turning_point(ctx: Context, event: Event | None) -> datetime | None:
+    """When the issue was closed or reopened, if this run must carry that out."""
+    record, issue = ctx.record, ctx.issue
+    if record.state is None:
+        return None
+    if issue.state == "closed" and record.state.is_open:
+        return issue.closed_at
+    if issue.state == "open" and not record.state.is_open:
+        return _happened(ctx, event, "reopened")[1]
+    return None
+
+
+def reconcile_sensitive(ctx: Context, event: Event | None) -> None:
+    """Mark the incident sensitive from its labels: the label's own run may have been lost."""
+    record = ctx.record
+    if record.sensitive:
+        return
+    labelled = any(x.lower() == SENSITIVE_LABEL for x in ctx.issue.labels)
+    # The reporter may tick "handle it privately" after submitting: the body says so too.
+    if not labelled and not is_sensitive(
+        parse_report(ctx.issue.body), ctx.config.sensitive.services
+    ):
+        return
+    record.sensitive = True
+    late = ""
+    if record.channel_id:
+        # Slack cannot make a public channel private: say so where people will look.
+        late = (
+            "after the channel was opened: it stays public (Slack cannot change that); "
+            "later announcements are redacted"
+        )
+        ctx.notices.append(f"marked sensitive {late}")
+    by = _actor(ctx, event, "labeled", SENSITIVE_LABEL) if labelled else ctx.issue.author
+    record.note(ctx.now, "sensitive", by, late)
+
+
+def reconcile_labels(ctx: Context, event: Event | None) -> None:
+    """Carry out the state label people added, in this run or one that never ran (SPEC §4)."""
+    record, issue = ctx.record, ctx.issue
+    if record.state is None:
+        return
+    present = states_in(list(issue.labels))
+    others = [s for s in present if s != record.state]
+    if not others:
+        return
+    target = None
+    if event is not None and event.action == "labeled":
+        target = State.from_label(event.label or "")
+    if target not in others:
+        target = others[0] if len(others) == 1 else None
+    if target is None:
+        return
+    by, at = _happened(ctx, event, "labeled", target.label)
+    by = by or UNKNOWN
+    if ctx.facts.is_tool(by):
+        return  # the tool's own label, not a decision: the state label follows the record
+    who = trust.who_may(ctx, target, by)
+    if who is not None:
+        # The label is put back by `set_state`; say so once.
+        change = f"Adding `{target.label}`"
+        trust.undo(ctx, change, target, by, who, f"undone:label:{iso(at or ctx.now)}")
+        return
+    state_label_added(ctx, target, by)
+
+
+def reconcile_open_state(ctx: Context, event: Event | None) -> None:
+    """Resolve, dismiss or reopen when the issue was closed or reopened by a person."""
+    record, issue = ctx.record, ctx.issue
+    if record.state is None or any(isinstance(a, (Close, Reopen)) for a in ctx.plan):
+        return
+    if issue.state == "closed" and record.state.is_open:
+        by = _actor(ctx, event, "closed")
+        dismissing = issue.state_reason in ("not_planned", "duplicate")
+        target = State.DISMISSED if dismissing else State.RESOLVED
+        if not _may(ctx, target, by, "closed", issue.closed_at, Reopen(), closed=True):
+            return
+        with ctx.at(issue.closed_at):
+            if record.state == State.REPORTED and by.lower() == issue.author.lower():
+                lifecycle.dismiss(ctx, by, "withdrawn by the reporter")
+            elif dismissing:
+                lifecycle.dismiss(ctx, by)
+            else:
+                lifecycle.resolve(ctx, by)
+    elif issue.state == "open" and not record.state.is_open:
+        by, at = _happened(ctx, event, "reopened")
+        again = Close("completed" if record.state == State.RESOLVED else "not_planned")
+        if not _may(ctx, State.DECLARED, by or UNKNOWN, "reopened", at, again):
+            return
+        with ctx.at(at):
+            lifecycle.reopen(ctx, by or UNKNOWN)
+
+
+def _may(
+    ctx: Context,
+    target: State,
+    by: str,
+    kind: str,
+    at: datetime | None,
+    undo: Close | Reopen,
+    *,
+    closed: bool = False,
+) -> bool:
+    """Say whether `by`'s close or reopen is carried out; plan its undoing when it is not.
+
+    A change nobody can be named for (the issue's events could not be read) is left for a
+    later run; one the tool made itself is not a person's decision: the issue goes back
+    to what the record says, silently.
+    """
+    if by == UNKNOWN:
+        ctx.notices.append(f"the issue was {kind}, but by whom is not known: left for later")
+        return False
+    if ctx.facts.is_tool(by):
+        ctx.do(undo)
+        return False
+    who = trust.who_may(ctx, target, by, closed=closed)
+    if who is None:
+        return True
+    ctx.do(undo)
+    change = "Closing this issue" if kind == "closed" else "Reopening this issue"
+    trust.undo(ctx, change, target, by, who, f"undone:{kind}:{iso(at or ctx.now)}")
+    return False
+
+
+def needs_retrospective(ctx: Context) -> bool:
+    return (
+        ctx.record.state == State.RESOLVED
+        and ctx.record.retro is None
+        and ctx.config.retrospective.enabled
+    )
