@@ -35,6 +35,7 @@ from incident_tool.core.reconcile import (
 from incident_tool.core.record import Record, extract, iso, utcnow
 from incident_tool.core.states import State, states_in
 from incident_tool.core.status import render as render_status
+from incident_tool.effects import followups as followup_issues
 from incident_tool.effects import slack_read
 from incident_tool.effects.apply import issue_writes, write_retrospective
 from incident_tool.effects.facts import LiveFacts
@@ -223,7 +224,7 @@ def _process_once(
     if failure is None and followups.due(ctx):
         # After the retrospective: a follow-up links to it and is attached under it.
         try:
-            for problem in followups.sync(ctx, gateway):
+            for problem in followup_issues.sync(ctx, gateway):
                 record.problems = [*record.problems[-9:], f"{iso(now)} follow-ups: {problem}"]
         except GitHubError as exc:
             failure = exc
@@ -310,10 +311,10 @@ def sweep(tools: Tools) -> list[Outcome]:
     return outcomes
 
 
-def sweep_followups(tools: Tools, now: datetime | None = None) -> followups.SweepResult:
+def sweep_followups(tools: Tools, now: datetime | None = None) -> followup_issues.SweepResult:
     """Attach loose follow-ups, remind owners of overdue ones (one listing per sweep)."""
     config = tools.config
-    result = followups.sweep(
+    result = followup_issues.sweep(
         tools.gateway,
         config.followups.labels,
         config.followups.due_after,

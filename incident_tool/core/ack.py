@@ -26,7 +26,7 @@ from incident_tool.core import text as msg
 from incident_tool.core.lifecycle import link, public_title, tell_both, who
 from incident_tool.core.model import Assign, Comment, Context
 from incident_tool.core.record import iso, parse_time
-from incident_tool.effects.slack import escape
+from incident_tool.core.safe import slack as escape
 
 EMOJI = "white_check_mark"
 

@@ -24,8 +24,8 @@ from incident_tool.core.model import (
     role_at_least,
 )
 from incident_tool.core.record import iso, parse_time
+from incident_tool.core.safe import slack as escape
 from incident_tool.core.states import SEVERITY_PREFIX, State
-from incident_tool.effects.slack import escape
 from incident_tool.inbound.commands import (
     Command,
     CommandError,

@@ -19,8 +19,8 @@ from incident_tool.core.model import (
     Labels,
     Reopen,
 )
+from incident_tool.core.safe import slack as escape
 from incident_tool.core.states import SENSITIVE_LABEL, SEVERITY_PREFIX, State, can_move
-from incident_tool.effects.slack import escape
 from incident_tool.inbound.forms import (
     ParsedReport,
     is_sensitive,

@@ -15,10 +15,10 @@ from datetime import timedelta
 from incident_tool.core import text as msg
 from incident_tool.core.comments import NOT_ALL_DONE, run_command
 from incident_tool.core.model import Comment, CommentView, Context
-from incident_tool.effects.slack import escape
-from incident_tool.effects.slack_read import Readout
+from incident_tool.core.safe import slack as escape
 from incident_tool.inbound import slack as inbound
 from incident_tool.inbound.commands import CommandError, CommandName, parse_command
+from incident_tool.inbound.slack import Readout
 
 MAX_DONE = 100  # commands remembered (each message is carried out once)
 MAX_POSTERS = 50

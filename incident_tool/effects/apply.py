@@ -1,4 +1,4 @@
-"""Apply a decision's GitHub writes: comments, labels, assignees, close/reopen, the retrospective."""
+"""Apply a decision's GitHub writes: comments, labels, assignees, close, reopen, retrospective."""
 
 from __future__ import annotations
 

@@ -18,12 +18,12 @@ channel; a bot cannot be told of them without an events server.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from incident_tool.core.record import Record, iso, parse_time
 from incident_tool.effects.slack import SlackError
 from incident_tool.inbound import slack as inbound
+from incident_tool.inbound.slack import Readout
 
 LOOKBACK = timedelta(hours=2)  # how far back reactions on older messages are re-read
 # pins.list (Tier 2: 20 a minute) only when history's `pin_count` changed, and at least
@@ -31,39 +31,6 @@ LOOKBACK = timedelta(hours=2)  # how far back reactions on older messages are re
 PINS_EVERY = timedelta(minutes=30)
 MAX_NAMES = 100
 _MEMBERSHIP = frozenset({"channel_join", "channel_leave", "group_join", "group_leave"})
-
-
-@dataclass
-class Readout:
-    """What one run read from an incident channel."""
-
-    channel: str
-    bot: str
-    messages: list[inbound.InMessage]  # the window's messages and the new thread replies
-    pins: list[inbound.InMessage] | None  # None: not re-read this run (pin count unchanged)
-    new: set[str]  # ts of messages no earlier run read
-    window_from: str  # a reaction note older than this was not re-read: keep it as it is
-    cursor: str | None
-    threads: dict[str, str]
-    members: list[str] | None  # user ids, when read this run
-    logins: dict[str, str | None] = field(default_factory=dict)  # user id -> GitHub login
-    names: dict[str, str] = field(default_factory=dict)  # user id -> Slack name
-    conflicts: dict[str, list[str]] = field(default_factory=dict)  # user id -> logins
-    claimed: list[str] = field(default_factory=list)  # commands this run carries out
-    shown: dict[str, str] = field(default_factory=dict)  # cached logins, for display only
-    permalinks: dict[str, str] = field(default_factory=dict)
-
-    def who(self, user: str | None) -> str:
-        """A person as the record names them: the GitHub login, else their Slack name."""
-        if not user:
-            return "someone"
-        if user == self.bot:
-            return "incident-tool"
-        login = self.logins.get(user) or self.shown.get(user)
-        if login:
-            return login
-        # A Slack name is marked so that it never reads (or links) as a GitHub login.
-        return f"{self.names.get(user) or user} (Slack)"
 
 
 def _ts(moment: datetime) -> str:

@@ -211,3 +211,36 @@ def report_summary(rest: str) -> str | None:
     if match is None:
         return None
     return rest[match.end() :].strip()
+
+
+@dataclass
+class Readout:
+    """What one run read from an incident channel."""
+
+    channel: str
+    bot: str
+    messages: list[InMessage]  # the window's messages and the new thread replies
+    pins: list[InMessage] | None  # None: not re-read this run (pin count unchanged)
+    new: set[str]  # ts of messages no earlier run read
+    window_from: str  # a reaction note older than this was not re-read: keep it as it is
+    cursor: str | None
+    threads: dict[str, str]
+    members: list[str] | None  # user ids, when read this run
+    logins: dict[str, str | None] = field(default_factory=dict)  # user id -> GitHub login
+    names: dict[str, str] = field(default_factory=dict)  # user id -> Slack name
+    conflicts: dict[str, list[str]] = field(default_factory=dict)  # user id -> logins
+    claimed: list[str] = field(default_factory=list)  # commands this run carries out
+    shown: dict[str, str] = field(default_factory=dict)  # cached logins, for display only
+    permalinks: dict[str, str] = field(default_factory=dict)
+
+    def who(self, user: str | None) -> str:
+        """A person as the record names them: the GitHub login, else their Slack name."""
+        if not user:
+            return "someone"
+        if user == self.bot:
+            return "incident-tool"
+        login = self.logins.get(user) or self.shown.get(user)
+        if login:
+            return login
+        # A Slack name is marked so that it never reads (or links) as a GitHub login.
+        return f"{self.names.get(user) or user} (Slack)"

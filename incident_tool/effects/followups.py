@@ -1,0 +1,288 @@
+"""Follow-ups on GitHub: create each `/action`'s issue, attach it, link the checklist, remind.
+
+What a follow-up is and when one is due: `incident_tool.core.followups`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from github import GithubException, UnknownObjectException
+from github.Issue import Issue
+
+from incident_tool.core import retro_sections
+from incident_tool.core import text as msg
+from incident_tool.core.followups import (
+    _MARKER_RE,
+    _REMINDER_RE,
+    _RETRO_RE,
+    HEADING,
+    PLACEHOLDER,
+    REMIND_EVERY,
+    REMINDER_KEY,
+    _aware,
+    _links,
+    action_key,
+    body_for,
+    checklist_line,
+    overdue,
+    title_for,
+)
+from incident_tool.core.model import Context
+from incident_tool.core.record import iso, parse_time
+from incident_tool.effects.github import Gateway, GitHubError, describe
+
+
+def sync(ctx: Context, gateway: Gateway) -> list[str]:
+    """Open, attach and link every `/action`'s follow-up still missing; return problems.
+
+    Requests: one listing of follow-ups (only when one must be opened: a lost run may
+    have opened it), one POST per follow-up opened, one per attachment, and one GET and
+    at most one PATCH of the retrospective for its checklist.
+    """
+    record, config = ctx.record, ctx.config
+    problems: list[str] = []
+    found: dict[str, Issue] | None = None
+
+    def existing() -> dict[str, Issue]:
+        nonlocal found
+        if found is None:
+            found = {}
+            try:
+                listed = gateway.repo.get_issues(
+                    state="all", labels=list(config.followups.labels), since=ctx.issue.created_at
+                )
+                for item in listed:
+                    for incident, key in _MARKER_RE.findall(item.body or ""):
+                        if int(incident) == ctx.issue.number:
+                            found.setdefault(key, item)
+            except (GithubException, OSError) as exc:
+                raise GitHubError(f"could not list follow-ups: {describe(exc)}") from None
+        return found
+
+    if gateway.dry_run:
+        for entry in record.actions:
+            if "issue" not in record.followups.get(action_key(entry), {}):
+                gateway.write(f"open follow-up {title_for(entry.text, ctx.issue.number)!r}", list)
+        return problems
+    created_now: set[str] = set()
+    for entry in record.actions:
+        key = action_key(entry)
+        state = record.followups.setdefault(key, {})
+        if "issue" in state:
+            continue
+        item = existing().get(key)
+        if item is None:
+            assignees = [state["owner"]] if state.get("owner") and not state.get("why") else []
+
+            def landed(key: str = key) -> Issue | None:
+                nonlocal found
+                found = None  # list again: the first attempt may have landed
+                return existing().get(key)
+
+            item = gateway.create_issue(
+                title_for(entry.text, ctx.issue.number),
+                body_for(ctx, entry, key, state),
+                config.followups.labels,
+                assignees,
+                landed=landed,
+            )
+            created_now.add(key)
+        state["issue"], state["id"] = item.number, item.id
+        # Listed, it says whether a lost run attached it; opened now, it is not attached.
+        state["attached"] = key not in created_now and bool(item.parent_issue_url)
+        record.note(ctx.now, "follow-up", None, f"#{item.number}")
+    if record.retro is None:
+        return problems
+    for entry in record.actions:
+        state = record.followups.get(action_key(entry), {})
+        if "issue" in state and not state.get("attached"):
+            try:
+                attach(gateway, record.retro, state["issue"], state["id"])
+                # Attached, or refused for good (422): either way, not tried again.
+                state["attached"] = True
+            except GitHubError as exc:
+                problems.append(str(exc))
+    try:
+        link_checklist(ctx, gateway)
+    except GitHubError as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def attach(gateway: Gateway, parent: int, number: int, issue_id: int) -> bool:
+    """Attach issue `number` (by its `id`, as GitHub's API wants) under `parent`; say
+    whether it was attached (False: GitHub refused it for good, or a dry run).
+
+    GitHub answers 422 when it already has a parent (a lost run attached it, or a person
+    put it elsewhere: either way it is not left loose, and it is not moved) and when the
+    parent is full (100): then it stays a plain issue, linked from the checklist.
+    """
+    url = f"{gateway.repo.url}/issues/{parent}/sub_issues"
+
+    def do() -> bool:
+        try:
+            gateway.gh.requester.requestJsonAndCheck("POST", url, input={"sub_issue_id": issue_id})
+        except GithubException as exc:
+            if exc.status != 422:
+                raise
+            gateway.log(f"notice: follow-up #{number} not attached to #{parent}: {describe(exc)}")
+            return False
+        return True
+
+    def landed() -> bool | None:
+        _, data = gateway.gh.requester.requestJsonAndCheck(
+            "GET", f"{gateway.repo.url}/issues/{number}"
+        )
+        return True if (data or {}).get("parent_issue_url") else None
+
+    return bool(
+        gateway.write(f"attach follow-up #{number} to #{parent}", do, post=True, landed=landed)
+    )
+
+
+def link_checklist(ctx: Context, gateway: Gateway) -> None:
+    """Make the retrospective's checklist link each follow-up (`- [ ] #123`).
+
+    Only one line changes per follow-up: the action's own line as the template wrote it,
+    else the template's placeholder, else a new line after the last follow-up link (or
+    under a **Follow-ups** heading at the end). Everything else, people's edits
+    included, is kept.
+    """
+    record = ctx.record
+    todo = [
+        (e, s)
+        for e in record.actions
+        if "issue" in (s := record.followups.get(action_key(e), {})) and not s.get("linked")
+    ]
+    if not todo or record.retro is None:
+        return
+    try:
+        retro = gateway.repo.get_issue(record.retro)
+        body = retro.body or ""
+    except UnknownObjectException:
+        for _, state in todo:  # deleted (or moved): there is no checklist to link from
+            state["linked"] = True
+        return
+    except (GithubException, OSError) as exc:
+        raise GitHubError(f"could not read the retrospective: {describe(exc)}") from None
+    numbers = {s["issue"] for s in record.followups.values() if "issue" in s}
+    lines = body.split("\n")
+    for entry, state in todo:
+        number = state["issue"]
+        link = f"- [ ] #{number}"
+        if any(_links(line) == number for line in lines):
+            continue
+        own = checklist_line(entry)
+        if own in lines:
+            lines[lines.index(own)] = link
+        elif PLACEHOLDER in lines:
+            lines[lines.index(PLACEHOLDER)] = link
+        else:
+            after = [i for i, line in enumerate(lines) if _links(line) in numbers]
+            if after:
+                lines.insert(after[-1] + 1, link)
+            else:
+                while lines and not lines[-1].strip():
+                    lines.pop()
+                lines += ["", HEADING, "", link, ""]
+    # The tool's own edit: the seal moves on with it, so `retro N` still tells people's
+    # text from the tool's (retro_sections).
+    new = retro_sections.reseal(body, "\n".join(lines))
+    if new != body:
+        gateway.write(
+            f"link the follow-ups from retrospective #{record.retro}", lambda: retro.edit(body=new)
+        )
+    for _, state in todo:
+        state["linked"] = True
+
+
+@dataclass
+class SweepResult:
+    attached: list[int]
+    reminded: list[int]
+    problems: list[str]
+
+
+def sweep(
+    gateway: Gateway,
+    labels: Sequence[str],
+    due_after: int,
+    now: datetime,
+    *,
+    delivery_managers: Sequence[str] = (),
+    log: Callable[[str], None] = print,
+) -> SweepResult:
+    """Attach loose follow-ups and remind owners of overdue ones (one listing per sweep,
+    then one request per repair; a follow-up quiet for a week costs one read of its
+    recent comments and at most one comment)."""
+    result = SweepResult([], [], [])
+    try:
+        listed = list(gateway.repo.get_issues(state="open", labels=list(labels)))
+    except (GithubException, OSError) as exc:
+        result.problems.append(f"could not list follow-ups: {describe(exc)}")
+        return result
+    for item in listed:
+        body = item.body or ""
+        if not _MARKER_RE.search(body) or "/pull/" in item.html_url:
+            continue
+        try:
+            parent = _RETRO_RE.search(body)
+            if parent and not item.parent_issue_url:
+                if attach(gateway, int(parent.group(1)), item.number, item.id):
+                    result.attached.append(item.number)
+            if remind(gateway, item, due_after, now, delivery_managers):
+                result.reminded.append(item.number)
+        except GitHubError as exc:
+            log(f"warning: follow-up #{item.number}: {exc}")
+            result.problems.append(f"#{item.number}: {exc}")
+    return result
+
+
+def remind(
+    gateway: Gateway, item: Issue, due_after: int, now: datetime, managers: Sequence[str]
+) -> bool:
+    """Comment on an overdue follow-up, mentioning its owner, at most once a week."""
+    created = _aware(item.created_at)
+    if not overdue(created, due_after, now):
+        return False
+    # A follow-up touched in the last week (by anyone: the last reminder is a comment)
+    # is not nagged, and its comments need not be read.
+    if now - _aware(item.updated_at) < REMIND_EVERY:
+        return False
+    try:
+        recent = list(item.get_comments(since=now - REMIND_EVERY))
+    except (GithubException, OSError) as exc:
+        raise GitHubError(f"could not read comments: {describe(exc)}") from None
+    for comment in recent:
+        for day in _REMINDER_RE.findall(comment.body or ""):
+            last = parse_time(day + "T00:00:00Z")
+            if last is not None and now - last < REMIND_EVERY and gateway.is_trusted_bot(comment):
+                return False
+    owners = [a.login for a in item.assignees] or list(managers)
+    whom = " ".join(f"@{login}" for login in owners) or "Nobody owns this yet:"
+    days = (now - created).days
+    key = REMINDER_KEY.format(day=iso(now)[:10])
+    text = (
+        f"{msg.marker(key)}\n⏰ {whom} this follow-up has been open for {days} days "
+        f"(due within {due_after}). Close it when it is done, or say what is left"
+        + ("" if item.assignees else " and who will do it")
+        + ". (A reminder at most once a week.)"
+    )
+
+    def landed() -> Any:
+        return next(
+            (c for c in item.get_comments(since=now - REMIND_EVERY) if key in (c.body or "")),
+            None,
+        )
+
+    gateway.write(
+        f"remind about follow-up #{item.number}",
+        lambda: item.create_comment(text),
+        post=True,
+        landed=landed,
+    )
+    return True
