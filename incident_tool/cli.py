@@ -572,8 +572,8 @@ def labels_sync(repo: str | None, config_path: str | None, dry_run: bool) -> Non
     """
     import time
 
-    from incident_tool.core.states import LABEL_SPECS, RETROSPECTIVE_LABEL
-    from incident_tool.effects.github import BULK_WRITE_INTERVAL, client
+    from incident_tool.effects.github import client
+    from incident_tool.verbs import labels as labels_verb
 
     out = _out()
     repo = _repo(repo)
@@ -581,50 +581,18 @@ def labels_sync(repo: str | None, config_path: str | None, dry_run: bool) -> Non
     if not token:
         fail("GITHUB_TOKEN is not set: the tool needs a token to manage labels.")
     cfg, _ = team_config(config_path, Path.cwd(), repo, log=out)
-    specs = dict(LABEL_SPECS)
-    for name in cfg.retrospective.labels:
-        if name.lower() not in {x.lower() for x in specs}:
-            specs[name] = LABEL_SPECS[RETROSPECTIVE_LABEL]
+    specs = labels_verb.wanted(cfg.retrospective.labels)
     gh = client(token, api_url("GITHUB_API_URL"), bulk=True)
     from github import GithubException
 
     started = time.monotonic()
     try:
-        target = gh.get_repo(repo)
-        # One paginated read; then a write only where a label is missing or differs.
-        existing = {label.name.lower(): label for label in target.get_labels()}
-        plan = []
-        for name, (colour, description) in specs.items():
-            label = existing.get(name.lower())
-            if label is None:
-                plan.append(("create", name, colour, description, None))
-            elif (label.color.lower(), label.description or "", label.name) != (
-                colour,
-                description,
-                name,
-            ):
-                plan.append(("update", name, colour, description, label))
-            else:
-                out(f"ok      {name}")
-        if plan and not dry_run and len(plan) > 1 and BULK_WRITE_INTERVAL:
-            out(
-                f"{len(plan)} labels to write; GitHub asks for a pause between writes: "
-                f"about {(len(plan) - 1) * BULK_WRITE_INTERVAL:g} s"
-            )
-        for i, (verb, name, colour, description, label) in enumerate(plan, 1):
-            if dry_run:
-                out(f"[dry-run] would {verb} {name}")
-                continue
-            if label is None:
-                target.create_label(name, colour, description)
-            else:
-                label.edit(name, colour, description)
-            out(f"{verb}d {name} [{i}/{len(plan)}]")
+        planned = labels_verb.sync(gh.get_repo(repo), specs, out, dry_run)
     except (GithubException, OSError) as exc:
         fail(explain_github(exc, gh=gh, repo=repo))
-    written = 0 if dry_run else len(plan)
+    written = 0 if dry_run else planned
     out(
-        f"labels: {len(specs) - len(plan)} unchanged, {written} written"
+        f"labels: {len(specs) - planned} unchanged, {written} written"
         f" in {time.monotonic() - started:.1f} s"
     )
 
