@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import incident_tool.app as run_module  # noqa: E402
-import incident_tool.effects.github as gh_module  # noqa: E402
-from tests.world import REPO, cli, make_world  # noqa: E402
+import incident_tool.app as run_module
+import incident_tool.effects.github as gh_module
+from tests.world import REPO, cli, make_world
 
 gh_module.BULK_WRITE_INTERVAL = 0
 
@@ -32,7 +32,7 @@ def measure(k: int) -> list[int]:
             w.say(n, "priya", f"/action @lee thing {i}")
         counts = []
 
-        def count(step) -> None:  # noqa: ANN001
+        def count(step) -> None:
             start = len(sb.requests)
             step()
             counts.append(sum(1 for r in sb.requests[start:] if r.service == "github"))

@@ -177,7 +177,7 @@ def machine_facts() -> list[str]:
             from importlib.metadata import version
 
             versions.append(f"{dist} {version(dist)}")
-        except Exception:  # noqa: BLE001
+        except Exception:
             versions.append(f"{dist} ?")
     return [
         f"- Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",

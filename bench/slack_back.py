@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from incident_sandbox.slack import TIERS  # noqa: E402
-from tests.world import REPO, cli, make_world  # noqa: E402
+from incident_sandbox.slack import TIERS
+from tests.world import REPO, cli, make_world
 
 
 def sweep(world) -> tuple[Counter, Counter]:

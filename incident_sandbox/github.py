@@ -363,7 +363,7 @@ class GitHub:
         self,
         login: str,
         name: str | None = None,
-        type: str = "User",  # noqa: A002 - GitHub's field name
+        type: str = "User",
         busy: bool = False,
         email: str | None = None,
     ) -> str:

@@ -974,7 +974,7 @@ def _workflow_file(repo: Repo, workflow_id: str) -> tuple[str, dict[str, Any]]:
 def _dispatch_trigger(workflow: dict[str, Any]) -> dict[str, Any] | None:
     """The ``workflow_dispatch`` trigger of a parsed workflow, or None without one."""
     # PyYAML reads the key `on` as True (YAML 1.1); GitHub reads it as "on".
-    on = workflow.get("on", workflow.get(True))
+    on = workflow.get("on", workflow.get(True))  # type: ignore[call-overload]  # YAML's True key
     if isinstance(on, str):
         return {} if on == "workflow_dispatch" else None
     if isinstance(on, list):
@@ -1007,7 +1007,7 @@ def create_workflow_dispatch(svc: GithubService, call: Call) -> Response:
     ref = body["ref"]
     if ref not in ("main", "refs/heads/main"):
         raise _dispatch_error(f"No ref found for: {ref}", WORKFLOW_DISPATCH_DOCS)
-    declared = trigger.get("inputs") if isinstance(trigger.get("inputs"), dict) else {}
+    declared: dict[str, Any] = trigger["inputs"] if isinstance(trigger.get("inputs"), dict) else {}
     given = body.get("inputs") or {}
     unexpected = [k for k in given if k not in declared]
     if unexpected:

@@ -816,7 +816,7 @@ class Slack:
             "is_enterprise_install": False,
         }
 
-    def api_chat_postMessage(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+    def api_chat_postMessage(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """chat.postMessage: to a channel id or name, or to a user id (a DM)."""
         channel = self._target(args.get("channel"), caller)
         if channel.is_archived:
@@ -864,7 +864,7 @@ class Slack:
             "message": self.message_json(message),
         }
 
-    def api_chat_getPermalink(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+    def api_chat_getPermalink(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """chat.getPermalink."""
         channel = self._visible(args.get("channel"), caller)
         message = self._message(channel, args.get("message_ts"))
@@ -904,7 +904,7 @@ class Slack:
             raise SlackError("no_user")
         if len(users) > 1000:
             raise SlackError("too_many_users")
-        errors = []
+        errors: list[dict[str, Any]] = []
         for user_id in users:
             if user_id == caller:
                 code = "cant_invite_self"
@@ -931,7 +931,7 @@ class Slack:
             raise SlackError("not_in_channel")
         return channel
 
-    def api_conversations_setTopic(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+    def api_conversations_setTopic(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """conversations.setTopic (at most 250 characters)."""
         channel = self._settable(args, caller)
         topic = str(args.get("topic") or "")
@@ -949,7 +949,7 @@ class Slack:
         )
         return {"channel": self.conversation_json(channel, caller)}
 
-    def api_conversations_setPurpose(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+    def api_conversations_setPurpose(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """conversations.setPurpose (at most 250 characters)."""
         channel = self._settable(args, caller)
         purpose = str(args.get("purpose") or "")
@@ -1081,7 +1081,7 @@ class Slack:
             "response_metadata": {"next_cursor": _cursor("team", rest[0].id) if rest else ""},
         }
 
-    def api_users_lookupByEmail(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+    def api_users_lookupByEmail(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """users.lookupByEmail (case-insensitive)."""
         email = str(args.get("email") or "").strip().lower()
         for user in self.users.values():
@@ -1089,7 +1089,7 @@ class Slack:
                 return {"user": self.user_json(user)}
         raise SlackError("users_not_found")
 
-    def api_users_getPresence(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+    def api_users_getPresence(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """users.getPresence (details only for the caller itself)."""
         user_id = str(args.get("user") or caller)
         user = self._user(user_id)
@@ -1276,7 +1276,7 @@ class Slack:
             },
         }
 
-    def api_chat_postEphemeral(self, args: dict[str, Any], caller: str) -> dict[str, Any]:  # noqa: N802
+    def api_chat_postEphemeral(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """chat.postEphemeral: shown to one member only, never in history; that member
         must be in the channel (``user_not_in_channel``)."""
         channel = self._target(args.get("channel"), caller)

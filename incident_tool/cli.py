@@ -117,7 +117,7 @@ def load_config(path: str | None, root: Path) -> Any:
 
     try:
         # The default path may be absent (every key has a default); a path given may not.
-        given = bool(path) and Path(path) != Path(config.DEFAULT_PATH)
+        given = bool(path) and Path(path or "") != Path(config.DEFAULT_PATH)
         return config.load(Path(path) if path else root / config.DEFAULT_PATH, required=given)
     except config.ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
@@ -802,7 +802,7 @@ def _run(argv: list[str] | None, out: Output) -> tuple[int, str | None]:
     except KeyboardInterrupt:
         out("interrupted", err=True)
         return 130, None
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+    except Exception as exc:
         if debug:
             out(out.mask(traceback.format_exc()), err=True)
         message = f"unexpected {exc.__class__.__name__}: {out.mask(str(exc))[:500]}"

@@ -154,7 +154,7 @@ class SlackServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - name fixed by BaseHTTPRequestHandler
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 recorded = Recorded(
@@ -177,9 +177,9 @@ class SlackServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST  # noqa: N815 - Slack accepts both verbs
+            do_GET = do_POST
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 """Keep test output clean."""
 
         return Handler

@@ -387,7 +387,7 @@ def test_a_sweep_stops_at_the_first_incident_github_does_not_answer_for(world, m
         world.report(title=title)
     calls = []
 
-    def unreachable(self, number):  # noqa: ANN001, ANN202
+    def unreachable(self, number):
         calls.append(number)
         raise GitHubError("cannot reach GitHub at http://127.0.0.1:1: no answer within 12 s")
 

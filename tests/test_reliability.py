@@ -35,13 +35,13 @@ def no_waiting(monkeypatch):
     waits: list[tuple[str, float]] = []
 
     class Clock:
-        def __init__(self, name: str, real) -> None:  # noqa: ANN001
+        def __init__(self, name: str, real) -> None:
             self.name, self.real = name, real
 
         def sleep(self, seconds: float) -> None:
             waits.append((self.name, seconds))
 
-        def __getattr__(self, attr: str):  # noqa: ANN204
+        def __getattr__(self, attr: str):
             return getattr(self.real, attr)
 
     import time
@@ -227,7 +227,7 @@ def test_two_runs_at_once(world, monkeypatch, overlap):
     real = getattr(run_module, hook)
     overlapped = []
 
-    def another_run_finishes_meanwhile(*args, **kwargs):  # noqa: ANN002, ANN003
+    def another_run_finishes_meanwhile(*args, **kwargs):
         if not overlapped:
             overlapped.append(True)
             world.driver.deliver([second])

@@ -43,11 +43,11 @@ class World:
     clock: SteppingClock
 
     @property
-    def gh(self):  # noqa: ANN201
+    def gh(self):
         return self.sb.github
 
     @property
-    def sl(self):  # noqa: ANN201
+    def sl(self):
         return self.sb.slack
 
     def write_config(self, **changes: Any) -> None:
@@ -110,7 +110,7 @@ class World:
         assert len(found) == 1, f"{len(found)} status comments"
         return found[0]
 
-    def record(self, number: int):  # noqa: ANN201
+    def record(self, number: int):
         from incident_tool.core.record import extract
 
         return extract(self.status(number)["body"])

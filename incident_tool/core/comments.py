@@ -317,7 +317,7 @@ def resolve(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 def dismiss(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Dismiss the report: close the issue as not planned, with no retrospective."""
     if ctx.record.state in (State.RESOLVED, State.DISMISSED):
-        return f"The incident is already `{ctx.record.state.label}`."  # type: ignore[union-attr]
+        return f"The incident is already `{ctx.record.state.label}`."
     lifecycle.dismiss(ctx, comment.author, cmd.text)
     return None
 

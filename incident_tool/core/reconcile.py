@@ -115,6 +115,7 @@ def reconcile_open_state(ctx: Context, event: Event | None) -> None:
     record, issue = ctx.record, ctx.issue
     if record.state is None or any(isinstance(a, (Close, Reopen)) for a in ctx.plan):
         return
+    by: str | None  # a closer is named (UNKNOWN at worst); a reopener may not be
     if issue.state == "closed" and record.state.is_open:
         by = _actor(ctx, event, "closed")
         dismissing = issue.state_reason in ("not_planned", "duplicate")

@@ -15,6 +15,7 @@ from datetime import timedelta
 from incident_tool.core import text as msg
 from incident_tool.core.comments import NOT_ALL_DONE, run_command
 from incident_tool.core.model import Comment, CommentView, Context
+from incident_tool.core.record import Entry
 from incident_tool.core.safe import slack as escape
 from incident_tool.inbound import slack as inbound
 from incident_tool.inbound.commands import CommandError, CommandName, parse_command
@@ -94,6 +95,7 @@ def notes(ctx: Context, readout: Readout) -> None:
             current[message.ts] = message
     how: dict[str, str] = dict(state.get("notes") or {})
     marked: list[str] = list(state.get("marked") or [])
+    entry: Entry | None  # the loops below reuse the name: an old note, then maybe none
     existing = {
         e.ref[len("slack:") :]: e
         for e in record.timeline
@@ -165,6 +167,7 @@ def carry_out(ctx: Context, readout: Readout, message: inbound.InMessage) -> Non
     built = inbound.command_from(message, rest, lambda u: readout.logins.get(u))
     link = readout.permalinks.get(message.ts)
     word = (rest.split() or ["help"])[0].lower()[:30]
+    refusal: str | None
     if built.refusal is not None or built.body is None:
         refusal = built.refusal or "That is not a command."
     else:

@@ -96,7 +96,7 @@ def write_retrospective(
         rendered = retro.render(ctx.issue, record, config, root=tools.root, slack=history)
         marker = retro.MARKER.format(number=ctx.issue.number)
 
-        def existing() -> object | None:
+        def existing() -> Issue | None:
             found = gateway.repo.get_issues(
                 state="all", labels=list(config.retrospective.labels), since=ctx.issue.created_at
             )

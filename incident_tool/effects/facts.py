@@ -75,7 +75,7 @@ class LiveFacts:
         token (limited to an organisation it cannot see) reads as no status: unknown, so
         available.
         """
-        out = {}
+        out: dict[str, str] = {}
         for login in logins:
             key = login.lower()
             if key not in self._unavailable:
@@ -83,8 +83,8 @@ class LiveFacts:
                     self._unavailable[key] = "busy on GitHub"
                 else:
                     self._unavailable[key] = self.people.unavailable(login, self.now)
-            if self._unavailable[key]:
-                out[login] = self._unavailable[key]
+            if reason := self._unavailable[key]:
+                out[login] = reason
         return out
 
     def acknowledged_in_slack(

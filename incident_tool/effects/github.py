@@ -13,13 +13,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Issue import Issue
 from github.IssueComment import IssueComment
+
+if TYPE_CHECKING:
+    from github.NamedUser import NamedUser
 
 from incident_tool.core import text as msg
 from incident_tool.core.model import CommentView, IssueView
@@ -195,7 +198,9 @@ def rate_limit_of(exc: GithubException) -> RateLimit | None:
     if isinstance(exc, RateLimitExceededExceedsMaxWait) and exc.wait is not None:
         found = rate_limit(exc.status, exc.headers, _message(exc))
         until = datetime.now(timezone.utc) + timedelta(seconds=exc.wait)
-        return RateLimit(found.kind if found else "secondary", until, found and found.limit)
+        return RateLimit(
+            found.kind if found else "secondary", until, found.limit if found else None
+        )
     return rate_limit(exc.status, exc.headers, _message(exc))
 
 
@@ -246,7 +251,7 @@ class BoundedRetry(GithubRetry):
         kwargs.pop("max_rate_limit_wait", None)
         super().__init__(**kwargs)
 
-    @property  # type: ignore[override]
+    @property
     def max_rate_limit_wait(self) -> float:
         return self.waits.left
 
@@ -260,7 +265,7 @@ class BoundedRetry(GithubRetry):
 
     def increment(
         self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None
-    ):  # type: ignore[no-untyped-def,override] # noqa: E501
+    ):
         if response is not None and response.status in (403, 429):
             after = _header(response.headers, "Retry-After")
             if (
@@ -835,7 +840,8 @@ class Gateway:
             return
 
         def attempt(chosen: list[str]) -> None:
-            issue.edit(assignees=chosen)
+            # PyGithub types the list invariantly (NamedUser | str); logins are what it sends.
+            issue.edit(assignees=cast("list[NamedUser | str]", chosen))
 
         self.write(
             f"set assignees of #{issue.number} to {', '.join(wanted) or 'nobody'}",

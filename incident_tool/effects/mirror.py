@@ -153,7 +153,7 @@ class Mirror:
         if where.startswith("DM"):
             return f"send a {where}: {preview(text)}"
         return f"post to {where}: {preview(text)}"
-        self.read_failed = False  # reading the channel back failed this run (slack_read)
+        self.read_failed: bool = False  # reading the channel back failed this run (slack_read)
 
     def problem(self, record: Record, text: str) -> None:
         self.log(f"warning: Slack: {text}")
@@ -396,7 +396,7 @@ def preview(text: str, limit: int = 80) -> str:
     return f"“{line if len(line) <= limit else line[: limit - 1] + '…'}”"
 
 
-def _from_ts(ts: str):  # noqa: ANN202 - a datetime
+def _from_ts(ts: str):
     from datetime import datetime, timezone
 
     return datetime.fromtimestamp(float(ts), tz=timezone.utc)

@@ -918,8 +918,10 @@ class SlackRoom:
                 raise
             name = None
         else:
-            user = data.get("user") if isinstance(data.get("user"), dict) else {}
-            profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+            user: dict[str, Any] = data["user"] if isinstance(data.get("user"), dict) else {}
+            profile: dict[str, Any] = (
+                user["profile"] if isinstance(user.get("profile"), dict) else {}
+            )
             candidates = (
                 profile.get("display_name"),
                 profile.get("real_name"),

@@ -212,7 +212,7 @@ def _name_people(
     shown: dict[str, str] = dict(state.get("logins") or {})  # user id -> login (display)
     # New messages, and commands this process claimed before a re-read moved the cursor.
     live = {m.ts for m in out.messages if m.ts in out.new or f"{out.channel}:{m.ts}" in claimed}
-    fresh = {m.user for m in out.messages if m.ts in live and m.by_person}
+    fresh: set[str] = {m.user for m in out.messages if m.ts in live and m.by_person and m.user}
     # People mentioned in commands to the tool: `handover <@U0JO>` needs jo's login.
     mentioned = [
         user
@@ -220,7 +220,7 @@ def _name_people(
         if m.ts in live and inbound.addressed(m, out.bot) is not None
         for user in inbound.mentions(m.text)
     ]
-    shown_authors = {
+    shown_authors: set[str] = {
         m.user for m in [*out.messages, *(out.pins or [])] if m.user and not m.bot and m.reactions
     }
     shown_authors |= {m.user for m in out.pins or [] if m.user}

@@ -124,7 +124,7 @@ def read_reports(tools: object, now: datetime | None = None) -> list[int]:
         if number is not None:
             opened.append(number)
             try:
-                process(number, tools)
+                process(number, tools)  # type: ignore[arg-type]  # an app.Tools: see read_reports
             except GitHubError as exc:
                 tools.log(f"warning: #{number}: {exc}")  # type: ignore[attr-defined]
     return opened

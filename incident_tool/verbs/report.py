@@ -250,12 +250,12 @@ def followups_html(metrics: Metrics) -> str:
     )
 
 
-def _record(gateway: Gateway, issue) -> Record | None:  # noqa: ANN001
+def _record(gateway: Gateway, issue) -> Record | None:
     status, _ = gateway.incident_comments(issue)
     return extract(status.body) if status is not None else None
 
 
-def _incident(issue, record: Record | None, state: State, created: datetime) -> Incident:  # noqa: ANN001
+def _incident(issue, record: Record | None, state: State, created: datetime) -> Incident:
     service = parse_report(issue.body).get("service")
 
     def at(kind: str) -> datetime | None:

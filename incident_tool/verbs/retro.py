@@ -130,7 +130,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     reported, declared = parse_time(issue.created_at.isoformat()), at("declared")
     mitigated, resolved = (
         at("mitigated"),
-        parse_time(record.last("resolved").at) if record.last("resolved") else None,
+        parse_time(record.last("resolved").at) if record.last("resolved") else None,  # type: ignore[union-attr]  # checked just before
     )
     helpers = list(dict.fromkeys([*record.helping, *record.stopped]))
     criteria = record.last("resolved-when")
@@ -216,9 +216,9 @@ def render(
     source, where = template or load_template(config, root)
     env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
     try:
-        template = env.from_string(source)
+        compiled = env.from_string(source)
         variables = context(issue, record, config, slack)
-        body = template.render(**variables)
+        body = compiled.render(**variables)
         # The channel's other messages give way first, then the timeline.
         for name in ("channel", "timeline"):
             rows = variables[name]
@@ -235,7 +235,7 @@ def render(
                     "(the incident's comments and Slack channel have them all)",
                 }
                 variables = {**variables, name: [*head, gap, *tail]}
-                body = template.render(**variables)
+                body = compiled.render(**variables)
     except JinjaError as exc:
         line = getattr(exc, "lineno", None)
         raise TemplateError(f"{where}{f' line {line}' if line else ''}: {exc}") from None

@@ -188,7 +188,7 @@ def public_incident(
         number=number,
         title=clean(title) or f"Incident {number}",
         component=component_of(body, components(config)),
-        state=record.state,  # type: ignore[arg-type]
+        state=record.state,
         severity=record.severity,
         started=min(reported, declared_at),
         declared=declared_at,
@@ -483,7 +483,7 @@ def render(
         key=lambda i: (ORDER.index(i.level), i.started),
         reverse=True,
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in names:
         affecting = [i for i in active if i.component == name]
         rows.append(
@@ -521,7 +521,7 @@ def render(
             **common, incident=incident
         )
     feed_id = uuid.uuid5(uuid.NAMESPACE_URL, f"incident-tool:status-page:{repo}")
-    entries = []
+    entries: list[dict[str, Any]] = []
     for incident in incidents:
         entries.append(
             {
