@@ -450,3 +450,28 @@ def test_text_commands_keep_their_text(name: CommandName, first: str, following:
         assert result == Command(name, expected)
     else:
         assert result == Command(name) or isinstance(result, CommandError)
+
+
+def test_the_readme_command_table_is_the_generated_one() -> None:
+    """The README's table is `command_table()` verbatim: regenerate it when a row changes."""
+    from pathlib import Path
+
+    from incident_tool.inbound.commands import command_table
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- commands: generated")
+    start = readme.index("\n", start) + 1
+    end = readme.index("<!-- /commands -->", start)
+    assert readme[start:end].rstrip("\n") == command_table()
+
+
+def test_who_may_is_worded_once_for_the_table_and_the_refusal() -> None:
+    """Every command's row names a `May`; that `May` is checked, and a refusal says it."""
+    from incident_tool.core import comments
+    from incident_tool.inbound.commands import COMMAND_TABLE, May
+
+    assert set(COMMAND_TABLE) == set(CommandName) == set(comments._COMMANDS)
+    assert set(comments.PERMISSIONS) == set(May)
+    assert May.LEAD_OR_DM.refusal("priya") == "the incident lead (priya) or a delivery manager"
+    assert May.LEAD_OR_DM.listed == "the incident lead or a delivery manager"
+    assert COMMAND_TABLE[CommandName.DISMISS].who == May.DM.refusal(None) == "a delivery manager"

@@ -27,9 +27,11 @@ from incident_tool.core.record import iso, parse_time
 from incident_tool.core.safe import slack as escape
 from incident_tool.core.states import SEVERITY_PREFIX, State
 from incident_tool.inbound.commands import (
+    COMMAND_TABLE,
     Command,
     CommandError,
     CommandName,
+    May,
     help_text,
     owner_word,
     parse_command,
@@ -40,16 +42,15 @@ Refusal = str | None
 NOT_ALL_DONE = "\x00not all done"
 CommandHandler = Callable[[Context, Command, CommentView], Refusal]
 Permission = Callable[[Context, str], str | None]  # None: allowed; else who may
-_COMMANDS: dict[CommandName, tuple[Permission | None, CommandHandler]] = {}
+_COMMANDS: dict[CommandName, CommandHandler] = {}
 
 
-def command(
-    name: CommandName, *, allowed: Permission | None
-) -> Callable[[CommandHandler], CommandHandler]:
-    """Register a command handler; `allowed` is who may use it (SPEC §3), None for anyone."""
+def command(name: CommandName) -> Callable[[CommandHandler], CommandHandler]:
+    """Register a command handler; who may use it is the command table's
+    (`incident_tool.inbound.commands.COMMAND_TABLE`), checked by `PERMISSIONS`."""
 
     def add(func: CommandHandler) -> CommandHandler:
-        _COMMANDS[name] = (allowed, func)
+        _COMMANDS[name] = func
         return func
 
     return add
@@ -113,7 +114,8 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
 
 def run_command(ctx: Context, parsed: Command, comment: CommentView) -> Refusal:
     """Check who may, then carry out: the one path for commands from GitHub and Slack."""
-    allowed, handler = _COMMANDS[parsed.name]
+    handler = _COMMANDS[parsed.name]
+    allowed = PERMISSIONS[COMMAND_TABLE[parsed.name].may]
     who_may = allowed(ctx, comment.author) if allowed else None
     if who_may:
         return f"Only {who_may} may use `/{parsed.name.value}`."
@@ -164,29 +166,29 @@ def _is_helping(ctx: Context, login: str) -> bool:
 def lead_or_dm(ctx: Context, login: str) -> str | None:
     if _is_lead(ctx, login) or ctx.is_delivery_manager(login):
         return None
-    return f"the incident lead ({ctx.record.lead or 'none yet'}) or a delivery manager"
+    return May.LEAD_OR_DM.refusal(ctx.record.lead)
 
 
 def dm_only(ctx: Context, login: str) -> str | None:
-    return None if ctx.is_delivery_manager(login) else "a delivery manager"
+    return None if ctx.is_delivery_manager(login) else May.DM.refusal(None)
 
 
 def team(ctx: Context, login: str) -> str | None:
     if _is_lead(ctx, login) or _is_helping(ctx, login) or ctx.is_delivery_manager(login):
         return None
-    return "the lead, supporting colleagues (`/join` first) or a delivery manager"
+    return May.TEAM.refusal(None)
 
 
 def lead_dm_or_maintainer(ctx: Context, login: str) -> str | None:
     if lead_or_dm(ctx, login) is None or role_at_least(ctx.facts.role(login), "maintain"):
         return None
-    return "the current lead, a delivery manager or a repository maintainer"
+    return May.LEAD_DM_OR_MAINTAINER.refusal(None)
 
 
 def triage_or_responder(ctx: Context, login: str) -> str | None:
     if ctx.config.is_responder(login) or role_at_least(ctx.facts.role(login), "triage"):
         return None
-    return "people with triage access or more (or listed `responders`)"
+    return May.TRIAGE.refusal(None)
 
 
 def needs_active(ctx: Context, what: str) -> Refusal:
@@ -200,7 +202,7 @@ def needs_active(ctx: Context, what: str) -> Refusal:
 # -- the commands ----------------------------------------------------------------------
 
 
-@command(CommandName.HANDOVER, allowed=lead_dm_or_maintainer)
+@command(CommandName.HANDOVER)
 def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Make `user` the only assignee and the lead; announce it everywhere."""
     author, target = comment.author, cmd.user or ""
@@ -239,7 +241,7 @@ def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.JOIN, allowed=triage_or_responder)
+@command(CommandName.JOIN)
 def join(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Add the author as a supporting colleague and invite them to the channel."""
     author = comment.author
@@ -260,7 +262,7 @@ def join(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.LEAVE, allowed=None)
+@command(CommandName.LEAVE)
 def leave(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Mark the author as no longer helping."""
     author = comment.author
@@ -280,7 +282,7 @@ def leave(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.UPDATE, allowed=team)
+@command(CommandName.UPDATE)
 def update(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Record a progress update and post it to the incident channel."""
     ctx.record.note(ctx.now, "update", comment.author, cmd.text, anchor(comment))
@@ -293,7 +295,7 @@ def update(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.MITIGATED, allowed=lead_or_dm)
+@command(CommandName.MITIGATED)
 def mitigated(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Move the incident to mitigated."""
     if ctx.record.state == State.MITIGATED:
@@ -304,7 +306,7 @@ def mitigated(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.RESOLVE, allowed=lead_or_dm)
+@command(CommandName.RESOLVE)
 def resolve(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Resolve the incident: close the issue as completed in this same run."""
     if refusal := needs_active(ctx, "`/resolve`"):
@@ -313,7 +315,7 @@ def resolve(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.DISMISS, allowed=dm_only)
+@command(CommandName.DISMISS)
 def dismiss(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Dismiss the report: close the issue as not planned, with no retrospective."""
     if ctx.record.state in (State.RESOLVED, State.DISMISSED):
@@ -322,7 +324,7 @@ def dismiss(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.SEVERITY, allowed=lead_or_dm)
+@command(CommandName.SEVERITY)
 def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Set the one severity label and announce it."""
     level = cmd.severity
@@ -340,7 +342,7 @@ def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.ACTION, allowed=team)
+@command(CommandName.ACTION)
 def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Record a follow-up action (and its owner): a follow-up issue at resolution."""
     owner, text = cmd.owner, cmd.text
@@ -360,7 +362,7 @@ def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.STATUS, allowed=None)
+@command(CommandName.STATUS)
 def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Re-post the status summary to the incident channel (or point to it, Slack off)."""
     # Someone without triage access is pointed to the status comment: nothing they say
@@ -374,7 +376,7 @@ def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.HELP, allowed=None)
+@command(CommandName.HELP)
 def help_(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Reply with the command table."""
     key = f"reply:{comment.id}"
@@ -383,7 +385,7 @@ def help_(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.INVITE, allowed=lead_or_dm)
+@command(CommandName.INVITE)
 def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Pull someone in: mention them with the reason, invite them to the channel, DM them."""
     target = cmd.user or ""
@@ -433,7 +435,7 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.COMMS, allowed=dm_only)
+@command(CommandName.COMMS)
 def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Send a stakeholder update and keep it in the timeline."""
     ctx.record.note(ctx.now, "comms", comment.author, cmd.text, anchor(comment))
@@ -454,7 +456,7 @@ def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.RESOLVED_WHEN, allowed=dm_only)
+@command(CommandName.RESOLVED_WHEN)
 def resolved_when(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Record the resolution criteria (status comment, topic, retrospective)."""
     ctx.record.resolved_when = cmd.text
@@ -468,7 +470,7 @@ def resolved_when(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.SNOOZE, allowed=lead_or_dm)
+@command(CommandName.SNOOZE)
 def snooze(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Silence reminders for a while."""
     minutes = cmd.duration_minutes or 30
@@ -481,10 +483,10 @@ def snooze(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 
 def lead_only(ctx: Context, login: str) -> str | None:
-    return None if _is_lead(ctx, login) else f"the incident lead ({ctx.record.lead or 'none yet'})"
+    return None if _is_lead(ctx, login) else May.LEAD.refusal(ctx.record.lead)
 
 
-@command(CommandName.ACK, allowed=lead_only)
+@command(CommandName.ACK)
 def ack(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Acknowledge the lead role (SPEC §12): the lead is no longer waited for."""
     via = "`@incident-tool ack` in Slack" if comment.ref else "`/ack` on the issue"
@@ -492,7 +494,7 @@ def ack(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     return None
 
 
-@command(CommandName.PUBLIC, allowed=lead_or_dm)
+@command(CommandName.PUBLIC)
 def public(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Record a public update for the status page (SPEC §15) and tell the channel."""
     state = ctx.record.state
@@ -510,3 +512,16 @@ def public(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         remember=False,
     )
     return None
+
+
+#: How each `May` of the command table is checked: None when anyone may.
+PERMISSIONS: dict[May, Permission | None] = {
+    May.ANYONE: None,
+    May.HELPING: None,  # `/leave` itself says when you are not helping
+    May.TEAM: team,
+    May.LEAD: lead_only,
+    May.LEAD_OR_DM: lead_or_dm,
+    May.DM: dm_only,
+    May.LEAD_DM_OR_MAINTAINER: lead_dm_or_maintainer,
+    May.TRIAGE: triage_or_responder,
+}

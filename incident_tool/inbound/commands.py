@@ -19,12 +19,15 @@ from typing import NamedTuple
 
 __all__ = [
     "COMMAND_HELP",
+    "COMMAND_TABLE",
     "MAX_SNOOZE_MINUTES",
     "MAX_TEXT_LENGTH",
     "Command",
+    "command_table",
     "CommandError",
     "CommandName",
     "HelpRow",
+    "May",
     "help_text",
     "is_valid_login",
     "parse_command",
@@ -97,98 +100,133 @@ class CommandError:
     message: str
 
 
+class May(Enum):
+    """Who may use a command, worded once: for `/help`, the README and refusals.
+
+    `{lead}` is where a refusal names the current lead (" (priya)"); the tables leave it out.
+    Who may is checked by `incident_tool.core.comments.PERMISSIONS`, one check per value.
+    """
+
+    ANYONE = "anyone"
+    HELPING = "a current supporting colleague"  # anyone; /leave says when you are not
+    TEAM = "the lead, supporting colleagues (`/join` first) or a delivery manager"
+    LEAD = "the incident lead{lead}"
+    LEAD_OR_DM = "the incident lead{lead} or a delivery manager"
+    DM = "a delivery manager"
+    LEAD_DM_OR_MAINTAINER = "the current lead, a delivery manager or a repository maintainer"
+    TRIAGE = "people with triage access or more (or listed `responders`)"
+
+    def refusal(self, lead: str | None) -> str:
+        """Who may, as a refusal says it: "Only {this} may use `/x`."."""
+        return self.value.format(lead=f" ({lead or 'none yet'})")
+
+    @property
+    def listed(self) -> str:
+        """Who may, as the command tables say it."""
+        return self.value.format(lead="")
+
+
 class HelpRow(NamedTuple):
-    """One line of the command list: how to write it, who may, what it does."""
+    """One line of the command table: how to write it, who may, what it does."""
 
     usage: str
-    who: str
+    may: May
     what: str
+
+    @property
+    def name(self) -> CommandName:
+        return CommandName(self.usage[1:].split()[0])
+
+    @property
+    def who(self) -> str:
+        return self.may.listed
 
 
 COMMAND_HELP: list[HelpRow] = [
     HelpRow(
         "/handover @user",
-        "current lead, a delivery manager, or a repo admin/maintainer",
+        May.LEAD_DM_OR_MAINTAINER,
         "`user` becomes the incident lead (the only assignee); announced on the issue, "
         "in the incident channel and the announce channel; `user` is invited to the "
         "incident channel",
     ),
     HelpRow(
         "/join",
-        "anyone with triage or higher access, or listed in `responders`",
+        May.TRIAGE,
         "adds you as a supporting colleague and invites you to the incident channel",
     ),
-    HelpRow("/leave", "a current supporting colleague", "marks you as no longer helping"),
+    HelpRow("/leave", May.HELPING, "marks you as no longer helping"),
     HelpRow(
         "/update <text>",
-        "lead, supporting colleagues, delivery managers",
+        May.TEAM,
         "a progress update: into the timeline and the incident channel",
     ),
-    HelpRow("/mitigated [text]", "lead or delivery manager", "state → `incident:mitigated`"),
+    HelpRow("/mitigated [text]", May.LEAD_OR_DM, "state → `incident:mitigated`"),
     HelpRow(
         "/resolve [text]",
-        "lead or delivery manager",
+        May.LEAD_OR_DM,
         "closes the issue as completed: state → `incident:resolved`, retrospective opened",
     ),
     HelpRow(
         "/dismiss <reason>",
-        "delivery manager",
+        May.DM,
         "state → `incident:dismissed`, issue closed as not planned, no retrospective",
     ),
     HelpRow(
         "/severity <1-4>",
-        "lead or delivery manager",
+        May.LEAD_OR_DM,
         "sets label `severity:<n>` (one at a time; 1 is the worst); announced",
     ),
     HelpRow(
         "/invite @user [why]",
-        "lead or delivery manager",
+        May.LEAD_OR_DM,
         "pulls someone in: mentioned on the issue with the reason, invited to the incident "
         "channel, sent a Slack direct message",
     ),
     HelpRow(
         "/comms <text>",
-        "delivery manager",
+        May.DM,
         "a stakeholder update: posted to the stakeholder channel (or the announce channel) "
         "and kept in the timeline",
     ),
     HelpRow(
         "/resolved-when <text>",
-        "delivery manager",
+        May.DM,
         'records the resolution criteria ("we can call this resolved when …"); shown in '
         "the status comment and the channel topic",
     ),
     HelpRow(
         "/action [@owner] <text>",
-        "lead, supporting colleagues, delivery managers",
+        May.TEAM,
         "records a follow-up action; at resolution it becomes a follow-up issue assigned to "
         "`owner`, a sub-issue of the retrospective (at once if already resolved)",
     ),
     HelpRow(
         "/ack",
-        "the lead",
+        May.LEAD,
         "acknowledges the lead role (asked when the tool chose you, or someone handed it to "
         "you); a ✅ on the tool's Slack DM or on the channel's first message does the same",
     ),
     HelpRow(
         "/public <text>",
-        "lead or delivery manager",
+        May.LEAD_OR_DM,
         "a public update: on the status page and in its feed, in the timeline and the "
         "incident channel (anyone can read it: no names, no internals)",
     ),
     HelpRow(
         "/snooze <duration>",
-        "lead or delivery manager",
+        May.LEAD_OR_DM,
         "silences update reminders for that long (`30m`, `2h`, `1h30m`, `90` minutes, "
         "`1d`; at most 7 days)",
     ),
-    HelpRow("/status", "anyone", "re-posts the current status summary to the incident channel"),
-    HelpRow("/help", "anyone", "replies with this list"),
+    HelpRow("/status", May.ANYONE, "re-posts the current status summary to the incident channel"),
+    HelpRow("/help", May.ANYONE, "replies with this list"),
 ]
 
 
-def help_text() -> str:
-    """Return the command list as a markdown table, for ``/help`` and the README."""
+def command_table() -> str:
+    """Return the command table in markdown: `/help`'s and the README's (a test keeps the
+    README's in step)."""
     lines = [
         "| command | who may use it | what it does |",
         "|---|---|---|",
@@ -196,12 +234,21 @@ def help_text() -> str:
     for row in COMMAND_HELP:
         cells = (f"`{row.usage}`", row.who, row.what)
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-    lines.append("")
+    return "\n".join(lines)
+
+
+def help_text() -> str:
+    """Return the command list for ``/help``: the command table and how to write one."""
+    lines = [command_table(), ""]
     lines.append(
         "Only the first line of a comment is the command; the lines after it are its text. "
         "Commands are case-insensitive, and `@user` may be written with or without `@`."
     )
     return "\n".join(lines)
+
+
+#: Each command's row of the table, by name.
+COMMAND_TABLE: dict[CommandName, HelpRow] = {row.name: row for row in COMMAND_HELP}
 
 
 # --- parsing ---------------------------------------------------------------------------
