@@ -16,8 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from incident_tool import __version__
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+from incident_tool.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, IncidentToolError
 
 
 class Output:
@@ -39,12 +38,12 @@ class Output:
         click.echo(self.mask(text), err=err)
 
 
-class Failure(Exception):
-    """A failure with a message for the user and an exit status."""
+class Failure(IncidentToolError):
+    """A failure the command line words itself (from an option, or an error it explains)."""
 
     def __init__(self, message: str, status: int = EXIT_FAILURE) -> None:
         super().__init__(message)
-        self.status = status
+        self.exit_status = status
 
 
 def fail(message: str, status: int = EXIT_FAILURE) -> NoReturn:
@@ -115,12 +114,10 @@ def github_token() -> str | None:
 def load_config(path: str | None, root: Path) -> Any:
     from incident_tool import config
 
-    try:
-        # The default path may be absent (every key has a default); a path given may not.
-        given = bool(path) and Path(path or "") != Path(config.DEFAULT_PATH)
-        return config.load(Path(path) if path else root / config.DEFAULT_PATH, required=given)
-    except config.ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
+    # The default path may be absent (every key has a default); a path given may not.
+    # A ConfigError is a UsageError: `_run` says it and exits 2.
+    given = bool(path) and Path(path or "") != Path(config.DEFAULT_PATH)
+    return config.load(Path(path) if path else root / config.DEFAULT_PATH, required=given)
 
 
 def team_config(
@@ -149,17 +146,12 @@ def team_config(
     gh = client(github_token(), api_url("GITHUB_API_URL"))
     try:
         text = repo_files.fetch(gh, repo, config.DEFAULT_PATH)
-    except config.ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
     except (GithubException, OSError) as exc:
         fail(f"could not read {repo}'s {config.DEFAULT_PATH}: {explain_github(exc)}")
     if text is None:
         log("no .github/incident.yml: using defaults")
         return config.Config(source="(defaults)"), False
-    try:
-        cfg = config.parse(text, f"{repo}:{config.DEFAULT_PATH} (default branch)")
-    except config.ConfigError as exc:
-        fail(str(exc), EXIT_USAGE)
+    cfg = config.parse(text, f"{repo}:{config.DEFAULT_PATH} (default branch)")
     log(f"config: {config.DEFAULT_PATH} from {repo}'s default branch (no local file)")
     return cfg, True
 
@@ -262,10 +254,7 @@ def handle(
             "GITHUB_EVENT_NAME and GITHUB_EVENT_PATH)",
             EXIT_USAGE,
         )
-    try:
-        event = events.load(event_path, event_name)
-    except events.EventError as exc:
-        fail(str(exc), EXIT_USAGE)
+    event = events.load(event_path, event_name)  # an EventError: `_run` says it, exit 2
     reason = event.ignore_reason()
     if reason:
         out(f"ignored: {reason}")
@@ -787,10 +776,11 @@ def _run(argv: list[str] | None, out: Output) -> tuple[int, str | None]:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="incident-tool", standalone_mode=False)
-    except Failure as exc:
+    except IncidentToolError as exc:
+        # The one place a failure becomes a line and an exit status.
         message = shorten(out.mask(str(exc)))
         out(f"error: {message}", err=True)
-        return exc.status, message
+        return exc.exit_status, message
     except click.exceptions.Abort:
         out("aborted", err=True)
         return EXIT_FAILURE, None

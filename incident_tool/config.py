@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from incident_tool.errors import UsageError
+
 DEFAULT_PATH = ".github/incident.yml"
 DEFAULT_TEMPLATE = "templates/retrospective.md.j2"
 
@@ -44,7 +46,7 @@ DEFAULT_AWAY_STATUSES = (
 DEFAULT_SENSITIVE_SERVICES = ("Security / credentials",)
 
 
-class ConfigError(Exception):
+class ConfigError(UsageError):
     """The configuration file is wrong; the message names the file and the key."""
 
 

@@ -396,3 +396,32 @@ def test_a_sweep_stops_at_the_first_incident_github_does_not_answer_for(world, m
     code, output = cli(world, "sweep", "--repo", REPO)
     assert code == 1 and "cannot reach GitHub" in one_clear_line(output)
     assert len(calls) == 1, calls
+
+
+def test_every_user_facing_error_is_an_incident_tool_error_with_its_exit_status() -> None:
+    """One hierarchy: cli turns any of these into one line and their exit status."""
+    from incident_tool.config import ConfigError
+    from incident_tool.effects.github import GitHubError
+    from incident_tool.effects.slack import SlackError
+    from incident_tool.errors import IncidentToolError, UsageError
+    from incident_tool.inbound.alerts import PayloadError
+    from incident_tool.inbound.events import EventError
+    from incident_tool.inbound.forms import FormDefinitionError
+    from incident_tool.verbs.init import InitError
+    from incident_tool.verbs.retro import TemplateError
+
+    usage = [ConfigError, EventError, PayloadError, FormDefinitionError, InitError, TemplateError]
+    assert all(issubclass(e, UsageError) and e.exit_status == 2 for e in usage)
+    failures = [GitHubError, SlackError]
+    assert all(issubclass(e, IncidentToolError) and e.exit_status == 1 for e in failures)
+    assert not any(issubclass(e, UsageError) for e in failures)
+
+
+def test_a_config_error_exits_2_with_one_line(tmp_path: Path) -> None:
+    from incident_tool.cli import Output, _run
+
+    bad = tmp_path / "incident.yml"
+    bad.write_text("severity: [", encoding="utf-8")
+    status, message = _run(["sweep", "--repo", "o/r", "--config", str(bad)], Output())
+    assert status == 2
+    assert message is not None and "incident.yml" in message and "\n" not in message

@@ -28,6 +28,7 @@ from incident_tool.core import text as msg
 from incident_tool.core.model import CommentView, IssueView
 from incident_tool.core.record import STATUS_MARKER
 from incident_tool.effects.timeouts import http_timeout
+from incident_tool.errors import IncidentToolError
 
 DEFAULT_API_URL = "https://api.github.com"
 PER_PAGE = 100
@@ -47,7 +48,7 @@ class IssueHappening:
     at: datetime
 
 
-class GitHubError(Exception):
+class GitHubError(IncidentToolError):
     """A GitHub failure the user must act on; the message says what, never the token."""
 
 

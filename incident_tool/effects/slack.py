@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from incident_tool.core import safe
+from incident_tool.errors import IncidentToolError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; keeps module import cheap
     from slack_sdk import WebClient
@@ -120,7 +121,7 @@ _HINTS = {
 }
 
 
-class SlackError(Exception):
+class SlackError(IncidentToolError):
     """A Slack Web API call that failed: an ``"ok": false`` answer or an unreachable API."""
 
     def __init__(

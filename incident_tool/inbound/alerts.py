@@ -21,6 +21,7 @@ from typing import Any
 
 from incident_tool.core import text as msg
 from incident_tool.core.record import iso
+from incident_tool.errors import UsageError
 from incident_tool.inbound.forms import NO_RESPONSE, default_form
 
 EVENT_TYPE = "incident-report"  # repository_dispatch's event_type for a report
@@ -47,7 +48,7 @@ MARKER_RE = re.compile(r"<!-- incident-tool:alert (\{.*?\}) -->")
 INPUTS = ("title", "summary", "service", "severity")  # workflow_dispatch inputs
 
 
-class PayloadError(ValueError):
+class PayloadError(UsageError, ValueError):
     """A report that does not fit; the message is one line naming the key and the rule."""
 
 

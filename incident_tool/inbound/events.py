@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_tool.core.states import PREFIX, SENSITIVE_LABEL, State
+from incident_tool.errors import UsageError
 
 HANDLED = {
     ("issues", "opened"),
@@ -27,7 +28,7 @@ HANDLED = {
 REPORT_EVENTS = ("repository_dispatch", "workflow_dispatch")
 
 
-class EventError(Exception):
+class EventError(UsageError):
     """The event file or name is unusable; the message says why."""
 
 

@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from incident_tool.errors import UsageError
+
 __all__ = [
     "NO_RESPONSE",
     "SENSITIVE_FIELD",
@@ -57,7 +59,7 @@ _ID_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 FieldValue = str | list[str] | None
 
 
-class FormDefinitionError(ValueError):
+class FormDefinitionError(UsageError, ValueError):
     """An issue-form definition that cannot be used; the message says where and why."""
 
 

@@ -14,6 +14,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from incident_tool import __version__
+from incident_tool.errors import UsageError
 
 VERSION_PLACEHOLDER = "__INCIDENT_TOOL_VERSION__"
 ACTION_PLACEHOLDER = "__INCIDENT_TOOL_ACTION__"
@@ -26,7 +27,7 @@ SENSITIVE_PLACEHOLDER = "__SENSITIVE_SERVICES__"
 REPO_URL_PLACEHOLDER = "https://github.com/OWNER/REPO"
 
 
-class InitError(ValueError):
+class InitError(UsageError, ValueError):
     """The target cannot be initialised (not a directory, or a path is in the way)."""
 
 

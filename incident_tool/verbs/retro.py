@@ -21,12 +21,13 @@ from incident_tool.core.followups import action_key
 from incident_tool.core.model import IssueView
 from incident_tool.core.record import Entry, Record, parse_time
 from incident_tool.core.status import KIND_WORDS, when
+from incident_tool.errors import UsageError
 from incident_tool.inbound.forms import parse_report
 
 MARKER = "<!-- incident-tool:retrospective-of:{number} -->"
 
 
-class TemplateError(Exception):
+class TemplateError(UsageError):
     """The retrospective template cannot be used; the message names the file and line."""
 
 
