@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""GitHub requests for follow-ups (issue #16), against the sandbox: `python bench/followups.py`.
+"""GitHub requests for follow-ups (README "Follow-ups"), against the sandbox: `python
+bench/followups.py`.
 
 For k `/action`s: the resolving run (close → retrospective → k follow-ups), an `/action`
 after resolution, a later run with nothing to do, and `sweep` with the follow-ups not yet

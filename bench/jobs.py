@@ -1,4 +1,4 @@
-"""Actions jobs a day, idle and during an incident, and jobs per report (issue #11).
+"""Actions jobs a day, idle and during an incident, and jobs per report (README "Actions bills").
 
     python bench/jobs.py
 

@@ -1,4 +1,4 @@
-"""Benchmark: what reading Slack back costs (issue #13, SPEC §11).
+"""Benchmark: what reading Slack back costs (README "Slack writes back").
 
     python bench/slack_back.py            # prints Markdown; appended to bench/results.md by hand
 

@@ -325,7 +325,8 @@ def run(say: Callable[[str], None] = print) -> int:
                 "sets resolution criteria",
             ),
             (2, helper, "/join", "joins to help"),
-            # In Slack (SPEC §11): a finding pinned, and the lead handing over by mention.
+            # In Slack (README "Slack writes back"): a finding pinned, and the lead handing over by
+            # mention.
             (
                 3,
                 helper,
@@ -445,7 +446,8 @@ def _in_slack(
     body: str,
     what: str,
 ) -> None:
-    """A person acts in the incident channel; the next sweep reads it back (SPEC §11)."""
+    """A person acts in the incident channel; the next sweep reads it back (README "Slack writes
+    back")."""
     _, kind, text = body.split(":", 2)
     channel = _incident_channel(sb, number)
     shown = text if kind == "pin" else f"@incident-tool {text.split(' <@')[0]} @…"

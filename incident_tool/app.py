@@ -180,7 +180,7 @@ def _process_once(
             alert_handlers.adopt(ctx) or slack_reporter(view, gateway.bot_login) or view.author
         )
         lifecycle.report(ctx, reporter, notify=State.REPORTED in label_states)
-    # What is new in the incident channel (read before deciding: SPEC §11).
+    # What is new in the incident channel (read before deciding: README "Slack writes back").
     readout = slack_read.read_incident(tools, record, now, tools.claimed)
     slack_before = _slack_state(record)
     reconcile_sensitive(ctx, event)
@@ -271,7 +271,8 @@ def open_incidents(tools: Tools) -> list[Issue]:
 
     found: dict[int, Issue] = {}
     opened = (State.REPORTED, State.DECLARED, State.MITIGATED)
-    # Also a close or a reopen whose run was dropped (issue #10: a person's change is
+    # Also a close or a reopen whose run was dropped (README "Who may change an incident": a
+    # person's change is
     # carried out or undone by the next run): its labels still say the other state. Few
     # or none, so these queries stay small however many incidents were ever closed.
     queries = [("open", s) for s in opened]
@@ -291,7 +292,8 @@ def open_incidents(tools: Tools) -> list[Issue]:
 def sweep(tools: Tools) -> list[Outcome]:
     from incident_tool.effects.slack_reports import read_reports
 
-    # Reports given in Slack first (SPEC §11): each is opened and processed at once.
+    # Reports given in Slack first (README "Slack writes back"): each is opened and processed at
+    # once.
     opened = set(read_reports(tools))
     outcomes = []
     for issue in open_incidents(tools):

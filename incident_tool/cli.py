@@ -1,7 +1,7 @@
-"""The `incident-tool` command line (SPEC §9).
+"""The `incident-tool` command line (README "CLI and environment").
 
 Imports are lazy on purpose: `handle` on an event it ignores reads one JSON file and exits
-without importing PyGithub, slack-sdk or Jinja (issue #7's start-up budget).
+without importing PyGithub, slack-sdk or Jinja (the start-up budget in README "Measured").
 """
 
 from __future__ import annotations
@@ -282,12 +282,13 @@ def handle(
     if cfg.status_page.enabled and not dry_run:
         from incident_tool.verbs.status_page import write_output
 
-        # The workflow's Pages job runs only when this says "changed" (SPEC §15).
+        # The workflow's Pages job runs only when this says "changed" (README "Status page").
         write_output(outcome.page_changed)
 
 
 def handle_report(event: Any, repo: str, config_path: str | None, dry_run: bool) -> None:
-    """Turn a report from a monitor or the Actions tab into the problem's issue (SPEC §13)."""
+    """Turn a report from a monitor or the Actions tab into the problem's issue (README "Reports
+    from monitors")."""
     from incident_tool.inbound import alerts
     from incident_tool.verbs import open as intake
 

@@ -1,4 +1,4 @@
-"""Read and check `.github/incident.yml` (SPEC §8): every key has a default."""
+"""Read and check `.github/incident.yml` (README "Configuration"): every key has a default."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ class RetrospectiveConfig:
 
 @dataclass(frozen=True)
 class LeadConfig:
-    ack_within: int = 10  # minutes; 0: no acknowledgement asked (SPEC §12)
+    ack_within: int = 10  # minutes; 0: no acknowledgement asked (README "The lead")
 
 
 @dataclass(frozen=True)
@@ -402,7 +402,8 @@ class _Checker:
             if email and not _EMAIL.match(email):
                 raise self.fail(f"{key}.email", f"is not an email address: {_shown(email)}")
             out[login] = Person(slack=slack, email=email)
-            # A Slack user maps back to one login (SPEC §8): commands from Slack act as it.
+            # A Slack user maps back to one login (README "Configuration"): commands from Slack act
+            # as it.
             twin = next(
                 (k for k, v in out.items() if k != login and slack and v.slack == slack), None
             )

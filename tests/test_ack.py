@@ -1,4 +1,4 @@
-"""A lead who is really there (SPEC §2, §12): availability from what people say about
+"""A lead who is really there (README "The lead"): availability from what people say about
 themselves, acknowledgement, and passing the lead on, end to end against the sandbox with
 a clock the test moves."""
 

@@ -1,4 +1,5 @@
-"""Reports from monitors, scripts and the Actions tab, end to end against the sandbox (SPEC §13).
+"""Reports from monitors, scripts and the Actions tab, end to end against the sandbox (README
+"Reports from monitors").
 
 Monitors dispatch through the sandbox's `POST /repos/{o}/{r}/dispatches` (as Grafana or
 curl would), and `handle` gets the `repository_dispatch` event the sandbox emits; payloads

@@ -1,4 +1,5 @@
-"""The pure part of reports from monitors (SPEC §13): payload checks, fingerprint, body."""
+"""The pure part of reports from monitors (README "Reports from monitors"): payload checks,
+fingerprint, body."""
 
 from __future__ import annotations
 

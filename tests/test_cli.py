@@ -1,4 +1,5 @@
-"""The command line: help everywhere, exit codes per SPEC §9, no tracebacks, lazy imports."""
+"""The command line: help everywhere, exit codes per README "CLI and environment", no tracebacks,
+lazy imports."""
 
 from __future__ import annotations
 
@@ -142,7 +143,7 @@ def test_usage_errors_exit_2(monkeypatch, capsys):
 
 
 def test_ignored_event_imports_nothing_heavy(tmp_path):
-    """An ignored event must not import PyGithub, slack-sdk or Jinja (issue #7)."""
+    """An ignored event must not import PyGithub, slack-sdk or Jinja (README "Measured")."""
     event = str(DATA / "issues.pinned.1.json")
     probe = (
         "import sys\n"

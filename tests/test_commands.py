@@ -1,4 +1,4 @@
-"""Tests for incident_tool.inbound.commands: comment bodies into commands (SPEC §3)."""
+"""Tests for incident_tool.inbound.commands: comment bodies into commands (README "Commands")."""
 
 from __future__ import annotations
 

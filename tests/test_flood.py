@@ -1,4 +1,5 @@
-"""An outsider cannot flood the team (issue #10): the costs are bounded as SPEC §2 says.
+"""An outsider cannot flood the team (README "Who may change an incident"): the costs are bounded
+as README "The lead" says.
 
 olly has no collaborator access. He files 50 reports through the form, and on a declared
 incident posts 50 `/help` and 50 plain comments, while the team works on it. Every figure

@@ -1,4 +1,5 @@
-"""Follow-ups (SPEC §14): every `/action` becomes an issue someone owns, against the sandbox."""
+"""Follow-ups (README "Follow-ups"): every `/action` becomes an issue someone owns, against the
+sandbox."""
 
 from __future__ import annotations
 

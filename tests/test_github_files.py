@@ -156,7 +156,7 @@ def test_incident_workflow_triggers(path: Path) -> None:
     assert inputs["severity"]["type"] == "choice"
     assert inputs["severity"]["options"] == ["", "1", "2", "3", "4"]
     # The schedule lives in its own file: GitHub disables a public repository's scheduled
-    # workflow after 60 days without a commit, whole file included (SPEC §10).
+    # workflow after 60 days without a commit, whole file included (README "Adopting it").
     assert "schedule" not in on
 
 

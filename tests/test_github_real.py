@@ -1,4 +1,5 @@
-"""GitHub's real answers (issue #11): unassignable users, custom roles, rate limits, identity.
+"""GitHub's real answers (README "Development"): unassignable users, custom roles, rate limits,
+identity.
 
 Each test runs the tool against the sandbox after the sandbox was made to answer as
 api.github.com does (sources cited in incident_sandbox/).

@@ -37,7 +37,7 @@ FILES = {
     "templates/retrospective.md.j2",
     ".github/slack-app-manifest.yml",
 }
-# SPEC §8: every key the example config must show.
+# README "Configuration": every key the example config must show.
 CONFIG_KEYS = {
     "delivery_managers": None,
     "responders": None,

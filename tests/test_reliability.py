@@ -1,4 +1,5 @@
-"""Reliability on the worst day: faults, bad input, and nothing lost or doubled (issue #7)."""
+"""Reliability on the worst day: faults, bad input, and nothing lost or doubled (README
+"Measured")."""
 
 from __future__ import annotations
 

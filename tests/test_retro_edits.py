@@ -1,4 +1,5 @@
-"""`retro N` keeps what people wrote in the retrospective's sections (issue #11)."""
+"""`retro N` keeps what people wrote in the retrospective's sections (README "The
+retrospective")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The sweep's schedule is on while an incident is open and off while none is (issue #11).
+"""The sweep's schedule is on while an incident is open and off while none is (README "Actions
+bills").
 
 Against the sandbox, whose repository has both workflows (as `init` writes them), and
 whose GET/PUT .../actions/workflows/{id}[/enable|/disable] answer as GitHub's do.

@@ -1,4 +1,5 @@
-"""What the Slack handlers decide from what was read (SPEC §11): no HTTP, a hand-made
+"""What the Slack handlers decide from what was read (README "Slack writes back"): no HTTP, a
+hand-made
 Readout and the dict-backed Facts of tests/fakes.py."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Slack messages read as the record needs them (SPEC §11): pure, no HTTP."""
+"""Slack messages read as the record needs them (README "Slack writes back"): pure, no HTTP."""
 
 from __future__ import annotations
 

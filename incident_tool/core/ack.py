@@ -1,4 +1,4 @@
-"""The lead acknowledges, or the lead is passed on (SPEC §2, §12).
+"""The lead acknowledges, or the lead is passed on (README "The lead").
 
 When the tool chooses a lead (declaration, or passing the lead on) it asks them to
 acknowledge, on the issue, in the incident channel and by Slack DM; so it does for a lead
@@ -51,7 +51,7 @@ def enabled(ctx: Context) -> bool:
 
 
 def ask(ctx: Context, lead: str | None, *, chosen: bool, by: str | None = None) -> None:
-    """Ask `lead` to acknowledge, on the issue, in the channel and by DM (SPEC §12)."""
+    """Ask `lead` to acknowledge, on the issue, in the channel and by DM (README "The lead")."""
     record = ctx.record
     if not lead or not enabled(ctx):
         record.ack = {}

@@ -1,4 +1,5 @@
-"""Reports from monitors in the record (SPEC §13): the first firing, repeats, resolution,
+"""Reports from monitors in the record (README "Reports from monitors"): the first firing, repeats,
+resolution,
 and dismissing a never-declared report some minutes after its alert resolved.
 
 Decisions only, like the other handlers: they change `ctx.record` and `ctx.plan`.
@@ -118,7 +119,7 @@ def received(ctx: Context, report: alerts.Report, *, run: str | None, fresh: boo
 
 def auto_dismiss(ctx: Context) -> None:
     """Dismiss a report nobody declared, `alerts.auto_dismiss_after` minutes after its
-    alert resolved (SPEC §8). A declared incident is never resolved by a monitor."""
+    alert resolved (README "Configuration"). A declared incident is never resolved by a monitor."""
     record, minutes = ctx.record, ctx.config.alerts.auto_dismiss_after
     alert = record.alert
     if not minutes or record.state != State.REPORTED or not alert:

@@ -1,4 +1,4 @@
-"""Follow-ups (SPEC §14), the pure part: every `/action` becomes an issue someone owns.
+"""Follow-ups (README "Follow-ups"), the pure part: every `/action` becomes an issue someone owns.
 
 The GitHub work (creating, attaching, reminding) is `incident_tool.effects.followups`.
 

@@ -1,4 +1,4 @@
-"""State transitions (SPEC §1–2), shared by label, close and command handlers.
+"""State transitions (README "States", "The lead"), shared by label, close and command handlers.
 
 Each transition checks that it is allowed, updates the record, and asks for the effects on
 GitHub (ctx.do) and Slack (ctx.slack). A transition the tool causes itself (closing on
@@ -137,7 +137,8 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
 
 
 def declare(ctx: Context, by: str) -> None:
-    """Declare: pick the lead, assign them, open the channel, announce (SPEC §2, §4)."""
+    """Declare: pick the lead, assign them, open the channel, announce (README "The lead", "How it
+    works")."""
     record = ctx.record
     if record.state is None:
         report(ctx, ctx.issue.author, notify=False)
@@ -199,7 +200,7 @@ def declare(ctx: Context, by: str) -> None:
     invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by, *record.helping]
     ctx.slack(f"invite:declared:{n}", "incident", "", invite=[x for x in invite if x])
     if chosen and chosen.lower() != by.lower():
-        # The tool chose them: ask them to acknowledge (SPEC §12); the declarer knows.
+        # The tool chose them: ask them to acknowledge (README "The lead"); the declarer knows.
         from incident_tool.core import ack
 
         ack.ask(ctx, chosen, chosen=True)
@@ -321,7 +322,7 @@ def dismiss(ctx: Context, by: str, reason: str = "") -> bool:
 
 
 def reopen(ctx: Context, by: str) -> None:
-    """Reopening a resolved or dismissed incident puts it back to declared (SPEC §2)."""
+    """Reopening a resolved or dismissed incident puts it back to declared (README "The lead")."""
     record = ctx.record
     if record.state not in (State.RESOLVED, State.DISMISSED):
         return

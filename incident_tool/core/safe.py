@@ -1,4 +1,4 @@
-"""Make user text safe to show: the one place that knows how (issue #10).
+"""Make user text safe to show: the one place that knows how (README "Security").
 
 Everything people wrote (titles, report fields, comments, Slack messages) is shown by the
 tool somewhere: bot comments and the status comment on GitHub, the retrospective, Slack,

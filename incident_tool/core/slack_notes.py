@@ -1,4 +1,5 @@
-"""What people said in the incident channel, into the record (SPEC §11): notes, commands,
+"""What people said in the incident channel, into the record (README "Slack writes back"): notes,
+commands,
 who is there. Decisions only: the reading is `slack_read.py`, the answers go to the outbox.
 
 A command from Slack goes through the very path a GitHub comment takes

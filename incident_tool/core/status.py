@@ -1,4 +1,5 @@
-"""Render the status comment: a readable summary on top, the record hidden below (SPEC §5)."""
+"""Render the status comment: a readable summary on top, the record hidden below (README "How it
+works")."""
 
 from __future__ import annotations
 

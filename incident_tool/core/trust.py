@@ -1,5 +1,5 @@
 """Who may change an incident by hand, and what people without triage access can cost
-the team (SPEC §2, "Who may change an incident by hand", "People without triage access").
+the team (README "The lead", "Who may change an incident", "People without triage access").
 
 GitHub lets an issue's author close it, and reopen it when they closed it themselves,
 whatever their access; labels need triage. So a close or a reopen can come from anyone
@@ -11,7 +11,7 @@ it out. The rules, by what a person did:
 - `incident:reported` label (a dismissed report back to triage): the team;
 - `incident:mitigated` label: the lead or a delivery manager (as `/mitigated`);
 - close as completed, `incident:resolved` label: the team. The protocol has a delivery
-  manager approve a resolution "where appropriate", and SPEC §2 asks them to confirm one
+  manager approve a resolution "where appropriate", and README "The lead" asks them to confirm one
   made by anyone else, so a resolution by the lead or a colleague stands until a delivery
   manager reopens it; `/resolve` (lead or delivery manager) is the command for it;
 - close as not planned or duplicate, `incident:dismissed` label: a delivery manager (as

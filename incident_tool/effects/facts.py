@@ -68,7 +68,7 @@ class LiveFacts:
         return self.gateway.assignable(login)
 
     def unavailable(self, logins: Sequence[str]) -> dict[str, str]:
-        """Why each of `logins` cannot lead now (SPEC §2); asked once per person per run.
+        """Why each of `logins` cannot lead now (README "The lead"); asked once per person per run.
 
         GitHub busy first (one GraphQL query answers for every responder); then Slack,
         which stops at the first signal that says "away". A status GitHub hides from the

@@ -1,6 +1,6 @@
 """GitHub through PyGithub: read one incident issue, and make the writes the plan asks for.
 
-Request budget (issue #7): one GET for the issue, one per 100 comments, one per write, and
+Request budget (README "Measured"): one GET for the issue, one per 100 comments, one per write, and
 cached permission / assignability look-ups. Writes that are not idempotent (a comment, an
 issue) are only retried after checking that the first attempt did not land.
 """

@@ -1,4 +1,5 @@
-"""Read the incident channel back, each run, from a cursor in the record (SPEC §11).
+"""Read the incident channel back, each run, from a cursor in the record (README "Slack writes
+back").
 
 Effects only: what the messages mean is decided in `handlers/slack.py`.
 

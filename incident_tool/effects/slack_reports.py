@@ -1,4 +1,5 @@
-"""Reports from Slack: `@incident-tool report <summary>` in the announce channel (SPEC §11).
+"""Reports from Slack: `@incident-tool report <summary>` in the announce channel (README "Slack
+writes back").
 
 There is no per-repository record, so the cursor lives on the Slack side: the tool reads
 the announce channel's last `WINDOW` (one `conversations.history` page), and a message it

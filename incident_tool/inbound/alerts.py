@@ -1,4 +1,5 @@
-"""Reports from monitors, scripts and the Actions tab (SPEC §13): the pure part.
+"""Reports from monitors, scripts and the Actions tab (README "Reports from monitors"): the pure
+part.
 
 A `repository_dispatch` `client_payload`, a `workflow_dispatch`'s inputs, or the options of
 `incident-tool open` become one `Report`; the report becomes an issue body in the issue
@@ -84,7 +85,8 @@ def normalise(text: str) -> str:
 
 
 def fingerprint(given: str, source: str, service: str, title: str) -> str:
-    """Hash the given fingerprint, else `source`, `service` and `title` (SPEC §13).
+    """Hash the given fingerprint, else `source`, `service` and `title` (README "Reports from
+    monitors").
 
     16 hex digits (64 bits) keep `alert:<hash>` short as a label; a collision between two
     problems of one repository is far less likely than the same alert worded twice.
@@ -158,7 +160,8 @@ def check_url(url: str, *, where: str) -> str:
 
 
 def from_payload(payload: Any, *, sender: str | None = None) -> Report:
-    """Check a `client_payload` (SPEC §13); raise PayloadError saying what does not fit."""
+    """Check a `client_payload` (README "Reports from monitors"); raise PayloadError saying what
+    does not fit."""
     where = "client_payload"
     if not isinstance(payload, dict):
         raise PayloadError(f"{where} must be a JSON object, not {_kind(payload)}")

@@ -1,4 +1,4 @@
-"""Parse an issue comment into an incident command (SPEC §3).
+"""Parse an issue comment into an incident command (README "Commands").
 
 A command is a comment whose first line starts with ``/``. Only the first line is the
 command; the lines after it are its text. Command words are case-insensitive, and a
@@ -40,7 +40,7 @@ MAX_SNOOZE_MINUTES = 7 * 24 * 60
 
 
 class CommandName(str, Enum):
-    """The command words of SPEC §3; each value is the word as typed after ``/``."""
+    """The command words of README "Commands"; each value is the word as typed after ``/``."""
 
     HANDOVER = "handover"
     JOIN = "join"

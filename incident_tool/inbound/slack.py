@@ -1,4 +1,5 @@
-"""What people say in Slack, read as the record needs it (SPEC §11): pure, no requests.
+"""What people say in Slack, read as the record needs it (README "Slack writes back"): pure, no
+requests.
 
 Slack messages arrive as the Web API's JSON (conversations.history / .replies, pins.list).
 This module turns them into `InMessage`s and decides what each is: a Slack note (pinned,

@@ -1,4 +1,5 @@
-"""`incident-tool report`: incident metrics from the records on GitHub (SPEC §9).
+"""`incident-tool report`: incident metrics from the records on GitHub (README "CLI and
+environment").
 
 Counts by state, severity and service; median and 90th percentile times to declare,
 mitigate and resolve. Times come from each incident's status comment, so the figures
@@ -39,7 +40,7 @@ class Incident:
 
 @dataclass
 class FollowUp:
-    """A follow-up issue (SPEC §14) of one of the incidents counted."""
+    """A follow-up issue (README "Follow-ups") of one of the incidents counted."""
 
     number: int
     incident: int

@@ -1,4 +1,5 @@
-"""`incident-tool status-page`: a static status page for people outside the team (SPEC §15).
+"""`incident-tool status-page`: a static status page for people outside the team (README "Status
+page").
 
 What may appear is decided in one place, :func:`public_incident`: the title, the
 component (one of a fixed list, never free text), the times and the `/public` updates of
