@@ -1,4 +1,5 @@
-"""Issue #11, "clear errors everywhere": each case tried by hand gets one clear line.
+"""Clear errors everywhere (README "CLI and environment"): each case tried by hand gets one
+clear line.
 
 Every case checks the exit status (1 a failure to act on, 2 usage or config), that the
 message names what is wrong and what to do, and that no traceback or raw exception name

@@ -396,7 +396,7 @@ def test_cli_init_action_and_status_page(tmp_path: Path) -> None:
 
 
 def test_a_kept_template_is_said_and_the_config_points_at_it(tmp_path):
-    """Issue #11: init kept an existing template silently while its config said it wrote it."""
+    """A regression: init kept an existing template silently while its config said it wrote it."""
     from incident_tool.config import load
 
     (tmp_path / "templates").mkdir()

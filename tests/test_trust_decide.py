@@ -1,4 +1,5 @@
-"""Issue #10's decisions without HTTP, and the reconciliation of changes no run saw."""
+"""README "Who may change an incident", decided without HTTP; and the reconciliation of
+changes no run saw."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Issue #10, end to end: sensitive by construction, /invite that says what it could not do,
-and user text that cannot load images or hide its direction wherever the tool shows it."""
+"""README "Who may change an incident", end to end: sensitive by construction,
+/invite that says what it could not do, and user text that cannot load images or hide its
+direction wherever the tool shows it."""
 
 from __future__ import annotations
 
