@@ -4,7 +4,7 @@ GitHub delivers ``issues`` and ``issue_comment`` events whose ``issue``, ``comme
 ``label``, ``repository`` and ``sender`` objects are the REST objects, less a few REST-only
 fields. The key sets below are those of the webhook schema
 (``@octokit/webhooks-schemas``, copied to ``tests/reference/webhooks-schema.json``), which
-``tests/test_sandbox_webhooks.py`` validates emitted payloads against.
+``tests/sandbox/test_sandbox_webhooks.py`` validates emitted payloads against.
 
 Writes made with the bot token (the workflow's ``GITHUB_TOKEN``) queue nothing: GitHub
 starts no workflow run for them.

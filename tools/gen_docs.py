@@ -2,7 +2,7 @@
 
 commands.md (the command table), labels.md (every label `labels sync` makes), config.md
 (every key of `.github/incident.yml` with its default) and events.md (the GitHub events a
-run handles). tests/test_docs.py fails when a page is not what this writes: regenerate.
+run handles). tests/files/test_docs.py fails when a page is not what this writes: regenerate.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ writes the two small files the sandbox ships and validates every request against
   verb, allowed arguments, required arguments and documented error codes.
 
 Usage: ``python tools/gen_sandbox_endpoints.py`` (writes) or ``--check`` (exit 1 when the
-committed files are stale). ``tests/test_sandbox_spec.py`` runs the same comparison.
+committed files are stale). ``tests/sandbox/test_sandbox_spec.py`` runs the same comparison.
 """
 
 from __future__ import annotations

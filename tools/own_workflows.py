@@ -4,7 +4,7 @@
 incident-sweep.yml and incident-followups.yml: the adopters' workflows, status page
 job included, with
 `uses: ./` (action.yml of this checkout: the commit the event is on) instead of a
-commit of this repository pinned by SHA. tests/test_github_files.py checks that the
+commit of this repository pinned by SHA. tests/files/test_github_files.py checks that the
 files are what this writes, so the two never drift apart.
 """
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Record the GitHub cassettes replayed by ``tests/test_github_cassettes.py``.
+"""Record the GitHub cassettes replayed by ``tests/effects/test_github_cassettes.py``.
 
 Usage: ``python tools/record_github_cassettes.py`` (from the repository root or anywhere).
 

@@ -35,7 +35,7 @@ OTHER = "Other"
 SHOWN_STATES = (State.DECLARED, State.MITIGATED, State.RESOLVED)
 OUTPUT_NAME = "status-page"
 
-# The page's palette, in one place so that tests/test_statuspage.py can compute every
+# The page's palette, in one place so that tests/e2e/test_statuspage.py can compute every
 # contrast ratio the CSS uses (WCAG 2.1 AA: 4.5:1 for text, 3:1 for the day cells).
 PAGE = {"background": "#ffffff", "text": "#1f2328", "muted": "#57606a", "link": "#0550ae"}
 PAGE_BORDER = "#8c959f"  # the outlines of cards (decorative: not held to 3:1)

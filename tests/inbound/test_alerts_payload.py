@@ -15,7 +15,7 @@ from incident_tool.config import ConfigError, parse
 from incident_tool.inbound import alerts
 from incident_tool.inbound.forms import parse_report, severity_from_guess
 
-EXAMPLES = Path(__file__).parent / "data" / "webhooks"
+EXAMPLES = Path(__file__).parents[1] / "data" / "webhooks"
 WHEN = datetime(2026, 12, 1, 9, 40, tzinfo=timezone.utc)
 
 

@@ -20,7 +20,7 @@ from incident_tool.inbound.forms import parse_report, severity_from_guess
 from incident_tool.verbs import open as intake
 from tests.world import REPO, cli
 
-EXAMPLES = Path(__file__).parent / "data" / "webhooks"
+EXAMPLES = Path(__file__).parents[1] / "data" / "webhooks"
 MONITOR = "lee"  # the monitor's token owner: a person with write access, as in real life
 ALERT = {
     "title": "Search 5xx above 5%",
@@ -478,7 +478,7 @@ def test_open_without_triage_says_labels_were_dropped(world):
 def test_events_have_the_shape_of_real_ones(world):
     import jsonschema
 
-    from tests.test_sandbox_webhooks import _definitions
+    from tests.sandbox.test_sandbox_webhooks import _definitions
 
     world.gh.put_file(REPO, ".github/workflows/incident.yml", WORKFLOW)
     fire(world, deliver=False)

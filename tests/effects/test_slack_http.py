@@ -449,7 +449,7 @@ def test_repr_hides_the_token(server: SlackServer, room: SlackRoom) -> None:
 
 def test_importing_the_module_does_not_import_slack_sdk() -> None:
     code = "import sys, incident_tool.effects.slack; assert 'slack_sdk' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
 
 
 def test_from_env(monkeypatch: pytest.MonkeyPatch, server: SlackServer) -> None:

@@ -22,7 +22,7 @@ from incident_tool.core.states import State
 from incident_tool.verbs import status_page as sp
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
-SCHEMA = Path(__file__).parent / "reference" / "atom" / "rfc4287.rng"
+SCHEMA = Path(__file__).parents[1] / "reference" / "atom" / "rfc4287.rng"
 CONFIG = parse("timezone: Europe/London\nstatus_page: {enabled: true, title: Wellcome status}\n")
 
 

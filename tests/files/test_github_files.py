@@ -21,7 +21,7 @@ from incident_tool import __version__
 from incident_tool.verbs.init import render_issue_config, render_workflow
 from tools.own_workflows import own_workflows
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github/workflows/incident.yml"
 SWEEP = ROOT / ".github/workflows/incident-sweep.yml"
 RELEASE = ROOT / ".github/workflows/release.yml"
@@ -402,7 +402,7 @@ def test_issue_form_fields_and_label() -> None:
 
 def test_issue_chooser_is_what_init_writes() -> None:
     # This repository's public URL is not fixed yet, so ours has no contact link; init
-    # writes one for adopters from their `origin` remote (tests/test_init.py).
+    # writes one for adopters from their `origin` remote (tests/e2e/test_init.py).
     ours = ISSUE_CONFIGS[0].read_text(encoding="utf-8")
     assert ours == render_issue_config(None), "differs from the template init writes"
     assert load(ISSUE_CONFIGS[0])["blank_issues_enabled"] is True

@@ -21,10 +21,10 @@ import pytest
 from incident_tool import config as config_module
 from incident_tool.cli import api_url
 from incident_tool.config import ConfigError
-from tests.test_cli import run_main
+from tests.e2e.test_cli import run_main
 from tests.world import REPO, cli
 
-DATA = Path(__file__).parent / "data" / "webhooks"
+DATA = Path(__file__).parents[1] / "data" / "webhooks"
 
 
 def one_clear_line(output: str) -> str:

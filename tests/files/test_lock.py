@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name
 
 from tools.lock import BUILD_LOCK, DIGEST_PREFIX, LOCK, UV_LOCK, dependencies_digest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENTRY = re.compile(r"^(?P<name>[A-Za-z0-9._-]+)==(?P<version>[^\s;\\]+)(?: ; (?P<marker>[^\\]+))?")
 
 

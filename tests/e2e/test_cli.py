@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from incident_tool.cli import cli, main
 
-DATA = Path(__file__).parent / "data" / "webhooks"
+DATA = Path(__file__).parents[1] / "data" / "webhooks"
 
 
 def all_commands(group: click.Group, prefix: str = ""):
@@ -190,7 +190,7 @@ def test_in_actions_output_is_inert_and_the_error_comes_after(monkeypatch, capsy
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
-    root = Path(__file__).parent.parent
+    root = Path(__file__).parents[2]
     readme = (root / "README.md").read_text()
     quick = readme.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     commands = [line for line in quick.strip().splitlines() if line.strip()]

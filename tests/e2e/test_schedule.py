@@ -178,7 +178,7 @@ def test_dry_run_switches_nothing(world: Any) -> None:
 
 
 def test_a_monitors_report_switches_the_sweep_on(world: Any) -> None:
-    from tests.test_alerts import fire
+    from tests.e2e.test_alerts import fire
 
     switch_off(world)
     fire(world)

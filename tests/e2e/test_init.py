@@ -26,7 +26,7 @@ from incident_tool.verbs.init import (
     repo_web_url,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FILES = {
     ".github/ISSUE_TEMPLATE/report-incident.yml",
     ".github/ISSUE_TEMPLATE/config.yml",

@@ -24,7 +24,7 @@ from incident_sandbox.openapi import github_endpoints, slack_methods
 from incident_sandbox.slack import NOT_SERVED as SLACK_NOT_SERVED
 from incident_sandbox.slack import Slack
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REPO = "wellcome/platform"
 
 # Errors the sandbox answers that the 2020 Slack description does not list for the method,

@@ -458,7 +458,7 @@ def test_the_readme_command_table_is_the_generated_one() -> None:
 
     from incident_tool.inbound.commands import command_table
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     start = readme.index("<!-- commands: generated")
     start = readme.index("\n", start) + 1
     end = readme.index("<!-- /commands -->", start)

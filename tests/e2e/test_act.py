@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 _spec = importlib.util.spec_from_file_location(
-    "act_harness", Path(__file__).parent / "act" / "harness.py"
+    "act_harness", Path(__file__).parents[1] / "act" / "harness.py"
 )
 assert _spec is not None and _spec.loader is not None
 harness = importlib.util.module_from_spec(_spec)

@@ -20,7 +20,7 @@ from incident_sandbox import Sandbox, seed_demo
 from incident_tool.config import TOP_KEYS
 
 REPO = "wellcome/platform"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from tools.gen_docs import pages
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("path", sorted(pages()))

@@ -15,7 +15,7 @@ from github import Auth, Github
 from incident_sandbox import Sandbox
 
 REPO = "wellcome/platform"
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 SCHEMA = HERE / "reference" / "webhooks-schema.json"
 EXAMPLES = HERE / "data" / "webhooks"
 

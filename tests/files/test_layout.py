@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 FORBIDDEN = ("github", "slack_sdk", "jinja2", "incident_sandbox")
 FORBIDDEN_OURS = ("incident_tool.effects", "incident_tool.verbs", "incident_tool.app")

@@ -22,7 +22,7 @@ from incident_tool.inbound.forms import (
     severity_from_guess,
 )
 
-FORMS = Path(__file__).parent / "data" / "forms"
+FORMS = Path(__file__).parents[1] / "data" / "forms"
 ALL_IDS = (
     "summary",
     "service",
@@ -86,7 +86,7 @@ def test_every_severity_option_maps_to_its_number() -> None:
 
 
 def test_packaged_form_matches_the_repository_form() -> None:
-    repo_form = Path(__file__).parents[1] / ".github" / "ISSUE_TEMPLATE" / "report-incident.yml"
+    repo_form = Path(__file__).parents[2] / ".github" / "ISSUE_TEMPLATE" / "report-incident.yml"
     if not repo_form.exists():
         pytest.skip("no repository copy of the form")
     assert FormDefinition.from_yaml(repo_form.read_text(encoding="utf-8")) == default_form()

@@ -33,7 +33,7 @@ from incident_tool import cli, config
 from incident_tool.core.record import STATUS_MARKER
 from incident_tool.inbound import events
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).parents[1]
 CASSETTES = TESTS / "cassettes" / "github"
 CONFIG_FILE = CASSETTES / "incident.yml"
 SPEC_PATH = TESTS / "reference" / "github-rest-api-subset.json"

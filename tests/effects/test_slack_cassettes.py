@@ -21,7 +21,7 @@ import yaml
 
 from incident_tool.effects.slack import SlackError, SlackMessage, SlackRoom, blocks_for_report
 
-TESTS = Path(__file__).parent
+TESTS = Path(__file__).parents[1]
 CASSETTES = TESTS / "cassettes"
 SLACK_CASSETTES = CASSETTES / "slack"
 SPEC_PATH = TESTS / "reference" / "slack-web-api-subset.json"

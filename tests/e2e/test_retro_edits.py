@@ -40,7 +40,7 @@ def test_rerendering_keeps_what_people_wrote_in_their_sections(world):
     body = body.replace(f"- [ ] #{followup}", f"- [x] #{followup}\n- [ ] Fix the typo (lee)")
     edit(world, retro["number"], body)
     # The template's frame changes: it is re-rendered, and the sections are kept.
-    default = Path(__file__).parents[1] / "incident_tool" / "templates" / "retrospective.md.j2"
+    default = Path(__file__).parents[2] / "incident_tool" / "templates" / "retrospective.md.j2"
     (world.root / "templates").mkdir()
     (world.root / "templates" / "retrospective.md.j2").write_text(
         default.read_text().replace("## Roles", "## Roles and people")

@@ -10,7 +10,7 @@ import pytest
 
 from incident_tool.inbound.events import EventError, load, parse
 
-DATA = Path(__file__).parent / "data" / "webhooks"
+DATA = Path(__file__).parents[1] / "data" / "webhooks"
 
 
 def payload(name: str) -> dict:
