@@ -9,83 +9,28 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from incident_tool import __version__
 from incident_tool.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, IncidentToolError
-
-
-class Output:
-    """Print for people, with every secret we know of masked."""
-
-    def __init__(self) -> None:
-        self.secrets = [
-            value
-            for name in ("GITHUB_TOKEN", "GH_TOKEN", "SLACK_BOT_TOKEN")
-            if (value := os.environ.get(name)) and len(value) >= 6
-        ]
-
-    def mask(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def __call__(self, text: str = "", *, err: bool = False) -> None:
-        click.echo(self.mask(text), err=err)
-
-
-class Failure(IncidentToolError):
-    """A failure the command line words itself (from an option, or an error it explains)."""
-
-    def __init__(self, message: str, status: int = EXIT_FAILURE) -> None:
-        super().__init__(message)
-        self.exit_status = status
-
-
-def fail(message: str, status: int = EXIT_FAILURE) -> NoReturn:
-    raise Failure(message, status)
-
-
-MAX_MESSAGE = 500  # an error line never echoes a huge input
-
-
-def shorten(text: str, limit: int = MAX_MESSAGE) -> str:
-    """Cut `text` to `limit` characters, saying how much was left out."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text) - limit} more characters)"
-
-
-def api_url(name: str) -> str | None:
-    """Return the API base URL set in `name`; None (the default) when unset or empty.
-
-    A value that is not an http(s) URL with a host is a usage error, before any request.
-    """
-    from urllib.parse import urlsplit
-
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        parts = urlsplit(raw)
-        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-        _ = parts.port  # raises ValueError for a port that is not a number
-    except ValueError:
-        ok = False
-    if not ok:
-        example = (
-            "https://api.github.com" if name.startswith("GITHUB") else "https://slack.com/api/"
-        )
-        fail(
-            f"{name} is not a URL: {shorten(raw, 80)!r} (expected one like {example}); "
-            "unset it to use the default",
-            EXIT_USAGE,
-        )
-    return raw
+from incident_tool.verbs.common import (
+    Output,
+    _out,
+    _repo,
+    api_url,
+    explain_github,
+    fail,
+    github_token,
+    load_config,
+    open_tools,
+    report_outcome,
+    run_guarded,
+    shorten,
+    team_config,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,120 +45,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
     In a workflow:            incident-tool handle
     """
     ctx.obj = {"debug": debug, "out": Output()}
-
-
-def _out() -> Output:
-    ctx = click.get_current_context()
-    return ctx.obj["out"] if ctx.obj else Output()
-
-
-def github_token() -> str | None:
-    return os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None
-
-
-def load_config(path: str | None, root: Path) -> Any:
-    from incident_tool import config
-
-    # The default path may be absent (every key has a default); a path given may not.
-    # A ConfigError is a UsageError: `_run` says it and exits 2.
-    given = bool(path) and Path(path or "") != Path(config.DEFAULT_PATH)
-    return config.load(Path(path) if path else root / config.DEFAULT_PATH, required=given)
-
-
-def team_config(
-    path: str | None, root: Path, repo: str, *, log: Callable[[str], None]
-) -> tuple[Any, bool]:
-    """Load the config for a verb run by hand (retro, report, sweep, labels sync).
-
-    A given --config or a local .github/incident.yml wins; outside Actions, without
-    either, the default branch's file is read (one GET). Say which config is used.
-    Return the config and whether it came from the default branch.
-    """
-    from incident_tool import config
-    from incident_tool.effects import repo_files
-    from incident_tool.effects import workflow_io as actions
-
-    local = Path(path) if path else root / config.DEFAULT_PATH
-    if path or local.is_file() or actions.in_actions():
-        cfg = load_config(path, root)
-        shown = local.relative_to(root) if local.is_relative_to(root) else local
-        log(f"config: {shown}" if local.is_file() else "no .github/incident.yml: using defaults")
-        return cfg, False
-    from github import GithubException
-
-    from incident_tool.effects.github import client
-
-    gh = client(github_token(), api_url("GITHUB_API_URL"))
-    try:
-        text = repo_files.fetch(gh, repo, config.DEFAULT_PATH)
-    except (GithubException, OSError) as exc:
-        fail(f"could not read {repo}'s {config.DEFAULT_PATH}: {explain_github(exc)}")
-    if text is None:
-        log("no .github/incident.yml: using defaults")
-        return config.Config(source="(defaults)"), False
-    cfg = config.parse(text, f"{repo}:{config.DEFAULT_PATH} (default branch)")
-    log(f"config: {config.DEFAULT_PATH} from {repo}'s default branch (no local file)")
-    return cfg, True
-
-
-def open_tools(
-    repo: str,
-    cfg: Any,
-    root: Path,
-    *,
-    dry_run: bool,
-    bulk: bool = False,
-    log: Callable[[str], None],
-) -> Any:
-    """Connect to GitHub (and Slack when SLACK_BOT_TOKEN is set)."""
-    from incident_tool.app import Tools
-    from incident_tool.effects.github import Gateway, client
-    from incident_tool.effects.mirror import Mirror, People
-
-    token = github_token()
-    if not token and not dry_run:
-        fail(
-            "GITHUB_TOKEN is not set: the tool needs a token to write to GitHub "
-            "(in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`)."
-        )
-    gh = client(token, api_url("GITHUB_API_URL"), bulk=bulk)
-    gateway = Gateway(gh, repo, dry_run=dry_run, log=log)
-    room = None
-    slack_token = os.environ.get("SLACK_BOT_TOKEN")
-    if slack_token:
-        from incident_tool.effects.slack import SlackRoom
-
-        room = SlackRoom(slack_token, api_url("SLACK_API_URL"), log=log)
-    if not slack_token:
-        log("notice: SLACK_BOT_TOKEN is not set: Slack steps are skipped")
-        from incident_tool.effects import workflow_io as actions
-
-        actions.defer("notice", "SLACK_BOT_TOKEN is not set: Slack steps were skipped")
-    elif dry_run:
-        log("notice: --dry-run: Slack steps are listed, not made")
-    # A dry run reads Slack (presence, email look-ups: the lead it picks is the real
-    # run's) but its mirror has no room: it lists what Slack would get and sends nothing.
-    people = People(cfg, room)
-    return Tools(
-        config=cfg,
-        gateway=gateway,
-        mirror=Mirror(None if dry_run else room, people, cfg, log, dry_run=dry_run and bool(room)),
-        people=people,
-        root=root,
-        log=log,
-    )
-
-
-def _repo(repo: str | None) -> str:
-    import re
-
-    repo = repo or os.environ.get("GITHUB_REPOSITORY")
-    if not repo or repo.count("/") != 1 or not all(repo.split("/")):
-        fail("say which repository: --repo OWNER/NAME (or set GITHUB_REPOSITORY)", EXIT_USAGE)
-    # GitHub's own limits: owners of 1-39 characters, names of 1-100 of these characters.
-    if not re.fullmatch(r"[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}", repo):
-        fail(f"not a repository: {shorten(repo, 60)!r}; give --repo OWNER/NAME", EXIT_USAGE)
-    return repo
 
 
 @cli.command()
@@ -313,92 +144,6 @@ def handle_report(event: Any, repo: str, config_path: str | None, dry_run: bool)
             if notice:
                 received.outcome.notices.append(notice)
         report_outcome(received.outcome, f"{event.kind} on #{received.outcome.number}")
-
-
-def run_guarded(func: Callable[[], Any], tools: Any = None) -> Any:
-    """Turn the known failures of a run into clear messages."""
-    from github import GithubException
-
-    from incident_tool.effects.github import GitHubError
-    from incident_tool.verbs.retro import TemplateError
-
-    try:
-        return func()
-    except GitHubError as exc:
-        if tools is not None and ("not found" in str(exc) or " 404" in str(exc)):
-            # A missing issue or listing may be a missing (or invisible) repository.
-            fail(repository_missing(tools.gateway.gh, tools.gateway.repo_name) or str(exc))
-        fail(str(exc))
-    except TemplateError as exc:
-        fail(f"retrospective template: {exc}", EXIT_USAGE)
-    except (GithubException, OSError) as exc:
-        # A read outside the Gateway's own handling (report, sweep's listing, retro).
-        fail(explain_github(exc, tools))
-
-
-def explain_github(
-    exc: Exception, tools: Any = None, *, gh: Any = None, repo: str | None = None
-) -> str:
-    """Say what a GitHub failure means; a 404 is checked against the repository (1 GET)."""
-    from github import GithubException
-
-    from incident_tool.effects.github import describe
-
-    if tools is not None:
-        gh, repo = tools.gateway.gh, tools.gateway.repo_name
-    if isinstance(exc, GithubException) and exc.status == 404 and gh is not None and repo:
-        return repository_missing(gh, repo) or describe(exc)
-    return describe(exc)
-
-
-def repository_missing(gh: Any, repo: str) -> str | None:
-    """Say so if `repo` is not found (or not visible to the token); None if it is there."""
-    from github import GithubException, UnknownObjectException
-
-    try:
-        gh.get_repo(repo).complete()
-    except UnknownObjectException:
-        return (
-            f"repository {repo} not found, or the token cannot see it "
-            "(GitHub answers 404 for both): check --repo OWNER/NAME and the token's access"
-        )
-    except (GithubException, OSError):
-        pass
-    return None
-
-
-def report_outcome(outcome: Any, what: str) -> None:
-    from incident_tool.core import safe
-    from incident_tool.effects import workflow_io as actions
-
-    out = _out()
-    if not outcome.handled:
-        out(f"{what}: " + "; ".join(outcome.notices))
-        return
-    slack = getattr(outcome, "slack", [])
-    out(
-        f"{what}: state {outcome.state}, {len(outcome.writes)} GitHub writes, "
-        f"{len(slack)} Slack effects"
-    )
-    for write in outcome.writes:
-        out(f"  - {write}")
-    for effect in slack:
-        out(f"  - Slack: {effect}")
-    for notice in outcome.notices:
-        out(f"  notice: {notice}")
-        actions.defer("notice", out.mask(f"#{outcome.number}: {notice}"))
-    for problem in outcome.problems:
-        out(f"  problem: {problem}", err=True)
-        actions.defer("warning", out.mask(f"#{outcome.number}: {problem}"))
-    # Writes and problems quote titles and comments: Markdown here, so made inert.
-    shown = lambda text: safe.markdown(out.mask(text), inline=True)  # noqa: E731
-    lines = [f"### incident-tool: {what}", "", f"State: `{outcome.state}`", ""]
-    lines += [f"- {shown(w)}" for w in outcome.writes] or ["- no writes needed"]
-    lines += [f"- Slack: {shown(e)}" for e in slack]
-    if outcome.problems:
-        lines += ["", "**Problems** (retried on the next event):"]
-        lines += [f"- {shown(p)}" for p in outcome.problems]
-    actions.write_summary("\n".join(lines))
 
 
 @cli.command("open")
