@@ -280,7 +280,7 @@ def open_incidents(tools: Tools) -> list[Issue]:
     queries += [("closed", s) for s in opened]
     try:
         for where, state in queries:
-            for issue in tools.gateway.repo.get_issues(state=where, labels=[state.label]):
+            for issue in tools.gateway.issues(state=where, labels=[state.label]):
                 # Not `issue.pull_request`: reading an absent attribute fetches the issue again.
                 if "/pull/" not in issue.html_url:
                     found[issue.number] = issue

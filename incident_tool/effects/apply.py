@@ -97,7 +97,7 @@ def write_retrospective(
         marker = retro.MARKER.format(number=ctx.issue.number)
 
         def existing() -> Issue | None:
-            found = gateway.repo.get_issues(
+            found = gateway.issues(
                 state="all", labels=list(config.retrospective.labels), since=ctx.issue.created_at
             )
             return next((i for i in found if marker in (i.body or "")), None)

@@ -52,7 +52,7 @@ def sync(ctx: Context, gateway: Gateway) -> list[str]:
         if found is None:
             found = {}
             try:
-                listed = gateway.repo.get_issues(
+                listed = gateway.issues(
                     state="all", labels=list(config.followups.labels), since=ctx.issue.created_at
                 )
                 for item in listed:
@@ -221,7 +221,7 @@ def sweep(
     recent comments and at most one comment)."""
     result = SweepResult([], [], [])
     try:
-        listed = list(gateway.repo.get_issues(state="open", labels=list(labels)))
+        listed = list(gateway.issues(state="open", labels=list(labels)))
     except (GithubException, OSError) as exc:
         result.problems.append(f"could not list follow-ups: {describe(exc)}")
         return result

@@ -23,6 +23,7 @@ from github.IssueComment import IssueComment
 
 if TYPE_CHECKING:
     from github.NamedUser import NamedUser
+    from github.PaginatedList import PaginatedList
 
 from incident_tool.core import text as msg
 from incident_tool.core.model import CommentView, IssueView
@@ -440,6 +441,11 @@ class Gateway:
         self.notices: list[str] = []
 
     # -- reading ---------------------------------------------------------------------
+
+    def issues(self, **filters: Any) -> PaginatedList[Issue]:
+        """List the repository's issues (PyGithub's `get_issues` filters: state, labels,
+        since…): lazily, a page per 100 as they are read; errors are the caller's."""
+        return self.repo.get_issues(**filters)
 
     def issue(self, number: int) -> Issue:
         try:

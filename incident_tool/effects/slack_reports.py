@@ -157,7 +157,7 @@ def open_report(
     title = clip(f"[Incident]: {first}", 120)
 
     def existing() -> object | None:
-        found = gateway.repo.get_issues(state="all", since=message.at - timedelta(minutes=1))
+        found = gateway.issues(state="all", since=message.at - timedelta(minutes=1))
         return next((i for i in found if marker in (i.body or "")), None)
 
     issue = existing() if retry else None

@@ -77,7 +77,7 @@ def find(tools: Tools, report: alerts.Report) -> tuple[list[Issue], Issue | None
     on that page unless a hundred dispatches raced.
     """
     try:
-        page = tools.gateway.repo.get_issues(
+        page = tools.gateway.issues(
             state="all", labels=[report.label], sort="created", direction="desc"
         ).get_page(0)
     except (GithubException, OSError) as exc:

@@ -147,7 +147,7 @@ def collect(
     and their follow-ups (one query: by label, updated since `since`)."""
     seen: dict[int, Incident] = {}
     for state in State:
-        for issue in gateway.repo.get_issues(state="all", labels=[state.label], since=since):
+        for issue in gateway.issues(state="all", labels=[state.label], since=since):
             if issue.pull_request is not None or issue.number in seen:
                 continue
             created = issue.created_at
@@ -168,7 +168,7 @@ def _followups(
     gateway: Gateway, since: datetime, config: FollowupsConfig, incidents: dict[int, Incident]
 ) -> list[FollowUp]:
     out = []
-    for issue in gateway.repo.get_issues(state="all", labels=list(config.labels), since=since):
+    for issue in gateway.issues(state="all", labels=list(config.labels), since=since):
         found = _FOLLOWUP_RE.search(issue.body or "")
         if found is None or int(found.group(1)) not in incidents or "/pull/" in issue.html_url:
             continue
