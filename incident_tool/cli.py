@@ -372,13 +372,12 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool, followups_on
         # A sweep can carry out what a dropped run missed (a /public, a state change).
         write_output(any(o.page_changed for o in results))
     if not results:
-        from incident_tool.effects import schedule
-        from incident_tool.effects import workflow_io as actions
+        from incident_tool.effects import schedule, workflow_io
 
         notice = schedule.rest(tools, lambda: len(sweeping.open_incidents(tools)))
         if notice:
             out(f"notice: {notice}")
-            actions.defer("notice", out.mask(notice))
+            workflow_io.defer("notice", out.mask(notice))
 
 
 @cli.command()
@@ -393,7 +392,7 @@ def report(repo: str | None, since: str, fmt: str) -> None:
         incident-tool report --repo acme/web --since 90d --format html > incidents.html
     """
     from incident_tool.core.record import utcnow
-    from incident_tool.effects import workflow_io as actions
+    from incident_tool.effects import workflow_io
     from incident_tool.verbs import report as metrics
 
     out = _out()
@@ -410,7 +409,7 @@ def report(repo: str | None, since: str, fmt: str) -> None:
     )
     text = metrics.markdown(found, repo)
     out(metrics.html_page(found, repo) if fmt == "html" else text)
-    actions.write_summary(text)
+    workflow_io.write_summary(text)
 
 
 @cli.command("status-page")
@@ -503,17 +502,17 @@ def main(argv: list[str] | None = None) -> None:
     workflow commands are stopped for the run, and the tool's own `::error::` annotation
     is written only after they are resumed.
     """
-    from incident_tool.effects import workflow_io as actions
+    from incident_tool.effects import workflow_io
 
     out = Output()
-    with actions.inert_output():
+    with workflow_io.inert_output():
         status, error = _run(argv, out)
-    actions.flush_deferred()
+    workflow_io.flush_deferred()
     if error:
-        actions.annotate("error", error)
+        workflow_io.annotate("error", error)
         from incident_tool.core import safe
 
-        actions.write_summary(f"### incident-tool failed\n\n{safe.markdown(error)}")
+        workflow_io.write_summary(f"### incident-tool failed\n\n{safe.markdown(error)}")
     sys.exit(status)
 
 

@@ -113,11 +113,10 @@ def team_config(
     Return the config and whether it came from the default branch.
     """
     from incident_tool import config
-    from incident_tool.effects import repo_files
-    from incident_tool.effects import workflow_io as actions
+    from incident_tool.effects import repo_files, workflow_io
 
     local = Path(path) if path else root / config.DEFAULT_PATH
-    if path or local.is_file() or actions.in_actions():
+    if path or local.is_file() or workflow_io.in_actions():
         cfg = load_config(path, root)
         shown = local.relative_to(root) if local.is_relative_to(root) else local
         log(f"config: {shown}" if local.is_file() else "no .github/incident.yml: using defaults")
@@ -169,9 +168,9 @@ def open_tools(
         room = SlackRoom(slack_token, api_url("SLACK_API_URL"), log=log)
     if not slack_token:
         log("notice: SLACK_BOT_TOKEN is not set: Slack steps are skipped")
-        from incident_tool.effects import workflow_io as actions
+        from incident_tool.effects import workflow_io
 
-        actions.defer("notice", "SLACK_BOT_TOKEN is not set: Slack steps were skipped")
+        workflow_io.defer("notice", "SLACK_BOT_TOKEN is not set: Slack steps were skipped")
     elif dry_run:
         log("notice: --dry-run: Slack steps are listed, not made")
     # A dry run reads Slack (presence, email look-ups: the lead it picks is the real
@@ -253,7 +252,7 @@ def repository_missing(gh: Any, repo: str) -> str | None:
 
 def report_outcome(outcome: Any, what: str) -> None:
     from incident_tool.core import safe
-    from incident_tool.effects import workflow_io as actions
+    from incident_tool.effects import workflow_io
 
     out = _out()
     if not outcome.handled:
@@ -270,10 +269,10 @@ def report_outcome(outcome: Any, what: str) -> None:
         out(f"  - Slack: {effect}")
     for notice in outcome.notices:
         out(f"  notice: {notice}")
-        actions.defer("notice", out.mask(f"#{outcome.number}: {notice}"))
+        workflow_io.defer("notice", out.mask(f"#{outcome.number}: {notice}"))
     for problem in outcome.problems:
         out(f"  problem: {problem}", err=True)
-        actions.defer("warning", out.mask(f"#{outcome.number}: {problem}"))
+        workflow_io.defer("warning", out.mask(f"#{outcome.number}: {problem}"))
     # Writes and problems quote titles and comments: Markdown here, so made inert.
     shown = lambda text: safe.markdown(out.mask(text), inline=True)  # noqa: E731
     lines = [f"### incident-tool: {what}", "", f"State: `{outcome.state}`", ""]
@@ -282,4 +281,4 @@ def report_outcome(outcome: Any, what: str) -> None:
     if outcome.problems:
         lines += ["", "**Problems** (retried on the next event):"]
         lines += [f"- {shown(p)}" for p in outcome.problems]
-    actions.write_summary("\n".join(lines))
+    workflow_io.write_summary("\n".join(lines))
