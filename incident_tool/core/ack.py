@@ -25,6 +25,7 @@ from datetime import timedelta
 from incident_tool.core import text as msg
 from incident_tool.core.lifecycle import link, public_title, tell_both, who
 from incident_tool.core.model import Assign, Comment, Context
+from incident_tool.core.outbox import To
 from incident_tool.core.record import iso, parse_time
 from incident_tool.core.safe import slack as escape
 
@@ -74,18 +75,19 @@ def ask(ctx: Context, lead: str | None, *, chosen: bool, by: str | None = None) 
     )
     ctx.slack(
         key,
-        "incident",
+        To.INCIDENT,
         f":raising_hand: {who(lead)}, you lead this incident: please acknowledge. React "
         f":white_check_mark: to the first message of this channel, or comment `/ack` on "
         f"{link(ctx)}, within {minutes} minutes.",
     )
     ctx.slack(
         f"dm-{key}",
-        f"dm:{lead}",
+        To.DM,
         f":raising_hand: You lead {public_title(ctx)} {link(ctx)}. React :white_check_mark: "
         f"to this message (or comment `/ack` on the issue) to acknowledge, within {minutes} "
         "minutes. Channel: <channel>",
         ack_dm=lead,
+        login=lead,
     )
 
 
@@ -109,7 +111,7 @@ def acknowledge(ctx: Context, login: str, via: str) -> bool:
     if before.get("since"):
         ctx.slack(
             f"acked:{before.get('n')}",
-            "incident",
+            To.INCIDENT,
             f":white_check_mark: {who(login)} acknowledged the lead ({escape(via)}).",
         )
     return True
@@ -196,7 +198,7 @@ def pass_on_due(ctx: Context) -> None:
             f"{link(ctx)} within {minutes} minutes (handed over by {who(by)})."
         )
         for login in dict.fromkeys([by, *dms]):
-            ctx.slack(f"dm-{key}:{login}", f"dm:{login}", text)
+            ctx.slack(f"dm-{key}:{login}", To.DM, text, login=login)
         return
     if lead.lower() not in (x.lower() for x in record.timed_out):
         record.timed_out.append(lead)
@@ -249,9 +251,10 @@ def pass_on_due(ctx: Context) -> None:
     )
     ctx.slack(
         f"dm-passed:{m}",
-        f"dm:{lead}",
+        To.DM,
         f":arrows_clockwise: You did not acknowledge leading {public_title(ctx)} {link(ctx)} "
         f"within {minutes} minutes, so {who(successor)} leads it now.",
+        login=lead,
     )
-    ctx.slack(f"invite:passed:{m}", "incident", "", invite=[successor])
+    ctx.slack(f"invite:passed:{m}", To.INCIDENT, "", invite=[successor])
     ask(ctx, successor, chosen=True)

@@ -14,6 +14,7 @@ from typing import Any, cast
 from incident_tool.core import lifecycle
 from incident_tool.core import text as msg
 from incident_tool.core.model import Comment, Context
+from incident_tool.core.outbox import To
 from incident_tool.core.record import iso, parse_time
 from incident_tool.core.states import State
 from incident_tool.inbound import alerts
@@ -102,7 +103,7 @@ def received(ctx: Context, report: alerts.Report, *, run: str | None, fresh: boo
         if record.channel_id:
             ctx.slack(
                 f"alert-resolved:{n}",
-                "incident",
+                To.INCIDENT,
                 ":large_green_circle: The monitor reports the alert resolved. The incident "
                 "stays open: a delivery manager decides whether it is resolved.",
             )
@@ -112,7 +113,7 @@ def received(ctx: Context, report: alerts.Report, *, run: str | None, fresh: boo
     if record.channel_id:
         ctx.slack(
             f"fired-again:{count}:{n}",
-            "incident",
+            To.INCIDENT,
             f":repeat: The alert fired again ({count} times so far).",
         )
 

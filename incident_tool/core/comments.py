@@ -23,6 +23,7 @@ from incident_tool.core.model import (
     React,
     role_at_least,
 )
+from incident_tool.core.outbox import To
 from incident_tool.core.record import iso, parse_time
 from incident_tool.core.safe import slack as escape
 from incident_tool.core.states import SEVERITY_PREFIX, State
@@ -143,7 +144,7 @@ def mirror(ctx: Context, comment: CommentView) -> None:
         text = text[:2999] + "…"
     ctx.slack(
         f"mirror:{comment.id}",
-        "incident",
+        To.INCIDENT,
         f":speech_balloon: {who(comment.author)} on <{comment.url}|GitHub>:\n{text}",
         remember=False,
     )
@@ -236,7 +237,7 @@ def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         f":handshake: {lifecycle.public_title(ctx)} {lifecycle.link(ctx)}: "
         f"{who(target)} now leads (from {who(previous)}).",
     )
-    ctx.slack(f"invite:handover:{n}", "incident", "", invite=[target])
+    ctx.slack(f"invite:handover:{n}", To.INCIDENT, "", invite=[target])
     acknowledgement.handed_over(ctx, target, author)
     return None
 
@@ -254,11 +255,11 @@ def join(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.record.note(ctx.now, "join", author, cmd.text)
     ctx.slack(
         f"join:{comment.id}",
-        "incident",
+        To.INCIDENT,
         f":wave: {who(author)} is helping." + (f" {escape(cmd.text)}" if cmd.text else ""),
         remember=False,
     )
-    ctx.slack(f"invite:join:{comment.id}", "incident", "", invite=[author], remember=False)
+    ctx.slack(f"invite:join:{comment.id}", To.INCIDENT, "", invite=[author], remember=False)
     return None
 
 
@@ -275,7 +276,7 @@ def leave(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.record.note(ctx.now, "leave", author, cmd.text)
     ctx.slack(
         f"leave:{comment.id}",
-        "incident",
+        To.INCIDENT,
         f":door: {who(author)} has stopped helping." + (f" {escape(cmd.text)}" if cmd.text else ""),
         remember=False,
     )
@@ -288,7 +289,7 @@ def update(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.record.note(ctx.now, "update", comment.author, cmd.text, anchor(comment))
     ctx.slack(
         f"update:{comment.id}",
-        "incident",
+        To.INCIDENT,
         f":memo: Update from {who(comment.author)}:\n{escape(cmd.text)}",
         remember=False,
     )
@@ -335,7 +336,7 @@ def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.do(Labels(add=(f"{SEVERITY_PREFIX}{level}",), remove=others))
     ctx.slack(
         f"severity:{comment.id}",
-        "incident",
+        To.INCIDENT,
         f":thermometer: {who(comment.author)} set severity {level}.",
         remember=False,
     )
@@ -354,7 +355,7 @@ def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     followups.noted(ctx, entry, owner, comment)
     ctx.slack(
         f"action:{comment.id}",
-        "incident",
+        To.INCIDENT,
         f":pushpin: Follow-up action from {who(comment.author)}: {escape(text)}"
         + (f" (owner: {who(owner)})" if owner else ""),
         remember=False,
@@ -368,7 +369,7 @@ def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     # Someone without triage access is pointed to the status comment: nothing they say
     # reaches the team's channel (README "The lead").
     if ctx.slack_enabled and ctx.record.channel_id and not trust.is_outsider(ctx, comment.author):
-        ctx.slack(f"status:{comment.id}", "incident", "", status=True, remember=False)
+        ctx.slack(f"status:{comment.id}", To.INCIDENT, "", status=True, remember=False)
     else:
         key = f"reply:{comment.id}"
         body = msg.STATUS_HERE.format(marker=msg.marker(key))
@@ -423,14 +424,15 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         ctx.record.note(ctx.now, "invite", comment.author, f"{target}: {cmd.text}".strip(": "))
         return NOT_ALL_DONE
     ctx.record.note(ctx.now, "invite", comment.author, f"{target}: {cmd.text}".strip(": "))
-    ctx.slack(f"invite-user:{comment.id}", "incident", "", invite=[target], remember=False)
+    ctx.slack(f"invite-user:{comment.id}", To.INCIDENT, "", invite=[target], remember=False)
     reason = f" ({escape(cmd.text)})" if cmd.text and not ctx.record.sensitive else ""
     ctx.slack(
         f"dm-invite:{comment.id}",
-        f"dm:{target}",
+        To.DM,
         f":wave: {who(comment.author)} asks for your help with {lifecycle.public_title(ctx)} "
         f"{lifecycle.link(ctx)}{reason}. Channel: <channel>",
         remember=False,
+        login=target,
     )
     return None
 
@@ -439,7 +441,7 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Send a stakeholder update and keep it in the timeline."""
     ctx.record.note(ctx.now, "comms", comment.author, cmd.text, anchor(comment))
-    to = "stakeholder" if ctx.config.slack.stakeholder_channel else "announce"
+    to = To.STAKEHOLDER if ctx.config.slack.stakeholder_channel else To.ANNOUNCE
     ctx.slack(
         f"comms:{comment.id}",
         to,
@@ -449,7 +451,7 @@ def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     )
     ctx.slack(
         f"comms-copy:{comment.id}",
-        "incident",
+        To.INCIDENT,
         f":loudspeaker: Stakeholders were told: {escape(cmd.text)}",
         remember=False,
     )
@@ -463,7 +465,7 @@ def resolved_when(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.record.note(ctx.now, "resolved-when", comment.author, cmd.text)
     ctx.slack(
         f"resolved-when:{comment.id}",
-        "incident",
+        To.INCIDENT,
         f":dart: We can call this resolved when: {escape(cmd.text)}",
         remember=False,
     )
@@ -506,7 +508,7 @@ def public(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.record.note(ctx.now, "public", comment.author, cmd.text, anchor(comment))
     ctx.slack(
         f"public:{comment.id}",
-        "incident",
+        To.INCIDENT,
         f":globe_with_meridians: Public update (status page) from {who(comment.author)}:\n"
         f"{escape(cmd.text)}",
         remember=False,

@@ -19,6 +19,7 @@ from incident_tool.core.model import (
     Labels,
     Reopen,
 )
+from incident_tool.core.outbox import To
 from incident_tool.core.safe import slack as escape
 from incident_tool.core.states import SENSITIVE_LABEL, SEVERITY_PREFIX, State, can_move
 from incident_tool.inbound.forms import (
@@ -47,8 +48,8 @@ def public_title(ctx: Context) -> str:
 
 def tell_both(ctx: Context, key: str, in_channel: str, announced: str) -> None:
     """Tell the incident channel and the announce channel (keys `key`, `announce-key`)."""
-    ctx.slack(key, "incident", in_channel)
-    ctx.slack(f"announce-{key}", "announce", announced)
+    ctx.slack(key, To.INCIDENT, in_channel)
+    ctx.slack(f"announce-{key}", To.ANNOUNCE, announced)
 
 
 def refuse_transition(ctx: Context, target: State, reason: str) -> None:
@@ -151,7 +152,7 @@ def declare(ctx: Context, by: str) -> None:
         record.note(ctx.now, "declared", by, "back from mitigated")
         ctx.slack(
             f"unmitigated:{len(record.timeline)}",
-            "incident",
+            To.INCIDENT,
             f":rotating_light: {who(by)} moved the incident back to declared: not mitigated.",
         )
         return
@@ -191,14 +192,14 @@ def declare(ctx: Context, by: str) -> None:
     verb = "reopened" if again else "declared"
     ctx.slack(
         f"announce-{verb}:{n}",
-        "announce",
+        To.ANNOUNCE,
         f":rotating_light: Incident {verb}: {public_title(ctx)} {link(ctx)}. "
         f"Lead: {who(record.lead)}. Channel: <channel>",
     )
     if not again:
-        ctx.slack("report", "incident", "", report=True)
+        ctx.slack("report", To.INCIDENT, "", report=True)
     invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by, *record.helping]
-    ctx.slack(f"invite:declared:{n}", "incident", "", invite=[x for x in invite if x])
+    ctx.slack(f"invite:declared:{n}", To.INCIDENT, "", invite=[x for x in invite if x])
     if chosen and chosen.lower() != by.lower():
         # The tool chose them: ask them to acknowledge (README "The lead"); the declarer knows.
         from incident_tool.core import ack
@@ -207,7 +208,7 @@ def declare(ctx: Context, by: str) -> None:
     if again:
         ctx.slack(
             f"reopened:{n}",
-            "incident",
+            To.INCIDENT,
             f":arrows_counterclockwise: {who(by)} reopened the incident.",
         )
 
@@ -247,7 +248,7 @@ def mitigate(ctx: Context, by: str, text: str = "") -> bool:
     extra = f": {escape(text)}" if text else ""
     ctx.slack(
         f"mitigated:{n}",
-        "incident",
+        To.INCIDENT,
         f":large_green_circle: {who(by)} marked the incident mitigated{extra}",
     )
     return True

@@ -11,10 +11,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from incident_tool.config import Config
+from incident_tool.core.outbox import SlackDelivery, To
 from incident_tool.core.record import Record
+
+__all__ = ["SlackDelivery", "To"]  # the outbox's vocabulary, re-exported for decisions
 
 ROLES = ("none", "read", "triage", "write", "maintain", "admin")
 UNKNOWN = "someone"  # who made a change the run cannot attribute (its event is gone)
@@ -160,17 +163,44 @@ class Context:
         if isinstance(action, (Assign, Labels)) or action not in self.plan:
             self.plan.append(action)
 
-    def slack(self, key: str, to: str, text: str, *, remember: bool = True, **extra: Any) -> None:
+    def slack(
+        self,
+        key: str,
+        to: To,
+        text: str,
+        *,
+        login: str | None = None,
+        invite: Sequence[str] = (),
+        report: bool = False,
+        status: bool = False,
+        ack_dm: str | None = None,
+        thread_ts: str | None = None,
+        react: str | None = None,
+        unreact: str | None = None,
+        remember: bool = True,
+    ) -> None:
         """Queue a Slack delivery; `key` makes it happen at most once per incident.
 
-        `remember=False` is for deliveries caused by a comment: the comment is handled
-        once, so its key need not stay in the record after delivery.
+        `login` is the recipient of a DM (`to=To.DM`). `remember=False` is for deliveries
+        caused by a comment: the comment is handled once, so its key need not stay in the
+        record after delivery.
         """
-        if key in self.record.sent or any(m.get("key") == key for m in self.record.outbox):
+        if key in self.record.sent or any(m.key == key for m in self.record.outbox):
             return
-        item = {"key": key, "to": to, "text": text, **extra}
-        if not remember:
-            item["remember"] = False
+        item = SlackDelivery(
+            key,
+            to,
+            text,
+            login=login,
+            invite=tuple(invite),
+            report=report,
+            status=status,
+            ack_dm=ack_dm,
+            thread_ts=thread_ts,
+            react=react,
+            unreact=unreact,
+            remember=remember,
+        )
         self.record.outbox.append(item)
         trim_outbox(self.record.outbox)
 
@@ -180,7 +210,7 @@ class Context:
         skip = {x.lower() for x in exclude}
         for login in self.config.delivery_managers:
             if login.lower() not in skip:
-                self.slack(f"{key}:{login}", f"dm:{login}", text)
+                self.slack(f"{key}:{login}", To.DM, text, login=login)
 
     def is_delivery_manager(self, login: str) -> bool:
         if self.config.delivery_managers:
@@ -192,13 +222,13 @@ class Context:
 MAX_OUTBOX = 30  # Slack deliveries waiting while Slack is down; the record must stay small
 
 
-def trim_outbox(outbox: list[dict[str, Any]]) -> None:
+def trim_outbox(outbox: list[SlackDelivery]) -> None:
     """When Slack has been down for long, drop the oldest mirrored comments, then other
     deliveries caused by comments. Transitions (invitations, announcements, the report)
     are never dropped: there are few per incident."""
     while len(outbox) > MAX_OUTBOX:
-        mirrors = [m for m in outbox if str(m.get("key", "")).startswith("mirror:")]
-        droppable = mirrors or [m for m in outbox if m.get("remember") is False]
+        mirrors = [m for m in outbox if m.key.startswith("mirror:")]
+        droppable = mirrors or [m for m in outbox if not m.remember]
         if not droppable:
             return
         outbox.remove(droppable[0])

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from incident_tool.core.outbox import SlackDelivery
 from incident_tool.core.states import State
 
 STATUS_MARKER = "<!-- incident-tool:status -->"
@@ -76,7 +77,7 @@ class Record:
     sensitive: bool = False
     missing: list[str] = field(default_factory=list)
     awaiting_confirmation: str | None = None  # who resolved without being a delivery manager
-    outbox: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[SlackDelivery] = field(default_factory=list)  # Slack work waiting
     sent: list[str] = field(default_factory=list)  # Slack deliveries made (outbox keys)
     posted: list[str] = field(default_factory=list)  # bot comments made (marker keys)
     problems: list[str] = field(default_factory=list)
@@ -144,6 +145,8 @@ class Record:
             if not data[name]:
                 del data[name]
         data["state"] = self.state.value if self.state else None
+        # Stored as earlier runs wrote it (a dict per delivery), not as asdict() would.
+        data["outbox"] = [item.to_dict() for item in self.outbox]
         if not self.followups:
             del data["followups"]  # most incidents have none: keep the record as it was
         data["v"] = SCHEMA_VERSION
@@ -169,6 +172,7 @@ class Record:
         record = cls(**data)
         record.state = State(state) if state else None
         record.timeline = [Entry(**e) for e in data.get("timeline", [])]
+        record.outbox = [SlackDelivery.from_dict(m) for m in data.get("outbox", [])]
         return record
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from incident_tool.core import text as msg
 from incident_tool.core.lifecycle import link, who
 from incident_tool.core.model import Comment, Context
+from incident_tool.core.outbox import To
 from incident_tool.core.record import iso, parse_time
 from incident_tool.core.states import State
 
@@ -73,7 +74,7 @@ def send_due(ctx: Context) -> None:
             if ctx.slack_enabled and record.channel_id:
                 ctx.slack(
                     f"remind-update:{stamp}",
-                    "incident",
+                    To.INCIDENT,
                     f":alarm_clock: {who(record.lead)}: no `/update` for {minutes} minutes. "
                     "Post one on the issue (or `/snooze 30m`).",
                 )

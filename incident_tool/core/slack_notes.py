@@ -16,6 +16,7 @@ from datetime import timedelta
 from incident_tool.core import text as msg
 from incident_tool.core.comments import NOT_ALL_DONE, run_command
 from incident_tool.core.model import Comment, CommentView, Context
+from incident_tool.core.outbox import To
 from incident_tool.core.record import Entry
 from incident_tool.core.safe import slack as escape
 from incident_tool.inbound import slack as inbound
@@ -114,7 +115,7 @@ def notes(ctx: Context, readout: Readout) -> None:
         how.pop(ts, None)
         if ts in marked:
             marked.remove(ts)
-            ctx.slack(f"unmark:{ts}", "incident", "", unreact=ts, remember=False)
+            ctx.slack(f"unmark:{ts}", To.INCIDENT, "", unreact=ts, remember=False)
     for ts, message in sorted(current.items(), key=lambda kv: inbound.ts_key(kv[0])):
         text = note_text(ctx, readout, message)
         actor = readout.who(message.user)
@@ -126,7 +127,7 @@ def notes(ctx: Context, readout: Readout) -> None:
         how[ts] = inbound.note_how(message, reaction, readout.bot) or how.get(ts, "pin")
         if ts not in marked:
             marked.append(ts)
-            ctx.slack(f"mark:{ts}", "incident", "", react=ts, remember=False)
+            ctx.slack(f"mark:{ts}", To.INCIDENT, "", react=ts, remember=False)
     state["notes"], state["marked"] = how, marked
 
 
@@ -212,7 +213,7 @@ def answer(ctx: Context, message: inbound.InMessage, text: str) -> None:
     thread = message.thread_ts or message.ts
     # Remembered: the outbox keeps it when a burst of commands fills it (trim_outbox drops
     # deliveries that are not remembered first); the message is in `done` anyway.
-    ctx.slack(f"answer:{message.ts}", "incident", text, thread_ts=thread)
+    ctx.slack(f"answer:{message.ts}", To.INCIDENT, text, thread_ts=thread)
 
 
 def record(

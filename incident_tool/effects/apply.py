@@ -18,6 +18,7 @@ from incident_tool.core.model import (
     React,
     Reopen,
 )
+from incident_tool.core.outbox import To
 from incident_tool.core.states import State
 from incident_tool.effects.github import Gateway
 from incident_tool.verbs import retro
@@ -121,6 +122,6 @@ def write_retrospective(
     post_comment(ctx, gateway, issue, Comment(key, body), comments)
     ctx.slack(
         "retro-link",
-        "incident",
+        To.INCIDENT,
         f":memo: Retrospective: <{ctx.issue.url.rsplit('/', 1)[0]}/{record.retro}|#{record.retro}>",
     )

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 from incident_tool.config import Config
 from incident_tool.core import availability
-from incident_tool.core.model import IssueView
+from incident_tool.core.model import IssueView, SlackDelivery, To
 from incident_tool.core.record import Entry, Record, iso, utcnow
 from incident_tool.effects.slack import (
     SlackError,
@@ -123,34 +122,39 @@ class Mirror:
         # What reached Slack (or, in a dry run, would have), for the job log and summary.
         self.effects: list[str] = []
 
-    def where(self, to: str, record: Record) -> str:
-        """Name a delivery's destination for people: a channel name or a DM."""
-        if to == "incident":
+    def where(self, to: To, record: Record, login: str | None = None) -> str:
+        """Name a delivery's destination for people: a channel name or a DM (to `login`)."""
+        if to is To.INCIDENT:
             return f"#{record.channel_name}" if record.channel_name else "the incident channel"
-        if to.startswith("dm:"):
-            return f"DM to {to[3:]}"
-        name = {
-            "stakeholder": self.config.slack.stakeholder_channel,
-            "announce": self.config.slack.announce_channel,
-        }.get(to)
-        return f"#{name}" if name else f"the {to} channel (not configured)"
+        if to is To.DM:
+            return f"DM to {login}"
+        name = self.channel_setting(to)
+        return f"#{name}" if name else f"the {to.value} channel (not configured)"
 
-    def describe(self, item: dict[str, Any], record: Record) -> str:
+    def channel_setting(self, to: To) -> str | None:
+        """The configured name of the announce or stakeholder channel."""
+        if to is To.STAKEHOLDER:
+            return self.config.slack.stakeholder_channel
+        if to is To.ANNOUNCE:
+            return self.config.slack.announce_channel
+        return None
+
+    def describe(self, item: SlackDelivery, record: Record) -> str:
         """Say what delivering an outbox item does, with a short preview of its text."""
-        where = self.where(item.get("to", ""), record)
-        text = _PERSON.sub(lambda m: "@" + m.group(1), item.get("text", ""))
-        text = text.replace("<channel>", self.where("incident", record))
-        if item.get("invite"):
-            return f"invite {', '.join(dict.fromkeys(item['invite']))} to {where}"
-        if item.get("report"):
+        where = self.where(item.to, record, item.login)
+        text = _PERSON.sub(lambda m: "@" + m.group(1), item.text)
+        text = text.replace("<channel>", self.where(To.INCIDENT, record))
+        if item.invite:
+            return f"invite {', '.join(dict.fromkeys(item.invite))} to {where}"
+        if item.report:
             return f"post the incident report to {where}"
-        if item.get("status"):
+        if item.status:
             return f"post the status summary to {where}"
-        if item.get("react") or item.get("unreact"):
-            return f"{'mark' if item.get('react') else 'unmark'} a Slack note in {where}"
-        if item.get("thread_ts"):
+        if item.react or item.unreact:
+            return f"{'mark' if item.react else 'unmark'} a Slack note in {where}"
+        if item.thread_ts:
             return f"answer in a thread in {where}: {preview(text)}"
-        if where.startswith("DM"):
+        if item.to is To.DM:
             return f"send a {where}: {preview(text)}"
         return f"post to {where}: {preview(text)}"
         self.read_failed: bool = False  # reading the channel back failed this run (slack_read)
@@ -184,8 +188,8 @@ class Mirror:
         for item in list(record.outbox):
             if self.deliver(issue, record, item):
                 record.outbox.remove(item)
-                if item.get("remember", True):
-                    record.sent.append(item["key"])
+                if item.remember:
+                    record.sent.append(item.key)
             else:
                 ok = False
         if record.channel_id:
@@ -199,7 +203,7 @@ class Mirror:
         if record.state is not None and record.state.is_active:
             return True
         declared = record.first("declared") is not None
-        return declared and any(item.get("to") == "incident" for item in record.outbox)
+        return declared and any(item.to is To.INCIDENT for item in record.outbox)
 
     def open_channel(self, issue: IssueView, record: Record) -> bool:
         assert self.room is not None
@@ -219,23 +223,20 @@ class Mirror:
             self.log(f"notice: Slack: could not set the channel purpose: {exc}")
         return True
 
-    def target(self, to: str, record: Record) -> str | None:
+    def target(self, to: To, record: Record, login: str | None = None) -> str | None:
         assert self.room is not None
-        if to == "incident":
+        if to is To.INCIDENT:
             return record.channel_id
-        if to.startswith("dm:"):
-            return self.people.slack_id(to[3:])
-        name = {
-            "stakeholder": self.config.slack.stakeholder_channel,
-            "announce": self.config.slack.announce_channel,
-        }.get(to)
+        if to is To.DM:
+            return self.people.slack_id(login) if login else None
+        name = self.channel_setting(to)
         if not name:
             return None
         # Finding a channel by name lists the workspace's channels: remember the answer.
         if name not in record.channels:
             found = self.room.find_channel(name)
             if found is None:
-                self.problem(record, f"channel {name!r} not found (slack.{to}_channel)")
+                self.problem(record, f"channel {name!r} not found (slack.{to.value}_channel)")
                 return None
             record.channels[name] = found
         return record.channels[name]
@@ -245,50 +246,47 @@ class Mirror:
         channel = f"<#{record.channel_id}>" if record.channel_id else "(not open yet)"
         return text.replace("<channel>", channel)
 
-    def deliver(self, issue: IssueView, record: Record, item: dict[str, Any]) -> bool:
+    def deliver(self, issue: IssueView, record: Record, item: SlackDelivery) -> bool:
         """Deliver one outbox item; True when done (or pointless), False to retry later."""
         assert self.room is not None
-        to = item.get("to", "")
         try:
-            where = self.target(to, record)
+            where = self.target(item.to, record, item.login)
             if where is None:
-                if to == "incident" and self.wants_channel(record):
+                if item.to is To.INCIDENT and self.wants_channel(record):
                     return False  # the channel isn't open yet: keep it for later
-                if to.startswith("dm:"):
-                    self.log(f"notice: Slack: no Slack user mapped for {to[3:]}; DM skipped")
+                if item.to is To.DM:
+                    self.log(f"notice: Slack: no Slack user mapped for {item.login}; DM skipped")
                 return True
-            if "<channel>" in item.get("text", "") and not record.channel_id:
+            if "<channel>" in item.text and not record.channel_id:
                 if self.wants_channel(record):
                     return False  # say where to go once there is somewhere to go
-            if item.get("invite"):
-                ids = [self.people.slack_id(x) for x in item["invite"]]
+            if item.invite:
+                ids = [self.people.slack_id(x) for x in item.invite]
                 self.room.invite(where, [x for x in ids if x])
-            elif item.get("report"):
+            elif item.report:
                 text, blocks = self.report_message(issue, record)
                 # Its place is kept: a ✅ on it from the lead acknowledges (ack.py).
                 record.report_ref = list(self.room.post_ref(where, text, blocks=blocks))
-            elif item.get("ack_dm"):
-                ref = self.room.post_ref(where, self.render(item["text"], record))
-                if str(record.ack.get("lead", "")).lower() == str(item["ack_dm"]).lower():
+            elif item.ack_dm:
+                ref = self.room.post_ref(where, self.render(item.text, record))
+                if str(record.ack.get("lead", "")).lower() == item.ack_dm.lower():
                     record.ack["dm"] = list(ref)
-            elif item.get("status"):
+            elif item.status:
                 self.room.post(where, self.status_text(issue, record))
-            elif item.get("react") or item.get("unreact"):
+            elif item.react or item.unreact:
                 # The tool's mark on a message it keeps as a Slack note (slack_inbound).
                 from incident_tool.inbound.slack import RECORDED
 
-                if item.get("react"):
-                    self.room.react(where, item["react"], RECORDED)
-                else:
-                    self.room.unreact(where, item["unreact"], RECORDED)
+                if item.react:
+                    self.room.react(where, item.react, RECORDED)
+                elif item.unreact:
+                    self.room.unreact(where, item.unreact, RECORDED)
             else:
-                self.room.post(
-                    where, self.render(item["text"], record), thread_ts=item.get("thread_ts")
-                )
+                self.room.post(where, self.render(item.text, record), thread_ts=item.thread_ts)
             self.effects.append(self.describe(item, record))
             return True
         except SlackError as exc:
-            self.problem(record, f"{item.get('key')}: {exc}")
+            self.problem(record, f"{item.key}: {exc}")
             return False
 
     def report_message(self, issue: IssueView, record: Record) -> tuple[str, list[dict]]:
@@ -347,7 +345,7 @@ class Mirror:
             self.problem(record, f"could not set the channel topic: {exc}")
             return False
         record.channel_topic = topic
-        self.effects.append(f"set the topic of {self.where('incident', record)}: {preview(topic)}")
+        self.effects.append(f"set the topic of {self.where(To.INCIDENT, record)}: {preview(topic)}")
         return True
 
     def history(self, record: Record) -> list[Entry]:

@@ -40,7 +40,7 @@ def test_report_parses_form_and_tells_delivery_managers():
     assert Labels(add=("severity:2",)) in ctx.plan
     [reported] = comments_of(ctx)
     assert "@dana" in reported.body and "<!-- incident-tool:reported -->" in reported.body
-    assert [m["to"] for m in ctx.record.outbox] == ["dm:dana"]
+    assert [m.destination for m in ctx.record.outbox] == ["dm:dana"]
 
 
 def test_report_lists_missing_required_fields():
@@ -60,7 +60,7 @@ def test_declare_assigns_most_senior_available_responder():
     assert Assign(("priya",)) in ctx.plan
     lead_entry = ctx.record.last("lead")
     assert "skipped sam (away on Slack)" in lead_entry.text
-    keys = [m["key"] for m in ctx.record.outbox]
+    keys = [m.key for m in ctx.record.outbox]
     assert "announce-declared:1" in keys and "report" in keys
     assert not any(c.key == "self-declared" for c in comments_of(ctx))
 
@@ -154,7 +154,7 @@ def test_handover_by_lead_changes_lead_and_reacts():
     c = run(ctx, "sam", "/handover @priya")
     assert ctx.record.lead == "priya" and ctx.record.leads == ["sam", "priya"]
     assert Assign(("priya",)) in ctx.plan and React(c.id) in ctx.plan
-    keys = [m["key"] for m in ctx.record.outbox]
+    keys = [m.key for m in ctx.record.outbox]
     assert "announce-handover:1" in keys and "invite:handover:1" in keys
 
 
@@ -219,8 +219,8 @@ def test_dm_commands_comms_resolved_when_and_dismiss():
     run(ctx, "dana", "/resolved-when search returns results for 10 minutes")
     run(ctx, "dana", "/comms Search is down; we are on it")
     assert ctx.record.resolved_when == "search returns results for 10 minutes"
-    comms = [m for m in ctx.record.outbox if m["key"].startswith("comms:")]
-    assert comms and comms[0]["to"] == "announce"  # no stakeholder channel configured
+    comms = [m for m in ctx.record.outbox if m.key.startswith("comms:")]
+    assert comms and comms[0].destination == "announce"  # no stakeholder channel configured
     run(ctx, "dana", "/dismiss duplicate of #3")
     assert ctx.record.state == State.DISMISSED and Close("not_planned") in ctx.plan
 
@@ -263,12 +263,12 @@ def test_commands_are_replayed_in_order_once():
 def test_plain_comments_are_mirrored_only_while_active():
     ctx = declared_context()
     c = run(ctx, "lee", "I see 500s <!channel> & more")
-    [item] = [m for m in ctx.record.outbox if m["key"] == f"mirror:{c.id}"]
-    assert "&lt;!channel&gt; &amp; more" in item["text"]
+    [item] = [m for m in ctx.record.outbox if m.key == f"mirror:{c.id}"]
+    assert "&lt;!channel&gt; &amp; more" in item.text
     ctx2 = context()
     lifecycle.report(ctx2, "rita")
     run(ctx2, "lee", "hello")
-    assert not [m for m in ctx2.record.outbox if m["key"].startswith("mirror:")]
+    assert not [m for m in ctx2.record.outbox if m.key.startswith("mirror:")]
 
 
 def test_sensitive_incident_never_puts_the_title_in_public_channels():
@@ -279,8 +279,8 @@ def test_sensitive_incident_never_puts_the_title_in_public_channels():
     lifecycle.resolve(ctx, "dana")
     assert ctx.record.sensitive
     for item in ctx.record.outbox:
-        if item["to"] in ("announce",) or item["to"].startswith("dm:"):
-            assert "Search is down" not in item["text"] and "AWS" not in item["text"]
+        if item.destination in ("announce",) or item.destination.startswith("dm:"):
+            assert "Search is down" not in item.text and "AWS" not in item.text
 
 
 def test_status_without_a_channel_points_to_the_status_comment():

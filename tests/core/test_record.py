@@ -62,3 +62,53 @@ def test_the_worst_record_still_fits_and_keeps_its_actions():
     # An absurd incident (667 actions) keeps its latest actions; the comments keep them all.
     assert again.actions and again.actions[-1].text.startswith("action 1998")
     assert any("entries left out" in e.text for e in again.timeline)
+
+
+# The outbox as runs before SlackDelivery wrote it (one of each kind of delivery): records
+# already in status comments must load, and be written back the same.
+OLD_OUTBOX = [
+    {"key": "declared:1", "text": "Declared. Channel: <channel>", "to": "incident"},
+    {"key": "announce-declared:1", "text": ":rotating_light: declared", "to": "announce"},
+    {"key": "comms:7", "remember": False, "text": "told", "to": "stakeholder"},
+    {"ack_dm": "priya", "key": "dm-ack-ask:1", "text": "please ack", "to": "dm:priya"},
+    {"invite": ["sam", "dana"], "key": "invite:declared:1", "text": "", "to": "incident"},
+    {"key": "report", "report": True, "text": "", "to": "incident"},
+    {"key": "status:9", "remember": False, "status": True, "text": "", "to": "incident"},
+    {"key": "answer:1.2", "text": ":ok_hand: Done", "thread_ts": "1.1", "to": "incident"},
+    {"key": "mark:1.3", "react": "1.3", "remember": False, "text": "", "to": "incident"},
+    {"key": "unmark:1.3", "remember": False, "text": "", "to": "incident", "unreact": "1.3"},
+]
+
+
+def test_an_outbox_written_by_earlier_runs_loads_typed_and_is_written_back_the_same():
+    import json
+
+    from incident_tool.core.outbox import SlackDelivery, To
+
+    text = json.dumps({"v": 1, "state": "declared", "outbox": OLD_OUTBOX})
+    record = Record.from_json(text)
+    assert all(isinstance(m, SlackDelivery) for m in record.outbox)
+    dm = record.outbox[3]
+    assert (dm.to, dm.login, dm.ack_dm, dm.remember) == (To.DM, "priya", "priya", True)
+    assert record.outbox[2].to is To.STAKEHOLDER and not record.outbox[2].remember
+    assert record.outbox[4].invite == ("sam", "dana") and record.outbox[5].report
+    assert record.outbox[7].thread_ts == "1.1" and record.outbox[9].unreact == "1.3"
+    assert json.loads(record.to_json())["outbox"] == OLD_OUTBOX
+    assert Record.from_json(record.to_json()).outbox == record.outbox
+    # An outbox item that is not one makes the record unreadable, as other broken data does.
+    broken = json.dumps({"v": 1, "outbox": [{"key": "x", "to": "nowhere"}]})
+    assert extract(f"{STATUS_MARKER}\n<!-- incident-tool:data {broken} -->") is None
+
+
+def test_decisions_queue_what_earlier_runs_stored():
+    from incident_tool.core.outbox import To
+    from tests.fakes import context
+
+    ctx = context()
+    ctx.slack("a", To.DM, "hi", login="dana", ack_dm="dana")
+    ctx.slack("b", To.INCIDENT, "", invite=["sam"], remember=False)
+    ctx.slack("a", To.INCIDENT, "again")  # the same key: queued once
+    assert [m.to_dict() for m in ctx.record.outbox] == [
+        {"key": "a", "to": "dm:dana", "text": "hi", "ack_dm": "dana"},
+        {"key": "b", "to": "incident", "text": "", "invite": ["sam"], "remember": False},
+    ]

@@ -67,8 +67,8 @@ def test_a_handover_from_slack_is_the_github_handover_as_the_mapped_login():
         a for a in ctx.plan if isinstance(a, Comment) and a.key.startswith("slack-command:")
     ]
     assert "✔️ Done." in recorded.body
-    [answer] = [m for m in ctx.record.outbox if m["key"] == f"answer:{command.ts}"]
-    assert answer["thread_ts"] == command.ts and ":ok_hand:" in answer["text"]
+    [answer] = [m for m in ctx.record.outbox if m.key == f"answer:{command.ts}"]
+    assert answer.thread_ts == command.ts and ":ok_hand:" in answer.text
     assert ctx.record.slack_in["done"] == [command.ts]
 
 
@@ -84,7 +84,7 @@ def test_refusals_match_github_and_unmapped_authors_are_told_the_key():
     refused = msg(3, "U0LEE00001", f"<@{BOT}> dismiss no")
     stranger = msg(4, "U0NOBODY01", f"<@{BOT}> update hi")
     from_slack.apply(ctx, readout(refused, stranger, claimed=[refused.ts, stranger.ts]))
-    answers = {m["key"]: m["text"] for m in ctx.record.outbox}
+    answers = {m.key: m.text for m in ctx.record.outbox}
     assert "Only a delivery manager may use `/dismiss`." in answers[f"answer:{refused.ts}"]
     assert "people.&lt;your login&gt;.slack: U0NOBODY01" in answers[f"answer:{stranger.ts}"]
     keys = [a.key for a in ctx.plan if isinstance(a, Comment)]
@@ -101,11 +101,11 @@ def test_notes_come_and_go_and_the_tool_marks_them():
         "lee",
         "found it",
     )
-    assert [m["key"] for m in record.outbox] == [f"mark:{pinned.ts}"]
+    assert [m.key for m in record.outbox] == [f"mark:{pinned.ts}"]
     ctx = context(record)
     from_slack.apply(ctx, readout(msg(5, "U0LEE00001", "found it"), pins=[]))
     assert record.count(inbound.NOTE_KIND) == 0
-    assert record.outbox[-1]["key"] == f"unmark:{pinned.ts}"
+    assert record.outbox[-1].key == f"unmark:{pinned.ts}"
 
 
 def test_a_reaction_note_beyond_the_window_is_kept_and_pins_not_read_change_nothing():

@@ -48,7 +48,7 @@ def test_an_outsiders_plain_comments_are_counted_not_mirrored():
     process_new_comments(ctx, [comment("olly", f"hi {i}", minutes=10 + i) for i in range(5)])
     process_new_comments(ctx, [comment("lee", "looking", minutes=20)])
     assert ctx.record.outsider_comments == 5
-    assert [m["key"].split(":")[0] for m in ctx.record.outbox] == ["mirror"]
+    assert [m.key.split(":")[0] for m in ctx.record.outbox] == ["mirror"]
 
 
 def test_an_outsiders_severity_guess_is_shown_not_applied():
@@ -68,7 +68,7 @@ def test_beyond_the_daily_limit_a_report_pages_nobody():
     under = context(author="olly")
     under.facts.reports["olly"] = 2
     lifecycle.report(under, "olly")
-    assert [m["to"] for m in under.record.outbox] == ["dm:dana"]
+    assert [m.destination for m in under.record.outbox] == ["dm:dana"]
 
 
 def test_the_team_is_not_counted():
@@ -156,7 +156,7 @@ def test_an_outsiders_status_points_to_the_status_comment_not_slack():
     assert "status comment" in reply.body
     team = comment("lee", "/status", minutes=11)
     process_new_comments(ctx, [team])
-    assert [m["key"] for m in ctx.record.outbox] == [f"status:{team.id}"]
+    assert [m.key for m in ctx.record.outbox] == [f"status:{team.id}"]
 
 
 def test_a_delivery_managers_own_report_pages_nobody_end_to_end(world):

@@ -527,7 +527,7 @@ def test_decision_declare_asks_the_chosen_lead_but_not_a_declarer_who_leads():
     [ask] = [a for a in ctx.plan if isinstance(a, Comment) and a.key == "ack-ask:1"]
     assert "@priya" in ask.body and "10 minutes" in ask.body
     assert ctx.record.ack["lead"] == "priya" and ctx.record.ack["chosen"] is True
-    assert {"ack-ask:1", "dm-ack-ask:1"} <= {m["key"] for m in ctx.record.outbox}
+    assert {"ack-ask:1", "dm-ack-ask:1"} <= {m.key for m in ctx.record.outbox}
     ctx = context()
     ctx.facts.away.update(sam="x", priya="x", lee="x")
     lifecycle.report(ctx, "rita")
@@ -555,8 +555,8 @@ def test_decision_pass_on_is_idempotent_within_the_window():
     ack.pass_on_due(ctx)
     # sam is away and priya timed out: nobody left, told once, lee stays.
     assert ctx.record.leads == ["priya", "lee"] and ctx.record.timed_out == ["priya", "lee"]
-    told = [m for m in ctx.record.outbox if m["key"].startswith("dm-ack-nobody")]
-    assert [m["to"] for m in told] == ["dm:dana"]
+    told = [m for m in ctx.record.outbox if m.key.startswith("dm-ack-nobody")]
+    assert [m.destination for m in told] == ["dm:dana"]
 
 
 def test_decision_an_acknowledged_lead_and_a_handed_over_lead_are_not_passed_over():
@@ -574,7 +574,7 @@ def test_decision_an_acknowledged_lead_and_a_handed_over_lead_are_not_passed_ove
     ack.pass_on_due(ctx)
     ack.pass_on_due(ctx)
     assert ctx.record.leads == ["priya", "lee"]
-    told = sorted(m["to"] for m in ctx.record.outbox if m["key"].startswith("dm-ack-missing"))
+    told = sorted(m.destination for m in ctx.record.outbox if m.key.startswith("dm-ack-missing"))
     assert told == ["dm:dana", "dm:priya"]
 
 
