@@ -16,7 +16,7 @@ Standard library only.
 
 from incident_sandbox.demo_seed import seed_demo
 from incident_sandbox.faults import Fault, Faults
-from incident_sandbox.github import GitHub, GitHubError
+from incident_sandbox.github import GitHub, SandboxGitHubError
 from incident_sandbox.server import RequestRecord, Sandbox
 from incident_sandbox.slack import Slack
 
@@ -24,7 +24,7 @@ __all__ = [
     "Fault",
     "Faults",
     "GitHub",
-    "GitHubError",
+    "SandboxGitHubError",
     "RequestRecord",
     "Sandbox",
     "Slack",

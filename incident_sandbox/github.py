@@ -44,7 +44,7 @@ BOT_LOGIN = "github-actions[bot]"
 BOT_ID = 41898282
 
 
-class GitHubError(Exception):
+class SandboxGitHubError(Exception):
     """An error answered in GitHub's JSON shape (also raised by the helpers)."""
 
     def __init__(
@@ -70,14 +70,16 @@ class GitHubError(Exception):
         return out
 
 
-def not_found() -> GitHubError:
+def not_found() -> SandboxGitHubError:
     """GitHub's 404."""
-    return GitHubError(404, "Not Found")
+    return SandboxGitHubError(404, "Not Found")
 
 
-def validation_failed(resource: str, code: str, field_name: str, **extra: Any) -> GitHubError:
+def validation_failed(
+    resource: str, code: str, field_name: str, **extra: Any
+) -> SandboxGitHubError:
     """GitHub's 422 with one entry in ``errors``."""
-    return GitHubError(
+    return SandboxGitHubError(
         422,
         "Validation Failed",
         [{"resource": resource, "code": code, "field": field_name, **extra}],
@@ -985,11 +987,11 @@ class GitHub:
         if not self.can_see(repo, actor):
             raise not_found()
         if not self.has_role(repo, actor, needed):
-            raise GitHubError(403, f"Must have {needed} access to the repository to {what}.")
+            raise SandboxGitHubError(403, f"Must have {needed} access to the repository to {what}.")
 
     def _check_text(self, resource: str, name: str, value: str | None) -> None:
         if value is not None and len(value) > MAX_BODY:
-            raise GitHubError(
+            raise SandboxGitHubError(
                 422,
                 "Validation Failed",
                 [
@@ -1088,7 +1090,7 @@ class GitHub:
         touches_text = "title" in changes or "body" in changes
         touches_state = "state" in changes and changes["state"] != issue.state
         if (touches_text or touches_state) and not (is_author or triage):
-            raise GitHubError(403, "You must be the issue author or have triage access.")
+            raise SandboxGitHubError(403, "You must be the issue author or have triage access.")
         if triage and changes.get("assignees") is not None:
             # Validated before anything changes: a 422 leaves the issue as it was.
             self._assignees_or_422(
@@ -1105,7 +1107,7 @@ class GitHub:
         reopening = touches_state and changes["state"] == "open"
         closed_by_them = (issue.closed_by or "").lower() == actor.lower()
         if reopening and not triage and not closed_by_them:
-            raise GitHubError(
+            raise SandboxGitHubError(
                 403, "You must have triage access to reopen an issue you did not close."
             )
         now = self.now()
@@ -1205,7 +1207,7 @@ class GitHub:
         self._require(repo, actor, "triage", "remove labels")
         label = repo.label_named(name)
         if label is None or label.id not in issue.labels:
-            raise GitHubError(404, "Label does not exist")
+            raise SandboxGitHubError(404, "Label does not exist")
         issue.labels.remove(label.id)
         issue.updated_at = self.now()
         self._record(issue, "unlabeled", actor, label=(label.name, label.color))
@@ -1301,8 +1303,8 @@ class GitHub:
                     return repo, issue
         raise not_found()
 
-    def _sub_issue_invalid(self, message: str) -> GitHubError:
-        return GitHubError(
+    def _sub_issue_invalid(self, message: str) -> SandboxGitHubError:
+        return SandboxGitHubError(
             422,
             "Validation Failed",
             [{"resource": "Issue", "code": "custom", "field": "sub_issue_id", "message": message}],

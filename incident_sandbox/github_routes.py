@@ -23,9 +23,9 @@ from incident_sandbox.github import (
     LEGACY_PERMISSION,
     REACTIONS,
     GitHub,
-    GitHubError,
     Issue,
     Repo,
+    SandboxGitHubError,
     git_blob_sha,
     iso,
     not_found,
@@ -78,7 +78,7 @@ class Call:
         return self.request.arg(name, default)
 
 
-def _error(err: GitHubError) -> Response:
+def _error(err: SandboxGitHubError) -> Response:
     return Response(err.status, err.body())
 
 
@@ -182,7 +182,7 @@ class GithubService:
                 window.used += 1
                 try:
                     response = handler(self, call)
-                except GitHubError as exc:
+                except SandboxGitHubError as exc:
                     response = _error(exc)
             response.headers.update(self.rate_headers(call.actor, resource))
         return response
@@ -282,7 +282,7 @@ def _since(call: Call) -> Any:
     try:
         return parse_time(text)
     except ValueError:
-        raise GitHubError(
+        raise SandboxGitHubError(
             422, "Validation Failed", [{"resource": "Issue", "code": "invalid", "field": "since"}]
         ) from None
 
@@ -298,7 +298,7 @@ def _label_names(body: Any) -> list[str]:
     for item in items or []:
         if isinstance(item, dict):
             if "name" not in item:
-                raise GitHubError(
+                raise SandboxGitHubError(
                     422,
                     "Validation Failed",
                     [{"resource": "Label", "code": "missing_field", "field": "name"}],
@@ -346,7 +346,7 @@ def get_authenticated_user(svc: GithubService, call: Call) -> Response:
     """GET /user; like GITHUB_TOKEN, the bot's token may not read it."""
     assert call.actor is not None
     if svc.gh.user(call.actor).type == "Bot":
-        raise GitHubError(403, "Resource not accessible by integration")
+        raise SandboxGitHubError(403, "Resource not accessible by integration")
     return Response(200, svc.gh.full_user_json(call.actor))
 
 
@@ -393,7 +393,7 @@ def check_assignee(svc: GithubService, call: Call) -> Response:
 def _issue_filter(svc: GithubService, call: Call, repo: Repo) -> list[Issue]:
     state = call.arg("state", "open")
     if state not in ("open", "closed", "all"):
-        raise GitHubError(
+        raise SandboxGitHubError(
             422, "Validation Failed", [{"resource": "Issue", "code": "invalid", "field": "state"}]
         )
     issues = [i for i in repo.issues.values() if state == "all" or i.state == state]
@@ -421,7 +421,7 @@ def _issue_filter(svc: GithubService, call: Call, repo: Repo) -> list[Issue]:
         "comments": lambda i: (svc.gh.issue_json(repo, i)["comments"], i.number),
     }
     if sort not in keys:
-        raise GitHubError(
+        raise SandboxGitHubError(
             422, "Validation Failed", [{"resource": "Issue", "code": "invalid", "field": "sort"}]
         )
     return sorted(issues, key=keys[sort], reverse=call.arg("direction", "desc") != "asc")
@@ -528,7 +528,7 @@ def list_reactions(svc: GithubService, call: Call) -> Response:
     content = call.arg("content")
     if content is not None:
         if content not in REACTIONS:
-            raise GitHubError(
+            raise SandboxGitHubError(
                 422,
                 "Validation Failed",
                 [{"resource": "Reaction", "code": "invalid", "field": "content"}],
@@ -730,7 +730,7 @@ def update_label(svc: GithubService, call: Call) -> Response:
     if "new_name" in body:
         clash = repo.label_named(body["new_name"])
         if clash is not None and clash.id != label.id:
-            raise GitHubError(
+            raise SandboxGitHubError(
                 422,
                 "Validation Failed",
                 [{"resource": "Label", "code": "already_exists", "field": "name"}],
@@ -739,7 +739,7 @@ def update_label(svc: GithubService, call: Call) -> Response:
     if "color" in body:
         color = str(body["color"]).lstrip("#").lower()
         if len(color) != 6 or any(ch not in "0123456789abcdef" for ch in color):
-            raise GitHubError(
+            raise SandboxGitHubError(
                 422,
                 "Validation Failed",
                 [{"resource": "Label", "code": "invalid", "field": "color"}],
@@ -860,7 +860,7 @@ def put_contents(svc: GithubService, call: Call) -> Response:
     try:
         data = base64.b64decode(call.body["content"], validate=True)
     except (binascii.Error, ValueError):
-        raise GitHubError(
+        raise SandboxGitHubError(
             422,
             "Validation Failed",
             [{"resource": "Content", "code": "invalid", "field": "content"}],
@@ -869,9 +869,9 @@ def put_contents(svc: GithubService, call: Call) -> Response:
     if existed:
         sha = call.body.get("sha")
         if sha is None:
-            raise GitHubError(422, 'Invalid request.\n\n"sha" wasn\'t supplied.')
+            raise SandboxGitHubError(422, 'Invalid request.\n\n"sha" wasn\'t supplied.')
         if sha != git_blob_sha(repo.files[path]):
-            raise GitHubError(409, f"{path} does not match {sha}")
+            raise SandboxGitHubError(409, f"{path} does not match {sha}")
     repo.files[path] = data
     body = {
         "content": _content_json(svc, repo, path),
@@ -891,7 +891,7 @@ def delete_contents(svc: GithubService, call: Call) -> Response:
     if path not in repo.files:
         raise not_found()
     if call.body["sha"] != git_blob_sha(repo.files[path]):
-        raise GitHubError(409, f"{path} does not match {call.body['sha']}")
+        raise SandboxGitHubError(409, f"{path} does not match {call.body['sha']}")
     del repo.files[path]
     commit = _commit_json(svc, repo, call.actor or "", call.body["message"])
     return Response(200, {"content": None, "commit": commit})
@@ -906,8 +906,8 @@ WORKFLOW_DISPATCH_DOCS = (
 MAX_CLIENT_PAYLOAD = 64 * 1024  # "The total size of the JSON payload must be less than 64KB."
 
 
-def _dispatch_error(message: str, docs: str) -> GitHubError:
-    return GitHubError(422, message, documentation_url=docs)
+def _dispatch_error(message: str, docs: str) -> SandboxGitHubError:
+    return SandboxGitHubError(422, message, documentation_url=docs)
 
 
 def _org_json(svc: GithubService, repo: Repo) -> dict[str, Any] | None:
@@ -1133,7 +1133,7 @@ def search_issues(svc: GithubService, call: Call) -> Response:
     """Issue search with ``repo:``, ``label:``, ``is:``/``state:``, ``author:``, ``in:``."""
     query = call.arg("q")
     if not query:
-        raise GitHubError(
+        raise SandboxGitHubError(
             422, "Validation Failed", [{"resource": "Search", "field": "q", "code": "missing"}]
         )
     found = [(r, i) for r, i in _search_issues(svc, query) if svc.gh.can_see(r, call.actor)]
@@ -1199,11 +1199,11 @@ def _set_workflow_state(svc: GithubService, call: Call, state: str) -> Response:
     assert call.actor is not None
     user = svc.gh.user(call.actor)
     if user.type == "Bot" and not svc.gh.bot_actions_write:
-        raise GitHubError(403, "Resource not accessible by integration")
+        raise SandboxGitHubError(403, "Resource not accessible by integration")
     if user.type != "Bot" and svc.gh.role(repo, user.login) not in ("write", "maintain", "admin"):
         # A token of a person without write access, as for a fine-grained token lacking
         # the Actions permission.
-        raise GitHubError(403, "Resource not accessible by personal access token")
+        raise SandboxGitHubError(403, "Resource not accessible by personal access token")
     if flow.state != state:
         flow.state = state
         flow.updated_at = svc.gh.now()
@@ -1222,8 +1222,8 @@ def disable_workflow(svc: GithubService, call: Call) -> Response:
     return _set_workflow_state(svc, call, "disabled_manually")
 
 
-def _graphql_error(message: str) -> GitHubError:
-    return GitHubError(
+def _graphql_error(message: str) -> SandboxGitHubError:
+    return SandboxGitHubError(
         400,
         f"The sandbox's GraphQL endpoint answers only queries of the form "
         f"query($l0: String!) {{ u0: user(login: $l0) {{ status {{ "

@@ -34,7 +34,7 @@ MAX_TEXT = 40000
 AUTO_AWAY = 600
 
 
-class SlackError(Exception):
+class SandboxSlackError(Exception):
     """A Web API error: answered ``{"ok": false, "error": code}`` (plus extras)."""
 
     def __init__(self, code: str, **extra: Any) -> None:
@@ -118,7 +118,7 @@ def _list(value: Any) -> list[Any] | None:
         try:
             value = json.loads(value)
         except ValueError:
-            raise SlackError("invalid_blocks") from None
+            raise SandboxSlackError("invalid_blocks") from None
     return value if isinstance(value, list) else None
 
 
@@ -195,7 +195,7 @@ def check_blocks(blocks: list[Any] | None) -> None:
         ):
             problems.append(f"must be a plain_text object [json-pointer:{where}/text]")
     if problems:
-        raise SlackError(
+        raise SandboxSlackError(
             "invalid_blocks",
             errors=problems,
             response_metadata={"messages": [f"[ERROR] {p}" for p in problems]},
@@ -219,10 +219,10 @@ def _uncursor(prefix: str, cursor: str) -> str:
     try:
         text = base64.b64decode(cursor.encode()).decode()
     except (ValueError, UnicodeDecodeError):
-        raise SlackError("invalid_cursor") from None
+        raise SandboxSlackError("invalid_cursor") from None
     head, _, value = text.partition(":")
     if head != prefix or not value:
-        raise SlackError("invalid_cursor")
+        raise SandboxSlackError("invalid_cursor")
     return value
 
 
@@ -317,20 +317,20 @@ class Slack:
     def _user(self, user_id: str) -> SlackUser:
         user = self.users.get(user_id)
         if user is None or user.deleted:
-            raise SlackError("user_not_found")
+            raise SandboxSlackError("user_not_found")
         return user
 
     def _channel(self, channel_id: str | None) -> Channel:
         channel = self.channels_by_id.get(channel_id or "")
         if channel is None:
-            raise SlackError("channel_not_found")
+            raise SandboxSlackError("channel_not_found")
         return channel
 
     def _visible(self, channel_id: str | None, caller: str) -> Channel:
         """A channel the caller may see: private ones only for their members."""
         channel = self._channel(channel_id)
         if (channel.is_private or channel.is_im) and caller not in channel.members:
-            raise SlackError("channel_not_found")
+            raise SandboxSlackError("channel_not_found")
         return channel
 
     # ---------------------------------------------------------------- set-up
@@ -781,7 +781,7 @@ class Slack:
     def _target(self, ref: str | None, caller: str) -> Channel:
         """Resolve chat.postMessage's ``channel``: an id, a ``#name`` or a user id (DM)."""
         if not ref:
-            raise SlackError("channel_not_found")
+            raise SandboxSlackError("channel_not_found")
         if ref in self.channels_by_id:
             return self._visible(ref, caller)
         if ref.startswith(("U", "W")) and ref in self.users:
@@ -791,15 +791,15 @@ class Slack:
         for channel in self.channels_by_id.values():
             if not channel.is_im and channel.name == name:
                 return self._visible(channel.id, caller)
-        raise SlackError("channel_not_found")
+        raise SandboxSlackError("channel_not_found")
 
     def _message(self, channel: Channel, ts: str | None) -> Message:
         if not ts:
-            raise SlackError("message_not_found")
+            raise SandboxSlackError("message_not_found")
         for message in channel.messages:
             if message.ts == ts:
                 return message
-        raise SlackError("message_not_found")
+        raise SandboxSlackError("message_not_found")
 
     # ---------------------------------------------------------- API methods
 
@@ -820,17 +820,17 @@ class Slack:
         """chat.postMessage: to a channel id or name, or to a user id (a DM)."""
         channel = self._target(args.get("channel"), caller)
         if channel.is_archived:
-            raise SlackError("is_archived")
+            raise SandboxSlackError("is_archived")
         if caller not in channel.members:
-            raise SlackError("not_in_channel")
+            raise SandboxSlackError("not_in_channel")
         text = str(args.get("text") or "")
         blocks = _list(args.get("blocks"))
         check_blocks(blocks)
         attachments = _list(args.get("attachments"))
         if not text and not blocks and not attachments:
-            raise SlackError("no_text")
+            raise SandboxSlackError("no_text")
         if len(text) > MAX_TEXT:
-            raise SlackError("msg_too_long")
+            raise SandboxSlackError("msg_too_long")
         thread_ts = args.get("thread_ts") or None
         # A person posting with their user token (xoxp) writes a person's message: no bot_id.
         bot_id = self.bot_id if caller == self.bot_user_id else None
@@ -843,7 +843,7 @@ class Slack:
         channel = self._visible(args.get("channel"), caller)
         message = self._message(channel, args.get("ts"))
         if message.user != caller:
-            raise SlackError("cant_update_message")
+            raise SandboxSlackError("cant_update_message")
         if "blocks" in args:
             check_blocks(_list(args.get("blocks")))  # before anything changes
         if "text" in args:
@@ -853,9 +853,9 @@ class Slack:
         if "attachments" in args:
             message.attachments = _list(args.get("attachments"))
         if not message.text and not message.blocks and not message.attachments:
-            raise SlackError("no_text")
+            raise SandboxSlackError("no_text")
         if len(message.text) > MAX_TEXT:
-            raise SlackError("msg_too_long")
+            raise SandboxSlackError("msg_too_long")
         message.edited = {"user": caller, "ts": self.next_ts()}
         return {
             "channel": channel.id,
@@ -877,15 +877,15 @@ class Slack:
         """conversations.create: validates the name; ``name_taken`` includes archived ones."""
         name = str(args.get("name") or "")
         if not name:
-            raise SlackError("invalid_name_required")
+            raise SandboxSlackError("invalid_name_required")
         if len(name) > MAX_NAME:
-            raise SlackError("invalid_name_maxlength")
+            raise SandboxSlackError("invalid_name_maxlength")
         if not CHANNEL_NAME.match(name):
-            raise SlackError("invalid_name_specials")
+            raise SandboxSlackError("invalid_name_specials")
         if not re.search(r"[a-z0-9]", name):
-            raise SlackError("invalid_name_punctuation")
+            raise SandboxSlackError("invalid_name_punctuation")
         if any(c.name == name for c in self.channels_by_id.values() if not c.is_im):
-            raise SlackError("name_taken")
+            raise SandboxSlackError("name_taken")
         channel = self._new_channel(name, _bool(args.get("is_private", False)), caller)
         self._join(channel, caller)
         return {"channel": self.conversation_json(channel, caller)}
@@ -894,16 +894,16 @@ class Slack:
         """conversations.invite: all-or-nothing, per-user failures listed in ``errors``."""
         channel = self._visible(args.get("channel"), caller)
         if channel.is_im:
-            raise SlackError("method_not_supported_for_channel_type")
+            raise SandboxSlackError("method_not_supported_for_channel_type")
         if channel.is_archived:
-            raise SlackError("is_archived")
+            raise SandboxSlackError("is_archived")
         if caller not in channel.members:
-            raise SlackError("not_in_channel")
+            raise SandboxSlackError("not_in_channel")
         users = [u.strip() for u in str(args.get("users") or "").split(",") if u.strip()]
         if not users:
-            raise SlackError("no_user")
+            raise SandboxSlackError("no_user")
         if len(users) > 1000:
-            raise SlackError("too_many_users")
+            raise SandboxSlackError("too_many_users")
         errors: list[dict[str, Any]] = []
         for user_id in users:
             if user_id == caller:
@@ -916,7 +916,7 @@ class Slack:
                 continue
             errors.append({"user": user_id, "ok": False, "error": code})
         if errors:
-            raise SlackError(errors[0]["error"], errors=errors)
+            raise SandboxSlackError(errors[0]["error"], errors=errors)
         for user_id in users:
             self._join(channel, user_id, inviter=caller)
         return {"channel": self.conversation_json(channel, caller)}
@@ -924,11 +924,11 @@ class Slack:
     def _settable(self, args: dict[str, Any], caller: str) -> Channel:
         channel = self._visible(args.get("channel"), caller)
         if channel.is_im:
-            raise SlackError("method_not_supported_for_channel_type")
+            raise SandboxSlackError("method_not_supported_for_channel_type")
         if channel.is_archived:
-            raise SlackError("is_archived")
+            raise SandboxSlackError("is_archived")
         if caller not in channel.members:
-            raise SlackError("not_in_channel")
+            raise SandboxSlackError("not_in_channel")
         return channel
 
     def api_conversations_setTopic(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
@@ -936,7 +936,7 @@ class Slack:
         channel = self._settable(args, caller)
         topic = str(args.get("topic") or "")
         if len(topic) > MAX_TOPIC:
-            raise SlackError("too_long")
+            raise SandboxSlackError("too_long")
         channel.topic = {"value": topic, "creator": caller, "last_set": int(self._now())}
         channel.messages.append(
             Message(
@@ -954,7 +954,7 @@ class Slack:
         channel = self._settable(args, caller)
         purpose = str(args.get("purpose") or "")
         if len(purpose) > MAX_TOPIC:
-            raise SlackError("too_long")
+            raise SandboxSlackError("too_long")
         channel.purpose = {"value": purpose, "creator": caller, "last_set": int(self._now())}
         channel.messages.append(
             Message(
@@ -971,11 +971,11 @@ class Slack:
         """conversations.archive."""
         channel = self._visible(args.get("channel"), caller)
         if channel.is_im:
-            raise SlackError("method_not_supported_for_channel_type")
+            raise SandboxSlackError("method_not_supported_for_channel_type")
         if channel.is_archived:
-            raise SlackError("already_archived")
+            raise SandboxSlackError("already_archived")
         if caller not in channel.members:
-            raise SlackError("not_in_channel")
+            raise SandboxSlackError("not_in_channel")
         channel.is_archived = True
         return {}
 
@@ -983,9 +983,9 @@ class Slack:
         """conversations.join: public channels only."""
         channel = self._visible(args.get("channel"), caller)
         if channel.is_im or channel.is_private:
-            raise SlackError("method_not_supported_for_channel_type")
+            raise SandboxSlackError("method_not_supported_for_channel_type")
         if channel.is_archived:
-            raise SlackError("is_archived")
+            raise SandboxSlackError("is_archived")
         out: dict[str, Any] = {}
         if caller in channel.members:
             out["warning"] = "already_in_channel"
@@ -998,7 +998,7 @@ class Slack:
         """conversations.history: newest first, ``limit``/``cursor`` pagination."""
         channel = self._visible(args.get("channel"), caller)
         if caller not in channel.members:
-            raise SlackError("not_in_channel")
+            raise SandboxSlackError("not_in_channel")
         inclusive = _bool(args.get("inclusive", False))
         # Thread replies stay in their thread (conversations.replies) unless broadcast.
         messages = sorted(
@@ -1013,11 +1013,11 @@ class Slack:
         try:
             latest = float(args["latest"]) if args.get("latest") else None
         except ValueError:
-            raise SlackError("invalid_ts_latest") from None
+            raise SandboxSlackError("invalid_ts_latest") from None
         try:
             oldest = float(args["oldest"]) if args.get("oldest") else None
         except ValueError:
-            raise SlackError("invalid_ts_oldest") from None
+            raise SandboxSlackError("invalid_ts_oldest") from None
         if latest is not None:
             messages = [
                 m for m in messages if float(m.ts) < latest or (inclusive and float(m.ts) == latest)
@@ -1051,7 +1051,7 @@ class Slack:
         types = {t.strip() for t in raw_types.split(",") if t.strip()}
         unknown = types - {"public_channel", "private_channel", "mpim", "im"}
         if unknown:
-            raise SlackError("invalid_types")
+            raise SandboxSlackError("invalid_types")
         exclude_archived = _bool(args.get("exclude_archived", False))
         found = []
         for channel in self.channels_by_id.values():
@@ -1072,7 +1072,7 @@ class Slack:
             start = _uncursor("team", str(args["cursor"]))
             ids = [c.id for c in found]
             if start not in ids:
-                raise SlackError("invalid_cursor")
+                raise SandboxSlackError("invalid_cursor")
             found = found[ids.index(start) :]
         limit = _limit(args.get("limit"), default=100, maximum=1000)
         page, rest = found[:limit], found[limit:]
@@ -1087,7 +1087,7 @@ class Slack:
         for user in self.users.values():
             if user.email and user.email.lower() == email and not user.deleted:
                 return {"user": self.user_json(user)}
-        raise SlackError("users_not_found")
+        raise SandboxSlackError("users_not_found")
 
     def api_users_getPresence(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """users.getPresence (details only for the caller itself)."""
@@ -1117,10 +1117,10 @@ class Slack:
         """pins.add."""
         channel = self._visible(args.get("channel"), caller)
         if not args.get("timestamp"):
-            raise SlackError("no_item_specified")
+            raise SandboxSlackError("no_item_specified")
         message = self._message(channel, args.get("timestamp"))
         if message.ts in channel.pins:
-            raise SlackError("already_pinned")
+            raise SandboxSlackError("already_pinned")
         channel.pins.append(message.ts)
         channel.pinned_by[message.ts] = (caller, int(self._now()))
         return {}
@@ -1130,11 +1130,11 @@ class Slack:
         channel = self._visible(args.get("channel"), caller)
         name = str(args.get("name") or "").strip(":")
         if not re.fullmatch(r"[a-z0-9_+'-]+", name):
-            raise SlackError("invalid_name")
+            raise SandboxSlackError("invalid_name")
         message = self._message(channel, args.get("timestamp"))
         users = message.reactions.setdefault(name, [])
         if caller in users:
-            raise SlackError("already_reacted")
+            raise SandboxSlackError("already_reacted")
         users.append(caller)
         return {}
 
@@ -1173,7 +1173,7 @@ class Slack:
         """reactions.get for a message (``channel`` + ``timestamp``): the message with its
         ``reactions`` (name, users, count), https://docs.slack.dev/reference/methods/reactions.get."""
         if not args.get("channel") or not args.get("timestamp"):
-            raise SlackError("no_item_specified")
+            raise SandboxSlackError("no_item_specified")
         channel = self._visible(args.get("channel"), caller)
         message = self._message(channel, args.get("timestamp"))
         return {
@@ -1205,10 +1205,10 @@ class Slack:
         """pins.remove: ``not_pinned`` when it was not."""
         channel = self._visible(args.get("channel"), caller)
         if not args.get("timestamp"):
-            raise SlackError("no_item_specified")
+            raise SandboxSlackError("no_item_specified")
         message = self._message(channel, args.get("timestamp"))
         if message.ts not in channel.pins:
-            raise SlackError("not_pinned")
+            raise SandboxSlackError("not_pinned")
         channel.pins.remove(message.ts)
         channel.pinned_by.pop(message.ts, None)
         return {}
@@ -1219,12 +1219,12 @@ class Slack:
         (https://docs.slack.dev/reference/methods/conversations.replies)."""
         channel = self._visible(args.get("channel"), caller)
         if caller not in channel.members:
-            raise SlackError("not_in_channel")
+            raise SandboxSlackError("not_in_channel")
         ts = str(args.get("ts") or "")
         try:
             parent = self._message(channel, ts)
-        except SlackError:
-            raise SlackError("thread_not_found") from None
+        except SandboxSlackError:
+            raise SandboxSlackError("thread_not_found") from None
         inclusive = _bool(args.get("inclusive", False))
         replies = sorted(
             (m for m in channel.messages if m.thread_ts == ts and m.ts != ts),
@@ -1234,7 +1234,7 @@ class Slack:
             oldest = float(args["oldest"]) if args.get("oldest") else None
             latest = float(args["latest"]) if args.get("latest") else None
         except ValueError:
-            raise SlackError("invalid_ts_oldest") from None
+            raise SandboxSlackError("invalid_ts_oldest") from None
         if oldest is not None:
             replies = [
                 m for m in replies if float(m.ts) > oldest or (inclusive and float(m.ts) == oldest)
@@ -1281,14 +1281,14 @@ class Slack:
         must be in the channel (``user_not_in_channel``)."""
         channel = self._target(args.get("channel"), caller)
         if channel.is_archived:
-            raise SlackError("is_archived")
+            raise SandboxSlackError("is_archived")
         user = str(args.get("user") or "")
         self._user(user)
         if user not in channel.members:
-            raise SlackError("user_not_in_channel")
+            raise SandboxSlackError("user_not_in_channel")
         text = str(args.get("text") or "")
         if not text and not _list(args.get("blocks")):
-            raise SlackError("no_text")
+            raise SandboxSlackError("no_text")
         ts = self.next_ts()
         channel.ephemeral.append({"user": user, "text": text, "ts": ts})
         return {"message_ts": ts}
@@ -1298,11 +1298,11 @@ class Slack:
         channel = self._visible(args.get("channel"), caller)
         name = str(args.get("name") or "").strip(":")
         if not name:
-            raise SlackError("invalid_name")
+            raise SandboxSlackError("invalid_name")
         message = self._message(channel, args.get("timestamp"))
         users = message.reactions.get(name, [])
         if caller not in users:
-            raise SlackError("no_reaction")
+            raise SandboxSlackError("no_reaction")
         users.remove(caller)
         if not users:
             message.reactions.pop(name)
@@ -1351,7 +1351,7 @@ class SlackService:
             if "json" in content_type:
                 data = json.loads(request.body)
                 if not isinstance(data, dict):
-                    raise SlackError("json_not_object")
+                    raise SandboxSlackError("json_not_object")
                 args.update(data)
             else:
                 form = urllib.parse.parse_qs(request.body.decode("utf-8"), keep_blank_values=True)
@@ -1365,10 +1365,10 @@ class SlackService:
         method = request.path[len("/api/") :].strip("/")
         try:
             args = self.parse_args(request)
-        except SlackError as exc:
+        except SandboxSlackError as exc:
             return _slack_error(exc)
         except (ValueError, UnicodeDecodeError):
-            return _slack_error(SlackError("invalid_json"))
+            return _slack_error(SandboxSlackError("invalid_json"))
         try:
             self.methods.check(method, args)
         except Undocumented as exc:
@@ -1387,11 +1387,11 @@ class SlackService:
         if header.lower().startswith("bearer "):
             token = header[7:].strip()
         if not token:
-            return _slack_error(SlackError("not_authed"))
+            return _slack_error(SandboxSlackError("not_authed"))
         if token in self.slack.user_tokens:
             return SlackCall(request, method, args, self.slack.user_tokens[token])
         if token != self.slack.bot_token:
-            return _slack_error(SlackError("invalid_auth"))
+            return _slack_error(SandboxSlackError("invalid_auth"))
         return SlackCall(request, method, args, self.slack.bot_user_id)
 
     def execute(self, call: SlackCall) -> Response:
@@ -1406,7 +1406,7 @@ class SlackService:
                 return ratelimited_response(wait)
             try:
                 body = handler(call.args, call.caller)
-            except SlackError as exc:
+            except SandboxSlackError as exc:
                 return _slack_error(exc)
         return Response(200, {"ok": True, **body})
 
@@ -1415,7 +1415,7 @@ class SlackService:
 NOT_SERVED: set[str] = set()
 
 
-def _slack_error(exc: SlackError) -> Response:
+def _slack_error(exc: SandboxSlackError) -> Response:
     return Response(200, {"ok": False, "error": exc.code, **exc.extra})
 
 

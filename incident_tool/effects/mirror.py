@@ -121,6 +121,7 @@ class Mirror:
         self.dry_run = dry_run
         # What reached Slack (or, in a dry run, would have), for the job log and summary.
         self.effects: list[str] = []
+        self.read_failed: bool = False  # reading the channel back failed this run (slack_read)
 
     def where(self, to: To, record: Record, login: str | None = None) -> str:
         """Name a delivery's destination for people: a channel name or a DM (to `login`)."""
@@ -157,7 +158,6 @@ class Mirror:
         if item.to is To.DM:
             return f"send a {where}: {preview(text)}"
         return f"post to {where}: {preview(text)}"
-        self.read_failed: bool = False  # reading the channel back failed this run (slack_read)
 
     def problem(self, record: Record, text: str) -> None:
         self.log(f"warning: Slack: {text}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from incident_sandbox import GitHubError
+from incident_sandbox import SandboxGitHubError
 from tests.world import REPO
 
 ROLES = ("none", "read", "triage", "write", "maintain", "admin")
@@ -147,7 +147,7 @@ def test_reopen(world, tess, role):
         assert "Reopening this issue" in undo
         assert seen["announced"] == [] and seen["paged"] == []
         # Closed by the tool now, so GitHub no longer lets her reopen it.
-        with pytest.raises(GitHubError):
+        with pytest.raises(SandboxGitHubError):
             world.gh.reopen_issue(REPO, n, who)
 
 
@@ -159,7 +159,7 @@ def test_reopen_of_a_resolved_incident(world, tess, role):
     world.deliver()
     watch = Watch(world, n)
     if role not in TEAM_ROLES:
-        with pytest.raises(GitHubError):  # dana closed it: GitHub refuses the author
+        with pytest.raises(SandboxGitHubError):  # dana closed it: GitHub refuses the author
             world.gh.reopen_issue(REPO, n, who)
         assert result(world, n) == ("resolved", "closed")
         return
@@ -192,7 +192,7 @@ def test_adding_a_state_label(world, tess, role, label):
     assert world.record(n).state.value == before
     watch = Watch(world, n)
     if role not in TEAM_ROLES:
-        with pytest.raises(GitHubError):  # labels need triage on GitHub
+        with pytest.raises(SandboxGitHubError):  # labels need triage on GitHub
             world.gh.add_label(REPO, n, who, label)
         assert world.gh.take_events() == []  # nothing happened: no run
         assert world.record(n).state.value == before

@@ -9,7 +9,7 @@ import pytest
 import requests
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
 
-from incident_sandbox import GitHubError, Sandbox
+from incident_sandbox import Sandbox, SandboxGitHubError
 
 REPO = "wellcome/platform"
 
@@ -467,11 +467,11 @@ def test_person_helpers_follow_the_ui_rules(sb: Sandbox) -> None:
     assert [label["name"] for label in issue["labels"]] == ["incident:reported"]
     with pytest.raises(LookupError):
         gh.add_label(REPO, 1, "alice", "no-such-label")
-    with pytest.raises(GitHubError) as err:
+    with pytest.raises(SandboxGitHubError) as err:
         gh.add_label(REPO, 1, "rita", "incident:declared")  # read access can't label
     assert err.value.status == 403
     gh.add_label(REPO, 1, "tina", "incident:declared")
-    with pytest.raises(GitHubError):
+    with pytest.raises(SandboxGitHubError):
         gh.edit_comment(REPO, gh.comment(REPO, 1, "olly", "mine")["id"], "rita", "theirs")
     assert sb.github.permission(REPO, "tina") == "triage"
     assert [e["event"] for e in gh.issue_events(REPO, 1)] == ["labeled", "labeled"]
