@@ -32,13 +32,21 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_time(text: str | None) -> datetime | None:
-    if not text:
+def parse_time(text: object) -> datetime | None:
+    """Read an ISO 8601 time (GitHub's, Slack's, the record's) as UTC, or None if it is none.
+
+    The one parser of the tool's times. A time without an offset is taken as UTC: GitHub and
+    the record write UTC. Anything else (not a string, not a time) is None, never an error.
+    """
+    if not isinstance(text, str) or not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 @dataclass

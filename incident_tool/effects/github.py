@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 from incident_tool.core import text as msg
 from incident_tool.core.model import CommentView, IssueView
-from incident_tool.core.record import STATUS_MARKER
+from incident_tool.core.record import STATUS_MARKER, parse_time
 from incident_tool.effects.timeouts import http_timeout
 from incident_tool.errors import IncidentToolError
 
@@ -386,15 +386,6 @@ def dry_run_text(body: str) -> str:
     return "\n".join(f"    | {line}" for line in shown.splitlines())
 
 
-def _parse_time(text: Any) -> datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _next_link(header: str) -> str | None:
     for part in header.split(","):
         if 'rel="next"' in part:
@@ -652,7 +643,7 @@ class Gateway:
                     str(item.get("event")),
                     (item.get("label") or {}).get("name"),
                     (item.get("actor") or {}).get("login"),
-                    _utc(_parse_time(item.get("created_at"))),
+                    _utc(parse_time(item.get("created_at"))),
                 )
                 for item in events
                 if isinstance(item, dict)
@@ -698,7 +689,7 @@ class Gateway:
         return [
             (
                 int(item.get("number") or 0),
-                _utc(_parse_time(item.get("created_at"))),
+                _utc(parse_time(item.get("created_at"))),
                 [str((x or {}).get("name", "")) for x in item.get("labels") or []],
             )
             for item in data or []

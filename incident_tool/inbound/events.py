@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from incident_tool.core.record import parse_time
 from incident_tool.core.states import PREFIX, SENSITIVE_LABEL, State
 from incident_tool.errors import UsageError
 
@@ -185,19 +186,9 @@ def parse(name: str, payload: dict[str, Any]) -> Event:
         comment_id=comment.get("id") if isinstance(comment.get("id"), int) else None,
         is_pull_request=bool(issue.get("pull_request")),
         issue_labels=labels,
-        at=_time(when),
+        at=parse_time(when),
         raw=payload,
     )
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(timezone.utc) if moment.tzinfo else None
 
 
 def _dict(value: Any) -> dict[str, Any]:

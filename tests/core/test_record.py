@@ -112,3 +112,18 @@ def test_decisions_queue_what_earlier_runs_stored():
         {"key": "a", "to": "dm:dana", "text": "hi", "ack_dm": "dana"},
         {"key": "b", "to": "incident", "text": "", "invite": ["sam"], "remember": False},
     ]
+
+
+def test_one_parser_reads_every_time_the_tool_meets_as_utc():
+    from datetime import datetime, timezone
+
+    from incident_tool.core.record import iso, parse_time
+
+    utc = datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)
+    assert parse_time("2026-03-01T09:30:00Z") == utc  # GitHub's and the record's form
+    assert parse_time("2026-03-01T10:30:00+01:00") == utc
+    assert parse_time("2026-03-01T10:30:00+01:00").tzinfo == timezone.utc  # type: ignore[union-attr]
+    assert parse_time("2026-03-01T09:30:00") == utc  # no offset: UTC, not the machine's zone
+    assert iso(parse_time(iso(utc))) == iso(utc)  # type: ignore[arg-type]
+    for nothing in (None, "", "soon", 17, ["2026-03-01T09:30:00Z"]):
+        assert parse_time(nothing) is None

@@ -12,6 +12,7 @@ import pytest
 import incident_tool.app as run_module
 from incident_tool.config import ConfigError, parse
 from incident_tool.core import availability
+from incident_tool.core.record import parse_time
 from tests.world import REPO, cli
 
 WEEK = 7 * 24 * 3600
@@ -220,7 +221,7 @@ def test_the_chosen_lead_is_asked_everywhere_and_the_status_shows_the_wait(world
     [ask] = [c for c in world.bot_comments(number) if "incident-tool:ack-ask:1" in c["body"]]
     assert "@priya" in ask["body"] and "`/ack`" in ask["body"]
     record = world.record(number)
-    since = datetime.fromisoformat(record.ack["since"].replace("Z", "+00:00"))
+    since = parse_time(record.ack["since"])
     assert (
         f"waiting for [priya](https://github.com/priya) to acknowledge "
         f"(since {since:%H:%M} UTC)" in world.status(number)["body"]

@@ -17,7 +17,6 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ import yaml
 
 from incident_tool import app as run
 from incident_tool import cli, config
-from incident_tool.core.record import STATUS_MARKER
+from incident_tool.core.record import STATUS_MARKER, parse_time
 from incident_tool.inbound import events
 
 TESTS = Path(__file__).parents[1]
@@ -162,7 +161,7 @@ def replay(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], R
 
     def play(name: str) -> Replay:
         meta = cassette(name)["metadata"]
-        now = datetime.fromisoformat(meta["now"].replace("Z", "+00:00"))
+        now = parse_time(meta["now"])
         # Time is frozen where the tool reads it, so the bodies it sends match the recording.
         for module in ("core.record", "app", "effects.mirror"):
             monkeypatch.setattr(f"incident_tool.{module}.utcnow", lambda: now)
