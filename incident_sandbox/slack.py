@@ -933,36 +933,26 @@ class Slack:
 
     def api_conversations_setTopic(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """conversations.setTopic (at most 250 characters)."""
-        channel = self._settable(args, caller)
-        topic = str(args.get("topic") or "")
-        if len(topic) > MAX_TOPIC:
-            raise SandboxSlackError("too_long")
-        channel.topic = {"value": topic, "creator": caller, "last_set": int(self._now())}
-        channel.messages.append(
-            Message(
-                self.next_ts(),
-                caller,
-                f"set the channel topic: {topic}",
-                subtype="channel_topic",
-                extra={"topic": topic},
-            )
-        )
-        return {"channel": self.conversation_json(channel, caller)}
+        return self._set_about(args, caller, "topic")
 
     def api_conversations_setPurpose(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """conversations.setPurpose (at most 250 characters)."""
+        return self._set_about(args, caller, "purpose")
+
+    def _set_about(self, args: dict[str, Any], caller: str, field: str) -> dict[str, Any]:
+        """Set the channel's topic or purpose, with the system message Slack posts for it."""
         channel = self._settable(args, caller)
-        purpose = str(args.get("purpose") or "")
-        if len(purpose) > MAX_TOPIC:
+        value = str(args.get(field) or "")
+        if len(value) > MAX_TOPIC:
             raise SandboxSlackError("too_long")
-        channel.purpose = {"value": purpose, "creator": caller, "last_set": int(self._now())}
+        setattr(channel, field, {"value": value, "creator": caller, "last_set": int(self._now())})
         channel.messages.append(
             Message(
                 self.next_ts(),
                 caller,
-                f"set the channel purpose: {purpose}",
-                subtype="channel_purpose",
-                extra={"purpose": purpose},
+                f"set the channel {field}: {value}",
+                subtype=f"channel_{field}",
+                extra={field: value},
             )
         )
         return {"channel": self.conversation_json(channel, caller)}
