@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from incident_tool.core import text as msg
+from incident_tool.core import wording
 from incident_tool.core.lifecycle import link, public_title, tell_both, who
 from incident_tool.core.model import Assign, Comment, Context
 from incident_tool.core.outbox import To
@@ -65,12 +65,14 @@ def ask(ctx: Context, lead: str | None, *, chosen: bool, by: str | None = None) 
     if chosen:
         then = "the lead passes to the next available responder"
     else:
-        then = f"{msg.person(by)} and the delivery managers are told"
+        then = f"{wording.person(by)} and the delivery managers are told"
     key = f"ack-ask:{n}"
     ctx.do(
         Comment(
             key,
-            ASK.format(marker=msg.marker(key), lead=msg.mention(lead), minutes=minutes, then=then),
+            ASK.format(
+                marker=wording.marker(key), lead=wording.mention(lead), minutes=minutes, then=then
+            ),
         )
     )
     ctx.slack(
@@ -180,15 +182,15 @@ def pass_on_due(ctx: Context) -> None:
             f"not acknowledged within {minutes} minutes; {by} and the delivery managers told",
         )
         key = f"ack-missing:{n}"
-        people = msg.mentions(list(dict.fromkeys([by, *dms])))
+        people = wording.mentions(list(dict.fromkeys([by, *dms])))
         ctx.do(
             Comment(
                 key,
                 NOT_ACKNOWLEDGED.format(
-                    marker=msg.marker(key),
-                    lead=msg.person(lead),
+                    marker=wording.marker(key),
+                    lead=wording.person(lead),
                     minutes=minutes,
-                    by=msg.person(by),
+                    by=wording.person(by),
                     people=people,
                 ),
             )
@@ -218,11 +220,11 @@ def pass_on_due(ctx: Context) -> None:
             Comment(
                 key,
                 NOBODY_LEFT.format(
-                    marker=msg.marker(key),
-                    lead=msg.person(lead),
+                    marker=wording.marker(key),
+                    lead=wording.person(lead),
                     minutes=minutes,
-                    skipped=msg.user_text(shown, inline=True),
-                    dms=msg.mentions(dms),
+                    skipped=wording.user_text(shown, inline=True),
+                    dms=wording.mentions(dms),
                 ),
             )
         )

@@ -11,8 +11,7 @@ import os
 from datetime import timedelta
 from typing import Any, cast
 
-from incident_tool.core import lifecycle
-from incident_tool.core import text as msg
+from incident_tool.core import lifecycle, wording
 from incident_tool.core.model import Comment, Context
 from incident_tool.core.outbox import To
 from incident_tool.core.record import iso, parse_time
@@ -135,7 +134,7 @@ def auto_dismiss(ctx: Context) -> None:
     ctx.do(
         Comment(
             key,
-            f"{msg.marker(key)}\n⚪ Dismissed automatically: {reason} "
+            f"{wording.marker(key)}\n⚪ Dismissed automatically: {reason} "
             "(`alerts.auto_dismiss_after`). Reopen the issue if it needs attention.",
         )
     )

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from incident_tool.core import ack as acknowledgement
-from incident_tool.core import followups, lifecycle, safe, trust
-from incident_tool.core import text as msg
+from incident_tool.core import followups, lifecycle, safe, trust, wording
 from incident_tool.core.lifecycle import who
 from incident_tool.core.model import (
     Assign,
@@ -67,7 +66,7 @@ def is_bot_comment(comment: CommentView) -> bool:
     return (
         comment.author_is_bot
         or comment.author.endswith("[bot]")
-        or bool(msg.marker_keys(comment.body))
+        or bool(wording.marker_keys(comment.body))
     )
 
 
@@ -126,7 +125,7 @@ def run_command(ctx: Context, parsed: Command, comment: CommentView) -> Refusal:
 def refuse(ctx: Context, comment: CommentView, reason: str) -> None:
     key = f"reply:{comment.id}"
     # Reasons can quote bits of the command (a word, a login): never a direction trick.
-    body = msg.REFUSED.format(marker=msg.marker(key), reason=safe.plain(reason))
+    body = wording.REFUSED.format(marker=wording.marker(key), reason=safe.plain(reason))
     ctx.do(Comment(key, body, remember=False))
     ctx.notices.append(f"refused a command by {comment.author}: {reason}")
 
@@ -372,7 +371,7 @@ def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         ctx.slack(f"status:{comment.id}", To.INCIDENT, "", status=True, remember=False)
     else:
         key = f"reply:{comment.id}"
-        body = msg.STATUS_HERE.format(marker=msg.marker(key))
+        body = wording.STATUS_HERE.format(marker=wording.marker(key))
         ctx.do(Comment(key, body, remember=False))
     return None
 
@@ -381,7 +380,7 @@ def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 def help_(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Reply with the command table."""
     key = f"reply:{comment.id}"
-    body = msg.HELP.format(marker=msg.marker(key), table=help_text())
+    body = wording.HELP.format(marker=wording.marker(key), table=help_text())
     ctx.do(Comment(key, body, remember=False))
     return None
 
@@ -395,7 +394,7 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     # Anyone who can read the issue can help; leading needs more (see /handover).
     if not role_at_least(ctx.facts.role(target), "read"):
         return f"`{target}` is not a GitHub user with access to this repository."
-    why = f": {msg.user_text(cmd.text, inline=True)}" if cmd.text else "."
+    why = f": {wording.user_text(cmd.text, inline=True)}" if cmd.text else "."
     key = f"invite:{comment.id}"
     # 👍 only when everything promised happens; otherwise the reply says what did not.
     missed = []
@@ -409,10 +408,10 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.do(
         Comment(
             key,
-            msg.INVITED.format(
-                marker=msg.marker(key),
-                who=msg.mention(target),
-                inviter=msg.person(comment.author),
+            wording.INVITED.format(
+                marker=wording.marker(key),
+                who=wording.mention(target),
+                inviter=wording.person(comment.author),
                 why=why,
             )
             + "".join(f"\n\n⚠️ Not done: {m}." for m in missed),

@@ -28,7 +28,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from incident_tool.core import text as msg
+from incident_tool.core import wording
 from incident_tool.core.model import Comment, CommentView, Context
 from incident_tool.core.record import Entry
 from incident_tool.core.states import State
@@ -88,7 +88,7 @@ def noted(ctx: Context, entry: Entry, owner: str | None, comment: CommentView) -
             )
             key = f"reply:{comment.id}"
             body = (
-                f"{msg.marker(key)}\n📌 Noted, but {state['why']}: its follow-up issue will "
+                f"{wording.marker(key)}\n📌 Noted, but {state['why']}: its follow-up issue will "
                 "be opened unassigned and say so. A delivery manager can assign someone."
             )
             ctx.do(Comment(key, body, remember=False))
@@ -134,7 +134,7 @@ def body_for(ctx: Context, entry: Entry, key: str, state: dict[str, Any]) -> str
     lines += [
         f"A follow-up action from incident #{n}, [agreed]({said}) by `{entry.actor or 'someone'}`.",
         "",
-        "**Action:** " + msg.user_text(entry.text),
+        "**Action:** " + wording.user_text(entry.text),
         "",
     ]
     owner = state.get("owner")
@@ -162,7 +162,7 @@ def body_for(ctx: Context, entry: Entry, key: str, state: dict[str, Any]) -> str
 
 def checklist_line(entry: Entry) -> str:
     """The line the default template writes for an `/action` not yet opened."""
-    return f"- [ ] {msg.user_text(entry.text, inline=True)} ({entry.actor})"
+    return f"- [ ] {wording.user_text(entry.text, inline=True)} ({entry.actor})"
 
 
 PLACEHOLDER = "- [ ] _Add follow-up actions here._"  # the default template, no actions

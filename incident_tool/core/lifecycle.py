@@ -7,8 +7,7 @@ GitHub (ctx.do) and Slack (ctx.slack). A transition the tool causes itself (clos
 
 from __future__ import annotations
 
-from incident_tool.core import text as msg
-from incident_tool.core import trust
+from incident_tool.core import trust, wording
 from incident_tool.core.model import (
     UNKNOWN,
     Assign,
@@ -58,8 +57,8 @@ def refuse_transition(ctx: Context, target: State, reason: str) -> None:
     ctx.do(
         Comment(
             key,
-            msg.TRANSITION_REFUSED.format(
-                marker=msg.marker(key), label=target.label, reason=reason, previous=previous
+            wording.TRANSITION_REFUSED.format(
+                marker=wording.marker(key), label=target.label, reason=reason, previous=previous
             ),
         )
     )
@@ -115,10 +114,10 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
     ctx.do(
         Comment(
             "reported",
-            msg.REPORTED.format(
-                marker=msg.marker("reported"),
-                reporter=msg.person(reporter),
-                dms=msg.mentions(dms)
+            wording.REPORTED.format(
+                marker=wording.marker("reported"),
+                reporter=wording.person(reporter),
+                dms=wording.mentions(dms)
                 if dms or not ctx.config.delivery_managers
                 else "Delivery managers",
                 missing=missing,
@@ -176,10 +175,10 @@ def declare(ctx: Context, by: str) -> None:
         ctx.do(
             Comment(
                 "self-declared",
-                msg.SELF_DECLARED.format(
-                    marker=msg.marker("self-declared"),
-                    declarer=msg.person(by),
-                    dms=msg.mentions(dms),
+                wording.SELF_DECLARED.format(
+                    marker=wording.marker("self-declared"),
+                    declarer=wording.person(by),
+                    dms=wording.mentions(dms),
                 ),
             )
         )
@@ -284,8 +283,8 @@ def resolve(ctx: Context, by: str, text: str = "") -> bool:
         ctx.do(
             Comment(
                 key,
-                msg.CONFIRM_RESOLUTION.format(
-                    marker=msg.marker(key), closer=msg.person(by), dms=msg.mentions(dms)
+                wording.CONFIRM_RESOLUTION.format(
+                    marker=wording.marker(key), closer=wording.person(by), dms=wording.mentions(dms)
                 ),
             )
         )

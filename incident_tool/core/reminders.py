@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from incident_tool.core import text as msg
+from incident_tool.core import wording
 from incident_tool.core.lifecycle import link, who
 from incident_tool.core.model import Comment, Context
 from incident_tool.core.outbox import To
@@ -57,8 +57,8 @@ def send_due(ctx: Context) -> None:
                 ctx.do(
                     Comment(
                         key,
-                        msg.REMINDER_TRIAGE.format(
-                            marker=msg.marker(key), dms=msg.mentions(dms), minutes=minutes
+                        wording.REMINDER_TRIAGE.format(
+                            marker=wording.marker(key), dms=wording.mentions(dms), minutes=minutes
                         ),
                     )
                 )
@@ -83,8 +83,10 @@ def send_due(ctx: Context) -> None:
                 ctx.do(
                     Comment(
                         key,
-                        msg.REMINDER_UPDATE.format(
-                            marker=msg.marker(key), lead=msg.mention(record.lead), minutes=minutes
+                        wording.REMINDER_UPDATE.format(
+                            marker=wording.marker(key),
+                            lead=wording.mention(record.lead),
+                            minutes=minutes,
                         ),
                     )
                 )

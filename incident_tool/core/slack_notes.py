@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from incident_tool.core import text as msg
+from incident_tool.core import wording
 from incident_tool.core.comments import NOT_ALL_DONE, run_command
 from incident_tool.core.model import Comment, CommentView, Context
 from incident_tool.core.outbox import To
@@ -230,11 +230,11 @@ def record(
     quoted = ""
     if not ctx.record.sensitive:
         said = inbound.plain_text(message.text, readout.who)
-        quoted = f"\n> {msg.user_text(said, inline=True)[:500]}"
+        quoted = f"\n> {wording.user_text(said, inline=True)[:500]}"
     outcome = f"🚫 Refused: {refusal}" if refusal else "✔️ Done."
     body = SLACK_COMMAND.format(
-        marker=msg.marker(key),
-        who=msg.person(login),
+        marker=wording.marker(key),
+        who=wording.person(login),
         link=f" ([message]({link}))" if link and _safe_link(link) else "",
         word=word.replace("`", "'"),
         quoted=quoted,

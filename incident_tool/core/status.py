@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from incident_tool.config import Config
-from incident_tool.core import text as msg
+from incident_tool.core import wording
 from incident_tool.core.record import MAX_BODY, STATUS_MARKER, Entry, Record, parse_time
 from incident_tool.inbound import alerts
 
@@ -69,12 +69,12 @@ def when(at: str, zone: str) -> tuple[str, str]:
 
 def describe(entry: Entry) -> str:
     words = KIND_WORDS.get(entry.kind, entry.kind)
-    who = f" by {msg.person(entry.actor)}" if entry.actor and entry.kind != "lead" else ""
+    who = f" by {wording.person(entry.actor)}" if entry.actor and entry.kind != "lead" else ""
     if entry.kind == "slack-note" and entry.actor and entry.actor.endswith(" (Slack)"):
-        who = f" by {msg.user_text(entry.actor, inline=True)}"  # a Slack name, not a login
+        who = f" by {wording.user_text(entry.actor, inline=True)}"  # a Slack name, not a login
     if entry.kind == "lead":
-        who = f": {msg.person(entry.actor)}"
-    text = f": {msg.user_text(entry.text, inline=True)}" if entry.text else ""
+        who = f": {wording.person(entry.actor)}"
+    text = f": {wording.user_text(entry.text, inline=True)}" if entry.text else ""
     if entry.ref and entry.ref.startswith("#issuecomment-"):
         text += f" ([comment]({entry.ref}))"
     elif entry.ref and _SLACK_LINK.fullmatch(entry.ref):
@@ -126,14 +126,14 @@ def _participation(record: Record) -> list[tuple[str, str]]:
     state = record.slack_in
     rows = []
     if "members" in state:
-        members = [msg.person(x) for x in state.get("members") or []]
+        members = [wording.person(x) for x in state.get("members") or []]
         others = int(state.get("others") or 0)
         if others:
             members.append(f"{others} not mapped to GitHub")
         rows.append(("In the Slack channel", ", ".join(members) or "nobody yet"))
     if state.get("posters"):
         # Slack names are anyone's text: quoted as data; a login links to its profile.
-        shown = [msg.user_text(x, inline=True) for x in state["posters"]]
+        shown = [wording.user_text(x, inline=True) for x in state["posters"]]
         rows.append(("Posted in Slack", ", ".join(shown)))
     return rows
 
@@ -163,22 +163,24 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
                 "they have no triage access; the lead sets it with `/severity`)",
             )
         )
-    rows.append(("Lead", msg.person(record.lead) if record.lead else "not yet chosen"))
+    rows.append(("Lead", wording.person(record.lead) if record.lead else "not yet chosen"))
     waiting = record.ack_waiting()
     if waiting:
         since = (parse_time(waiting.get("since")) or updated).strftime("%H:%M UTC")
-        who = msg.person(record.lead)
+        who = wording.person(record.lead)
         rows.append(("Acknowledgement", f"waiting for {who} to acknowledge (since {since})"))
     if len(record.leads) > 1:
-        rows.append(("Earlier leads", ", ".join(msg.person(x) for x in record.leads[:-1])))
+        rows.append(("Earlier leads", ", ".join(wording.person(x) for x in record.leads[:-1])))
     dms = config.delivery_managers
-    rows.append(("Delivery managers", ", ".join(msg.person(x) for x in dms) or "none configured"))
-    rows.append(("Helping", ", ".join(msg.person(x) for x in record.helping) or "nobody yet"))
+    rows.append(
+        ("Delivery managers", ", ".join(wording.person(x) for x in dms) or "none configured")
+    )
+    rows.append(("Helping", ", ".join(wording.person(x) for x in record.helping) or "nobody yet"))
     if record.stopped:
-        rows.append(("Stopped helping", ", ".join(msg.person(x) for x in record.stopped)))
+        rows.append(("Stopped helping", ", ".join(wording.person(x) for x in record.stopped)))
     rows += _participation(record)
     if record.resolved_when:
-        rows.append(("Resolved when", msg.user_text(record.resolved_when, inline=True)))
+        rows.append(("Resolved when", wording.user_text(record.resolved_when, inline=True)))
     if record.channel_id:
         name = record.channel_name or record.channel_id
         private = " (private)" if record.sensitive else ""
@@ -197,11 +199,11 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
             (
                 "Resolution",
                 f"awaiting a delivery manager's confirmation "
-                f"(resolved by {msg.person(record.awaiting_confirmation)})",
+                f"(resolved by {wording.person(record.awaiting_confirmation)})",
             )
         )
     if record.not_paged:
-        rows.append(("Nobody paged", msg.user_text(record.not_paged, inline=True)))
+        rows.append(("Nobody paged", wording.user_text(record.not_paged, inline=True)))
     if record.outsider_comments or record.unanswered:
         rows.append(
             (
@@ -234,15 +236,15 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
         ]
     if record.problems:
         lines += ["", "**Problems the tool hit** (retried on the next event):"]
-        lines += [f"- {msg.user_text(p, inline=True)}" for p in record.problems[-5:]]
+        lines += [f"- {wording.user_text(p, inline=True)}" for p in record.problems[-5:]]
     notes = [e for e in record.timeline if e.kind == "slack-note"]
     if notes:
         lines += ["", "**Latest Slack notes** (pinned, or marked with the timeline reaction)"]
         for note in notes[-VISIBLE_NOTES:]:
             utc, _ = when(note.at, config.timezone)
-            said = msg.user_text(note.text, inline=True)
+            said = wording.user_text(note.text, inline=True)
             lines.append(
-                f"- {utc} UTC, {msg.user_text(note.actor or 'someone', inline=True)}: {said}"
+                f"- {utc} UTC, {wording.user_text(note.actor or 'someone', inline=True)}: {said}"
             )
     actions = record.actions
     if actions:
@@ -250,7 +252,7 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
         if len(actions) > VISIBLE_ACTIONS:
             lines.append(f"- … {len(actions) - VISIBLE_ACTIONS} more in the timeline")
         lines += [
-            f"- [ ] {msg.user_text(a.text, inline=True)} ({msg.person(a.actor)})"
+            f"- [ ] {wording.user_text(a.text, inline=True)} ({wording.person(a.actor)})"
             for a in actions[-VISIBLE_ACTIONS:]
         ]
     zone = config.timezone

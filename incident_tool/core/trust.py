@@ -141,7 +141,7 @@ def undo(ctx: Context, change: str, target: State, actor: str, who: str, key: st
     """Reply once that `actor`'s `change` was undone and who may make it (the caller plans
     the undoing write itself: a reopen, a close, or nothing for a label, which the run
     puts back to the record's state). Nothing is announced and nobody is paged."""
-    from incident_tool.core import text as msg
+    from incident_tool.core import wording
     from incident_tool.core.model import Comment
 
     state = ctx.record.state.label if ctx.record.state else "(none)"
@@ -152,10 +152,10 @@ def undo(ctx: Context, change: str, target: State, actor: str, who: str, key: st
     ctx.do(
         Comment(
             key,
-            msg.UNDONE.format(
-                marker=msg.marker(key),
+            wording.UNDONE.format(
+                marker=wording.marker(key),
                 change=change,
-                actor=msg.person(actor),
+                actor=wording.person(actor),
                 who=who,
                 what=WHAT[target],
                 state=state,

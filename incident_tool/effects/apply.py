@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 
-from incident_tool.core import text as msg
+from incident_tool.core import wording
 from incident_tool.core.model import (
     Assign,
     Close,
@@ -118,7 +118,7 @@ def write_retrospective(
         record.retro = created.number
         record.note(ctx.now, "retrospective", None, f"#{created.number}")
     key = "retro-link"
-    body = msg.RETRO_LINK.format(marker=msg.marker(key), number=record.retro)
+    body = wording.RETRO_LINK.format(marker=wording.marker(key), number=record.retro)
     post_comment(ctx, gateway, issue, Comment(key, body), comments)
     ctx.slack(
         "retro-link",

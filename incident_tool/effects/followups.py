@@ -13,8 +13,7 @@ from typing import Any
 from github import GithubException, UnknownObjectException
 from github.Issue import Issue
 
-from incident_tool.core import retro_sections
-from incident_tool.core import text as msg
+from incident_tool.core import retro_sections, wording
 from incident_tool.core.followups import (
     _MARKER_RE,
     _REMINDER_RE,
@@ -267,7 +266,7 @@ def remind(
     days = (now - created).days
     key = REMINDER_KEY.format(day=iso(now)[:10])
     text = (
-        f"{msg.marker(key)}\n⏰ {whom} this follow-up has been open for {days} days "
+        f"{wording.marker(key)}\n⏰ {whom} this follow-up has been open for {days} days "
         f"(due within {due_after}). Close it when it is done, or say what is left"
         + ("" if item.assignees else " and who will do it")
         + ". (A reminder at most once a week.)"

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from github.NamedUser import NamedUser
     from github.PaginatedList import PaginatedList
 
-from incident_tool.core import text as msg
+from incident_tool.core import wording
 from incident_tool.core.model import CommentView, IssueView
 from incident_tool.core.record import STATUS_MARKER, parse_time
 from incident_tool.effects.timeouts import http_timeout
@@ -517,7 +517,7 @@ class Gateway:
         """
         if self.identity_known:
             return
-        marked = [c for c in comments if c.user is not None and msg.marker_keys(c.body)]
+        marked = [c for c in comments if c.user is not None and wording.marker_keys(c.body)]
         if not marked:
             return
         if self.token_kind == "installation" and all(
@@ -573,7 +573,7 @@ class Gateway:
                 user
                 and (
                     user.type == "Bot"
-                    or (user.login == self.bot_login and msg.marker_keys(comment.body))
+                    or (user.login == self.bot_login and wording.marker_keys(comment.body))
                 )
             ),
             body=comment.body or "",
@@ -866,12 +866,12 @@ class Gateway:
         self, issue: Issue, key: str, body: str, known: Sequence[IssueComment]
     ) -> None:
         """Post a comment carrying marker `key`, unless one is already on the issue."""
-        if any(key in msg.marker_keys(c.body) for c in known if self.is_trusted_bot(c)):
+        if any(key in wording.marker_keys(c.body) for c in known if self.is_trusted_bot(c)):
             return
 
         def landed() -> IssueComment | None:
             for comment in issue.get_comments():
-                if key in msg.marker_keys(comment.body) and self.is_trusted_bot(comment):
+                if key in wording.marker_keys(comment.body) and self.is_trusted_bot(comment):
                     return comment
             return None
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from incident_tool.core import text as msg
+from incident_tool.core import wording
 from incident_tool.core.record import clip, utcnow
 from incident_tool.core.states import State
 from incident_tool.effects.slack import SlackError, mrkdwn_link
@@ -164,8 +164,10 @@ def open_report(
     if issue is None:
         body = BODY.format(
             marker=marker,
-            summary=msg.user_text(clip(said, 4000)),
-            who=msg.person(login) if login else msg.user_text(name, inline=True) + " (Slack)",
+            summary=wording.user_text(clip(said, 4000)),
+            who=wording.person(login)
+            if login
+            else wording.user_text(name, inline=True) + " (Slack)",
             at=message.at.strftime("%Y-%m-%d %H:%M"),
             link=link if link.startswith("https://") else "(no link)",
         )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from incident_tool.core import text as msg
+from incident_tool.core import wording
 from incident_tool.core.record import iso
 from incident_tool.errors import UsageError
 from incident_tool.inbound.forms import NO_RESPONSE, default_form
@@ -253,7 +253,7 @@ def block_text(text: str) -> str:
     As `messages.user_text` (no HTML, no mentions), and no line may start a heading, a code
     fence or other block: a `### Affected service` inside a summary must not become a field.
     """
-    return _STRUCTURE.sub(lambda m: m.group(1) + "\\" + m.group(2), msg.user_text(text))
+    return _STRUCTURE.sub(lambda m: m.group(1) + "\\" + m.group(2), wording.user_text(text))
 
 
 def cell(value: Any, limit: int) -> str:
@@ -263,7 +263,7 @@ def cell(value: Any, limit: int) -> str:
     value = " ".join(value.split())
     if len(value) > limit:
         value = value[: limit - 1] + "…"
-    return msg.user_text(value, inline=True).replace("`", "\\`") or " "
+    return wording.user_text(value, inline=True).replace("`", "\\`") or " "
 
 
 def details_table(details: dict[str, Any]) -> str:
@@ -301,12 +301,12 @@ def severity_option(severity: int | None) -> str:
 
 def noticed(report: Report) -> str:
     if report.via == "workflow_dispatch":
-        who = msg.person(report.sender) if report.sender else "someone"
+        who = wording.person(report.sender) if report.sender else "someone"
         return f"Reported from the Actions tab (workflow_dispatch) by {who}."
     if report.via == "open":
         return "Reported with `incident-tool open` (the author of this issue)."
     source = f"`{cell(report.source, 100)}`" if report.source else "a monitor"
-    sender = f", sent by {msg.person(report.sender)}" if report.sender else ""
+    sender = f", sent by {wording.person(report.sender)}" if report.sender else ""
     return f"Alert from {source} (repository_dispatch{sender})."
 
 

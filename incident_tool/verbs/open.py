@@ -31,7 +31,7 @@ from github.Issue import Issue
 
 from incident_tool.app import Outcome, Tools, process
 from incident_tool.core import alerts as alert_handlers
-from incident_tool.core import text as msg
+from incident_tool.core import wording
 from incident_tool.core.model import Context
 from incident_tool.core.record import utcnow
 from incident_tool.core.states import State
@@ -157,7 +157,9 @@ def close_duplicate(tools: Tools, mine: Issue, kept: Issue) -> None:
     never found again as the problem's issue, and no later run pages anyone for it.
     """
     key = f"duplicate:{kept.number}"
-    body = f"{msg.marker(key)}\nDuplicate of #{kept.number}: that issue is this problem's report."
+    body = (
+        f"{wording.marker(key)}\nDuplicate of #{kept.number}: that issue is this problem's report."
+    )
     tools.gateway.post_comment(mine, key, body, [])
     tools.gateway.write(
         f"close #{mine.number} as a duplicate of #{kept.number}",

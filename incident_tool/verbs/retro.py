@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_tool.config import DEFAULT_TEMPLATE, Config
-from incident_tool.core import retro_sections, safe
-from incident_tool.core import text as msg
+from incident_tool.core import retro_sections, safe, wording
 from incident_tool.core.followups import action_key
 from incident_tool.core.model import IssueView
 from incident_tool.core.record import Entry, Record, parse_time
@@ -84,7 +83,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     def text(value: object) -> str:
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
-        return msg.user_text(str(value)) if value else ""
+        return wording.user_text(str(value)) if value else ""
 
     report = parse_report(issue.body)
     zone = config.timezone
@@ -104,23 +103,28 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
         if entry.ref in notes:
             continue
         utc, local = when(entry.at, zone)
-        who = msg.user_text(entry.actor, inline=True) if entry.actor else ""
+        who = wording.user_text(entry.actor, inline=True) if entry.actor else ""
         channel.append(
-            {"utc": utc, "local": local, "who": who, "text": msg.user_text(entry.text, inline=True)}
+            {
+                "utc": utc,
+                "local": local,
+                "who": who,
+                "text": wording.user_text(entry.text, inline=True),
+            }
         )
     timeline = []
     for entry, source in entries:
         utc, local = when(entry.at, zone)
         words = KIND_WORDS.get(entry.kind, entry.kind)
         # Slack display names are anyone's text: quoted as data, like every other name.
-        who = f" ({msg.user_text(entry.actor, inline=True)})" if entry.actor else ""
-        said = f": {msg.user_text(entry.text, inline=True)}" if entry.text else ""
+        who = f" ({wording.user_text(entry.actor, inline=True)})" if entry.actor else ""
+        said = f": {wording.user_text(entry.text, inline=True)}" if entry.text else ""
         timeline.append(
             {
                 "utc": utc,
                 "local": local,
                 "source": source,
-                "text": msg.user_text(words) + who + said,
+                "text": wording.user_text(words) + who + said,
             }
         )
 
@@ -138,7 +142,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     return {
         "incident": {
             "number": issue.number,
-            "title": msg.user_text(issue.title, inline=True),
+            "title": wording.user_text(issue.title, inline=True),
             "url": issue.url,
         },
         "sensitive": record.sensitive,
@@ -169,7 +173,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
         },
         "actions": [
             {
-                "text": msg.user_text(a.text, inline=True),
+                "text": wording.user_text(a.text, inline=True),
                 "actor": a.actor,
                 # Its follow-up issue, once opened: the checklist links it (`- [ ] #123`).
                 "followup": record.followups.get(action_key(a), {}).get("issue"),
@@ -180,12 +184,12 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
             {
                 "utc": when(e.at, zone)[0],
                 "actor": e.actor,
-                "text": msg.user_text(e.text, inline=True),
+                "text": wording.user_text(e.text, inline=True),
             }
             for e in record.timeline
             if e.kind == "comms"
         ],
-        "resolved_when": msg.user_text(record.resolved_when, inline=True)
+        "resolved_when": wording.user_text(record.resolved_when, inline=True)
         if record.resolved_when
         else None,
         "resolved_when_at": when(criteria.at, zone)[0] + " UTC" if criteria else None,

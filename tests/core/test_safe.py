@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from incident_tool.core import text as msg
+from incident_tool.core import wording
 from incident_tool.core.safe import BIDI_CONTROLS, markdown, plain, slack
 from incident_tool.effects.slack import escape
 
@@ -65,5 +65,5 @@ def test_markdown_never_leaves_an_image_html_or_bidi(text):
 
 
 def test_messages_and_slack_use_the_one_module():
-    assert msg.user_text(f"a{RLO}b {TRACKER}") == markdown(f"a{RLO}b {TRACKER}")
+    assert wording.user_text(f"a{RLO}b {TRACKER}") == markdown(f"a{RLO}b {TRACKER}")
     assert escape(f"<!channel>{RLO}") == slack(f"<!channel>{RLO}") == "&lt;!channel&gt;"
