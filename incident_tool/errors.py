@@ -1,6 +1,6 @@
 """The failures a person can act on: one base, each kind carrying its exit status.
 
-`incident-tool` ends a command with `exit_status` (README "Exit status": 1 for a failure,
+`incident-tool` ends a command with `exit_status` (README "CLI and environment": 1 for a failure,
 2 for a usage or configuration error); `cli._run` is the one place that turns them into
 a line and a status. Pure: inbound/, core/ and effects/ all raise these.
 """

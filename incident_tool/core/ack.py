@@ -23,28 +23,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from incident_tool.core import wording
-from incident_tool.core.lifecycle import link, public_title, tell_both, who
+from incident_tool.core.lifecycle import link, public_title, tell_both
 from incident_tool.core.model import Assign, Comment, Context
 from incident_tool.core.outbox import To
 from incident_tool.core.record import iso, parse_time
 from incident_tool.core.safe import slack as escape
+from incident_tool.core.wording import who
 
 EMOJI = "white_check_mark"
-
-ASK = """{marker}
-🙋 {lead}: you lead this incident. Please acknowledge: comment `/ack` here, or react ✅ to
-the Slack DM the tool sent you or to the first message of the incident channel.
-Without an acknowledgement within {minutes} minutes, {then}."""
-
-NOT_ACKNOWLEDGED = """{marker}
-⏰ {lead} has not acknowledged the lead within {minutes} minutes (handed over by {by}).
-{people}: check that they know, or `/handover` to someone who is there. The tool does not
-pass a lead named by `/handover` on by itself."""
-
-NOBODY_LEFT = """{marker}
-⏰ {lead} has not acknowledged the lead within {minutes} minutes, and no other responder is
-available to take it ({skipped}). {lead} stays the lead.
-{dms}: find a lead, and `/handover @user` to them."""
 
 
 def enabled(ctx: Context) -> bool:
@@ -70,27 +56,15 @@ def ask(ctx: Context, lead: str | None, *, chosen: bool, by: str | None = None) 
     ctx.do(
         Comment(
             key,
-            ASK.format(
+            wording.ACK_ASK.format(
                 marker=wording.marker(key), lead=wording.mention(lead), minutes=minutes, then=then
             ),
         )
     )
-    ctx.slack(
-        key,
-        To.INCIDENT,
-        f":raising_hand: {who(lead)}, you lead this incident: please acknowledge. React "
-        f":white_check_mark: to the first message of this channel, or comment `/ack` on "
-        f"{link(ctx)}, within {minutes} minutes.",
-    )
-    ctx.slack(
-        f"dm-{key}",
-        To.DM,
-        f":raising_hand: You lead {public_title(ctx)} {link(ctx)}. React :white_check_mark: "
-        f"to this message (or comment `/ack` on the issue) to acknowledge, within {minutes} "
-        "minutes. Channel: <channel>",
-        ack_dm=lead,
-        login=lead,
-    )
+    said = wording.CHANNEL_ACK_ASK.format(lead=who(lead), link=link(ctx), minutes=minutes)
+    ctx.slack(key, To.INCIDENT, said)
+    dm = wording.DM_ACK_ASK.format(title=public_title(ctx), link=link(ctx), minutes=minutes)
+    ctx.slack(f"dm-{key}", To.DM, dm, ack_dm=lead, login=lead)
 
 
 def handed_over(ctx: Context, target: str, by: str) -> None:
@@ -111,11 +85,8 @@ def acknowledge(ctx: Context, login: str, via: str) -> bool:
     record.ack = {"lead": login, "acked": iso(ctx.now), "n": before.get("n", len(record.leads))}
     record.note(ctx.now, "ack", login, via)
     if before.get("since"):
-        ctx.slack(
-            f"acked:{before.get('n')}",
-            To.INCIDENT,
-            f":white_check_mark: {who(login)} acknowledged the lead ({escape(via)}).",
-        )
+        said = wording.CHANNEL_ACKNOWLEDGED.format(who=who(login), via=escape(via))
+        ctx.slack(f"acked:{before.get('n')}", To.INCIDENT, said)
     return True
 
 
@@ -186,7 +157,7 @@ def pass_on_due(ctx: Context) -> None:
         ctx.do(
             Comment(
                 key,
-                NOT_ACKNOWLEDGED.format(
+                wording.NOT_ACKNOWLEDGED.format(
                     marker=wording.marker(key),
                     lead=wording.person(lead),
                     minutes=minutes,
@@ -195,12 +166,11 @@ def pass_on_due(ctx: Context) -> None:
                 ),
             )
         )
-        text = (
-            f":alarm_clock: {who(lead)} has not acknowledged leading {public_title(ctx)} "
-            f"{link(ctx)} within {minutes} minutes (handed over by {who(by)})."
+        dm = wording.DM_NOT_ACKNOWLEDGED.format(
+            lead=who(lead), title=public_title(ctx), link=link(ctx), minutes=minutes, by=who(by)
         )
         for login in dict.fromkeys([by, *dms]):
-            ctx.slack(f"dm-{key}:{login}", To.DM, text, login=login)
+            ctx.slack(f"dm-{key}:{login}", To.DM, dm, login=login)
         return
     if lead.lower() not in (x.lower() for x in record.timed_out):
         record.timed_out.append(lead)
@@ -219,7 +189,7 @@ def pass_on_due(ctx: Context) -> None:
         ctx.do(
             Comment(
                 key,
-                NOBODY_LEFT.format(
+                wording.NOBODY_LEFT.format(
                     marker=wording.marker(key),
                     lead=wording.person(lead),
                     minutes=minutes,
@@ -228,12 +198,10 @@ def pass_on_due(ctx: Context) -> None:
                 ),
             )
         )
-        ctx.slack_dms(
-            f"dm-{key}",
-            f":alarm_clock: Nobody has acknowledged leading {public_title(ctx)} {link(ctx)}: "
-            f"{who(lead)} did not within {minutes} minutes and no other responder is "
-            "available. Please find a lead.",
+        dm = wording.DM_NOBODY_LEADS.format(
+            title=public_title(ctx), link=link(ctx), lead=who(lead), minutes=minutes
         )
+        ctx.slack_dms(f"dm-{key}", dm)
         return
     record.note(ctx.now, "ack-timeout", lead, f"no acknowledgement within {minutes} minutes")
     record.leads.append(successor)
@@ -243,20 +211,18 @@ def pass_on_due(ctx: Context) -> None:
     record.note(ctx.now, "lead", successor, note)
     ctx.do(Assign((successor,)))
     m = len(record.leads)
+    title, where = public_title(ctx), link(ctx)
     tell_both(
         ctx,
         f"passed:{m}",
-        f":arrows_clockwise: {who(lead)} did not acknowledge within {minutes} minutes: "
-        f"{who(successor)} now leads.",
-        f":arrows_clockwise: {public_title(ctx)} {link(ctx)}: {who(successor)} now leads "
-        f"({who(lead)} did not acknowledge).",
+        wording.CHANNEL_PASSED_ON.format(lead=who(lead), minutes=minutes, successor=who(successor)),
+        wording.ANNOUNCE_PASSED_ON.format(
+            title=title, link=where, successor=who(successor), lead=who(lead)
+        ),
     )
-    ctx.slack(
-        f"dm-passed:{m}",
-        To.DM,
-        f":arrows_clockwise: You did not acknowledge leading {public_title(ctx)} {link(ctx)} "
-        f"within {minutes} minutes, so {who(successor)} leads it now.",
-        login=lead,
+    dm = wording.DM_PASSED_OVER.format(
+        title=title, link=where, minutes=minutes, successor=who(successor)
     )
+    ctx.slack(f"dm-passed:{m}", To.DM, dm, login=lead)
     ctx.slack(f"invite:passed:{m}", To.INCIDENT, "", invite=[successor])
     ask(ctx, successor, chosen=True)

@@ -100,21 +100,13 @@ def received(ctx: Context, report: alerts.Report, *, run: str | None, fresh: boo
     if report.status == "resolved":
         record.note(at, "alert-resolved", report.sender, report.source)
         if record.channel_id:
-            ctx.slack(
-                f"alert-resolved:{n}",
-                To.INCIDENT,
-                ":large_green_circle: The monitor reports the alert resolved. The incident "
-                "stays open: a delivery manager decides whether it is resolved.",
-            )
+            ctx.slack(f"alert-resolved:{n}", To.INCIDENT, wording.CHANNEL_ALERT_RESOLVED)
         return
     count = alert["count"]
     record.note(at, "fired-again", report.sender, f"firing {count}")
     if record.channel_id:
-        ctx.slack(
-            f"fired-again:{count}:{n}",
-            To.INCIDENT,
-            f":repeat: The alert fired again ({count} times so far).",
-        )
+        said = wording.CHANNEL_FIRED_AGAIN.format(count=count)
+        ctx.slack(f"fired-again:{count}:{n}", To.INCIDENT, said)
 
 
 def auto_dismiss(ctx: Context) -> None:
@@ -131,10 +123,4 @@ def auto_dismiss(ctx: Context) -> None:
     # Nobody did it: the timeline says so instead of naming a person.
     lifecycle.dismiss(ctx, cast(str, None), reason)
     key = f"auto-dismissed:{alert.get('resolved_at')}"
-    ctx.do(
-        Comment(
-            key,
-            f"{wording.marker(key)}\n⚪ Dismissed automatically: {reason} "
-            "(`alerts.auto_dismiss_after`). Reopen the issue if it needs attention.",
-        )
-    )
+    ctx.do(Comment(key, wording.AUTO_DISMISSED.format(marker=wording.marker(key), reason=reason)))

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from incident_tool.core import ack as acknowledgement
 from incident_tool.core import followups, lifecycle, safe, trust, wording
-from incident_tool.core.lifecycle import who
 from incident_tool.core.model import (
     Assign,
     Comment,
@@ -23,9 +22,10 @@ from incident_tool.core.model import (
     role_at_least,
 )
 from incident_tool.core.outbox import To
-from incident_tool.core.record import iso, parse_time
+from incident_tool.core.record import Entry, iso, parse_time
 from incident_tool.core.safe import slack as escape
 from incident_tool.core.states import SEVERITY_PREFIX, State
+from incident_tool.core.wording import who
 from incident_tool.inbound.commands import (
     COMMAND_TABLE,
     Command,
@@ -141,12 +141,30 @@ def mirror(ctx: Context, comment: CommentView) -> None:
     text = escape(comment.body.strip())
     if len(text) > 3000:
         text = text[:2999] + "…"
-    ctx.slack(
-        f"mirror:{comment.id}",
-        To.INCIDENT,
-        f":speech_balloon: {who(comment.author)} on <{comment.url}|GitHub>:\n{text}",
-        remember=False,
-    )
+    said = wording.CHANNEL_MIRRORED.format(who=who(comment.author), url=comment.url, text=text)
+    ctx.slack(f"mirror:{comment.id}", To.INCIDENT, said, remember=False)
+
+
+def note_and_tell(
+    ctx: Context,
+    comment: CommentView,
+    kind: str,
+    said: str,
+    slack_text: str,
+    *,
+    ref: str | None = None,
+    to: To = To.INCIDENT,
+) -> Entry:
+    """Note what a command said in the timeline, and tell Slack once for this comment (key
+    `<kind>:<comment id>`; not remembered after delivery: the comment is handled once)."""
+    entry = ctx.record.note(ctx.now, kind, comment.author, said, ref)
+    ctx.slack(f"{kind}:{comment.id}", to, slack_text, remember=False)
+    return entry
+
+
+def also_said(text: str, sep: str = " ") -> str:
+    """The optional words after a command, for the end of a Slack message."""
+    return f"{sep}{escape(text)}" if text else ""
 
 
 # -- permission checks ---------------------------------------------------------------
@@ -228,13 +246,16 @@ def handover(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.record.note(ctx.now, "handover", author, f"{previous or 'nobody'} → {target}")
     ctx.do(Assign((target,)))
     n = ctx.record.count("handover")
-    text = f":handshake: {who(previous)} handed the lead to {who(target)}."
     lifecycle.tell_both(
         ctx,
         f"handover:{n}",
-        text,
-        f":handshake: {lifecycle.public_title(ctx)} {lifecycle.link(ctx)}: "
-        f"{who(target)} now leads (from {who(previous)}).",
+        wording.CHANNEL_HANDOVER.format(previous=who(previous), lead=who(target)),
+        wording.ANNOUNCE_HANDOVER.format(
+            title=lifecycle.public_title(ctx),
+            link=lifecycle.link(ctx),
+            lead=who(target),
+            previous=who(previous),
+        ),
     )
     ctx.slack(f"invite:handover:{n}", To.INCIDENT, "", invite=[target])
     acknowledgement.handed_over(ctx, target, author)
@@ -251,13 +272,8 @@ def join(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         return None
     ctx.record.helping.append(author)
     ctx.record.stopped = [x for x in ctx.record.stopped if x.lower() != author.lower()]
-    ctx.record.note(ctx.now, "join", author, cmd.text)
-    ctx.slack(
-        f"join:{comment.id}",
-        To.INCIDENT,
-        f":wave: {who(author)} is helping." + (f" {escape(cmd.text)}" if cmd.text else ""),
-        remember=False,
-    )
+    said = wording.CHANNEL_JOINED.format(who=who(author), said=also_said(cmd.text))
+    note_and_tell(ctx, comment, "join", cmd.text, said)
     ctx.slack(f"invite:join:{comment.id}", To.INCIDENT, "", invite=[author], remember=False)
     return None
 
@@ -272,26 +288,16 @@ def leave(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         )
     ctx.record.helping = [x for x in ctx.record.helping if x.lower() != author.lower()]
     ctx.record.stopped.append(author)
-    ctx.record.note(ctx.now, "leave", author, cmd.text)
-    ctx.slack(
-        f"leave:{comment.id}",
-        To.INCIDENT,
-        f":door: {who(author)} has stopped helping." + (f" {escape(cmd.text)}" if cmd.text else ""),
-        remember=False,
-    )
+    said = wording.CHANNEL_LEFT.format(who=who(author), said=also_said(cmd.text))
+    note_and_tell(ctx, comment, "leave", cmd.text, said)
     return None
 
 
 @command(CommandName.UPDATE)
 def update(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Record a progress update and post it to the incident channel."""
-    ctx.record.note(ctx.now, "update", comment.author, cmd.text, anchor(comment))
-    ctx.slack(
-        f"update:{comment.id}",
-        To.INCIDENT,
-        f":memo: Update from {who(comment.author)}:\n{escape(cmd.text)}",
-        remember=False,
-    )
+    said = wording.CHANNEL_UPDATE.format(who=who(comment.author), text=escape(cmd.text))
+    note_and_tell(ctx, comment, "update", cmd.text, said, ref=anchor(comment))
     return None
 
 
@@ -330,15 +336,10 @@ def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     level = cmd.severity
     old = ctx.record.severity
     ctx.record.severity = level
-    ctx.record.note(ctx.now, "severity", comment.author, f"{old or '-'} → {level}")
     others = tuple(f"{SEVERITY_PREFIX}{n}" for n in (1, 2, 3, 4) if n != level)
     ctx.do(Labels(add=(f"{SEVERITY_PREFIX}{level}",), remove=others))
-    ctx.slack(
-        f"severity:{comment.id}",
-        To.INCIDENT,
-        f":thermometer: {who(comment.author)} set severity {level}.",
-        remember=False,
-    )
+    said = wording.CHANNEL_SEVERITY.format(who=who(comment.author), level=level)
+    note_and_tell(ctx, comment, "severity", f"{old or '-'} → {level}", said)
     return None
 
 
@@ -350,15 +351,13 @@ def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         word, rest = owner_word(text)
         if word is not None and followups.known_login(ctx, word):
             owner, text = word, rest
-    entry = ctx.record.note(ctx.now, "action", comment.author, text, anchor(comment))
-    followups.noted(ctx, entry, owner, comment)
-    ctx.slack(
-        f"action:{comment.id}",
-        To.INCIDENT,
-        f":pushpin: Follow-up action from {who(comment.author)}: {escape(text)}"
-        + (f" (owner: {who(owner)})" if owner else ""),
-        remember=False,
+    said = wording.CHANNEL_ACTION.format(
+        who=who(comment.author),
+        text=escape(text),
+        owner=f" (owner: {who(owner)})" if owner else "",
     )
+    entry = note_and_tell(ctx, comment, "action", text, said, ref=anchor(comment))
+    followups.noted(ctx, entry, owner, comment)
     return None
 
 
@@ -425,35 +424,26 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.record.note(ctx.now, "invite", comment.author, f"{target}: {cmd.text}".strip(": "))
     ctx.slack(f"invite-user:{comment.id}", To.INCIDENT, "", invite=[target], remember=False)
     reason = f" ({escape(cmd.text)})" if cmd.text and not ctx.record.sensitive else ""
-    ctx.slack(
-        f"dm-invite:{comment.id}",
-        To.DM,
-        f":wave: {who(comment.author)} asks for your help with {lifecycle.public_title(ctx)} "
-        f"{lifecycle.link(ctx)}{reason}. Channel: <channel>",
-        remember=False,
-        login=target,
+    dm = wording.DM_INVITED.format(
+        inviter=who(comment.author),
+        title=lifecycle.public_title(ctx),
+        link=lifecycle.link(ctx),
+        reason=reason,
     )
+    ctx.slack(f"dm-invite:{comment.id}", To.DM, dm, remember=False, login=target)
     return None
 
 
 @command(CommandName.COMMS)
 def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Send a stakeholder update and keep it in the timeline."""
-    ctx.record.note(ctx.now, "comms", comment.author, cmd.text, anchor(comment))
     to = To.STAKEHOLDER if ctx.config.slack.stakeholder_channel else To.ANNOUNCE
-    ctx.slack(
-        f"comms:{comment.id}",
-        to,
-        f":loudspeaker: *Stakeholder update* on {lifecycle.link(ctx)} from {who(comment.author)}:\n"
-        f"{escape(cmd.text)}",
-        remember=False,
+    said = wording.STAKEHOLDERS_COMMS.format(
+        link=lifecycle.link(ctx), who=who(comment.author), text=escape(cmd.text)
     )
-    ctx.slack(
-        f"comms-copy:{comment.id}",
-        To.INCIDENT,
-        f":loudspeaker: Stakeholders were told: {escape(cmd.text)}",
-        remember=False,
-    )
+    note_and_tell(ctx, comment, "comms", cmd.text, said, ref=anchor(comment), to=to)
+    copy = wording.CHANNEL_COMMS_COPY.format(text=escape(cmd.text))
+    ctx.slack(f"comms-copy:{comment.id}", To.INCIDENT, copy, remember=False)
     return None
 
 
@@ -461,13 +451,8 @@ def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 def resolved_when(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Record the resolution criteria (status comment, topic, retrospective)."""
     ctx.record.resolved_when = cmd.text
-    ctx.record.note(ctx.now, "resolved-when", comment.author, cmd.text)
-    ctx.slack(
-        f"resolved-when:{comment.id}",
-        To.INCIDENT,
-        f":dart: We can call this resolved when: {escape(cmd.text)}",
-        remember=False,
-    )
+    said = wording.CHANNEL_RESOLVED_WHEN.format(text=escape(cmd.text))
+    note_and_tell(ctx, comment, "resolved-when", cmd.text, said)
     return None
 
 
@@ -504,14 +489,8 @@ def public(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         return f"`/public` needs a declared incident; this one is `{shown}`."
     if ctx.record.sensitive:
         return "This incident is sensitive: it never appears on the status page."
-    ctx.record.note(ctx.now, "public", comment.author, cmd.text, anchor(comment))
-    ctx.slack(
-        f"public:{comment.id}",
-        To.INCIDENT,
-        f":globe_with_meridians: Public update (status page) from {who(comment.author)}:\n"
-        f"{escape(cmd.text)}",
-        remember=False,
-    )
+    said = wording.CHANNEL_PUBLIC.format(who=who(comment.author), text=escape(cmd.text))
+    note_and_tell(ctx, comment, "public", cmd.text, said, ref=anchor(comment))
     return None
 
 

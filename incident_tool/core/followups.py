@@ -87,10 +87,7 @@ def noted(ctx: Context, entry: Entry, owner: str | None, comment: CommentView) -
                 "or no write access)"
             )
             key = f"reply:{comment.id}"
-            body = (
-                f"{wording.marker(key)}\n📌 Noted, but {state['why']}: its follow-up issue will "
-                "be opened unassigned and say so. A delivery manager can assign someone."
-            )
+            body = wording.OWNER_UNASSIGNABLE.format(marker=wording.marker(key), why=state["why"])
             ctx.do(Comment(key, body, remember=False))
     ctx.record.followups[action_key(entry)] = state
 

@@ -21,17 +21,13 @@ from incident_tool.core.model import (
 from incident_tool.core.outbox import To
 from incident_tool.core.safe import slack as escape
 from incident_tool.core.states import SENSITIVE_LABEL, SEVERITY_PREFIX, State, can_move
+from incident_tool.core.wording import who
 from incident_tool.inbound.forms import (
     ParsedReport,
     is_sensitive,
     parse_report,
     severity_from_guess,
 )
-
-
-def who(login: str | None) -> str:
-    """Name a person in Slack text; the effects stage turns it into a Slack mention."""
-    return f"<person:{login}>" if login else "nobody"
 
 
 def link(ctx: Context) -> str:
@@ -128,12 +124,10 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
     about = ""
     if isinstance(summary, str) and not record.sensitive:
         about = "".join(f"\n>{escape(line)}" for line in summary[:500].splitlines())
-    ctx.slack_dms(
-        "dm-reported",
-        f":mega: Potential incident reported by {who(reporter)}: "
-        f"{public_title(ctx)} {link(ctx)}. Please assess it.{about}",
-        exclude=(reporter,),
+    dm = wording.DM_REPORTED.format(
+        reporter=who(reporter), title=public_title(ctx), link=link(ctx), about=about
     )
+    ctx.slack_dms("dm-reported", dm, exclude=(reporter,))
 
 
 def declare(ctx: Context, by: str) -> None:
@@ -149,11 +143,8 @@ def declare(ctx: Context, by: str) -> None:
         # The impact came back: not a new declaration, nothing to announce publicly.
         record.state = State.DECLARED
         record.note(ctx.now, "declared", by, "back from mitigated")
-        ctx.slack(
-            f"unmitigated:{len(record.timeline)}",
-            To.INCIDENT,
-            f":rotating_light: {who(by)} moved the incident back to declared: not mitigated.",
-        )
+        said = wording.CHANNEL_UNMITIGATED.format(who=who(by))
+        ctx.slack(f"unmitigated:{len(record.timeline)}", To.INCIDENT, said)
         return
     again = record.first("declared") is not None
     record.state = State.DECLARED
@@ -182,19 +173,14 @@ def declare(ctx: Context, by: str) -> None:
                 ),
             )
         )
-        ctx.slack_dms(
-            "dm-self-declared",
-            f":warning: {who(by)} declared {public_title(ctx)} {link(ctx)} without a "
-            "delivery manager. Please check and agree to continue.",
-        )
+        dm = wording.DM_SELF_DECLARED.format(who=who(by), title=public_title(ctx), link=link(ctx))
+        ctx.slack_dms("dm-self-declared", dm)
     n = record.count("declared", "reopened")
     verb = "reopened" if again else "declared"
-    ctx.slack(
-        f"announce-{verb}:{n}",
-        To.ANNOUNCE,
-        f":rotating_light: Incident {verb}: {public_title(ctx)} {link(ctx)}. "
-        f"Lead: {who(record.lead)}. Channel: <channel>",
+    announced = wording.ANNOUNCE_DECLARED.format(
+        verb=verb, title=public_title(ctx), link=link(ctx), lead=who(record.lead)
     )
+    ctx.slack(f"announce-{verb}:{n}", To.ANNOUNCE, announced)
     if not again:
         ctx.slack("report", To.INCIDENT, "", report=True)
     invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by, *record.helping]
@@ -205,11 +191,7 @@ def declare(ctx: Context, by: str) -> None:
 
         ack.ask(ctx, chosen, chosen=True)
     if again:
-        ctx.slack(
-            f"reopened:{n}",
-            To.INCIDENT,
-            f":arrows_counterclockwise: {who(by)} reopened the incident.",
-        )
+        ctx.slack(f"reopened:{n}", To.INCIDENT, wording.CHANNEL_REOPENED.format(who=who(by)))
 
 
 def choose_lead(ctx: Context, declarer: str) -> tuple[str | None, str]:
@@ -244,12 +226,8 @@ def mitigate(ctx: Context, by: str, text: str = "") -> bool:
     record.state = State.MITIGATED
     record.note(ctx.now, "mitigated", by, text)
     n = record.count("mitigated")
-    extra = f": {escape(text)}" if text else ""
-    ctx.slack(
-        f"mitigated:{n}",
-        To.INCIDENT,
-        f":large_green_circle: {who(by)} marked the incident mitigated{extra}",
-    )
+    said = wording.CHANNEL_MITIGATED.format(who=who(by), said=f": {escape(text)}" if text else "")
+    ctx.slack(f"mitigated:{n}", To.INCIDENT, said)
     return True
 
 
@@ -272,9 +250,8 @@ def resolve(ctx: Context, by: str, text: str = "") -> bool:
     tell_both(
         ctx,
         f"resolved:{n}",
-        f":white_check_mark: {who(by)} resolved the incident."
-        + (f" {escape(text)}" if text else ""),
-        f":white_check_mark: Incident resolved: {public_title(ctx)} {link(ctx)}.",
+        wording.CHANNEL_RESOLVED.format(who=who(by), said=f" {escape(text)}" if text else ""),
+        wording.ANNOUNCE_RESOLVED.format(title=public_title(ctx), link=link(ctx)),
     )
     if not ctx.is_delivery_manager(by):
         record.awaiting_confirmation = by
@@ -288,11 +265,10 @@ def resolve(ctx: Context, by: str, text: str = "") -> bool:
                 ),
             )
         )
-        ctx.slack_dms(
-            f"dm-confirm:{n}",
-            f":question: {who(by)} resolved {public_title(ctx)} {link(ctx)}. Please confirm; "
-            "reopen the issue if it is not resolved.",
+        dm = wording.DM_CONFIRM_RESOLUTION.format(
+            who=who(by), title=public_title(ctx), link=link(ctx)
         )
+        ctx.slack_dms(f"dm-confirm:{n}", dm)
     else:
         record.awaiting_confirmation = None
     return True
@@ -315,8 +291,8 @@ def dismiss(ctx: Context, by: str, reason: str = "") -> bool:
         tell_both(
             ctx,
             f"dismissed:{n}",
-            f":no_entry_sign: {who(by)} dismissed the incident.{why}",
-            f":no_entry_sign: Dismissed: {public_title(ctx)} {link(ctx)}.",
+            wording.CHANNEL_DISMISSED.format(who=who(by), said=why),
+            wording.ANNOUNCE_DISMISSED.format(title=public_title(ctx), link=link(ctx)),
         )
     return True
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from incident_tool.core import wording
-from incident_tool.core.lifecycle import link, who
+from incident_tool.core.lifecycle import link
 from incident_tool.core.model import Comment, Context
 from incident_tool.core.outbox import To
 from incident_tool.core.record import iso, parse_time
@@ -46,12 +46,8 @@ def send_due(ctx: Context) -> None:
             if config.delivery_managers and not dms:
                 pass  # the only delivery manager reported it: they know
             elif ctx.slack_enabled and dms and reachable:
-                ctx.slack_dms(
-                    f"remind-triage:{stamp}",
-                    f":alarm_clock: A report has waited {minutes}+ minutes for a "
-                    f"decision: {link(ctx)}",
-                    exclude=(reporter,),
-                )
+                dm = wording.DM_REMIND_TRIAGE.format(minutes=minutes, link=link(ctx))
+                ctx.slack_dms(f"remind-triage:{stamp}", dm, exclude=(reporter,))
             else:
                 key = f"remind-triage:{stamp}"
                 ctx.do(
@@ -72,12 +68,10 @@ def send_due(ctx: Context) -> None:
             record.reminded["update"] = stamp
             record.note(ctx.now, "reminder", None, f"no update for {minutes} minutes: lead pinged")
             if ctx.slack_enabled and record.channel_id:
-                ctx.slack(
-                    f"remind-update:{stamp}",
-                    To.INCIDENT,
-                    f":alarm_clock: {who(record.lead)}: no `/update` for {minutes} minutes. "
-                    "Post one on the issue (or `/snooze 30m`).",
+                said = wording.CHANNEL_REMIND_UPDATE.format(
+                    lead=wording.who(record.lead), minutes=minutes
                 )
+                ctx.slack(f"remind-update:{stamp}", To.INCIDENT, said)
             else:
                 key = f"remind-update:{stamp}"
                 ctx.do(

@@ -1,6 +1,7 @@
-"""What people said in the incident channel, into the record (README "Slack writes back"): notes,
-commands,
-who is there. Decisions only: the reading is `slack_read.py`, the answers go to the outbox.
+"""What people said in the incident channel, into the record (README "Slack writes back").
+
+Notes, commands, who is there. Decisions only: the reading is `effects/slack_read.py`, the
+answers go to the outbox.
 
 A command from Slack goes through the very path a GitHub comment takes
 (`comments.run_command`: the same permission check, the same handler), as the GitHub login
@@ -10,6 +11,7 @@ the issue.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -27,10 +29,6 @@ MAX_DONE = 100  # commands remembered (each message is carried out once)
 MAX_POSTERS = 50
 MAX_MEMBERS = 200  # member ids kept to follow joins and leaves (the record stays small)
 SENSITIVE_TEXT = "(kept in the private channel)"
-
-SLACK_COMMAND = """{marker}
-💬 {who} in Slack{link}: `@incident-tool {word}`{quoted}
-{outcome}"""
 
 
 def apply(ctx: Context, readout: Readout) -> None:
@@ -164,7 +162,7 @@ def carry_out(ctx: Context, readout: Readout, message: inbound.InMessage) -> Non
             if conflict
             else inbound.unmapped_author(message.user or "?")
         )
-        answer(ctx, message, f":no_entry_sign: {escape(reason)}")
+        answer(ctx, message, wording.THREAD_REFUSED.format(reason=escape(reason)))
         return
     built = inbound.command_from(message, rest, lambda u: readout.logins.get(u))
     link = readout.permalinks.get(message.ts)
@@ -200,11 +198,11 @@ def carry_out(ctx: Context, readout: Readout, message: inbound.InMessage) -> Non
                 return
     if refusal is NOT_ALL_DONE:
         # /invite of someone Slack cannot reach: its comment on the issue says what.
-        answer(ctx, message, f":warning: Done in part: `{word}`; the issue says what could not be.")
+        answer(ctx, message, wording.THREAD_DONE_IN_PART.format(word=word))
     elif refusal:
-        answer(ctx, message, f":no_entry_sign: {escape(refusal)}")
+        answer(ctx, message, wording.THREAD_REFUSED.format(reason=escape(refusal)))
     else:
-        answer(ctx, message, f":ok_hand: Done: `{word}`, as {escape(login)} on GitHub.")
+        answer(ctx, message, wording.THREAD_DONE.format(word=word, login=escape(login)))
     record(ctx, readout, message, login, word, link, refusal)
 
 
@@ -232,7 +230,7 @@ def record(
         said = inbound.plain_text(message.text, readout.who)
         quoted = f"\n> {wording.user_text(said, inline=True)[:500]}"
     outcome = f"🚫 Refused: {refusal}" if refusal else "✔️ Done."
-    body = SLACK_COMMAND.format(
+    body = wording.SLACK_COMMAND.format(
         marker=wording.marker(key),
         who=wording.person(login),
         link=f" ([message]({link}))" if link and _safe_link(link) else "",
@@ -243,13 +241,12 @@ def record(
     ctx.do(Comment(key, body, remember=False))
 
 
-def _safe_link(link: str) -> bool:
-    import re
+_PERMALINK = re.compile(r"https://[A-Za-z0-9.-]+/archives/[A-Z0-9]+/p[0-9]+(\?[\w=&.%-]*)?")
 
-    return (
-        re.fullmatch(r"https://[A-Za-z0-9.-]+/archives/[A-Z0-9]+/p[0-9]+(\?[\w=&.%-]*)?", link)
-        is not None
-    )
+
+def _safe_link(link: str) -> bool:
+    """Only a Slack permalink's shape is linked from the issue (no `javascript:`, no markup)."""
+    return _PERMALINK.fullmatch(link) is not None
 
 
 def slack_comment_id(ts: str) -> int:
@@ -261,8 +258,4 @@ def slack_comment_id(ts: str) -> int:
 
 def help_text() -> str:
     words = " · ".join(f"`{name.value}`" for name in CommandName)
-    return (
-        ":information_source: Commands (write `@incident-tool <command> …` in this channel, as "
-        f"on the issue without the `/`): {words}. Mention people as usual: "
-        "`@incident-tool handover @jo`."
-    )
+    return wording.THREAD_HELP.format(words=words)

@@ -1,7 +1,13 @@
-"""Every comment the bot posts, as module constants carrying `<!-- marker -->`s.
+"""Every word the bot says: its GitHub comments, then its Slack messages, as module constants.
 
-A marker names the cause of a comment (`reply:<comment id>`, `declared`, ...), so a re-run
-finds the comment it already posted instead of posting it twice.
+A comment carries a `<!-- marker -->` naming its cause (`reply:<comment id>`, `declared`, ...),
+so a re-run finds the comment it already posted instead of posting it twice. A Slack
+message's key in the outbox does that job for Slack (`core.outbox`).
+
+Fields are filled with `str.format`, which never reads a value as a template: user text
+stays data. Each caller makes its values safe for where they go first: `user_text` and
+`person` for GitHub, `safe.slack` and `who` for Slack (tests/files/test_layout.py keeps
+message texts here).
 """
 
 from __future__ import annotations
@@ -44,9 +50,16 @@ def mention(login: str) -> str:
     return f"@{login}"
 
 
+def who(login: str | None) -> str:
+    """Name a person in Slack text; the effects stage turns it into a Slack mention."""
+    return f"<person:{login}>" if login else "nobody"
+
+
 def mentions(logins: list[str] | tuple[str, ...]) -> str:
     return ", ".join(mention(x) for x in logins) if logins else "(no delivery managers configured)"
 
+
+# -- comments on the issue (GitHub markdown) ------------------------------------------
 
 REPORTED = """{marker}
 📣 **Potential incident reported** by {reporter}.
@@ -95,3 +108,175 @@ REMINDER_TRIAGE = """{marker}
 
 REMINDER_UPDATE = """{marker}
 ⏰ {lead}: no `/update` for {minutes} minutes. Post one (or `/snooze 30m`)."""
+
+
+ACK_ASK = """{marker}
+🙋 {lead}: you lead this incident. Please acknowledge: comment `/ack` here, or react ✅ to
+the Slack DM the tool sent you or to the first message of the incident channel.
+Without an acknowledgement within {minutes} minutes, {then}."""
+
+NOT_ACKNOWLEDGED = """{marker}
+⏰ {lead} has not acknowledged the lead within {minutes} minutes (handed over by {by}).
+{people}: check that they know, or `/handover` to someone who is there. The tool does not
+pass a lead named by `/handover` on by itself."""
+
+NOBODY_LEFT = """{marker}
+⏰ {lead} has not acknowledged the lead within {minutes} minutes, and no other responder is
+available to take it ({skipped}). {lead} stays the lead.
+{dms}: find a lead, and `/handover @user` to them."""
+
+SLACK_COMMAND = """{marker}
+💬 {who} in Slack{link}: `@incident-tool {word}`{quoted}
+{outcome}"""
+
+AUTO_DISMISSED = (
+    "{marker}\n⚪ Dismissed automatically: {reason} (`alerts.auto_dismiss_after`). "
+    "Reopen the issue if it needs attention."
+)
+
+OWNER_UNASSIGNABLE = (
+    "{marker}\n📌 Noted, but {why}: its follow-up issue will be opened unassigned and say "
+    "so. A delivery manager can assign someone."
+)
+
+DUPLICATE = """{marker}
+Duplicate of #{number}: that issue is this problem's report."""
+
+FOLLOWUP_REMINDER = (
+    "{marker}\n⏰ {whom} this follow-up has been open for {days} days (due within "
+    "{due_after}). Close it when it is done, or say what is left{and_who}. (A reminder at "
+    "most once a week.)"
+)
+
+# The body of a report opened from Slack: the issue form's headings, so it reads (and is
+# parsed, `inbound.forms`) like a report filed through the form.
+SLACK_REPORT_BODY = """{marker}
+### Summary
+
+{summary}
+
+### Affected service
+
+_No response_
+
+### Impact on users
+
+_No response_
+
+### When did it start?
+
+_No response_
+
+### How was it noticed?
+
+Reported in Slack by {who} at {at} UTC: {link}
+
+### Links
+
+{link}
+
+### Severity guess
+
+_No response_
+"""
+
+
+# -- Slack messages (mrkdwn) ----------------------------------------------------------
+# Named for where they go (`outbox.To`): CHANNEL_ the incident channel, THREAD_ a reply in
+# it, ANNOUNCE_ the announce channel, STAKEHOLDERS_ the stakeholder channel, DM_ a direct
+# message. `<channel>` is replaced by the incident channel's link when delivered.
+
+# Commands (README "Commands").
+CHANNEL_MIRRORED = ":speech_balloon: {who} on <{url}|GitHub>:\n{text}"
+CHANNEL_HANDOVER = ":handshake: {previous} handed the lead to {lead}."
+ANNOUNCE_HANDOVER = ":handshake: {title} {link}: {lead} now leads (from {previous})."
+CHANNEL_JOINED = ":wave: {who} is helping.{said}"
+CHANNEL_LEFT = ":door: {who} has stopped helping.{said}"
+CHANNEL_UPDATE = ":memo: Update from {who}:\n{text}"
+CHANNEL_SEVERITY = ":thermometer: {who} set severity {level}."
+CHANNEL_ACTION = ":pushpin: Follow-up action from {who}: {text}{owner}"
+DM_INVITED = ":wave: {inviter} asks for your help with {title} {link}{reason}. Channel: <channel>"
+STAKEHOLDERS_COMMS = ":loudspeaker: *Stakeholder update* on {link} from {who}:\n{text}"
+CHANNEL_COMMS_COPY = ":loudspeaker: Stakeholders were told: {text}"
+CHANNEL_RESOLVED_WHEN = ":dart: We can call this resolved when: {text}"
+CHANNEL_PUBLIC = ":globe_with_meridians: Public update (status page) from {who}:\n{text}"
+CHANNEL_RETROSPECTIVE = ":memo: Retrospective: {link}"
+CHANNEL_STATUS = ":clipboard: *Status of {link}*: `{state}`"
+
+# States (README "States").
+DM_REPORTED = (
+    ":mega: Potential incident reported by {reporter}: {title} {link}. Please assess it.{about}"
+)
+DM_SELF_DECLARED = (
+    ":warning: {who} declared {title} {link} without a delivery manager. "
+    "Please check and agree to continue."
+)
+ANNOUNCE_DECLARED = (
+    ":rotating_light: Incident {verb}: {title} {link}. Lead: {lead}. Channel: <channel>"
+)
+CHANNEL_UNMITIGATED = ":rotating_light: {who} moved the incident back to declared: not mitigated."
+CHANNEL_REOPENED = ":arrows_counterclockwise: {who} reopened the incident."
+CHANNEL_MITIGATED = ":large_green_circle: {who} marked the incident mitigated{said}"
+CHANNEL_RESOLVED = ":white_check_mark: {who} resolved the incident.{said}"
+ANNOUNCE_RESOLVED = ":white_check_mark: Incident resolved: {title} {link}."
+DM_CONFIRM_RESOLUTION = (
+    ":question: {who} resolved {title} {link}. Please confirm; "
+    "reopen the issue if it is not resolved."
+)
+CHANNEL_DISMISSED = ":no_entry_sign: {who} dismissed the incident.{said}"
+ANNOUNCE_DISMISSED = ":no_entry_sign: Dismissed: {title} {link}."
+
+# The lead acknowledges (README "The lead").
+CHANNEL_ACK_ASK = (
+    ":raising_hand: {lead}, you lead this incident: please acknowledge. React "
+    ":white_check_mark: to the first message of this channel, or comment `/ack` on "
+    "{link}, within {minutes} minutes."
+)
+DM_ACK_ASK = (
+    ":raising_hand: You lead {title} {link}. React :white_check_mark: to this message (or "
+    "comment `/ack` on the issue) to acknowledge, within {minutes} minutes. Channel: <channel>"
+)
+CHANNEL_ACKNOWLEDGED = ":white_check_mark: {who} acknowledged the lead ({via})."
+DM_NOT_ACKNOWLEDGED = (
+    ":alarm_clock: {lead} has not acknowledged leading {title} {link} within {minutes} "
+    "minutes (handed over by {by})."
+)
+DM_NOBODY_LEADS = (
+    ":alarm_clock: Nobody has acknowledged leading {title} {link}: {lead} did not within "
+    "{minutes} minutes and no other responder is available. Please find a lead."
+)
+CHANNEL_PASSED_ON = (
+    ":arrows_clockwise: {lead} did not acknowledge within {minutes} minutes: {successor} now leads."
+)
+ANNOUNCE_PASSED_ON = (
+    ":arrows_clockwise: {title} {link}: {successor} now leads ({lead} did not acknowledge)."
+)
+DM_PASSED_OVER = (
+    ":arrows_clockwise: You did not acknowledge leading {title} {link} within {minutes} "
+    "minutes, so {successor} leads it now."
+)
+
+# Reminders (README "Configuration": `reminders.*`).
+DM_REMIND_TRIAGE = ":alarm_clock: A report has waited {minutes}+ minutes for a decision: {link}"
+CHANNEL_REMIND_UPDATE = (
+    ":alarm_clock: {lead}: no `/update` for {minutes} minutes. "
+    "Post one on the issue (or `/snooze 30m`)."
+)
+
+# Reports from monitors (README "Reports from monitors").
+CHANNEL_ALERT_RESOLVED = (
+    ":large_green_circle: The monitor reports the alert resolved. The incident stays open: "
+    "a delivery manager decides whether it is resolved."
+)
+CHANNEL_FIRED_AGAIN = ":repeat: The alert fired again ({count} times so far)."
+
+# Answers in the thread of an `@incident-tool` message (README "Slack writes back").
+THREAD_REFUSED = ":no_entry_sign: {reason}"
+THREAD_DONE_IN_PART = ":warning: Done in part: `{word}`; the issue says what could not be."
+THREAD_DONE = ":ok_hand: Done: `{word}`, as {login} on GitHub."
+THREAD_HELP = (
+    ":information_source: Commands (write `@incident-tool <command> …` in this channel, as "
+    "on the issue without the `/`): {words}. Mention people as usual: "
+    "`@incident-tool handover @jo`."
+)
+THREAD_REPORTED = ":inbox_tray: Reported as {link}: a delivery manager will assess it."

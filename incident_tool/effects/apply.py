@@ -123,5 +123,7 @@ def write_retrospective(
     ctx.slack(
         "retro-link",
         To.INCIDENT,
-        f":memo: Retrospective: <{ctx.issue.url.rsplit('/', 1)[0]}/{record.retro}|#{record.retro}>",
+        wording.CHANNEL_RETROSPECTIVE.format(
+            link=f"<{ctx.issue.url.rsplit('/', 1)[0]}/{record.retro}|#{record.retro}>"
+        ),
     )

@@ -265,11 +265,12 @@ def remind(
     whom = " ".join(f"@{login}" for login in owners) or "Nobody owns this yet:"
     days = (now - created).days
     key = REMINDER_KEY.format(day=iso(now)[:10])
-    text = (
-        f"{wording.marker(key)}\n⏰ {whom} this follow-up has been open for {days} days "
-        f"(due within {due_after}). Close it when it is done, or say what is left"
-        + ("" if item.assignees else " and who will do it")
-        + ". (A reminder at most once a week.)"
+    text = wording.FOLLOWUP_REMINDER.format(
+        marker=wording.marker(key),
+        whom=whom,
+        days=days,
+        due_after=due_after,
+        and_who="" if item.assignees else " and who will do it",
     )
 
     def landed() -> Any:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from incident_tool.config import Config
-from incident_tool.core import availability
+from incident_tool.core import availability, wording
 from incident_tool.core.model import IssueView, SlackDelivery, To
 from incident_tool.core.record import Entry, Record, iso, utcnow
 from incident_tool.effects.slack import (
@@ -318,7 +318,7 @@ class Mirror:
         helping = ", ".join(self.people.mention(x) for x in record.helping) or "nobody"
         lead = self.people.mention(record.lead) if record.lead else "nobody"
         lines = [
-            f":clipboard: *Status of <{issue.url}|#{issue.number}>*: `{state}`",
+            wording.CHANNEL_STATUS.format(link=f"<{issue.url}|#{issue.number}>", state=state),
             f"Lead: {lead}. Helping: {helping}.",
         ]
         if record.severity:

@@ -33,36 +33,6 @@ _MARKER_RE = re.compile(
     r"<!-- incident-tool:slack-report ([CG][A-Z0-9]+)/([0-9.]+) reporter=([A-Za-z0-9-]*) -->"
 )
 
-BODY = """{marker}
-### Summary
-
-{summary}
-
-### Affected service
-
-_No response_
-
-### Impact on users
-
-_No response_
-
-### When did it start?
-
-_No response_
-
-### How was it noticed?
-
-Reported in Slack by {who} at {at} UTC: {link}
-
-### Links
-
-{link}
-
-### Severity guess
-
-_No response_
-"""
-
 
 def reporter_of(view: object, bot_login: str) -> str | None:
     """The mapped login a Slack report names, believed only on an issue the tool opened."""
@@ -162,7 +132,7 @@ def open_report(
 
     issue = existing() if retry else None
     if issue is None:
-        body = BODY.format(
+        body = wording.SLACK_REPORT_BODY.format(
             marker=marker,
             summary=wording.user_text(clip(said, 4000)),
             who=wording.person(login)
@@ -178,8 +148,7 @@ def open_report(
     url = str(issue.html_url)  # type: ignore[attr-defined]
     room.post(  # type: ignore[attr-defined]
         channel,
-        f":inbox_tray: Reported as {mrkdwn_link(url, f'#{number}')}: a delivery manager "
-        "will assess it.",
+        wording.THREAD_REPORTED.format(link=mrkdwn_link(url, f"#{number}")),
         thread_ts=message.ts,
     )
     return number

@@ -157,9 +157,7 @@ def close_duplicate(tools: Tools, mine: Issue, kept: Issue) -> None:
     never found again as the problem's issue, and no later run pages anyone for it.
     """
     key = f"duplicate:{kept.number}"
-    body = (
-        f"{wording.marker(key)}\nDuplicate of #{kept.number}: that issue is this problem's report."
-    )
+    body = wording.DUPLICATE.format(marker=wording.marker(key), number=kept.number)
     tools.gateway.post_comment(mine, key, body, [])
     tools.gateway.write(
         f"close #{mine.number} as a duplicate of #{kept.number}",

@@ -1,0 +1,95 @@
+"""Every word the bot says is in `incident_tool/core/wording.py`, and every README section the
+code cites exists.
+
+A message text written inline elsewhere (a Slack message starting `:emoji: `, a comment body
+built around `wording.marker(...)`) is a finding; so is a text in `wording` that nothing
+uses, and a comment citing `README "Section"` that is not a heading of the README.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from incident_tool.core import wording
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "incident_tool"
+WORDING = PACKAGE / "core" / "wording.py"
+# A Slack message begins with an emoji code and words (a bare ":palm_tree:" is config data).
+SLACK_TEXT = re.compile(r"^:[a-z0-9_+-]+: ")
+
+
+def product_modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if p != WORDING)
+
+
+def inline_texts(source: str) -> list[tuple[int, str]]:
+    """Where `source` writes a message text itself: (line, what)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if SLACK_TEXT.match(node.value):
+                found.append((node.lineno, node.value[:60]))
+        elif isinstance(node, ast.JoinedStr):
+            for part in node.values:
+                call = part.value if isinstance(part, ast.FormattedValue) else None
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "marker"
+                ):
+                    found.append((node.lineno, "a comment body around wording.marker()"))
+    return found
+
+
+def test_the_finder_finds_inline_texts() -> None:
+    """The check below can fail: both kinds of inline text are found."""
+    source = (
+        'ctx.slack("k", To.INCIDENT, f":wave: {who} is here.")\n'
+        'body = f"{wording.marker(key)}\\nHello"\n'
+        'EMOJI = [":palm_tree:"]\n'
+    )
+    found = inline_texts(source)
+    assert sorted(line for line, _ in found) == [1, 2]
+
+
+@pytest.mark.parametrize("path", product_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_message_text_outside_wording(path: Path) -> None:
+    assert inline_texts(path.read_text(encoding="utf-8")) == []
+
+
+def test_every_text_in_wording_is_used() -> None:
+    names = [n for n in vars(wording) if n.isupper() and isinstance(getattr(wording, n), str)]
+    assert len(names) > 40  # the module's texts were found at all
+    used = "\n".join(p.read_text(encoding="utf-8") for p in product_modules())
+    unused = [n for n in names if n != "MARKER" and not re.search(rf"\b{n}\b", used)]
+    assert unused == []
+
+
+def readme_headings() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [m.group(1).strip().strip("`") for m in re.finditer(r"^#{2,4} (.+)$", text, re.M)]
+
+
+def test_code_cites_only_readme_sections_that_exist() -> None:
+    headings = readme_headings()
+    assert "Quick start" in headings
+    cited = {}
+    sources = [
+        p
+        for folder in ("incident_tool", "incident_sandbox")
+        for p in sorted((ROOT / folder).rglob("*"))
+        if p.suffix in (".py", ".j2")
+    ]
+    assert WORDING in sources
+    for path in sources:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for section in re.findall(r'README "([^"]+)"', line):
+                cited.setdefault(section, f"{path.relative_to(ROOT)}:{number}")
+    assert len(cited) > 10
+    missing = {s: where for s, where in cited.items() if not any(h.startswith(s) for h in headings)}
+    assert missing == {}
