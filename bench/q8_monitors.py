@@ -18,8 +18,10 @@ from lab import (
 
 
 def section8(rep: Report, quick: bool) -> dict[str, Any]:
-    """Requests for an alert that opens a report, a repeat, a resolution (README "Reports from
-    monitors")."""
+    """Requests for an alert that opens a report, a repeat, a resolution.
+
+    README "Reports from monitors".
+    """
     import urllib.request
 
     rep.section("8. Reports from monitors: a new alert, a repeat, a resolution")

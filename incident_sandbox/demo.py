@@ -446,8 +446,10 @@ def _in_slack(
     body: str,
     what: str,
 ) -> None:
-    """A person acts in the incident channel; the next sweep reads it back (README "Slack writes
-    back")."""
+    """A person acts in the incident channel; the next sweep reads it back.
+
+    README "Slack writes back".
+    """
     _, kind, text = body.split(":", 2)
     channel = _incident_channel(sb, number)
     shown = text if kind == "pin" else f"@incident-tool {text.split(' <@')[0]} @…"

@@ -272,9 +272,8 @@ def open_incidents(tools: Tools) -> list[Issue]:
     found: dict[int, Issue] = {}
     opened = (State.REPORTED, State.DECLARED, State.MITIGATED)
     # Also a close or a reopen whose run was dropped (README "Who may change an incident": a
-    # person's change is
-    # carried out or undone by the next run): its labels still say the other state. Few
-    # or none, so these queries stay small however many incidents were ever closed.
+    # person's change is carried out or undone by the next run): its labels still say the other
+    # state. Few or none, so these queries stay small however many incidents were ever closed.
     queries = [("open", s) for s in opened]
     queries += [("open", s) for s in (State.RESOLVED, State.DISMISSED)]
     queries += [("closed", s) for s in opened]

@@ -118,8 +118,10 @@ def handle(
 
 
 def handle_report(event: Any, repo: str, config_path: str | None, dry_run: bool) -> None:
-    """Turn a report from a monitor or the Actions tab into the problem's issue (README "Reports
-    from monitors")."""
+    """Turn a report from a monitor or the Actions tab into the problem's issue.
+
+    README "Reports from monitors, scripts and the Actions tab".
+    """
     from incident_tool.inbound import alerts
     from incident_tool.verbs import open as intake
 

@@ -1,6 +1,7 @@
-"""Reports from monitors in the record (README "Reports from monitors"): the first firing, repeats,
-resolution,
-and dismissing a never-declared report some minutes after its alert resolved.
+"""Reports from monitors in the record (README "Reports from monitors").
+
+The first firing, repeats, resolution, and dismissing a never-declared report some minutes
+after its alert resolved.
 
 Decisions only, like the other handlers: they change `ctx.record` and `ctx.plan`.
 """

@@ -131,8 +131,10 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
 
 
 def declare(ctx: Context, by: str) -> None:
-    """Declare: pick the lead, assign them, open the channel, announce (README "The lead", "How it
-    works")."""
+    """Declare: pick the lead, assign them, open the channel, announce.
+
+    README "The lead" and "How it works".
+    """
     record = ctx.record
     if record.state is None:
         report(ctx, ctx.issue.author, notify=False)

@@ -109,9 +109,8 @@ class Record:
     # firings.
     alert: dict[str, Any] | None = None
     # People without triage access (README "Who may change an incident"): when each was last
-    # answered on this issue,
-    # how many of their plain comments were not mirrored and commands not answered, the
-    # severity they guessed (shown, not applied), and why nobody was paged.
+    # answered on this issue, how many of their plain comments were not mirrored and commands not
+    # answered, the severity they guessed (shown, not applied), and why nobody was paged.
     answered: dict[str, str] = field(default_factory=dict)
     outsider_comments: int = 0
     unanswered: int = 0

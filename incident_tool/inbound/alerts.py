@@ -160,8 +160,10 @@ def check_url(url: str, *, where: str) -> str:
 
 
 def from_payload(payload: Any, *, sender: str | None = None) -> Report:
-    """Check a `client_payload` (README "Reports from monitors"); raise PayloadError saying what
-    does not fit."""
+    """Check a `client_payload`; raise PayloadError saying what does not fit.
+
+    README "Reports from monitors" lists the fields.
+    """
     where = "client_payload"
     if not isinstance(payload, dict):
         raise PayloadError(f"{where} must be a JSON object, not {_kind(payload)}")

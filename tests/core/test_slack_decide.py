@@ -1,6 +1,6 @@
-"""What the Slack handlers decide from what was read (README "Slack writes back"): no HTTP, a
-hand-made
-Readout and the dict-backed Facts of tests/fakes.py."""
+"""What the Slack handlers decide from what was read (README "Slack writes back").
+
+No HTTP: a hand-made Readout and the dict-backed Facts of tests/fakes.py."""
 
 from __future__ import annotations
 

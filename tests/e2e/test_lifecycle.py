@@ -13,8 +13,8 @@ from tests.world import REPO
 def test_full_lifecycle(world):
     n = world.report()
     assert world.state_labels(n) == ["incident:reported"]
-    # rita has read access only: her severity guess is shown, not applied (README "Who may change
-    # an incident").
+    # rita has read access only: her severity guess is shown, not applied (README "Who may change an
+    # incident").
     assert "severity:2" not in world.labels(n) and world.record(n).severity_guess == 2
     reported = [c for c in world.bot_comments(n) if "incident-tool:reported" in c["body"]]
     assert len(reported) == 1 and "@dana" in reported[0]["body"]

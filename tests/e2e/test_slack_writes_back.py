@@ -1,6 +1,7 @@
-"""Slack writes back (README "Slack writes back"), end to end against the sandbox: notes, commands,
-reports,
-participation, outages, overlapping runs, big channels and sensitive incidents."""
+"""Slack writes back (README "Slack writes back"), end to end against the sandbox.
+
+Notes, commands, reports, participation, outages, overlapping runs, big channels and
+sensitive incidents."""
 
 from __future__ import annotations
 

@@ -205,9 +205,8 @@ def test_report(replay: Callable[[str], Replay]) -> None:
     assert (r.outcome.handled, r.outcome.state) == (True, "reported")
     assert any("SLACK_BOT_TOKEN is not set" in line for line in r.log)  # Slack off, said so
     # rita has read access only (README "Who may change an incident"): her severity guess is shown,
-    # not applied, and
-    # two reads are added: her permission, and her reports of the last 24 hours (one
-    # page of the issues list) to see whether this one may page the delivery managers.
+    # not applied, and two reads are added: her permission, and her reports of the last 24 hours
+    # (one page of the issues list) to see whether this one may page the delivery managers.
     assert r.outcome.writes == ["comment on #1 (reported)", "post the status comment on #1"]
     assert not [x for x in r.sent if (x.method, x.path) == ("POST", f"{ISSUE}/labels")]
     [count] = [x for x in r.sent if (x.method, x.path) == ("GET", f"/repos/{REPO}/issues")]
