@@ -29,8 +29,8 @@ from incident_tool.core.wording import who
 from incident_tool.inbound.commands import (
     COMMAND_TABLE,
     Command,
-    CommandError,
     CommandName,
+    MalformedCommand,
     May,
     help_text,
     owner_word,
@@ -99,7 +99,7 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
         ctx.record.unanswered += 1
         ctx.notices.append(f"not answered: {comment.author} was answered within the hour")
         return 1
-    if isinstance(parsed, CommandError):
+    if isinstance(parsed, MalformedCommand):
         refuse(ctx, comment, parsed.message)
         return 1
     refusal = run_command(ctx, parsed, comment)

@@ -22,7 +22,7 @@ from incident_tool.core.outbox import To
 from incident_tool.core.record import Entry
 from incident_tool.core.safe import slack as escape
 from incident_tool.inbound import slack as inbound
-from incident_tool.inbound.commands import CommandError, CommandName, parse_command
+from incident_tool.inbound.commands import CommandName, MalformedCommand, parse_command
 from incident_tool.inbound.slack import Readout
 
 MAX_DONE = 100  # commands remembered (each message is carried out once)
@@ -174,7 +174,7 @@ def carry_out(ctx: Context, readout: Readout, message: inbound.InMessage) -> Non
         parsed = parse_command(built.body)
         if parsed is None:
             refusal = "That is not a command: `@incident-tool help` lists them."
-        elif isinstance(parsed, CommandError):
+        elif isinstance(parsed, MalformedCommand):
             refusal = parsed.message.replace("`/", "`")
         else:
             word = parsed.name.value

@@ -4,7 +4,7 @@ A command is a comment whose first line starts with ``/``. Only the first line i
 command; the lines after it are its text. Command words are case-insensitive, and a
 person may be written ``@login`` or ``login``.
 
-:func:`parse_command` returns a :class:`Command`, a :class:`CommandError` (a command
+:func:`parse_command` returns a :class:`Command`, a :class:`MalformedCommand` (a command
 attempt that should get a reply saying why it was refused), or None when the comment
 is not a command at all. It never raises.
 """
@@ -24,7 +24,7 @@ __all__ = [
     "MAX_TEXT_LENGTH",
     "Command",
     "command_table",
-    "CommandError",
+    "MalformedCommand",
     "CommandName",
     "HelpRow",
     "May",
@@ -91,7 +91,7 @@ class Command:
 
 
 @dataclass(frozen=True)
-class CommandError:
+class MalformedCommand:
     """A command attempt that cannot be carried out, with a reason to reply with."""
 
     #: The command word as typed (lowercased) when it is a known command, else None.
@@ -342,13 +342,13 @@ def _quote(word: str) -> str:
     return word.replace("`", "'")
 
 
-def parse_command(body: str | None) -> Command | CommandError | None:
-    """Parse a comment body into a Command, a CommandError, or None when it is no command.
+def parse_command(body: str | None) -> Command | MalformedCommand | None:
+    """Parse a comment body into a Command, a MalformedCommand, or None when it is no command.
 
     The first line (after leading whitespace and a byte-order mark) must start with
     ``/<word>``, the word being letters and hyphens. A first token with another ``/``
     (``/etc/passwd``, ``//``) or other characters (``/123``, ``/ foo``) is prose: None.
-    An unknown word is a CommandError, so a typo gets an answer. ``text`` is truncated
+    An unknown word is a MalformedCommand, so a typo gets an answer. ``text`` is truncated
     to 4,000 characters ending in "…". Never raises.
     """
     if not isinstance(body, str) or not body:
@@ -369,7 +369,7 @@ def parse_command(body: str | None) -> Command | CommandError | None:
         suggestion = difflib.get_close_matches(word[:40], list(_BY_WORD), n=1, cutoff=0.6)
         if suggestion:
             message += f" Did you mean `/{suggestion[0]}`?"
-        return CommandError(name=None, message=message + " Say `/help` for the list.")
+        return MalformedCommand(name=None, message=message + " Say `/help` for the list.")
 
     if name in _NEEDS_PERSON:
         return _parse_person(name, rest, following)
@@ -383,32 +383,32 @@ def parse_command(body: str | None) -> Command | CommandError | None:
         return Command(name=name)
     text = _join_text(rest, following)
     if name in _NEEDS_TEXT and not text:
-        return CommandError(name=name.value, message=_NEEDS_TEXT[name])
+        return MalformedCommand(name=name.value, message=_NEEDS_TEXT[name])
     return Command(name=name, text=text)
 
 
-def _parse_person(name: CommandName, rest: str, following: str) -> Command | CommandError:
+def _parse_person(name: CommandName, rest: str, following: str) -> Command | MalformedCommand:
     """Parse ``/handover @login [text]`` and ``/invite @login [why]``."""
     token, after = _split_first_token(rest)
     if not token:
-        return CommandError(name=name.value, message=_NEEDS_PERSON[name])
+        return MalformedCommand(name=name.value, message=_NEEDS_PERSON[name])
     login = token.removeprefix("@").rstrip(_MENTION_TRAILING)
     if not is_valid_login(login):
-        return CommandError(
+        return MalformedCommand(
             name=name.value,
             message=f"`{_quote(token)}` is not a GitHub login. {_NEEDS_PERSON[name]}",
         )
     return Command(name=name, user=login, text=_join_text(after, following))
 
 
-def _parse_action(rest: str, following: str) -> Command | CommandError:
+def _parse_action(rest: str, following: str) -> Command | MalformedCommand:
     """Parse ``/action [@owner] <text>``: an ``@login`` first is the owner."""
     token, after = _split_first_token(rest)
     owner = None
     if token.startswith("@"):
         owner = token.removeprefix("@").rstrip(_MENTION_TRAILING)
         if not is_valid_login(owner) or owner.endswith(_BOT_SUFFIX):
-            return CommandError(
+            return MalformedCommand(
                 name=CommandName.ACTION.value,
                 message=f"`{_quote(token)}` is not a GitHub login. "
                 + _NEEDS_TEXT[CommandName.ACTION],
@@ -416,7 +416,9 @@ def _parse_action(rest: str, following: str) -> Command | CommandError:
         rest = after
     text = _join_text(rest, following)
     if not text:
-        return CommandError(name=CommandName.ACTION.value, message=_NEEDS_TEXT[CommandName.ACTION])
+        return MalformedCommand(
+            name=CommandName.ACTION.value, message=_NEEDS_TEXT[CommandName.ACTION]
+        )
     return Command(name=CommandName.ACTION, text=text, owner=owner)
 
 
@@ -434,12 +436,12 @@ def owner_word(text: str) -> tuple[str | None, str]:
     return login, rest.strip()
 
 
-def _parse_severity(rest: str, following: str) -> Command | CommandError:
+def _parse_severity(rest: str, following: str) -> Command | MalformedCommand:
     """Parse ``/severity <1-4> [text]``; ``sev2`` and ``S2`` are accepted too."""
     token, after = _split_first_token(rest)
     match = _SEVERITY_RE.match(token)
     if match is None:
-        return CommandError(name=CommandName.SEVERITY.value, message=_SEVERITY_USAGE)
+        return MalformedCommand(name=CommandName.SEVERITY.value, message=_SEVERITY_USAGE)
     return Command(
         name=CommandName.SEVERITY,
         severity=int(match.group(1)),
@@ -487,13 +489,13 @@ def _parse_duration(rest: str) -> tuple[int | None, str, str]:
     return total, rest[:position].strip(), trimmed
 
 
-def _parse_snooze(rest: str, following: str) -> Command | CommandError:
+def _parse_snooze(rest: str, following: str) -> Command | MalformedCommand:
     """Parse ``/snooze <duration> [text]``."""
     minutes, typed, after = _parse_duration(rest)
     if minutes is None:
-        return CommandError(name=CommandName.SNOOZE.value, message=_SNOOZE_USAGE)
+        return MalformedCommand(name=CommandName.SNOOZE.value, message=_SNOOZE_USAGE)
     if not 1 <= minutes <= MAX_SNOOZE_MINUTES:
-        return CommandError(
+        return MalformedCommand(
             name=CommandName.SNOOZE.value,
             message=f"`{_quote(typed)}` is out of range. {_SNOOZE_USAGE}",
         )

@@ -10,8 +10,8 @@ import pytest
 import incident_tool.app as run_module
 from incident_tool.inbound.commands import (
     Command,
-    CommandError,
     CommandName,
+    MalformedCommand,
     owner_word,
     parse_command,
 )
@@ -60,7 +60,7 @@ def test_action_parses_an_optional_owner(body, expected):
 @pytest.mark.parametrize("body", ["/action @lee", "/action @-x- do it", "/action @bot[bot] x"])
 def test_action_with_a_bad_owner_or_no_text_is_refused(body):
     result = parse_command(body)
-    assert isinstance(result, CommandError) and result.name == "action"
+    assert isinstance(result, MalformedCommand) and result.name == "action"
 
 
 def test_a_bare_first_word_is_offered_as_an_owner():

@@ -15,8 +15,8 @@ from incident_tool.inbound.commands import (
     MAX_SNOOZE_MINUTES,
     MAX_TEXT_LENGTH,
     Command,
-    CommandError,
     CommandName,
+    MalformedCommand,
     help_text,
     is_valid_login,
     parse_command,
@@ -194,14 +194,14 @@ def test_not_a_command(body: str | None) -> None:
 )
 def test_refusals(body: str, name: str | None, message: str) -> None:
     result = parse_command(body)
-    assert isinstance(result, CommandError)
+    assert isinstance(result, MalformedCommand)
     assert result.name == name
     assert message in result.message
 
 
 def test_unknown_command_suggests_help() -> None:
     result = parse_command("/frobnicate")
-    assert isinstance(result, CommandError)
+    assert isinstance(result, MalformedCommand)
     assert result.message.endswith("Say `/help` for the list.")
     assert "Did you mean" not in result.message
 
@@ -280,7 +280,7 @@ def test_login_trailing_punctuation_is_prose() -> None:
     for body in ("/handover @alice.", "/handover @alice:", "/handover (@alice)"):
         result = parse_command(body)
         if body.startswith("/handover ("):
-            assert isinstance(result, CommandError)
+            assert isinstance(result, MalformedCommand)
         else:
             assert result == Command(C.HANDOVER, user="alice")
 
@@ -364,11 +364,11 @@ def test_command_name_is_its_word() -> None:
 # --- properties ----------------------------------------------------------------------------
 
 
-def check_invariants(result: Command | CommandError | None) -> None:
+def check_invariants(result: Command | MalformedCommand | None) -> None:
     """Assert what every parse result promises."""
     if result is None:
         return
-    if isinstance(result, CommandError):
+    if isinstance(result, MalformedCommand):
         assert result.message
         assert result.name is None or result.name in {name.value for name in CommandName}
         return
@@ -426,7 +426,7 @@ def test_snooze_round_trips(days: int, hours: int, minutes: int, gap: str) -> No
     if 1 <= total <= MAX_SNOOZE_MINUTES:
         assert result == Command(C.SNOOZE, duration_minutes=total)
     else:
-        assert isinstance(result, CommandError) and result.name == "snooze"
+        assert isinstance(result, MalformedCommand) and result.name == "snooze"
 
 
 @settings(max_examples=300)
@@ -449,7 +449,7 @@ def test_text_commands_keep_their_text(name: CommandName, first: str, following:
     if expected:
         assert result == Command(name, expected)
     else:
-        assert result == Command(name) or isinstance(result, CommandError)
+        assert result == Command(name) or isinstance(result, MalformedCommand)
 
 
 def test_the_readme_command_table_is_the_generated_one() -> None:
