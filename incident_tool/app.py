@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from github.Issue import Issue
-
 from incident_tool.config import Config
 from incident_tool.core import ack, followups, lifecycle, reminders
 from incident_tool.core import alerts as alert_handlers
@@ -39,7 +37,7 @@ from incident_tool.effects import followups as followup_issues
 from incident_tool.effects import slack_read
 from incident_tool.effects.apply import issue_writes, write_retrospective
 from incident_tool.effects.facts import LiveFacts
-from incident_tool.effects.github import Gateway, GitHubError, describe
+from incident_tool.effects.github import Gateway, GitHubError, Issue
 from incident_tool.effects.mirror import Mirror, People
 from incident_tool.inbound.events import Event
 from incident_tool.verbs import retro
@@ -267,8 +265,6 @@ def slack_reporter(view: object, bot_login: str) -> str | None:
 def open_incidents(tools: Tools) -> list[Issue]:
     """List open issues with an open state label, and issues whose open/closed state
     disagrees with their state label (one query per state and open/closed: labels AND)."""
-    from github import GithubException
-
     found: dict[int, Issue] = {}
     opened = (State.REPORTED, State.DECLARED, State.MITIGATED)
     # Also a close or a reopen whose run was dropped (README "Who may change an incident": a
@@ -277,14 +273,11 @@ def open_incidents(tools: Tools) -> list[Issue]:
     queries = [("open", s) for s in opened]
     queries += [("open", s) for s in (State.RESOLVED, State.DISMISSED)]
     queries += [("closed", s) for s in opened]
-    try:
-        for where, state in queries:
-            for issue in tools.gateway.issues(state=where, labels=[state.label]):
-                # Not `issue.pull_request`: reading an absent attribute fetches the issue again.
-                if "/pull/" not in issue.html_url:
-                    found[issue.number] = issue
-    except (GithubException, OSError) as exc:
-        raise GitHubError(describe(exc)) from None
+    for where, state in queries:
+        for issue in tools.gateway.issues(state=where, labels=[state.label]):
+            # Not `issue.pull_request`: reading an absent attribute fetches the issue again.
+            if "/pull/" not in issue.html_url:
+                found[issue.number] = issue
     return [found[n] for n in sorted(found)]
 
 

@@ -6,11 +6,9 @@ without importing PyGithub, slack-sdk or Jinja (the start-up budget in README "M
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -19,17 +17,8 @@ from incident_tool.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, IncidentTool
 from incident_tool.verbs.common import (
     Output,
     _out,
-    _repo,
-    api_url,
-    explain_github,
     fail,
-    github_token,
-    load_config,
-    open_tools,
-    report_outcome,
-    run_guarded,
     shorten,
-    team_config,
 )
 
 
@@ -76,76 +65,9 @@ def handle(
     Example, by hand against a saved event:
         incident-tool handle --event-name issues --event-path event.json --dry-run
     """
-    from incident_tool.inbound import events
+    from incident_tool.verbs import handle as handling
 
-    out = _out()
-    if not event_name or not event_path:
-        fail(
-            "no event: set --event-name and --event-path (GitHub Actions sets "
-            "GITHUB_EVENT_NAME and GITHUB_EVENT_PATH)",
-            EXIT_USAGE,
-        )
-    event = events.load(event_path, event_name)  # an EventError: `_run` says it, exit 2
-    reason = event.ignore_reason()
-    if reason:
-        out(f"ignored: {reason}")
-        return
-    if event.sender_is_bot and event.name == "issues" and event.action == "labeled":
-        out("ignored: label changed by a bot (the tool's own write)")
-        return
-    root = Path.cwd()
-    repo = repo or os.environ.get("GITHUB_REPOSITORY") or event.repo
-    if event.number is None and event.name in events.REPORT_EVENTS:
-        handle_report(event, _repo(repo), config_path, dry_run)
-        return
-    cfg = load_config(config_path, root)
-    tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
-    from incident_tool.app import handle as handle_event
-
-    outcome = run_guarded(lambda: handle_event(event, tools), tools)
-    from incident_tool.effects import schedule
-
-    if schedule.opens_incident(event, outcome):
-        notice = schedule.wake(tools)
-        if notice:
-            outcome.notices.append(notice)
-    report_outcome(outcome, f"{event.kind} on #{event.number}")
-    if cfg.status_page.enabled and not dry_run:
-        from incident_tool.verbs.status_page import write_output
-
-        # The workflow's Pages job runs only when this says "changed" (README "Status page").
-        write_output(outcome.page_changed)
-
-
-def handle_report(event: Any, repo: str, config_path: str | None, dry_run: bool) -> None:
-    """Turn a report from a monitor or the Actions tab into the problem's issue.
-
-    README "Reports from monitors, scripts and the Actions tab".
-    """
-    from incident_tool.inbound import alerts
-    from incident_tool.verbs import open as intake
-
-    out = _out()
-    try:
-        report = intake.report_from_event(event)
-    except alerts.PayloadError as exc:
-        # Exit 1, not 2: the tool was called and configured right; what was sent is wrong.
-        fail(f"refused {event.kind}: {exc}. Nothing was created.")
-    root = Path.cwd()
-    cfg = load_config(config_path, root)
-    tools = open_tools(repo, cfg, root, dry_run=dry_run, log=out)
-    received = run_guarded(lambda: intake.receive(report, tools, run=intake.run_id()), tools)
-    if dry_run and received.body:
-        out(received.body)
-    out(f"{event.kind}: {intake.describe_received(received, report)}")
-    if received.outcome is not None:
-        from incident_tool.effects import schedule
-
-        if schedule.opens_incident(event, received.outcome):
-            notice = schedule.wake(tools)
-            if notice:
-                received.outcome.notices.append(notice)
-        report_outcome(received.outcome, f"{event.kind} on #{received.outcome.number}")
+    handling.run(event_name, event_path, repo, config_path, dry_run)
 
 
 @cli.command("open")
@@ -178,38 +100,9 @@ def open_command(
             --title "Search returns no results" --service "Search / catalogue API" \\
             --severity 2 --summary "Every query since 09:40 UTC"
     """
-    from incident_tool.inbound import alerts
     from incident_tool.verbs import open as intake
 
-    out = _out()
-    repo = _repo(repo)
-    payload = {
-        "title": title,
-        "summary": summary or None,
-        "service": service or None,
-        "severity": severity or None,
-        "fingerprint": fingerprint or None,
-    }
-    try:
-        report = alerts.from_payload(payload)
-    except alerts.PayloadError as exc:
-        fail(str(exc).replace("client_payload: `", "--").replace("`", "", 1), EXIT_USAGE)
-    root = Path.cwd()
-    cfg = load_config(None, root)
-    tools = open_tools(repo, cfg, root, dry_run=dry_run, log=lambda s: out(s, err=True))
-    received = run_guarded(lambda: intake.open_report(report, tools), tools)
-    if received.body and dry_run:
-        out(received.body)
-        out(f"[dry-run] would open issue {report.title!r} in {repo}", err=True)
-        return
-    for notice in received.notices:
-        out(notice, err=True)
-    if received.outcome is not None:
-        report_outcome(received.outcome, f"open #{received.outcome.number}")
-    if received.url:
-        out(received.url)
-    if received.created and any("dropped its labels" in n for n in received.notices):
-        fail("the issue has no incident:reported label: nobody was paged")
+    intake.run(repo, title, summary, service, severity, fingerprint, dry_run)
 
 
 @cli.command()
@@ -232,62 +125,9 @@ def retro(
     Example:
         incident-tool retro 42 --repo acme/web --print
     """
-    from incident_tool.core import retro_sections
-    from incident_tool.core.record import extract
     from incident_tool.verbs import retro as retrospective
 
-    out = _out()
-    root = Path.cwd()
-    repo = _repo(repo)
-    cfg, remote = team_config(config_path, root, repo, log=lambda s: out(s, err=True))
-    # Reads only, with --print; Slack is read for the channel's messages.
-    tools = open_tools(repo, cfg, root, dry_run=False, log=lambda s: out(s, err=True))
-    template = None
-    if remote and not (root / cfg.retrospective.template).is_file():
-        # The team's template is on the default branch beside the config.
-        from incident_tool.effects import repo_files
-
-        name = cfg.retrospective.template
-        text = run_guarded(lambda: repo_files.fetch(tools.gateway.gh, repo, name), tools)
-        template = (text, f"{repo}:{name} (default branch)") if text is not None else None
-
-    def render() -> tuple[Any, Any]:
-        issue = tools.gateway.issue(number)
-        status, _ = tools.gateway.incident_comments(issue)
-        record = extract(status.body) if status else None
-        if record is None:
-            fail(f"#{number} has no incident-tool status comment: it is not an incident")
-        view = tools.gateway.view(issue)
-        history = [] if record.sensitive else tools.mirror.history(record)
-        return record, retrospective.render(
-            view, record, cfg, root=root, slack=history, template=template
-        )
-
-    record, rendered = run_guarded(render, tools)
-    if print_only:
-        out(rendered.body)
-        return
-    if record.retro is None:
-        fail(f"#{number} has no retrospective yet (it is written when the incident is resolved)")
-    target = run_guarded(lambda: tools.gateway.issue(record.retro), tools)
-    try:
-        merged = retro_sections.merge(target.body or "", rendered.body, force=force)
-    except retro_sections.RetroEdited as exc:
-        fail(
-            f"retrospective #{record.retro} not updated: {exc}; re-rendering would lose "
-            "that. Move the text into a section, or run again with --force to replace it"
-        )
-    if retro_sections.same(target.body or "", merged.body):
-        out(f"retrospective #{record.retro} is up to date")
-        return
-    run_guarded(
-        lambda: tools.gateway.write(
-            f"update retrospective #{record.retro}", lambda: target.edit(body=merged.body)
-        )
-    )
-    kept = f" (kept what people wrote in: {', '.join(merged.kept)})" if merged.kept else ""
-    lost = f"; --force replaced people's text in: {', '.join(merged.lost)}" if merged.lost else ""
-    out(f"updated retrospective #{record.retro}{kept}{lost}")
+    retrospective.rerender(number, repo, config_path, print_only, force)
 
 
 @cli.group()
@@ -307,31 +147,9 @@ def labels_sync(repo: str | None, config_path: str | None, dry_run: bool) -> Non
     Example:
         incident-tool labels sync --repo acme/web
     """
-    import time
+    from incident_tool.verbs import labels as labelling
 
-    from incident_tool.effects.github import client
-    from incident_tool.verbs import labels as labels_verb
-
-    out = _out()
-    repo = _repo(repo)
-    token = github_token()
-    if not token:
-        fail("GITHUB_TOKEN is not set: the tool needs a token to manage labels.")
-    cfg, _ = team_config(config_path, Path.cwd(), repo, log=out)
-    specs = labels_verb.wanted(cfg.retrospective.labels)
-    gh = client(token, api_url("GITHUB_API_URL"), bulk=True)
-    from github import GithubException
-
-    started = time.monotonic()
-    try:
-        planned = labels_verb.sync(gh.get_repo(repo), specs, out, dry_run)
-    except (GithubException, OSError) as exc:
-        fail(explain_github(exc, gh=gh, repo=repo))
-    written = 0 if dry_run else planned
-    out(
-        f"labels: {len(specs) - planned} unchanged, {written} written"
-        f" in {time.monotonic() - started:.1f} s"
-    )
+    labelling.run(repo, config_path, dry_run)
 
 
 @cli.command()
@@ -351,35 +169,9 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool, followups_on
         incident-tool sweep --repo acme/web
         incident-tool sweep --repo acme/web --followups-only
     """
-    from incident_tool import app as sweeping
+    from incident_tool.verbs import sweep as sweeping
 
-    out = _out()
-    root = Path.cwd()
-    repo = _repo(repo)
-    cfg, _ = team_config(config_path, root, repo, log=out)
-    tools = open_tools(repo, cfg, root, dry_run=dry_run, bulk=True, log=out)
-    if followups_only:
-        # incident-followups.yml, weekly: the 5-minute sweep is off while no incident is
-        # open, and follow-ups fall due long after their incident closed.
-        done = run_guarded(lambda: sweeping.sweep_followups(tools), tools)
-        out(f"follow-ups: {len(done.attached)} attached, {len(done.reminded)} reminded")
-        return
-    results = run_guarded(lambda: sweeping.sweep(tools), tools)
-    for outcome in results:
-        report_outcome(outcome, f"sweep #{outcome.number}")
-    out(f"swept {len(results)} open incident(s)")
-    if cfg.status_page.enabled and not dry_run:
-        from incident_tool.verbs.status_page import write_output
-
-        # A sweep can carry out what a dropped run missed (a /public, a state change).
-        write_output(any(o.page_changed for o in results))
-    if not results:
-        from incident_tool.effects import schedule, workflow_io
-
-        notice = schedule.rest(tools, lambda: len(sweeping.open_incidents(tools)))
-        if notice:
-            out(f"notice: {notice}")
-            workflow_io.defer("notice", out.mask(notice))
+    sweeping.run(repo, config_path, dry_run, followups_only)
 
 
 @cli.command()
@@ -393,25 +185,9 @@ def report(repo: str | None, since: str, fmt: str) -> None:
     Example:
         incident-tool report --repo acme/web --since 90d --format html > incidents.html
     """
-    from incident_tool.core.record import utcnow
-    from incident_tool.effects import workflow_io
     from incident_tool.verbs import report as metrics
 
-    out = _out()
-    repo = _repo(repo)
-    try:
-        moment = metrics.parse_since(since, utcnow())
-    except ValueError as exc:
-        fail(str(exc), EXIT_USAGE)
-    root = Path.cwd()
-    cfg, _ = team_config(None, root, repo, log=lambda s: out(s, err=True))
-    tools = open_tools(repo, cfg, root, dry_run=True, log=lambda s: None)
-    found = run_guarded(
-        lambda: metrics.collect(tools.gateway, moment, followups=cfg.followups), tools
-    )
-    text = metrics.markdown(found, repo)
-    out(metrics.html_page(found, repo) if fmt == "html" else text)
-    workflow_io.write_summary(text)
+    metrics.run(repo, since, fmt)
 
 
 @cli.command("status-page")
@@ -427,27 +203,9 @@ def status_page(repo: str | None, out_dir: str, config_path: str | None) -> None
     Example:
         incident-tool status-page --repo acme/web --out _site
     """
-    from incident_tool.core.record import utcnow
-    from incident_tool.effects.github import Gateway, client
     from incident_tool.verbs import status_page as statuspage
 
-    out = _out()
-    repo = _repo(repo)
-    root = Path.cwd()
-    cfg, _ = team_config(config_path, root, repo, log=lambda s: out(s, err=True))
-    # Reads only: a token is needed for a private repository, and for the rate limit.
-    gateway = Gateway(client(github_token(), api_url("GITHUB_API_URL")), repo, log=out)
-    now = utcnow()
-    found = run_guarded(lambda: statuspage.collect(gateway, cfg, now))
-    pages = statuspage.render(found.incidents, cfg, repo=repo, now=now)
-    try:
-        statuspage.write_site(pages, Path(out_dir))
-    except OSError as exc:
-        fail(f"cannot write the status page to {out_dir}: {exc.strerror or exc}")
-    out(
-        f"wrote {len(pages)} files to {out_dir}: {len(found.incidents)} incident(s) shown "
-        f"({found.listed} listed, {found.read} records read)"
-    )
+    statuspage.run(repo, out_dir, config_path)
 
 
 @cli.command()

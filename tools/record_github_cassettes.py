@@ -253,11 +253,11 @@ def action_env(env: dict[str, str]) -> Iterator[None]:
 
 
 def tools_for(env: dict[str, str], cfg: Any, root: Path, log: list[str]) -> Tools:
-    """Build the run's Tools exactly as `incident-tool handle` does (cli.open_tools)."""
-    from incident_tool import cli
+    """Build the run's Tools exactly as `incident-tool handle` does (verbs.common.open_tools)."""
+    from incident_tool.verbs import common
 
     with action_env(env):
-        return cli.open_tools(REPO, cfg, root, dry_run=False, log=log.append)
+        return common.open_tools(REPO, cfg, root, dry_run=False, log=log.append)
 
 
 def record_run(

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from github.Issue import Issue
-from github.IssueComment import IssueComment
-
 from incident_tool.core import wording
 from incident_tool.core.model import (
     Assign,
@@ -20,7 +17,7 @@ from incident_tool.core.model import (
 )
 from incident_tool.core.outbox import To
 from incident_tool.core.states import State
-from incident_tool.effects.github import Gateway
+from incident_tool.effects.github import Gateway, Issue, IssueComment
 from incident_tool.verbs import retro
 
 if TYPE_CHECKING:

@@ -7,11 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from github.Issue import Issue
-
 from incident_tool.core.record import utcnow
 from incident_tool.core.states import states_in
-from incident_tool.effects.github import Gateway
+from incident_tool.effects.github import Gateway, Issue
 from incident_tool.effects.mirror import People
 
 

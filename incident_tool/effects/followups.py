@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from github import GithubException, UnknownObjectException
-from github.Issue import Issue
-
 from incident_tool.core import retro_sections, wording
 from incident_tool.core.followups import (
     _MARKER_RE,
@@ -32,7 +29,7 @@ from incident_tool.core.followups import (
 )
 from incident_tool.core.model import Context
 from incident_tool.core.record import iso, parse_time
-from incident_tool.effects.github import Gateway, GitHubError, describe
+from incident_tool.effects.github import Gateway, GitHubError, Issue
 
 
 def sync(ctx: Context, gateway: Gateway) -> list[str]:
@@ -50,16 +47,16 @@ def sync(ctx: Context, gateway: Gateway) -> list[str]:
         nonlocal found
         if found is None:
             found = {}
-            try:
-                listed = gateway.issues(
-                    state="all", labels=list(config.followups.labels), since=ctx.issue.created_at
-                )
-                for item in listed:
-                    for incident, key in _MARKER_RE.findall(item.body or ""):
-                        if int(incident) == ctx.issue.number:
-                            found.setdefault(key, item)
-            except (GithubException, OSError) as exc:
-                raise GitHubError(f"could not list follow-ups: {describe(exc)}") from None
+            listed = gateway.issues(
+                what="list follow-ups",
+                state="all",
+                labels=list(config.followups.labels),
+                since=ctx.issue.created_at,
+            )
+            for item in listed:
+                for incident, key in _MARKER_RE.findall(item.body or ""):
+                    if int(incident) == ctx.issue.number:
+                        found.setdefault(key, item)
         return found
 
     if gateway.dry_run:
@@ -100,7 +97,7 @@ def sync(ctx: Context, gateway: Gateway) -> list[str]:
         state = record.followups.get(action_key(entry), {})
         if "issue" in state and not state.get("attached"):
             try:
-                attach(gateway, record.retro, state["issue"], state["id"])
+                gateway.attach_sub_issue(record.retro, state["issue"], state["id"])
                 # Attached, or refused for good (422): either way, not tried again.
                 state["attached"] = True
             except GitHubError as exc:
@@ -110,37 +107,6 @@ def sync(ctx: Context, gateway: Gateway) -> list[str]:
     except GitHubError as exc:
         problems.append(str(exc))
     return problems
-
-
-def attach(gateway: Gateway, parent: int, number: int, issue_id: int) -> bool:
-    """Attach issue `number` (by its `id`, as GitHub's API wants) under `parent`; say
-    whether it was attached (False: GitHub refused it for good, or a dry run).
-
-    GitHub answers 422 when it already has a parent (a lost run attached it, or a person
-    put it elsewhere: either way it is not left loose, and it is not moved) and when the
-    parent is full (100): then it stays a plain issue, linked from the checklist.
-    """
-    url = f"{gateway.repo.url}/issues/{parent}/sub_issues"
-
-    def do() -> bool:
-        try:
-            gateway.gh.requester.requestJsonAndCheck("POST", url, input={"sub_issue_id": issue_id})
-        except GithubException as exc:
-            if exc.status != 422:
-                raise
-            gateway.log(f"notice: follow-up #{number} not attached to #{parent}: {describe(exc)}")
-            return False
-        return True
-
-    def landed() -> bool | None:
-        _, data = gateway.gh.requester.requestJsonAndCheck(
-            "GET", f"{gateway.repo.url}/issues/{number}"
-        )
-        return True if (data or {}).get("parent_issue_url") else None
-
-    return bool(
-        gateway.write(f"attach follow-up #{number} to #{parent}", do, post=True, landed=landed)
-    )
 
 
 def link_checklist(ctx: Context, gateway: Gateway) -> None:
@@ -159,15 +125,12 @@ def link_checklist(ctx: Context, gateway: Gateway) -> None:
     ]
     if not todo or record.retro is None:
         return
-    try:
-        retro = gateway.repo.get_issue(record.retro)
-        body = retro.body or ""
-    except UnknownObjectException:
+    retro = gateway.find_issue(record.retro, what="read the retrospective")
+    if retro is None:
         for _, state in todo:  # deleted (or moved): there is no checklist to link from
             state["linked"] = True
         return
-    except (GithubException, OSError) as exc:
-        raise GitHubError(f"could not read the retrospective: {describe(exc)}") from None
+    body = retro.body or ""
     numbers = {s["issue"] for s in record.followups.values() if "issue" in s}
     lines = body.split("\n")
     for entry, state in todo:
@@ -192,8 +155,8 @@ def link_checklist(ctx: Context, gateway: Gateway) -> None:
     # text from the tool's (retro_sections).
     new = retro_sections.reseal(body, "\n".join(lines))
     if new != body:
-        gateway.write(
-            f"link the follow-ups from retrospective #{record.retro}", lambda: retro.edit(body=new)
+        gateway.edit_issue(
+            retro, f"link the follow-ups from retrospective #{record.retro}", body=new
         )
     for _, state in todo:
         state["linked"] = True
@@ -220,9 +183,9 @@ def sweep(
     recent comments and at most one comment)."""
     result = SweepResult([], [], [])
     try:
-        listed = list(gateway.issues(state="open", labels=list(labels)))
-    except (GithubException, OSError) as exc:
-        result.problems.append(f"could not list follow-ups: {describe(exc)}")
+        listed = list(gateway.issues(what="list follow-ups", state="open", labels=list(labels)))
+    except GitHubError as exc:
+        result.problems.append(str(exc))
         return result
     for item in listed:
         body = item.body or ""
@@ -231,7 +194,7 @@ def sweep(
         try:
             parent = _RETRO_RE.search(body)
             if parent and not item.parent_issue_url:
-                if attach(gateway, int(parent.group(1)), item.number, item.id):
+                if gateway.attach_sub_issue(int(parent.group(1)), item.number, item.id):
                     result.attached.append(item.number)
             if remind(gateway, item, due_after, now, delivery_managers):
                 result.reminded.append(item.number)
@@ -252,10 +215,7 @@ def remind(
     # is not nagged, and its comments need not be read.
     if now - _aware(item.updated_at) < REMIND_EVERY:
         return False
-    try:
-        recent = list(item.get_comments(since=now - REMIND_EVERY))
-    except (GithubException, OSError) as exc:
-        raise GitHubError(f"could not read comments: {describe(exc)}") from None
+    recent = gateway.comments(item, since=now - REMIND_EVERY, what="read comments")
     for comment in recent:
         for day in _REMINDER_RE.findall(comment.body or ""):
             last = parse_time(day + "T00:00:00Z")
@@ -274,15 +234,9 @@ def remind(
     )
 
     def landed() -> Any:
-        return next(
-            (c for c in item.get_comments(since=now - REMIND_EVERY) if key in (c.body or "")),
-            None,
-        )
+        since = now - REMIND_EVERY
+        found = gateway.comments(item, since=since, what="read comments")
+        return next((c for c in found if key in (c.body or "")), None)
 
-    gateway.write(
-        f"remind about follow-up #{item.number}",
-        lambda: item.create_comment(text),
-        post=True,
-        landed=landed,
-    )
+    gateway.comment(item, f"remind about follow-up #{item.number}", text, landed)
     return True

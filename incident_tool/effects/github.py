@@ -1,5 +1,10 @@
 """GitHub through PyGithub: read one incident issue, and make the writes the plan asks for.
 
+This is the one module that uses PyGithub (tests/files/test_layout.py keeps it so): every
+request goes through `Gateway`, and every failure leaves it as a `GitHubError` saying what
+could not be done. Others may read the attributes of the objects it hands out (`Issue`,
+`IssueComment`, `Label`), not call their methods.
+
 Request budget (README "Measured"): one GET for the issue, one per 100 comments, one per write, and
 cached permission / assignability look-ups. Writes that are not idempotent (a comment, an
 issue) are only retried after checking that the first attempt did not land.
@@ -10,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -20,10 +25,10 @@ from github import Auth, Github, GithubException, GithubRetry, UnknownObjectExce
 from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Issue import Issue
 from github.IssueComment import IssueComment
+from github.Label import Label
 
 if TYPE_CHECKING:
     from github.NamedUser import NamedUser
-    from github.PaginatedList import PaginatedList
 
 from incident_tool.core import wording
 from incident_tool.core.model import CommentView, IssueView
@@ -51,6 +56,15 @@ class IssueHappening:
 
 class GitHubError(IncidentToolError):
     """A GitHub failure the user must act on; the message says what, never the token."""
+
+
+# What a PyGithub object handed out by the Gateway may still raise when one of its lazy
+# attributes is read (PyGithub then fetches the rest): a verb's last net (`run_guarded`).
+LAZY_READ_FAILURES = (GithubException, OSError)
+
+
+def is_not_found(exc: Exception) -> bool:
+    return isinstance(exc, GithubException) and exc.status == 404
 
 
 def describe(exc: Exception) -> str:
@@ -433,10 +447,93 @@ class Gateway:
 
     # -- reading ---------------------------------------------------------------------
 
-    def issues(self, **filters: Any) -> PaginatedList[Issue]:
+    def issues(self, *, what: str | None = None, **filters: Any) -> Iterator[Issue]:
         """List the repository's issues (PyGithub's `get_issues` filters: state, labels,
-        since…): lazily, a page per 100 as they are read; errors are the caller's."""
-        return self.repo.get_issues(**filters)
+        since…): lazily, a page per 100 as they are read, so a caller that stops early reads
+        no more pages. A failure is a GitHubError: "could not <what>: …" when `what` is given."""
+        try:
+            yield from self.repo.get_issues(**filters)
+        except (GithubException, OSError) as exc:
+            raise self._failed(what, exc) from None
+
+    def issues_page(self, *, what: str, **filters: Any) -> list[Issue]:
+        """The first page (100) of the issues `filters` select: one request."""
+        try:
+            return self.repo.get_issues(**filters).get_page(0)
+        except (GithubException, OSError) as exc:
+            raise self._failed(what, exc) from None
+
+    @staticmethod
+    def _failed(what: str | None, exc: Exception) -> GitHubError:
+        return GitHubError(f"could not {what}: {describe(exc)}" if what else describe(exc))
+
+    def find_issue(self, number: int, *, what: str) -> Issue | None:
+        """Read issue `number` (one GET); None when it is gone (deleted, moved: 404)."""
+        try:
+            return self.repo.get_issue(number).complete()
+        except UnknownObjectException:
+            return None
+        except (GithubException, OSError) as exc:
+            raise self._failed(what, exc) from None
+
+    def pages(self, url: str, params: dict[str, Any]) -> Iterator[list[Any]]:
+        """GET a list page by page, following GitHub's Link header, as plain JSON; a caller
+        that stops early reads no more pages. A failure is a GitHubError."""
+        next_url: str | None = url
+        query: dict[str, Any] | None = params
+        while next_url:
+            try:
+                headers, data = self.gh.requester.requestJsonAndCheck("GET", next_url, query)
+            except (GithubException, OSError) as exc:
+                raise GitHubError(describe(exc)) from None
+            yield data if isinstance(data, list) else []
+            next_url, query = _next_link(headers.get("link", "")), None
+
+    def labels(self) -> list[Label]:
+        """Every label of the repository (one paginated read)."""
+        try:
+            return list(self.repo.get_labels())
+        except (GithubException, OSError) as exc:
+            raise GitHubError(describe(exc)) from None
+
+    def default_branch_file(self, path: str) -> str | None:
+        """Return the text of `path` on the default branch; None when there is none.
+
+        One GET of the contents API (`GET /repos/{owner}/{repo}/contents/{path}`, which
+        answers for the default branch when no `ref` is given). Raise ConfigError for a file
+        too large or not text, GitHubError for other failures.
+        """
+        from incident_tool.config import MAX_BYTES, ConfigError
+
+        try:
+            content = self.repo.get_contents(path)
+        except UnknownObjectException:
+            return None  # no such file (or repository: the verb's own requests will say)
+        except (GithubException, OSError) as exc:
+            raise GitHubError(describe(exc)) from None
+        if isinstance(content, list) or content.type != "file":
+            return None
+        where = f"{self.repo_name}:{path} (default branch)"
+        if content.size > MAX_BYTES:
+            raise ConfigError(f"{where}: larger than {MAX_BYTES // 1024} KiB, too large")
+        try:
+            return content.decoded_content.decode("utf-8")
+        except (UnicodeDecodeError, AssertionError, ValueError):
+            raise ConfigError(f"{where}: cannot read: not UTF-8 text") from None
+
+    def repository_missing(self) -> str | None:
+        """Say so if the repository is not found (or not visible to the token); None if it
+        is there (one GET)."""
+        try:
+            self.gh.get_repo(self.repo_name).complete()
+        except UnknownObjectException:
+            return (
+                f"repository {self.repo_name} not found, or the token cannot see it "
+                "(GitHub answers 404 for both): check --repo OWNER/NAME and the token's access"
+            )
+        except (GithubException, OSError):
+            pass
+        return None
 
     def issue(self, number: int) -> Issue:
         try:
@@ -465,14 +562,16 @@ class Gateway:
             closed_at=_utc(issue.closed_at) if issue.closed_at else None,
         )
 
-    def comments(self, issue: Issue, *, since: datetime | None = None) -> list[IssueComment]:
+    def comments(
+        self, issue: Issue, *, since: datetime | None = None, what: str | None = None
+    ) -> list[IssueComment]:
         """List the issue's comments (only those updated since `since`, when given)."""
         try:
             if since is None:
                 return list(issue.get_comments())
             return list(issue.get_comments(since=since))
         except (GithubException, OSError) as exc:
-            raise GitHubError(describe(exc)) from None
+            raise self._failed(what, exc) from None
 
     def first_comments(self, issue: Issue) -> list[IssueComment]:
         """Return the first page of comments (where the status comment is, in practice)."""
@@ -952,3 +1051,58 @@ class Gateway:
             post=True,
             landed=landed,
         )
+
+    def edit_issue(self, issue: Issue, what: str, **fields: Any) -> None:
+        """Edit an issue's `fields` (body, state, state_reason, labels…): one PATCH."""
+        self.write(what, lambda: issue.edit(**fields))
+
+    def comment(self, issue: Issue, what: str, body: str, landed: Callable[[], Any] | None) -> Any:
+        """Post a comment whose `landed` check the caller knows best (one POST)."""
+        return self.write(what, lambda: issue.create_comment(body), post=True, landed=landed)
+
+    def attach_sub_issue(self, parent: int, number: int, issue_id: int) -> bool:
+        """Attach issue `number` (by its `id`, as GitHub's API wants) under `parent`; say
+        whether it was attached (False: GitHub refused it for good, or a dry run).
+
+        GitHub answers 422 when it already has a parent (a lost run attached it, or a person
+        put it elsewhere: either way it is not left loose, and it is not moved) and when the
+        parent is full (100): then it stays a plain issue, linked from the checklist.
+        """
+        url = f"{self.repo.url}/issues/{parent}/sub_issues"
+
+        def do() -> bool:
+            try:
+                self.gh.requester.requestJsonAndCheck("POST", url, input={"sub_issue_id": issue_id})
+            except GithubException as exc:
+                if exc.status != 422:
+                    raise
+                self.log(f"notice: follow-up #{number} not attached to #{parent}: {describe(exc)}")
+                return False
+            return True
+
+        def landed() -> bool | None:
+            try:
+                _, data = self.gh.requester.requestJsonAndCheck(
+                    "GET", f"{self.repo.url}/issues/{number}"
+                )
+            except (GithubException, OSError) as exc:
+                raise GitHubError(f"could not re-read #{number}: {describe(exc)}") from None
+            return True if (data or {}).get("parent_issue_url") else None
+
+        return bool(
+            self.write(f"attach follow-up #{number} to #{parent}", do, post=True, landed=landed)
+        )
+
+    def create_label(self, name: str, colour: str, description: str) -> None:
+        """Create a label (one POST; a label name is unique, so a retry cannot double it)."""
+        try:
+            self.repo.create_label(name, colour, description)
+        except (GithubException, OSError) as exc:
+            raise GitHubError(f"could not create label {name!r}: {describe(exc)}") from None
+
+    def edit_label(self, label: Label, name: str, colour: str, description: str) -> None:
+        """Rename or restyle a label (one PATCH)."""
+        try:
+            label.edit(name, colour, description)
+        except (GithubException, OSError) as exc:
+            raise GitHubError(f"could not update label {name!r}: {describe(exc)}") from None

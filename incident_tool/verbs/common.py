@@ -113,7 +113,7 @@ def team_config(
     Return the config and whether it came from the default branch.
     """
     from incident_tool import config
-    from incident_tool.effects import repo_files, workflow_io
+    from incident_tool.effects import workflow_io
 
     local = Path(path) if path else root / config.DEFAULT_PATH
     if path or local.is_file() or workflow_io.in_actions():
@@ -121,15 +121,13 @@ def team_config(
         shown = local.relative_to(root) if local.is_relative_to(root) else local
         log(f"config: {shown}" if local.is_file() else "no .github/incident.yml: using defaults")
         return cfg, False
-    from github import GithubException
+    from incident_tool.effects.github import Gateway, GitHubError, client
 
-    from incident_tool.effects.github import client
-
-    gh = client(github_token(), api_url("GITHUB_API_URL"))
+    gateway = Gateway(client(github_token(), api_url("GITHUB_API_URL")), repo, log=log)
     try:
-        text = repo_files.fetch(gh, repo, config.DEFAULT_PATH)
-    except (GithubException, OSError) as exc:
-        fail(f"could not read {repo}'s {config.DEFAULT_PATH}: {explain_github(exc)}")
+        text = gateway.default_branch_file(config.DEFAULT_PATH)
+    except GitHubError as exc:
+        fail(f"could not read {repo}'s {config.DEFAULT_PATH}: {exc}")
     if text is None:
         log("no .github/incident.yml: using defaults")
         return config.Config(source="(defaults)"), False
@@ -198,56 +196,30 @@ def _repo(repo: str | None) -> str:
     return repo
 
 
-def run_guarded(func: Callable[[], Any], tools: Any = None) -> Any:
-    """Turn the known failures of a run into clear messages."""
-    from github import GithubException
-
-    from incident_tool.effects.github import GitHubError
+def run_guarded(func: Callable[[], Any], tools: Any = None, *, gateway: Any = None) -> Any:
+    """Turn the known failures of a run into clear messages; a 404 is checked against the
+    repository (one GET), which may be missing or invisible to the token."""
+    from incident_tool.effects.github import (
+        LAZY_READ_FAILURES,
+        GitHubError,
+        describe,
+        is_not_found,
+    )
     from incident_tool.verbs.retro import TemplateError
 
+    gateway = gateway or (tools.gateway if tools is not None else None)
     try:
         return func()
     except GitHubError as exc:
-        if tools is not None and ("not found" in str(exc) or " 404" in str(exc)):
-            # A missing issue or listing may be a missing (or invisible) repository.
-            fail(repository_missing(tools.gateway.gh, tools.gateway.repo_name) or str(exc))
+        if gateway is not None and ("not found" in str(exc) or " 404" in str(exc)):
+            fail(gateway.repository_missing() or str(exc))
         fail(str(exc))
     except TemplateError as exc:
         fail(f"retrospective template: {exc}", EXIT_USAGE)
-    except (GithubException, OSError) as exc:
-        # A read outside the Gateway's own handling (report, sweep's listing, retro).
-        fail(explain_github(exc, tools))
-
-
-def explain_github(
-    exc: Exception, tools: Any = None, *, gh: Any = None, repo: str | None = None
-) -> str:
-    """Say what a GitHub failure means; a 404 is checked against the repository (1 GET)."""
-    from github import GithubException
-
-    from incident_tool.effects.github import describe
-
-    if tools is not None:
-        gh, repo = tools.gateway.gh, tools.gateway.repo_name
-    if isinstance(exc, GithubException) and exc.status == 404 and gh is not None and repo:
-        return repository_missing(gh, repo) or describe(exc)
-    return describe(exc)
-
-
-def repository_missing(gh: Any, repo: str) -> str | None:
-    """Say so if `repo` is not found (or not visible to the token); None if it is there."""
-    from github import GithubException, UnknownObjectException
-
-    try:
-        gh.get_repo(repo).complete()
-    except UnknownObjectException:
-        return (
-            f"repository {repo} not found, or the token cannot see it "
-            "(GitHub answers 404 for both): check --repo OWNER/NAME and the token's access"
-        )
-    except (GithubException, OSError):
-        pass
-    return None
+    except LAZY_READ_FAILURES as exc:
+        if gateway is not None and is_not_found(exc):
+            fail(gateway.repository_missing() or describe(exc))
+        fail(describe(exc))
 
 
 def report_outcome(outcome: Any, what: str) -> None:

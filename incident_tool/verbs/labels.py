@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from pathlib import Path
 
 from incident_tool.core.states import LABEL_SPECS, RETROSPECTIVE_LABEL
 from incident_tool.effects import github
+from incident_tool.verbs.common import (
+    _out,
+    _repo,
+    api_url,
+    fail,
+    github_token,
+    run_guarded,
+    team_config,
+)
 
 
 def wanted(retrospective_labels: Iterable[str]) -> dict[str, tuple[str, str]]:
@@ -20,13 +30,16 @@ def wanted(retrospective_labels: Iterable[str]) -> dict[str, tuple[str, str]]:
 
 
 def sync(
-    target: Any, specs: dict[str, tuple[str, str]], out: Callable[[str], None], dry_run: bool
+    gateway: github.Gateway,
+    specs: dict[str, tuple[str, str]],
+    out: Callable[[str], None],
+    dry_run: bool,
 ) -> int:
-    """Create or update the labels that differ on `target` (a PyGithub repository); return
-    how many differed. GitHub errors are the caller's to explain."""
+    """Create or update the labels that differ; return how many differed. A failure is the
+    Gateway's GitHubError, for the caller to say."""
     # One paginated read; then a write only where a label is missing or differs.
-    existing = {label.name.lower(): label for label in target.get_labels()}
-    plan = []
+    existing = {label.name.lower(): label for label in gateway.labels()}
+    plan: list[tuple[str, str, str, str, github.Label | None]] = []
     for name, (colour, description) in specs.items():
         label = existing.get(name.lower())
         if label is None:
@@ -50,8 +63,27 @@ def sync(
             out(f"[dry-run] would {verb} {name}")
             continue
         if label is None:
-            target.create_label(name, colour, description)
+            gateway.create_label(name, colour, description)
         else:
-            label.edit(name, colour, description)
+            gateway.edit_label(label, name, colour, description)
         out(f"{verb}d {name} [{i}/{len(plan)}]")
     return len(plan)
+
+
+def run(repo: str | None, config_path: str | None, dry_run: bool) -> None:
+    """Create or update the labels that differ (`incident-tool labels sync`)."""
+    out = _out()
+    repo = _repo(repo)
+    token = github_token()
+    if not token:
+        fail("GITHUB_TOKEN is not set: the tool needs a token to manage labels.")
+    cfg, _ = team_config(config_path, Path.cwd(), repo, log=out)
+    specs = wanted(cfg.retrospective.labels)
+    gateway = github.Gateway(github.client(token, api_url("GITHUB_API_URL"), bulk=True), repo)
+    started = time.monotonic()
+    planned = run_guarded(lambda: sync(gateway, specs, out, dry_run), gateway=gateway)
+    written = 0 if dry_run else planned
+    out(
+        f"labels: {len(specs) - planned} unchanged, {written} written"
+        f" in {time.monotonic() - started:.1f} s"
+    )

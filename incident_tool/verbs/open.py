@@ -25,9 +25,7 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-
-from github import GithubException
-from github.Issue import Issue
+from pathlib import Path
 
 from incident_tool.app import Outcome, Tools, process
 from incident_tool.core import alerts as alert_handlers
@@ -35,9 +33,19 @@ from incident_tool.core import wording
 from incident_tool.core.model import Context
 from incident_tool.core.record import utcnow
 from incident_tool.core.states import State
-from incident_tool.effects.github import GitHubError, describe
+from incident_tool.effects.github import Issue
+from incident_tool.errors import EXIT_USAGE
 from incident_tool.inbound import alerts
 from incident_tool.inbound.events import Event
+from incident_tool.verbs.common import (
+    _out,
+    _repo,
+    fail,
+    load_config,
+    open_tools,
+    report_outcome,
+    run_guarded,
+)
 
 WAIT_TRIES = 6  # the other run's first write lands within a few seconds
 WAIT_SECONDS = 2.0
@@ -76,12 +84,13 @@ def find(tools: Tools, report: alerts.Report) -> tuple[list[Issue], Issue | None
     A newer issue exists only as a duplicate closed by the race below, so the open one is
     on that page unless a hundred dispatches raced.
     """
-    try:
-        page = tools.gateway.issues(
-            state="all", labels=[report.label], sort="created", direction="desc"
-        ).get_page(0)
-    except (GithubException, OSError) as exc:
-        raise GitHubError(f"could not look for the problem's issue: {describe(exc)}") from None
+    page = tools.gateway.issues_page(
+        what="look for the problem's issue",
+        state="all",
+        labels=[report.label],
+        sort="created",
+        direction="desc",
+    )
     ours = [
         i
         for i in page
@@ -159,9 +168,12 @@ def close_duplicate(tools: Tools, mine: Issue, kept: Issue) -> None:
     key = f"duplicate:{kept.number}"
     body = wording.DUPLICATE.format(marker=wording.marker(key), number=kept.number)
     tools.gateway.post_comment(mine, key, body, [])
-    tools.gateway.write(
+    tools.gateway.edit_issue(
+        mine,
         f"close #{mine.number} as a duplicate of #{kept.number}",
-        lambda: mine.edit(state="closed", state_reason="duplicate", labels=[State.DISMISSED.label]),
+        state="closed",
+        state_reason="duplicate",
+        labels=[State.DISMISSED.label],
     )
 
 
@@ -249,3 +261,44 @@ def describe_received(received: Received, report: alerts.Report) -> str:
         )
     what = "alert resolved" if report.status == "resolved" else "fired again"
     return f"{what} on #{received.number}: {received.url}"
+
+
+def run(
+    repo: str | None,
+    title: str,
+    summary: str,
+    service: str,
+    severity: str,
+    fingerprint: str,
+    dry_run: bool,
+) -> None:
+    """Report a potential incident from a terminal or a script (`incident-tool open`)."""
+    out = _out()
+    repo = _repo(repo)
+    payload = {
+        "title": title,
+        "summary": summary or None,
+        "service": service or None,
+        "severity": severity or None,
+        "fingerprint": fingerprint or None,
+    }
+    try:
+        report = alerts.from_payload(payload)
+    except alerts.PayloadError as exc:
+        fail(str(exc).replace("client_payload: `", "--").replace("`", "", 1), EXIT_USAGE)
+    root = Path.cwd()
+    cfg = load_config(None, root)
+    tools = open_tools(repo, cfg, root, dry_run=dry_run, log=lambda s: out(s, err=True))
+    received = run_guarded(lambda: open_report(report, tools), tools)
+    if received.body and dry_run:
+        out(received.body)
+        out(f"[dry-run] would open issue {report.title!r} in {repo}", err=True)
+        return
+    for notice in received.notices:
+        out(notice, err=True)
+    if received.outcome is not None:
+        report_outcome(received.outcome, f"open #{received.outcome.number}")
+    if received.url:
+        out(received.url)
+    if received.created and any("dropped its labels" in n for n in received.notices):
+        fail("the issue has no incident:reported label: nobody was paged")

@@ -14,13 +14,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from incident_tool.config import FollowupsConfig
 from incident_tool.core import safe
 from incident_tool.core.record import Record, extract, parse_time, utcnow
 from incident_tool.core.states import State
 from incident_tool.effects.github import Gateway
+from incident_tool.errors import EXIT_USAGE
 from incident_tool.inbound.forms import parse_report
+from incident_tool.verbs.common import _out, _repo, fail, open_tools, run_guarded, team_config
 
 _FOLLOWUP_RE = re.compile(r"<!-- incident-tool:followup #(\d+):[\w.-]+ -->")
 
@@ -360,3 +363,22 @@ def parse_since(text: str, now: datetime) -> datetime:
     if moment is None:
         raise ValueError(f"--since takes 90d, 12w, 36h or a date like 2026-01-31, not {text!r}")
     return moment
+
+
+def run(repo: str | None, since: str, fmt: str) -> None:
+    """Print incident metrics (`incident-tool report`), and write them to the job summary."""
+    from incident_tool.effects import workflow_io
+
+    out = _out()
+    repo = _repo(repo)
+    try:
+        moment = parse_since(since, utcnow())
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
+    root = Path.cwd()
+    cfg, _ = team_config(None, root, repo, log=lambda s: out(s, err=True))
+    tools = open_tools(repo, cfg, root, dry_run=True, log=lambda s: None)
+    found = run_guarded(lambda: collect(tools.gateway, moment, followups=cfg.followups), tools)
+    text = markdown(found, repo)
+    out(html_page(found, repo) if fmt == "html" else text)
+    workflow_io.write_summary(text)

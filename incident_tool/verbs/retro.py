@@ -251,3 +251,62 @@ def render(
         body = body[: MAX_BODY - 200] + "\n\n… (cut to fit GitHub's size limit)\n"
     # The seal lets `retro N` tell what people wrote in the sections left for them.
     return Retrospective(title=title_for(issue), body=retro_sections.seal(body, after=marker))
+
+
+def rerender(
+    number: int, repo: str | None, config_path: str | None, print_only: bool, force: bool
+) -> None:
+    """(Re)render the retrospective of incident `number` (`incident-tool retro`), keeping
+    what people wrote in its sections."""
+    from incident_tool.core import retro_sections
+    from incident_tool.core.record import extract
+    from incident_tool.verbs.common import _out, _repo, fail, open_tools, run_guarded, team_config
+
+    out = _out()
+    root = Path.cwd()
+    repo = _repo(repo)
+    cfg, remote = team_config(config_path, root, repo, log=lambda s: out(s, err=True))
+    # Reads only, with --print; Slack is read for the channel's messages.
+    tools = open_tools(repo, cfg, root, dry_run=False, log=lambda s: out(s, err=True))
+    template = None
+    if remote and not (root / cfg.retrospective.template).is_file():
+        # The team's template is on the default branch beside the config.
+        name = cfg.retrospective.template
+        text = run_guarded(lambda: tools.gateway.default_branch_file(name), tools)
+        template = (text, f"{repo}:{name} (default branch)") if text is not None else None
+
+    def read_and_render() -> tuple[Any, Any]:
+        issue = tools.gateway.issue(number)
+        status, _ = tools.gateway.incident_comments(issue)
+        record = extract(status.body) if status else None
+        if record is None:
+            fail(f"#{number} has no incident-tool status comment: it is not an incident")
+        view = tools.gateway.view(issue)
+        history = [] if record.sensitive else tools.mirror.history(record)
+        return record, render(view, record, cfg, root=root, slack=history, template=template)
+
+    record, rendered = run_guarded(read_and_render, tools)
+    if print_only:
+        out(rendered.body)
+        return
+    if record.retro is None:
+        fail(f"#{number} has no retrospective yet (it is written when the incident is resolved)")
+    target = run_guarded(lambda: tools.gateway.issue(record.retro), tools)
+    try:
+        merged = retro_sections.merge(target.body or "", rendered.body, force=force)
+    except retro_sections.RetroEdited as exc:
+        fail(
+            f"retrospective #{record.retro} not updated: {exc}; re-rendering would lose "
+            "that. Move the text into a section, or run again with --force to replace it"
+        )
+    if retro_sections.same(target.body or "", merged.body):
+        out(f"retrospective #{record.retro} is up to date")
+        return
+    run_guarded(
+        lambda: tools.gateway.edit_issue(
+            target, f"update retrospective #{record.retro}", body=merged.body
+        )
+    )
+    kept = f" (kept what people wrote in: {', '.join(merged.kept)})" if merged.kept else ""
+    lost = f"; --force replaced people's text in: {', '.join(merged.lost)}" if merged.lost else ""
+    out(f"updated retrospective #{record.retro}{kept}{lost}")

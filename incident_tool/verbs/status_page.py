@@ -29,6 +29,15 @@ from incident_tool.config import Config
 from incident_tool.core.record import Record, extract, parse_time
 from incident_tool.core.states import SENSITIVE_LABEL, State
 from incident_tool.inbound.forms import SENSITIVE_SERVICE, default_form, parse_report
+from incident_tool.verbs.common import (
+    _out,
+    _repo,
+    api_url,
+    fail,
+    github_token,
+    run_guarded,
+    team_config,
+)
 
 HISTORY_DAYS = 90
 OTHER = "Other"
@@ -252,59 +261,45 @@ def collect(gateway: Any, config: Config, now: datetime) -> Collected:
         (State.MITIGATED, {"state": "open"}),
         (State.RESOLVED, {"state": "all", "since": since.strftime("%Y-%m-%dT%H:%M:%SZ")}),
     ]
-    from github import GithubException
-
-    from incident_tool.effects.github import PER_PAGE, GitHubError, describe
+    from incident_tool.effects.github import PER_PAGE
 
     issues_url = f"/repos/{gateway.repo_name}/issues"
-    try:
-        for state, filters in queries:
-            params = {"labels": state.label, "per_page": PER_PAGE, **filters}
-            for item in _pages(gateway, issues_url, params):
-                out.listed += 1
-                number = item.get("number")
-                if not isinstance(number, int) or "pull_request" in item or number in found:
-                    continue
-                labels = [str((label or {}).get("name", "")) for label in item.get("labels") or []]
-                # Skip sensitive ones before reading anything more of them; and one
-                # without comments has no record.
-                if any(label.lower() == SENSITIVE_LABEL for label in labels):
-                    continue
-                if not item.get("comments"):
-                    continue
-                out.read += 1
-                record = _record(gateway, str(item.get("comments_url")))
-                created = parse_time(item.get("created_at")) or now
-                incident = public_incident(
-                    number=number,
-                    title=str(item.get("title") or ""),
-                    body=item.get("body") if isinstance(item.get("body"), str) else None,
-                    labels=labels,
-                    created_at=created,
-                    record=record,
-                    config=config,
-                )
-                if incident is None or (incident.resolved and incident.resolved < since):
-                    continue
-                found[number] = incident
-    except (GithubException, OSError) as exc:
-        raise GitHubError(describe(exc)) from None
+    for state, filters in queries:
+        params = {"labels": state.label, "per_page": PER_PAGE, **filters}
+        for item in _pages(gateway, issues_url, params):
+            out.listed += 1
+            number = item.get("number")
+            if not isinstance(number, int) or "pull_request" in item or number in found:
+                continue
+            labels = [str((label or {}).get("name", "")) for label in item.get("labels") or []]
+            # Skip sensitive ones before reading anything more of them; and one
+            # without comments has no record.
+            if any(label.lower() == SENSITIVE_LABEL for label in labels):
+                continue
+            if not item.get("comments"):
+                continue
+            out.read += 1
+            record = _record(gateway, str(item.get("comments_url")))
+            created = parse_time(item.get("created_at")) or now
+            incident = public_incident(
+                number=number,
+                title=str(item.get("title") or ""),
+                body=item.get("body") if isinstance(item.get("body"), str) else None,
+                labels=labels,
+                created_at=created,
+                record=record,
+                config=config,
+            )
+            if incident is None or (incident.resolved and incident.resolved < since):
+                continue
+            found[number] = incident
     out.incidents = sorted(found.values(), key=lambda i: (i.started, i.number), reverse=True)
     return out
 
 
 def _pages(gateway: Any, url: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """GET every page of a list, following GitHub's Link header."""
-    from incident_tool.effects.github import _next_link
-
-    items: list[dict[str, Any]] = []
-    next_url: str | None = url
-    query: dict[str, Any] | None = params
-    while next_url:
-        headers, data = gateway.gh.requester.requestJsonAndCheck("GET", next_url, query)
-        items += [x for x in data if isinstance(x, dict)] if isinstance(data, list) else []
-        next_url, query = _next_link(headers.get("link", "")), None
-    return items
+    return [x for page in gateway.pages(url, params) for x in page if isinstance(x, dict)]
 
 
 def _record(gateway: Any, comments_url: str) -> Record | None:
@@ -312,18 +307,14 @@ def _record(gateway: Any, comments_url: str) -> Record | None:
     posts it, in the incident's first run; later pages only for an issue that had 100
     comments before it became an incident). Only the tool's own account is believed."""
     from incident_tool.core.record import STATUS_MARKER
-    from incident_tool.effects.github import PER_PAGE, _next_link
+    from incident_tool.effects.github import PER_PAGE
 
-    next_url: str | None = comments_url
-    query: dict[str, Any] | None = {"per_page": PER_PAGE}
-    while next_url:
-        headers, data = gateway.gh.requester.requestJsonAndCheck("GET", next_url, query)
-        for comment in data if isinstance(data, list) else []:
+    for page in gateway.pages(comments_url, {"per_page": PER_PAGE}):
+        for comment in page:
             body = comment.get("body") if isinstance(comment, dict) else None
             login = ((comment or {}).get("user") or {}).get("login")
             if isinstance(body, str) and STATUS_MARKER in body and login == gateway.bot_login:
                 return extract(body)
-        next_url, query = _next_link(headers.get("link", "")), None
     return None
 
 
@@ -564,3 +555,27 @@ def write_site(pages: dict[str, str], out: Path) -> list[Path]:
         target.write_text(text, encoding="utf-8")
         written.append(target)
     return written
+
+
+def run(repo: str | None, out_dir: str, config_path: str | None) -> None:
+    """Write the static status page (`incident-tool status-page`)."""
+    from incident_tool.core.record import utcnow
+    from incident_tool.effects.github import Gateway, client
+
+    out = _out()
+    repo = _repo(repo)
+    root = Path.cwd()
+    cfg, _ = team_config(config_path, root, repo, log=lambda s: out(s, err=True))
+    # Reads only: a token is needed for a private repository, and for the rate limit.
+    gateway = Gateway(client(github_token(), api_url("GITHUB_API_URL")), repo, log=out)
+    now = utcnow()
+    found = run_guarded(lambda: collect(gateway, cfg, now))
+    pages = render(found.incidents, cfg, repo=repo, now=now)
+    try:
+        write_site(pages, Path(out_dir))
+    except OSError as exc:
+        fail(f"cannot write the status page to {out_dir}: {exc.strerror or exc}")
+    out(
+        f"wrote {len(pages)} files to {out_dir}: {len(found.incidents)} incident(s) shown "
+        f"({found.listed} listed, {found.read} records read)"
+    )

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from incident_tool import config as config_module
-from incident_tool.cli import api_url
 from incident_tool.config import ConfigError
+from incident_tool.verbs.common import api_url
 from tests.e2e.test_cli import run_main
 from tests.world import REPO, cli
 

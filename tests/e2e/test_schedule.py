@@ -114,7 +114,7 @@ def test_a_report_during_the_sweep_keeps_it_on(world: Any) -> None:
     the sweep switches off, looks again, and switches it back on."""
     from incident_sandbox.demo import environment
     from incident_tool import app as sweeping
-    from incident_tool.cli import load_config, open_tools
+    from incident_tool.verbs.common import load_config, open_tools
 
     body = "### Summary\n\nx\n"
     with environment(world.driver.env):

@@ -28,9 +28,10 @@ import vcr
 import yaml
 
 from incident_tool import app as run
-from incident_tool import cli, config
+from incident_tool import config
 from incident_tool.core.record import STATUS_MARKER, parse_time
 from incident_tool.inbound import events
+from incident_tool.verbs import common as verbs_common
 
 TESTS = Path(__file__).parents[1]
 CASSETTES = TESTS / "cassettes" / "github"
@@ -175,7 +176,7 @@ def replay(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], R
         assert event.ignore_reason() is None
         log: list[str] = []
         cfg = config.load(CONFIG_FILE, required=True)
-        tools = cli.open_tools(REPO, cfg, tmp_path, dry_run=False, log=log.append)
+        tools = verbs_common.open_tools(REPO, cfg, tmp_path, dry_run=False, log=log.append)
         with github_vcr.use_cassette(f"{name}.yaml", allow_playback_repeats=False) as played:
             outcome = run.handle(event, tools, now=now)
         # All played, none twice: the run made exactly the recorded requests. With the body

@@ -1,0 +1,103 @@
+"""`incident-tool handle`: one GitHub event, as the workflow hands it over (README "How it
+works").
+
+Imports are lazy on purpose: an event it ignores reads one JSON file and exits without
+importing PyGithub, slack-sdk or Jinja (the start-up budget in README "Measured").
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from incident_tool.errors import EXIT_USAGE
+from incident_tool.verbs.common import (
+    _out,
+    _repo,
+    fail,
+    load_config,
+    open_tools,
+    report_outcome,
+    run_guarded,
+)
+
+
+def run(
+    event_name: str | None,
+    event_path: str | None,
+    repo: str | None,
+    config_path: str | None,
+    dry_run: bool,
+) -> None:
+    """Handle one event: ignore it cheaply, or bring its incident up to date."""
+    from incident_tool.inbound import events
+
+    out = _out()
+    if not event_name or not event_path:
+        fail(
+            "no event: set --event-name and --event-path (GitHub Actions sets "
+            "GITHUB_EVENT_NAME and GITHUB_EVENT_PATH)",
+            EXIT_USAGE,
+        )
+    event = events.load(event_path, event_name)  # an EventError: `_run` says it, exit 2
+    reason = event.ignore_reason()
+    if reason:
+        out(f"ignored: {reason}")
+        return
+    if event.sender_is_bot and event.name == "issues" and event.action == "labeled":
+        out("ignored: label changed by a bot (the tool's own write)")
+        return
+    root = Path.cwd()
+    repo = repo or os.environ.get("GITHUB_REPOSITORY") or event.repo
+    if event.number is None and event.name in events.REPORT_EVENTS:
+        report(event, _repo(repo), config_path, dry_run)
+        return
+    cfg = load_config(config_path, root)
+    tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
+    from incident_tool.app import handle as handle_event
+
+    outcome = run_guarded(lambda: handle_event(event, tools), tools)
+    from incident_tool.effects import schedule
+
+    if schedule.opens_incident(event, outcome):
+        notice = schedule.wake(tools)
+        if notice:
+            outcome.notices.append(notice)
+    report_outcome(outcome, f"{event.kind} on #{event.number}")
+    if cfg.status_page.enabled and not dry_run:
+        from incident_tool.verbs.status_page import write_output
+
+        # The workflow's Pages job runs only when this says "changed" (README "Status page").
+        write_output(outcome.page_changed)
+
+
+def report(event: Any, repo: str, config_path: str | None, dry_run: bool) -> None:
+    """Turn a report from a monitor or the Actions tab into the problem's issue.
+
+    README "Reports from monitors, scripts and the Actions tab".
+    """
+    from incident_tool.inbound import alerts
+    from incident_tool.verbs import open as intake
+
+    out = _out()
+    try:
+        report = intake.report_from_event(event)
+    except alerts.PayloadError as exc:
+        # Exit 1, not 2: the tool was called and configured right; what was sent is wrong.
+        fail(f"refused {event.kind}: {exc}. Nothing was created.")
+    root = Path.cwd()
+    cfg = load_config(config_path, root)
+    tools = open_tools(repo, cfg, root, dry_run=dry_run, log=out)
+    received = run_guarded(lambda: intake.receive(report, tools, run=intake.run_id()), tools)
+    if dry_run and received.body:
+        out(received.body)
+    out(f"{event.kind}: {intake.describe_received(received, report)}")
+    if received.outcome is not None:
+        from incident_tool.effects import schedule
+
+        if schedule.opens_incident(event, received.outcome):
+            notice = schedule.wake(tools)
+            if notice:
+                received.outcome.notices.append(notice)
+        report_outcome(received.outcome, f"{event.kind} on #{received.outcome.number}")
