@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from incident_tool.core import wording
 from incident_tool.core.record import clip, utcnow
@@ -34,6 +35,12 @@ _MARKER_RE = re.compile(
 )
 
 
+if TYPE_CHECKING:
+    from incident_tool.app import Tools
+    from incident_tool.effects.github import Issue
+    from incident_tool.effects.slack import SlackRoom
+
+
 def reporter_of(view: object, bot_login: str) -> str | None:
     """The mapped login a Slack report names, believed only on an issue the tool opened."""
     if getattr(view, "author", None) != bot_login:
@@ -42,14 +49,13 @@ def reporter_of(view: object, bot_login: str) -> str | None:
     return match.group(3) if match and match.group(3) else None
 
 
-def read_reports(tools: object, now: datetime | None = None) -> list[int]:
+def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
     """Open a report issue for each new `report` in the announce channel; return them."""
     from incident_tool.app import process
     from incident_tool.effects.github import GitHubError
-    from incident_tool.effects.slack_read import reverse
 
-    mirror, gateway = tools.mirror, tools.gateway  # type: ignore[attr-defined]
-    room, config = mirror.room, tools.config  # type: ignore[attr-defined]
+    mirror, gateway = tools.mirror, tools.gateway
+    room, config = mirror.room, tools.config
     name = config.slack.announce_channel
     if room is None or not name or gateway.dry_run:
         return []
@@ -69,7 +75,7 @@ def read_reports(tools: object, now: datetime | None = None) -> list[int]:
             room.join(channel)  # a public announce channel the bot was never in
             raw = room.history_since(channel, oldest, seen=None, max_pages=1)
     except SlackError as exc:
-        tools.log(f"warning: Slack: could not read the announce channel for reports: {exc}")  # type: ignore[attr-defined]
+        tools.log(f"warning: Slack: could not read the announce channel for reports: {exc}")
         return []
     for message in sorted(
         (m for m in (inbound.from_api(r, channel) for r in raw) if m is not None),
@@ -87,46 +93,47 @@ def read_reports(tools: object, now: datetime | None = None) -> list[int]:
                 retry = True
             elif not room.react(channel, message.ts, inbound.CLAIMED):
                 continue
-            number = open_report(tools, room, channel, message, summary, bot, retry, reverse)
+            number = open_report(tools, room, channel, message, summary, bot, retry)
         except (SlackError, GitHubError) as exc:
             # Claimed and not answered: a later sweep finds the issue by its marker, or opens it.
-            tools.log(f"warning: a report from Slack: {exc}")  # type: ignore[attr-defined]
+            tools.log(f"warning: a report from Slack: {exc}")
             continue
         if number is not None:
             opened.append(number)
             try:
-                process(number, tools)  # type: ignore[arg-type]  # an app.Tools: see read_reports
+                process(number, tools)
             except GitHubError as exc:
-                tools.log(f"warning: #{number}: {exc}")  # type: ignore[attr-defined]
+                tools.log(f"warning: #{number}: {exc}")
     return opened
 
 
 def open_report(
-    tools: object,
-    room: object,
+    tools: Tools,
+    room: SlackRoom,
     channel: str,
     message: inbound.InMessage,
     summary: str,
     bot: str,
     retry: bool,
-    reverse: object,
 ) -> int | None:
     """Open the report issue (or find the one a dead run opened) and answer in the thread."""
-    gateway = tools.gateway  # type: ignore[attr-defined]
-    login = reverse(tools.people, message.user)[0] if message.user else None  # type: ignore[operator, attr-defined]
-    name = login or (room.user_name(message.user) if message.user else None) or "someone"  # type: ignore[attr-defined]
-    link = room.permalink(channel, message.ts) or ""  # type: ignore[attr-defined]
+    from incident_tool.effects.slack_read import reverse
+
+    gateway = tools.gateway
+    login = reverse(tools.people, message.user)[0] if message.user else None
+    name = login or (room.user_name(message.user) if message.user else None) or "someone"
+    link = room.permalink(channel, message.ts) or ""
     marker = MARKER.format(channel=channel, ts=message.ts, reporter=login or "")
 
     def who(u: str) -> str:
-        found = reverse(tools.people, u)[0]  # type: ignore[operator, attr-defined]
+        found = reverse(tools.people, u)[0]
         return found or u
 
     said = inbound.plain_text(summary, who).strip() or "(no summary given in Slack)"
     first = " ".join(said.split())
     title = clip(f"[Incident]: {first}", 120)
 
-    def existing() -> object | None:
+    def existing() -> Issue | None:
         found = gateway.issues(state="all", since=message.at - timedelta(minutes=1))
         return next((i for i in found if marker in (i.body or "")), None)
 
@@ -144,9 +151,9 @@ def open_report(
         issue = gateway.create_issue(title, body, [State.REPORTED.label], [], landed=existing)
     if issue is None:
         return None
-    number = int(issue.number)  # type: ignore[attr-defined]
-    url = str(issue.html_url)  # type: ignore[attr-defined]
-    room.post(  # type: ignore[attr-defined]
+    number = int(issue.number)
+    url = str(issue.html_url)
+    room.post(
         channel,
         wording.THREAD_REPORTED.format(link=mrkdwn_link(url, f"#{number}")),
         thread_ts=message.ts,
