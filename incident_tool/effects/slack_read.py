@@ -1,7 +1,7 @@
 """Read the incident channel back, each run, from a cursor in the record (README "Slack writes
 back").
 
-Effects only: what the messages mean is decided in `handlers/slack.py`.
+Effects only: what the messages mean is decided in `core/slack_notes.py`.
 
 Cost, per incident and run (figures in bench/results.md):
 - `conversations.history` from `min(cursor, now - LOOKBACK)`: newest first, one page of 200
@@ -20,11 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from incident_tool.core.record import Record, iso, parse_time
 from incident_tool.effects.slack import SlackError
 from incident_tool.inbound import slack as inbound
 from incident_tool.inbound.slack import Readout
+
+if TYPE_CHECKING:
+    from incident_tool.app import Tools
+    from incident_tool.effects.mirror import Mirror, People
+    from incident_tool.effects.slack import SlackRoom
 
 LOOKBACK = timedelta(hours=2)  # how far back reactions on older messages are re-read
 # pins.list (Tier 2: 20 a minute) only when history's `pin_count` changed, and at least
@@ -38,17 +44,17 @@ def _ts(moment: datetime) -> str:
     return f"{int(moment.timestamp())}.000000"
 
 
-def reverse(people: object, user: str) -> tuple[str | None, list[str]]:
+def reverse(people: People, user: str) -> tuple[str | None, list[str]]:
     """The GitHub login `people` maps a Slack user to; every login when more than one does
     (a config error: two logins for one Slack user). Slack ids in the config are asked
     first; emails are looked up only when no id matched."""
-    config = people.config  # type: ignore[attr-defined]
+    config = people.config
     found = [login for login, person in config.people.items() if person.slack == user]
     if not found:
         found = [
             login
             for login, person in config.people.items()
-            if not person.slack and person.email and people.slack_id(login) == user  # type: ignore[attr-defined]
+            if not person.slack and person.email and people.slack_id(login) == user
         ]
     return (found[0] if len(found) == 1 else None), found
 
@@ -56,41 +62,39 @@ def reverse(people: object, user: str) -> tuple[str | None, list[str]]:
 EMAILS_FOR = timedelta(hours=24)  # an email looked up to a Slack id is kept this long
 
 
-def _seed_emails(people: object, state: dict, now: datetime) -> None:
+def _seed_emails(people: People, state: dict, now: datetime) -> None:
     """Take the Slack ids of people configured by email from the record: a run that reads
     new messages need not look everyone up again (kept a day: accounts rarely change)."""
     for email, (user, at) in (state.get("emails") or {}).items():
         when = parse_time(at)
         if when is None or now - when > EMAILS_FOR:
             continue
-        for login, person in people.config.people.items():  # type: ignore[attr-defined]
+        for login, person in people.config.people.items():
             if person.email and person.email.strip().lower() == email and not person.slack:
-                people.known(login, user)  # type: ignore[attr-defined]
+                people.known(login, user)
 
 
-def _keep_emails(people: object, state: dict, now: datetime) -> None:
+def _keep_emails(people: People, state: dict, now: datetime) -> None:
     kept = {
         k: v
         for k, v in (state.get("emails") or {}).items()
         if (parse_time(v[1]) or now) > now - EMAILS_FOR
     }
-    for login, person in people.config.people.items():  # type: ignore[attr-defined]
+    for login, person in people.config.people.items():
         if person.email and not person.slack:
-            known, user = people.looked_up(login)  # type: ignore[attr-defined]
+            known, user = people.looked_up(login)
             key = person.email.strip().lower()
             if known and user and key not in kept:
                 kept[key] = [user, iso(now)]
     state["emails"] = kept
 
 
-def read_incident(
-    tools: object, record: Record, now: datetime, claimed: set[str]
-) -> Readout | None:
+def read_incident(tools: Tools, record: Record, now: datetime, claimed: set[str]) -> Readout | None:
     """Read what is new in the incident channel; None when there is nothing to read or
     Slack failed (the failure is a problem on the record; the cursor stays, so the next run
     reads it again: nothing lost, and the record's `done` list keeps it from doubling)."""
-    mirror = tools.mirror  # type: ignore[attr-defined]
-    room, people = mirror.room, tools.people  # type: ignore[attr-defined]
+    mirror = tools.mirror
+    room, people = mirror.room, tools.people
     mirror.read_failed = False  # one Mirror serves every incident of a sweep
     if room is None or not record.channel_id or record.state is None:
         return None
@@ -193,8 +197,8 @@ def _trim(threads: dict[str, str], keep: int = 50) -> dict[str, str]:
 
 def _name_people(
     out: Readout,
-    people: object,
-    room: object,
+    people: People,
+    room: SlackRoom,
     record: Record,
     members: Iterable[str],
     claimed: set[str],
@@ -242,7 +246,7 @@ def _name_people(
             shown.pop(user, None)
             if user not in names and (user in fresh or user in shown_authors):
                 try:
-                    names[user] = room.user_name(user) or user  # type: ignore[attr-defined]
+                    names[user] = room.user_name(user) or user
                 except SlackError:
                     names[user] = user
     out.names, out.shown = names, shown
@@ -252,11 +256,11 @@ def _name_people(
 
 def _claim_commands(
     out: Readout,
-    room: object,
+    room: SlackRoom,
     record: Record,
     start: datetime | None,
     claimed: set[str],
-    mirror: object,
+    mirror: Mirror,
 ) -> None:
     """Claim each new command with the tool's reaction before carrying it out: of two runs
     reading the same message, only one gets it (Slack answers the other `already_reacted`)."""
@@ -275,13 +279,13 @@ def _claim_commands(
             if key not in claimed:
                 if out.bot in message.reactions.get(inbound.CLAIMED, ()):
                     continue  # another run took it and will record it
-                if not room.react(out.channel, message.ts, inbound.CLAIMED):  # type: ignore[attr-defined]
+                if not room.react(out.channel, message.ts, inbound.CLAIMED):
                     continue
                 claimed.add(key)
-            link = room.permalink(out.channel, message.ts)  # type: ignore[attr-defined]
+            link = room.permalink(out.channel, message.ts)
         except SlackError as exc:
             # Unclaimed: the next run tries again; claimed but no link: it goes without.
-            mirror.problem(record, f"could not take a command from Slack: {exc}")  # type: ignore[attr-defined]
+            mirror.problem(record, f"could not take a command from Slack: {exc}")
             if key not in claimed:
                 return
             link = None
