@@ -2,7 +2,8 @@
 
 There is no per-event router: events can be dropped (the concurrency group keeps one
 pending run) or arrive late, so every run reconciles the incident from the issue as it is
-(`run.py`), and a label added in a run that never happened is carried out all the same.
+(`app.py`, `core/reconcile.py`), and a label added in a run that never happened is
+carried out all the same.
 """
 
 from __future__ import annotations
