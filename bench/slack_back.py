@@ -7,7 +7,9 @@ Against the sandbox with the demo team, through `incident-tool sweep` as Actions
   channel, with 10 and with 500 new messages (one of them a command, one a pin);
 - one sweep over 10 open incidents with nothing new, and the request budget per hour of a
   5-minute sweep, against GITHUB_TOKEN's 1,000 requests an hour per repository and the
-  Slack method tiers (per workspace, per method, a minute).
+  Slack method tiers (per workspace, per method, a minute);
+- the sweep that opens a report made in the announce channel, by someone on the team and
+  by a Slack account not mapped in `people` (counted against its daily limit).
 """
 
 from __future__ import annotations
@@ -46,6 +48,44 @@ def incident(world) -> tuple[int, str]:
 
 def fmt(calls: Counter) -> str:
     return ", ".join(f"{m} {n}" for m, n in sorted(calls.items()))
+
+
+def slack_reports() -> None:
+    """The sweep that opens a Slack report: its requests, and which of them counts the
+    reporter's reports (`GET /issues?creator=`)."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        sb, world = make_world(Path(tmp))
+        try:
+            announce = world.team["channels"]["wc-platform"]
+            bot = world.sl.bot_user_id
+            world.sl.add_user("U0GUEST001", "guest", "Gus Guest")
+            sweep(world)  # the quiet day's sweep: not what is measured
+            reporters = [("lee (team)", world.team["slack_ids"]["lee"])]
+            reporters += [(f"guest, report {i + 1}", "U0GUEST001") for i in range(4)]
+            for who, user in reporters:
+                dms_before = sum(len(world.sl.dms(x)) for x in world.team["slack_ids"].values())
+                world.sl.post_as_user(announce, user, f"<@{bot}> report {who} says it is down")
+                before = len(world.sb.requests)
+                gh, sl = sweep(world)
+                counted = sum(
+                    1
+                    for r in world.sb.requests[before:]
+                    if r.service == "github" and r.path.endswith("/issues") and "creator" in r.query
+                )
+                dms = sum(len(world.sl.dms(x)) for x in world.team["slack_ids"].values())
+                rows.append((who, sum(gh.values()), counted, sum(sl.values()), dms - dms_before))
+        finally:
+            sb.close()
+    print("### A report made in Slack: the sweep that opens it\n")
+    print("| reporter | GitHub requests | of them, counting reports | Slack calls | DMs |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(str(x) for x in row) + " |")
+    print(
+        "\n(Each sweep also reads the reports still open from before, so the totals grow; "
+        "a guest's 4th report of the day pages nobody.)\n"
+    )
 
 
 def main() -> None:
@@ -110,4 +150,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if "--reports" in sys.argv[1:]:
+        slack_reports()
+    else:
+        main()
+        slack_reports()

@@ -67,6 +67,7 @@ class FakeFacts:
     unassignable: set[str] = field(default_factory=set)
     asked: list[str] = field(default_factory=list)
     reports: dict[str, int] = field(default_factory=dict)
+    slack_reports: dict[str, int] = field(default_factory=dict)
     off_slack: set[str] = field(default_factory=set)
 
     def role(self, login: str) -> str:
@@ -86,6 +87,10 @@ class FakeFacts:
     def reports_before(self, login: str, moment: datetime, number: int) -> int:
         self.asked.append(f"reports:{login}")
         return self.reports.get(login, 0)
+
+    def slack_reports_before(self, user: str, moment: datetime, number: int) -> int:
+        self.asked.append(f"slack-reports:{user}")
+        return self.slack_reports.get(user, 0)
 
     def on_slack(self, login: str) -> bool:
         return login not in self.off_slack

@@ -96,7 +96,8 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
     record.note(ctx.issue.created_at, "reported", reporter)
     if not notify:
         return
-    record.not_paged = trust.pages_for_report(ctx, reporter) if outsider else None
+    # An outsider's reports, and Slack reports by accounts not on the team, are counted.
+    record.not_paged = trust.pages_for_report(ctx, reporter)
     if record.not_paged:
         ctx.notices.append(f"nobody paged: {record.not_paged}")
         return

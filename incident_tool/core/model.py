@@ -52,6 +52,10 @@ class Facts(Protocol):
         """Count `login`'s incident reports opened in the 24 hours before `moment`
         (other than issue `number`)."""
 
+    def slack_reports_before(self, user: str, moment: datetime, number: int) -> int:
+        """Count the reports Slack account `user` made in the announce channel in the 24
+        hours before `moment` (issues the tool opened for them, other than `number`)."""
+
     def on_slack(self, login: str) -> bool:
         """Say whether `login` can be reached on Slack (Slack on, and a user mapped)."""
 

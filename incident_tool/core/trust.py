@@ -1,9 +1,9 @@
 """Who may change an incident by hand, and what people without triage access can cost
-the team (README "The lead", "Who may change an incident", "People without triage access").
+the team (README "Who may change an incident by hand", and "Commands" for outsiders).
 
 GitHub lets an issue's author close it, and reopen it when they closed it themselves,
 whatever their access; labels need triage. So a close or a reopen can come from anyone
-who can open an issue, and the tool decides, with section 3's roles, whether to carry
+who can open an issue, and the tool decides, with the protocol's roles, whether to carry
 it out. The rules, by what a person did:
 
 - `incident:declared` label, or a reopen (back to declared): the team (triage access or
@@ -26,7 +26,9 @@ issue is brought back in line with the record, silently.
 
 People without triage access ("outsiders": not on the team) get at most one answer per
 issue per hour (`may_answer`), and at most `limits.outsider_reports_per_day` of a
-person's reports page the delivery managers (`pages_for_report`).
+person's reports page the delivery managers (`pages_for_report`): of a GitHub account's,
+or, for reports made in Slack (which the tool's account opens), of a Slack account's that
+`people` does not map to someone on the team.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from datetime import timedelta
 from incident_tool.core.model import UNKNOWN, Context, role_at_least
 from incident_tool.core.record import iso, parse_time
 from incident_tool.core.states import State
+from incident_tool.inbound.slack import ReportMark, report_mark
 
 ANSWER_EVERY = timedelta(hours=1)
 DAY = timedelta(hours=24)
@@ -109,15 +112,37 @@ def may_answer(ctx: Context, login: str) -> bool:
     return True
 
 
+def slack_report(ctx: Context) -> ReportMark | None:
+    """The marker of a report made in Slack, on an issue the tool itself opened."""
+    if not ctx.facts.is_tool(ctx.issue.author):
+        return None
+    return report_mark(ctx.issue.body)
+
+
 def pages_for_report(ctx: Context, reporter: str) -> str | None:
     """Return None when a new report may page the delivery managers, else why not.
 
     Only an outsider's reports are counted, with one GitHub request: their incident
-    reports opened in the 24 hours before this one.
+    reports opened in the 24 hours before this one. A report made in Slack counts against
+    its Slack account, unless `people` maps that account to someone on the team.
     """
+    limit = ctx.config.limits.outsider_reports_per_day
+    mark = slack_report(ctx)
+    if mark is not None and mark.user:
+        if mark.reporter and not is_outsider(ctx, mark.reporter):
+            return None
+        moment, number = ctx.issue.created_at, ctx.issue.number
+        earlier = ctx.facts.slack_reports_before(mark.user, moment, number)
+        if earlier < limit:
+            return None
+        who = mark.reporter or f"Slack user {mark.user} (not in `people`)"
+        return (
+            f"{who} is not on the team and made {earlier} other reports in Slack in the 24 "
+            f"hours before this one (`limits.outsider_reports_per_day` is {limit}): the "
+            "delivery managers were not paged; it waits for triage"
+        )
     if not is_outsider(ctx, reporter):
         return None
-    limit = ctx.config.limits.outsider_reports_per_day
     earlier = ctx.facts.reports_before(reporter, ctx.issue.created_at, ctx.issue.number)
     if earlier < limit:
         return None

@@ -11,6 +11,7 @@ from incident_tool.core.record import utcnow
 from incident_tool.core.states import states_in
 from incident_tool.effects.github import Gateway, Issue
 from incident_tool.effects.mirror import People
+from incident_tool.inbound.slack import report_mark
 
 
 class LiveFacts:
@@ -55,8 +56,21 @@ class LiveFacts:
         since = moment - timedelta(hours=24)
         return sum(
             1
-            for n, at, labels in self.gateway.recent_issues_by(login, since)
+            for n, at, labels, _ in self.gateway.recent_issues_by(login, since)
             if n != number and since <= at <= moment and states_in(labels)
+        )
+
+    def slack_reports_before(self, user: str, moment: datetime, number: int) -> int:
+        # The tool's account opens them: its issues of the day, one request, by marker.
+        since = moment - timedelta(hours=24)
+        return sum(
+            1
+            for n, at, labels, body in self.gateway.recent_issues_by(self.gateway.bot_login, since)
+            if n != number
+            and since <= at <= moment
+            and states_in(labels)
+            and (mark := report_mark(body)) is not None
+            and mark.user == user
         )
 
     def on_slack(self, login: str) -> bool:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
@@ -52,6 +52,15 @@ class IssueHappening:
     label: str | None
     actor: str | None
     at: datetime
+
+
+class RecentIssue(NamedTuple):
+    """An issue from the plain JSON of the issues list (no further request)."""
+
+    number: int
+    opened: datetime
+    labels: list[str]
+    body: str
 
 
 class GitHubError(IncidentToolError):
@@ -760,11 +769,9 @@ class Gateway:
             next_url, params = _next_link(headers.get("link", "")), None
         return items
 
-    def recent_issues_by(
-        self, login: str, since: datetime
-    ) -> list[tuple[int, datetime, list[str]]]:
-        """Return (number, opened at, labels) of the issues `login` opened since `since`:
-        one request (a person with more than 100 in a day is over any limit anyway).
+    def recent_issues_by(self, login: str, since: datetime) -> list[RecentIssue]:
+        """Return the issues `login` opened since `since`: one request (a person with more
+        than 100 in a day is over any limit anyway; so is the tool's account).
 
         The issues list, not search: search is eventually consistent, so a burst of
         reports opened seconds apart would not see each other there.
@@ -786,10 +793,11 @@ class Gateway:
             self.log(f"notice: could not count {login}'s recent reports: {describe(exc)}")
             return []
         return [
-            (
+            RecentIssue(
                 int(item.get("number") or 0),
                 _utc(parse_time(item.get("created_at"))),
                 [str((x or {}).get("name", "")) for x in item.get("labels") or []],
+                str(item.get("body") or ""),
             )
             for item in data or []
             if isinstance(item, dict) and "pull_request" not in item

@@ -29,10 +29,6 @@ from incident_tool.inbound import slack as inbound
 
 WINDOW = timedelta(hours=6)  # a sweep late by hours still sees the report
 RETRY_AFTER = timedelta(minutes=10)
-MARKER = "<!-- incident-tool:slack-report {channel}/{ts} reporter={reporter} -->"
-_MARKER_RE = re.compile(
-    r"<!-- incident-tool:slack-report ([CG][A-Z0-9]+)/([0-9.]+) reporter=([A-Za-z0-9-]*) -->"
-)
 
 
 if TYPE_CHECKING:
@@ -45,8 +41,8 @@ def reporter_of(view: object, bot_login: str) -> str | None:
     """The mapped login a Slack report names, believed only on an issue the tool opened."""
     if getattr(view, "author", None) != bot_login:
         return None
-    match = _MARKER_RE.search(getattr(view, "body", "") or "")
-    return match.group(3) if match and match.group(3) else None
+    mark = inbound.report_mark(getattr(view, "body", "") or "")
+    return mark.reporter if mark else None
 
 
 def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
@@ -123,7 +119,12 @@ def open_report(
     login = reverse(tools.people, message.user)[0] if message.user else None
     name = login or (room.user_name(message.user) if message.user else None) or "someone"
     link = room.permalink(channel, message.ts) or ""
-    marker = MARKER.format(channel=channel, ts=message.ts, reporter=login or "")
+    marker = inbound.REPORT_MARKER.format(
+        channel=channel,
+        ts=message.ts,
+        reporter=login or "",
+        user=re.sub(r"[^A-Z0-9]", "", message.user or ""),
+    )
 
     def who(u: str) -> str:
         found = reverse(tools.people, u)[0]

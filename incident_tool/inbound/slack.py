@@ -245,3 +245,31 @@ class Readout:
             return login
         # A Slack name is marked so that it never reads (or links) as a GitHub login.
         return f"{self.names.get(user) or user} (Slack)"
+
+
+# A report the tool opened from the announce channel says where it came from, who it maps
+# to (a GitHub login, or empty) and which Slack account wrote it (the one counted against
+# `limits.outsider_reports_per_day` when it is not on the team). Markers written before
+# the Slack account was recorded have no `user=`.
+REPORT_MARKER = "<!-- incident-tool:slack-report {channel}/{ts} reporter={reporter} user={user} -->"
+_REPORT_MARKER_RE = re.compile(
+    r"<!-- incident-tool:slack-report ([CG][A-Z0-9]+)/([0-9.]+) reporter=([A-Za-z0-9-]*)"
+    r"(?: user=([A-Z0-9]*))? -->"
+)
+
+
+@dataclass(frozen=True)
+class ReportMark:
+    channel: str
+    ts: str
+    reporter: str | None  # the GitHub login the Slack account maps to
+    user: str | None  # the Slack account
+
+
+def report_mark(body: str | None) -> ReportMark | None:
+    """Read a Slack report's marker from an issue body (believe it only on the tool's own)."""
+    match = _REPORT_MARKER_RE.search(body or "")
+    if match is None:
+        return None
+    channel, ts, reporter, user = match.groups()
+    return ReportMark(channel, ts, reporter or None, user or None)

@@ -3,6 +3,8 @@ changes no run saw."""
 
 from __future__ import annotations
 
+import pytest
+
 from incident_tool.core import lifecycle, trust
 from incident_tool.core.comments import process_new_comments
 from incident_tool.core.model import Comment, React
@@ -69,6 +71,50 @@ def test_beyond_the_daily_limit_a_report_pages_nobody():
     under.facts.reports["olly"] = 2
     lifecycle.report(under, "olly")
     assert [m.destination for m in under.record.outbox] == ["dm:dana"]
+
+
+BOT = "github-actions[bot]"
+
+
+def slack_report_body(reporter: str = "", user: str = "U0GUEST001") -> str:
+    from incident_tool.inbound.slack import REPORT_MARKER
+
+    marker = REPORT_MARKER.format(channel="C0SB00001", ts="1.000100", reporter=reporter, user=user)
+    return marker + "\n### Summary\n\nSearch is down\n"
+
+
+@pytest.mark.parametrize(
+    ("reporter", "earlier", "paged"),
+    [
+        ("", 2, True),  # an unmapped Slack account, under the limit
+        ("", 3, False),  # ... at it
+        ("olly", 3, False),  # mapped to someone without triage access: counted the same
+        ("lee", 9, True),  # mapped to the team: never counted
+    ],
+)
+def test_a_slack_report_counts_against_its_slack_account(reporter, earlier, paged):
+    ctx = context(author=BOT, body=slack_report_body(reporter))
+    ctx.facts.slack_reports["U0GUEST001"] = earlier
+    lifecycle.report(ctx, reporter or BOT)
+    assert bool([m for m in ctx.record.outbox if m.destination == "dm:dana"]) is paged
+    assert (ctx.record.not_paged is None) is paged
+    assert ("slack-reports:U0GUEST001" in ctx.facts.asked) is (reporter != "lee")
+    if not paged:
+        assert "made 3 other reports in Slack" in ctx.record.not_paged
+
+
+def test_a_slack_marker_is_believed_only_on_the_tools_own_issue():
+    ctx = context(author="lee", body=slack_report_body())
+    ctx.facts.slack_reports["U0GUEST001"] = 9
+    lifecycle.report(ctx, "lee")
+    assert ctx.record.not_paged is None and "slack-reports:U0GUEST001" not in ctx.facts.asked
+
+
+def test_a_slack_report_from_before_accounts_were_recorded_pages_as_it_did():
+    ctx = context(author=BOT, body=slack_report_body(user="").replace(" user= -->", " -->"))
+    lifecycle.report(ctx, BOT)
+    assert ctx.record.not_paged is None
+    assert not [a for a in ctx.facts.asked if a.startswith("slack-reports:")]
 
 
 def test_the_team_is_not_counted():
