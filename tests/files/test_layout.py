@@ -161,3 +161,46 @@ def test_cli_holds_click_verbs_only() -> None:
     # aside: they turn two exceptions into exit statuses.
     long = [f.name for f in functions if f.name not in plain and len(f.body) > 6]
     assert long == []
+
+
+def readme_module_map() -> dict[str, set[str]]:
+    """The README's module map (README "How it works"): folder -> the modules it names."""
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("\nincident_tool/\n") + 1 :]
+    block = block[: block.index("```")]
+    named: dict[str, set[str]] = {}
+    folder = "incident_tool"
+    for line in block.splitlines():
+        depth = len(line) - len(line.lstrip())
+        head = line.strip().split("  ")[0]
+        if depth == 0:
+            folder = head.rstrip("/")
+            named.setdefault(folder, set())
+            continue
+        if depth == 2 and head.endswith("/"):
+            folder = "incident_tool/" + head.rstrip("/")
+            named.setdefault(folder, set())
+            continue
+        if depth == 2:
+            folder = "incident_tool"
+        if depth in (2, 4):
+            named.setdefault(folder, set()).update(re.findall(r"\b(\w+\.py)\b", head))
+    return named
+
+
+def test_the_readme_module_map_is_the_folder_tree() -> None:
+    named = readme_module_map()
+    folders = [
+        "incident_tool",
+        *(f"incident_tool/{d}" for d in ("inbound", "core", "effects", "verbs")),
+    ]
+    for folder in folders:
+        present = {
+            p.name
+            for p in (ROOT / folder).glob("*.py")
+            if p.name not in ("__init__.py", "__main__.py")
+        }
+        assert named.get(folder) == present, folder
+    assert {"incident_tool/templates", "incident_sandbox", "docs"} <= set(named)
