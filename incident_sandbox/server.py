@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -65,6 +66,13 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, port: int, dispatch: Callable[[Request], Response]) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.dispatch = dispatch
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (it timed out, or was stopped) is no error of ours:
+        socketserver would print a traceback to the console of `demo --serve`."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
