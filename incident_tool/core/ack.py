@@ -61,8 +61,8 @@ def ask(ctx: Context, lead: str | None, *, chosen: bool, by: str | None = None) 
             ),
         )
     )
-    said = wording.CHANNEL_ACK_ASK.format(lead=who(lead), link=link(ctx), minutes=minutes)
-    ctx.slack(key, To.INCIDENT, said)
+    told = wording.CHANNEL_ACK_ASK.format(lead=who(lead), link=link(ctx), minutes=minutes)
+    ctx.slack(key, To.INCIDENT, told)
     dm = wording.DM_ACK_ASK.format(title=public_title(ctx), link=link(ctx), minutes=minutes)
     ctx.slack(f"dm-{key}", To.DM, dm, ack_dm=lead, login=lead)
 
@@ -85,8 +85,8 @@ def acknowledge(ctx: Context, login: str, via: str) -> bool:
     record.ack = {"lead": login, "acked": iso(ctx.now), "n": before.get("n", len(record.leads))}
     record.note(ctx.now, "ack", login, via)
     if before.get("since"):
-        said = wording.CHANNEL_ACKNOWLEDGED.format(who=who(login), via=escape(via))
-        ctx.slack(f"acked:{before.get('n')}", To.INCIDENT, said)
+        told = wording.CHANNEL_ACKNOWLEDGED.format(who=who(login), via=escape(via))
+        ctx.slack(f"acked:{before.get('n')}", To.INCIDENT, told)
     return True
 
 

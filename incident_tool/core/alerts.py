@@ -106,8 +106,8 @@ def received(ctx: Context, report: alerts.Report, *, run: str | None, fresh: boo
     count = alert["count"]
     record.note(at, "fired-again", report.sender, f"firing {count}")
     if record.channel_id:
-        said = wording.CHANNEL_FIRED_AGAIN.format(count=count)
-        ctx.slack(f"fired-again:{count}:{n}", To.INCIDENT, said)
+        told = wording.CHANNEL_FIRED_AGAIN.format(count=count)
+        ctx.slack(f"fired-again:{count}:{n}", To.INCIDENT, told)
 
 
 def auto_dismiss(ctx: Context) -> None:

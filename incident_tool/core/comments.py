@@ -141,30 +141,30 @@ def mirror(ctx: Context, comment: CommentView) -> None:
     text = escape(comment.body.strip())
     if len(text) > 3000:
         text = text[:2999] + "…"
-    said = wording.CHANNEL_MIRRORED.format(who=who(comment.author), url=comment.url, text=text)
-    ctx.slack(f"mirror:{comment.id}", To.INCIDENT, said, remember=False)
+    told = wording.CHANNEL_MIRRORED.format(who=who(comment.author), url=comment.url, text=text)
+    ctx.slack(f"mirror:{comment.id}", To.INCIDENT, told, remember=False)
 
 
 def note_and_tell(
     ctx: Context,
     comment: CommentView,
     kind: str,
-    said: str,
-    slack_text: str,
+    text: str,
+    told: str,
     *,
     ref: str | None = None,
     to: To = To.INCIDENT,
 ) -> Entry:
-    """Note what a command said in the timeline, and tell Slack once for this comment (key
+    """Note `text` in the timeline, and tell Slack `told` once for this comment (key
     `<kind>:<comment id>`; not remembered after delivery: the comment is handled once)."""
-    entry = ctx.record.note(ctx.now, kind, comment.author, said, ref)
-    ctx.slack(f"{kind}:{comment.id}", to, slack_text, remember=False)
+    entry = ctx.record.note(ctx.now, kind, comment.author, text, ref)
+    ctx.slack(f"{kind}:{comment.id}", to, told, remember=False)
     return entry
 
 
-def also_said(text: str, sep: str = " ") -> str:
+def also_said(text: str) -> str:
     """The optional words after a command, for the end of a Slack message."""
-    return f"{sep}{escape(text)}" if text else ""
+    return f" {escape(text)}" if text else ""
 
 
 # -- permission checks ---------------------------------------------------------------
@@ -272,8 +272,8 @@ def join(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         return None
     ctx.record.helping.append(author)
     ctx.record.stopped = [x for x in ctx.record.stopped if x.lower() != author.lower()]
-    said = wording.CHANNEL_JOINED.format(who=who(author), said=also_said(cmd.text))
-    note_and_tell(ctx, comment, "join", cmd.text, said)
+    told = wording.CHANNEL_JOINED.format(who=who(author), said=also_said(cmd.text))
+    note_and_tell(ctx, comment, "join", cmd.text, told)
     ctx.slack(f"invite:join:{comment.id}", To.INCIDENT, "", invite=[author], remember=False)
     return None
 
@@ -288,16 +288,16 @@ def leave(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         )
     ctx.record.helping = [x for x in ctx.record.helping if x.lower() != author.lower()]
     ctx.record.stopped.append(author)
-    said = wording.CHANNEL_LEFT.format(who=who(author), said=also_said(cmd.text))
-    note_and_tell(ctx, comment, "leave", cmd.text, said)
+    told = wording.CHANNEL_LEFT.format(who=who(author), said=also_said(cmd.text))
+    note_and_tell(ctx, comment, "leave", cmd.text, told)
     return None
 
 
 @command(CommandName.UPDATE)
 def update(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Record a progress update and post it to the incident channel."""
-    said = wording.CHANNEL_UPDATE.format(who=who(comment.author), text=escape(cmd.text))
-    note_and_tell(ctx, comment, "update", cmd.text, said, ref=anchor(comment))
+    told = wording.CHANNEL_UPDATE.format(who=who(comment.author), text=escape(cmd.text))
+    note_and_tell(ctx, comment, "update", cmd.text, told, ref=anchor(comment))
     return None
 
 
@@ -338,8 +338,8 @@ def severity(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     ctx.record.severity = level
     others = tuple(f"{SEVERITY_PREFIX}{n}" for n in (1, 2, 3, 4) if n != level)
     ctx.do(Labels(add=(f"{SEVERITY_PREFIX}{level}",), remove=others))
-    said = wording.CHANNEL_SEVERITY.format(who=who(comment.author), level=level)
-    note_and_tell(ctx, comment, "severity", f"{old or '-'} → {level}", said)
+    told = wording.CHANNEL_SEVERITY.format(who=who(comment.author), level=level)
+    note_and_tell(ctx, comment, "severity", f"{old or '-'} → {level}", told)
     return None
 
 
@@ -351,12 +351,12 @@ def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         word, rest = owner_word(text)
         if word is not None and followups.known_login(ctx, word):
             owner, text = word, rest
-    said = wording.CHANNEL_ACTION.format(
+    told = wording.CHANNEL_ACTION.format(
         who=who(comment.author),
         text=escape(text),
         owner=f" (owner: {who(owner)})" if owner else "",
     )
-    entry = note_and_tell(ctx, comment, "action", text, said, ref=anchor(comment))
+    entry = note_and_tell(ctx, comment, "action", text, told, ref=anchor(comment))
     followups.noted(ctx, entry, owner, comment)
     return None
 
@@ -438,10 +438,10 @@ def invite(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Send a stakeholder update and keep it in the timeline."""
     to = To.STAKEHOLDER if ctx.config.slack.stakeholder_channel else To.ANNOUNCE
-    said = wording.STAKEHOLDERS_COMMS.format(
+    told = wording.STAKEHOLDERS_COMMS.format(
         link=lifecycle.link(ctx), who=who(comment.author), text=escape(cmd.text)
     )
-    note_and_tell(ctx, comment, "comms", cmd.text, said, ref=anchor(comment), to=to)
+    note_and_tell(ctx, comment, "comms", cmd.text, told, ref=anchor(comment), to=to)
     copy = wording.CHANNEL_COMMS_COPY.format(text=escape(cmd.text))
     ctx.slack(f"comms-copy:{comment.id}", To.INCIDENT, copy, remember=False)
     return None
@@ -451,8 +451,8 @@ def comms(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 def resolved_when(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Record the resolution criteria (status comment, topic, retrospective)."""
     ctx.record.resolved_when = cmd.text
-    said = wording.CHANNEL_RESOLVED_WHEN.format(text=escape(cmd.text))
-    note_and_tell(ctx, comment, "resolved-when", cmd.text, said)
+    told = wording.CHANNEL_RESOLVED_WHEN.format(text=escape(cmd.text))
+    note_and_tell(ctx, comment, "resolved-when", cmd.text, told)
     return None
 
 
@@ -489,8 +489,8 @@ def public(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
         return f"`/public` needs a declared incident; this one is `{shown}`."
     if ctx.record.sensitive:
         return "This incident is sensitive: it never appears on the status page."
-    said = wording.CHANNEL_PUBLIC.format(who=who(comment.author), text=escape(cmd.text))
-    note_and_tell(ctx, comment, "public", cmd.text, said, ref=anchor(comment))
+    told = wording.CHANNEL_PUBLIC.format(who=who(comment.author), text=escape(cmd.text))
+    note_and_tell(ctx, comment, "public", cmd.text, told, ref=anchor(comment))
     return None
 
 

@@ -146,8 +146,8 @@ def declare(ctx: Context, by: str) -> None:
         # The impact came back: not a new declaration, nothing to announce publicly.
         record.state = State.DECLARED
         record.note(ctx.now, "declared", by, "back from mitigated")
-        said = wording.CHANNEL_UNMITIGATED.format(who=who(by))
-        ctx.slack(f"unmitigated:{len(record.timeline)}", To.INCIDENT, said)
+        told = wording.CHANNEL_UNMITIGATED.format(who=who(by))
+        ctx.slack(f"unmitigated:{len(record.timeline)}", To.INCIDENT, told)
         return
     again = record.first("declared") is not None
     record.state = State.DECLARED
@@ -229,8 +229,8 @@ def mitigate(ctx: Context, by: str, text: str = "") -> bool:
     record.state = State.MITIGATED
     record.note(ctx.now, "mitigated", by, text)
     n = record.count("mitigated")
-    said = wording.CHANNEL_MITIGATED.format(who=who(by), said=f": {escape(text)}" if text else "")
-    ctx.slack(f"mitigated:{n}", To.INCIDENT, said)
+    told = wording.CHANNEL_MITIGATED.format(who=who(by), said=f": {escape(text)}" if text else "")
+    ctx.slack(f"mitigated:{n}", To.INCIDENT, told)
     return True
 
 

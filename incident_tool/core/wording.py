@@ -1,4 +1,8 @@
-"""Every word the bot says: its GitHub comments, then its Slack messages, as module constants.
+"""What the bot says: its GitHub comments, then its Slack messages, as module constants.
+
+Documents the tool renders are written by their renderers (the status comment:
+`core/status.py`; a follow-up issue: `core/followups.body_for`; the retrospective: its
+Jinja template); a refusal's reason is written beside the check that makes it.
 
 A comment carries a `<!-- marker -->` naming its cause (`reply:<comment id>`, `declared`, ...),
 so a re-run finds the comment it already posted instead of posting it twice. A Slack

@@ -1,4 +1,4 @@
-"""Every word the bot says is in `incident_tool/core/wording.py`, and every README section the
+"""The bot's comments and Slack messages are in `incident_tool/core/wording.py`, and every README
 code cites exists.
 
 A message text written inline elsewhere (a Slack message starting `:emoji: `, a comment body
