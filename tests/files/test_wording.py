@@ -1,5 +1,5 @@
-"""The bot's comments and Slack messages are in `incident_tool/core/wording.py`, and every README
-code cites exists.
+"""The bot's comments and Slack messages are in `incident_tool/core/wording.py`, and every
+README section the code cites exists.
 
 A message text written inline elsewhere (a Slack message starting `:emoji: `, a comment body
 built around `wording.marker(...)`) is a finding; so is a text in `wording` that nothing
