@@ -75,6 +75,13 @@ def slack_reports() -> None:
                 )
                 dms = sum(len(world.sl.dms(x)) for x in world.team["slack_ids"].values())
                 rows.append((who, sum(gh.values()), counted, sum(sl.values()), dms - dms_before))
+            # The weekly follow-ups job, which now also reads the announce channel.
+            before = len(world.sb.requests)
+            world.sl.calls.clear()
+            code, output = cli(world, "sweep", "--repo", REPO, "--followups-only")
+            assert code == 0, output
+            gh_weekly = sum(1 for r in world.sb.requests[before:] if r.service == "github")
+            slack_weekly = Counter(world.sl.calls)
         finally:
             sb.close()
     print("### A report made in Slack: the sweep that opens it\n")
@@ -85,6 +92,10 @@ def slack_reports() -> None:
     print(
         "\n(Each sweep also reads the reports still open from before, so the totals grow; "
         "a guest's 4th report of the day pages nobody.)\n"
+    )
+    print(
+        f"The weekly follow-ups job with nothing new in Slack: {gh_weekly} GitHub requests, "
+        f"{sum(slack_weekly.values())} Slack calls ({fmt(slack_weekly)}).\n"
     )
 
 

@@ -305,6 +305,21 @@ def sweep(tools: Tools) -> list[Outcome]:
     return outcomes
 
 
+def weekly(tools: Tools, now: datetime | None = None) -> followup_issues.SweepResult:
+    """The weekly job (`sweep --followups-only`): open the reports made in Slack meanwhile,
+    then the follow-ups' work.
+
+    It is the one job that runs while no incident is open: a report made in Slack on a quiet
+    day is opened here at the latest, not lost (README "Slack writes back").
+    """
+    from incident_tool.effects.slack_reports import read_reports
+
+    opened = read_reports(tools, now)
+    if opened:
+        tools.log("reports from Slack opened: " + _numbers(opened))
+    return sweep_followups(tools, now)
+
+
 def sweep_followups(tools: Tools, now: datetime | None = None) -> followup_issues.SweepResult:
     """Attach loose follow-ups, remind owners of overdue ones (one listing per sweep)."""
     config = tools.config

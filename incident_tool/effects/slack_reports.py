@@ -27,7 +27,10 @@ from incident_tool.core.states import State
 from incident_tool.effects.slack import SlackError, mrkdwn_link
 from incident_tool.inbound import slack as inbound
 
-WINDOW = timedelta(hours=6)  # a sweep late by hours still sees the report
+# The sweep is off while no incident is open (README "Actions bills"): a report made then is
+# read when a sweep next runs, the weekly follow-ups job at the latest, so eight days of the
+# channel are read (a week, and a late scheduled job; still one page, the newest 200).
+WINDOW = timedelta(days=8)
 RETRY_AFTER = timedelta(minutes=10)
 
 

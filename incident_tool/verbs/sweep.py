@@ -28,7 +28,7 @@ def run(repo: str | None, config_path: str | None, dry_run: bool, followups_only
     if followups_only:
         # incident-followups.yml, weekly: the 5-minute sweep is off while no incident is
         # open, and follow-ups fall due long after their incident closed.
-        done = run_guarded(lambda: sweeping.sweep_followups(tools), tools)
+        done = run_guarded(lambda: sweeping.weekly(tools), tools)
         out(f"follow-ups: {len(done.attached)} attached, {len(done.reminded)} reminded")
         return
     results = run_guarded(lambda: sweeping.sweep(tools), tools)

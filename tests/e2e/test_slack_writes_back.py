@@ -375,6 +375,32 @@ def test_slack_reports_by_an_account_not_on_the_team_page_at_most_the_daily_limi
     assert len(pages) == 7
 
 
+def test_a_slack_report_on_a_quiet_day_is_opened_by_the_weekly_job_days_later(world, monkeypatch):
+    """While no incident is open the sweep is off; the weekly follow-ups job reads the
+    announce channel (eight days of it), so a report made then is late, never lost."""
+    from datetime import timedelta
+
+    from incident_tool.effects import slack_reports
+
+    announce = world.team["channels"]["wc-platform"]
+    ts = command(world, announce, "rita", "report Payments fail since Saturday")
+    world.clock.now += timedelta(days=5)  # a long weekend: nobody swept
+    monkeypatch.setattr(slack_reports, "utcnow", lambda: world.clock.now)
+    code, output = cli(world, "sweep", "--repo", REPO, "--followups-only")
+    assert code == 0, output
+    [issue] = [i for i in world.gh.issues(REPO) if i["title"].startswith("[Incident]: Payments")]
+    assert "reports from Slack opened: #" in output
+    assert world.record(issue["number"]).state.value == "reported"
+    dms = [m["text"] for m in world.sl.dms(ids(world)["dana"])]
+    assert any("Payments fail since Saturday" in t for t in dms)
+    [answer] = thread(world, announce, ts)
+    assert f"#{issue['number']}" in answer
+    # The next weekly run opens nothing again.
+    code, output = cli(world, "sweep", "--repo", REPO, "--followups-only")
+    assert code == 0 and "reports from Slack opened" not in output
+    assert len([i for i in world.gh.issues(REPO) if i["title"].startswith("[Incident]: Pay")]) == 1
+
+
 # -- failures and races -------------------------------------------------------------------
 
 
