@@ -1,1 +1,1 @@
-"""Effects: GitHub (the only PyGithub user), Slack, the mirror, live facts, apply."""
+"""Effects: GitHub (`github.py`, PyGithub's only user), Slack, the mirror, live facts, apply."""

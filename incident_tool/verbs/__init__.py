@@ -1,1 +1,2 @@
-"""Verbs: the command line's work beyond a run (init, labels, report, retro, status page, open)."""
+"""Verbs: what each command of the command line does, one module per verb (`cli.py` only
+declares them); `common.py` is what they share."""
