@@ -742,9 +742,10 @@ class Gateway:
             try:
                 # Read as plain JSON: PyGithub's lazy event objects would fetch each event
                 # again to fill in fields an event of that kind does not have.
-                events = self._all_pages(f"{issue.url}/events")
-            except (GithubException, OSError) as exc:
-                self.log(f"notice: could not read the issue's events: {describe(exc)}")
+                pages = self.pages(f"{issue.url}/events", {"per_page": PER_PAGE})
+                events = [item for page in pages for item in page]
+            except GitHubError as exc:
+                self.log(f"notice: could not read the issue's events: {exc}")
                 events = []
             self._events[issue.number] = [
                 IssueHappening(
@@ -758,20 +759,10 @@ class Gateway:
             ]
         return self._events[issue.number]
 
-    def _all_pages(self, url: str) -> list[Any]:
-        """GET every page of a list, following GitHub's Link header."""
-        items: list[Any] = []
-        next_url: str | None = url
-        params: dict[str, Any] | None = {"per_page": PER_PAGE}
-        while next_url:
-            headers, data = self.gh.requester.requestJsonAndCheck("GET", next_url, params)
-            items += data if isinstance(data, list) else []
-            next_url, params = _next_link(headers.get("link", "")), None
-        return items
-
     def recent_issues_by(self, login: str, since: datetime) -> list[RecentIssue]:
-        """Return the issues `login` opened since `since`: one request (a person with more
-        than 100 in a day is over any limit anyway; so is the tool's account).
+        """Return the issues `login` opened since `since`, newest first: one request (a
+        person with more than 100 in a day is over any limit anyway; for the tool's account,
+        which also opens retrospectives and follow-ups, the newest 100 are what is counted).
 
         The issues list, not search: search is eventually consistent, so a burst of
         reports opened seconds apart would not see each other there.
