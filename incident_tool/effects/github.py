@@ -327,7 +327,12 @@ class BoundedRetry(GithubRetry):
 
 def _refused_assignees(exc: GithubException) -> list[str] | None:
     """The logins of GitHub's 422 for assignees (errors [{field: assignees, code: invalid,
-    value: login}]); None when the exception is something else."""
+    value: …}]); None when the exception is something else.
+
+    `value` is as GitHub gives it: a login on PATCH /issues/{n}, an array of logins on
+    POST /issues (real captures: "value": ["nobody"]); the `validation-error` schema
+    allows string | null | integer | array of strings. An empty list: none named.
+    """
     if exc.status != 422 or not isinstance(exc.data, dict):
         return None
     errors = [
@@ -337,7 +342,16 @@ def _refused_assignees(exc: GithubException) -> list[str] | None:
     ]
     if not errors:
         return None
-    return [str(e["value"]) for e in errors if isinstance(e.get("value"), str)]
+    return [login for e in errors for login in _logins_in(e.get("value"))]
+
+
+def _logins_in(value: object) -> list[str]:
+    """The logins an `errors[].value` names: one string, or an array of them."""
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [x for x in value if isinstance(x, str) and x]
+    return []
 
 
 def client(token: str | None, base_url: str | None = None, *, bulk: bool = False) -> Github:
