@@ -21,6 +21,7 @@ from incident_tool.core.comments import process_new_comments
 from incident_tool.core.model import (
     Context,
     CreateRetrospective,
+    IssueView,
 )
 from incident_tool.core.reconcile import (
     became_incident,
@@ -37,7 +38,7 @@ from incident_tool.effects import followups as followup_issues
 from incident_tool.effects import slack_read
 from incident_tool.effects.apply import issue_writes, write_retrospective
 from incident_tool.effects.facts import LiveFacts
-from incident_tool.effects.github import Gateway, GitHubError, Issue
+from incident_tool.effects.github import Gateway, GitHubError
 from incident_tool.effects.mirror import Mirror, People
 from incident_tool.inbound.events import Event
 from incident_tool.verbs import retro
@@ -98,7 +99,7 @@ def process(
     event: Event | None = None,
     now: datetime | None = None,
     sweeping: bool = False,
-    issue: Issue | None = None,
+    issue: IssueView | None = None,
     apply: Callable[[Context, bool], None] | None = None,
 ) -> Outcome:
     """Bring one incident up to date (`issue`: already read, e.g. listed by `sweep`).
@@ -132,7 +133,7 @@ def _process_once(
     event: Event | None,
     now: datetime | None,
     sweeping: bool,
-    issue: Issue | None,
+    issue: IssueView | None,
     delivered: tuple[list[str], list[str]],
     apply: Callable[[Context, bool], None] | None = None,
 ) -> Outcome:
@@ -142,9 +143,8 @@ def _process_once(
     effects_before = len(tools.mirror.effects)
     # Entries are dated when things happened: the event's own time where it has one.
     now = now or (event.at if event is not None else None) or utcnow()
-    issue = issue or gateway.issue(number)
-    view = gateway.view(issue)
-    status, comments = gateway.incident_comments(issue)
+    view = issue or gateway.issue(number)
+    status, comments = gateway.incident_comments(number)
     record = extract(status.body) if status is not None else None
     page_before = statuspage.shown(view, record, config) if config.status_page.enabled else None
     label_states = states_in(list(view.labels))
@@ -155,7 +155,7 @@ def _process_once(
     record.sent += [k for k in delivered[0] if k not in record.sent]
     record.posted += [k for k in delivered[1] if k not in record.posted]
 
-    facts = LiveFacts(gateway, tools.people, issue, tools.log, now)
+    facts = LiveFacts(gateway, tools.people, view, tools.log, now)
     ctx = Context(
         config=config,
         issue=view,
@@ -165,7 +165,7 @@ def _process_once(
         # A dry run with a Slack token decides as the real run would (it only lists Slack).
         slack_enabled=tools.mirror.room is not None or tools.mirror.dry_run,
     )
-    views = [gateway.comment_view(c) for c in comments if status is None or c.id != status.id]
+    views = [c for c in comments if status is None or c.id != status.id]
     if fresh:
         # Comments from before the issue became an incident are not commands.
         became = became_incident(ctx, event)
@@ -203,17 +203,17 @@ def _process_once(
     if (
         status is not None
         and (ctx.plan or record.outbox or apply is not None or _slack_state(record) != slack_before)
-        and gateway.changed_since_read(issue, status)
+        and gateway.changed_since_read(number, status)
     ):
         # Another run finished while this one decided: start again from its record
         # before doing anything, so the same comment is not acted on twice.
         raise StatusConflict(record.sent, record.posted)
-    issue_writes(ctx, tools, issue, comments)
+    issue_writes(ctx, tools, view, comments)
     tools.mirror.sync(view, record)
     failure = None
     if CreateRetrospective() in ctx.plan or needs_retrospective(ctx):
         try:
-            write_retrospective(ctx, tools, issue, comments)
+            write_retrospective(ctx, tools, view, comments)
         except (GitHubError, retro.TemplateError) as exc:
             # Save what was done (and delivered) first; the next run retries the rest.
             failure = exc
@@ -231,7 +231,7 @@ def _process_once(
         # What GitHub would not do (an assignee it refuses) shows in the status comment too.
         ctx.notices.append(notice)
         record.note(now, "note", None, notice)
-    gateway.save_status(issue, status, render_status(record, config, repo=view.repo, updated=now))
+    gateway.save_status(number, status, render_status(record, config, repo=view.repo, updated=now))
     if failure is not None:
         raise failure
     return Outcome(
@@ -262,10 +262,10 @@ def slack_reporter(view: object, bot_login: str) -> str | None:
     return reporter_of(view, bot_login)
 
 
-def open_incidents(tools: Tools) -> list[Issue]:
+def open_incidents(tools: Tools) -> list[IssueView]:
     """List open issues with an open state label, and issues whose open/closed state
     disagrees with their state label (one query per state and open/closed: labels AND)."""
-    found: dict[int, Issue] = {}
+    found: dict[int, IssueView] = {}
     opened = (State.REPORTED, State.DECLARED, State.MITIGATED)
     # Also a close or a reopen whose run was dropped (README "Who may change an incident": a
     # person's change is carried out or undone by the next run): its labels still say the other
@@ -275,8 +275,7 @@ def open_incidents(tools: Tools) -> list[Issue]:
     queries += [("closed", s) for s in opened]
     for where, state in queries:
         for issue in tools.gateway.issues(state=where, labels=[state.label]):
-            # Not `issue.pull_request`: reading an absent attribute fetches the issue again.
-            if "/pull/" not in issue.html_url:
+            if "/pull/" not in issue.url:
                 found[issue.number] = issue
     return [found[n] for n in sorted(found)]
 

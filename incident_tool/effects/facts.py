@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from incident_tool.core.model import IssueView
 from incident_tool.core.record import utcnow
 from incident_tool.core.states import states_in
-from incident_tool.effects.github import Gateway, Issue
+from incident_tool.effects.github import Gateway
 from incident_tool.effects.mirror import People
 from incident_tool.inbound.slack import report_mark
 
@@ -21,7 +22,7 @@ class LiveFacts:
         self,
         gateway: Gateway,
         people: People,
-        issue: Issue,
+        issue: IssueView,
         log: Callable[[str], None],
         now: datetime | None = None,
     ) -> None:
@@ -38,7 +39,7 @@ class LiveFacts:
     ) -> tuple[str | None, datetime | None]:
         found = [
             e
-            for e in self.gateway.issue_events(self.issue)
+            for e in self.gateway.issue_events(self.issue.number)
             if e.event == event and (e.label or "").lower().startswith(label_prefix.lower())
         ]
         if not found:

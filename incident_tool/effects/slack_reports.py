@@ -36,7 +36,7 @@ RETRY_AFTER = timedelta(minutes=10)
 
 if TYPE_CHECKING:
     from incident_tool.app import Tools
-    from incident_tool.effects.github import Issue
+    from incident_tool.core.model import IssueView
     from incident_tool.effects.slack import SlackRoom
 
 
@@ -137,7 +137,7 @@ def open_report(
     first = " ".join(said.split())
     title = clip(f"[Incident]: {first}", 120)
 
-    def existing() -> Issue | None:
+    def existing() -> IssueView | None:
         found = gateway.issues(state="all", since=message.at - timedelta(minutes=1))
         return next((i for i in found if marker in (i.body or "")), None)
 
@@ -156,7 +156,7 @@ def open_report(
     if issue is None:
         return None
     number = int(issue.number)
-    url = str(issue.html_url)
+    url = issue.url
     room.post(
         channel,
         wording.THREAD_REPORTED.format(link=mrkdwn_link(url, f"#{number}")),
