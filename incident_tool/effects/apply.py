@@ -23,7 +23,7 @@ from incident_tool.effects.github import Gateway
 from incident_tool.verbs import retro
 
 if TYPE_CHECKING:
-    from incident_tool.app import Tools
+    from incident_tool.effects.tools import Tools
 
 
 def issue_writes(

@@ -14,6 +14,7 @@ issue) are only retried after checking that the first attempt did not land.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import time
@@ -541,6 +542,18 @@ class Gateway:
         self._assignees: dict[int, tuple[str, ...]] = {}  # as read, then as set
         self.writes: list[str] = []
         self.notices: list[str] = []
+
+    def for_run(self) -> Gateway:
+        """This gateway for one run: the same client, caches and identity, its own journal of
+        writes and notices (a sweep runs several incidents, at once where it can)."""
+        run = copy.copy(self)
+        run.writes, run.notices = [], []
+        return run
+
+    def settled_from(self, run: Gateway) -> None:
+        """Keep what one run learnt of who the token writes as, for the runs after it."""
+        if run.identity_known and not self.identity_known:
+            self.bot_login, self.identity_known = run.bot_login, True
 
     # -- reading ---------------------------------------------------------------------
     # Reads hand out plain values (IssueView, CommentView, LabelView) built from the JSON

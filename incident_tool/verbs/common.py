@@ -146,9 +146,9 @@ def open_tools(
     log: Callable[[str], None],
 ) -> Any:
     """Connect to GitHub (and Slack when SLACK_BOT_TOKEN is set)."""
-    from incident_tool.app import Tools
     from incident_tool.effects.github import Gateway, client
     from incident_tool.effects.mirror import Mirror, People
+    from incident_tool.effects.tools import Tools
 
     token = github_token()
     if not token and not dry_run:

@@ -27,13 +27,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from incident_tool.app import Outcome, Tools, process
+from incident_tool.app import process
 from incident_tool.core import alerts as alert_handlers
 from incident_tool.core import wording
+from incident_tool.core.decide import Inputs
 from incident_tool.core.model import Context
 from incident_tool.core.model import IssueView as Issue
 from incident_tool.core.record import utcnow
 from incident_tool.core.states import State
+from incident_tool.effects.tools import Outcome, Tools
 from incident_tool.errors import EXIT_USAGE
 from incident_tool.inbound import alerts
 from incident_tool.inbound.events import Event
@@ -187,13 +189,13 @@ def add_to(
 ) -> Outcome | None:
     """Count a repeat (or the resolution) on the problem's open issue, through `process`."""
 
-    def apply(ctx: Context, fresh: bool) -> None:
-        alert_handlers.received(ctx, report, run=run, fresh=fresh)
+    def received(ctx: Context, inputs: Inputs) -> None:
+        alert_handlers.received(ctx, report, run=run, fresh=inputs.fresh)
 
     given: Issue | None = issue
     for attempt in range(WAIT_TRIES):
         try:
-            return process(issue.number, tools, now=now, issue=given, apply=apply)
+            return process(issue.number, tools, now=now, issue=given, decisions=[received])
         except alert_handlers.NotReady:
             if attempt == WAIT_TRIES - 1:
                 break
