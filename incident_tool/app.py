@@ -31,7 +31,7 @@ from incident_tool.effects import slack_read
 from incident_tool.effects.apply import issue_writes, write_retrospective
 from incident_tool.effects.facts import FactGatherer
 from incident_tool.effects.github import GitHubError
-from incident_tool.effects.parallel import each
+from incident_tool.effects.parallel import both, each
 from incident_tool.effects.slack_reports import read_reports, reporter_of
 from incident_tool.effects.tools import Outcome, Tools
 from incident_tool.inbound.events import Event
@@ -59,7 +59,6 @@ class Reading:
     """What the read stage found: the issue, its record, and the decisions' inputs."""
 
     issue: IssueView  # as read: the writes name it by its number
-    view: IssueView
     status: CommentView | None
     comments: list[CommentView]  # for the writes: a comment is looked for before it is posted
     record: Record  # as read (with what earlier attempts delivered); decisions work on copies
@@ -143,8 +142,13 @@ def read(
     """Read the issue, its comments and record, and what is new in the incident channel;
     None when the issue is not an incident."""
     gateway = tools.gateway
-    issue = view = issue or gateway.issue(number)
-    status, comments = gateway.incident_comments(number)
+    given = issue
+
+    def the_issue() -> IssueView:
+        return given if given is not None else gateway.issue(number)
+
+    # The issue and its comments do not wait for each other.
+    view, (status, comments) = both(the_issue, lambda: gateway.incident_comments(number))
     record = extract(status.body) if status is not None else None
     label_states = frozenset(states_in(list(view.labels)))
     if record is None and not label_states:
@@ -169,7 +173,7 @@ def read(
         slack=readout,
         slack_reporter=reporter_of(view, gateway.bot_login),
     )
-    return Reading(issue, view, status, comments, record, inputs, now, page_before)
+    return Reading(view, status, comments, record, inputs, now, page_before)
 
 
 # -- decide, gathering facts ---------------------------------------------------------------
@@ -183,7 +187,7 @@ def decide(reading: Reading, tools: Tools, decisions: Sequence[Decision]) -> Con
     for _ in range(MAX_ROUNDS):
         ctx = Context(
             config=tools.config,
-            issue=reading.view,
+            issue=reading.issue,
             record=copy.deepcopy(reading.record),
             facts=known,
             now=reading.now,
@@ -196,7 +200,7 @@ def decide(reading: Reading, tools: Tools, decisions: Sequence[Decision]) -> Con
             known = known.with_answers(gatherer.answer([missing.question]))
             continue
         return ctx
-    raise GitHubError(f"#{reading.view.number}: the decision kept asking for more facts")
+    raise GitHubError(f"#{reading.issue.number}: the decision kept asking for more facts")
 
 
 def run_decisions(ctx: Context, inputs: Inputs, decisions: Sequence[Decision]) -> None:
@@ -225,7 +229,7 @@ def act(reading: Reading, ctx: Context, tools: Tools) -> Exception | None:
     follow-ups. Returns a failure to raise once the record is saved."""
     record = ctx.record
     issue_writes(ctx, tools, reading.issue, reading.comments)
-    tools.mirror.sync(reading.view, record)
+    tools.mirror.sync(reading.issue, record)
     if CreateRetrospective() in ctx.plan or needs_retrospective(ctx):
         try:
             write_retrospective(ctx, tools, reading.issue, reading.comments)
@@ -234,7 +238,7 @@ def act(reading: Reading, ctx: Context, tools: Tools) -> Exception | None:
             record.problems = [*record.problems[-9:], f"{iso(ctx.now)} retrospective: {exc}"]
             return exc
         finally:
-            tools.mirror.sync(reading.view, record)
+            tools.mirror.sync(reading.issue, record)
     if followups.due(ctx):
         # After the retrospective: a follow-up links to it and is attached under it.
         try:
@@ -256,16 +260,16 @@ def save(reading: Reading, ctx: Context, tools: Tools, failure: Exception | None
         # What GitHub would not do (an assignee it refuses) shows in the status comment too.
         ctx.notices.append(notice)
         record.note(ctx.now, "note", None, notice)
-    body = render_status(record, config, repo=reading.view.repo, updated=ctx.now)
+    body = render_status(record, config, repo=reading.issue.repo, updated=ctx.now)
     gateway.save_status(reading.issue.number, reading.status, body)
     if failure is not None:
         raise failure
     page_changed = (
         config.status_page.enabled
-        and statuspage.shown(reading.view, record, config) != reading.page_before
+        and statuspage.shown(reading.issue, record, config) != reading.page_before
     )
     return Outcome(
-        reading.view.number,
+        reading.issue.number,
         True,
         record.state.value if record.state else None,
         writes=list(gateway.writes),

@@ -177,6 +177,10 @@ def replay(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], R
         log: list[str] = []
         cfg = config.load(CONFIG_FILE, required=True)
         tools = verbs_common.open_tools(REPO, cfg, tmp_path, dry_run=False, log=log.append)
+        # One request at a time: vcrpy's connection stubs, shared by a pool's threads, let a
+        # request of a second thread through to the network (seen: a replay reaching for
+        # api.github.example). The requests are the same either way.
+        monkeypatch.setattr("incident_tool.effects.parallel.MAX_AT_ONCE", 1)
         with github_vcr.use_cassette(f"{name}.yaml", allow_playback_repeats=False) as played:
             outcome = run.handle(event, tools, now=now)
         # All played, none twice: the run made exactly the recorded requests. With the body
