@@ -198,7 +198,7 @@ def carry_out(ctx: Context, readout: Readout, message: inbound.InMessage) -> Non
                 ref=link,
             )
             result = run_command(ctx, parsed, view)
-            if parsed.name is CommandName.HELP and isinstance(result, Done):
+            if parsed.name == CommandName.HELP and isinstance(result, Done):
                 # The list belongs in the thread, not on the issue.
                 key = f"reply:{view.id}"
                 ctx.plan[:] = [a for a in ctx.plan if not (isinstance(a, Comment) and a.key == key)]

@@ -572,3 +572,14 @@ def test_the_result_of_a_command_is_a_value_not_a_string() -> None:
     assert partly == PartlyDone(
         ("Slack is off (no `SLACK_BOT_TOKEN`): no channel invitation, no DM",)
     )
+
+
+def test_a_slack_command_records_what_came_of_it() -> None:
+    """The record on the issue says done, refused and why, or what was not done."""
+    from incident_tool.core.slack_notes import outcome
+
+    assert outcome(Done()) == "✔️ Done."
+    assert outcome(Refused("Only a delivery manager may use `/comms`.")) == (
+        "🚫 Refused: Only a delivery manager may use `/comms`."
+    )
+    assert outcome(PartlyDone(("no DM", "not invited"))) == "⚠️ Done in part: no DM; not invited."
