@@ -1,36 +1,19 @@
-"""The incident commands (README "Commands"): one module each, registered once below.
+"""The incident commands (README "Commands"): one module each, registered once.
 
 A command's module holds its `Spec` (name, usage, who may, what it does), its parse rule,
-its handler and its texts. The command table (README, docs/commands.md, `/help`),
-`parse_command`'s dispatch and the permission check read the registry; adding a command is
-adding its module, its line in `REGISTRY` and its word in `CommandName`.
-`parsing.py` (text into values) and `base.py` (Spec, Result, May) are what modules share.
+its handler and its texts. `names.py` lists the words in the command table's order; the
+registry below is their modules' specs. The command table (README, docs/commands.md,
+`/help`), `parse_command`'s dispatch, the permission check and Slack's list of words read
+it: adding a command is adding its module and its word in `names.py`. `parsing.py` (text
+into values) and `base.py` (Spec, Result, May, what handlers share) are what modules share.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Sequence
 
-from incident_tool.core.commands import (
-    ack,
-    action,
-    comms,
-    dismiss,
-    handover,
-    help,
-    invite,
-    join,
-    leave,
-    mitigated,
-    public,
-    resolve,
-    resolved_when,
-    severity,
-    snooze,
-    status,
-    update,
-)
 from incident_tool.core.commands.base import (
     DONE,
     Done,
@@ -40,11 +23,11 @@ from incident_tool.core.commands.base import (
     Result,
     Spec,
 )
+from incident_tool.core.commands.names import CommandName
 from incident_tool.core.commands.parsing import (
     MAX_SNOOZE_MINUTES,
     MAX_TEXT_LENGTH,
     Command,
-    CommandName,
     MalformedCommand,
     attempt,
     is_valid_login,
@@ -132,27 +115,16 @@ class Registry:
         return spec.handle(ctx, command, comment)
 
 
-REGISTRY = Registry(
-    [
-        handover.SPEC,
-        join.SPEC,
-        leave.SPEC,
-        update.SPEC,
-        mitigated.SPEC,
-        resolve.SPEC,
-        dismiss.SPEC,
-        severity.SPEC,
-        invite.SPEC,
-        comms.SPEC,
-        resolved_when.SPEC,
-        action.SPEC,
-        ack.SPEC,
-        public.SPEC,
-        snooze.SPEC,
-        status.SPEC,
-        help.SPEC,
-    ]
-)
+def spec_of(name: CommandName) -> Spec:
+    """The `SPEC` of the command's module: the word, "-" read as "_" (`resolved_when.py`)."""
+    module = importlib.import_module(f"{__name__}.{name.value.replace('-', '_')}")
+    spec = getattr(module, "SPEC", None)
+    if not isinstance(spec, Spec) or spec.name != name:
+        raise ImportError(f"{module.__name__} has no SPEC named {name.value!r}")
+    return spec
+
+
+REGISTRY = Registry([spec_of(name) for name in CommandName])
 SPECS = REGISTRY.specs
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from incident_tool.core import ack as acknowledgement
 from incident_tool.core.commands.base import DONE, May, Result, Spec
-from incident_tool.core.commands.parsing import Command, CommandName, no_text
+from incident_tool.core.commands.names import CommandName
+from incident_tool.core.commands.parsing import Command, no_text
 from incident_tool.core.model import CommentView, Context
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from incident_tool.core import followups
 from incident_tool.core.commands.base import DONE, May, Result, Spec, anchor, note_and_tell
+from incident_tool.core.commands.names import CommandName
 from incident_tool.core.commands.parsing import (
     BOT_SUFFIX,
     MENTION_TRAILING,
     Command,
-    CommandName,
     MalformedCommand,
     is_valid_login,
     join_text,

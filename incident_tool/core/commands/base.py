@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from incident_tool.core.commands.parsing import Command, CommandName, Parser
+from incident_tool.core.commands.names import CommandName
+from incident_tool.core.commands.parsing import Command, Parser
 from incident_tool.core.model import CommentView, Context, role_at_least
 from incident_tool.core.outbox import To
 from incident_tool.core.record import Entry

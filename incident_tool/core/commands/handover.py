@@ -13,7 +13,8 @@ from incident_tool.core.commands.base import (
     is_lead,
     needs_active,
 )
-from incident_tool.core.commands.parsing import Command, CommandName, person
+from incident_tool.core.commands.names import CommandName
+from incident_tool.core.commands.parsing import Command, person
 from incident_tool.core.model import Assign, CommentView, Context
 from incident_tool.core.outbox import To
 from incident_tool.core.wording import who

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from incident_tool.core import wording
 from incident_tool.core.commands.base import DONE, May, Result, Spec, reply_key
-from incident_tool.core.commands.parsing import Command, CommandName, no_text
+from incident_tool.core.commands.names import CommandName
+from incident_tool.core.commands.parsing import Command, no_text
 from incident_tool.core.model import Comment, CommentView, Context
 
 HELP = """{marker}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from incident_tool.core import lifecycle, wording
 from incident_tool.core.commands.base import DONE, May, PartlyDone, Refused, Result, Spec
-from incident_tool.core.commands.parsing import Command, CommandName, person
+from incident_tool.core.commands.names import CommandName
+from incident_tool.core.commands.parsing import Command, person
 from incident_tool.core.model import Comment, CommentView, Context, role_at_least
 from incident_tool.core.outbox import To
 from incident_tool.core.safe import slack as escape

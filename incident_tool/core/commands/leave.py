@@ -13,7 +13,8 @@ from incident_tool.core.commands.base import (
     is_lead,
     note_and_tell,
 )
-from incident_tool.core.commands.parsing import Command, CommandName, text_optional
+from incident_tool.core.commands.names import CommandName
+from incident_tool.core.commands.parsing import Command, text_optional
 from incident_tool.core.model import CommentView, Context
 from incident_tool.core.wording import who
 

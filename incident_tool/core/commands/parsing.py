@@ -1,4 +1,4 @@
-"""Text into commands: the vocabulary (`CommandName`, `Command`, `MalformedCommand`) and the
+"""Text into commands: the vocabulary (`Command`, `MalformedCommand`) and the
 tokenising every command's parse rule shares (README "Commands").
 
 A command is a comment whose first line starts with ``/``. Only the first line is the
@@ -12,41 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+
+from incident_tool.core.commands.names import CommandName
 
 #: Longest ``Command.text`` kept; longer text is cut to this length, ending in "…".
 MAX_TEXT_LENGTH = 4000
 #: Longest ``/snooze``: 7 days, in minutes.
 MAX_SNOOZE_MINUTES = 7 * 24 * 60
-
-
-class CommandName(str, Enum):
-    """The command words of README "Commands"; each value is the word as typed after ``/``.
-
-    Each has its module in `incident_tool.core.commands` (a test keeps the two lists one).
-    """
-
-    HANDOVER = "handover"
-    JOIN = "join"
-    LEAVE = "leave"
-    UPDATE = "update"
-    MITIGATED = "mitigated"
-    RESOLVE = "resolve"
-    DISMISS = "dismiss"
-    SEVERITY = "severity"
-    INVITE = "invite"
-    COMMS = "comms"
-    RESOLVED_WHEN = "resolved-when"
-    ACTION = "action"
-    ACK = "ack"
-    PUBLIC = "public"
-    SNOOZE = "snooze"
-    STATUS = "status"
-    HELP = "help"
-
-    def __str__(self) -> str:
-        # Python 3.12 changed format() of str-mixin enums; pin it to the word everywhere.
-        return self.value
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from incident_tool.core.commands.base import (
     anchor,
     note_and_tell,
 )
-from incident_tool.core.commands.parsing import Command, CommandName, text_needed
+from incident_tool.core.commands.names import CommandName
+from incident_tool.core.commands.parsing import Command, text_needed
 from incident_tool.core.model import CommentView, Context
 from incident_tool.core.safe import slack as escape
 from incident_tool.core.states import State

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from incident_tool.core import lifecycle
 from incident_tool.core.commands.base import DONE, May, Result, Spec, needs_active
-from incident_tool.core.commands.parsing import Command, CommandName, text_optional
+from incident_tool.core.commands.names import CommandName
+from incident_tool.core.commands.parsing import Command, text_optional
 from incident_tool.core.model import CommentView, Context
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from incident_tool.core.commands.base import DONE, May, Result, Spec, note_and_tell
+from incident_tool.core.commands.names import CommandName
 from incident_tool.core.commands.parsing import (
     Command,
-    CommandName,
     MalformedCommand,
     join_text,
     split_first_token,

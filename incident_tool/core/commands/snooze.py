@@ -6,10 +6,10 @@ import re
 from datetime import timedelta
 
 from incident_tool.core.commands.base import DONE, May, Result, Spec
+from incident_tool.core.commands.names import CommandName
 from incident_tool.core.commands.parsing import (
     MAX_SNOOZE_MINUTES,
     Command,
-    CommandName,
     MalformedCommand,
     join_text,
     quote,

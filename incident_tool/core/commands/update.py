@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from incident_tool.core.commands.base import DONE, May, Result, Spec, anchor, note_and_tell
-from incident_tool.core.commands.parsing import Command, CommandName, text_needed
+from incident_tool.core.commands.names import CommandName
+from incident_tool.core.commands.parsing import Command, text_needed
 from incident_tool.core.model import CommentView, Context
 from incident_tool.core.safe import slack as escape
 from incident_tool.core.wording import who
