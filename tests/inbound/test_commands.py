@@ -34,8 +34,6 @@ from incident_tool.inbound.commands import (
     parse_command,
 )
 
-COMMAND_HELP = SPECS  # the command table's rows
-
 C = CommandName
 
 
@@ -350,10 +348,10 @@ def test_65k_comments_are_fast(body: str) -> None:
 
 
 def test_help_rows_cover_every_command_in_spec_order() -> None:
-    words = [re.sub(r"^/([a-z-]+).*$", r"\1", row.usage) for row in COMMAND_HELP]
+    words = [re.sub(r"^/([a-z-]+).*$", r"\1", row.usage) for row in SPECS]
     assert words == [name.value for name in CommandName]
-    assert all(row.usage and row.who and row.what for row in COMMAND_HELP)
-    assert all(row.usage.split()[0] == f"/{row.name}" for row in COMMAND_HELP)
+    assert all(row.usage and row.who and row.what for row in SPECS)
+    assert all(row.usage.split()[0] == f"/{row.name}" for row in SPECS)
 
 
 def test_help_text_is_a_markdown_table() -> None:
@@ -361,8 +359,8 @@ def test_help_text_is_a_markdown_table() -> None:
     rows = [line for line in text.splitlines() if line.startswith("|")]
     assert rows[0] == "| command | who may use it | what it does |"
     assert rows[1] == "|---|---|---|"
-    assert len(rows) == 2 + len(COMMAND_HELP)
-    for row, help_row in zip(rows[2:], COMMAND_HELP, strict=True):
+    assert len(rows) == 2 + len(SPECS)
+    for row, help_row in zip(rows[2:], SPECS, strict=True):
         assert row.startswith(f"| `{help_row.usage}` |")
         assert row.count(" | ") == 2
     assert parse_command("/help") == Command(C.HELP)
