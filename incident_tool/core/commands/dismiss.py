@@ -15,7 +15,7 @@ NEEDS_TEXT = "`/dismiss` needs a reason: `/dismiss <why this is not an incident>
 def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
     """Dismiss the report: close the issue as not planned, with no retrospective."""
     state = ctx.record.state
-    if state in (State.RESOLVED, State.DISMISSED) and state is not None:
+    if state is not None and state in (State.RESOLVED, State.DISMISSED):
         return Refused(f"The incident is already `{state.label}`.")
     lifecycle.dismiss(ctx, comment.author, cmd.text)
     return DONE

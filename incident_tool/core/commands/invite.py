@@ -18,8 +18,8 @@ NOT_DONE = "\n\n⚠️ Not done: {what}."
 DM_INVITED = ":wave: {inviter} asks for your help with {title} {link}{reason}. Channel: <channel>"
 
 
-def unreachable(ctx: Context, target: str) -> tuple[str, ...]:
-    """What an invitation cannot do for `target`: nothing, or Slack's part."""
+def missed_on_slack(ctx: Context, target: str) -> tuple[str, ...]:
+    """What an invitation cannot do for `target`: nothing, or its Slack part (and why)."""
     if not ctx.slack_enabled:
         return ("Slack is off (no `SLACK_BOT_TOKEN`): no channel invitation, no DM",)
     if not ctx.facts.on_slack(target):
@@ -41,7 +41,7 @@ def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
     why = f": {wording.user_text(cmd.text, inline=True)}" if cmd.text else "."
     key = f"invite:{comment.id}"
     # 👍 only when everything promised happens; otherwise the reply says what did not.
-    missed = unreachable(ctx, target)
+    missed = missed_on_slack(ctx, target)
     body = INVITED.format(
         marker=wording.marker(key),
         who=wording.mention(target),
