@@ -452,13 +452,13 @@ def test_text_commands_keep_their_text(name: CommandName, first: str, following:
         assert result == Command(name) or isinstance(result, MalformedCommand)
 
 
-def test_the_readme_command_table_is_the_generated_one() -> None:
-    """The README's table is `command_table()` verbatim: regenerate it when a row changes."""
+def test_the_usage_command_table_is_the_generated_one() -> None:
+    """docs/usage.md's table is `command_table()` verbatim: regenerate it when a row changes."""
     from pathlib import Path
 
     from incident_tool.inbound.commands import command_table
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "usage.md").read_text(encoding="utf-8")
     start = readme.index("<!-- commands: generated")
     start = readme.index("\n", start) + 1
     end = readme.index("<!-- /commands -->", start)
