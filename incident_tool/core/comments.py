@@ -1,8 +1,10 @@
-"""Handle comments: run commands (README "Commands") or mirror the comment to the incident channel.
+"""Handle comments: run commands (docs/usage.md#commands) or mirror the comment to the incident
+channel.
 
 `issue_comment.created` is not routed one comment at a time: every run reconciles all
 comments posted after the last one the record has seen, so a command whose own run was
-cancelled by the concurrency group is still carried out, exactly once (README "How it works").
+cancelled by the concurrency group is still carried out, exactly once
+(docs/architecture.md#how-it-works).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
         return 0
     if not trust.may_answer(ctx, comment.author):
         # Someone without triage access was answered on this issue within the hour: their
-        # command is counted, not answered (README "The lead", "People without triage access").
+        # command is counted, not answered (docs/usage.md#people-without-triage-access).
         ctx.record.unanswered += 1
         ctx.notices.append(f"not answered: {comment.author} was answered within the hour")
         return 1
@@ -365,7 +367,7 @@ def action(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 def status(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
     """Re-post the status summary to the incident channel (or point to it, Slack off)."""
     # Someone without triage access is pointed to the status comment: nothing they say
-    # reaches the team's channel (README "The lead").
+    # reaches the team's channel (docs/usage.md#people-without-triage-access).
     if ctx.slack_enabled and ctx.record.channel_id and not trust.is_outsider(ctx, comment.author):
         ctx.slack(f"status:{comment.id}", To.INCIDENT, "", status=True, remember=False)
     else:
@@ -474,7 +476,8 @@ def lead_only(ctx: Context, login: str) -> str | None:
 
 @command(CommandName.ACK)
 def ack(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    """Acknowledge the lead role (README "The lead"): the lead is no longer waited for."""
+    """Acknowledge the lead role (docs/usage.md#the-lead-availability-and-acknowledgement): the lead
+    is no longer waited for."""
     via = "`@incident-tool ack` in Slack" if comment.ref else "`/ack` on the issue"
     acknowledgement.acknowledge(ctx, comment.author, via)
     return None
@@ -482,7 +485,8 @@ def ack(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
 
 @command(CommandName.PUBLIC)
 def public(ctx: Context, cmd: Command, comment: CommentView) -> Refusal:
-    """Record a public update for the status page (README "Status page") and tell the channel."""
+    """Record a public update for the status page (docs/usage.md#status-page) and tell the
+    channel."""
     state = ctx.record.state
     if state not in (State.DECLARED, State.MITIGATED, State.RESOLVED):
         shown = state.label if state else "no state"

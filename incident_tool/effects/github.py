@@ -5,8 +5,8 @@ request goes through `Gateway`, and every failure leaves it as a `GitHubError` s
 could not be done. Others may read the attributes of the objects it hands out (`Issue`,
 `IssueComment`, `Label`), not call their methods.
 
-Request budget (README "Measured"): one GET for the issue, one per 100 comments, one per write, and
-cached permission / assignability look-ups. Writes that are not idempotent (a comment, an
+Request budget (docs/measured.md#measured): one GET for the issue, one per 100 comments, one per
+write, and cached permission / assignability look-ups. Writes that are not idempotent (a comment, an
 issue) are only retried after checking that the first attempt did not land.
 """
 

@@ -1,4 +1,4 @@
-"""Parse an issue comment into an incident command (README "Commands").
+"""Parse an issue comment into an incident command (docs/usage.md#commands).
 
 A command is a comment whose first line starts with ``/``. Only the first line is the
 command; the lines after it are its text. Command words are case-insensitive, and a
@@ -40,7 +40,7 @@ MAX_SNOOZE_MINUTES = 7 * 24 * 60
 
 
 class CommandName(str, Enum):
-    """The command words of README "Commands"; each value is the word as typed after ``/``."""
+    """The command words of docs/usage.md#commands; each value is the word as typed after ``/``."""
 
     HANDOVER = "handover"
     JOIN = "join"
@@ -101,7 +101,7 @@ class MalformedCommand:
 
 
 class May(Enum):
-    """Who may use a command, worded once: for `/help`, the README and refusals.
+    """Who may use a command, worded once: for `/help`, docs/usage.md and refusals.
 
     `{lead}` is where a refusal names the current lead (" (priya)"); the tables leave it out.
     Who may is checked by `incident_tool.core.comments.PERMISSIONS`, one check per value.
@@ -225,8 +225,8 @@ COMMAND_HELP: list[HelpRow] = [
 
 
 def command_table() -> str:
-    """Return the command table in markdown: `/help`'s and the README's (a test keeps the
-    README's in step)."""
+    """Return the command table in markdown: `/help`'s and docs/usage.md's (a test keeps
+    that one in step)."""
     lines = [
         "| command | who may use it | what it does |",
         "|---|---|---|",

@@ -1,4 +1,5 @@
-"""Tests for incident_tool.inbound.commands: comment bodies into commands (README "Commands")."""
+"""Tests for incident_tool.inbound.commands: comment bodies into commands
+(docs/usage.md#commands)."""
 
 from __future__ import annotations
 
