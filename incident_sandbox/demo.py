@@ -325,8 +325,8 @@ def run(say: Callable[[str], None] = print) -> int:
                 "sets resolution criteria",
             ),
             (2, helper, "/join", "joins to help"),
-            # In Slack (README "Slack writes back"): a finding pinned, and the lead handing over by
-            # mention.
+            # In Slack (docs/usage.md#slack-writes-back): a finding pinned, and the lead handing
+            # over by mention.
             (
                 3,
                 helper,
@@ -448,7 +448,7 @@ def _in_slack(
 ) -> None:
     """A person acts in the incident channel; the next sweep reads it back.
 
-    README "Slack writes back".
+    docs/usage.md#slack-writes-back.
     """
     _, kind, text = body.split(":", 2)
     channel = _incident_channel(sb, number)

@@ -157,7 +157,7 @@ def read(
     record = record or Record()
     record.sent += [k for k in delivered[0] if k not in record.sent]
     record.posted += [k for k in delivered[1] if k not in record.posted]
-    # What is new in the incident channel (README "Slack writes back"); it moves the
+    # What is new in the incident channel (docs/usage.md#slack-writes-back); it moves the
     # channel's cursor in the record, as read.
     readout = slack_read.read_incident(tools, record, now, tools.claimed)
     page_before = (
@@ -288,9 +288,10 @@ def open_incidents(tools: Tools) -> list[IssueView]:
     disagrees with their state label (one query per state and open/closed: labels AND)."""
     found: dict[int, IssueView] = {}
     opened = (State.REPORTED, State.DECLARED, State.MITIGATED)
-    # Also a close or a reopen whose run was dropped (README "Who may change an incident": a
-    # person's change is carried out or undone by the next run): its labels still say the other
-    # state. Few or none, so these queries stay small however many incidents were ever closed.
+    # Also a close or a reopen whose run was dropped (a person's change is carried out or undone
+    # by the next run: docs/usage.md#who-may-change-an-incident-by-hand): its labels still say
+    # the other state. Few or none, so these queries stay small however many incidents were
+    # ever closed.
     queries = [("open", s) for s in opened]
     queries += [("open", s) for s in (State.RESOLVED, State.DISMISSED)]
     queries += [("closed", s) for s in opened]
@@ -309,7 +310,7 @@ def sweep(tools: Tools) -> list[Outcome]:
     writes as; the others then run several at once. Once GitHub stops answering, no further
     incident is started: each would only wait for its timeouts.
     """
-    # Reports given in Slack first (README "Slack writes back"): each is opened at once.
+    # Reports given in Slack first (docs/usage.md#slack-writes-back): each is opened at once.
     opened = set(process_reports(tools))
     due = [issue for issue in open_incidents(tools) if issue.number not in opened]
     gone: list[str] = []
@@ -352,7 +353,7 @@ def weekly(tools: Tools, now: datetime | None = None) -> followup_issues.SweepRe
     then the follow-ups' work.
 
     It is the one job that runs while no incident is open: a report made in Slack on a quiet
-    day is opened here at the latest, not lost (README "Slack writes back").
+    day is opened here at the latest, not lost (docs/usage.md#slack-writes-back).
     """
     opened = process_reports(tools, now)
     if opened:

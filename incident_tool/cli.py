@@ -1,7 +1,7 @@
-"""The `incident-tool` command line (README "CLI and environment").
+"""The `incident-tool` command line (docs/operating.md#cli-and-environment).
 
 Imports are lazy on purpose: `handle` on an event it ignores reads one JSON file and exits
-without importing PyGithub, slack-sdk or Jinja (the start-up budget in README "Measured").
+without importing PyGithub, slack-sdk or Jinja (the start-up budget in docs/measured.md#measured).
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ def commands_page() -> str:
     note = help_text()[len(command_table()) :].strip()
     return (
         f"{HEADER}# Commands\n\nComment on the incident issue (or, without the `/`, write "
-        "`@incident-tool <command>` in the incident channel). The README's section "
-        f'"Commands" says more.\n\n{command_table()}\n\n{note}\n'
+        "`@incident-tool <command>` in the incident channel). [Commands](usage.md#commands) in "
+        f"the team's guide says more.\n\n{command_table()}\n\n{note}\n"
     )
 
 
@@ -69,7 +69,8 @@ def config_page() -> str:
 
     return (
         f"{HEADER}# Configuration: `{DEFAULT_PATH}`\n\nEvery key has a default; a file may "
-        'leave out any of them. The README\'s section "Configuration" says what each does.\n\n'
+        "leave out any of them. [Configuration](adopting.md#configuration-githubincidentyml) "
+        "in the adopters' guide says what each does.\n\n"
         "| key | default |\n|---|---|\n" + "\n".join(_rows(Config())) + "\n"
     )
 

@@ -1,11 +1,13 @@
-"""Handle comments: run commands (README "Commands") or mirror the comment to the incident channel.
+"""Handle comments: run commands (docs/usage.md#commands) or mirror the comment to the incident
+channel.
 
 The commands themselves are `incident_tool.core.commands`, one module each; this decides
 which comments are commands and answers with their `Result`.
 
 `issue_comment.created` is not routed one comment at a time: every run reconciles all
 comments posted after the last one the record has seen, so a command whose own run was
-cancelled by the concurrency group is still carried out, exactly once (README "How it works").
+cancelled by the concurrency group is still carried out, exactly once
+(docs/architecture.md#how-it-works).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def handle_comment(ctx: Context, comment: CommentView) -> int:
         return 0
     if not trust.may_answer(ctx, comment.author):
         # Someone without triage access was answered on this issue within the hour: their
-        # command is counted, not answered (README "The lead", "People without triage access").
+        # command is counted, not answered (docs/usage.md#people-without-triage-access).
         ctx.record.unanswered += 1
         ctx.notices.append(f"not answered: {comment.author} was answered within the hour")
         return 1

@@ -1,4 +1,6 @@
-"""State transitions (README "States", "The lead"), shared by label, close and command handlers.
+"""State transitions (docs/usage.md#states,
+docs/usage.md#the-lead-availability-and-acknowledgement), shared by label, close and command
+handlers.
 
 Each transition checks that it is allowed, updates the record, and asks for the effects on
 GitHub (ctx.do) and Slack (ctx.slack). A transition the tool causes itself (closing on
@@ -134,7 +136,7 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
 def declare(ctx: Context, by: str) -> None:
     """Declare: pick the lead, assign them, open the channel, announce.
 
-    README "The lead" and "How it works".
+    docs/usage.md#the-lead-availability-and-acknowledgement and docs/architecture.md#how-it-works.
     """
     record = ctx.record
     if record.state is None:
@@ -189,7 +191,8 @@ def declare(ctx: Context, by: str) -> None:
     invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by, *record.helping]
     ctx.slack(f"invite:declared:{n}", To.INCIDENT, "", invite=[x for x in invite if x])
     if chosen and chosen.lower() != by.lower():
-        # The tool chose them: ask them to acknowledge (README "The lead"); the declarer knows.
+        # The tool chose them: ask them to acknowledge
+        # (docs/usage.md#the-lead-availability-and-acknowledgement); the declarer knows.
         from incident_tool.core import ack
 
         ack.ask(ctx, chosen, chosen=True)
@@ -301,7 +304,8 @@ def dismiss(ctx: Context, by: str, reason: str = "") -> bool:
 
 
 def reopen(ctx: Context, by: str) -> None:
-    """Reopening a resolved or dismissed incident puts it back to declared (README "The lead")."""
+    """Reopening a resolved or dismissed incident puts it back to declared
+    (docs/usage.md#who-may-change-an-incident-by-hand)."""
     record = ctx.record
     if record.state not in (State.RESOLVED, State.DISMISSED):
         return

@@ -1,5 +1,5 @@
-"""Reminders sent by `sweep` (README "How it works"): triage for reports, updates for declared
-incidents.
+"""Reminders sent by `sweep` (docs/architecture.md#how-it-works): triage for reports, updates for
+declared incidents.
 
 At most one reminder of each kind per interval, however often `sweep` runs: the record
 keeps when each kind was last sent.

@@ -1,4 +1,4 @@
-"""What people said in the incident channel, into the record (README "Slack writes back").
+"""What people said in the incident channel, into the record (docs/usage.md#slack-writes-back).
 
 Notes, commands, who is there. Decisions only: the reading is `effects/slack_read.py`, the
 answers go to the outbox.

@@ -1,5 +1,5 @@
-"""Render the status comment: a readable summary on top, the record hidden below (README "How it
-works")."""
+"""Render the status comment: a readable summary on top, the record hidden below
+(docs/architecture.md#how-it-works)."""
 
 from __future__ import annotations
 

@@ -182,13 +182,13 @@ _No response_
 # it, ANNOUNCE_ the announce channel, STAKEHOLDERS_ the stakeholder channel, DM_ a direct
 # message. `<channel>` is replaced by the incident channel's link when delivered.
 
-# Commands (README "Commands"): each command's own texts are in its module,
+# Commands (docs/usage.md#commands): each command's own texts are in its module,
 # `incident_tool/core/commands/<command>.py`.
 CHANNEL_MIRRORED = ":speech_balloon: {who} on <{url}|GitHub>:\n{text}"
 CHANNEL_RETROSPECTIVE = ":memo: Retrospective: {link}"
 CHANNEL_STATUS = ":clipboard: *Status of {link}*: `{state}`"
 
-# States (README "States").
+# States (docs/usage.md#states).
 DM_REPORTED = (
     ":mega: Potential incident reported by {reporter}: {title} {link}. Please assess it.{about}"
 )
@@ -211,7 +211,7 @@ DM_CONFIRM_RESOLUTION = (
 CHANNEL_DISMISSED = ":no_entry_sign: {who} dismissed the incident.{said}"
 ANNOUNCE_DISMISSED = ":no_entry_sign: Dismissed: {title} {link}."
 
-# The lead acknowledges (README "The lead").
+# The lead acknowledges (docs/usage.md#the-lead-availability-and-acknowledgement).
 CHANNEL_ACK_ASK = (
     ":raising_hand: {lead}, you lead this incident: please acknowledge. React "
     ":white_check_mark: to the first message of this channel, or comment `/ack` on "
@@ -241,21 +241,21 @@ DM_PASSED_OVER = (
     "minutes, so {successor} leads it now."
 )
 
-# Reminders (README "Configuration": `reminders.*`).
+# Reminders (docs/adopting.md#configuration-githubincidentyml: `reminders.*`).
 DM_REMIND_TRIAGE = ":alarm_clock: A report has waited {minutes}+ minutes for a decision: {link}"
 CHANNEL_REMIND_UPDATE = (
     ":alarm_clock: {lead}: no `/update` for {minutes} minutes. "
     "Post one on the issue (or `/snooze 30m`)."
 )
 
-# Reports from monitors (README "Reports from monitors").
+# Reports from monitors (docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab).
 CHANNEL_ALERT_RESOLVED = (
     ":large_green_circle: The monitor reports the alert resolved. The incident stays open: "
     "a delivery manager decides whether it is resolved."
 )
 CHANNEL_FIRED_AGAIN = ":repeat: The alert fired again ({count} times so far)."
 
-# Answers in the thread of an `@incident-tool` message (README "Slack writes back").
+# Answers in the thread of an `@incident-tool` message (docs/usage.md#slack-writes-back).
 THREAD_REFUSED = ":no_entry_sign: {reason}"
 THREAD_DONE_IN_PART = ":warning: Done in part: `{word}`; the issue says what could not be."
 THREAD_DONE = ":ok_hand: Done: `{word}`, as {login} on GitHub."

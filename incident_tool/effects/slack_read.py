@@ -1,5 +1,5 @@
-"""Read the incident channel back, each run, from a cursor in the record (README "Slack writes
-back").
+"""Read the incident channel back, each run, from a cursor in the record
+(docs/usage.md#slack-writes-back).
 
 Effects only: what the messages mean is decided in `core/slack_notes.py`.
 

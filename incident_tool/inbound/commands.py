@@ -1,4 +1,4 @@
-"""Parse an issue comment into an incident command (README "Commands").
+"""Parse an issue comment into an incident command (docs/usage.md#commands).
 
 The commands live in `incident_tool.core.commands`, one module each (its spec, parse rule,
 handler and texts); this is the parsing side of them, by the names readers of comments use.

@@ -39,7 +39,7 @@ __all__ = [
     "severity_from_guess",
 ]
 
-#: The affected-service option that makes an incident sensitive (README "The lead").
+#: The affected-service option that makes an incident sensitive (docs/security.md#security).
 SENSITIVE_SERVICE = "Security / credentials"
 
 #: The form's checkbox field "this involves security or personal data: handle it privately".
@@ -585,7 +585,7 @@ def service_key(name: str) -> str:
 
 
 def is_sensitive(report: ParsedReport, services: Iterable[str] = (SENSITIVE_SERVICE,)) -> bool:
-    """Say whether a report asks to be handled privately (README "The lead", "Sensitive incidents"):
+    """Say whether a report asks to be handled privately (docs/security.md#security):
     any box of the form's sensitive checkbox is ticked, or the affected service is one of
     `services` (config `sensitive.services`)."""
     if report.get(SENSITIVE_FIELD):

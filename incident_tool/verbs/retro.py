@@ -1,4 +1,4 @@
-"""Write the retrospective from a Jinja template (README "The retrospective").
+"""Write the retrospective from a Jinja template (docs/usage.md#the-retrospective-edited-by-people).
 
 Only the template file is template code. Everything that came from people (titles, report
 fields, updates, Slack messages) is passed in as escaped data, so `{{ 7*7 }}` in a title
@@ -88,7 +88,8 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     report = parse_report(issue.body)
     zone = config.timezone
     # The timeline: GitHub's entries and the Slack notes people chose, in time order; the
-    # channel's other messages go to a collapsed section of their own (README "The Slack app").
+    # channel's other messages go to a collapsed section of their own
+    # (docs/adopting.md#the-slack-app).
     notes = {e.ref for e in record.timeline if e.kind == "slack-note" and e.ref}
     entries = sorted(
         [

@@ -1,5 +1,5 @@
-"""`incident-tool status-page`: a static status page for people outside the team (README "Status
-page").
+"""`incident-tool status-page`: a static status page for people outside the team
+(docs/usage.md#status-page).
 
 What may appear is decided in one place, :func:`public_incident`: the title, the
 component (one of a fixed list, never free text), the times and the `/public` updates of

@@ -1,4 +1,4 @@
-"""Clear errors everywhere (README "CLI and environment"): each case tried by hand gets one
+"""Clear errors everywhere (docs/operating.md#cli-and-environment): each case tried by hand gets one
 clear line.
 
 Every case checks the exit status (1 a failure to act on, 2 usage or config), that the

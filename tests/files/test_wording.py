@@ -1,11 +1,10 @@
 """The bot's comments and Slack messages are in `incident_tool/core/wording.py` (a command's
-own: module constants of its module in `core/commands/`), and every README section the code
-cites exists.
+own: module constants of its module in `core/commands/`).
 
 A message text written inline elsewhere (a Slack message starting `:emoji: `, a comment body
 built around `wording.marker(...)`) is a finding; so is a text in `wording` or a command's
-module that nothing uses, and a comment citing `README "Section"` that is not a heading of
-the README.
+module that nothing uses. That the docs sections the code cites exist is
+tests/files/test_citations.py's check.
 """
 
 from __future__ import annotations
@@ -105,28 +104,3 @@ def test_every_text_of_a_command_is_used_in_its_module(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     assert sorted(set(text_constants(tree)) - read) == []
-
-
-def readme_headings() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return [m.group(1).strip().strip("`") for m in re.finditer(r"^#{2,4} (.+)$", text, re.M)]
-
-
-def test_code_cites_only_readme_sections_that_exist() -> None:
-    headings = readme_headings()
-    assert "Quick start" in headings
-    cited = {}
-    sources = [
-        p
-        for folder in ("incident_tool", "incident_sandbox")
-        for p in sorted((ROOT / folder).rglob("*"))
-        if p.suffix in (".py", ".j2")
-    ]
-    assert WORDING in sources
-    for path in sources:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            for section in re.findall(r'README "([^"]+)"', line):
-                cited.setdefault(section, f"{path.relative_to(ROOT)}:{number}")
-    assert len(cited) > 10
-    missing = {s: where for s, where in cited.items() if not any(h.startswith(s) for h in headings)}
-    assert missing == {}

@@ -1,5 +1,5 @@
 """Tests for the commands: comment bodies into commands, and the one registry the table,
-`/help`, parsing and the permission check read (README "Commands")."""
+`/help`, parsing and the permission check read (docs/usage.md#commands)."""
 
 from __future__ import annotations
 
@@ -464,13 +464,13 @@ def test_text_commands_keep_their_text(name: CommandName, first: str, following:
         assert result == Command(name) or isinstance(result, MalformedCommand)
 
 
-def test_the_readme_command_table_is_the_generated_one() -> None:
-    """The README's table is `command_table()` verbatim: regenerate it when a row changes."""
+def test_the_usage_command_table_is_the_generated_one() -> None:
+    """docs/usage.md's table is `command_table()` verbatim: regenerate it when a row changes."""
     from pathlib import Path
 
     from incident_tool.inbound.commands import command_table
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "usage.md").read_text(encoding="utf-8")
     start = readme.index("<!-- commands: generated")
     start = readme.index("\n", start) + 1
     end = readme.index("<!-- /commands -->", start)
@@ -555,7 +555,7 @@ def test_each_spec_parses_its_own_word(spec: Spec) -> None:
 
 
 def test_the_result_of_a_command_is_a_value_not_a_string() -> None:
-    """Done, refused with a reason, or partly done with what was not (README "Commands")."""
+    """Done, refused with a reason, or partly done with what was not (docs/usage.md#commands)."""
     from incident_tool.core import lifecycle
     from tests.fakes import comment, context
 

@@ -1,4 +1,4 @@
-"""The incident commands (README "Commands"): one module each, registered once.
+"""The incident commands (docs/usage.md#commands): one module each, registered once.
 
 A command's module holds its `Spec` (name, usage, who may, what it does), its parse rule,
 its handler and its texts. `names.py` lists the words in the command table's order; the

@@ -1,4 +1,5 @@
-"""`/ack`: the lead acknowledges the role (README "The lead")."""
+"""`/ack`: the lead acknowledges the role
+(docs/usage.md#the-lead-availability-and-acknowledgement)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`/action [@owner] <text>`: a follow-up action (README "Follow-ups")."""
+"""`/action [@owner] <text>`: a follow-up action (docs/usage.md#follow-ups)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`/dismiss <reason>`: not an incident (README "States")."""
+"""`/dismiss <reason>`: not an incident (docs/usage.md#states)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`/handover @user`: `user` becomes the incident lead (README "The lead")."""
+"""`/handover @user`: `user` becomes the incident lead
+(docs/usage.md#the-lead-availability-and-acknowledgement)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`/mitigated [text]`: the incident is mitigated (README "States")."""
+"""`/mitigated [text]`: the incident is mitigated (docs/usage.md#states)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from enum import Enum
 
 
 class CommandName(str, Enum):
-    """The command words of README "Commands"; each value is the word as typed after ``/``."""
+    """The command words of docs/usage.md#commands; each value is the word as typed after ``/``."""
 
     HANDOVER = "handover"
     JOIN = "join"

@@ -1,5 +1,5 @@
 """Text into commands: the vocabulary (`Command`, `MalformedCommand`) and the
-tokenising every command's parse rule shares (README "Commands").
+tokenising every command's parse rule shares (docs/usage.md#commands).
 
 A command is a comment whose first line starts with ``/``. Only the first line is the
 command; the lines after it are its text. Command words are case-insensitive, and a

@@ -1,4 +1,4 @@
-"""`/public <text>`: a public update for the status page (README "Status page")."""
+"""`/public <text>`: a public update for the status page (docs/usage.md#status-page)."""
 
 from __future__ import annotations
 

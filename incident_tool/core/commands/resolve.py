@@ -1,4 +1,4 @@
-"""`/resolve [text]`: the incident is resolved (README "States")."""
+"""`/resolve [text]`: the incident is resolved (docs/usage.md#states)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`/snooze <duration>`: update reminders wait (README "Configuration": `reminders.*`)."""
+"""`/snooze <duration>`: update reminders wait (docs/adopting.md#configuration-githubincidentyml:
+`reminders.*`)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ incident channel to post it to)."""
 def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
     """Re-post the status summary to the incident channel (or point to it, Slack off)."""
     # Someone without triage access is pointed to the status comment: nothing they say
-    # reaches the team's channel (README "The lead").
+    # reaches the team's channel (docs/usage.md#the-lead-availability-and-acknowledgement).
     if ctx.slack_enabled and ctx.record.channel_id and not trust.is_outsider(ctx, comment.author):
         ctx.slack(f"status:{comment.id}", To.INCIDENT, "", status=True, remember=False)
     else:
