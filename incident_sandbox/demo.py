@@ -179,14 +179,16 @@ class Driver:
     `.github/incident.yml` lives) and the sandbox's URLs and tokens in the environment.
     """
 
-    def __init__(self, sb: Any, env: dict[str, str], root: Path) -> None:
-        self.sb, self.env, self.root = sb, env, root
+    def __init__(
+        self, sb: Any, env: dict[str, str], root: Path, main: Callable[[list[str]], object]
+    ) -> None:
+        # `main`: incident_tool.cli.main, passed in by whoever runs the demo, so that the
+        # sandbox never imports the CLI that imports it (no import cycle).
+        self.sb, self.env, self.root, self.main = sb, env, root, main
         self.log = ""
 
     def run(self, name: str, payload: dict[str, Any], *extra: str) -> tuple[int, str]:
         """Run `handle` once; return its exit status and everything it printed."""
-        from incident_tool import cli
-
         path = self.root / "event.json"
         path.write_text(json.dumps(payload), "utf-8")
         args = ["handle", "--event-name", name, "--event-path", str(path), *extra]
@@ -199,7 +201,7 @@ class Driver:
             contextlib.redirect_stderr(captured),
         ):
             try:
-                cli.main(args)
+                self.main(args)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
         output = captured.getvalue()
@@ -209,7 +211,6 @@ class Driver:
     def sweep(self, clock: Callable[[], datetime] | None = None) -> tuple[int, str]:
         """Run `sweep` once, as the schedule would; at `clock`'s time when given."""
         from incident_tool import app as run_module
-        from incident_tool import cli
 
         captured = io.StringIO()
         code = 0
@@ -224,7 +225,7 @@ class Driver:
             contextlib.redirect_stderr(captured),
         ):
             try:
-                cli.main(["sweep", "--repo", REPO])
+                self.main(["sweep", "--repo", REPO])
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             finally:
@@ -242,8 +243,9 @@ class Driver:
         return [self.run(name, payload) for name, payload in events]
 
 
-def run(say: Callable[[str], None] = print) -> int:
-    """Run the demo; return 0 when the incident ended as expected."""
+def run(main: Callable[[list[str]], object], say: Callable[[str], None] = print) -> int:
+    """Run the demo with `main` (incident_tool.cli.main); return 0 when the incident ended
+    as expected."""
     from incident_sandbox import Sandbox, seed_demo
 
     started = time.monotonic()
@@ -257,7 +259,7 @@ def run(say: Callable[[str], None] = print) -> int:
         (root / ".github" / "incident.yml").write_text(yaml.safe_dump(team["config"]), "utf-8")
         env = dict(team["env"])
         narrator = Narrator(sb, say, team["slack_ids"])
-        driver = Driver(sb, env, root)
+        driver = Driver(sb, env, root, main)
 
         def deliver() -> None:
             for code, output in driver.deliver():
