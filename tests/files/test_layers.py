@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -142,7 +143,7 @@ def _one_cycle(adjacent: dict[str, set[str]], group: set[str]) -> list[str]:
 
 def described(graph: Graph, cycle: list[str]) -> str:
     steps = []
-    for here, there in zip(cycle, cycle[1:]):
+    for here, there in pairwise(cycle):
         where = sorted(w for target, w in graph[here] if target == there)
         steps.append(f"{here} -> {there} ({where[0]})")
     return "\n  ".join(steps)
