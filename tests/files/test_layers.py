@@ -282,3 +282,4 @@ def test_the_builder_finds_a_cycle_through_a_lazy_import(tmp_path: Path) -> None
     assert cycles(made_up) == [["pkg.a", "pkg.b", "pkg.a"]]
     assert "pkg/b.py:5" in described(made_up, cycles(made_up)[0])
     assert cycles(without(made_up, {("pkg.b", "pkg.a")})) == []
+    assert offenders(made_up, "pkg.b", ["pkg.a", "pkg.c"]) == ["pkg.b -> pkg.a (pkg/b.py:5)"]
