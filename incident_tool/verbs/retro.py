@@ -7,10 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from incident_tool.effects.retrospective import TemplateError, render
-
-# TemplateError: app.py catches it from here until app.py is split into stages.
-__all__ = ["TemplateError", "render", "rerender"]
+from incident_tool.effects.retrospective import render
 
 
 def rerender(
