@@ -175,13 +175,10 @@ def offenders(graph: Graph, importer: str, imported: Iterable[str]) -> list[str]
     )
 
 
-# Left to the lead, who is splitting app.py into stages: each edge is named here, and the
-# test marked xfail(strict) below fails the day they are all gone, to empty this set then.
+# Left to the lead, owner of app.py: each edge is named here, and the test marked
+# xfail(strict) below fails the day they are all gone, to empty this set then.
 LEAD_EDGES = {
-    ("incident_tool.effects.slack_reports", "incident_tool.app"),  # calls app.process
-    ("incident_tool.app", "incident_tool.verbs.retro"),  # retro.TemplateError
     ("incident_tool.app", "incident_tool.verbs.status_page"),  # statuspage.shown
-    ("incident_tool.effects.schedule", "incident_tool.app"),  # app.Outcome, app.Tools
 }
 
 
@@ -249,10 +246,10 @@ def test_the_pure_layers_import_no_effect(graph: Graph, layer: str) -> None:
     assert offenders(graph, layer, [*above, "incident_sandbox"]) == []
 
 
-@pytest.mark.xfail(strict=True, reason="lead: slack_reports calls app.process")
+@pytest.mark.xfail(strict=True, reason="lead: app.py calls verbs.status_page.shown")
 def test_the_lead_edges_are_gone(whole: Graph) -> None:
     """The rules above on the whole graph: passes (and so fails, strict) once app.py no
-    longer imports verbs and slack_reports no longer calls app.process; empty LEAD_EDGES."""
+    longer imports verbs (statuspage.shown below them); then empty LEAD_EDGES."""
     assert cycles(whole) == []
     assert offenders(whole, "incident_tool.effects", ["incident_tool.app"]) == []
     assert verbs_imported_outside_cli(whole) == []
