@@ -32,11 +32,11 @@ from incident_tool.effects.apply import issue_writes, write_retrospective
 from incident_tool.effects.facts import FactGatherer
 from incident_tool.effects.github import GitHubError
 from incident_tool.effects.parallel import both, each
+from incident_tool.effects.retrospective import TemplateError
 from incident_tool.effects.slack_reports import read_reports, reporter_of
 from incident_tool.effects.tools import Outcome, Tools
 from incident_tool.inbound.events import Event
 from incident_tool.verbs import status_page as statuspage
-from incident_tool.verbs.retro import TemplateError
 
 __all__ = ["Outcome", "Tools", "handle", "process", "sweep", "weekly"]
 

@@ -250,7 +250,7 @@ def demo(serve: bool, port: int) -> None:
 
         serve_sandbox(port)
         return
-    status = demo_module.run(_out())
+    status = demo_module.run(main, _out())
     if status:
         fail("the demo did not finish as expected (see above)")
 

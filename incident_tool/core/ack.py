@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from incident_tool.core import wording
-from incident_tool.core.lifecycle import link, public_title, tell_both
+from incident_tool.core.announce import link, public_title, tell_both
 from incident_tool.core.model import Assign, Comment, Context
 from incident_tool.core.outbox import To
 from incident_tool.core.record import iso, parse_time

@@ -9,7 +9,8 @@ GitHub (ctx.do) and Slack (ctx.slack). A transition the tool causes itself (clos
 
 from __future__ import annotations
 
-from incident_tool.core import trust, wording
+from incident_tool.core import ack, trust, wording
+from incident_tool.core.announce import link, public_title, tell_both
 from incident_tool.core.model import (
     UNKNOWN,
     Assign,
@@ -30,23 +31,6 @@ from incident_tool.inbound.forms import (
     parse_report,
     severity_from_guess,
 )
-
-
-def link(ctx: Context) -> str:
-    return f"<{ctx.issue.url}|#{ctx.issue.number}>"
-
-
-def public_title(ctx: Context) -> str:
-    """The title as it may appear in public Slack channels (never for sensitive incidents)."""
-    if ctx.record.sensitive:
-        return "a sensitive incident"
-    return f"“{escape(ctx.issue.title)}”"
-
-
-def tell_both(ctx: Context, key: str, in_channel: str, announced: str) -> None:
-    """Tell the incident channel and the announce channel (keys `key`, `announce-key`)."""
-    ctx.slack(key, To.INCIDENT, in_channel)
-    ctx.slack(f"announce-{key}", To.ANNOUNCE, announced)
 
 
 def refuse_transition(ctx: Context, target: State, reason: str) -> None:
@@ -193,8 +177,6 @@ def declare(ctx: Context, by: str) -> None:
     if chosen and chosen.lower() != by.lower():
         # The tool chose them: ask them to acknowledge
         # (docs/usage.md#the-lead-availability-and-acknowledgement); the declarer knows.
-        from incident_tool.core import ack
-
         ack.ask(ctx, chosen, chosen=True)
     if again:
         ctx.slack(f"reopened:{n}", To.INCIDENT, wording.CHANNEL_REOPENED.format(who=who(by)))

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from incident_sandbox import demo
+from incident_tool.cli import main
 from tests.world import REPO
 
 
@@ -80,7 +81,7 @@ def test_full_lifecycle(world):
 
 def test_demo_runs_and_tells_the_story():
     lines: list[str] = []
-    assert demo.run(lines.append) == 0
+    assert demo.run(main, lines.append) == 0
     text = "\n".join(lines)
     for expected in (
         "labels: incident:reported",

@@ -9,7 +9,7 @@ import pytest
 
 from incident_tool.core.record import Entry, Record, iso
 from incident_tool.core.states import State
-from incident_tool.verbs.retro import TemplateError, render
+from incident_tool.effects.retrospective import TemplateError, render
 from tests.fakes import CONFIG, T0, issue
 
 
