@@ -22,6 +22,7 @@ from incident_tool.core import followups
 from incident_tool.core.decide import Decision, Inputs, incident, sweep_duties
 from incident_tool.core.facts import KnownFacts, Unknown
 from incident_tool.core.model import CommentView, Context, CreateRetrospective, IssueView
+from incident_tool.core.public import shown
 from incident_tool.core.reconcile import needs_retrospective
 from incident_tool.core.record import Record, extract, iso, utcnow
 from incident_tool.core.states import State, states_in
@@ -36,7 +37,6 @@ from incident_tool.effects.retrospective import TemplateError
 from incident_tool.effects.slack_reports import read_reports, reporter_of
 from incident_tool.effects.tools import Outcome, Tools
 from incident_tool.inbound.events import Event
-from incident_tool.verbs import status_page as statuspage
 
 __all__ = ["Outcome", "Tools", "handle", "process", "sweep", "weekly"]
 
@@ -161,7 +161,7 @@ def read(
     # channel's cursor in the record, as read.
     readout = slack_read.read_incident(tools, record, now, tools.claimed)
     page_before = (
-        statuspage.shown(view, None if fresh else record, tools.config)
+        shown(view, None if fresh else record, tools.config)
         if tools.config.status_page.enabled
         else None
     )
@@ -265,8 +265,7 @@ def save(reading: Reading, ctx: Context, tools: Tools, failure: Exception | None
     if failure is not None:
         raise failure
     page_changed = (
-        config.status_page.enabled
-        and statuspage.shown(reading.issue, record, config) != reading.page_before
+        config.status_page.enabled and shown(reading.issue, record, config) != reading.page_before
     )
     return Outcome(
         reading.issue.number,

@@ -175,13 +175,6 @@ def offenders(graph: Graph, importer: str, imported: Iterable[str]) -> list[str]
     )
 
 
-# Left to the lead, owner of app.py: each edge is named here, and the test marked
-# xfail(strict) below fails the day they are all gone, to empty this set then.
-LEAD_EDGES = {
-    ("incident_tool.app", "incident_tool.verbs.status_page"),  # statuspage.shown
-}
-
-
 def without(graph: Graph, dropped: set[tuple[str, str]]) -> Graph:
     return {
         name: {(target, where) for target, where in found if (name, target) not in dropped}
@@ -196,7 +189,7 @@ def whole() -> Graph:
 
 @pytest.fixture(scope="module")
 def graph(whole: Graph) -> Graph:
-    return without(whole, LEAD_EDGES)
+    return whole
 
 
 def test_the_graph_sees_the_product(whole: Graph) -> None:
@@ -244,15 +237,6 @@ def test_the_pure_layers_import_no_effect(graph: Graph, layer: str) -> None:
         "incident_tool.cli",
     ]
     assert offenders(graph, layer, [*above, "incident_sandbox"]) == []
-
-
-@pytest.mark.xfail(strict=True, reason="lead: app.py calls verbs.status_page.shown")
-def test_the_lead_edges_are_gone(whole: Graph) -> None:
-    """The rules above on the whole graph: passes (and so fails, strict) once app.py no
-    longer imports verbs (statuspage.shown below them); then empty LEAD_EDGES."""
-    assert cycles(whole) == []
-    assert offenders(whole, "incident_tool.effects", ["incident_tool.app"]) == []
-    assert verbs_imported_outside_cli(whole) == []
 
 
 def test_the_builder_finds_a_cycle_through_a_lazy_import(tmp_path: Path) -> None:
