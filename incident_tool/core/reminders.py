@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from incident_tool.core import wording
-from incident_tool.core.lifecycle import link
+from incident_tool.core.announce import link
 from incident_tool.core.model import Comment, Context
 from incident_tool.core.outbox import To
 from incident_tool.core.record import iso, parse_time

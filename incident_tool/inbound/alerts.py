@@ -387,7 +387,9 @@ def source_row(alert: dict[str, Any], url: str | None) -> str:
     return text
 
 
-def status_rows(alert: dict[str, Any] | None, state: str, dismiss_after: int) -> list[tuple]:
+def status_rows(
+    alert: dict[str, Any] | None, state: str, dismiss_after: int
+) -> list[tuple[str, str]]:
     """Rows and a hint line for the status comment (empty for reports of people)."""
     if not alert:
         return []

@@ -220,7 +220,7 @@ def _render_hint(render: Any, kind: str, where: str) -> str | None:
 
 
 def _options(
-    kind: str, attributes: Mapping, where: str
+    kind: str, attributes: Mapping[str, Any], where: str
 ) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """(options, options that must be ticked, multiple) of a dropdown or checkboxes."""
     if kind == "dropdown":

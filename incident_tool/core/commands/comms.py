@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from incident_tool.core import lifecycle
+from incident_tool.core import announce
 from incident_tool.core.commands.base import DONE, May, Result, Spec, anchor, note_and_tell
 from incident_tool.core.commands.names import CommandName
 from incident_tool.core.commands.parsing import Command, text_needed
@@ -20,7 +20,7 @@ def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
     """Send a stakeholder update and keep it in the timeline."""
     to = To.STAKEHOLDER if ctx.config.slack.stakeholder_channel else To.ANNOUNCE
     told = STAKEHOLDERS_COMMS.format(
-        link=lifecycle.link(ctx), who=who(comment.author), text=escape(cmd.text)
+        link=announce.link(ctx), who=who(comment.author), text=escape(cmd.text)
     )
     note_and_tell(ctx, comment, "comms", cmd.text, told, ref=anchor(comment), to=to)
     copy = CHANNEL_COMMS_COPY.format(text=escape(cmd.text))

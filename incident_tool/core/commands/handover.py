@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from incident_tool.core import ack as acknowledgement
-from incident_tool.core import lifecycle
+from incident_tool.core import announce
 from incident_tool.core.commands.base import (
     DONE,
     May,
@@ -50,13 +50,13 @@ def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
     ctx.record.note(ctx.now, "handover", author, f"{previous or 'nobody'} → {target}")
     ctx.do(Assign((target,)))
     n = ctx.record.count("handover")
-    lifecycle.tell_both(
+    announce.tell_both(
         ctx,
         f"handover:{n}",
         CHANNEL_HANDOVER.format(previous=who(previous), lead=who(target)),
         ANNOUNCE_HANDOVER.format(
-            title=lifecycle.public_title(ctx),
-            link=lifecycle.link(ctx),
+            title=announce.public_title(ctx),
+            link=announce.link(ctx),
             lead=who(target),
             previous=who(previous),
         ),

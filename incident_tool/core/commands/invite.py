@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from incident_tool.core import lifecycle, wording
+from incident_tool.core import announce, wording
 from incident_tool.core.commands.base import DONE, May, PartlyDone, Refused, Result, Spec
 from incident_tool.core.commands.names import CommandName
 from incident_tool.core.commands.parsing import Command, person
@@ -57,8 +57,8 @@ def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
     reason = f" ({escape(cmd.text)})" if cmd.text and not ctx.record.sensitive else ""
     dm = DM_INVITED.format(
         inviter=who(comment.author),
-        title=lifecycle.public_title(ctx),
-        link=lifecycle.link(ctx),
+        title=announce.public_title(ctx),
+        link=announce.link(ctx),
         reason=reason,
     )
     ctx.slack(f"dm-invite:{comment.id}", To.DM, dm, remember=False, login=target)
