@@ -121,6 +121,10 @@ NOBODY_LEFT = """{marker}
 available to take it ({skipped}). {lead} stays the lead.
 {dms}: find a lead, and `/handover @user` to them."""
 
+LIVE_RECORD = """{marker}
+💬 {who} in Slack, with {where}: `{word}`
+{outcome}"""
+
 SLACK_COMMAND = """{marker}
 💬 {who} in Slack{link}: `@incident-tool {word}`{quoted}
 {outcome}"""
@@ -257,6 +261,14 @@ CHANNEL_FIRED_AGAIN = ":repeat: The alert fired again ({count} times so far)."
 
 # Answers in the thread of an `@incident-tool` message (docs/usage.md#slack-writes-back).
 THREAD_REFUSED = ":no_entry_sign: {reason}"
+# Live answers (docs/usage.md#live-slack): ephemeral, to the person who acted.
+LIVE_REFUSED = ":no_entry_sign: Not done: {reason}."
+LIVE_DONE = ":ok_hand: Done: `{word}`."
+LIVE_DONE_IN_PART = ":warning: Done in part: `{word}`; not done: {not_done}."
+LIVE_UNMAPPED = (
+    ":no_entry_sign: Your Slack account ({user}) is not mapped to a GitHub login, so the tool "
+    "cannot act as you: add `people.<your login>.slack: {user}` to .github/incident.yml."
+)
 THREAD_DONE_IN_PART = ":warning: Done in part: `{word}`; the issue says what could not be."
 THREAD_DONE = ":ok_hand: Done: `{word}`, as {login} on GitHub."
 THREAD_HELP = (
