@@ -27,7 +27,7 @@ from incident_tool.core.commands import (
     run_command,
 )
 from incident_tool.core.labels import state_label_added
-from incident_tool.core.model import Comment, CommentView, Context
+from incident_tool.core.model import Answer, Comment, CommentView, Context
 from incident_tool.core.safe import slack as escape
 from incident_tool.core.states import State
 
@@ -55,10 +55,10 @@ def carry_out(ctx: Context, request: LiveRequest) -> None:
     state["live"] = [*done, request.id][-MAX_KEPT:]
     login = ctx.facts.login_of(request.user)
     if login is None:
-        ctx.answers.append(wording.LIVE_UNMAPPED.format(user=request.user))
+        ctx.answers.append(Answer(False, wording.LIVE_UNMAPPED.format(user=request.user)))
         return
     result = declare(ctx, login) if request.text == DECLARE else command(ctx, request, login)
-    ctx.answers.append(answer(request, result))
+    ctx.answers.append(Answer(isinstance(result, Done), answer(request, result)))
     if not (request.text == "help" and isinstance(result, Done)):
         record(ctx, request, login, result)
 
@@ -99,10 +99,15 @@ def command(ctx: Context, request: LiveRequest, login: str) -> Result:
     return result
 
 
+def slash_help() -> str:
+    """`/incident help`: the commands, as typed after `/incident`."""
+    return help_text().replace("`/", "`/incident ")
+
+
 def answer(request: LiveRequest, result: Result) -> str:
     """What the person sees, alone."""
     if request.text == "help" and isinstance(result, Done):
-        return help_text()
+        return slash_help()
     word = escape(request.text.split(" ", 1)[0][:30].replace("`", "'"))
     if isinstance(result, Refused):
         return wording.LIVE_REFUSED.format(reason=escape(result.reason.rstrip(".")))

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from incident_tool.config import Config
 from incident_tool.core.outbox import SlackDelivery, To
@@ -149,6 +149,13 @@ class CreateRetrospective:
 Action = Comment | React | Assign | Labels | Close | Reopen | CreateRetrospective
 
 
+class Answer(NamedTuple):
+    """What a live request came to, said to the person alone."""
+
+    done: bool
+    text: str
+
+
 @dataclass
 class Context:
     """One run's view of one incident; handlers change `record` and append to `plan`."""
@@ -163,7 +170,7 @@ class Context:
     slack_enabled: bool = False
     # What the run says back to the person who acted live in Slack (an ephemeral message;
     # docs/usage.md#live-slack): not kept, so never in the outbox.
-    answers: list[str] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
 
     @contextmanager
     def at(self, moment: datetime | None) -> Iterator[None]:
