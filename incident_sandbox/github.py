@@ -1048,7 +1048,7 @@ class GitHub:
         triage = self.has_role(repo, actor, "triage")
         # Without triage access assignees are dropped silently; with it, one login that
         # cannot be assigned fails the request (422) before anything is created.
-        chosen = self._assignees_or_422(repo, assignees) if triage else []
+        chosen = self._assignees_or_422(repo, assignees, creating=True) if triage else []
         added: list[Label] = []
         if triage or labels_from_form:  # issue forms apply their labels for anyone
             if not create_labels:  # fail before changing anything
@@ -1235,7 +1235,9 @@ class GitHub:
             self._emit_issues(repo, issue, "labeled", actor, label=self.label_json(repo, label))
         return bool(removed or added)
 
-    def _assignees_or_422(self, repo: Repo, logins: Iterable[str]) -> list[str]:
+    def _assignees_or_422(
+        self, repo: Repo, logins: Iterable[str], *, creating: bool = False
+    ) -> list[str]:
         """The canonical logins, or GitHub's 422 for the first one that cannot be assigned.
 
         POST /issues and PATCH /issues/{n} refuse the whole request when a login cannot be
@@ -1243,11 +1245,18 @@ class GitHub:
         login, "resource": "Issue", "field": "assignees", "code": "invalid"}], as reported
         for api.github.com in kubernetes/test-infra#1624 and trstringer/manual-approval#127
         (a deactivated user), and the schema's ``validation-error`` in tests/reference/.
+
+        The two answer ``value`` differently: PATCH with the login (a string), POST
+        /repos/{o}/{r}/issues (`creating`) with an array of logins, as real captures show:
+        {"resource": "Issue", "code": "invalid", "field": "assignees", "value": ["nobody"]}.
+        The ``validation-error`` schema (GitHub's REST docs, and tests/reference/) allows
+        both: ``value`` is string | null | integer | array of strings.
         """
         chosen: list[str] = []
         for login in logins:
             if not self.assignable(repo, login):
-                raise validation_failed("Issue", "invalid", "assignees", value=login)
+                value: str | list[str] = [login] if creating else login
+                raise validation_failed("Issue", "invalid", "assignees", value=value)
             canonical = self.user(login).login
             if canonical not in chosen and len(chosen) < MAX_ASSIGNEES:
                 chosen.append(canonical)

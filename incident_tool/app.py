@@ -1,83 +1,49 @@
-"""One run of the tool on one incident, and the sweep over every open one.
+"""One run of the tool on one incident, as named stages; and the sweep over every open one.
 
-read (effects.github, effects.facts) -> decide (core) -> act (effects.apply, effects.mirror)
--> save (the status comment). The sweep runs the same for each open incident, then sends the
-reminders that are due; its requests grow with the number of open incidents only (closed
-ones are never listed).
+    process → read → decide (gathering facts between rounds) → guard → act → save
+
+`read` takes the issue, its comments, the record and what is new in Slack; `decide` runs
+the pure decisions of core/ on them, and when one asks for a fact the run has not gathered
+(a role, an availability), `gather` answers it and the decisions run again from the same
+inputs; `guard` checks nobody wrote the record meanwhile; `act` makes the GitHub and Slack
+effects; `save` writes the record back. `handle`, `sweep` and the monitors' reports call the
+same stages; what differs is which decisions run (core/decide.py). Each run has its own
+journal (`Tools.for_run`), so a sweep can run several incidents at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-from incident_tool.config import Config
-from incident_tool.core import ack, followups, lifecycle, reminders
-from incident_tool.core import alerts as alert_handlers
-from incident_tool.core import slack_notes as from_slack
-from incident_tool.core.comments import process_new_comments
-from incident_tool.core.model import (
-    Context,
-    CreateRetrospective,
-)
-from incident_tool.core.reconcile import (
-    became_incident,
-    needs_retrospective,
-    reconcile_labels,
-    reconcile_open_state,
-    reconcile_sensitive,
-    turning_point,
-)
+from incident_tool.core import followups
+from incident_tool.core.decide import Decision, Inputs, incident, sweep_duties
+from incident_tool.core.facts import KnownFacts, Unknown
+from incident_tool.core.model import CommentView, Context, CreateRetrospective, IssueView
+from incident_tool.core.reconcile import needs_retrospective
 from incident_tool.core.record import Record, extract, iso, utcnow
 from incident_tool.core.states import State, states_in
 from incident_tool.core.status import render as render_status
 from incident_tool.effects import followups as followup_issues
 from incident_tool.effects import slack_read
 from incident_tool.effects.apply import issue_writes, write_retrospective
-from incident_tool.effects.facts import LiveFacts
-from incident_tool.effects.github import Gateway, GitHubError, Issue
-from incident_tool.effects.mirror import Mirror, People
+from incident_tool.effects.facts import FactGatherer
+from incident_tool.effects.github import GitHubError
+from incident_tool.effects.parallel import each
+from incident_tool.effects.slack_reports import read_reports, reporter_of
+from incident_tool.effects.tools import Outcome, Tools
 from incident_tool.inbound.events import Event
-from incident_tool.verbs import retro
 from incident_tool.verbs import status_page as statuspage
+from incident_tool.verbs.retro import TemplateError
 
+__all__ = ["Outcome", "Tools", "handle", "process", "sweep", "weekly"]
 
-@dataclass
-class Outcome:
-    """What a run did, for the job log and the job summary."""
-
-    number: int | None
-    handled: bool
-    state: str | None = None
-    writes: list[str] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    #: What the status page shows of this incident changed (with `status_page.enabled`).
-    page_changed: bool = False
-    slack: list[str] = field(default_factory=list)  # Slack effects (or, dry run, would-be)
-
-
-@dataclass
-class Tools:
-    """The effect providers one run uses."""
-
-    config: Config
-    gateway: Gateway
-    mirror: Mirror
-    people: People
-    root: Path
-    log: Callable[[str], None] = print
-    # Slack messages (channel:ts) this process claimed as commands: kept across the
-    # re-reads a StatusConflict causes, so a claim of ours is still ours (slack_read.py).
-    claimed: set[str] = field(default_factory=set)
-
-
-def handle(event: Event, tools: Tools, *, now: datetime | None = None) -> Outcome:
-    """Handle one event on one issue, reconciling whatever earlier runs missed."""
-    assert event.number is not None
-    return process(event.number, tools, event=event, now=now)
+ATTEMPTS = 3  # reads of a record that another run keeps changing
+MAX_ROUNDS = 1000  # decision rounds, one per fact gathered: a bound, never reached in practice
+SWEEP_AT_ONCE = 4  # incidents a sweep brings up to date at once
+_UNREACHABLE = "cannot reach GitHub"  # effects/github.py's words for a server gone silent
 
 
 class StatusConflict(Exception):
@@ -88,7 +54,24 @@ class StatusConflict(Exception):
         self.sent, self.posted = sent, posted
 
 
-ATTEMPTS = 3
+@dataclass
+class Reading:
+    """What the read stage found: the issue, its record, and the decisions' inputs."""
+
+    issue: IssueView  # as read: the writes name it by its number
+    view: IssueView
+    status: CommentView | None
+    comments: list[CommentView]  # for the writes: a comment is looked for before it is posted
+    record: Record  # as read (with what earlier attempts delivered); decisions work on copies
+    inputs: Inputs
+    now: datetime
+    page_before: object  # what the status page showed of it (with `status_page.enabled`)
+
+
+def handle(event: Event, tools: Tools, *, now: datetime | None = None) -> Outcome:
+    """Handle one event on one issue, reconciling whatever earlier runs missed."""
+    assert event.number is not None
+    return process(event.number, tools, event=event, now=now)
 
 
 def process(
@@ -97,14 +80,11 @@ def process(
     *,
     event: Event | None = None,
     now: datetime | None = None,
-    sweeping: bool = False,
-    issue: Issue | None = None,
-    apply: Callable[[Context, bool], None] | None = None,
+    issue: IssueView | None = None,
+    decisions: Sequence[Decision] = (),
 ) -> Outcome:
-    """Bring one incident up to date (`issue`: already read, e.g. listed by `sweep`).
-
-    `apply(ctx, fresh)` adds what a run learnt elsewhere (an alert fired again) to the
-    record, inside the same read, check and write as everything else.
+    """Bring one incident up to date (`issue`: already read, e.g. listed by `sweep`);
+    `decisions` run after the incident's own (the sweep's duties, a monitor firing again).
 
     `handle` and `sweep` run in different concurrency groups, so two runs can work on one
     incident at once. Before acting, a run checks that nobody else wrote the record
@@ -112,160 +92,197 @@ def process(
     (One check, not one per write: the window left, while the run acts, is a fraction
     of a second.)
     """
+    run = tools.for_run()
     delivered: tuple[list[str], list[str]] = ([], [])
-    for _ in range(ATTEMPTS):
-        try:
-            return _process_once(number, tools, event, now, sweeping, issue, delivered, apply)
-        except StatusConflict as conflict:
-            tools.log(f"notice: #{number}: {conflict}; starting again from the new record")
-            delivered = (conflict.sent, conflict.posted)
-            issue = None
+    try:
+        for _ in range(ATTEMPTS):
+            try:
+                return _run_once(number, run, event, now, issue, delivered, decisions)
+            except StatusConflict as conflict:
+                tools.log(f"notice: #{number}: {conflict}; starting again from the new record")
+                delivered, issue = (conflict.sent, conflict.posted), None
+    finally:
+        tools.gateway.settled_from(run.gateway)
     raise GitHubError(
         f"#{number}: the status comment kept changing under this run; the next event or "
         "sweep finishes the job"
     )
 
 
-def _process_once(
+def _run_once(
     number: int,
     tools: Tools,
     event: Event | None,
     now: datetime | None,
-    sweeping: bool,
-    issue: Issue | None,
+    issue: IssueView | None,
     delivered: tuple[list[str], list[str]],
-    apply: Callable[[Context, bool], None] | None = None,
+    decisions: Sequence[Decision],
 ) -> Outcome:
-    gateway, config = tools.gateway, tools.config
-    writes_before = len(gateway.writes)  # sweep shares one gateway across incidents
-    notices_before = len(gateway.notices)
-    effects_before = len(tools.mirror.effects)
     # Entries are dated when things happened: the event's own time where it has one.
     now = now or (event.at if event is not None else None) or utcnow()
-    issue = issue or gateway.issue(number)
-    view = gateway.view(issue)
-    status, comments = gateway.incident_comments(issue)
-    record = extract(status.body) if status is not None else None
-    page_before = statuspage.shown(view, record, config) if config.status_page.enabled else None
-    label_states = states_in(list(view.labels))
-    if record is None and not label_states:
+    reading = read(number, tools, event, now, issue, delivered)
+    if reading is None:
         return Outcome(number, False, notices=[f"#{number} is not an incident: nothing to do"])
+    ctx = decide(reading, tools, [incident, *decisions])
+    guard(reading, ctx, tools)
+    failure = act(reading, ctx, tools)
+    return save(reading, ctx, tools, failure)
+
+
+# -- read --------------------------------------------------------------------------------
+
+
+def read(
+    number: int,
+    tools: Tools,
+    event: Event | None,
+    now: datetime,
+    issue: IssueView | None,
+    delivered: tuple[list[str], list[str]],
+) -> Reading | None:
+    """Read the issue, its comments and record, and what is new in the incident channel;
+    None when the issue is not an incident."""
+    gateway = tools.gateway
+    issue = view = issue or gateway.issue(number)
+    status, comments = gateway.incident_comments(number)
+    record = extract(status.body) if status is not None else None
+    label_states = frozenset(states_in(list(view.labels)))
+    if record is None and not label_states:
+        return None
     fresh = record is None
     record = record or Record()
     record.sent += [k for k in delivered[0] if k not in record.sent]
     record.posted += [k for k in delivered[1] if k not in record.posted]
-
-    facts = LiveFacts(gateway, tools.people, issue, tools.log, now)
-    ctx = Context(
-        config=config,
-        issue=view,
-        record=record,
-        facts=facts,
-        now=now,
-        # A dry run with a Slack token decides as the real run would (it only lists Slack).
-        slack_enabled=tools.mirror.room is not None or tools.mirror.dry_run,
-    )
-    views = [gateway.comment_view(c) for c in comments if status is None or c.id != status.id]
-    if fresh:
-        # Comments from before the issue became an incident are not commands.
-        became = became_incident(ctx, event)
-        record.last_comment_id = max((c.id for c in views if c.created_at < became), default=0)
-    if record.state is None:
-        # Every incident starts as a report; one declared outright skips the "please assess".
-        # A report the tool opened for a monitor, the Actions tab or Slack names its real
-        # reporter.
-        reporter = (
-            alert_handlers.adopt(ctx) or slack_reporter(view, gateway.bot_login) or view.author
-        )
-        lifecycle.report(ctx, reporter, notify=State.REPORTED in label_states)
-    # What is new in the incident channel (read before deciding: README "Slack writes back").
+    # What is new in the incident channel (README "Slack writes back"); it moves the
+    # channel's cursor in the record, as read.
     readout = slack_read.read_incident(tools, record, now, tools.claimed)
-    slack_before = _slack_state(record)
-    reconcile_sensitive(ctx, event)
-    # What people did, in the order they did it, including what runs this one never saw:
-    # state labels; comments up to a close or reopen; the close or reopen; later comments.
-    reconcile_labels(ctx, event)
-    turn = turning_point(ctx, event)
-    process_new_comments(ctx, [c for c in views if turn is None or c.created_at <= turn])
-    reconcile_open_state(ctx, event)
-    process_new_comments(ctx, views)
-    if apply is not None:
-        apply(ctx, fresh)
-    if readout is not None:
-        from_slack.apply(ctx, readout)
-    if sweeping:
-        # Acknowledgements first: a lead who acknowledged just now is not passed over.
-        ack.check_slack(ctx)
-        ack.pass_on_due(ctx)
-        reminders.send_due(ctx)
-        alert_handlers.auto_dismiss(ctx)
+    page_before = (
+        statuspage.shown(view, None if fresh else record, tools.config)
+        if tools.config.status_page.enabled
+        else None
+    )
+    inputs = Inputs(
+        event=event,
+        comments=[c for c in comments if status is None or c.id != status.id],
+        fresh=fresh,
+        label_states=label_states,
+        slack=readout,
+        slack_reporter=reporter_of(view, gateway.bot_login),
+    )
+    return Reading(issue, view, status, comments, record, inputs, now, page_before)
 
-    if (
-        status is not None
-        and (ctx.plan or record.outbox or apply is not None or _slack_state(record) != slack_before)
-        and gateway.changed_since_read(issue, status)
-    ):
-        # Another run finished while this one decided: start again from its record
-        # before doing anything, so the same comment is not acted on twice.
-        raise StatusConflict(record.sent, record.posted)
-    issue_writes(ctx, tools, issue, comments)
-    tools.mirror.sync(view, record)
-    failure = None
+
+# -- decide, gathering facts ---------------------------------------------------------------
+
+
+def decide(reading: Reading, tools: Tools, decisions: Sequence[Decision]) -> Context:
+    """Run the decisions on a copy of the record; when one asks for a fact the run has not
+    gathered, gather it and run them again (the decisions never call out)."""
+    gatherer = FactGatherer(tools.gateway, tools.people, reading.issue, tools.log, reading.now)
+    known = KnownFacts(tools.gateway.bot_login)
+    for _ in range(MAX_ROUNDS):
+        ctx = Context(
+            config=tools.config,
+            issue=reading.view,
+            record=copy.deepcopy(reading.record),
+            facts=known,
+            now=reading.now,
+            # A dry run with a Slack token decides as the real run would (it lists Slack).
+            slack_enabled=tools.mirror.room is not None or tools.mirror.dry_run,
+        )
+        try:
+            run_decisions(ctx, reading.inputs, decisions)
+        except Unknown as missing:
+            known = known.with_answers(gatherer.answer([missing.question]))
+            continue
+        return ctx
+    raise GitHubError(f"#{reading.view.number}: the decision kept asking for more facts")
+
+
+def run_decisions(ctx: Context, inputs: Inputs, decisions: Sequence[Decision]) -> None:
+    """The decisions themselves: pure (tests/conftest.py fails any request made in here)."""
+    for decision in decisions:
+        decision(ctx, inputs)
+
+
+# -- guard ---------------------------------------------------------------------------------
+
+
+def guard(reading: Reading, ctx: Context, tools: Tools) -> None:
+    """Start again if another run wrote the record since it was read, before acting on it:
+    the same comment must not be acted on twice."""
+    if reading.status is None or (not ctx.plan and ctx.record == reading.record):
+        return  # nothing to act on or save: the other run's record stands
+    if tools.gateway.changed_since_read(reading.issue.number, reading.status):
+        raise StatusConflict(ctx.record.sent, ctx.record.posted)
+
+
+# -- act -----------------------------------------------------------------------------------
+
+
+def act(reading: Reading, ctx: Context, tools: Tools) -> Exception | None:
+    """Make the decision's effects: GitHub writes, Slack deliveries, the retrospective and
+    follow-ups. Returns a failure to raise once the record is saved."""
+    record = ctx.record
+    issue_writes(ctx, tools, reading.issue, reading.comments)
+    tools.mirror.sync(reading.view, record)
     if CreateRetrospective() in ctx.plan or needs_retrospective(ctx):
         try:
-            write_retrospective(ctx, tools, issue, comments)
-        except (GitHubError, retro.TemplateError) as exc:
+            write_retrospective(ctx, tools, reading.issue, reading.comments)
+        except (GitHubError, TemplateError) as exc:
             # Save what was done (and delivered) first; the next run retries the rest.
-            failure = exc
-            record.problems = [*record.problems[-9:], f"{iso(now)} retrospective: {exc}"]
-        tools.mirror.sync(view, record)
-    if failure is None and followups.due(ctx):
+            record.problems = [*record.problems[-9:], f"{iso(ctx.now)} retrospective: {exc}"]
+            return exc
+        finally:
+            tools.mirror.sync(reading.view, record)
+    if followups.due(ctx):
         # After the retrospective: a follow-up links to it and is attached under it.
         try:
-            for problem in followup_issues.sync(ctx, gateway):
-                record.problems = [*record.problems[-9:], f"{iso(now)} follow-ups: {problem}"]
+            for problem in followup_issues.sync(ctx, tools.gateway):
+                record.problems = [*record.problems[-9:], f"{iso(ctx.now)} follow-ups: {problem}"]
         except GitHubError as exc:
-            failure = exc
-            record.problems = [*record.problems[-9:], f"{iso(now)} follow-ups: {exc}"]
-    for notice in gateway.notices[notices_before:]:
+            record.problems = [*record.problems[-9:], f"{iso(ctx.now)} follow-ups: {exc}"]
+            return exc
+    return None
+
+
+# -- save ----------------------------------------------------------------------------------
+
+
+def save(reading: Reading, ctx: Context, tools: Tools, failure: Exception | None) -> Outcome:
+    """Write the record back into the status comment; say what the run did."""
+    gateway, config, record = tools.gateway, tools.config, ctx.record
+    for notice in gateway.notices:
         # What GitHub would not do (an assignee it refuses) shows in the status comment too.
         ctx.notices.append(notice)
-        record.note(now, "note", None, notice)
-    gateway.save_status(issue, status, render_status(record, config, repo=view.repo, updated=now))
+        record.note(ctx.now, "note", None, notice)
+    body = render_status(record, config, repo=reading.view.repo, updated=ctx.now)
+    gateway.save_status(reading.issue.number, reading.status, body)
     if failure is not None:
         raise failure
+    page_changed = (
+        config.status_page.enabled
+        and statuspage.shown(reading.view, record, config) != reading.page_before
+    )
     return Outcome(
-        number,
+        reading.view.number,
         True,
         record.state.value if record.state else None,
-        writes=gateway.writes[writes_before:],
+        writes=list(gateway.writes),
         notices=ctx.notices,
         problems=list(record.problems),
-        page_changed=config.status_page.enabled
-        and statuspage.shown(view, record, config) != page_before,
-        slack=tools.mirror.effects[effects_before:],
+        page_changed=page_changed,
+        slack=list(tools.mirror.effects),
     )
 
 
-def _slack_state(record: Record) -> str:
-    """What reading Slack changed: another run's record must not be overwritten by it."""
-    import json
-
-    notes = [e.ref for e in record.timeline if e.kind == "slack-note"]
-    return json.dumps([record.slack_in, notes], sort_keys=True, default=str)
+# -- the sweep -----------------------------------------------------------------------------
 
 
-def slack_reporter(view: object, bot_login: str) -> str | None:
-    """Who reported in Slack, for an issue the tool opened from the announce channel."""
-    from incident_tool.effects.slack_reports import reporter_of
-
-    return reporter_of(view, bot_login)
-
-
-def open_incidents(tools: Tools) -> list[Issue]:
+def open_incidents(tools: Tools) -> list[IssueView]:
     """List open issues with an open state label, and issues whose open/closed state
     disagrees with their state label (one query per state and open/closed: labels AND)."""
-    found: dict[int, Issue] = {}
+    found: dict[int, IssueView] = {}
     opened = (State.REPORTED, State.DECLARED, State.MITIGATED)
     # Also a close or a reopen whose run was dropped (README "Who may change an incident": a
     # person's change is carried out or undone by the next run): its labels still say the other
@@ -275,34 +292,55 @@ def open_incidents(tools: Tools) -> list[Issue]:
     queries += [("closed", s) for s in opened]
     for where, state in queries:
         for issue in tools.gateway.issues(state=where, labels=[state.label]):
-            # Not `issue.pull_request`: reading an absent attribute fetches the issue again.
-            if "/pull/" not in issue.html_url:
+            if "/pull/" not in issue.url:
                 found[issue.number] = issue
     return [found[n] for n in sorted(found)]
 
 
 def sweep(tools: Tools) -> list[Outcome]:
-    from incident_tool.effects.slack_reports import read_reports
+    """Open the reports made in Slack, then bring every open incident up to date with the
+    sweep's duties, then the follow-ups' work.
 
-    # Reports given in Slack first (README "Slack writes back"): each is opened and processed at
-    # once.
-    opened = set(read_reports(tools))
-    outcomes = []
-    for issue in open_incidents(tools):
-        number = issue.number
-        if number in opened:
-            continue
-        try:
-            outcomes.append(process(number, tools, sweeping=True, issue=issue))
-        except GitHubError as exc:
-            # One broken incident must not stop reminders for the others.
-            tools.log(f"warning: #{number}: {exc}")
-            outcomes.append(Outcome(number, False, problems=[str(exc)]))
-            if "cannot reach GitHub" in str(exc):
-                # A server that stopped answering would cost each incident its timeouts.
-                raise
+    The first incident runs alone: it finds out whether GitHub answers and who the token
+    writes as; the others then run several at once. Once GitHub stops answering, no further
+    incident is started: each would only wait for its timeouts.
+    """
+    # Reports given in Slack first (README "Slack writes back"): each is opened at once.
+    opened = set(process_reports(tools))
+    due = [issue for issue in open_incidents(tools) if issue.number not in opened]
+    gone: list[str] = []
+    outcomes = [_sweep_one(issue, tools, gone) for issue in due[:1]]
+    outcomes += each(lambda issue: _sweep_one(issue, tools, gone), due[1:], at_once=SWEEP_AT_ONCE)
+    if gone:
+        # The follow-ups' work would cost its timeouts too.
+        raise GitHubError(gone[0])
     sweep_followups(tools)
-    return outcomes
+    return [o for o in outcomes if o is not None]
+
+
+def _sweep_one(issue: IssueView, tools: Tools, gone: list[str]) -> Outcome | None:
+    """One incident of the sweep; None when GitHub was found gone before it started."""
+    if gone:
+        return None
+    try:
+        return process(issue.number, tools, issue=issue, decisions=[sweep_duties])
+    except GitHubError as exc:
+        # One broken incident must not stop the others; a silent GitHub stops them all.
+        tools.log(f"warning: #{issue.number}: {exc}")
+        if _UNREACHABLE in str(exc):
+            gone.append(str(exc))
+        return Outcome(issue.number, False, problems=[str(exc)])
+
+
+def process_reports(tools: Tools, now: datetime | None = None) -> list[int]:
+    """Open an issue for each new report in the announce channel, and run it at once."""
+    opened = read_reports(tools, now)
+    for number in opened:
+        try:
+            process(number, tools)
+        except GitHubError as exc:
+            tools.log(f"warning: #{number}: {exc}")
+    return opened
 
 
 def weekly(tools: Tools, now: datetime | None = None) -> followup_issues.SweepResult:
@@ -312,9 +350,7 @@ def weekly(tools: Tools, now: datetime | None = None) -> followup_issues.SweepRe
     It is the one job that runs while no incident is open: a report made in Slack on a quiet
     day is opened here at the latest, not lost (README "Slack writes back").
     """
-    from incident_tool.effects.slack_reports import read_reports
-
-    opened = read_reports(tools, now)
+    opened = process_reports(tools, now)
     if opened:
         tools.log("reports from Slack opened: " + _numbers(opened))
     return sweep_followups(tools, now)

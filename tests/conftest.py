@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import threading
 from datetime import timedelta
 
 import pytest
@@ -63,6 +65,37 @@ def world_without_slack(tmp_path) -> World:
 def quick_bulk_writes(monkeypatch):
     """GitHub asks bulk jobs to pause 1 s between writes; the sandbox does not need it."""
     monkeypatch.setattr("incident_tool.effects.github.BULK_WRITE_INTERVAL", 0)
+
+
+_deciding = threading.local()
+
+
+@pytest.fixture(autouse=True)
+def decisions_make_no_request(monkeypatch):
+    """Every scenario of the suite checks that deciding calls out to nothing: a request made
+    while the decisions run (app.run_decisions) fails the test. Facts are gathered between
+    decision rounds, never during one (core/facts.py)."""
+    real_decisions, real_request = run_module.run_decisions, http.client.HTTPConnection.request
+
+    def deciding(*args, **kwargs):
+        _deciding.on = True
+        try:
+            return real_decisions(*args, **kwargs)
+        finally:
+            _deciding.on = False
+
+    made: list[str] = []  # also kept: a run may catch the error and carry on
+
+    def request(self, method, url, *args, **kwargs):
+        if getattr(_deciding, "on", False):
+            made.append(f"{method} {url}")
+            raise AssertionError(f"a decision made a request: {method} {url}")
+        return real_request(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(run_module, "run_decisions", deciding)
+    monkeypatch.setattr(http.client.HTTPConnection, "request", request)
+    yield made
+    assert made == [], f"decisions made requests: {made}"
 
 
 @pytest.fixture

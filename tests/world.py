@@ -6,16 +6,19 @@ import contextlib
 import io
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from incident_sandbox import Sandbox, seed_demo
 from incident_sandbox.demo import REPORT_BODY, Driver, chdir, environment
 from incident_tool.cli import main
+
+T = TypeVar("T")
 
 REPO = "wellcome/platform"
 
@@ -190,3 +193,14 @@ def cli(world, *args: str) -> tuple[int, str]:
         except SystemExit as exc:
             return int(exc.code or 0), out.getvalue()
     return 0, out.getvalue()
+
+
+def elsewhere(func: Callable[[], T]) -> T:
+    """Run `func` as another process would: in a thread of its own, waited for (a run that
+    starts while this one decides is not part of this one's decisions)."""
+    done: list[T] = []
+    worker = threading.Thread(target=lambda: done.append(func()))
+    worker.start()
+    worker.join()
+    assert done, "the other run failed (see its output above)"
+    return done[0]

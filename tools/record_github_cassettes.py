@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from vcr.request import Request
 
     from incident_sandbox import Sandbox
-    from incident_tool.app import Outcome, Tools
+    from incident_tool.effects.tools import Outcome, Tools
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "cassettes" / "github"

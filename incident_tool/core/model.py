@@ -76,6 +76,11 @@ class IssueView:
     state_reason: str | None
     created_at: datetime
     closed_at: datetime | None = None
+    # What follow-ups need (GitHub's API wants `id` to attach a sub-issue), read as GitHub
+    # sent them; a list may leave `parent_issue_url` out (then: not attached).
+    id: int = 0
+    updated_at: datetime | None = None
+    parent_issue_url: str | None = None
 
 
 @dataclass(frozen=True)

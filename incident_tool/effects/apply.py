@@ -10,22 +10,24 @@ from incident_tool.core.model import (
     Assign,
     Close,
     Comment,
+    CommentView,
     Context,
+    IssueView,
     Labels,
     React,
     Reopen,
 )
 from incident_tool.core.outbox import To
 from incident_tool.core.states import State
-from incident_tool.effects.github import Gateway, Issue, IssueComment
+from incident_tool.effects.github import Gateway
 from incident_tool.verbs import retro
 
 if TYPE_CHECKING:
-    from incident_tool.app import Tools
+    from incident_tool.effects.tools import Tools
 
 
 def issue_writes(
-    ctx: Context, tools: Tools, issue: Issue, comments: Sequence[IssueComment]
+    ctx: Context, tools: Tools, issue: IssueView, comments: Sequence[CommentView]
 ) -> None:
     """Apply the plan's GitHub writes, then make the state label match the record."""
     gateway, view = tools.gateway, ctx.issue
@@ -35,55 +37,57 @@ def issue_writes(
         if isinstance(action, Comment):
             post_comment(ctx, gateway, issue, action, comments)
         elif isinstance(action, React):
-            gateway.react(issue, action.comment_id)
+            gateway.react(issue.number, action.comment_id)
         elif isinstance(action, Assign):
             wanted = sorted(x.lower() for x in action.logins)
             if wanted != assignees:
-                gateway.set_assignees(issue, action.logins)
+                gateway.set_assignees(issue.number, action.logins)
                 assignees = wanted
         elif isinstance(action, Labels):
             add = [x for x in action.add if x.lower() not in labels]
-            gateway.add_labels(issue, add)
+            gateway.add_labels(issue.number, add)
             labels.update({x.lower(): x for x in add})
             for name in action.remove:
                 if name.lower() in labels:
-                    gateway.remove_label(issue, labels.pop(name.lower()))
+                    gateway.remove_label(issue.number, labels.pop(name.lower()))
         elif isinstance(action, Close):
-            gateway.close(issue, action.reason)
+            gateway.close(issue.number, action.reason)
         elif isinstance(action, Reopen):
-            gateway.reopen(issue)
+            gateway.reopen(issue.number)
     set_state(gateway, issue, labels, ctx.record.state)
 
 
 def post_comment(
     ctx: Context,
     gateway: Gateway,
-    issue: Issue,
+    issue: IssueView,
     comment: Comment,
-    comments: Sequence[IssueComment],
+    comments: Sequence[CommentView],
 ) -> None:
     """Post a bot comment once per incident: the record remembers the keys it posted."""
     if comment.key in ctx.record.posted:
         return
-    gateway.post_comment(issue, comment.key, comment.body, comments)
+    gateway.post_comment(issue.number, comment.key, comment.body, comments)
     if comment.remember and not gateway.dry_run:
         ctx.record.posted.append(comment.key)
 
 
-def set_state(gateway: Gateway, issue: Issue, labels: dict[str, str], state: State | None) -> None:
+def set_state(
+    gateway: Gateway, issue: IssueView, labels: dict[str, str], state: State | None
+) -> None:
     """Leave exactly one state label: the record's. Other labels are never touched."""
     if state is None:
         return
     if state.label not in labels:
-        gateway.add_labels(issue, [state.label])
+        gateway.add_labels(issue.number, [state.label])
     for name in list(labels.values()):
         other = State.from_label(name)
         if other is not None and other != state:
-            gateway.remove_label(issue, name)
+            gateway.remove_label(issue.number, name)
 
 
 def write_retrospective(
-    ctx: Context, tools: Tools, issue: Issue, comments: Sequence[IssueComment]
+    ctx: Context, tools: Tools, issue: IssueView, comments: Sequence[CommentView]
 ) -> None:
     """Open the retrospective issue once, and link it from the incident."""
     record, config, gateway = ctx.record, ctx.config, tools.gateway
@@ -94,7 +98,7 @@ def write_retrospective(
         rendered = retro.render(ctx.issue, record, config, root=tools.root, slack=history)
         marker = retro.MARKER.format(number=ctx.issue.number)
 
-        def existing() -> Issue | None:
+        def existing() -> IssueView | None:
             found = gateway.issues(
                 state="all", labels=list(config.retrospective.labels), since=ctx.issue.created_at
             )

@@ -1,58 +1,83 @@
-"""Live facts a decision may ask (who did what, roles, availability), answered from GitHub and
-Slack and cached per run.
+"""The gather stage: answer the questions a decision asked (core/facts.py) from GitHub and Slack.
+
+Answers are cached for the run, so a question re-asked by the next decision round costs
+nothing; questions that cover several people (availability) are looked up at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from incident_tool.core.record import utcnow
+from incident_tool.core.facts import (
+    ACKNOWLEDGED_IN_SLACK,
+    ASSIGNABLE,
+    EVENTS,
+    ON_SLACK,
+    REPORTS_BEFORE,
+    ROLE,
+    SLACK_REPORTS_BEFORE,
+    UNAVAILABLE,
+    Happening,
+    Question,
+)
+from incident_tool.core.model import IssueView
 from incident_tool.core.states import states_in
-from incident_tool.effects.github import Gateway, Issue
+from incident_tool.effects.github import Gateway
 from incident_tool.effects.mirror import People
+from incident_tool.effects.parallel import each
 from incident_tool.inbound.slack import report_mark
 
 
-class LiveFacts:
-    """Facts for decisions, answered from GitHub and Slack (cached per run)."""
+class FactGatherer:
+    """Answers for one incident's run, from GitHub and Slack."""
 
     def __init__(
         self,
         gateway: Gateway,
         people: People,
-        issue: Issue,
+        issue: IssueView,
         log: Callable[[str], None],
-        now: datetime | None = None,
+        now: datetime,
     ) -> None:
         self.gateway = gateway
         self.people = people
-        self.issue = issue
+        self.issue = issue  # the incident as read
         self.log = log
-        self.now = now or utcnow()  # statuses and do-not-disturb end at a time
+        self.now = now  # statuses and do-not-disturb end at a time
         self._busy: dict[str, bool] | None = None
-        self._unavailable: dict[str, str | None] = {}
 
-    def happened(
-        self, event: str, label_prefix: str = "", *, first: bool = False
-    ) -> tuple[str | None, datetime | None]:
-        found = [
-            e
-            for e in self.gateway.issue_events(self.issue)
-            if e.event == event and (e.label or "").lower().startswith(label_prefix.lower())
-        ]
-        if not found:
-            return None, None
-        pick = found[0] if first else found[-1]
-        return pick.actor, pick.at
+    def answer(self, questions: Iterable[Question]) -> dict[Question, Any]:
+        """Return an answer for each question (availability: one per person asked)."""
+        answers: dict[Question, Any] = {}
+        for question in questions:
+            if question.kind == UNAVAILABLE:
+                answers.update(self._unavailable(question.args))
+            else:
+                answers[question] = self._ask(question)
+        return answers
 
-    def role(self, login: str) -> str:
-        return self.gateway.role(login)
+    def _ask(self, question: Question) -> Any:
+        kind, args = question
+        answers: dict[str, Callable[..., Any]] = {
+            ROLE: self.gateway.role,
+            ASSIGNABLE: self.gateway.assignable,
+            EVENTS: self._events,
+            REPORTS_BEFORE: self._reports_before,
+            SLACK_REPORTS_BEFORE: self._slack_reports_before,
+            ON_SLACK: self._on_slack,
+            ACKNOWLEDGED_IN_SLACK: self._acknowledged_in_slack,
+        }
+        return answers[kind](*args)
 
-    def is_tool(self, login: str) -> bool:
-        return login.lower() == self.gateway.bot_login.lower()
+    def _events(self) -> tuple[Happening, ...]:
+        return tuple(
+            Happening(e.event, e.actor, e.at, e.label)
+            for e in self.gateway.issue_events(self.issue.number)
+        )
 
-    def reports_before(self, login: str, moment: datetime, number: int) -> int:
+    def _reports_before(self, login: str, moment: datetime, number: int) -> int:
         since = moment - timedelta(hours=24)
         return sum(
             1
@@ -60,7 +85,7 @@ class LiveFacts:
             if n != number and since <= at <= moment and states_in(labels)
         )
 
-    def slack_reports_before(self, user: str, moment: datetime, number: int) -> int:
+    def _slack_reports_before(self, user: str, moment: datetime, number: int) -> int:
         # The tool's account opens them: its issues of the day, one request, by marker.
         since = moment - timedelta(hours=24)
         return sum(
@@ -73,37 +98,35 @@ class LiveFacts:
             and mark.user == user
         )
 
-    def on_slack(self, login: str) -> bool:
+    def _on_slack(self, login: str) -> bool:
         return self.people.room is not None and self.people.slack_id(login) is not None
 
-    def assignable(self, login: str) -> bool:
-        return self.gateway.assignable(login)
-
-    def unavailable(self, logins: Sequence[str]) -> dict[str, str]:
-        """Why each of `logins` cannot lead now (README "The lead"); asked once per person per run.
+    def _unavailable(self, logins: Sequence[str]) -> dict[Question, str | None]:
+        """Why each of `logins` cannot lead now (README "The lead"), looked up at once.
 
         GitHub busy first (one GraphQL query answers for every responder); then Slack,
         which stops at the first signal that says "away". A status GitHub hides from the
         token (limited to an organisation it cannot see) reads as no status: unknown, so
         available.
         """
-        out: dict[str, str] = {}
-        for login in logins:
-            key = login.lower()
-            if key not in self._unavailable:
-                if self._is_busy(login):
-                    self._unavailable[key] = "busy on GitHub"
-                else:
-                    self._unavailable[key] = self.people.unavailable(login, self.now)
-            if reason := self._unavailable[key]:
-                out[login] = reason
-        return out
 
-    def acknowledged_in_slack(
+        def reason(login: str) -> str | None:
+            if self._is_busy(login):
+                return "busy on GitHub"
+            return self.people.unavailable(login, self.now)
+
+        if logins:
+            self._is_busy(logins[0])  # the one GraphQL query for everyone, before fanning out
+        reasons = each(reason, logins)
+        return {
+            Question(UNAVAILABLE, (login,)): why for login, why in zip(logins, reasons, strict=True)
+        }
+
+    def _acknowledged_in_slack(
         self, login: str, where: Sequence[tuple[str, str, str]]
     ) -> str | None:
-        """Return how `login` acknowledged in Slack: a ✅ reaction of theirs on one of the
-        messages `where` (channel, ts, what to call it), or None. A failed look-up is "no"."""
+        """How `login` acknowledged in Slack: a ✅ reaction of theirs on one of the messages
+        `where` (channel, ts, what to call it), or None. A failed look-up is "no"."""
         from incident_tool.effects.slack import SlackError
 
         room, user = self.people.room, self.people.slack_id(login)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from incident_tool.core import retro_sections, wording
 from incident_tool.core.followups import (
@@ -27,9 +26,9 @@ from incident_tool.core.followups import (
     overdue,
     title_for,
 )
-from incident_tool.core.model import Context
+from incident_tool.core.model import CommentView, Context, IssueView
 from incident_tool.core.record import iso, parse_time
-from incident_tool.effects.github import Gateway, GitHubError, Issue
+from incident_tool.effects.github import Gateway, GitHubError
 
 
 def sync(ctx: Context, gateway: Gateway) -> list[str]:
@@ -41,9 +40,9 @@ def sync(ctx: Context, gateway: Gateway) -> list[str]:
     """
     record, config = ctx.record, ctx.config
     problems: list[str] = []
-    found: dict[str, Issue] | None = None
+    found: dict[str, IssueView] | None = None
 
-    def existing() -> dict[str, Issue]:
+    def existing() -> dict[str, IssueView]:
         nonlocal found
         if found is None:
             found = {}
@@ -74,7 +73,7 @@ def sync(ctx: Context, gateway: Gateway) -> list[str]:
         if item is None:
             assignees = [state["owner"]] if state.get("owner") and not state.get("why") else []
 
-            def landed(key: str = key) -> Issue | None:
+            def landed(key: str = key) -> IssueView | None:
                 nonlocal found
                 found = None  # list again: the first attempt may have landed
                 return existing().get(key)
@@ -87,6 +86,8 @@ def sync(ctx: Context, gateway: Gateway) -> list[str]:
                 landed=landed,
             )
             created_now.add(key)
+        if item is None:
+            continue  # not opened (only a dry run writes nothing, and it returned above)
         state["issue"], state["id"] = item.number, item.id
         # Listed, it says whether a lost run attached it; opened now, it is not attached.
         state["attached"] = key not in created_now and bool(item.parent_issue_url)
@@ -156,7 +157,7 @@ def link_checklist(ctx: Context, gateway: Gateway) -> None:
     new = retro_sections.reseal(body, "\n".join(lines))
     if new != body:
         gateway.edit_issue(
-            retro, f"link the follow-ups from retrospective #{record.retro}", body=new
+            retro.number, f"link the follow-ups from retrospective #{record.retro}", body=new
         )
     for _, state in todo:
         state["linked"] = True
@@ -189,7 +190,7 @@ def sweep(
         return result
     for item in listed:
         body = item.body or ""
-        if not _MARKER_RE.search(body) or "/pull/" in item.html_url:
+        if not _MARKER_RE.search(body) or "/pull/" in item.url:
             continue
         try:
             parent = _RETRO_RE.search(body)
@@ -205,7 +206,7 @@ def sweep(
 
 
 def remind(
-    gateway: Gateway, item: Issue, due_after: int, now: datetime, managers: Sequence[str]
+    gateway: Gateway, item: IssueView, due_after: int, now: datetime, managers: Sequence[str]
 ) -> bool:
     """Comment on an overdue follow-up, mentioning its owner, at most once a week."""
     created = _aware(item.created_at)
@@ -213,15 +214,15 @@ def remind(
         return False
     # A follow-up touched in the last week (by anyone: the last reminder is a comment)
     # is not nagged, and its comments need not be read.
-    if now - _aware(item.updated_at) < REMIND_EVERY:
+    if now - _aware(item.updated_at or item.created_at) < REMIND_EVERY:
         return False
-    recent = gateway.comments(item, since=now - REMIND_EVERY, what="read comments")
+    recent = gateway.comments(item.number, since=now - REMIND_EVERY, what="read comments")
     for comment in recent:
         for day in _REMINDER_RE.findall(comment.body or ""):
             last = parse_time(day + "T00:00:00Z")
             if last is not None and now - last < REMIND_EVERY and gateway.is_trusted_bot(comment):
                 return False
-    owners = [a.login for a in item.assignees] or list(managers)
+    owners = list(item.assignees) or list(managers)
     whom = " ".join(f"@{login}" for login in owners) or "Nobody owns this yet:"
     days = (now - created).days
     key = REMINDER_KEY.format(day=iso(now)[:10])
@@ -233,10 +234,10 @@ def remind(
         and_who="" if item.assignees else " and who will do it",
     )
 
-    def landed() -> Any:
+    def landed() -> CommentView | None:
         since = now - REMIND_EVERY
-        found = gateway.comments(item, since=since, what="read comments")
+        found = gateway.comments(item.number, since=since, what="read comments")
         return next((c for c in found if key in (c.body or "")), None)
 
-    gateway.comment(item, f"remind about follow-up #{item.number}", text, landed)
+    gateway.comment(item.number, f"remind about follow-up #{item.number}", text, landed)
     return True

@@ -2,8 +2,10 @@
 
 This is the one module that uses PyGithub (tests/files/test_layout.py keeps it so): every
 request goes through `Gateway`, and every failure leaves it as a `GitHubError` saying what
-could not be done. Others may read the attributes of the objects it hands out (`Issue`,
-`IssueComment`, `Label`), not call their methods.
+could not be done. It hands out plain data, never a PyGithub object: reads return this
+package's frozen values (`IssueView`, `CommentView`, `LabelView`, `IssueHappening`, …) built
+from the JSON GitHub sent, and writes take an issue's number and a comment's id
+(tests/effects/test_github_port.py walks what a whole incident gets back).
 
 Request budget (README "Measured"): one GET for the issue, one per 100 comments, one per write, and
 cached permission / assignability look-ups. Writes that are not idempotent (a comment, an
@@ -12,6 +14,7 @@ issue) are only retried after checking that the first attempt did not land.
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import threading
@@ -70,15 +73,6 @@ class RecentIssue(NamedTuple):
 
 class GitHubError(IncidentToolError):
     """A GitHub failure the user must act on; the message says what, never the token."""
-
-
-# What a PyGithub object handed out by the Gateway may still raise when one of its lazy
-# attributes is read (PyGithub then fetches the rest): a verb's last net (`run_guarded`).
-LAZY_READ_FAILURES = (GithubException, OSError)
-
-
-def is_not_found(exc: Exception) -> bool:
-    return isinstance(exc, GithubException) and exc.status == 404
 
 
 def describe(exc: Exception) -> str:
@@ -332,7 +326,12 @@ class BoundedRetry(GithubRetry):
 
 def _refused_assignees(exc: GithubException) -> list[str] | None:
     """The logins of GitHub's 422 for assignees (errors [{field: assignees, code: invalid,
-    value: login}]); None when the exception is something else."""
+    value: …}]); None when the exception is something else.
+
+    `value` is as GitHub gives it: a login on PATCH /issues/{n}, an array of logins on
+    POST /issues (real captures: "value": ["nobody"]); the `validation-error` schema
+    allows string | null | integer | array of strings. An empty list: none named.
+    """
     if exc.status != 422 or not isinstance(exc.data, dict):
         return None
     errors = [
@@ -342,7 +341,16 @@ def _refused_assignees(exc: GithubException) -> list[str] | None:
     ]
     if not errors:
         return None
-    return [str(e["value"]) for e in errors if isinstance(e.get("value"), str)]
+    return [login for e in errors for login in _logins_in(e.get("value"))]
+
+
+def _logins_in(value: object) -> list[str]:
+    """The logins an `errors[].value` names: one string, or an array of them."""
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, list):
+        return [x for x in value if isinstance(x, str) and x]
+    return []
 
 
 class WritePace:
@@ -514,6 +522,82 @@ def _utc(moment: datetime | None) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+@dataclass(frozen=True)
+class LabelView:
+    """A repository label as GitHub lists it."""
+
+    name: str
+    color: str
+    description: str
+
+
+def _raw(obj: Any) -> dict[str, Any]:
+    """The JSON GitHub sent for a PyGithub object, as it sent it: reading it makes no
+    request (PyGithub's `raw_data` and attributes may fetch the rest of a listed object)."""
+    data = getattr(obj, "_rawData", None)
+    return data if isinstance(data, dict) else {}
+
+
+def _login(user: Any) -> str | None:
+    return str(user["login"]) if isinstance(user, dict) and user.get("login") else None
+
+
+def _issue_view(repo: str, data: dict[str, Any]) -> IssueView:
+    """An issue from its JSON (GET, list or POST answer)."""
+    closed = parse_time(data.get("closed_at")) if data.get("closed_at") else None
+    updated = parse_time(data.get("updated_at")) if data.get("updated_at") else None
+    return IssueView(
+        repo=repo,
+        number=int(data.get("number") or 0),
+        title=str(data.get("title") or ""),
+        body=str(data.get("body") or ""),
+        url=str(data.get("html_url") or ""),
+        author=_login(data.get("user")) or "ghost",
+        labels=tuple(
+            str(x.get("name", "")) if isinstance(x, dict) else str(x)
+            for x in data.get("labels") or []
+        ),
+        assignees=tuple(x for x in map(_login, data.get("assignees") or []) if x),
+        state=str(data.get("state") or "open"),
+        state_reason=data.get("state_reason") or None,
+        created_at=_utc(parse_time(data.get("created_at"))),
+        closed_at=_utc(closed) if closed else None,
+        id=int(data.get("id") or 0),
+        updated_at=_utc(updated) if updated else None,
+        parent_issue_url=data.get("parent_issue_url") or None,
+    )
+
+
+def _comment_view(data: dict[str, Any], bot_login: str) -> CommentView:
+    """A comment from its JSON; `bot_login`: who the tool writes as."""
+    user = data.get("user") if isinstance(data.get("user"), dict) else None
+    login = _login(user)
+    body = str(data.get("body") or "")
+    return CommentView(
+        id=int(data.get("id") or 0),
+        author=login or "ghost",
+        # Any bot's comment is never a command, trusted or not; nor is one the tool
+        # posted with a person's token (it carries a marker; that person's own
+        # comments stay commands).
+        author_is_bot=bool(
+            user
+            and (user.get("type") == "Bot" or (login == bot_login and wording.marker_keys(body)))
+        ),
+        body=body,
+        created_at=_utc(parse_time(data.get("created_at"))),
+        updated_at=_utc(parse_time(data.get("updated_at"))),
+        url=str(data.get("html_url") or ""),
+    )
+
+
+def _label_view(data: dict[str, Any]) -> LabelView:
+    return LabelView(
+        str(data.get("name") or ""),
+        str(data.get("color") or ""),
+        str(data.get("description") or ""),
+    )
+
+
 class Gateway:
     """One repository on GitHub, as the tool uses it; `dry_run` prints writes instead."""
 
@@ -526,11 +610,11 @@ class Gateway:
         log: Callable[[str], None] = print,
         bot_login: str | None = None,
     ) -> None:
-        self.gh = gh
+        self._gh = gh
         self.waits = rate_waits(gh)
         self.waits.log = log
         self.repo_name = repo
-        self.repo = gh.get_repo(repo)  # lazy: the client is lazy, so no request
+        self._repo = gh.get_repo(repo)  # lazy: the client is lazy, so no request
         self.dry_run = dry_run
         self.log = log
         told = bot_login or os.environ.get("INCIDENT_TOOL_BOT_LOGIN") or None
@@ -543,39 +627,77 @@ class Gateway:
         self._roles: dict[str, str] = {}
         self._events: dict[int, list[IssueHappening]] = {}
         self._assignable: dict[str, bool] = {}
+        # What reads handed out, as PyGithub objects, for the writes on them (no request).
+        self._issue_objects: dict[int, Issue] = {}
+        self._comment_objects: dict[int, IssueComment] = {}
+        self._label_objects: dict[str, Label] = {}
+        self._assignees: dict[int, tuple[str, ...]] = {}  # as read, then as set
         self.writes: list[str] = []
         self.notices: list[str] = []
 
-    # -- reading ---------------------------------------------------------------------
+    def for_run(self) -> Gateway:
+        """This gateway for one run: the same client, caches and identity, its own journal of
+        writes and notices (a sweep runs several incidents, at once where it can)."""
+        run = copy.copy(self)
+        run.writes, run.notices = [], []
+        return run
 
-    def issues(self, *, what: str | None = None, **filters: Any) -> Iterator[Issue]:
+    def settled_from(self, run: Gateway) -> None:
+        """Keep what one run learnt of who the token writes as, for the runs after it."""
+        if run.identity_known and not self.identity_known:
+            self.bot_login, self.identity_known = run.bot_login, True
+
+    # -- reading ---------------------------------------------------------------------
+    # Reads hand out plain values (IssueView, CommentView, LabelView) built from the JSON
+    # GitHub sent, never a PyGithub object: reading one of its attributes could make a
+    # request. The objects are kept here, by number or id, for the writes that follow.
+
+    def _keep_issue(self, issue: Issue) -> IssueView:
+        view = _issue_view(self.repo_name, _raw(issue))
+        self._issue_objects[view.number] = issue
+        self._assignees[view.number] = view.assignees
+        return view
+
+    def _issue_object(self, number: int) -> Issue:
+        """The issue as last read, else a lazy one (its URL only: no request)."""
+        found = self._issue_objects.get(number)
+        return found if found is not None else self._repo.get_issue(number)
+
+    def _keep_comment(self, comment: IssueComment) -> CommentView:
+        self._comment_objects[comment.id] = comment
+        return _comment_view(_raw(comment), self.bot_login)
+
+    def issues(self, *, what: str | None = None, **filters: Any) -> Iterator[IssueView]:
         """List the repository's issues (PyGithub's `get_issues` filters: state, labels,
         since…): lazily, a page per 100 as they are read, so a caller that stops early reads
         no more pages. A failure is a GitHubError: "could not <what>: …" when `what` is given."""
         try:
-            yield from self.repo.get_issues(**filters)
+            for issue in self._repo.get_issues(**filters):
+                yield self._keep_issue(issue)
         except (GithubException, OSError) as exc:
             raise self._failed(what, exc) from None
 
-    def issues_page(self, *, what: str, **filters: Any) -> list[Issue]:
+    def issues_page(self, *, what: str, **filters: Any) -> list[IssueView]:
         """The first page (100) of the issues `filters` select: one request."""
         try:
-            return self.repo.get_issues(**filters).get_page(0)
+            page = self._repo.get_issues(**filters).get_page(0)
         except (GithubException, OSError) as exc:
             raise self._failed(what, exc) from None
+        return [self._keep_issue(issue) for issue in page]
 
     @staticmethod
     def _failed(what: str | None, exc: Exception) -> GitHubError:
         return GitHubError(f"could not {what}: {describe(exc)}" if what else describe(exc))
 
-    def find_issue(self, number: int, *, what: str) -> Issue | None:
+    def find_issue(self, number: int, *, what: str) -> IssueView | None:
         """Read issue `number` (one GET); None when it is gone (deleted, moved: 404)."""
         try:
-            return self.repo.get_issue(number).complete()
+            issue = self._repo.get_issue(number).complete()
         except UnknownObjectException:
             return None
         except (GithubException, OSError) as exc:
             raise self._failed(what, exc) from None
+        return self._keep_issue(issue)
 
     def pages(self, url: str, params: dict[str, Any]) -> Iterator[list[Any]]:
         """GET a list page by page, following GitHub's Link header, as plain JSON; a caller
@@ -584,18 +706,20 @@ class Gateway:
         query: dict[str, Any] | None = params
         while next_url:
             try:
-                headers, data = self.gh.requester.requestJsonAndCheck("GET", next_url, query)
+                headers, data = self._gh.requester.requestJsonAndCheck("GET", next_url, query)
             except (GithubException, OSError) as exc:
                 raise GitHubError(describe(exc)) from None
             yield data if isinstance(data, list) else []
             next_url, query = _next_link(headers.get("link", "")), None
 
-    def labels(self) -> list[Label]:
+    def labels(self) -> list[LabelView]:
         """Every label of the repository (one paginated read)."""
         try:
-            return list(self.repo.get_labels())
+            found = list(self._repo.get_labels())
         except (GithubException, OSError) as exc:
             raise GitHubError(describe(exc)) from None
+        self._label_objects.update({label.name.lower(): label for label in found})
+        return [_label_view(_raw(label)) for label in found]
 
     def default_branch_file(self, path: str) -> str | None:
         """Return the text of `path` on the default branch; None when there is none.
@@ -607,7 +731,7 @@ class Gateway:
         from incident_tool.config import MAX_BYTES, ConfigError
 
         try:
-            content = self.repo.get_contents(path)
+            content = self._repo.get_contents(path)
         except UnknownObjectException:
             return None  # no such file (or repository: the verb's own requests will say)
         except (GithubException, OSError) as exc:
@@ -626,7 +750,7 @@ class Gateway:
         """Say so if the repository is not found (or not visible to the token); None if it
         is there (one GET)."""
         try:
-            self.gh.get_repo(self.repo_name).complete()
+            self._gh.get_repo(self.repo_name).complete()
         except UnknownObjectException:
             return (
                 f"repository {self.repo_name} not found, or the token cannot see it "
@@ -636,37 +760,23 @@ class Gateway:
             pass
         return None
 
-    def issue(self, number: int) -> Issue:
+    def issue(self, number: int) -> IssueView:
+        """Read issue `number` (one GET); a GitHubError when it is gone."""
         try:
             # The client is lazy: complete() makes the one GET here, where errors are handled.
-            return self.repo.get_issue(number).complete()
+            issue = self._repo.get_issue(number).complete()
         except UnknownObjectException:
             raise GitHubError(
                 f"issue #{number} not found in {self.repo_name} (deleted, or no access)"
             ) from None
         except (GithubException, OSError) as exc:
             raise GitHubError(describe(exc)) from None
+        return self._keep_issue(issue)
 
-    def view(self, issue: Issue) -> IssueView:
-        return IssueView(
-            repo=self.repo_name,
-            number=issue.number,
-            title=issue.title or "",
-            body=issue.body or "",
-            url=issue.html_url,
-            author=issue.user.login if issue.user else "ghost",
-            labels=tuple(label.name for label in issue.labels),
-            assignees=tuple(a.login for a in issue.assignees),
-            state=issue.state,
-            state_reason=issue.state_reason,
-            created_at=_utc(issue.created_at),
-            closed_at=_utc(issue.closed_at) if issue.closed_at else None,
-        )
-
-    def comments(
-        self, issue: Issue, *, since: datetime | None = None, what: str | None = None
+    def _comment_objects_of(
+        self, number: int, *, since: datetime | None = None, what: str | None = None
     ) -> list[IssueComment]:
-        """List the issue's comments (only those updated since `since`, when given)."""
+        issue = self._issue_object(number)
         try:
             if since is None:
                 return list(issue.get_comments())
@@ -674,14 +784,15 @@ class Gateway:
         except (GithubException, OSError) as exc:
             raise self._failed(what, exc) from None
 
-    def first_comments(self, issue: Issue) -> list[IssueComment]:
-        """Return the first page of comments (where the status comment is, in practice)."""
-        try:
-            return issue.get_comments().get_page(0)
-        except (GithubException, OSError) as exc:
-            raise GitHubError(describe(exc)) from None
+    def comments(
+        self, number: int, *, since: datetime | None = None, what: str | None = None
+    ) -> list[CommentView]:
+        """List issue `number`'s comments (only those updated since `since`, when given)."""
+        return [
+            self._keep_comment(c) for c in self._comment_objects_of(number, since=since, what=what)
+        ]
 
-    def incident_comments(self, issue: Issue) -> tuple[IssueComment | None, list[IssueComment]]:
+    def incident_comments(self, number: int) -> tuple[CommentView | None, list[CommentView]]:
         """Return the status comment and every comment a run may need to look at.
 
         A long incident has thousands of comments, but a run needs only the status comment
@@ -690,20 +801,25 @@ class Gateway:
         The margin covers a run's own duration (its job times out at 10 minutes) and
         GitHub's replication lag.
         """
-        first = self.first_comments(issue)
-        self.settle_identity(first)
+        try:
+            page = self._issue_object(number).get_comments().get_page(0)
+        except (GithubException, OSError) as exc:
+            raise GitHubError(describe(exc)) from None
+        # Who the token writes as first: it decides which comments are the tool's own.
+        self.settle_identity([_comment_view(_raw(c), self.bot_login) for c in page])
+        first = [self._keep_comment(c) for c in page]
         status = self.status_comment(first)
         if len(first) < PER_PAGE:
             return status, first
         if status is None:
-            everything = self.comments(issue)
+            everything = self.comments(number)
             return self.status_comment(everything), everything
-        since = _utc(status.updated_at) - SINCE_MARGIN
-        recent = {c.id: c for c in self.comments(issue, since=since)}
+        since = status.updated_at - SINCE_MARGIN
+        recent = {c.id: c for c in self.comments(number, since=since)}
         merged = {c.id: c for c in first} | recent
         return status, [merged[k] for k in sorted(merged)]
 
-    def settle_identity(self, comments: Sequence[IssueComment]) -> None:
+    def settle_identity(self, comments: Sequence[CommentView]) -> None:
         """Find out who the token writes as, when these comments make it matter.
 
         With no marker comment there is nothing to believe or not: the first comment the
@@ -717,17 +833,17 @@ class Gateway:
         """
         if self.identity_known:
             return
-        marked = [c for c in comments if c.user is not None and wording.marker_keys(c.body)]
+        marked = [c for c in comments if wording.marker_keys(c.body)]
         if not marked:
             return
-        if self.token_kind == "installation" and all(
-            c.user.login == ACTIONS_BOT_LOGIN for c in marked
-        ):
+        if self.token_kind == "installation" and all(c.author == ACTIONS_BOT_LOGIN for c in marked):
             return
         self.identity_known = True
         try:
-            _, data = self.gh.requester.requestJsonAndCheck(
-                "POST", self.gh.requester.graphql_url, input={"query": "query { viewer { login } }"}
+            _, data = self._gh.requester.requestJsonAndCheck(
+                "POST",
+                self._gh.requester.graphql_url,
+                input={"query": "query { viewer { login } }"},
             )
             login = ((data or {}).get("data") or {}).get("viewer", {}).get("login")
         except (GithubException, OSError, AttributeError) as exc:
@@ -744,47 +860,25 @@ class Gateway:
             f"{self.bot_login}'s status comment is believed; set INCIDENT_TOOL_BOT_LOGIN"
         )
 
-    def learn_identity(self, comment: Any) -> Any:
+    def _learn_identity(self, comment: IssueComment) -> IssueComment:
         """Remember who the token writes as from a comment it just posted."""
-        user = getattr(comment, "user", None)
-        if not self.identity_known and user is not None and user.login:
-            self.bot_login, self.identity_known = user.login, True
+        login = ((_raw(comment).get("user") or {}).get("login")) or None
+        if not self.identity_known and login:
+            self.bot_login, self.identity_known = str(login), True
         return comment
 
-    def is_trusted_bot(self, comment: IssueComment) -> bool:
+    def is_trusted_bot(self, comment: CommentView) -> bool:
         """The status comment is only believed when the tool's own account wrote it.
 
         That is `github-actions[bot]` for the workflow's GITHUB_TOKEN, or the login in
         INCIDENT_TOOL_BOT_LOGIN for a GitHub App or personal token. Other bots (any app
         with issue access) cannot forge the record.
         """
-        user = comment.user
-        return user is not None and user.login == self.bot_login
+        return comment.author == self.bot_login
 
-    def comment_view(self, comment: IssueComment) -> CommentView:
-        user = comment.user
-        return CommentView(
-            id=comment.id,
-            author=user.login if user else "ghost",
-            # Any bot's comment is never a command, trusted or not; nor is one the tool
-            # posted with a person's token (it carries a marker; that person's own
-            # comments stay commands).
-            author_is_bot=bool(
-                user
-                and (
-                    user.type == "Bot"
-                    or (user.login == self.bot_login and wording.marker_keys(comment.body))
-                )
-            ),
-            body=comment.body or "",
-            created_at=_utc(comment.created_at),
-            updated_at=_utc(comment.updated_at),
-            url=comment.html_url,
-        )
-
-    def status_comment(self, comments: Sequence[IssueComment]) -> IssueComment | None:
+    def status_comment(self, comments: Sequence[CommentView]) -> CommentView | None:
         for comment in comments:
-            if STATUS_MARKER in (comment.body or "") and self.is_trusted_bot(comment):
+            if STATUS_MARKER in comment.body and self.is_trusted_bot(comment):
                 return comment
         return None
 
@@ -794,8 +888,8 @@ class Gateway:
         key = login.lower()
         if key not in self._roles:
             try:
-                _, data = self.gh.requester.requestJsonAndCheck(
-                    "GET", f"{self.repo.url}/collaborators/{quote(login, safe='')}/permission"
+                _, data = self._gh.requester.requestJsonAndCheck(
+                    "GET", f"{self._repo.url}/collaborators/{quote(login, safe='')}/permission"
                 )
                 self._roles[key] = role_from_permission(data)
             except UnknownObjectException:
@@ -822,24 +916,25 @@ class Gateway:
             self._assignable[key] = True
         if key not in self._assignable:
             try:
-                self._assignable[key] = self.repo.has_in_assignees(login)
+                self._assignable[key] = self._repo.has_in_assignees(login)
             except (GithubException, OSError):
                 self._assignable[key] = False
         return self._assignable[key]
 
-    def issue_events(self, issue: Issue) -> list[IssueHappening]:
-        """Return who labelled, closed or reopened the issue and when (read once per run,
+    def issue_events(self, number: int) -> list[IssueHappening]:
+        """Return who labelled, closed or reopened issue `number` and when (read once per run,
         and only when a run must reconcile something it did not see happen)."""
-        if issue.number not in self._events:
+        if number not in self._events:
             try:
                 # Read as plain JSON: PyGithub's lazy event objects would fetch each event
                 # again to fill in fields an event of that kind does not have.
-                pages = self.pages(f"{issue.url}/events", {"per_page": PER_PAGE})
+                url = f"{self._issue_object(number).url}/events"
+                pages = self.pages(url, {"per_page": PER_PAGE})
                 events = [item for page in pages for item in page]
             except GitHubError as exc:
                 self.log(f"notice: could not read the issue's events: {exc}")
                 events = []
-            self._events[issue.number] = [
+            self._events[number] = [
                 IssueHappening(
                     str(item.get("event")),
                     (item.get("label") or {}).get("name"),
@@ -849,7 +944,7 @@ class Gateway:
                 for item in events
                 if isinstance(item, dict)
             ]
-        return self._events[issue.number]
+        return self._events[number]
 
     def recent_issues_by(self, login: str, since: datetime) -> list[RecentIssue]:
         """Return the issues `login` opened since `since`, newest first: one request (a
@@ -860,9 +955,9 @@ class Gateway:
         reports opened seconds apart would not see each other there.
         """
         try:
-            _, data = self.gh.requester.requestJsonAndCheck(
+            _, data = self._gh.requester.requestJsonAndCheck(
                 "GET",
-                f"{self.repo.url}/issues",
+                f"{self._repo.url}/issues",
                 {
                     "creator": login,
                     "state": "all",
@@ -898,9 +993,9 @@ class Gateway:
         query = f"query({params}) {{ {fields} }}"
         variables = {f"l{i}": login for i, login in enumerate(logins)}
         try:
-            _, data = self.gh.requester.requestJsonAndCheck(
+            _, data = self._gh.requester.requestJsonAndCheck(
                 "POST",
-                self.gh.requester.graphql_url,
+                self._gh.requester.graphql_url,
                 input={"query": query, "variables": variables},
             )
         except (GithubException, OSError) as exc:
@@ -957,25 +1052,26 @@ class Gateway:
                     return existing
         return None
 
-    def add_labels(self, issue: Issue, labels: Sequence[str]) -> None:
+    def add_labels(self, number: int, labels: Sequence[str]) -> None:
         if labels:
+            issue = self._issue_object(number)
             self.write(
-                f"add labels {', '.join(labels)} to #{issue.number}",
+                f"add labels {', '.join(labels)} to #{number}",
                 # The documented body is {"labels": [...]}; PyGithub sends a bare array.
-                lambda: self.gh.requester.requestJsonAndCheck(
+                lambda: self._gh.requester.requestJsonAndCheck(
                     "POST", f"{issue.url}/labels", input={"labels": list(labels)}
                 ),
                 post=True,
             )
 
-    def remove_label(self, issue: Issue, label: str) -> None:
+    def remove_label(self, number: int, label: str) -> None:
         def do() -> None:
             try:
-                issue.remove_from_labels(label)
+                self._issue_object(number).remove_from_labels(label)
             except UnknownObjectException:
                 pass  # already gone: that is what we wanted
 
-        self.write(f"remove label {label} from #{issue.number}", do)
+        self.write(f"remove label {label} from #{number}", do)
 
     def only_assignable(self, logins: Sequence[str], why: str) -> list[str]:
         """Keep the logins GitHub would accept as assignees; say who was left out."""
@@ -1020,85 +1116,95 @@ class Gateway:
                 f"{what}: GitHub refused {', '.join(left)} as assignees (422): done without"
             )
 
-    def set_assignees(self, issue: Issue, logins: Sequence[str]) -> None:
-        wanted = self.only_assignable(list(logins), f"#{issue.number}")
+    def set_assignees(self, number: int, logins: Sequence[str]) -> None:
+        issue = self._issue_object(number)
+        wanted = self.only_assignable(list(logins), f"#{number}")
         if logins and not wanted:
             return  # nobody to assign: leave the current assignees alone
-        if sorted(x.lower() for x in wanted) == sorted(a.login.lower() for a in issue.assignees):
+        current = self._assignees.get(number)
+        if current is not None and sorted(x.lower() for x in wanted) == sorted(
+            x.lower() for x in current
+        ):
             return
 
         def attempt(chosen: list[str]) -> None:
             # PyGithub types the list invariantly (NamedUser | str); logins are what it sends.
             issue.edit(assignees=cast("list[NamedUser | str]", chosen))
+            self._assignees[number] = tuple(chosen)
 
         self.write(
-            f"set assignees of #{issue.number} to {', '.join(wanted) or 'nobody'}",
-            lambda: self._without_unassignable(f"#{issue.number}", attempt, wanted),
+            f"set assignees of #{number} to {', '.join(wanted) or 'nobody'}",
+            lambda: self._without_unassignable(f"#{number}", attempt, wanted),
         )
 
-    def close(self, issue: Issue, reason: str) -> None:
+    def close(self, number: int, reason: str) -> None:
+        issue = self._issue_object(number)
         self.write(
-            f"close #{issue.number} as {reason}",
+            f"close #{number} as {reason}",
             lambda: issue.edit(state="closed", state_reason=reason),
         )
 
-    def reopen(self, issue: Issue) -> None:
-        self.write(f"reopen #{issue.number}", lambda: issue.edit(state="open"))
+    def reopen(self, number: int) -> None:
+        issue = self._issue_object(number)
+        self.write(f"reopen #{number}", lambda: issue.edit(state="open"))
 
-    def react(self, issue: Issue, comment_id: int) -> None:
+    def react(self, number: int, comment_id: int) -> None:
         def do() -> None:
-            issue.get_comment(comment_id).create_reaction("+1")
+            self._issue_object(number).get_comment(comment_id).create_reaction("+1")
 
         # GitHub answers an existing reaction with 200, so a retry cannot double it.
         self.write(f"react 👍 to comment {comment_id}", do, post=True)
 
-    def post_comment(
-        self, issue: Issue, key: str, body: str, known: Sequence[IssueComment]
-    ) -> None:
-        """Post a comment carrying marker `key`, unless one is already on the issue."""
+    def post_comment(self, number: int, key: str, body: str, known: Sequence[CommentView]) -> None:
+        """Post a comment carrying marker `key` on issue `number`, unless one is already
+        there (among `known`, or, before a retried POST, on the issue)."""
         if any(key in wording.marker_keys(c.body) for c in known if self.is_trusted_bot(c)):
             return
+        issue = self._issue_object(number)
 
-        def landed() -> IssueComment | None:
-            for comment in issue.get_comments():
+        def landed() -> CommentView | None:
+            for comment in map(self._keep_comment, issue.get_comments()):
                 if key in wording.marker_keys(comment.body) and self.is_trusted_bot(comment):
                     return comment
             return None
 
         self.write(
-            f"comment on #{issue.number} ({key})",
-            lambda: self.learn_identity(issue.create_comment(body)),
+            f"comment on #{number} ({key})",
+            lambda: self._keep_comment(self._learn_identity(issue.create_comment(body))),
             post=True,
             landed=landed,
         )
         if self.dry_run:
             self.log(dry_run_text(body))
 
-    def changed_since_read(self, issue: Issue, status: IssueComment) -> bool:
+    def changed_since_read(self, number: int, status: CommentView) -> bool:
         """Say whether the status comment changed since this run read it (one GET)."""
         if self.dry_run:
             return False
         try:
-            return issue.get_comment(status.id).body != status.body
+            again = self._issue_object(number).get_comment(status.id)
+            return (again.body or "") != status.body
         except (GithubException, OSError) as exc:
             raise GitHubError(f"could not re-read the status comment: {describe(exc)}") from None
 
-    def save_status(self, issue: Issue, existing: IssueComment | None, body: str) -> None:
+    def save_status(self, number: int, existing: CommentView | None, body: str) -> None:
+        """Write the status comment of issue `number`: edit `existing`, or post it."""
+        issue = self._issue_object(number)
         if existing is not None:
             if existing.body != body:
-                self.write(
-                    f"update the status comment on #{issue.number}", lambda: existing.edit(body)
-                )
+                # The comment as read (else a lazy one: its URL only, no request).
+                comment = self._comment_objects.get(existing.id) or issue.get_comment(existing.id)
+                self.write(f"update the status comment on #{number}", lambda: comment.edit(body))
                 if self.dry_run:
                     self.log(dry_run_text(body))
             return
 
-        def landed() -> IssueComment | None:
-            return self.status_comment(list(issue.get_comments()))
+        def landed() -> CommentView | None:
+            return self.status_comment([self._keep_comment(c) for c in issue.get_comments()])
 
         self.write(
-            f"post the status comment on #{issue.number}",
-            lambda: self.learn_identity(issue.create_comment(body)),
+            f"post the status comment on #{number}",
+            lambda: self._keep_comment(self._learn_identity(issue.create_comment(body))),
             post=True,
             landed=landed,
         )
@@ -1108,17 +1214,17 @@ class Gateway:
     def workflow_state(self, file_name: str) -> str:
         """Return a workflow's `state` (`active`, `disabled_manually`, ...): one GET."""
         try:
-            return str(self.repo.get_workflow(file_name).state)
+            return str(self._repo.get_workflow(file_name).state)
         except (GithubException, OSError) as exc:
             raise GitHubError(f"could not read workflow {file_name}: {describe(exc)}") from None
 
     def set_workflow_enabled(self, file_name: str, enabled: bool) -> None:
         """Enable or disable a workflow (one PUT; the file name serves as its id)."""
         verb = "enable" if enabled else "disable"
-        url = f"{self.repo.url}/actions/workflows/{file_name}/{verb}"
+        url = f"{self._repo.url}/actions/workflows/{file_name}/{verb}"
         self.write(
             f"{verb} workflow {file_name}",
-            lambda: self.repo.requester.requestJsonAndCheck("PUT", url),
+            lambda: self._repo.requester.requestJsonAndCheck("PUT", url),
         )
 
     def create_issue(
@@ -1127,13 +1233,16 @@ class Gateway:
         body: str,
         labels: Sequence[str],
         assignees: Sequence[str],
-        landed: Callable[[], Any],
-    ) -> Any:
+        landed: Callable[[], IssueView | None],
+    ) -> IssueView | None:
+        """Open an issue (one POST; `landed` looks for it before a retry); None in a dry run."""
         wanted = self.only_assignable(list(assignees), f"issue {title!r}")
 
-        def attempt(chosen: list[str]) -> Any:
-            return self.repo.create_issue(
-                title=title, body=body, labels=list(labels), assignees=chosen
+        def attempt(chosen: list[str]) -> IssueView:
+            return self._keep_issue(
+                self._repo.create_issue(
+                    title=title, body=body, labels=list(labels), assignees=chosen
+                )
             )
 
         return self.write(
@@ -1143,13 +1252,23 @@ class Gateway:
             landed=landed,
         )
 
-    def edit_issue(self, issue: Issue, what: str, **fields: Any) -> None:
-        """Edit an issue's `fields` (body, state, state_reason, labels…): one PATCH."""
+    def edit_issue(self, number: int, what: str, **fields: Any) -> None:
+        """Edit issue `number`'s `fields` (body, state, state_reason, labels…): one PATCH."""
+        issue = self._issue_object(number)
         self.write(what, lambda: issue.edit(**fields))
 
-    def comment(self, issue: Issue, what: str, body: str, landed: Callable[[], Any] | None) -> Any:
+    def comment(
+        self,
+        number: int,
+        what: str,
+        body: str,
+        landed: Callable[[], CommentView | None] | None,
+    ) -> CommentView | None:
         """Post a comment whose `landed` check the caller knows best (one POST)."""
-        return self.write(what, lambda: issue.create_comment(body), post=True, landed=landed)
+        issue = self._issue_object(number)
+        return self.write(
+            what, lambda: self._keep_comment(issue.create_comment(body)), post=True, landed=landed
+        )
 
     def attach_sub_issue(self, parent: int, number: int, issue_id: int) -> bool:
         """Attach issue `number` (by its `id`, as GitHub's API wants) under `parent`; say
@@ -1159,11 +1278,13 @@ class Gateway:
         put it elsewhere: either way it is not left loose, and it is not moved) and when the
         parent is full (100): then it stays a plain issue, linked from the checklist.
         """
-        url = f"{self.repo.url}/issues/{parent}/sub_issues"
+        url = f"{self._repo.url}/issues/{parent}/sub_issues"
 
         def do() -> bool:
             try:
-                self.gh.requester.requestJsonAndCheck("POST", url, input={"sub_issue_id": issue_id})
+                self._gh.requester.requestJsonAndCheck(
+                    "POST", url, input={"sub_issue_id": issue_id}
+                )
             except GithubException as exc:
                 if exc.status != 422:
                     raise
@@ -1173,8 +1294,8 @@ class Gateway:
 
         def landed() -> bool | None:
             try:
-                _, data = self.gh.requester.requestJsonAndCheck(
-                    "GET", f"{self.repo.url}/issues/{number}"
+                _, data = self._gh.requester.requestJsonAndCheck(
+                    "GET", f"{self._repo.url}/issues/{number}"
                 )
             except (GithubException, OSError) as exc:
                 raise GitHubError(f"could not re-read #{number}: {describe(exc)}") from None
@@ -1187,12 +1308,15 @@ class Gateway:
     def create_label(self, name: str, colour: str, description: str) -> None:
         """Create a label (one POST; a label name is unique, so a retry cannot double it)."""
         try:
-            self.repo.create_label(name, colour, description)
+            self._repo.create_label(name, colour, description)
         except (GithubException, OSError) as exc:
             raise GitHubError(f"could not create label {name!r}: {describe(exc)}") from None
 
-    def edit_label(self, label: Label, name: str, colour: str, description: str) -> None:
-        """Rename or restyle a label (one PATCH)."""
+    def edit_label(self, current: str, name: str, colour: str, description: str) -> None:
+        """Rename or restyle label `current`, as `labels()` listed it (one PATCH)."""
+        label = self._label_objects.get(current.lower())
+        if label is None:
+            raise GitHubError(f"could not update label {name!r}: {current!r} was not listed")
         try:
             label.edit(name, colour, description)
         except (GithubException, OSError) as exc:

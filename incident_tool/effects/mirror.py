@@ -139,6 +139,11 @@ class Mirror:
         self.read_failed: bool = False  # reading the channel back failed this run (slack_read)
         self._problems_lock = threading.Lock()
 
+    def for_run(self) -> Mirror:
+        """This mirror for one run: the same Slack room and caches, its own effects list and
+        read-failure flag (a sweep runs several incidents, at once where it can)."""
+        return Mirror(self.room, self.people, self.config, self.log, dry_run=self.dry_run)
+
     def where(self, to: To, record: Record, login: str | None = None) -> str:
         """Name a delivery's destination for people: a channel name or a DM (to `login`)."""
         if to is To.INCIDENT:

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from incident_tool.app import Outcome, Tools
 from incident_tool.core.states import State
 from incident_tool.effects.github import GitHubError
+from incident_tool.effects.tools import Outcome, Tools
 from incident_tool.inbound.events import Event
 
 SWEEP_WORKFLOW = "incident-sweep.yml"

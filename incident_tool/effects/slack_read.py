@@ -28,9 +28,9 @@ from incident_tool.inbound import slack as inbound
 from incident_tool.inbound.slack import Readout
 
 if TYPE_CHECKING:
-    from incident_tool.app import Tools
     from incident_tool.effects.mirror import Mirror, People
     from incident_tool.effects.slack import SlackRoom
+    from incident_tool.effects.tools import Tools
 
 LOOKBACK = timedelta(hours=2)  # how far back reactions on older messages are re-read
 # pins.list (Tier 2: 20 a minute) only when history's `pin_count` changed, and at least

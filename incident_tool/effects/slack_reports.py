@@ -35,9 +35,9 @@ RETRY_AFTER = timedelta(minutes=10)
 
 
 if TYPE_CHECKING:
-    from incident_tool.app import Tools
-    from incident_tool.effects.github import Issue
+    from incident_tool.core.model import IssueView
     from incident_tool.effects.slack import SlackRoom
+    from incident_tool.effects.tools import Tools
 
 
 def reporter_of(view: object, bot_login: str) -> str | None:
@@ -49,8 +49,8 @@ def reporter_of(view: object, bot_login: str) -> str | None:
 
 
 def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
-    """Open a report issue for each new `report` in the announce channel; return them."""
-    from incident_tool.app import process
+    """Open a report issue for each new `report` in the announce channel; return them (the
+    caller runs each: app.process_reports)."""
     from incident_tool.effects.github import GitHubError
 
     mirror, gateway = tools.mirror, tools.gateway
@@ -99,10 +99,6 @@ def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
             continue
         if number is not None:
             opened.append(number)
-            try:
-                process(number, tools)
-            except GitHubError as exc:
-                tools.log(f"warning: #{number}: {exc}")
     return opened
 
 
@@ -137,7 +133,7 @@ def open_report(
     first = " ".join(said.split())
     title = clip(f"[Incident]: {first}", 120)
 
-    def existing() -> Issue | None:
+    def existing() -> IssueView | None:
         found = gateway.issues(state="all", since=message.at - timedelta(minutes=1))
         return next((i for i in found if marker in (i.body or "")), None)
 
@@ -156,7 +152,7 @@ def open_report(
     if issue is None:
         return None
     number = int(issue.number)
-    url = str(issue.html_url)
+    url = issue.url
     room.post(
         channel,
         wording.THREAD_REPORTED.format(link=mrkdwn_link(url, f"#{number}")),

@@ -146,9 +146,9 @@ def open_tools(
     log: Callable[[str], None],
 ) -> Any:
     """Connect to GitHub (and Slack when SLACK_BOT_TOKEN is set)."""
-    from incident_tool.app import Tools
     from incident_tool.effects.github import Gateway, client
     from incident_tool.effects.mirror import Mirror, People
+    from incident_tool.effects.tools import Tools
 
     token = github_token()
     if not token and not dry_run:
@@ -199,12 +199,7 @@ def _repo(repo: str | None) -> str:
 def run_guarded(func: Callable[[], Any], tools: Any = None, *, gateway: Any = None) -> Any:
     """Turn the known failures of a run into clear messages; a 404 is checked against the
     repository (one GET), which may be missing or invisible to the token."""
-    from incident_tool.effects.github import (
-        LAZY_READ_FAILURES,
-        GitHubError,
-        describe,
-        is_not_found,
-    )
+    from incident_tool.effects.github import GitHubError
     from incident_tool.verbs.retro import TemplateError
 
     gateway = gateway or (tools.gateway if tools is not None else None)
@@ -216,10 +211,6 @@ def run_guarded(func: Callable[[], Any], tools: Any = None, *, gateway: Any = No
         fail(str(exc))
     except TemplateError as exc:
         fail(f"retrospective template: {exc}", EXIT_USAGE)
-    except LAZY_READ_FAILURES as exc:
-        if gateway is not None and is_not_found(exc):
-            fail(gateway.repository_missing() or describe(exc))
-        fail(describe(exc))
 
 
 def report_outcome(outcome: Any, what: str) -> None:

@@ -39,7 +39,7 @@ def sync(
     Gateway's GitHubError, for the caller to say."""
     # One paginated read; then a write only where a label is missing or differs.
     existing = {label.name.lower(): label for label in gateway.labels()}
-    plan: list[tuple[str, str, str, str, github.Label | None]] = []
+    plan: list[tuple[str, str, str, str, github.LabelView | None]] = []
     for name, (colour, description) in specs.items():
         label = existing.get(name.lower())
         if label is None:
@@ -66,7 +66,7 @@ def sync(
         if label is None:
             gateway.create_label(name, colour, description)
         else:
-            gateway.edit_label(label, name, colour, description)
+            gateway.edit_label(label.name, name, colour, description)
         out(f"{verb}d {name} [{i}/{len(plan)}]")
     return len(plan)
 

@@ -27,13 +27,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from incident_tool.app import Outcome, Tools, process
+from incident_tool.app import process
 from incident_tool.core import alerts as alert_handlers
 from incident_tool.core import wording
+from incident_tool.core.decide import Inputs
 from incident_tool.core.model import Context
+from incident_tool.core.model import IssueView as Issue
 from incident_tool.core.record import utcnow
 from incident_tool.core.states import State
-from incident_tool.effects.github import Issue
+from incident_tool.effects.tools import Outcome, Tools
 from incident_tool.errors import EXIT_USAGE
 from incident_tool.inbound import alerts
 from incident_tool.inbound.events import Event
@@ -94,7 +96,7 @@ def find(tools: Tools, report: alerts.Report) -> tuple[list[Issue], Issue | None
     ours = [
         i
         for i in page
-        if "/pull/" not in i.html_url and any(State.from_label(label.name) for label in i.labels)
+        if "/pull/" not in i.url and any(State.from_label(label) for label in i.labels)
     ]
     opened = sorted((i for i in ours if i.state == "open"), key=lambda i: i.number)
     closed = next((i for i in ours if i.state == "closed"), None)
@@ -110,7 +112,7 @@ def receive(
     if opened:
         target = opened[0]
         outcome = add_to(target, report, tools, now=now, run=run)
-        return Received(target.number, target.html_url, outcome=outcome)
+        return Received(target.number, target.url, outcome=outcome)
     if report.status == "resolved":
         return Received(
             None, notices=["alert resolved, and no report of this problem is open: nothing to do"]
@@ -126,12 +128,12 @@ def receive(
         close_duplicate(tools, created, older[0])
         outcome = add_to(older[0], report, tools, now=now, run=run)
         return Received(
-            older[0].number, older[0].html_url, duplicate_of=older[0].number, outcome=outcome
+            older[0].number, older[0].url, duplicate_of=older[0].number, outcome=outcome
         )
     # GITHUB_TOKEN's writes start no run: do here what `issues.opened` would have done
     # (as that event: the run need not read the issue's events to learn when it began).
     outcome = process(created.number, tools, event=_opened(tools, created), now=now, issue=created)
-    return Received(created.number, created.html_url, created=True, outcome=outcome, body=text)
+    return Received(created.number, created.url, created=True, outcome=outcome, body=text)
 
 
 def _opened(tools: Tools, created: Issue) -> Event:
@@ -167,9 +169,9 @@ def close_duplicate(tools: Tools, mine: Issue, kept: Issue) -> None:
     """
     key = f"duplicate:{kept.number}"
     body = wording.DUPLICATE.format(marker=wording.marker(key), number=kept.number)
-    tools.gateway.post_comment(mine, key, body, [])
+    tools.gateway.post_comment(mine.number, key, body, [])
     tools.gateway.edit_issue(
-        mine,
+        mine.number,
         f"close #{mine.number} as a duplicate of #{kept.number}",
         state="closed",
         state_reason="duplicate",
@@ -187,13 +189,13 @@ def add_to(
 ) -> Outcome | None:
     """Count a repeat (or the resolution) on the problem's open issue, through `process`."""
 
-    def apply(ctx: Context, fresh: bool) -> None:
-        alert_handlers.received(ctx, report, run=run, fresh=fresh)
+    def received(ctx: Context, inputs: Inputs) -> None:
+        alert_handlers.received(ctx, report, run=run, fresh=inputs.fresh)
 
     given: Issue | None = issue
     for attempt in range(WAIT_TRIES):
         try:
-            return process(issue.number, tools, now=now, issue=given, apply=apply)
+            return process(issue.number, tools, now=now, issue=given, decisions=[received])
         except alert_handlers.NotReady:
             if attempt == WAIT_TRIES - 1:
                 break
@@ -220,14 +222,14 @@ def open_report(report: alerts.Report, tools: Tools) -> Received:
         target = opened[0]
         return Received(
             target.number,
-            target.html_url,
+            target.url,
             notices=[f"#{target.number} is already open for this problem: add to it there"],
         )
     text = alerts.body(report, utcnow(), previous=closed.number if closed else None)
     created = create(tools, report, text)
     if created is None:
         return Received(None, body=text)
-    names = {label.name.lower() for label in created.labels}
+    names = {label.lower() for label in created.labels}
     notices = []
     if State.REPORTED.label not in names:
         notices.append(
@@ -238,13 +240,13 @@ def open_report(report: alerts.Report, tools: Tools) -> Received:
     older = [i for i in find(tools, report)[0] if i.number < created.number]
     if older:
         close_duplicate(tools, created, older[0])
-        return Received(older[0].number, older[0].html_url, duplicate_of=older[0].number)
+        return Received(older[0].number, older[0].url, duplicate_of=older[0].number)
     outcome = None
-    if created.user is not None and created.user.login == tools.gateway.bot_login:
+    if created.author == tools.gateway.bot_login:
         # Run with the workflow's own token (its writes start no run): finish here.
         outcome = process(created.number, tools, event=_opened(tools, created), issue=created)
     return Received(
-        created.number, created.html_url, created=True, body=text, notices=notices, outcome=outcome
+        created.number, created.url, created=True, body=text, notices=notices, outcome=outcome
     )
 
 

@@ -151,7 +151,7 @@ def collect(
     seen: dict[int, Incident] = {}
     for state in State:
         for issue in gateway.issues(state="all", labels=[state.label], since=since):
-            if issue.pull_request is not None or issue.number in seen:
+            if "/pull/" in issue.url or issue.number in seen:
                 continue
             created = issue.created_at
             if created.tzinfo is None:
@@ -173,7 +173,7 @@ def _followups(
     out = []
     for issue in gateway.issues(state="all", labels=list(config.labels), since=since):
         found = _FOLLOWUP_RE.search(issue.body or "")
-        if found is None or int(found.group(1)) not in incidents or "/pull/" in issue.html_url:
+        if found is None or int(found.group(1)) not in incidents or "/pull/" in issue.url:
             continue
         incident = incidents[int(found.group(1))]
         out.append(
@@ -182,8 +182,10 @@ def _followups(
                 incident=incident.number,
                 service=incident.service,
                 created=_aware(issue.created_at, since),
-                closed=_aware(issue.closed_at, since) if issue.state == "closed" else None,
-                owner=", ".join(a.login for a in issue.assignees) or "nobody",
+                closed=_aware(issue.closed_at, since)
+                if issue.state == "closed" and issue.closed_at
+                else None,
+                owner=", ".join(issue.assignees) or "nobody",
             )
         )
     return sorted(out, key=lambda f: f.number)
@@ -255,7 +257,7 @@ def followups_html(metrics: Metrics) -> str:
 
 
 def _record(gateway: Gateway, issue) -> Record | None:
-    status, _ = gateway.incident_comments(issue)
+    status, _ = gateway.incident_comments(issue.number)
     return extract(status.body) if status is not None else None
 
 

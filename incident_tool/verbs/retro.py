@@ -276,12 +276,11 @@ def rerender(
         template = (text, f"{repo}:{name} (default branch)") if text is not None else None
 
     def read_and_render() -> tuple[Any, Any]:
-        issue = tools.gateway.issue(number)
-        status, _ = tools.gateway.incident_comments(issue)
+        view = tools.gateway.issue(number)
+        status, _ = tools.gateway.incident_comments(number)
         record = extract(status.body) if status else None
         if record is None:
             fail(f"#{number} has no incident-tool status comment: it is not an incident")
-        view = tools.gateway.view(issue)
         history = [] if record.sensitive else tools.mirror.history(record)
         return record, render(view, record, cfg, root=root, slack=history, template=template)
 
@@ -304,7 +303,7 @@ def rerender(
         return
     run_guarded(
         lambda: tools.gateway.edit_issue(
-            target, f"update retrospective #{record.retro}", body=merged.body
+            target.number, f"update retrospective #{record.retro}", body=merged.body
         )
     )
     kept = f" (kept what people wrote in: {', '.join(merged.kept)})" if merged.kept else ""

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.world import REPO, World, make_world
+from tests.world import REPO, World, elsewhere, make_world
 
 
 def lifecycle(world: World) -> int:
@@ -218,23 +218,25 @@ def test_two_runs_at_once(world, monkeypatch, overlap):
     is lost and nothing on GitHub doubled; a Slack message can be (there is no lock).
     """
     import incident_tool.app as run_module
+    import incident_tool.core.decide as deciding
 
     n = world.report()
     world.declare(n)
     world.say(n, "priya", "/update one", deliver=False)
     world.say(n, "lee", "/join", deliver=False)
     first, second = world.gh.take_events()
-    hook = "reconcile_labels" if overlap == "while deciding" else "issue_writes"
-    real = getattr(run_module, hook)
+    deciding_too = overlap == "while deciding"
+    module, hook = (deciding, "reconcile_labels") if deciding_too else (run_module, "issue_writes")
+    real = getattr(module, hook)
     overlapped = []
 
     def another_run_finishes_meanwhile(*args, **kwargs):
         if not overlapped:
             overlapped.append(True)
-            world.driver.deliver([second])
+            elsewhere(lambda: world.driver.deliver([second]))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(run_module, hook, another_run_finishes_meanwhile)
+    monkeypatch.setattr(module, hook, another_run_finishes_meanwhile)
     [(code, output)] = world.driver.deliver([first])
     assert code == 0, output
     assert ("starting again from the new record" in output) == (overlap == "while deciding")

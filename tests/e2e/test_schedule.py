@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from incident_tool.app import Outcome
 from incident_tool.effects import schedule
+from incident_tool.effects.tools import Outcome
 from incident_tool.inbound.events import Event
 from tests.world import REPO, cli
 

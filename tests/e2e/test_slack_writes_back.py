@@ -11,7 +11,7 @@ from collections import Counter
 from incident_tool.core import slack_notes as from_slack
 from incident_tool.core.record import extract
 from incident_tool.inbound import slack as slack_inbound
-from tests.world import REPO, cli
+from tests.world import REPO, cli, elsewhere
 
 
 def ids(world) -> dict[str, str]:
@@ -435,7 +435,7 @@ def test_two_overlapping_runs_carry_a_command_out_once(world, monkeypatch):
         if not inner:
             # Run A has read and claimed; run B, started meanwhile, runs to its end.
             inner.append("started")
-            inner.append(sweep(world))
+            inner.append(elsewhere(lambda: sweep(world)))
         return original(ctx, readout)
 
     monkeypatch.setattr(from_slack, "apply", overlapped)

@@ -54,7 +54,7 @@ def test_a_refused_assignee_is_dropped_and_the_issue_still_created(world):
     gateway = Gateway(gh, REPO, log=logs.append)
     gateway._assignable["olly"] = True  # a stale answer
     created = gateway.create_issue("Retrospective: x", "body", [], ["dana", "olly"], lambda: None)
-    assert [a.login for a in created.assignees] == ["dana"]  # without the one refused
+    assert created is not None and created.assignees == ("dana",)  # without the one refused
     posts = requests_to(world, "POST", f"/repos/{REPO}/issues")
     assert [r.status for r in posts] == [422, 201]
     assert posts[1].body["assignees"] == ["dana"]
@@ -69,7 +69,7 @@ def test_a_refused_assignment_is_made_without_the_refused(world):
     gateway = Gateway(gh, REPO, log=lambda line: None)
     gateway._assignable.update({"olly": True, "nobody": True})  # stale answers
     issue = gateway.issue(n)
-    gateway.set_assignees(issue, ["olly", "priya", "nobody"])
+    gateway.set_assignees(issue.number, ["olly", "priya", "nobody"])
     assert world.assignees(n) == ["priya"]
     patches = [r.status for r in requests_to(world, "PATCH", f"/issues/{n}")]
     assert patches == [422, 422, 200]  # olly named first, then nobody: then priya alone
@@ -150,7 +150,7 @@ def test_a_secondary_limit_on_a_post_is_waited_for_and_posted_once(world):
     gateway, slept, logs = gateway_with_fake_sleep(world)
     issue = gateway.issue(n)
     world.sb.faults.secondary_rate_limit("POST", rf"/issues/{n}/comments$", retry_after=3)
-    gateway.post_comment(issue, "k1", "<!-- incident-tool:k1 -->\nhello", [])
+    gateway.post_comment(issue.number, "k1", "<!-- incident-tool:k1 -->\nhello", [])
     assert slept == [3]
     assert any("secondary rate limit: waiting 3 s" in line for line in logs)
     bodies = [c["body"] for c in world.gh.comments(REPO, n)]
@@ -162,11 +162,11 @@ def test_waits_are_bounded_per_run_and_a_longer_one_fails_clearly(world):
     gateway, slept, _ = gateway_with_fake_sleep(world)
     issue = gateway.issue(n)
     world.sb.faults.secondary_rate_limit("POST", r"/comments$", retry_after=40)
-    gateway.post_comment(issue, "k1", "<!-- incident-tool:k1 -->\none", [])
+    gateway.post_comment(issue.number, "k1", "<!-- incident-tool:k1 -->\none", [])
     assert slept == [40]
     world.sb.faults.secondary_rate_limit("POST", r"/comments$", retry_after=40)
     try:
-        gateway.post_comment(issue, "k2", "<!-- incident-tool:k2 -->\ntwo", [])
+        gateway.post_comment(issue.number, "k2", "<!-- incident-tool:k2 -->\ntwo", [])
     except GitHubError as exc:
         message = str(exc)
     else:
@@ -193,7 +193,7 @@ def test_a_real_permission_problem_still_says_permission(world):
     gateway = Gateway(gh, REPO, log=lambda line: None)
     issue = gateway.issue(n)
     try:
-        gateway.add_labels(issue, ["severity:1"])
+        gateway.add_labels(issue.number, ["severity:1"])
     except GitHubError as exc:
         message = str(exc)
     else:

@@ -131,15 +131,45 @@ def test_the_pygithub_finder_finds_imports_and_calls() -> None:
 
 
 def test_only_the_gateway_uses_pygithub() -> None:
-    """`effects/github.py` is PyGithub's one user: everyone else goes through `Gateway`."""
+    """`effects/github*.py` are PyGithub's only users: everyone else goes through `Gateway`,
+    and takes none of PyGithub's classes from it (its methods hand out plain data:
+    tests/effects/test_github_port.py checks what they return)."""
     gateway = ROOT / "incident_tool" / "effects" / "github.py"
+    ports = sorted(gateway.parent.glob("github*.py"))
     offenders = {
         str(path.relative_to(ROOT)): uses
         for path in sorted((ROOT / "incident_tool").rglob("*.py"))
-        if path != gateway and (uses := pygithub_uses(path.read_text(encoding="utf-8")))
+        if path not in ports
+        and (uses := pygithub_uses(path.read_text(encoding="utf-8")) + pygithub_names(path))
     }
     assert offenders == {}
     assert pygithub_uses(gateway.read_text(encoding="utf-8"))  # and it does use it
+
+
+def pygithub_names(path: Path) -> list[tuple[int, str]]:
+    """Where the module at `path` imports one of PyGithub's classes through the gateway
+    (`from incident_tool.effects.github import Issue`)."""
+    import ast
+    import importlib
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        module = node.module if isinstance(node, ast.ImportFrom) else None
+        if module and module.startswith("incident_tool.effects.github"):
+            port = importlib.import_module(module)
+            for alias in node.names:
+                owner = getattr(getattr(port, alias.name, None), "__module__", None) or ""
+                if owner.split(".")[0] == "github":
+                    found.append((node.lineno, f"{module}.{alias.name}"))
+    return found
+
+
+def test_the_pygithub_name_finder_finds_a_class_taken_from_the_gateway(tmp_path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "from incident_tool.effects.github import Gateway, Issue, IssueView\n", "utf-8"
+    )
+    assert pygithub_names(source) == [(1, "incident_tool.effects.github.Issue")]
 
 
 def test_cli_holds_click_verbs_only() -> None:
