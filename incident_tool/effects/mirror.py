@@ -101,11 +101,6 @@ class People:
             return reason
         return availability.dnd_reason(self.room.dnd(user), now)
 
-    def unavailable_each(self, logins: Sequence[str], now: datetime) -> list[str | None]:
-        """`unavailable` for several people, asked at once (each person's own look-ups stay
-        in turn: they stop at the first "away")."""
-        return each(lambda login: self.unavailable(login, now), logins)
-
     def away(self, logins: Sequence[str]) -> set[str]:
         if self.room is None:
             return set()

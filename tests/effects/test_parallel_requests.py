@@ -3,11 +3,9 @@ for bulk writes, Slack deliveries in lanes, and the sandbox's latency that makes
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
 
@@ -140,32 +138,6 @@ def test_people_look_an_email_up_once_when_asked_from_several_threads() -> None:
     people = People(config, Room())  # type: ignore[arg-type]
     assert each(people.slack_id, ["priya", "Priya", "lee", "priya"]) == ["U0PRIYA"] * 4
     assert sorted(calls) == ["lee@example.org", "priya@example.org"]
-
-
-def test_availability_of_several_people_is_asked_at_once() -> None:
-    in_flight, peak, lock = [0], [0], threading.Lock()
-
-    class Room:
-        def presence(self, user: str) -> str:
-            with lock:
-                in_flight[0] += 1
-                peak[0] = max(peak[0], in_flight[0])
-            time.sleep(0.05)
-            with lock:
-                in_flight[0] -= 1
-            return "away" if user == "U-sam" else "active"
-
-        def dnd(self, user: str) -> dict:
-            return {"dnd_enabled": False, "snooze_enabled": False}
-
-    config: Any = SimpleNamespace(
-        person=lambda login: SimpleNamespace(slack=f"U-{login}", email=None),
-        availability=SimpleNamespace(away_statuses=[]),
-    )
-    people = People(config, Room())  # type: ignore[arg-type]
-    reasons = people.unavailable_each(["sam", "priya", "lee"], datetime.now(timezone.utc))
-    assert reasons[0] and reasons[1:] == [None, None]
-    assert peak[0] == 3
 
 
 def test_the_sandbox_latency_is_per_service_and_requests_overlap() -> None:
