@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""GitHub requests for follow-ups (README "Follow-ups"), against the sandbox: `python
+"""GitHub requests for follow-ups (docs/usage.md#follow-ups), against the sandbox: `python
 bench/followups.py`.
 
 For k `/action`s: the resolving run (close → retrospective → k follow-ups), an `/action`

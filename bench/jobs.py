@@ -1,4 +1,5 @@
-"""Actions jobs a day, idle and during an incident, and jobs per report (README "Actions bills").
+"""Actions jobs a day, idle and during an incident, and jobs per report
+(docs/operating.md#actions-bills-and-the-actions-write-permission).
 
     python bench/jobs.py
 

@@ -76,7 +76,11 @@ MINIMUM: dict[str, tuple[int, int, str]] = {
         1,
         "2 reads, 👍, POST severity:2, DELETE severity:3, PATCH status · Slack: post (announced)",
     ),
-    "/action": (4, 0, '2 reads, 👍, PATCH status · Slack: nothing required (README "Commands")'),
+    "/action": (
+        4,
+        0,
+        "2 reads, 👍, PATCH status · Slack: nothing required (docs/usage.md#commands)",
+    ),
     "/comms": (
         4,
         2,
@@ -86,7 +90,7 @@ MINIMUM: dict[str, tuple[int, int, str]] = {
     "/resolved-when": (
         4,
         1,
-        '2 reads, 👍, PATCH status · Slack: setTopic (README "The Slack app")',
+        "2 reads, 👍, PATCH status · Slack: setTopic (docs/adopting.md#the-slack-app)",
     ),
     "/invite @sam": (
         6,

@@ -20,7 +20,7 @@ from lab import (
 def section8(rep: Report, quick: bool) -> dict[str, Any]:
     """Requests for an alert that opens a report, a repeat, a resolution.
 
-    README "Reports from monitors".
+    docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab.
     """
     import urllib.request
 

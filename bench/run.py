@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The performance proof (README "Measured"): a benchmark run by hand, not a timed test.
+"""The performance proof (docs/measured.md#measured): a benchmark run by hand, not a timed test.
 
 A thin entry point: the lab is `lab.py`, each measured question one `q*.py` module.
 
@@ -84,7 +84,7 @@ from q8_monitors import (
 
 
 def summary(rep: Report, results: dict[int, dict[str, Any]], quick: bool) -> None:
-    """Every target (README \"Measured\") with its measured figure."""
+    """Every target (docs/measured.md#measured) with its measured figure."""
     rows: list[list[Any]] = []
     if 1 in results:
         f = results[1]
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [int(x) for x in args.only.split(",") if x.strip()] or list(sections)
     rep = Report()
     rep.add(
-        '# incident-tool benchmark (README "Measured")'
+        "# incident-tool benchmark (docs/measured.md#measured)"
         + (" — QUICK run, small sizes" if args.quick else "")
     )
     rep.add("")

@@ -1,4 +1,4 @@
-"""Benchmark: what reading Slack back costs (README "Slack writes back").
+"""Benchmark: what reading Slack back costs (docs/usage.md#slack-writes-back).
 
     python bench/slack_back.py            # prints Markdown; appended to bench/results.md by hand
 

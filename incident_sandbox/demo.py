@@ -89,8 +89,14 @@ class Narrator:
         self.say(f"━━ {title} " + "━" * max(0, 70 - len(title)))
 
     def show_changes(self, number: int) -> None:
-        gh, sl = self.sb.github, self.sb.slack
-        issue = gh.issue(REPO, number)
+        self._issue_changes(number)
+        self._comment_changes(number)
+        for channel in self.sb.slack.channels():
+            self._channel_changes(channel)
+        self._dm_changes()
+
+    def _issue_changes(self, number: int) -> None:
+        issue = self.sb.github.issue(REPO, number)
         labels = sorted(label["name"] for label in issue["labels"])
         assignees = sorted(a["login"] for a in issue["assignees"])
         if labels != self.last_labels:
@@ -105,6 +111,9 @@ class Narrator:
         if state != self.last_state:
             self.say(f"  GitHub  issue is {state}")
             self.last_state = state
+
+    def _comment_changes(self, number: int) -> None:
+        gh = self.sb.github
         for comment in gh.comments(REPO, number):
             author = comment["user"]["login"]
             if comment["id"] not in self.seen_comments:
@@ -114,33 +123,43 @@ class Narrator:
             if gh.reactions(comment["id"]) and comment["id"] not in self.reacted:
                 self.reacted.add(comment["id"])
                 self.say(f"  GitHub  👍 on {author}'s comment")
-        for channel in sl.channels():
-            cid = channel["id"]
-            if cid not in self.seen_channels and channel.get("creator") == sl.bot_user_id:
-                self.seen_channels.add(cid)
-                kind = "private" if channel.get("is_private") else "public"
-                self.say(f"  Slack   created #{channel['name']} ({kind})")
-            if cid in self.seen_channels:
-                names = {v: k for k, v in self.slack_ids.items()}
-                members = {names.get(m, m) for m in sl.members(cid) if m in names}
-                new = sorted(members - self.members.get(cid, set()))
-                if new:
-                    self.say(f"  Slack   #{channel['name']}: invited {', '.join(new)}")
-                self.members[cid] = members
-            for message in sl.messages(cid):
-                key = (cid, message["ts"])
-                if key in self.seen_messages:
-                    continue
-                self.seen_messages.add(key)
-                if message.get("user") != sl.bot_user_id:
-                    continue
-                self.say(f"  Slack   #{channel['name']}: {summarise(message.get('text', ''))}")
+
+    def _channel_changes(self, channel: dict[str, Any]) -> None:
+        sl, cid = self.sb.slack, channel["id"]
+        if cid not in self.seen_channels and channel.get("creator") == sl.bot_user_id:
+            self.seen_channels.add(cid)
+            kind = "private" if channel.get("is_private") else "public"
+            self.say(f"  Slack   created #{channel['name']} ({kind})")
+        if cid in self.seen_channels:
+            names = {v: k for k, v in self.slack_ids.items()}
+            members = {names.get(m, m) for m in sl.members(cid) if m in names}
+            new = sorted(members - self.members.get(cid, set()))
+            if new:
+                self.say(f"  Slack   #{channel['name']}: invited {', '.join(new)}")
+            self.members[cid] = members
+        for message in sl.messages(cid):
+            key = (cid, message["ts"])
+            if key in self.seen_messages:
+                continue
+            self.seen_messages.add(key)
+            if message.get("user") != sl.bot_user_id:
+                continue
+            self.say(f"  Slack   #{channel['name']}: {summarise(message.get('text', ''))}")
+
+    def _dm_changes(self) -> None:
         for login, user_id in self.slack_ids.items():
-            for message in sl.dms(user_id):
+            for message in self.sb.slack.dms(user_id):
                 key = (user_id, message["ts"])
                 if key not in self.seen_messages:
                     self.seen_messages.add(key)
                     self.say(f"  Slack   DM to {login}: {summarise(message.get('text', ''))}")
+
+
+def _sweep(driver: Driver, clock: Callable[[], datetime], say: Callable[[str], None]) -> None:
+    """Run the sweep at the demo's time; say how it failed, if it did."""
+    code, output = driver.sweep(clock)
+    if code:
+        say(f"  (sweep exited {code}: {output.strip()[-300:]})")
 
 
 def summarise(text: str, width: int = 120) -> str:
@@ -179,14 +198,16 @@ class Driver:
     `.github/incident.yml` lives) and the sandbox's URLs and tokens in the environment.
     """
 
-    def __init__(self, sb: Any, env: dict[str, str], root: Path) -> None:
-        self.sb, self.env, self.root = sb, env, root
+    def __init__(
+        self, sb: Any, env: dict[str, str], root: Path, main: Callable[[list[str]], object]
+    ) -> None:
+        # `main`: incident_tool.cli.main, passed in by whoever runs the demo, so that the
+        # sandbox never imports the CLI that imports it (no import cycle).
+        self.sb, self.env, self.root, self.main = sb, env, root, main
         self.log = ""
 
     def run(self, name: str, payload: dict[str, Any], *extra: str) -> tuple[int, str]:
         """Run `handle` once; return its exit status and everything it printed."""
-        from incident_tool import cli
-
         path = self.root / "event.json"
         path.write_text(json.dumps(payload), "utf-8")
         args = ["handle", "--event-name", name, "--event-path", str(path), *extra]
@@ -199,7 +220,7 @@ class Driver:
             contextlib.redirect_stderr(captured),
         ):
             try:
-                cli.main(args)
+                self.main(args)
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
         output = captured.getvalue()
@@ -209,7 +230,6 @@ class Driver:
     def sweep(self, clock: Callable[[], datetime] | None = None) -> tuple[int, str]:
         """Run `sweep` once, as the schedule would; at `clock`'s time when given."""
         from incident_tool import app as run_module
-        from incident_tool import cli
 
         captured = io.StringIO()
         code = 0
@@ -224,7 +244,7 @@ class Driver:
             contextlib.redirect_stderr(captured),
         ):
             try:
-                cli.main(["sweep", "--repo", REPO])
+                self.main(["sweep", "--repo", REPO])
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             finally:
@@ -242,8 +262,9 @@ class Driver:
         return [self.run(name, payload) for name, payload in events]
 
 
-def run(say: Callable[[str], None] = print) -> int:
-    """Run the demo; return 0 when the incident ended as expected."""
+def run(main: Callable[[list[str]], object], say: Callable[[str], None] = print) -> int:
+    """Run the demo with `main` (incident_tool.cli.main); return 0 when the incident ended
+    as expected."""
     from incident_sandbox import Sandbox, seed_demo
 
     started = time.monotonic()
@@ -257,7 +278,7 @@ def run(say: Callable[[str], None] = print) -> int:
         (root / ".github" / "incident.yml").write_text(yaml.safe_dump(team["config"]), "utf-8")
         env = dict(team["env"])
         narrator = Narrator(sb, say, team["slack_ids"])
-        driver = Driver(sb, env, root)
+        driver = Driver(sb, env, root, main)
 
         def deliver() -> None:
             for code, output in driver.deliver():
@@ -302,18 +323,14 @@ def run(say: Callable[[str], None] = print) -> int:
             f"3. {clock:%H:%M} the sweep: {first} has not acknowledged in 10 minutes, "
             f"so {lead} is asked"
         )
-        code, output = driver.sweep(clock)
-        if code:
-            say(f"  (sweep exited {code}: {output.strip()[-300:]})")
+        _sweep(driver, clock, say)
         narrator.show_changes(number)
 
         advance(1)
         narrator.step(f"4. {clock:%H:%M} {lead} acknowledges with a ✅ on the tool's DM")
         _acknowledge_on_dm(sb, number, team["slack_ids"][lead])
         advance(1)
-        code, output = driver.sweep(clock)
-        if code:
-            say(f"  (sweep exited {code}: {output.strip()[-300:]})")
+        _sweep(driver, clock, say)
         narrator.show_changes(number)
 
         # (minutes after the previous step, who, comment, what it shows)
@@ -325,8 +342,8 @@ def run(say: Callable[[str], None] = print) -> int:
                 "sets resolution criteria",
             ),
             (2, helper, "/join", "joins to help"),
-            # In Slack (README "Slack writes back"): a finding pinned, and the lead handing over by
-            # mention.
+            # In Slack (docs/usage.md#slack-writes-back): a finding pinned, and the lead handing
+            # over by mention.
             (
                 3,
                 helper,
@@ -448,7 +465,7 @@ def _in_slack(
 ) -> None:
     """A person acts in the incident channel; the next sweep reads it back.
 
-    README "Slack writes back".
+    docs/usage.md#slack-writes-back.
     """
     _, kind, text = body.split(":", 2)
     channel = _incident_channel(sb, number)
@@ -460,9 +477,7 @@ def _in_slack(
     else:
         ts = sb.slack.post_as_user(channel, user, f"<@{sb.slack.bot_user_id}> {text}")
     clock.advance(1)
-    code, output = driver.sweep(clock)
-    if code:
-        narrator.say(f"  (sweep exited {code}: {output.strip()[-300:]})")
+    _sweep(driver, clock, narrator.say)
     narrator.show_changes(number)
     from incident_tool.inbound.slack import RECORDED
 

@@ -22,6 +22,7 @@ from incident_tool.core import followups
 from incident_tool.core.decide import Decision, Inputs, incident, sweep_duties
 from incident_tool.core.facts import KnownFacts, Unknown
 from incident_tool.core.model import CommentView, Context, CreateRetrospective, IssueView
+from incident_tool.core.public import shown
 from incident_tool.core.reconcile import needs_retrospective
 from incident_tool.core.record import Record, extract, iso, utcnow
 from incident_tool.core.states import State, states_in
@@ -31,12 +32,11 @@ from incident_tool.effects import slack_read
 from incident_tool.effects.apply import issue_writes, write_retrospective
 from incident_tool.effects.facts import FactGatherer
 from incident_tool.effects.github import GitHubError
-from incident_tool.effects.parallel import each
+from incident_tool.effects.parallel import both, each
+from incident_tool.effects.retrospective import TemplateError
 from incident_tool.effects.slack_reports import read_reports, reporter_of
 from incident_tool.effects.tools import Outcome, Tools
 from incident_tool.inbound.events import Event
-from incident_tool.verbs import status_page as statuspage
-from incident_tool.verbs.retro import TemplateError
 
 __all__ = ["Outcome", "Tools", "handle", "process", "sweep", "weekly"]
 
@@ -59,7 +59,6 @@ class Reading:
     """What the read stage found: the issue, its record, and the decisions' inputs."""
 
     issue: IssueView  # as read: the writes name it by its number
-    view: IssueView
     status: CommentView | None
     comments: list[CommentView]  # for the writes: a comment is looked for before it is posted
     record: Record  # as read (with what earlier attempts delivered); decisions work on copies
@@ -143,8 +142,13 @@ def read(
     """Read the issue, its comments and record, and what is new in the incident channel;
     None when the issue is not an incident."""
     gateway = tools.gateway
-    issue = view = issue or gateway.issue(number)
-    status, comments = gateway.incident_comments(number)
+    given = issue
+
+    def the_issue() -> IssueView:
+        return given if given is not None else gateway.issue(number)
+
+    # The issue and its comments do not wait for each other.
+    view, (status, comments) = both(the_issue, lambda: gateway.incident_comments(number))
     record = extract(status.body) if status is not None else None
     label_states = frozenset(states_in(list(view.labels)))
     if record is None and not label_states:
@@ -153,11 +157,11 @@ def read(
     record = record or Record()
     record.sent += [k for k in delivered[0] if k not in record.sent]
     record.posted += [k for k in delivered[1] if k not in record.posted]
-    # What is new in the incident channel (README "Slack writes back"); it moves the
+    # What is new in the incident channel (docs/usage.md#slack-writes-back); it moves the
     # channel's cursor in the record, as read.
     readout = slack_read.read_incident(tools, record, now, tools.claimed)
     page_before = (
-        statuspage.shown(view, None if fresh else record, tools.config)
+        shown(view, None if fresh else record, tools.config)
         if tools.config.status_page.enabled
         else None
     )
@@ -169,7 +173,7 @@ def read(
         slack=readout,
         slack_reporter=reporter_of(view, gateway.bot_login),
     )
-    return Reading(issue, view, status, comments, record, inputs, now, page_before)
+    return Reading(view, status, comments, record, inputs, now, page_before)
 
 
 # -- decide, gathering facts ---------------------------------------------------------------
@@ -183,7 +187,7 @@ def decide(reading: Reading, tools: Tools, decisions: Sequence[Decision]) -> Con
     for _ in range(MAX_ROUNDS):
         ctx = Context(
             config=tools.config,
-            issue=reading.view,
+            issue=reading.issue,
             record=copy.deepcopy(reading.record),
             facts=known,
             now=reading.now,
@@ -196,7 +200,7 @@ def decide(reading: Reading, tools: Tools, decisions: Sequence[Decision]) -> Con
             known = known.with_answers(gatherer.answer([missing.question]))
             continue
         return ctx
-    raise GitHubError(f"#{reading.view.number}: the decision kept asking for more facts")
+    raise GitHubError(f"#{reading.issue.number}: the decision kept asking for more facts")
 
 
 def run_decisions(ctx: Context, inputs: Inputs, decisions: Sequence[Decision]) -> None:
@@ -225,7 +229,7 @@ def act(reading: Reading, ctx: Context, tools: Tools) -> Exception | None:
     follow-ups. Returns a failure to raise once the record is saved."""
     record = ctx.record
     issue_writes(ctx, tools, reading.issue, reading.comments)
-    tools.mirror.sync(reading.view, record)
+    tools.mirror.sync(reading.issue, record)
     if CreateRetrospective() in ctx.plan or needs_retrospective(ctx):
         try:
             write_retrospective(ctx, tools, reading.issue, reading.comments)
@@ -234,7 +238,7 @@ def act(reading: Reading, ctx: Context, tools: Tools) -> Exception | None:
             record.problems = [*record.problems[-9:], f"{iso(ctx.now)} retrospective: {exc}"]
             return exc
         finally:
-            tools.mirror.sync(reading.view, record)
+            tools.mirror.sync(reading.issue, record)
     if followups.due(ctx):
         # After the retrospective: a follow-up links to it and is attached under it.
         try:
@@ -256,16 +260,15 @@ def save(reading: Reading, ctx: Context, tools: Tools, failure: Exception | None
         # What GitHub would not do (an assignee it refuses) shows in the status comment too.
         ctx.notices.append(notice)
         record.note(ctx.now, "note", None, notice)
-    body = render_status(record, config, repo=reading.view.repo, updated=ctx.now)
+    body = render_status(record, config, repo=reading.issue.repo, updated=ctx.now)
     gateway.save_status(reading.issue.number, reading.status, body)
     if failure is not None:
         raise failure
     page_changed = (
-        config.status_page.enabled
-        and statuspage.shown(reading.view, record, config) != reading.page_before
+        config.status_page.enabled and shown(reading.issue, record, config) != reading.page_before
     )
     return Outcome(
-        reading.view.number,
+        reading.issue.number,
         True,
         record.state.value if record.state else None,
         writes=list(gateway.writes),
@@ -284,9 +287,10 @@ def open_incidents(tools: Tools) -> list[IssueView]:
     disagrees with their state label (one query per state and open/closed: labels AND)."""
     found: dict[int, IssueView] = {}
     opened = (State.REPORTED, State.DECLARED, State.MITIGATED)
-    # Also a close or a reopen whose run was dropped (README "Who may change an incident": a
-    # person's change is carried out or undone by the next run): its labels still say the other
-    # state. Few or none, so these queries stay small however many incidents were ever closed.
+    # Also a close or a reopen whose run was dropped (a person's change is carried out or undone
+    # by the next run: docs/usage.md#who-may-change-an-incident-by-hand): its labels still say
+    # the other state. Few or none, so these queries stay small however many incidents were
+    # ever closed.
     queries = [("open", s) for s in opened]
     queries += [("open", s) for s in (State.RESOLVED, State.DISMISSED)]
     queries += [("closed", s) for s in opened]
@@ -305,7 +309,7 @@ def sweep(tools: Tools) -> list[Outcome]:
     writes as; the others then run several at once. Once GitHub stops answering, no further
     incident is started: each would only wait for its timeouts.
     """
-    # Reports given in Slack first (README "Slack writes back"): each is opened at once.
+    # Reports given in Slack first (docs/usage.md#slack-writes-back): each is opened at once.
     opened = set(process_reports(tools))
     due = [issue for issue in open_incidents(tools) if issue.number not in opened]
     gone: list[str] = []
@@ -348,7 +352,7 @@ def weekly(tools: Tools, now: datetime | None = None) -> followup_issues.SweepRe
     then the follow-ups' work.
 
     It is the one job that runs while no incident is open: a report made in Slack on a quiet
-    day is opened here at the latest, not lost (README "Slack writes back").
+    day is opened here at the latest, not lost (docs/usage.md#slack-writes-back).
     """
     opened = process_reports(tools, now)
     if opened:

@@ -1,7 +1,7 @@
-"""The `incident-tool` command line (README "CLI and environment").
+"""The `incident-tool` command line (docs/operating.md#cli-and-environment).
 
 Imports are lazy on purpose: `handle` on an event it ignores reads one JSON file and exits
-without importing PyGithub, slack-sdk or Jinja (the start-up budget in README "Measured").
+without importing PyGithub, slack-sdk or Jinja (the start-up budget in docs/measured.md#measured).
 """
 
 from __future__ import annotations
@@ -250,7 +250,7 @@ def demo(serve: bool, port: int) -> None:
 
         serve_sandbox(port)
         return
-    status = demo_module.run(_out())
+    status = demo_module.run(main, _out())
     if status:
         fail("the demo did not finish as expected (see above)")
 

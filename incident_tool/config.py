@@ -1,4 +1,5 @@
-"""Read and check `.github/incident.yml` (README "Configuration"): every key has a default."""
+"""Read and check `.github/incident.yml` (docs/adopting.md#configuration-githubincidentyml): every
+key has a default."""
 
 from __future__ import annotations
 
@@ -86,7 +87,8 @@ class RetrospectiveConfig:
 
 @dataclass(frozen=True)
 class LeadConfig:
-    ack_within: int = 10  # minutes; 0: no acknowledgement asked (README "The lead")
+    # minutes; 0: no acknowledgement asked (docs/usage.md#the-lead-availability-and-acknowledgement)
+    ack_within: int = 10
 
 
 @dataclass(frozen=True)
@@ -402,8 +404,8 @@ class _Checker:
             if email and not _EMAIL.match(email):
                 raise self.fail(f"{key}.email", f"is not an email address: {_shown(email)}")
             out[login] = Person(slack=slack, email=email)
-            # A Slack user maps back to one login (README "Configuration"): commands from Slack act
-            # as it.
+            # A Slack user maps back to one login
+            # (docs/adopting.md#configuration-githubincidentyml): commands from Slack act as it.
             twin = next(
                 (k for k, v in out.items() if k != login and slack and v.slack == slack), None
             )

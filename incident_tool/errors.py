@@ -1,7 +1,7 @@
 """The failures a person can act on: one base, each kind carrying its exit status.
 
-`incident-tool` ends a command with `exit_status` (README "CLI and environment": 1 for a failure,
-2 for a usage or configuration error); `cli._run` is the one place that turns them into
+`incident-tool` ends a command with `exit_status` (docs/operating.md#cli-and-environment: 1 for a
+failure, 2 for a usage or configuration error); `cli._run` is the one place that turns them into
 a line and a status. Pure: inbound/, core/ and effects/ all raise these.
 """
 

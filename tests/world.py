@@ -174,7 +174,7 @@ def make_world(tmp_path: Path, *, slack: bool = True) -> tuple[Sandbox, World]:
     env["GITHUB_STEP_SUMMARY"] = str(root / "summary.md")
     if not slack:
         env["SLACK_BOT_TOKEN"] = ""
-    world = World(sb, team, Driver(sb, env, root), root, clock)
+    world = World(sb, team, Driver(sb, env, root, main), root, clock)
     world.write_config()
     return sb, world
 

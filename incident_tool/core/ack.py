@@ -1,4 +1,5 @@
-"""The lead acknowledges, or the lead is passed on (README "The lead").
+"""The lead acknowledges, or the lead is passed on
+(docs/usage.md#the-lead-availability-and-acknowledgement).
 
 When the tool chooses a lead (declaration, or passing the lead on) it asks them to
 acknowledge, on the issue, in the incident channel and by Slack DM; so it does for a lead
@@ -23,7 +24,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from incident_tool.core import wording
-from incident_tool.core.lifecycle import link, public_title, tell_both
+from incident_tool.core.announce import link, public_title, tell_both
 from incident_tool.core.model import Assign, Comment, Context
 from incident_tool.core.outbox import To
 from incident_tool.core.record import iso, parse_time
@@ -38,7 +39,8 @@ def enabled(ctx: Context) -> bool:
 
 
 def ask(ctx: Context, lead: str | None, *, chosen: bool, by: str | None = None) -> None:
-    """Ask `lead` to acknowledge, on the issue, in the channel and by DM (README "The lead")."""
+    """Ask `lead` to acknowledge, on the issue, in the channel and by DM
+    (docs/usage.md#the-lead-availability-and-acknowledgement)."""
     record = ctx.record
     if not lead or not enabled(ctx):
         record.ack = {}

@@ -1,4 +1,5 @@
-"""Reports from monitors in the record (README "Reports from monitors").
+"""Reports from monitors in the record
+(docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab).
 
 The first firing, repeats, resolution, and dismissing a never-declared report some minutes
 after its alert resolved.
@@ -112,7 +113,8 @@ def received(ctx: Context, report: alerts.Report, *, run: str | None, fresh: boo
 
 def auto_dismiss(ctx: Context) -> None:
     """Dismiss a report nobody declared, `alerts.auto_dismiss_after` minutes after its
-    alert resolved (README "Configuration"). A declared incident is never resolved by a monitor."""
+    alert resolved (docs/adopting.md#configuration-githubincidentyml). A declared incident is never
+    resolved by a monitor."""
     record, minutes = ctx.record, ctx.config.alerts.auto_dismiss_after
     alert = record.alert
     if not minutes or record.state != State.REPORTED or not alert:

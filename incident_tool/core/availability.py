@@ -1,4 +1,5 @@
-"""Who can lead right now, from what people say about themselves (README "The lead").
+"""Who can lead right now, from what people say about themselves
+(docs/usage.md#the-lead-availability-and-acknowledgement).
 
 A responder is unavailable when any of these says so, asked in this order (the first that
 answers "away" ends the look-ups for that person, so nobody costs more calls than needed):

@@ -1,4 +1,5 @@
-"""Follow-ups (README "Follow-ups"), the pure part: every `/action` becomes an issue someone owns.
+"""Follow-ups (docs/usage.md#follow-ups), the pure part: every `/action` becomes an issue someone
+owns.
 
 The GitHub work (creating, attaching, reminding) is `incident_tool.effects.followups`.
 

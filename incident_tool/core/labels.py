@@ -1,4 +1,4 @@
-"""State labels added by hand (README "States"): carry out the transition the label names.
+"""State labels added by hand (docs/usage.md#states): carry out the transition the label names.
 
 There is no per-event router: events can be dropped (the concurrency group keeps one
 pending run) or arrive late, so every run reconciles the incident from the issue as it is

@@ -1,4 +1,6 @@
-"""State transitions (README "States", "The lead"), shared by label, close and command handlers.
+"""State transitions (docs/usage.md#states,
+docs/usage.md#the-lead-availability-and-acknowledgement), shared by label, close and command
+handlers.
 
 Each transition checks that it is allowed, updates the record, and asks for the effects on
 GitHub (ctx.do) and Slack (ctx.slack). A transition the tool causes itself (closing on
@@ -7,7 +9,8 @@ GitHub (ctx.do) and Slack (ctx.slack). A transition the tool causes itself (clos
 
 from __future__ import annotations
 
-from incident_tool.core import trust, wording
+from incident_tool.core import ack, trust, wording
+from incident_tool.core.announce import link, public_title, tell_both
 from incident_tool.core.model import (
     UNKNOWN,
     Assign,
@@ -28,23 +31,6 @@ from incident_tool.inbound.forms import (
     parse_report,
     severity_from_guess,
 )
-
-
-def link(ctx: Context) -> str:
-    return f"<{ctx.issue.url}|#{ctx.issue.number}>"
-
-
-def public_title(ctx: Context) -> str:
-    """The title as it may appear in public Slack channels (never for sensitive incidents)."""
-    if ctx.record.sensitive:
-        return "a sensitive incident"
-    return f"“{escape(ctx.issue.title)}”"
-
-
-def tell_both(ctx: Context, key: str, in_channel: str, announced: str) -> None:
-    """Tell the incident channel and the announce channel (keys `key`, `announce-key`)."""
-    ctx.slack(key, To.INCIDENT, in_channel)
-    ctx.slack(f"announce-{key}", To.ANNOUNCE, announced)
 
 
 def refuse_transition(ctx: Context, target: State, reason: str) -> None:
@@ -134,7 +120,7 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
 def declare(ctx: Context, by: str) -> None:
     """Declare: pick the lead, assign them, open the channel, announce.
 
-    README "The lead" and "How it works".
+    docs/usage.md#the-lead-availability-and-acknowledgement and docs/architecture.md#how-it-works.
     """
     record = ctx.record
     if record.state is None:
@@ -189,9 +175,8 @@ def declare(ctx: Context, by: str) -> None:
     invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by, *record.helping]
     ctx.slack(f"invite:declared:{n}", To.INCIDENT, "", invite=[x for x in invite if x])
     if chosen and chosen.lower() != by.lower():
-        # The tool chose them: ask them to acknowledge (README "The lead"); the declarer knows.
-        from incident_tool.core import ack
-
+        # The tool chose them: ask them to acknowledge
+        # (docs/usage.md#the-lead-availability-and-acknowledgement); the declarer knows.
         ack.ask(ctx, chosen, chosen=True)
     if again:
         ctx.slack(f"reopened:{n}", To.INCIDENT, wording.CHANNEL_REOPENED.format(who=who(by)))
@@ -301,7 +286,8 @@ def dismiss(ctx: Context, by: str, reason: str = "") -> bool:
 
 
 def reopen(ctx: Context, by: str) -> None:
-    """Reopening a resolved or dismissed incident puts it back to declared (README "The lead")."""
+    """Reopening a resolved or dismissed incident puts it back to declared
+    (docs/usage.md#who-may-change-an-incident-by-hand)."""
     record = ctx.record
     if record.state not in (State.RESOLVED, State.DISMISSED):
         return

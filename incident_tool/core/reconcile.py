@@ -84,7 +84,7 @@ def reconcile_sensitive(ctx: Context, event: Event | None) -> None:
 def reconcile_labels(ctx: Context, event: Event | None) -> None:
     """Carry out the state label people added, in this run or one that never ran.
 
-    README "How it works".
+    docs/architecture.md#how-it-works.
     """
     record, issue = ctx.record, ctx.issue
     if record.state is None:

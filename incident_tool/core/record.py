@@ -1,7 +1,8 @@
 """The incident's record: one status comment per issue, readable by people and by the tool.
 
 The visible part is Markdown for people; the machine state is JSON inside an HTML comment
-at the end, escaped so that no user text can close the comment early (README "How it works").
+at the end, escaped so that no user text can close the comment early
+(docs/architecture.md#how-it-works).
 """
 
 from __future__ import annotations
@@ -92,8 +93,8 @@ class Record:
     ack: dict[str, Any] = field(default_factory=dict)  # the lead's acknowledgement (ack.py)
     timed_out: list[str] = field(default_factory=list)  # leads passed over for not acking
     report_ref: list[str] | None = None  # the channel's first message: [channel, ts]
-    # What the tool has read back from the incident channel (slack_read.py, README "Slack writes
-    # back").
+    # What the tool has read back from the incident channel (slack_read.py,
+    # docs/usage.md#slack-writes-back).
     slack_in: dict[str, Any] = field(default_factory=dict)
 
     def ack_waiting(self) -> dict[str, Any] | None:
@@ -105,12 +106,13 @@ class Record:
 
     # `/action` key -> its follow-up: owner, why not assigned, issue, id, attached, linked
     followups: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # A report from a monitor or a script (README "Reports from monitors"): fingerprint, source,
-    # firings.
+    # A report from a monitor or a script: fingerprint, source, firings
+    # (docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab).
     alert: dict[str, Any] | None = None
-    # People without triage access (README "Who may change an incident"): when each was last
-    # answered on this issue, how many of their plain comments were not mirrored and commands not
-    # answered, the severity they guessed (shown, not applied), and why nobody was paged.
+    # People without triage access (docs/usage.md#who-may-change-an-incident-by-hand): when
+    # each was last answered on this issue, how many of their plain comments were not mirrored
+    # and commands not answered, the severity they guessed (shown, not applied), and why nobody
+    # was paged.
     answered: dict[str, str] = field(default_factory=dict)
     outsider_comments: int = 0
     unanswered: int = 0

@@ -1,5 +1,5 @@
-"""Reminders sent by `sweep` (README "How it works"): triage for reports, updates for declared
-incidents.
+"""Reminders sent by `sweep` (docs/architecture.md#how-it-works): triage for reports, updates for
+declared incidents.
 
 At most one reminder of each kind per interval, however often `sweep` runs: the record
 keeps when each kind was last sent.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from incident_tool.core import wording
-from incident_tool.core.lifecycle import link
+from incident_tool.core.announce import link
 from incident_tool.core.model import Comment, Context
 from incident_tool.core.outbox import To
 from incident_tool.core.record import iso, parse_time

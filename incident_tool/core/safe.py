@@ -1,4 +1,4 @@
-"""Make user text safe to show: the one place that knows how (README "Security").
+"""Make user text safe to show: the one place that knows how (docs/security.md#security).
 
 Everything people wrote (titles, report fields, comments, Slack messages) is shown by the
 tool somewhere: bot comments and the status comment on GitHub, the retrospective, Slack,

@@ -1,10 +1,10 @@
-"""What people said in the incident channel, into the record (README "Slack writes back").
+"""What people said in the incident channel, into the record (docs/usage.md#slack-writes-back).
 
 Notes, commands, who is there. Decisions only: the reading is `effects/slack_read.py`, the
 answers go to the outbox.
 
 A command from Slack goes through the very path a GitHub comment takes
-(`comments.run_command`: the same permission check, the same handler), as the GitHub login
+(`commands.run_command`: the same permission check, the same handler), as the GitHub login
 `people` maps its author to, and is then answered in the message's thread and recorded on
 the issue.
 """
@@ -16,13 +16,22 @@ from dataclasses import replace
 from datetime import timedelta
 
 from incident_tool.core import wording
-from incident_tool.core.comments import NOT_ALL_DONE, run_command
+from incident_tool.core.commands import (
+    REGISTRY,
+    CommandName,
+    Done,
+    MalformedCommand,
+    PartlyDone,
+    Refused,
+    Result,
+    parse_command,
+    run_command,
+)
 from incident_tool.core.model import Comment, CommentView, Context
 from incident_tool.core.outbox import To
 from incident_tool.core.record import Entry
 from incident_tool.core.safe import slack as escape
 from incident_tool.inbound import slack as inbound
-from incident_tool.inbound.commands import CommandName, MalformedCommand, parse_command
 from incident_tool.inbound.slack import Readout
 
 MAX_DONE = 100  # commands remembered (each message is carried out once)
@@ -167,17 +176,17 @@ def carry_out(ctx: Context, readout: Readout, message: inbound.InMessage) -> Non
     built = inbound.command_from(message, rest, lambda u: readout.logins.get(u))
     link = readout.permalinks.get(message.ts)
     word = (rest.split() or ["help"])[0].lower()[:30]
-    refusal: str | None
+    result: Result
     if built.refusal is not None or built.body is None:
-        refusal = built.refusal or "That is not a command."
+        result = Refused(built.refusal or "That is not a command.")
     else:
         parsed = parse_command(built.body)
         if parsed is None:
-            refusal = "That is not a command: `@incident-tool help` lists them."
+            result = Refused("That is not a command: `@incident-tool help` lists them.")
         elif isinstance(parsed, MalformedCommand):
-            refusal = parsed.message.replace("`/", "`")
+            result = Refused(parsed.message.replace("`/", "`"))
         else:
-            word = parsed.name.value
+            word = str(parsed.name)
             view = CommentView(
                 id=slack_comment_id(message.ts),
                 author=login,
@@ -188,22 +197,22 @@ def carry_out(ctx: Context, readout: Readout, message: inbound.InMessage) -> Non
                 url=link or "",
                 ref=link,
             )
-            refusal = run_command(ctx, parsed, view)
-            if parsed.name is CommandName.HELP and refusal is None:
+            result = run_command(ctx, parsed, view)
+            if parsed.name == CommandName.HELP and isinstance(result, Done):
                 # The list belongs in the thread, not on the issue.
                 key = f"reply:{view.id}"
                 ctx.plan[:] = [a for a in ctx.plan if not (isinstance(a, Comment) and a.key == key)]
                 answer(ctx, message, help_text())
-                record(ctx, readout, message, login, word, link, None)
+                record(ctx, readout, message, login, word, link, result)
                 return
-    if refusal is NOT_ALL_DONE:
+    if isinstance(result, PartlyDone):
         # /invite of someone Slack cannot reach: its comment on the issue says what.
         answer(ctx, message, wording.THREAD_DONE_IN_PART.format(word=word))
-    elif refusal:
-        answer(ctx, message, wording.THREAD_REFUSED.format(reason=escape(refusal)))
+    elif isinstance(result, Refused):
+        answer(ctx, message, wording.THREAD_REFUSED.format(reason=escape(result.reason)))
     else:
         answer(ctx, message, wording.THREAD_DONE.format(word=word, login=escape(login)))
-    record(ctx, readout, message, login, word, link, refusal)
+    record(ctx, readout, message, login, word, link, result)
 
 
 def answer(ctx: Context, message: inbound.InMessage, text: str) -> None:
@@ -221,7 +230,7 @@ def record(
     login: str,
     word: str,
     link: str | None,
-    refusal: str | None,
+    result: Result,
 ) -> None:
     """Record a Slack command on the issue: who gave it, where, and what came of it."""
     key = f"slack-command:{message.ts}"
@@ -229,16 +238,25 @@ def record(
     if not ctx.record.sensitive:
         said = inbound.plain_text(message.text, readout.who)
         quoted = f"\n> {wording.user_text(said, inline=True)[:500]}"
-    outcome = f"🚫 Refused: {refusal}" if refusal else "✔️ Done."
     body = wording.SLACK_COMMAND.format(
         marker=wording.marker(key),
         who=wording.person(login),
         link=f" ([message]({link}))" if link and _safe_link(link) else "",
         word=word.replace("`", "'"),
         quoted=quoted,
-        outcome=outcome,
+        outcome=outcome(result),
     )
     ctx.do(Comment(key, body, remember=False))
+
+
+def outcome(result: Result) -> str:
+    """What came of a Slack command, for its record on the issue."""
+    if isinstance(result, Refused):
+        return f"🚫 Refused: {result.reason}"
+    if isinstance(result, PartlyDone):
+        # Not "Refused": part of it happened (the reply on the issue says which).
+        return "⚠️ Done in part: " + "; ".join(result.not_done) + "."
+    return "✔️ Done."
 
 
 _PERMALINK = re.compile(r"https://[A-Za-z0-9.-]+/archives/[A-Z0-9]+/p[0-9]+(\?[\w=&.%-]*)?")
@@ -257,5 +275,5 @@ def slack_comment_id(ts: str) -> int:
 
 
 def help_text() -> str:
-    words = " · ".join(f"`{name.value}`" for name in CommandName)
+    words = " · ".join(f"`{spec.name}`" for spec in REGISTRY.specs)
     return wording.THREAD_HELP.format(words=words)

@@ -1,5 +1,5 @@
-"""Render the status comment: a readable summary on top, the record hidden below (README "How it
-works")."""
+"""Render the status comment: a readable summary on top, the record hidden below
+(docs/architecture.md#how-it-works)."""
 
 from __future__ import annotations
 
@@ -150,20 +150,59 @@ def _keep_ends(record: Record, first: int, last: int) -> None:
     record.timeline = [*timeline[:first], *kept, gap, *timeline[-last:]]
 
 
+Row = tuple[str, str]
+
+
 def _render(record: Record, config: Config, *, updated: datetime, visible: int) -> str:
     state = record.state.value if record.state else "unknown"
-    rows = [("State", f"{STATE_TITLES.get(state, state)} (`incident:{state}`)")]
+    rows = [
+        ("State", f"{STATE_TITLES.get(state, state)} (`incident:{state}`)"),
+        *_severity_rows(record),
+        *_people_rows(record, config, updated),
+        *_participation(record),
+        *_incident_rows(record),
+        *_attention_rows(record),
+        *alerts.status_rows(record.alert, state, config.alerts.auto_dismiss_after),
+    ]
+    lines = [
+        STATUS_MARKER,
+        f"## Incident status: {STATE_TITLES.get(state, state)}",
+        "",
+        "| | |",
+        "|---|---|",
+    ]
+    lines += [f"| {k} | {v} |" for k, v in rows]
+    lines += _missing_and_problems(record)
+    lines += _latest_notes(record, config.timezone)
+    lines += _follow_up_actions(record)
+    lines += _timeline(record, config.timezone, visible)
+    lines += [
+        "",
+        # No "last updated" time here: it would rewrite the comment on runs that change nothing.
+        "<sub>Kept up to date by incident-tool. Commands: comment `/help`.</sub>",
+        "",
+        f"<!-- incident-tool:data {record.to_json()} -->",
+    ]
+    return "\n".join(lines)
+
+
+def _severity_rows(record: Record) -> list[Row]:
     if record.severity:
-        rows.append(("Severity", f"`severity:{record.severity}`"))
-    elif record.severity_guess:
-        rows.append(
+        return [("Severity", f"`severity:{record.severity}`")]
+    if record.severity_guess:
+        return [
             (
                 "Severity",
                 f"not set; the reporter guessed {record.severity_guess} (not applied: "
                 "they have no triage access; the lead sets it with `/severity`)",
             )
-        )
-    rows.append(("Lead", wording.person(record.lead) if record.lead else "not yet chosen"))
+        ]
+    return []
+
+
+def _people_rows(record: Record, config: Config, updated: datetime) -> list[Row]:
+    """The lead (and whether they acknowledged), earlier leads, managers, helpers."""
+    rows = [("Lead", wording.person(record.lead) if record.lead else "not yet chosen")]
     waiting = record.ack_waiting()
     if waiting:
         since = (parse_time(waiting.get("since")) or updated).strftime("%H:%M UTC")
@@ -178,7 +217,12 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
     rows.append(("Helping", ", ".join(wording.person(x) for x in record.helping) or "nobody yet"))
     if record.stopped:
         rows.append(("Stopped helping", ", ".join(wording.person(x) for x in record.stopped)))
-    rows += _participation(record)
+    return rows
+
+
+def _incident_rows(record: Record) -> list[Row]:
+    """Where the incident is discussed and written up: criteria, channel, retrospective."""
+    rows = []
     if record.resolved_when:
         rows.append(("Resolved when", wording.user_text(record.resolved_when, inline=True)))
     if record.channel_id:
@@ -194,6 +238,12 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
         rows.append(("Retrospective", f"#{record.retro}"))
     if record.sensitive:
         rows.append(("Sensitive", "yes: private channel, redacted announcements"))
+    return rows
+
+
+def _attention_rows(record: Record) -> list[Row]:
+    """What waits on someone: a confirmation, nobody paged, outsiders, snoozed reminders."""
+    rows = []
     if record.awaiting_confirmation:
         rows.append(
             (
@@ -217,16 +267,11 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
         rows.append(
             ("Reminders snoozed until", record.snooze_until.replace("T", " ").replace("Z", " UTC"))
         )
-    rows += alerts.status_rows(record.alert, state, config.alerts.auto_dismiss_after)
+    return rows
 
-    lines = [
-        STATUS_MARKER,
-        f"## Incident status: {STATE_TITLES.get(state, state)}",
-        "",
-        "| | |",
-        "|---|---|",
-    ]
-    lines += [f"| {k} | {v} |" for k, v in rows]
+
+def _missing_and_problems(record: Record) -> list[str]:
+    lines = []
     if record.missing:
         lines += [
             "",
@@ -237,26 +282,40 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
     if record.problems:
         lines += ["", "**Problems the tool hit** (retried on the next event):"]
         lines += [f"- {wording.user_text(p, inline=True)}" for p in record.problems[-5:]]
+    return lines
+
+
+def _latest_notes(record: Record, zone: str) -> list[str]:
     notes = [e for e in record.timeline if e.kind == "slack-note"]
-    if notes:
-        lines += ["", "**Latest Slack notes** (pinned, or marked with the timeline reaction)"]
-        for note in notes[-VISIBLE_NOTES:]:
-            utc, _ = when(note.at, config.timezone)
-            said = wording.user_text(note.text, inline=True)
-            lines.append(
-                f"- {utc} UTC, {wording.user_text(note.actor or 'someone', inline=True)}: {said}"
-            )
+    if not notes:
+        return []
+    lines = ["", "**Latest Slack notes** (pinned, or marked with the timeline reaction)"]
+    for note in notes[-VISIBLE_NOTES:]:
+        utc, _ = when(note.at, zone)
+        said = wording.user_text(note.text, inline=True)
+        lines.append(
+            f"- {utc} UTC, {wording.user_text(note.actor or 'someone', inline=True)}: {said}"
+        )
+    return lines
+
+
+def _follow_up_actions(record: Record) -> list[str]:
     actions = record.actions
-    if actions:
-        lines += ["", "**Follow-up actions**"]
-        if len(actions) > VISIBLE_ACTIONS:
-            lines.append(f"- … {len(actions) - VISIBLE_ACTIONS} more in the timeline")
-        lines += [
-            f"- [ ] {wording.user_text(a.text, inline=True)} ({wording.person(a.actor)})"
-            for a in actions[-VISIBLE_ACTIONS:]
-        ]
-    zone = config.timezone
+    if not actions:
+        return []
+    lines = ["", "**Follow-up actions**"]
+    if len(actions) > VISIBLE_ACTIONS:
+        lines.append(f"- … {len(actions) - VISIBLE_ACTIONS} more in the timeline")
     lines += [
+        f"- [ ] {wording.user_text(a.text, inline=True)} ({wording.person(a.actor)})"
+        for a in actions[-VISIBLE_ACTIONS:]
+    ]
+    return lines
+
+
+def _timeline(record: Record, zone: str, visible: int) -> list[str]:
+    """The newest `visible` entries, in a section open by default, both times shown."""
+    lines = [
         "",
         f"<details open><summary>Timeline (UTC, and {zone})</summary>",
         "",
@@ -270,13 +329,5 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
     for entry in shown:
         utc, local = when(entry.at, zone)
         lines.append(f"| {utc} | {local} | {describe(entry)} |")
-    lines += [
-        "",
-        "</details>",
-        "",
-        # No "last updated" time here: it would rewrite the comment on runs that change nothing.
-        "<sub>Kept up to date by incident-tool. Commands: comment `/help`.</sub>",
-        "",
-        f"<!-- incident-tool:data {record.to_json()} -->",
-    ]
-    return "\n".join(lines)
+    lines += ["", "</details>"]
+    return lines

@@ -1,5 +1,6 @@
 """Who may change an incident by hand, and what people without triage access can cost
-the team (README "Who may change an incident by hand", and "Commands" for outsiders).
+the team (docs/usage.md#who-may-change-an-incident-by-hand,
+docs/usage.md#people-without-triage-access).
 
 GitHub lets an issue's author close it, and reopen it when they closed it themselves,
 whatever their access; labels need triage. So a close or a reopen can come from anyone
@@ -11,9 +12,10 @@ it out. The rules, by what a person did:
 - `incident:reported` label (a dismissed report back to triage): the team;
 - `incident:mitigated` label: the lead or a delivery manager (as `/mitigated`);
 - close as completed, `incident:resolved` label: the team. The protocol has a delivery
-  manager approve a resolution "where appropriate", and README "The lead" asks them to confirm one
-  made by anyone else, so a resolution by the lead or a colleague stands until a delivery
-  manager reopens it; `/resolve` (lead or delivery manager) is the command for it;
+  manager approve a resolution "where appropriate", and the tool asks them to confirm one
+  made by anyone else (docs/usage.md#who-may-change-an-incident-by-hand), so a resolution
+  by the lead or a colleague stands until a delivery manager reopens it; `/resolve` (lead or
+  delivery manager) is the command for it;
 - close as not planned or duplicate, `incident:dismissed` label: a delivery manager (as
   `/dismiss`);
 - any close of a report still `incident:reported`: also its reporter, whatever their

@@ -1,8 +1,10 @@
 """What the bot says: its GitHub comments, then its Slack messages, as module constants.
 
-Documents the tool renders are written by their renderers (the status comment:
-`core/status.py`; a follow-up issue: `core/followups.body_for`; the retrospective: its
-Jinja template); a refusal's reason is written beside the check that makes it.
+A command's own texts (its replies, Slack messages and refusals) are beside it, in its
+module of `core/commands/`. Documents the tool renders are written by their renderers (the
+status comment: `core/status.py`; a follow-up issue: `core/followups.body_for`; the
+retrospective: its Jinja template); a refusal's reason is written beside the check that
+makes it.
 
 A comment carries a `<!-- marker -->` naming its cause (`reply:<comment id>`, `declared`, ...),
 so a re-run finds the comment it already posted instead of posting it twice. A Slack
@@ -85,14 +87,6 @@ issue; the incident goes back to `incident:declared`."""
 REFUSED = """{marker}
 🚫 {reason}"""
 
-STATUS_HERE = """{marker}
-📋 The current status is in the status comment near the top of this issue (there is no
-incident channel to post it to)."""
-
-HELP = """{marker}
-**incident-tool commands** (write one on the first line of a comment):
-
-{table}"""
 
 UNDONE = """{marker}
 🚫 {change} by {actor} was undone: only {who} may {what}. The incident stays `{state}`."""
@@ -103,8 +97,6 @@ TRANSITION_REFUSED = """{marker}
 RETRO_LINK = """{marker}
 📝 Retrospective: #{number}"""
 
-INVITED = """{marker}
-👋 {who}, {inviter} asks for your help with this incident{why}"""
 
 REMINDER_TRIAGE = """{marker}
 ⏰ {dms}: this report has waited {minutes} minutes for a decision. Declare it
@@ -190,24 +182,13 @@ _No response_
 # it, ANNOUNCE_ the announce channel, STAKEHOLDERS_ the stakeholder channel, DM_ a direct
 # message. `<channel>` is replaced by the incident channel's link when delivered.
 
-# Commands (README "Commands").
+# Commands (docs/usage.md#commands): each command's own texts are in its module,
+# `incident_tool/core/commands/<command>.py`.
 CHANNEL_MIRRORED = ":speech_balloon: {who} on <{url}|GitHub>:\n{text}"
-CHANNEL_HANDOVER = ":handshake: {previous} handed the lead to {lead}."
-ANNOUNCE_HANDOVER = ":handshake: {title} {link}: {lead} now leads (from {previous})."
-CHANNEL_JOINED = ":wave: {who} is helping.{said}"
-CHANNEL_LEFT = ":door: {who} has stopped helping.{said}"
-CHANNEL_UPDATE = ":memo: Update from {who}:\n{text}"
-CHANNEL_SEVERITY = ":thermometer: {who} set severity {level}."
-CHANNEL_ACTION = ":pushpin: Follow-up action from {who}: {text}{owner}"
-DM_INVITED = ":wave: {inviter} asks for your help with {title} {link}{reason}. Channel: <channel>"
-STAKEHOLDERS_COMMS = ":loudspeaker: *Stakeholder update* on {link} from {who}:\n{text}"
-CHANNEL_COMMS_COPY = ":loudspeaker: Stakeholders were told: {text}"
-CHANNEL_RESOLVED_WHEN = ":dart: We can call this resolved when: {text}"
-CHANNEL_PUBLIC = ":globe_with_meridians: Public update (status page) from {who}:\n{text}"
 CHANNEL_RETROSPECTIVE = ":memo: Retrospective: {link}"
 CHANNEL_STATUS = ":clipboard: *Status of {link}*: `{state}`"
 
-# States (README "States").
+# States (docs/usage.md#states).
 DM_REPORTED = (
     ":mega: Potential incident reported by {reporter}: {title} {link}. Please assess it.{about}"
 )
@@ -230,7 +211,7 @@ DM_CONFIRM_RESOLUTION = (
 CHANNEL_DISMISSED = ":no_entry_sign: {who} dismissed the incident.{said}"
 ANNOUNCE_DISMISSED = ":no_entry_sign: Dismissed: {title} {link}."
 
-# The lead acknowledges (README "The lead").
+# The lead acknowledges (docs/usage.md#the-lead-availability-and-acknowledgement).
 CHANNEL_ACK_ASK = (
     ":raising_hand: {lead}, you lead this incident: please acknowledge. React "
     ":white_check_mark: to the first message of this channel, or comment `/ack` on "
@@ -260,21 +241,21 @@ DM_PASSED_OVER = (
     "minutes, so {successor} leads it now."
 )
 
-# Reminders (README "Configuration": `reminders.*`).
+# Reminders (docs/adopting.md#configuration-githubincidentyml: `reminders.*`).
 DM_REMIND_TRIAGE = ":alarm_clock: A report has waited {minutes}+ minutes for a decision: {link}"
 CHANNEL_REMIND_UPDATE = (
     ":alarm_clock: {lead}: no `/update` for {minutes} minutes. "
     "Post one on the issue (or `/snooze 30m`)."
 )
 
-# Reports from monitors (README "Reports from monitors").
+# Reports from monitors (docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab).
 CHANNEL_ALERT_RESOLVED = (
     ":large_green_circle: The monitor reports the alert resolved. The incident stays open: "
     "a delivery manager decides whether it is resolved."
 )
 CHANNEL_FIRED_AGAIN = ":repeat: The alert fired again ({count} times so far)."
 
-# Answers in the thread of an `@incident-tool` message (README "Slack writes back").
+# Answers in the thread of an `@incident-tool` message (docs/usage.md#slack-writes-back).
 THREAD_REFUSED = ":no_entry_sign: {reason}"
 THREAD_DONE_IN_PART = ":warning: Done in part: `{word}`; the issue says what could not be."
 THREAD_DONE = ":ok_hand: Done: `{word}`, as {login} on GitHub."

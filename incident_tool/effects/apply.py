@@ -19,8 +19,8 @@ from incident_tool.core.model import (
 )
 from incident_tool.core.outbox import To
 from incident_tool.core.states import State
+from incident_tool.effects import retrospective
 from incident_tool.effects.github import Gateway
-from incident_tool.verbs import retro
 
 if TYPE_CHECKING:
     from incident_tool.effects.tools import Tools
@@ -95,8 +95,8 @@ def write_retrospective(
         # The channel's messages join the timeline (the protocol's progress reports),
         # except for a sensitive incident: its private channel stays private.
         history = [] if record.sensitive else tools.mirror.history(record)
-        rendered = retro.render(ctx.issue, record, config, root=tools.root, slack=history)
-        marker = retro.MARKER.format(number=ctx.issue.number)
+        rendered = retrospective.render(ctx.issue, record, config, root=tools.root, slack=history)
+        marker = retrospective.MARKER.format(number=ctx.issue.number)
 
         def existing() -> IssueView | None:
             found = gateway.issues(

@@ -102,7 +102,8 @@ class FactGatherer:
         return self.people.room is not None and self.people.slack_id(login) is not None
 
     def _unavailable(self, logins: Sequence[str]) -> dict[Question, str | None]:
-        """Why each of `logins` cannot lead now (README "The lead"), looked up at once.
+        """Why each of `logins` cannot lead now
+        (docs/usage.md#the-lead-availability-and-acknowledgement), looked up at once.
 
         GitHub busy first (one GraphQL query answers for every responder); then Slack,
         which stops at the first signal that says "away". A status GitHub hides from the

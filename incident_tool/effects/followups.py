@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 from incident_tool.core import retro_sections, wording
 from incident_tool.core.followups import (
@@ -27,7 +29,7 @@ from incident_tool.core.followups import (
     title_for,
 )
 from incident_tool.core.model import CommentView, Context, IssueView
-from incident_tool.core.record import iso, parse_time
+from incident_tool.core.record import Entry, Record, iso, parse_time
 from incident_tool.effects.github import Gateway, GitHubError
 
 
@@ -38,75 +40,103 @@ def sync(ctx: Context, gateway: Gateway) -> list[str]:
     have opened it), one POST per follow-up opened, one per attachment, and one GET and
     at most one PATCH of the retrospective for its checklist.
     """
-    record, config = ctx.record, ctx.config
-    problems: list[str] = []
-    found: dict[str, IssueView] | None = None
-
-    def existing() -> dict[str, IssueView]:
-        nonlocal found
-        if found is None:
-            found = {}
-            listed = gateway.issues(
-                what="list follow-ups",
-                state="all",
-                labels=list(config.followups.labels),
-                since=ctx.issue.created_at,
-            )
-            for item in listed:
-                for incident, key in _MARKER_RE.findall(item.body or ""):
-                    if int(incident) == ctx.issue.number:
-                        found.setdefault(key, item)
-        return found
-
     if gateway.dry_run:
-        for entry in record.actions:
-            if "issue" not in record.followups.get(action_key(entry), {}):
-                gateway.write(f"open follow-up {title_for(entry.text, ctx.issue.number)!r}", list)
-        return problems
-    created_now: set[str] = set()
-    for entry in record.actions:
-        key = action_key(entry)
-        state = record.followups.setdefault(key, {})
-        if "issue" in state:
-            continue
-        item = existing().get(key)
-        if item is None:
-            assignees = [state["owner"]] if state.get("owner") and not state.get("why") else []
-
-            def landed(key: str = key) -> IssueView | None:
-                nonlocal found
-                found = None  # list again: the first attempt may have landed
-                return existing().get(key)
-
-            item = gateway.create_issue(
-                title_for(entry.text, ctx.issue.number),
-                body_for(ctx, entry, key, state),
-                config.followups.labels,
-                assignees,
-                landed=landed,
-            )
-            created_now.add(key)
-        if item is None:
-            continue  # not opened (only a dry run writes nothing, and it returned above)
-        state["issue"], state["id"] = item.number, item.id
-        # Listed, it says whether a lost run attached it; opened now, it is not attached.
-        state["attached"] = key not in created_now and bool(item.parent_issue_url)
-        record.note(ctx.now, "follow-up", None, f"#{item.number}")
-    if record.retro is None:
-        return problems
-    for entry in record.actions:
-        state = record.followups.get(action_key(entry), {})
-        if "issue" in state and not state.get("attached"):
-            try:
-                gateway.attach_sub_issue(record.retro, state["issue"], state["id"])
-                # Attached, or refused for good (422): either way, not tried again.
-                state["attached"] = True
-            except GitHubError as exc:
-                problems.append(str(exc))
+        for entry in missing(ctx.record):
+            gateway.write(f"open follow-up {title_for(entry.text, ctx.issue.number)!r}", list)
+        return []
+    listed = _Listed(ctx, gateway)
+    for entry in missing(ctx.record):
+        _open(ctx, gateway, listed, entry)
+    if ctx.record.retro is None:
+        return []
+    problems = _attach(ctx.record, ctx.record.retro, gateway)
     try:
         link_checklist(ctx, gateway)
     except GitHubError as exc:
         problems.append(str(exc))
+    return problems
+
+
+def missing(record: Record) -> list[Entry]:
+    """The actions whose follow-up issue is not known to be open yet."""
+    return [e for e in record.actions if "issue" not in record.followups.get(action_key(e), {})]
+
+
+def assignees_for(state: dict[str, Any]) -> list[str]:
+    """The follow-up's owner, unless they may not be assigned (`why` says so)."""
+    return [state["owner"]] if state.get("owner") and not state.get("why") else []
+
+
+class _Listed:
+    """This incident's follow-ups already on GitHub, by action key: listed once, the first
+    time one must be opened (a lost run may have opened it), and again after a POST whose
+    answer was lost (the first attempt may have landed)."""
+
+    def __init__(self, ctx: Context, gateway: Gateway) -> None:
+        self.ctx, self.gateway = ctx, gateway
+        self.found: dict[str, IssueView] | None = None
+
+    def get(self, key: str) -> IssueView | None:
+        if self.found is None:
+            self.found = self._list()
+        return self.found.get(key)
+
+    def again(self, key: str) -> IssueView | None:
+        self.found = None
+        return self.get(key)
+
+    def _list(self) -> dict[str, IssueView]:
+        ctx = self.ctx
+        found: dict[str, IssueView] = {}
+        listed = self.gateway.issues(
+            what="list follow-ups",
+            state="all",
+            labels=list(ctx.config.followups.labels),
+            since=ctx.issue.created_at,
+        )
+        for item in listed:
+            for incident, key in _MARKER_RE.findall(item.body or ""):
+                if int(incident) == ctx.issue.number:
+                    found.setdefault(key, item)
+        return found
+
+
+def _open(ctx: Context, gateway: Gateway, listed: _Listed, entry: Entry) -> None:
+    """Open the action's follow-up, unless a lost run did, and note it on the record."""
+    record, key = ctx.record, action_key(entry)
+    state = record.followups.setdefault(key, {})
+    if "issue" in state:
+        return  # two actions of one key (said in the same second): one follow-up
+    item = listed.get(key)
+    # Listed, it says whether a lost run attached it; opened now, it is not attached.
+    attached = item is not None and bool(item.parent_issue_url)
+    if item is None:
+        item = gateway.create_issue(
+            title_for(entry.text, ctx.issue.number),
+            body_for(ctx, entry, key, state),
+            ctx.config.followups.labels,
+            assignees_for(state),
+            landed=partial(listed.again, key),
+        )
+    if item is None:
+        return  # not opened (only a dry run writes nothing, and it returned above)
+    state["issue"], state["id"] = item.number, item.id
+    state["attached"] = attached
+    record.note(ctx.now, "follow-up", None, f"#{item.number}")
+
+
+def _attach(record: Record, retro: int, gateway: Gateway) -> list[str]:
+    """Attach each follow-up not attached yet to the retrospective; return problems."""
+    problems = []
+    for entry in record.actions:
+        state = record.followups.get(action_key(entry), {})
+        if "issue" in state and not state.get("attached"):
+            try:
+                gateway.attach_sub_issue(retro, state["issue"], state["id"])
+                # Attached, or refused for good (422): either way, not tried again.
+                state["attached"] = True
+            except GitHubError as exc:
+                problems.append(str(exc))
     return problems
 
 

@@ -7,8 +7,8 @@ package's frozen values (`IssueView`, `CommentView`, `LabelView`, `IssueHappenin
 from the JSON GitHub sent, and writes take an issue's number and a comment's id
 (tests/effects/test_github_port.py walks what a whole incident gets back).
 
-Request budget (README "Measured"): one GET for the issue, one per 100 comments, one per write, and
-cached permission / assignability look-ups. Writes that are not idempotent (a comment, an
+Request budget (docs/measured.md#measured): one GET for the issue, one per 100 comments, one per
+write, and cached permission / assignability look-ups. Writes that are not idempotent (a comment, an
 issue) are only retried after checking that the first attempt did not land.
 """
 

@@ -1,7 +1,8 @@
 """Slack effects: open the incident channel, deliver the record's outbox, keep the topic.
 
 Deliveries wait in the record's outbox until Slack accepts them, so a Slack failure never
-stops or undoes the GitHub side and the next event retries what is missing (README "The Slack app").
+stops or undoes the GitHub side and the next event retries what is missing
+(docs/adopting.md#the-slack-app).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ class People:
         return f"<@{user}>" if user else f"*{escape(login)}*"
 
     def unavailable(self, login: str, now: datetime) -> str | None:
-        """Return why Slack says `login` cannot lead now, or None (README "The lead").
+        """Return why Slack says `login` cannot lead now, or None
+        (docs/usage.md#the-lead-availability-and-acknowledgement).
 
         Asks in order and stops at the first "away": the profile status, then presence,
         then do-not-disturb; at most three calls for an available person.

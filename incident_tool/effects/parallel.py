@@ -25,9 +25,11 @@ R = TypeVar("R")
 MAX_AT_ONCE = 6  # requests in flight per run: enough for a run's fan-outs, far below limits
 
 
-def each(call: Callable[[T], R], items: Iterable[T], *, at_once: int = MAX_AT_ONCE) -> list[R]:
-    """Return `[call(x) for x in items]`, the calls made at once (at most `at_once`)."""
+def each(call: Callable[[T], R], items: Iterable[T], *, at_once: int | None = None) -> list[R]:
+    """Return `[call(x) for x in items]`, the calls made at once (at most `at_once`, and
+    never more than MAX_AT_ONCE)."""
     todo: Sequence[T] = list(items)
+    at_once = min(at_once or MAX_AT_ONCE, MAX_AT_ONCE)
     if len(todo) <= 1 or at_once <= 1:
         return [call(x) for x in todo]
     with ThreadPoolExecutor(max_workers=min(at_once, len(todo))) as pool:
@@ -38,6 +40,8 @@ def each(call: Callable[[T], R], items: Iterable[T], *, at_once: int = MAX_AT_ON
 
 def both(first: Callable[[], T], second: Callable[[], R]) -> tuple[T, R]:
     """Return `(first(), second())`, the two made at once."""
+    if MAX_AT_ONCE <= 1:
+        return first(), second()
     with ThreadPoolExecutor(max_workers=2) as pool:
         a, b = pool.submit(first), pool.submit(second)
     return a.result(), b.result()

@@ -950,7 +950,7 @@ class SlackRoom:
             self._bot_user_id = str(user_id)
         return self._bot_user_id
 
-    # -- reading the channel back (README "Slack writes back") -------------------------------------
+    # -- reading the channel back (docs/usage.md#slack-writes-back) ------------------------------
 
     def remember_bot(self, user_id: str) -> None:
         """Take the bot's user id from the record: saves an auth.test call per run."""

@@ -1,5 +1,5 @@
-"""Read the incident channel back, each run, from a cursor in the record (README "Slack writes
-back").
+"""Read the incident channel back, each run, from a cursor in the record
+(docs/usage.md#slack-writes-back).
 
 Effects only: what the messages mean is decided in `core/slack_notes.py`.
 
@@ -19,6 +19,7 @@ channel; a bot cannot be told of them without an events server.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -103,96 +104,184 @@ def read_incident(tools: Tools, record: Record, now: datetime, claimed: set[str]
     declared = record.first("declared")
     start = parse_time(declared.at) if declared else None
     state = record.slack_in
-    channel = record.channel_id
     _seed_emails(people, state, now)
     try:
-        bot = state.get("bot") or room.auth_check()
-        room.remember_bot(bot)
-        cursor = state.get("cursor")
-        window = now - LOOKBACK
-        if cursor is not None and inbound.ts_time(cursor) < window:
-            window = inbound.ts_time(cursor)
-        if start is not None and window < start:
-            window = start - timedelta(seconds=1)
-        oldest = _ts(window)
-        raw = room.history_since(channel, oldest, seen=cursor)
-        messages = [m for m in (inbound.from_api(r, channel) for r in raw) if m is not None]
-        window_from = oldest
-        if raw and len(raw) % 200 == 0:
-            window_from = messages[-1].ts if messages else oldest  # stopped paging early
-        new = {m.ts for m in messages if inbound.newer(m.ts, cursor)}
-        top = [m.ts for m in messages if not m.is_reply]
-        threads = dict(state.get("threads") or {})
-        replies: list[inbound.InMessage] = []
-        for parent in messages:
-            if parent.reply_count and parent.latest_reply:
-                before = threads.get(parent.ts)
-                if inbound.newer(parent.latest_reply, before):
-                    raw_replies = room.replies(channel, parent.ts, before)
-                    for r in raw_replies:
-                        reply = inbound.from_api(r, channel)
-                        if reply is not None and inbound.newer(reply.ts, before):
-                            replies.append(reply)
-                            new.add(reply.ts)
-                    threads[parent.ts] = parent.latest_reply
-        pins = None
-        count = room.pin_count
-        checked = parse_time(state.get("pins_at"))
-        if (
-            count is None
-            or count != state.get("pin_count")
-            or checked is None
-            or now - checked >= PINS_EVERY
-        ):
-            pins = [
-                m
-                for m in (inbound.from_api(r, channel, pinned=True) for r in room.pinned(channel))
-                if m is not None
-            ]
-            state["pin_count"], state["pins_at"] = count, iso(now)
-        members = None
-        ids = state.get("member_ids")
-        if not isinstance(ids, list):
-            members = [u for u in room.member_ids(channel) if u != bot]
-        else:
-            # Joins and leaves show in the history: follow them without asking again.
-            changed = False
-            members = list(ids)
-            for m in sorted(messages, key=lambda m: inbound.ts_key(m.ts)):
-                if m.ts in new and m.subtype in _MEMBERSHIP and m.user and m.user != bot:
-                    changed = True
-                    if m.subtype.endswith("_join") and m.user not in members:
-                        members.append(m.user)
-                    elif m.subtype.endswith("_leave") and m.user in members:
-                        members.remove(m.user)
-            if not changed:
-                members = None
+        out = _read_channel(room, record.channel_id, state, now, start)
     except SlackError as exc:
         mirror.problem(record, f"could not read the incident channel: {exc}")
         mirror.read_failed = True
         return None
-    newest = max(top, key=inbound.ts_key, default=None)
-    out = Readout(
+    _name_people(out, people, room, record, out.members or [], claimed)
+    _keep_emails(people, state, now)
+    _claim_commands(out, room, record, start, claimed, mirror)
+    return out
+
+
+def _read_channel(
+    room: SlackRoom, channel: str, state: dict, now: datetime, start: datetime | None
+) -> Readout:
+    """The channel's history since the window, the threads that moved, the pins when due
+    and the members when they changed; updates `state`'s pin count. Raises SlackError."""
+    bot = state.get("bot") or room.auth_check()
+    room.remember_bot(bot)
+    cursor = state.get("cursor")
+    oldest = _ts(read_from(now, cursor, start))
+    raw = room.history_since(channel, oldest, seen=cursor)
+    messages = [m for m in (inbound.from_api(r, channel) for r in raw) if m is not None]
+    window_from = oldest
+    if raw and len(raw) % 200 == 0:
+        window_from = messages[-1].ts if messages else oldest  # stopped paging early
+    new = {m.ts for m in messages if inbound.newer(m.ts, cursor)}
+    threads = dict(state.get("threads") or {})
+    replies = _read_threads(room, channel, messages, threads)
+    new |= {r.ts for r in replies}
+    newest = max((m.ts for m in messages if not m.is_reply), key=inbound.ts_key, default=None)
+    return Readout(
         channel=channel,
         bot=bot,
         messages=[*messages, *replies],
-        pins=pins,
+        pins=_read_pins(room, channel, state, now),
         new=new,
         window_from=window_from,
         cursor=newest if newest and inbound.newer(newest, cursor) else cursor,
         threads=_trim(threads),
-        members=members,
+        members=_read_members(room, channel, state.get("member_ids"), messages, new, bot),
     )
-    _name_people(out, people, room, record, members or [], claimed)
-    _keep_emails(people, state, now)
-    _claim_commands(out, room, record, start, claimed, mirror)
-    return out
+
+
+def read_from(now: datetime, cursor: str | None, start: datetime | None) -> datetime:
+    """Where the history is read from: the look-back window, or the cursor when it is
+    older, but never before the incident was declared (one second before, inclusive)."""
+    window = now - LOOKBACK
+    if cursor is not None and inbound.ts_time(cursor) < window:
+        window = inbound.ts_time(cursor)
+    if start is not None and window < start:
+        window = start - timedelta(seconds=1)
+    return window
+
+
+def _read_threads(
+    room: SlackRoom, channel: str, messages: list[inbound.InMessage], threads: dict[str, str]
+) -> list[inbound.InMessage]:
+    """The new replies of the threads whose latest reply moved since `threads` (parent ts
+    -> latest reply read), which is updated."""
+    replies: list[inbound.InMessage] = []
+    for parent in messages:
+        if not (parent.reply_count and parent.latest_reply):
+            continue
+        before = threads.get(parent.ts)
+        if not inbound.newer(parent.latest_reply, before):
+            continue
+        for r in room.replies(channel, parent.ts, before):
+            reply = inbound.from_api(r, channel)
+            if reply is not None and inbound.newer(reply.ts, before):
+                replies.append(reply)
+        threads[parent.ts] = parent.latest_reply
+    return replies
+
+
+def pins_due(count: int | None, state: dict, now: datetime) -> bool:
+    """Pins are listed again when history's pin count is unknown or changed, or at least
+    every PINS_EVERY (an edit of an old pinned message shows there only)."""
+    checked = parse_time(state.get("pins_at"))
+    return (
+        count is None
+        or count != state.get("pin_count")
+        or checked is None
+        or now - checked >= PINS_EVERY
+    )
+
+
+def _read_pins(
+    room: SlackRoom, channel: str, state: dict, now: datetime
+) -> list[inbound.InMessage] | None:
+    """The pinned messages when they are due (None when not read this run)."""
+    count = room.pin_count
+    if not pins_due(count, state, now):
+        return None
+    pins = [
+        m
+        for m in (inbound.from_api(r, channel, pinned=True) for r in room.pinned(channel))
+        if m is not None
+    ]
+    state["pin_count"], state["pins_at"] = count, iso(now)
+    return pins
+
+
+def _read_members(
+    room: SlackRoom,
+    channel: str,
+    ids: object,
+    messages: list[inbound.InMessage],
+    new: set[str],
+    bot: str,
+) -> list[str] | None:
+    """The channel's members but the bot: asked the first time only (no list kept yet),
+    then followed in the history; None when nothing changed."""
+    if not isinstance(ids, list):
+        return [u for u in room.member_ids(channel) if u != bot]
+    return members_after(ids, messages, new, bot)
+
+
+def members_after(
+    ids: list[str], messages: list[inbound.InMessage], new: set[str], bot: str
+) -> list[str] | None:
+    """The members after the new joins and leaves in `messages`, in time order; None when
+    there were none (joins and leaves show in the history: no need to ask again)."""
+    changed = False
+    members = list(ids)
+    for m in sorted(messages, key=lambda m: inbound.ts_key(m.ts)):
+        if m.ts not in new or m.subtype not in _MEMBERSHIP or not m.user or m.user == bot:
+            continue
+        changed = True
+        if m.subtype.endswith("_join") and m.user not in members:
+            members.append(m.user)
+        elif m.subtype.endswith("_leave") and m.user in members:
+            members.remove(m.user)
+    return members if changed else None
 
 
 def _trim(threads: dict[str, str], keep: int = 50) -> dict[str, str]:
     """The record keeps the latest threads only: it must stay small."""
     ordered = sorted(threads.items(), key=lambda kv: inbound.ts_key(kv[1]))
     return dict(ordered[-keep:])
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Whom one run maps to logins: `fresh` authors of new messages, `mentioned` in
+    commands to the tool, `members`, and `shown` authors of older notes (display only)."""
+
+    fresh: set[str]
+    mentioned: list[str]  # lists: the order people are asked for is the order read
+    members: list[str]
+    shown: set[str]
+
+    def acts(self, user: str) -> bool:
+        """Mapped afresh: a command acts as the login, never from a stale answer."""
+        return user in self.fresh or user in self.members or user in self.mentioned
+
+    def order(self) -> list[str]:
+        return [*self.fresh, *self.members, *self.mentioned, *(self.shown - self.fresh)]
+
+
+def wanted(out: Readout, members: Iterable[str], claimed: set[str]) -> Wanted:
+    """Whom this run needs named (pure: from what was read)."""
+    # New messages, and commands this process claimed before a re-read moved the cursor.
+    live = {m.ts for m in out.messages if m.ts in out.new or f"{out.channel}:{m.ts}" in claimed}
+    fresh = {m.user for m in out.messages if m.ts in live and m.by_person and m.user}
+    # People mentioned in commands to the tool: `handover <@U0JO>` needs jo's login.
+    mentioned = [
+        user
+        for m in out.messages
+        if m.ts in live and inbound.addressed(m, out.bot) is not None
+        for user in inbound.mentions(m.text)
+    ]
+    shown = {
+        m.user for m in [*out.messages, *(out.pins or [])] if m.user and not m.bot and m.reactions
+    }
+    shown |= {m.user for m in out.pins or [] if m.user}
+    return Wanted(fresh, mentioned, list(members), shown)
 
 
 def _name_people(
@@ -210,31 +299,15 @@ def _name_people(
     are only shown, so their names come from the record's cache: a run with nothing new
     asks nobody's email again.
     """
-    from incident_tool.effects.slack import SlackError
-
     state = record.slack_in
     names: dict[str, str] = dict(state.get("names") or {})  # user id -> Slack name
     shown: dict[str, str] = dict(state.get("logins") or {})  # user id -> login (display)
-    # New messages, and commands this process claimed before a re-read moved the cursor.
-    live = {m.ts for m in out.messages if m.ts in out.new or f"{out.channel}:{m.ts}" in claimed}
-    fresh: set[str] = {m.user for m in out.messages if m.ts in live and m.by_person and m.user}
-    # People mentioned in commands to the tool: `handover <@U0JO>` needs jo's login.
-    mentioned = [
-        user
-        for m in out.messages
-        if m.ts in live and inbound.addressed(m, out.bot) is not None
-        for user in inbound.mentions(m.text)
-    ]
-    shown_authors: set[str] = {
-        m.user for m in [*out.messages, *(out.pins or [])] if m.user and not m.bot and m.reactions
-    }
-    shown_authors |= {m.user for m in out.pins or [] if m.user}
-    for user in [*fresh, *members, *mentioned, *(shown_authors - fresh)]:
+    who = wanted(out, members, claimed)
+    for user in who.order():
         if user in out.logins or user == out.bot:
             continue
-        if user not in fresh and user not in members and user not in mentioned:
-            if user in names or user in shown:
-                continue  # shown only: the cached name will do
+        if not who.acts(user) and (user in names or user in shown):
+            continue  # shown only: the cached name will do
         login, found = reverse(people, user)
         out.logins[user] = login
         if len(found) > 1:
@@ -242,16 +315,21 @@ def _name_people(
         if login is not None:
             shown[user] = login
             names.pop(user, None)
-        else:
-            shown.pop(user, None)
-            if user not in names and (user in fresh or user in shown_authors):
-                try:
-                    names[user] = room.user_name(user) or user
-                except SlackError:
-                    names[user] = user
+            continue
+        shown.pop(user, None)
+        if user not in names and (user in who.fresh or user in who.shown):
+            names[user] = _slack_name(room, user)
     out.names, out.shown = names, shown
     state["names"] = dict(list(names.items())[-MAX_NAMES:])
     state["logins"] = dict(list(shown.items())[-MAX_NAMES:])
+
+
+def _slack_name(room: SlackRoom, user: str) -> str:
+    """The user's Slack name; their id when Slack has none or fails (display only)."""
+    try:
+        return room.user_name(user) or user
+    except SlackError:
+        return user
 
 
 def _claim_commands(

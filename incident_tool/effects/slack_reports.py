@@ -1,5 +1,5 @@
-"""Reports from Slack: `@incident-tool report <summary>` in the announce channel (README "Slack
-writes back").
+"""Reports from Slack: `@incident-tool report <summary>` in the announce channel
+(docs/usage.md#slack-writes-back).
 
 There is no per-repository record, so the cursor lives on the Slack side: the tool reads
 the announce channel's last `WINDOW` (one `conversations.history` page), and a message it
@@ -27,7 +27,8 @@ from incident_tool.core.states import State
 from incident_tool.effects.slack import SlackError, mrkdwn_link
 from incident_tool.inbound import slack as inbound
 
-# The sweep is off while no incident is open (README "Actions bills"): a report made then is
+# The sweep is off while no incident is open
+# (docs/operating.md#actions-bills-and-the-actions-write-permission): a report made then is
 # read when a sweep next runs, the weekly follow-ups job at the latest, so eight days of the
 # channel are read (a week, and a late scheduled job; still one page, the newest 200).
 WINDOW = timedelta(days=8)

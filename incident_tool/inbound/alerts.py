@@ -1,5 +1,5 @@
-"""Reports from monitors, scripts and the Actions tab (README "Reports from monitors"): the pure
-part.
+"""Reports from monitors, scripts and the Actions tab
+(docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab): the pure part.
 
 A `repository_dispatch` `client_payload`, a `workflow_dispatch`'s inputs, or the options of
 `incident-tool open` become one `Report`; the report becomes an issue body in the issue
@@ -85,8 +85,8 @@ def normalise(text: str) -> str:
 
 
 def fingerprint(given: str, source: str, service: str, title: str) -> str:
-    """Hash the given fingerprint, else `source`, `service` and `title` (README "Reports from
-    monitors").
+    """Hash the given fingerprint, else `source`, `service` and `title`
+    (docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab).
 
     16 hex digits (64 bits) keep `alert:<hash>` short as a label; a collision between two
     problems of one repository is far less likely than the same alert worded twice.
@@ -162,7 +162,7 @@ def check_url(url: str, *, where: str) -> str:
 def from_payload(payload: Any, *, sender: str | None = None) -> Report:
     """Check a `client_payload`; raise PayloadError saying what does not fit.
 
-    README "Reports from monitors" lists the fields.
+    docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab lists the fields.
     """
     where = "client_payload"
     if not isinstance(payload, dict):
@@ -387,7 +387,9 @@ def source_row(alert: dict[str, Any], url: str | None) -> str:
     return text
 
 
-def status_rows(alert: dict[str, Any] | None, state: str, dismiss_after: int) -> list[tuple]:
+def status_rows(
+    alert: dict[str, Any] | None, state: str, dismiss_after: int
+) -> list[tuple[str, str]]:
     """Rows and a hint line for the status comment (empty for reports of people)."""
     if not alert:
         return []

@@ -1,7 +1,7 @@
 """Turn a GitHub webhook payload into an Event, cheaply (standard library only).
 
 `handle` calls `parse` before importing anything heavy, so an event the tool ignores
-costs one JSON read and no request (the budget in README "Measured").
+costs one JSON read and no request (the budget in docs/measured.md#measured).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ HANDLED = {
     ("issues", "closed"),
     ("issues", "reopened"),
     ("issue_comment", "created"),
-    # Reports from monitors, scripts and the Actions tab (README "Reports from monitors"): no issue
-    # yet.
+    # Reports from monitors, scripts and the Actions tab
+    # (docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab): no issue yet.
     ("repository_dispatch", "incident-report"),
     ("workflow_dispatch", None),
 }

@@ -39,7 +39,7 @@ __all__ = [
     "severity_from_guess",
 ]
 
-#: The affected-service option that makes an incident sensitive (README "The lead").
+#: The affected-service option that makes an incident sensitive (docs/security.md#security).
 SENSITIVE_SERVICE = "Security / credentials"
 
 #: The form's checkbox field "this involves security or personal data: handle it privately".
@@ -171,54 +171,68 @@ def _field_from_block(block: Any, where: str) -> FormField | None:
         raise FormDefinitionError(f"{where}: a {kind} needs a non-empty string `label`")
     where = f"{where} ({label!r})"
 
-    raw_id = block.get("id")
-    if raw_id is None:
-        # GitHub allows a field without an id; give it a stable one from its label.
-        field_id = re.sub(r"[^a-z0-9]+", "_", label.casefold()).strip("_") or "field"
-    elif isinstance(raw_id, str) and _ID_RE.match(raw_id):
-        field_id = raw_id
-    else:
-        raise FormDefinitionError(
-            f"{where}: `id` must use only letters, digits, `-` and `_` (got {raw_id!r})"
-        )
-
-    validations = block.get("validations") or {}
-    if not isinstance(validations, Mapping):
-        raise FormDefinitionError(f"{where}: `validations` must be a mapping")
-    required = validations.get("required", False)
-    if not isinstance(required, bool):
-        raise FormDefinitionError(f"{where}: `validations.required` must be true or false")
-
-    render = attributes.get("render")
-    if render is not None:
-        if kind != "textarea":
-            raise FormDefinitionError(f"{where}: `render` is only allowed on a textarea")
-        if not isinstance(render, str):
-            raise FormDefinitionError(f"{where}: `render` must be a string")
-
-    options: tuple[str, ...] = ()
-    required_options: tuple[str, ...] = ()
-    multiple = False
-    if kind == "dropdown":
-        options = _dropdown_options(attributes.get("options"), where)
-        multiple = attributes.get("multiple", False)
-        if not isinstance(multiple, bool):
-            raise FormDefinitionError(f"{where}: `multiple` must be true or false")
-    elif kind == "checkboxes":
-        options, required_options = _checkbox_options(attributes.get("options"), where)
-        # A checkbox field is required when any of its boxes must be ticked.
-        required = required or bool(required_options)
-
+    field_id = _field_id(block.get("id"), label, where)
+    required = _required(block.get("validations") or {}, where)
+    render = _render_hint(attributes.get("render"), kind, where)
+    options, required_options, multiple = _options(kind, attributes, where)
     return FormField(
         id=field_id,
         label=label.strip(),
         type=kind,
-        required=required,
+        # A checkbox field is required when any of its boxes must be ticked.
+        required=required or bool(required_options),
         options=options,
         render=render,
         multiple=multiple,
         required_options=required_options,
     )
+
+
+def _field_id(raw_id: Any, label: str, where: str) -> str:
+    if raw_id is None:
+        # GitHub allows a field without an id; give it a stable one from its label.
+        return re.sub(r"[^a-z0-9]+", "_", label.casefold()).strip("_") or "field"
+    if isinstance(raw_id, str) and _ID_RE.match(raw_id):
+        return raw_id
+    raise FormDefinitionError(
+        f"{where}: `id` must use only letters, digits, `-` and `_` (got {raw_id!r})"
+    )
+
+
+def _required(validations: Any, where: str) -> bool:
+    if not isinstance(validations, Mapping):
+        raise FormDefinitionError(f"{where}: `validations` must be a mapping")
+    required = validations.get("required", False)
+    if not isinstance(required, bool):
+        raise FormDefinitionError(f"{where}: `validations.required` must be true or false")
+    return required
+
+
+def _render_hint(render: Any, kind: str, where: str) -> str | None:
+    """A textarea's `render` (the language GitHub shows its answer in), checked."""
+    if render is None:
+        return None
+    if kind != "textarea":
+        raise FormDefinitionError(f"{where}: `render` is only allowed on a textarea")
+    if not isinstance(render, str):
+        raise FormDefinitionError(f"{where}: `render` must be a string")
+    return render
+
+
+def _options(
+    kind: str, attributes: Mapping[str, Any], where: str
+) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
+    """(options, options that must be ticked, multiple) of a dropdown or checkboxes."""
+    if kind == "dropdown":
+        options = _dropdown_options(attributes.get("options"), where)
+        multiple = attributes.get("multiple", False)
+        if not isinstance(multiple, bool):
+            raise FormDefinitionError(f"{where}: `multiple` must be true or false")
+        return options, (), multiple
+    if kind == "checkboxes":
+        options, required_options = _checkbox_options(attributes.get("options"), where)
+        return options, required_options, False
+    return (), (), False
 
 
 def _dropdown_options(raw: Any, where: str) -> tuple[str, ...]:
@@ -585,7 +599,7 @@ def service_key(name: str) -> str:
 
 
 def is_sensitive(report: ParsedReport, services: Iterable[str] = (SENSITIVE_SERVICE,)) -> bool:
-    """Say whether a report asks to be handled privately (README "The lead", "Sensitive incidents"):
+    """Say whether a report asks to be handled privately (docs/security.md#security):
     any box of the form's sensitive checkbox is ticked, or the affected service is one of
     `services` (config `sensitive.services`)."""
     if report.get(SENSITIVE_FIELD):

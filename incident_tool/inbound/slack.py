@@ -1,4 +1,4 @@
-"""What people say in Slack, read as the record needs it (README "Slack writes back"): pure, no
+"""What people say in Slack, read as the record needs it (docs/usage.md#slack-writes-back): pure, no
 requests.
 
 Slack messages arrive as the Web API's JSON (conversations.history / .replies, pins.list).

@@ -200,7 +200,7 @@ def run_guarded(func: Callable[[], Any], tools: Any = None, *, gateway: Any = No
     """Turn the known failures of a run into clear messages; a 404 is checked against the
     repository (one GET), which may be missing or invisible to the token."""
     from incident_tool.effects.github import GitHubError
-    from incident_tool.verbs.retro import TemplateError
+    from incident_tool.effects.retrospective import TemplateError
 
     gateway = gateway or (tools.gateway if tools is not None else None)
     try:

@@ -1,8 +1,8 @@
-"""`incident-tool handle`: one GitHub event, as the workflow hands it over (README "How it
-works").
+"""`incident-tool handle`: one GitHub event, as the workflow hands it over
+(docs/architecture.md#how-it-works).
 
 Imports are lazy on purpose: an event it ignores reads one JSON file and exits without
-importing PyGithub, slack-sdk or Jinja (the start-up budget in README "Measured").
+importing PyGithub, slack-sdk or Jinja (the start-up budget in docs/measured.md#measured).
 """
 
 from __future__ import annotations
@@ -68,14 +68,14 @@ def run(
     if cfg.status_page.enabled and not dry_run:
         from incident_tool.verbs.status_page import write_output
 
-        # The workflow's Pages job runs only when this says "changed" (README "Status page").
+        # The workflow's Pages job runs only when this says "changed" (docs/usage.md#status-page).
         write_output(outcome.page_changed)
 
 
 def report(event: Any, repo: str, config_path: str | None, dry_run: bool) -> None:
     """Turn a report from a monitor or the Actions tab into the problem's issue.
 
-    README "Reports from monitors, scripts and the Actions tab".
+    docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab.
     """
     from incident_tool.inbound import alerts
     from incident_tool.verbs import open as intake

@@ -1,5 +1,5 @@
-"""`incident-tool report`: incident metrics from the records on GitHub (README "CLI and
-environment").
+"""`incident-tool report`: incident metrics from the records on GitHub
+(docs/operating.md#cli-and-environment).
 
 Counts by state, severity and service; median and 90th percentile times to declare,
 mitigate and resolve. Times come from each incident's status comment, so the figures
@@ -43,7 +43,7 @@ class Incident:
 
 @dataclass
 class FollowUp:
-    """A follow-up issue (README "Follow-ups") of one of the incidents counted."""
+    """A follow-up issue (docs/usage.md#follow-ups) of one of the incidents counted."""
 
     number: int
     incident: int

@@ -1,5 +1,5 @@
-"""`incident-tool sweep`: every open incident brought up to date, on a schedule (README
-"Actions bills, and the `actions: write` permission")."""
+"""`incident-tool sweep`: every open incident brought up to date, on a schedule
+(docs/operating.md#actions-bills-and-the-actions-write-permission)."""
 
 from __future__ import annotations
 

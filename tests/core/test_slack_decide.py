@@ -1,4 +1,4 @@
-"""What the Slack handlers decide from what was read (README "Slack writes back").
+"""What the Slack handlers decide from what was read (docs/usage.md#slack-writes-back).
 
 No HTTP: a hand-made Readout and the dict-backed Facts of tests/fakes.py."""
 

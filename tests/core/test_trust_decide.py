@@ -1,4 +1,4 @@
-"""README "Who may change an incident", decided without HTTP; and the reconciliation of
+"""docs/usage.md#who-may-change-an-incident-by-hand, decided without HTTP; and the reconciliation of
 changes no run saw."""
 
 from __future__ import annotations

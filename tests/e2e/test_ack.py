@@ -1,6 +1,6 @@
-"""A lead who is really there (README "The lead"): availability from what people say about
-themselves, acknowledgement, and passing the lead on, end to end against the sandbox with
-a clock the test moves."""
+"""A lead who is really there (docs/usage.md#the-lead-availability-and-acknowledgement):
+availability from what people say about themselves, acknowledgement, and passing the lead on,
+end to end against the sandbox with a clock the test moves."""
 
 from __future__ import annotations
 

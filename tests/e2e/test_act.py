@@ -247,7 +247,8 @@ def tampered_lock(text: str, how: str) -> str:
 @pytest.mark.parametrize("how", ["missing", "wrong hash"])
 def test_a_dependency_not_as_locked_stops_the_job(act: Any, tmp_path: Path, how: str) -> None:
     """A package missing from the lock, or a file that is not the one locked (a squatted
-    or replaced upload), fails the install; incident-tool never runs (README "Adopting it")."""
+    or replaced upload), fails the install; incident-tool never runs
+    (docs/adopting.md#adopting-it-in-a-repository)."""
     record = tmp_path / "probe.json"
     probe = harness.write_probe(tmp_path / "probe-bin", record)
     lock = (harness.REPO_ROOT / "requirements.lock").read_text(encoding="utf-8")

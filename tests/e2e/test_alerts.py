@@ -1,5 +1,5 @@
-"""Reports from monitors, scripts and the Actions tab, end to end against the sandbox (README
-"Reports from monitors").
+"""Reports from monitors, scripts and the Actions tab, end to end against the sandbox
+(docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab).
 
 Monitors dispatch through the sandbox's `POST /repos/{o}/{r}/dispatches` (as Grafana or
 curl would), and `handle` gets the `repository_dispatch` event the sandbox emits; payloads

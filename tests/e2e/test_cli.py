@@ -1,5 +1,5 @@
-"""The command line: help everywhere, exit codes per README "CLI and environment", no tracebacks,
-lazy imports."""
+"""The command line: help everywhere, exit codes per docs/operating.md#cli-and-environment, no
+tracebacks, lazy imports."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ def test_usage_errors_exit_2(monkeypatch, capsys):
 
 
 def test_ignored_event_imports_nothing_heavy(tmp_path):
-    """An ignored event must not import PyGithub, slack-sdk or Jinja (README "Measured")."""
+    """An ignored event must not import PyGithub, slack-sdk or Jinja (docs/measured.md#measured)."""
     event = str(DATA / "issues.pinned.1.json")
     probe = (
         "import sys\n"

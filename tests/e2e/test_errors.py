@@ -1,4 +1,4 @@
-"""Clear errors everywhere (README "CLI and environment"): each case tried by hand gets one
+"""Clear errors everywhere (docs/operating.md#cli-and-environment): each case tried by hand gets one
 clear line.
 
 Every case checks the exit status (1 a failure to act on, 2 usage or config), that the
@@ -403,13 +403,13 @@ def test_every_user_facing_error_is_an_incident_tool_error_with_its_exit_status(
     """One hierarchy: cli turns any of these into one line and their exit status."""
     from incident_tool.config import ConfigError
     from incident_tool.effects.github import GitHubError
+    from incident_tool.effects.retrospective import TemplateError
     from incident_tool.effects.slack import SlackError
     from incident_tool.errors import IncidentToolError, UsageError
     from incident_tool.inbound.alerts import PayloadError
     from incident_tool.inbound.events import EventError
     from incident_tool.inbound.forms import FormDefinitionError
     from incident_tool.verbs.init import InitError
-    from incident_tool.verbs.retro import TemplateError
 
     usage = [ConfigError, EventError, PayloadError, FormDefinitionError, InitError, TemplateError]
     assert all(issubclass(e, UsageError) and e.exit_status == 2 for e in usage)

@@ -1,9 +1,9 @@
-"""An outsider cannot flood the team (README "Who may change an incident"): the costs are bounded
-as README "The lead" says.
+"""An outsider cannot flood the team (docs/usage.md#who-may-change-an-incident-by-hand): the costs
+are bounded as docs/usage.md#people-without-triage-access says.
 
 olly has no collaborator access. He files 50 reports through the form, and on a declared
 incident posts 50 `/help` and 50 plain comments, while the team works on it. Every figure
-asserted here is in the README's Security section.
+asserted here is in docs/security.md#security.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Follow-ups (README "Follow-ups"): every `/action` becomes an issue someone owns, against the
+"""Follow-ups (docs/usage.md#follow-ups): every `/action` becomes an issue someone owns, against the
 sandbox."""
 
 from __future__ import annotations

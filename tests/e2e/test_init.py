@@ -37,7 +37,7 @@ FILES = {
     "templates/retrospective.md.j2",
     ".github/slack-app-manifest.yml",
 }
-# README "Configuration": every key the example config must show.
+# docs/adopting.md#configuration-githubincidentyml: every key the example config must show.
 CONFIG_KEYS = {
     "delivery_managers": None,
     "responders": None,

@@ -7,14 +7,15 @@ from datetime import timedelta
 import pytest
 
 from incident_sandbox import demo
+from incident_tool.cli import main
 from tests.world import REPO
 
 
 def test_full_lifecycle(world):
     n = world.report()
     assert world.state_labels(n) == ["incident:reported"]
-    # rita has read access only: her severity guess is shown, not applied (README "Who may change an
-    # incident").
+    # rita has read access only: her severity guess is shown, not applied
+    # (docs/usage.md#who-may-change-an-incident-by-hand).
     assert "severity:2" not in world.labels(n) and world.record(n).severity_guess == 2
     reported = [c for c in world.bot_comments(n) if "incident-tool:reported" in c["body"]]
     assert len(reported) == 1 and "@dana" in reported[0]["body"]
@@ -80,7 +81,7 @@ def test_full_lifecycle(world):
 
 def test_demo_runs_and_tells_the_story():
     lines: list[str] = []
-    assert demo.run(lines.append) == 0
+    assert demo.run(main, lines.append) == 0
     text = "\n".join(lines)
     for expected in (
         "labels: incident:reported",
@@ -94,7 +95,7 @@ def test_demo_runs_and_tells_the_story():
         "## Timeline (UTC)",
         "## Action items",
         "Demo finished",
-        # README "Slack writes back": a finding pinned in Slack, and a handover given there by
+        # docs/usage.md#slack-writes-back: a finding pinned in Slack, and a handover given there by
         # mention.
         "| Slack | Slack note (priya): The 09:35 index alias switch pointed search at an empty",
         "| GitHub | Handover (lee): lee → priya |",

@@ -1,5 +1,5 @@
-"""Reliability on the worst day: faults, bad input, and nothing lost or doubled (README
-"Measured")."""
+"""Reliability on the worst day: faults, bad input, and nothing lost or doubled
+(docs/measured.md#measured)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""`retro N` keeps what people wrote in the retrospective's sections (README "The
-retrospective")."""
+"""`retro N` keeps what people wrote in the retrospective's sections
+(docs/usage.md#the-retrospective-edited-by-people)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import pytest
 
 from incident_tool.core.record import Entry, Record, iso
 from incident_tool.core.states import State
-from incident_tool.verbs.retro import TemplateError, render
+from incident_tool.effects.retrospective import TemplateError, render
 from tests.fakes import CONFIG, T0, issue
 
 
@@ -55,7 +55,8 @@ def test_default_template_has_every_section_and_durations(tmp_path):
     assert "sam → priya" in body and "| Time to declare | 4m |" in body
     assert "| Time to mitigate | 30m |" in body and "| Time to resolve | 1h 35m |" in body
     assert "- [ ] Add an alert (lee)" in body
-    # The channel's messages that are not Slack notes follow, collapsed (README "The Slack app").
+    # The channel's messages that are not Slack notes follow, collapsed
+    # (docs/adopting.md#the-slack-app).
     other = body.split("<details><summary>The incident channel's other messages (1)</summary>")
     assert len(other) == 2 and "| lee | found the bad deploy |" in other[1]
     assert "<!-- incident-tool:retrospective-of:7 -->" in body

@@ -11,8 +11,8 @@ def test_handle_lists_slack_effects_with_channel_and_preview(world):
     [output] = world.deliver()
     channel = world.incident_channel(n)["name"]
     assert f"issues.labeled on #{n}: state declared, 4 GitHub writes, 7 Slack effects" in output
-    # The 4th write and the 6th and 7th effects: the lead is asked to acknowledge (README "The
-    # lead").
+    # The 4th write and the 6th and 7th effects: the lead is asked to acknowledge
+    # (docs/usage.md#the-lead-availability-and-acknowledgement).
     assert "  - Slack: send a DM to priya: “:raising_hand: You lead" in output
     assert f"  - Slack: open channel #{channel}" in output
     assert "  - Slack: post to #wc-platform: “:rotating_light: Incident declared" in output
@@ -71,7 +71,8 @@ def test_a_dry_run_declare_picks_the_real_runs_lead_and_only_reads_slack(world):
     assert code == 0, output
     slack = {r.path.rsplit("/", 1)[-1] for r in world.sb.requests if r.service == "slack"}
     reads = {"users.getPresence", "users.lookupByEmail", "users.info", "auth.test"}
-    assert slack <= reads | {"users.profile.get", "dnd.info"}  # availability (README "The lead")
+    # availability (docs/usage.md#the-lead-availability-and-acknowledgement)
+    assert slack <= reads | {"users.profile.get", "dnd.info"}
     assert not any(c["name"].startswith(f"incident-{n}") for c in world.sl.channels())
     # sam is away on Slack: the dry run knows it, as the real run does.
     assert f"would set assignees of #{n} to priya" in output

@@ -1,5 +1,5 @@
-"""The sweep's schedule is on while an incident is open and off while none is (README "Actions
-bills").
+"""The sweep's schedule is on while an incident is open and off while none is
+(docs/operating.md#actions-bills-and-the-actions-write-permission).
 
 Against the sandbox, whose repository has both workflows (as `init` writes them), and
 whose GET/PUT .../actions/workflows/{id}[/enable|/disable] answer as GitHub's do.

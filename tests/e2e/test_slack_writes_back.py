@@ -1,4 +1,4 @@
-"""Slack writes back (README "Slack writes back"), end to end against the sandbox.
+"""Slack writes back (docs/usage.md#slack-writes-back), end to end against the sandbox.
 
 Notes, commands, reports, participation, outages, overlapping runs, big channels and
 sensitive incidents."""
@@ -257,7 +257,8 @@ def test_edited_bot_other_channel_and_pre_declaration_messages_are_never_command
 
 def test_a_command_in_a_thread_and_a_thread_of_500_replies_in_a_channel_of_1000(world):
     number, channel = declared(world)
-    world.say(number, "priya", "/ack")  # else each sweep looks for her ✅ (README "The lead")
+    # else each sweep looks for her ✅ (docs/usage.md#the-lead-availability-and-acknowledgement)
+    world.say(number, "priya", "/ack")
     sweep(world)
     parent = say(world, channel, "lee", "thread for the index")
     for i in range(998):
@@ -493,7 +494,8 @@ def on(world, channel: str) -> Counter:
 
 def test_nothing_new_costs_two_slack_calls_per_incident(world):
     number, channel = declared(world)
-    world.say(number, "priya", "/ack")  # else the sweep looks for her ✅ (README "The lead")
+    # else the sweep looks for her ✅ (docs/usage.md#the-lead-availability-and-acknowledgement)
+    world.say(number, "priya", "/ack")
     say(world, channel, "lee", "hello")
     sweep(world)
     world.sl.calls_by_channel.clear()

@@ -1,4 +1,5 @@
-"""The status page (README "Status page"): what it shows, what it never shows, the feed, the looks.
+"""The status page (docs/usage.md#status-page): what it shows, what it never shows, the feed, the
+looks.
 
 The site is written from a hand-made set of incidents (records as the tool keeps them,
 issues as GitHub lists them), then read back as files: content, leaks, the Atom schema,

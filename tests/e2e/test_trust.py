@@ -1,5 +1,5 @@
-"""Only the protocol's people can drive an incident (README "Who may change an incident"), end to
-end on the sandbox.
+"""Only the protocol's people can drive an incident
+(docs/usage.md#who-may-change-an-incident-by-hand), end to end on the sandbox.
 
 One person, `tess`, acts with each repository permission in turn (none: no collaborator
 access at all, then read, triage, write, maintain, admin). She is not a delivery manager,
@@ -103,7 +103,7 @@ def test_close_as_not_planned_needs_a_delivery_manager(world, tess, role):
     world.gh.close_issue(REPO, n, who, reason="not_planned")
     world.deliver()
     seen = watch.since()
-    # Dismissing is a delivery manager's decision (README "Commands"), whatever the access.
+    # Dismissing is a delivery manager's decision (docs/usage.md#commands), whatever the access.
     assert result(world, n) == ("declared", "open")
     [undo] = watch.undone()
     assert "only a delivery manager may dismiss it" in undo

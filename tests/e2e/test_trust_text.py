@@ -1,4 +1,4 @@
-"""README "Who may change an incident", end to end: sensitive by construction,
+"""docs/usage.md#who-may-change-an-incident-by-hand, end to end: sensitive by construction,
 /invite that says what it could not do, and user text that cannot load images or hide its
 direction wherever the tool shows it."""
 

@@ -44,14 +44,16 @@ STATUS_COMMENT = f"/repos/{REPO}/issues/comments/3000002"
 SCENARIOS = ("report", "report_labeled", "declare", "handover", "join", "refused", "close")
 
 # Reads (GET, and the GraphQL query for users' "busy" status) and writes per run: the
-# request budget README "Measured" asks for. The replay fails if a run's requests change at all;
-# this table says what the numbers are, so a change to them is a visible decision.
+# request budget docs/measured.md#measured asks for. The replay fails if a run's requests change at
+# all; this table says what the numbers are, so a change to them is a visible decision.
 BUDGET = {
     "report": (4, 2),
     "report_labeled": (2, 0),
     # A run with effects re-reads the status comment before acting: `handle` and `sweep`
     # may overlap, and neither may act on a stale record.
-    "declare": (5, 4),  # the 4th write asks the lead to acknowledge (README "The lead")
+    # the 4th write asks the lead to acknowledge
+    # (docs/usage.md#the-lead-availability-and-acknowledgement)
+    "declare": (5, 4),
     "handover": (4, 4),
     "join": (4, 2),
     "refused": (3, 2),
@@ -177,6 +179,10 @@ def replay(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[str], R
         log: list[str] = []
         cfg = config.load(CONFIG_FILE, required=True)
         tools = verbs_common.open_tools(REPO, cfg, tmp_path, dry_run=False, log=log.append)
+        # One request at a time: vcrpy's connection stubs, shared by a pool's threads, let a
+        # request of a second thread through to the network (seen: a replay reaching for
+        # api.github.example). The requests are the same either way.
+        monkeypatch.setattr("incident_tool.effects.parallel.MAX_AT_ONCE", 1)
         with github_vcr.use_cassette(f"{name}.yaml", allow_playback_repeats=False) as played:
             outcome = run.handle(event, tools, now=now)
         # All played, none twice: the run made exactly the recorded requests. With the body
@@ -205,9 +211,10 @@ def test_report(replay: Callable[[str], Replay]) -> None:
     r = replay("report")
     assert (r.outcome.handled, r.outcome.state) == (True, "reported")
     assert any("SLACK_BOT_TOKEN is not set" in line for line in r.log)  # Slack off, said so
-    # rita has read access only (README "Who may change an incident"): her severity guess is shown,
-    # not applied, and two reads are added: her permission, and her reports of the last 24 hours
-    # (one page of the issues list) to see whether this one may page the delivery managers.
+    # rita has read access only (docs/usage.md#who-may-change-an-incident-by-hand): her severity
+    # guess is shown, not applied, and two reads are added: her permission, and her reports of
+    # the last 24 hours (one page of the issues list) to see whether this one may page the
+    # delivery managers.
     assert r.outcome.writes == ["comment on #1 (reported)", "post the status comment on #1"]
     assert not [x for x in r.sent if (x.method, x.path) == ("POST", f"{ISSUE}/labels")]
     [count] = [x for x in r.sent if (x.method, x.path) == ("GET", f"/repos/{REPO}/issues")]

@@ -1,5 +1,5 @@
-"""GitHub's real answers (README "Development"): unassignable users, custom roles, rate limits,
-identity.
+"""GitHub's real answers (docs/architecture.md#where-things-are-tested): unassignable users, custom
+roles, rate limits, identity.
 
 Each test runs the tool against the sandbox after the sandbox was made to answer as
 api.github.com does (sources cited in incident_sandbox/).

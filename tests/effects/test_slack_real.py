@@ -1,5 +1,5 @@
-"""Slack's real answers in the sandbox (README "Development"): Block Kit limits and auto-away
-presence."""
+"""Slack's real answers in the sandbox (docs/architecture.md#where-things-are-tested): Block Kit
+limits and auto-away presence."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""docs/ is the reference generated from the code: each page is what tools/gen_docs.py writes."""
+"""docs/'s reference pages (commands, config, events, labels) are what tools/gen_docs.py writes.
+
+The other pages of docs/ are written by hand; tests/files/test_citations.py checks their links.
+"""
 
 from __future__ import annotations
 

@@ -156,7 +156,8 @@ def test_incident_workflow_triggers(path: Path) -> None:
     assert inputs["severity"]["type"] == "choice"
     assert inputs["severity"]["options"] == ["", "1", "2", "3", "4"]
     # The schedule lives in its own file: GitHub disables a public repository's scheduled
-    # workflow after 60 days without a commit, whole file included (README "Adopting it").
+    # workflow after 60 days without a commit, whole file included
+    # (docs/adopting.md#adopting-it-in-a-repository).
     assert "schedule" not in on
 
 
@@ -181,7 +182,9 @@ def test_incident_workflow_permissions_are_least_privilege(path: Path) -> None:
     assert data["permissions"] == {}
     assert set(data["jobs"]) == {"handle", "pages"}
     assert data["jobs"]["handle"]["permissions"] == {
-        "actions": "write",  # switch the sweep schedule on (README, "Actions bills")
+        # switch the sweep schedule on
+        # (docs/operating.md#actions-bills-and-the-actions-write-permission)
+        "actions": "write",
         "contents": "read",
         "issues": "write",
     }

@@ -194,10 +194,10 @@ def test_cli_holds_click_verbs_only() -> None:
 
 
 def readme_module_map() -> dict[str, set[str]]:
-    """The README's module map (README "How it works"): folder -> the modules it names."""
+    """The module map (docs/architecture.md#how-it-works): folder -> the modules it names."""
     import re
 
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     block = text[text.index("\nincident_tool/\n") + 1 :]
     block = block[: block.index("```")]
     named: dict[str, set[str]] = {}

@@ -1,9 +1,10 @@
-"""The bot's comments and Slack messages are in `incident_tool/core/wording.py`, and every
-README section the code cites exists.
+"""The bot's comments and Slack messages are in `incident_tool/core/wording.py` (a command's
+own: module constants of its module in `core/commands/`).
 
 A message text written inline elsewhere (a Slack message starting `:emoji: `, a comment body
-built around `wording.marker(...)`) is a finding; so is a text in `wording` that nothing
-uses, and a comment citing `README "Section"` that is not a heading of the README.
+built around `wording.marker(...)`) is a finding; so is a text in `wording` or a command's
+module that nothing uses. That the docs sections the code cites exist is
+tests/files/test_citations.py's check.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from incident_tool.core import wording
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "incident_tool"
 WORDING = PACKAGE / "core" / "wording.py"
+COMMANDS = PACKAGE / "core" / "commands"
 # A Slack message begins with an emoji code and words (a bare ":palm_tree:" is config data).
 SLACK_TEXT = re.compile(r"^:[a-z0-9_+-]+: ")
 
@@ -27,10 +29,32 @@ def product_modules() -> list[Path]:
     return sorted(p for p in PACKAGE.rglob("*.py") if p != WORDING)
 
 
-def inline_texts(source: str) -> list[tuple[int, str]]:
-    """Where `source` writes a message text itself: (line, what)."""
+def command_modules() -> list[Path]:
+    return sorted(COMMANDS.glob("*.py"))
+
+
+def text_constants(tree: ast.Module) -> dict[str, ast.expr]:
+    """The module-level UPPER_CASE names bound to a string (a text, or a part of one)."""
+    return {
+        target.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Constant, ast.JoinedStr))
+        for target in node.targets
+        if isinstance(target, ast.Name) and target.id.isupper()
+    }
+
+
+def inline_texts(source: str, *, constants_allowed: bool = False) -> list[tuple[int, str]]:
+    """Where `source` writes a message text itself: (line, what). With `constants_allowed`
+    (a command's module), its module constants are its texts, not findings."""
+    tree = ast.parse(source)
+    allowed = set()
+    if constants_allowed:
+        allowed = {id(n) for value in text_constants(tree).values() for n in ast.walk(value)}
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
+        if id(node) in allowed:
+            continue
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             if SLACK_TEXT.match(node.value):
                 found.append((node.lineno, node.value[:60]))
@@ -55,11 +79,16 @@ def test_the_finder_finds_inline_texts() -> None:
     )
     found = inline_texts(source)
     assert sorted(line for line, _ in found) == [1, 2]
+    # A command's module may hold its texts as module constants, and only there.
+    module = 'HELLO = ":wave: {who} is here."\n' + source
+    assert sorted(line for line, _ in inline_texts(module)) == [1, 2, 3]
+    assert sorted(line for line, _ in inline_texts(module, constants_allowed=True)) == [2, 3]
 
 
 @pytest.mark.parametrize("path", product_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_message_text_outside_wording(path: Path) -> None:
-    assert inline_texts(path.read_text(encoding="utf-8")) == []
+    source = path.read_text(encoding="utf-8")
+    assert inline_texts(source, constants_allowed=path.parent == COMMANDS) == []
 
 
 def test_every_text_in_wording_is_used() -> None:
@@ -70,26 +99,8 @@ def test_every_text_in_wording_is_used() -> None:
     assert unused == []
 
 
-def readme_headings() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    return [m.group(1).strip().strip("`") for m in re.finditer(r"^#{2,4} (.+)$", text, re.M)]
-
-
-def test_code_cites_only_readme_sections_that_exist() -> None:
-    headings = readme_headings()
-    assert "Quick start" in headings
-    cited = {}
-    sources = [
-        p
-        for folder in ("incident_tool", "incident_sandbox")
-        for p in sorted((ROOT / folder).rglob("*"))
-        if p.suffix in (".py", ".j2")
-    ]
-    assert WORDING in sources
-    for path in sources:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            for section in re.findall(r'README "([^"]+)"', line):
-                cited.setdefault(section, f"{path.relative_to(ROOT)}:{number}")
-    assert len(cited) > 10
-    missing = {s: where for s, where in cited.items() if not any(h.startswith(s) for h in headings)}
-    assert missing == {}
+@pytest.mark.parametrize("path", command_modules(), ids=lambda p: p.name)
+def test_every_text_of_a_command_is_used_in_its_module(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    assert sorted(set(text_constants(tree)) - read) == []

@@ -1,4 +1,5 @@
-"""The pure part of reports from monitors (README "Reports from monitors"): payload checks,
+"""The pure part of reports from monitors
+(docs/usage.md#reports-from-monitors-scripts-and-the-actions-tab): payload checks,
 fingerprint, body."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Tests for incident_tool.inbound.commands: comment bodies into commands (README "Commands")."""
+"""Tests for the commands: comment bodies into commands, and the one registry the table,
+`/help`, parsing and the permission check read (docs/usage.md#commands)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from incident_tool.core.commands import (
+    SPECS,
+    Done,
+    May,
+    PartlyDone,
+    Refused,
+    Registry,
+    Result,
+    Spec,
+    run_command,
+)
+from incident_tool.core.model import CommentView, Context
 from incident_tool.inbound.commands import (
-    COMMAND_HELP,
     MAX_SNOOZE_MINUTES,
     MAX_TEXT_LENGTH,
     Command,
@@ -336,10 +348,10 @@ def test_65k_comments_are_fast(body: str) -> None:
 
 
 def test_help_rows_cover_every_command_in_spec_order() -> None:
-    words = [re.sub(r"^/([a-z-]+).*$", r"\1", row.usage) for row in COMMAND_HELP]
+    words = [re.sub(r"^/([a-z-]+).*$", r"\1", row.usage) for row in SPECS]
     assert words == [name.value for name in CommandName]
-    assert all(row.usage and row.who and row.what for row in COMMAND_HELP)
-    assert all(len(row) == 3 for row in COMMAND_HELP)
+    assert all(row.usage and row.who and row.what for row in SPECS)
+    assert all(row.usage.split()[0] == f"/{row.name}" for row in SPECS)
 
 
 def test_help_text_is_a_markdown_table() -> None:
@@ -347,8 +359,8 @@ def test_help_text_is_a_markdown_table() -> None:
     rows = [line for line in text.splitlines() if line.startswith("|")]
     assert rows[0] == "| command | who may use it | what it does |"
     assert rows[1] == "|---|---|---|"
-    assert len(rows) == 2 + len(COMMAND_HELP)
-    for row, help_row in zip(rows[2:], COMMAND_HELP, strict=True):
+    assert len(rows) == 2 + len(SPECS)
+    for row, help_row in zip(rows[2:], SPECS, strict=True):
         assert row.startswith(f"| `{help_row.usage}` |")
         assert row.count(" | ") == 2
     assert parse_command("/help") == Command(C.HELP)
@@ -452,13 +464,13 @@ def test_text_commands_keep_their_text(name: CommandName, first: str, following:
         assert result == Command(name) or isinstance(result, MalformedCommand)
 
 
-def test_the_readme_command_table_is_the_generated_one() -> None:
-    """The README's table is `command_table()` verbatim: regenerate it when a row changes."""
+def test_the_usage_command_table_is_the_generated_one() -> None:
+    """docs/usage.md's table is `command_table()` verbatim: regenerate it when a row changes."""
     from pathlib import Path
 
     from incident_tool.inbound.commands import command_table
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "usage.md").read_text(encoding="utf-8")
     start = readme.index("<!-- commands: generated")
     start = readme.index("\n", start) + 1
     end = readme.index("<!-- /commands -->", start)
@@ -466,12 +478,106 @@ def test_the_readme_command_table_is_the_generated_one() -> None:
 
 
 def test_who_may_is_worded_once_for_the_table_and_the_refusal() -> None:
-    """Every command's row names a `May`; that `May` is checked, and a refusal says it."""
-    from incident_tool.core import comments
-    from incident_tool.inbound.commands import COMMAND_TABLE, May
+    """Every command's spec names a `May`; that `May` is checked, and a refusal says it."""
+    from incident_tool.core.commands import REGISTRY, May
+    from incident_tool.core.commands.base import PERMITS
 
-    assert set(COMMAND_TABLE) == set(CommandName) == set(comments._COMMANDS)
-    assert set(comments.PERMISSIONS) == set(May)
+    assert set(REGISTRY.by_name) == {name.value for name in CommandName}
+    assert set(PERMITS) == set(May)
     assert May.LEAD_OR_DM.refusal("priya") == "the incident lead (priya) or a delivery manager"
     assert May.LEAD_OR_DM.listed == "the incident lead or a delivery manager"
-    assert COMMAND_TABLE[CommandName.DISMISS].who == May.DM.refusal(None) == "a delivery manager"
+    assert REGISTRY.by_name["dismiss"].who == May.DM.refusal(None) == "a delivery manager"
+
+
+# --- the registry ----------------------------------------------------------------------
+
+
+def _page_spec() -> Spec:
+    """A command of a test's own: `/page <who>`, for delivery managers."""
+
+    def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
+        return PartlyDone((f"paged {cmd.text}, but nobody answered",))
+
+    return Spec(
+        name="page",
+        usage="/page <who>",
+        may=May.DM,
+        what="pages someone | loudly",
+        parse=lambda rest, following: Command(name="page", text=rest.strip()),
+        handle=handle,
+    )
+
+
+def test_a_registered_spec_is_in_the_table_help_parsing_and_the_check() -> None:
+    from tests.fakes import comment, context
+
+    page = _page_spec()
+    registry = Registry([*SPECS, page])
+    assert registry.table().splitlines()[-1] == (
+        "| `/page <who>` | a delivery manager | pages someone \\| loudly |"
+    )
+    assert "`/page <who>`" in registry.help_text()
+    assert "`/page" not in help_text()  # the module's registry is not changed
+    assert registry.parse("/PAGE sam") == Command(name="page", text="sam")
+    assert registry.parse("/pag sam") == MalformedCommand(
+        None, "Unknown command `/pag`. Did you mean `/page`? Say `/help` for the list."
+    )
+    unknown = parse_command("/page sam")  # the module's registry has no /page
+    assert isinstance(unknown, MalformedCommand) and unknown.name is None
+    ctx = context()
+    command = Command(name="page", text="sam")
+    refused = registry.run(ctx, command, comment("sam", "/page sam"))
+    assert refused == Refused("Only a delivery manager may use `/page`.")
+    done = registry.run(ctx, command, comment("dana", "/page sam"))
+    assert done == PartlyDone(("paged sam, but nobody answered",))
+
+
+def test_every_module_of_the_package_is_registered_under_its_word() -> None:
+    import importlib
+    import pkgutil
+
+    import incident_tool.core.commands as package
+
+    shared = {"base", "names", "parsing"}
+    modules = [m.name for m in pkgutil.iter_modules(package.__path__) if m.name not in shared]
+    assert len(modules) == len(CommandName)
+    for name in modules:
+        spec = importlib.import_module(f"{package.__name__}.{name}").SPEC
+        assert spec.name.replace("-", "_") == name
+        assert package.REGISTRY.by_name[spec.name] is spec
+    assert [spec.name for spec in SPECS] == list(CommandName)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.name)
+def test_each_spec_parses_its_own_word(spec: Spec) -> None:
+    result = parse_command(f"/{spec.name} @alice 2h sev2 some words")
+    assert result is not None and result.name == spec.name
+
+
+def test_the_result_of_a_command_is_a_value_not_a_string() -> None:
+    """Done, refused with a reason, or partly done with what was not (docs/usage.md#commands)."""
+    from incident_tool.core import lifecycle
+    from tests.fakes import comment, context
+
+    ctx = context()
+    lifecycle.report(ctx, "rita")
+    lifecycle.declare(ctx, "dana")
+    assert run_command(ctx, Command(C.UPDATE, "x"), comment("dana", "/update x")) == Done()
+    refused = run_command(ctx, Command(C.UPDATE, "x"), comment("rita", "/update x"))
+    assert isinstance(refused, Refused) and refused.reason.startswith("Only the lead")
+    # Slack is off in this context: the invitation is made on the issue only.
+    partly = run_command(ctx, Command(C.INVITE, user="sam"), comment("dana", "/invite @sam"))
+    assert partly == PartlyDone(
+        ("Slack is off (no `SLACK_BOT_TOKEN`): no channel invitation, no DM",)
+    )
+
+
+def test_a_slack_command_records_what_came_of_it() -> None:
+    """The record on the issue says done, refused and why, or what was not done."""
+    from incident_tool.core.slack_notes import outcome
+
+    assert outcome(Done()) == "✔️ Done."
+    assert outcome(Refused("Only a delivery manager may use `/comms`.")) == (
+        "🚫 Refused: Only a delivery manager may use `/comms`."
+    )
+    assert outcome(PartlyDone(("no DM", "not invited"))) == "⚠️ Done in part: no DM; not invited."

@@ -1,4 +1,4 @@
-"""Slack messages read as the record needs them (README "Slack writes back"): pure, no HTTP."""
+"""Slack messages read as the record needs them (docs/usage.md#slack-writes-back): pure, no HTTP."""
 
 from __future__ import annotations
 

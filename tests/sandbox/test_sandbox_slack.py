@@ -365,7 +365,8 @@ def test_reactions_get_and_remove(sb: Sandbox) -> None:
 
 
 def test_threads_pins_members_and_ephemeral_messages(sb: Sandbox) -> None:
-    """What Slack writes back needs (README "Slack writes back"): served as Slack documents them."""
+    """What Slack writes back needs (docs/usage.md#slack-writes-back): served as Slack documents
+    them."""
     sl = sb.slack
     client = web(sb)
     channel = sl.channel_by_name("wc-platform")["id"]

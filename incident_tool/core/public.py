@@ -1,0 +1,182 @@
+"""What the public may see of an incident: the one decision behind the status page and its feed.
+
+What may appear is decided here, in :func:`public_incident`: the title, the component (one of
+a fixed list, never free text), the times and the `/public` updates of an incident that was
+declared and is not sensitive (docs/usage.md#status-page). Everything the pages and the feed
+show comes from :class:`PublicIncident`, so nothing else of an issue (its body, comments,
+people, the Slack channel) can reach them. A run compares it before and after (`shown`) to
+tell the Pages job whether to build.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from incident_tool.config import Config
+from incident_tool.core.record import Record, parse_time
+from incident_tool.core.states import SENSITIVE_LABEL, State
+from incident_tool.inbound.forms import SENSITIVE_SERVICE, default_form, parse_report
+
+OTHER = "Other"
+SHOWN_STATES = (State.DECLARED, State.MITIGATED, State.RESOLVED)
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class PublicUpdate:
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class PublicIncident:
+    """All that the status page may say about one incident."""
+
+    number: int
+    title: str
+    component: str
+    state: State
+    severity: int | None
+    started: datetime
+    declared: datetime
+    mitigated: datetime | None
+    resolved: datetime | None
+    updates: tuple[PublicUpdate, ...]  # oldest first
+
+    @property
+    def active(self) -> bool:
+        return self.state in (State.DECLARED, State.MITIGATED)
+
+    @property
+    def level(self) -> str:
+        """How bad it is now: a declared incident by severity (1 is the worst)."""
+        if self.state == State.MITIGATED:
+            return "monitoring"
+        if self.state == State.RESOLVED:
+            return "operational"
+        return {1: "major", 2: "partial"}.get(self.severity or 0, "degraded")
+
+    @property
+    def impact(self) -> str:
+        """The level while it was not yet mitigated, for the history."""
+        return {1: "major", 2: "partial"}.get(self.severity or 0, "degraded")
+
+    @property
+    def changed(self) -> datetime:
+        """The last moment something shown about it changed."""
+        moments = [self.started, self.declared, self.mitigated, self.resolved]
+        moments += [u.at for u in self.updates]
+        return max(m for m in moments if m is not None)
+
+    def periods(self, now: datetime) -> list[tuple[datetime, datetime, str]]:
+        """When it affected its component and how badly: impact, then monitoring."""
+        end = self.resolved or now
+        calm = self.mitigated if self.mitigated and self.mitigated <= end else None
+        out = [(self.started, calm or end, self.impact)]
+        if calm is not None:
+            out.append((calm, end, "monitoring"))
+        return [(a, b, level) for a, b, level in out if b > a]
+
+
+def components(config: Config) -> tuple[str, ...]:
+    """The configured components, else the report form's affected-service options
+    (without the sensitive one: its incidents never appear, so it would always look fine)."""
+    if config.status_page.components:
+        return config.status_page.components
+    field = default_form().get_field("service")
+    options = field.options if field is not None else ()
+    return tuple(o for o in options if o.lower() != SENSITIVE_SERVICE.lower()) or (OTHER,)
+
+
+def clean(text: str) -> str:
+    """Drop characters XML cannot carry (control characters, lone surrogates)."""
+    return _CONTROL_RE.sub("", text)
+
+
+def component_of(body: str | None, names: Sequence[str]) -> str:
+    """The component an incident affects: one of `names`, else "Other" (the form's
+    free text never reaches the page, only a name from the list)."""
+    service = parse_report(body).get("service")
+    if isinstance(service, list):
+        service = service[0] if service else None
+    if isinstance(service, str):
+        for name in names:
+            if name.strip().lower() == service.strip().lower():
+                return name
+    return OTHER
+
+
+def is_sensitive(labels: Iterable[str], body: str | None, record: Record | None) -> bool:
+    if record is not None and record.sensitive:
+        return True
+    if any(label.lower() == SENSITIVE_LABEL for label in labels):
+        return True
+    service = parse_report(body).get("service")
+    services = service if isinstance(service, list) else [service]
+    return any(
+        isinstance(s, str) and s.strip().lower() == SENSITIVE_SERVICE.lower() for s in services
+    )
+
+
+def public_incident(
+    *,
+    number: int,
+    title: str,
+    body: str | None,
+    labels: Iterable[str],
+    created_at: datetime,
+    record: Record | None,
+    config: Config,
+) -> PublicIncident | None:
+    """What the page may show of one issue, or None when it must not appear at all:
+    no record, never declared, dismissed or only reported, or sensitive."""
+    labels = list(labels)
+    if record is None or record.state not in SHOWN_STATES:
+        return None
+    if is_sensitive(labels, body, record):
+        return None
+    declared = record.first("declared")
+    if declared is None:
+        return None
+
+    def at(entry: Any) -> datetime | None:
+        return parse_time(entry.at) if entry is not None else None
+
+    reported = at(record.first("reported")) or created_at
+    declared_at = at(declared) or reported
+    mitigated = at(record.last("mitigated")) if record.state != State.DECLARED else None
+    resolved = at(record.last("resolved")) if record.state == State.RESOLVED else None
+    updates = tuple(
+        PublicUpdate(moment, clean(e.text))
+        for e in record.timeline
+        if e.kind == "public" and e.text and (moment := parse_time(e.at)) is not None
+    )
+    return PublicIncident(
+        number=number,
+        title=clean(title) or f"Incident {number}",
+        component=component_of(body, components(config)),
+        state=record.state,
+        severity=record.severity,
+        started=min(reported, declared_at),
+        declared=declared_at,
+        mitigated=mitigated,
+        resolved=resolved,
+        updates=updates,
+    )
+
+
+def shown(view: Any, record: Record | None, config: Config) -> PublicIncident | None:
+    """`public_incident` of an IssueView: what `handle` compares before and after a run."""
+    return public_incident(
+        number=view.number,
+        title=view.title,
+        body=view.body,
+        labels=view.labels,
+        created_at=view.created_at,
+        record=record,
+        config=config,
+    )

@@ -1,0 +1,259 @@
+"""The retrospective rendered from its Jinja template
+(docs/usage.md#the-retrospective-edited-by-people).
+
+Only the template file is template code. Everything that came from people (titles, report
+fields, updates, Slack messages) is passed in as escaped data, so `{{ 7*7 }}` in a title
+stays `{{ 7*7 }}`.
+
+An effect because it reads the template (the repository's file, else the packaged one);
+`title_for` and `context` are pure. Below the verbs: `effects/apply.py` opens the
+retrospective issue with it, and `retro N` (verbs/retro.py) renders it again.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from incident_tool.config import DEFAULT_TEMPLATE, Config
+from incident_tool.core import retro_sections, safe, wording
+from incident_tool.core.followups import action_key
+from incident_tool.core.model import IssueView
+from incident_tool.core.record import Entry, Record, parse_time
+from incident_tool.core.status import KIND_WORDS, when
+from incident_tool.errors import UsageError
+from incident_tool.inbound.forms import parse_report
+
+MARKER = "<!-- incident-tool:retrospective-of:{number} -->"
+
+
+class TemplateError(UsageError):
+    """The retrospective template cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Retrospective:
+    title: str
+    body: str
+
+
+MAX_TITLE = 256  # GitHub's API refuses longer issue titles
+
+
+def title_for(issue: IssueView) -> str:
+    """Return `Retrospective: <title> (#n)`, shortened to fit GitHub's title limit."""
+    suffix, title = f" (#{issue.number})", f"Retrospective: {safe.plain(issue.title)}"
+    room = MAX_TITLE - len(suffix)
+    return (title if len(title) <= room else title[: room - 1] + "…") + suffix
+
+
+def load_template(config: Config, root: Path) -> tuple[str, str]:
+    """Return (template text, where it came from): the repo's file, else the packaged one."""
+    path = root / config.retrospective.template
+    if path.is_file():
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TemplateError(f"{path}: cannot read: {exc}") from None
+    if config.retrospective.template != DEFAULT_TEMPLATE:
+        raise TemplateError(f"{path}: retrospective.template file not found ({config.source})")
+    text = (
+        resources.files("incident_tool")
+        .joinpath("templates/retrospective.md.j2")
+        .read_text("utf-8")
+    )
+    return text, "incident-tool's default template"
+
+
+def _duration(start: datetime | None, end: datetime | None) -> str | None:
+    if start is None or end is None or end < start:
+        return None
+    minutes = int((end - start).total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days}d"] if days else []
+    if hours or days:
+        parts.append(f"{hours}h")
+    parts.append(f"{mins}m")
+    return " ".join(parts)
+
+
+def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]) -> dict[str, Any]:
+    """Build the template's variables: every string from people is escaped here."""
+
+    def text(value: object) -> str:
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        return wording.user_text(str(value)) if value else ""
+
+    report = parse_report(issue.body)
+    zone = config.timezone
+    # The timeline: GitHub's entries and the Slack notes people chose, in time order; the
+    # channel's other messages go to a collapsed section of their own
+    # (docs/adopting.md#the-slack-app).
+    notes = {e.ref for e in record.timeline if e.kind == "slack-note" and e.ref}
+    entries = sorted(
+        [
+            (e, "Slack" if e.kind == "slack-note" else "GitHub")
+            for e in record.timeline
+            if e.kind != "slack"
+        ],
+        key=lambda pair: pair[0].at,
+    )
+    channel = []
+    for entry in sorted(slack, key=lambda e: e.at):
+        if entry.ref in notes:
+            continue
+        utc, local = when(entry.at, zone)
+        who = wording.user_text(entry.actor, inline=True) if entry.actor else ""
+        channel.append(
+            {
+                "utc": utc,
+                "local": local,
+                "who": who,
+                "text": wording.user_text(entry.text, inline=True),
+            }
+        )
+    timeline = []
+    for entry, source in entries:
+        utc, local = when(entry.at, zone)
+        words = KIND_WORDS.get(entry.kind, entry.kind)
+        # Slack display names are anyone's text: quoted as data, like every other name.
+        who = f" ({wording.user_text(entry.actor, inline=True)})" if entry.actor else ""
+        said = f": {wording.user_text(entry.text, inline=True)}" if entry.text else ""
+        timeline.append(
+            {
+                "utc": utc,
+                "local": local,
+                "source": source,
+                "text": wording.user_text(words) + who + said,
+            }
+        )
+
+    def at(kind: str) -> datetime | None:
+        entry = record.first(kind)
+        return parse_time(entry.at) if entry else None
+
+    reported, declared = parse_time(issue.created_at.isoformat()), at("declared")
+    mitigated, resolved = (
+        at("mitigated"),
+        parse_time(record.last("resolved").at) if record.last("resolved") else None,  # type: ignore[union-attr]  # checked just before
+    )
+    helpers = list(dict.fromkeys([*record.helping, *record.stopped]))
+    criteria = record.last("resolved-when")
+    return {
+        "incident": {
+            "number": issue.number,
+            "title": wording.user_text(issue.title, inline=True),
+            "url": issue.url,
+        },
+        "sensitive": record.sensitive,
+        "report": {
+            k: text(report.get(k))
+            for k in ("summary", "service", "impact", "started", "noticed", "links")
+        },
+        # Every lead in order; one who came back shows again (priya → lee → priya).
+        "leads": [lead for lead, _ in itertools.groupby(record.leads)],
+        "delivery_managers": list(config.delivery_managers),
+        "helpers": helpers,
+        "timezone": zone,
+        "timeline": timeline,
+        "channel": [] if record.sensitive else channel,
+        "times": {
+            name: (f"{moment:%Y-%m-%d %H:%M} UTC" if moment else None)
+            for name, moment in (
+                ("reported", reported),
+                ("declared", declared),
+                ("mitigated", mitigated),
+                ("resolved", resolved),
+            )
+        },
+        "durations": {
+            "declare": _duration(reported, declared),
+            "mitigate": _duration(reported, mitigated),
+            "resolve": _duration(reported, resolved),
+        },
+        "actions": [
+            {
+                "text": wording.user_text(a.text, inline=True),
+                "actor": a.actor,
+                # Its follow-up issue, once opened: the checklist links it (`- [ ] #123`).
+                "followup": record.followups.get(action_key(a), {}).get("issue"),
+            }
+            for a in record.actions
+        ],
+        "comms": [
+            {
+                "utc": when(e.at, zone)[0],
+                "actor": e.actor,
+                "text": wording.user_text(e.text, inline=True),
+            }
+            for e in record.timeline
+            if e.kind == "comms"
+        ],
+        "resolved_when": wording.user_text(record.resolved_when, inline=True)
+        if record.resolved_when
+        else None,
+        "resolved_when_at": when(criteria.at, zone)[0] + " UTC" if criteria else None,
+    }
+
+
+MAX_BODY = 65000  # GitHub's limit for an issue body is 65,536 characters
+
+
+def render(
+    issue: IssueView,
+    record: Record,
+    config: Config,
+    *,
+    root: Path,
+    slack: list[Entry],
+    template: tuple[str, str] | None = None,
+) -> Retrospective:
+    """Render the retrospective issue's title and body.
+
+    A very long incident would overflow GitHub's body limit; the timeline then keeps its
+    start and end and says how many entries in the middle it left out, so every section
+    (the action items, what went well and badly) is still there.
+    """
+    from jinja2 import TemplateError as JinjaError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    # `template`: (text, where) read elsewhere, e.g. from the default branch by `retro`.
+    source, where = template or load_template(config, root)
+    env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+    try:
+        compiled = env.from_string(source)
+        variables = context(issue, record, config, slack)
+        body = compiled.render(**variables)
+        # The channel's other messages give way first, then the timeline.
+        for name in ("channel", "timeline"):
+            rows = variables[name]
+            keep = len(rows)
+            while len(body) > MAX_BODY and keep > 20:
+                keep //= 2
+                head, tail = rows[: keep // 2], rows[-(keep - keep // 2) :]
+                gap = {
+                    "utc": "…",
+                    "local": "…",
+                    "source": "",
+                    "who": "",
+                    "text": f"{len(rows) - keep} entries left out to fit GitHub's size limit "
+                    "(the incident's comments and Slack channel have them all)",
+                }
+                variables = {**variables, name: [*head, gap, *tail]}
+                body = compiled.render(**variables)
+    except JinjaError as exc:
+        line = getattr(exc, "lineno", None)
+        raise TemplateError(f"{where}{f' line {line}' if line else ''}: {exc}") from None
+    marker = MARKER.format(number=issue.number)
+    if marker not in body:
+        body = marker + "\n" + body
+    if len(body) > MAX_BODY:  # a template that is huge by itself
+        body = body[: MAX_BODY - 200] + "\n\n… (cut to fit GitHub's size limit)\n"
+    # The seal lets `retro N` tell what people wrote in the sections left for them.
+    return Retrospective(title=title_for(issue), body=retro_sections.seal(body, after=marker))
