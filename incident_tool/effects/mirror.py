@@ -186,30 +186,44 @@ class Mirror:
     def sync(self, issue: IssueView, record: Record) -> None:
         """Make Slack match the record: channel, outbox, topic. Never raises."""
         if self.room is None:
-            if self.dry_run:
-                # Nothing is saved in a dry run: say what would reach Slack (once each,
-                # though a run that writes the retrospective syncs twice).
-                wanted = [self.describe(item, record) for item in record.outbox]
-                if not record.channel_id and self.wants_channel(record):
-                    wanted.insert(0, "open the incident channel")
-                for effect in wanted:
-                    if effect not in self.effects:
-                        self.effects.append(effect)
-                        self.log(f"[dry-run] would {effect} (Slack)")
-                return
-            if record.outbox:
-                self.log("notice: SLACK_BOT_TOKEN is not set: Slack steps skipped")
-                record.outbox.clear()
+            self._without_slack(record)
             return
         opened = False
         ok = True
         if not record.channel_id and self.wants_channel(record):
             ok = opened = self.open_channel(issue, record)
+        ok = self._deliver_at_once(issue, record, opened) and ok
+        if ok and not self.read_failed:  # caught up: old problems are over (others are not ours)
+            record.problems = [p for p in record.problems if " Slack: " not in p]
+
+    def _without_slack(self, record: Record) -> None:
+        """No Slack token: in a dry run say what would reach Slack, else drop the outbox."""
+        if self.dry_run:
+            # Nothing is saved in a dry run: say what would reach Slack (once each,
+            # though a run that writes the retrospective syncs twice).
+            wanted = [self.describe(item, record) for item in record.outbox]
+            if not record.channel_id and self.wants_channel(record):
+                wanted.insert(0, "open the incident channel")
+            for effect in wanted:
+                if effect not in self.effects:
+                    self.effects.append(effect)
+                    self.log(f"[dry-run] would {effect} (Slack)")
+            return
+        if record.outbox:
+            self.log("notice: SLACK_BOT_TOKEN is not set: Slack steps skipped")
+            record.outbox.clear()
+
+    def _deliver_at_once(self, issue: IssueView, record: Record, opened: bool) -> bool:
+        """Deliver the outbox and keep the topic (and a new channel's purpose); True when
+        all of it reached Slack.
+
+        Each lane is one destination, delivered in the outbox's order (a thread reply after
+        its parent, messages in a channel in the order people should read them); lanes, the
+        topic and the purpose do not wait for one another. What reached Slack is told, and
+        the outbox emptied, in the outbox's order.
+        """
         items = list(record.outbox)
         lanes = lanes_of(items, self.channel_setting)
-        # Each lane is one destination, delivered in the outbox's order (a thread reply after
-        # its parent, messages in a channel in the order people should read them); lanes,
-        # the topic and the purpose do not wait for one another.
 
         def in_order(lane: list[SlackDelivery]) -> Callable[[], list[tuple[bool, str | None]]]:
             return lambda: [self._send(issue, record, item) for item in lane]
@@ -225,6 +239,7 @@ class Mirror:
             for lane, outcomes in zip(lanes, done, strict=False)  # done: the lanes, then more
             for item, outcome in zip(lane, outcomes, strict=True)
         }
+        ok = True
         for item in items:
             delivered, described = sent[id(item)]
             if described:
@@ -240,8 +255,7 @@ class Mirror:
                 ok = done_ok and ok
                 if described:
                     self.effects.append(described)
-        if ok and not self.read_failed:  # caught up: old problems are over (others are not ours)
-            record.problems = [p for p in record.problems if " Slack: " not in p]
+        return ok
 
     @staticmethod
     def wants_channel(record: Record) -> bool:
