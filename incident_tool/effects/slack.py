@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -452,6 +453,8 @@ class SlackRoom:
         self._channel_ids: dict[str, str] = {}
         self._channel_cursor: str | None = None
         self._channel_list_done = False
+        # Lanes of deliveries (effects/mirror.py) may look channels up at once: one lister.
+        self._channel_lock = threading.Lock()
         self._emails: dict[str, str | None] = {}
         self._names: dict[str, str | None] = {}
         self._statuses: dict[str, dict[str, Any]] = {}
@@ -590,6 +593,10 @@ class SlackRoom:
         if _CHANNEL_ID_RE.fullmatch(wanted):
             return wanted
         wanted = wanted.lower()
+        with self._channel_lock:
+            return self._find_listed(wanted)
+
+    def _find_listed(self, wanted: str) -> str | None:
         if wanted in self._channel_ids:
             return self._channel_ids[wanted]
         # Page on from where the last lookup stopped; a finished scan answers misses directly.
