@@ -210,3 +210,54 @@ def test_a_modal_with_missing_or_oversized_fields_stays_open_with_the_errors():
         "v2", "U0DANA0001", "report", "C1", {"title": "a", "summary": "b"}
     )
     assert view_errors(fine) == {}
+
+
+def buttons_on(message: dict[str, Any]) -> list[str]:
+    return [
+        element["action_id"]
+        for block in message.get("blocks") or []
+        if block.get("type") == "actions"
+        for element in block["elements"]
+    ]
+
+
+def test_with_live_on_the_report_dm_has_declare_and_dismiss_and_declare_works(world):
+    world.write_config(slack={**world.team["config"]["slack"], "live": "external"})
+    number = world.report()
+    dana = world.team["slack_ids"]["dana"]
+    [dm] = [m for m in world.sl.dms(dana) if buttons_on(m)]
+    assert buttons_on(dm) == ["incident:declare", "incident:dismiss"]
+    channel = next(c for c in world.sl.channels_by_id.values() if c.is_im and c.im_user == dana).id
+    deliver(world, listener(world), button(world, "dana", channel, dm["ts"], "declare", number))
+    assert world.record(number).state.value == "declared"
+    assert "incident:declared" in world.labels(number)
+    [updated] = [m for m in world.sl.dms(dana) if m["ts"] == dm["ts"]]
+    assert "Declare: done by" in updated["text"]
+    record = world.record(number)
+    [first] = [m for m in world.sl.messages(record.channel_id) if m["ts"] == record.report_ref[1]]
+    assert buttons_on(first) == ["incident:join", "incident:update"]
+
+
+def test_without_live_no_message_has_buttons(world):
+    number = world.report()
+    world.declare(number)
+    channel = world.record(number).channel_id
+    everything = world.sl.messages(channel) + [
+        m for uid in world.team["slack_ids"].values() for m in world.sl.dms(uid)
+    ]
+    assert everything and not any(buttons_on(m) for m in everything)
+
+
+def test_declare_by_someone_without_triage_is_refused(world):
+    world.write_config(slack={**world.team["config"]["slack"], "live": "external"})
+    number = world.report()
+    dana = world.team["slack_ids"]["dana"]
+    [dm] = [m for m in world.sl.dms(dana) if buttons_on(m)]
+    channel = next(c for c in world.sl.channels_by_id.values() if c.is_im and c.im_user == dana).id
+    # rita reads the repository only (and wrote the report): declaring is the team's.
+    deliver(world, listener(world), button(world, "rita", channel, dm["ts"], "declare", number))
+    assert world.record(number).state.value == "reported"
+    rita = world.team["slack_ids"]["rita"]
+    assert any("declaring is for" in m["text"] for m in world.sl.dms(rita))
+    [unchanged] = [m for m in world.sl.dms(dana) if m["ts"] == dm["ts"]]
+    assert buttons_on(unchanged) == ["incident:declare", "incident:dismiss"]
