@@ -14,7 +14,7 @@ import pytest
 from incident_tool.inbound import interactions as inbound
 from incident_tool.live import Listener, view_errors
 from incident_tool.verbs.common import open_tools
-from tests.world import REPO
+from tests.world import REPO, cli
 
 LOG: list[str] = []  # what the listener said (a real one prints it)
 
@@ -261,3 +261,18 @@ def test_declare_by_someone_without_triage_is_refused(world):
     assert any("declaring is for" in m["text"] for m in world.sl.dms(rita))
     [unchanged] = [m for m in world.sl.dms(dana) if m["ts"] == dm["ts"]]
     assert buttons_on(unchanged) == ["incident:declare", "incident:dismiss"]
+
+
+def test_with_live_in_actions_a_report_starts_one_live_run(world):
+    world.write_config(slack={**world.team["config"]["slack"], "live": "actions"})
+    world.gh.put_file(REPO, ".github/workflows/incident-live.yml", "on: workflow_dispatch\n")
+    first = world.report()
+    runs = world.gh.repos[REPO].runs
+    assert [r["path"] for r in runs] == [".github/workflows/incident-live.yml"]
+    world.declare(first)
+    world.report(title="Another one")
+    assert len(runs) == 1  # queued already: not started twice
+    runs[0]["status"], runs[0]["conclusion"] = "completed", "success"  # it ended (time limit)
+    code, output = cli(world, "sweep", "--repo", REPO)
+    assert code == 0 and "started the live Slack connection" in output
+    assert len(runs) == 2
