@@ -370,6 +370,37 @@ def test_release_workflow() -> None:
     assert "python -m build --no-isolation" in script
 
 
+def test_release_publishes_the_image_to_ghcr_only_when_asked() -> None:
+    data = load(RELEASE)
+    image = data["jobs"]["image"]
+    assert image["needs"] == "build"  # the tag is checked against the version first
+    assert image["if"] == "vars.PUBLISH_IMAGE == 'true'"  # gated like PyPI
+    assert image["permissions"] == {"contents": "read", "packages": "write"}
+    for name, job in data["jobs"].items():
+        if name != "image":
+            assert "packages" not in job["permissions"], name
+    uses = [s["uses"].split("@")[0] for s in image["steps"]]
+    assert uses == [
+        "actions/checkout",
+        "docker/metadata-action",
+        "docker/setup-buildx-action",
+        "docker/login-action",
+        "docker/build-push-action",
+    ]
+    checkout, meta, _, login, push = image["steps"]
+    assert checkout["with"] == {"persist-credentials": False}
+    assert meta["with"]["images"] == "ghcr.io/${{ github.repository_owner }}/incident-tool"
+    assert login["with"] == {
+        "registry": "ghcr.io",
+        "username": "${{ github.actor }}",
+        "password": "${{ secrets.GITHUB_TOKEN }}",
+    }
+    assert push["with"]["context"] == "."  # the checkout, .dockerignore applied
+    assert push["with"]["push"] is True
+    assert push["with"]["tags"] == "${{ steps.meta.outputs.tags }}"
+    assert "cache-from" not in push["with"] and "cache-to" not in push["with"]
+
+
 def test_ci_workflow() -> None:
     data = load(CI)
     assert set(data["on"]) == {"push", "pull_request"}
