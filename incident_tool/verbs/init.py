@@ -63,21 +63,27 @@ class InitResult:
         return "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
 
 
-# What the manifest gains for the live connection (SPEC §16), each part after the line of
-# templates/slack-app-manifest.yml it follows. Socket Mode: Slack sends events, slash
-# commands and button presses over the connection `listen` opens, so no request URL.
+# What the manifest becomes for the live connection (SPEC §16): each text of
+# templates/slack-app-manifest.yml, and what replaces it. Socket Mode: Slack sends events,
+# slash commands and button presses over the connection `listen` opens, so no request URL.
+_POLLING = (
+    "# No events, slash commands or interactivity: the tool has no server. It reads the\n"
+    "# incident channels back on every workflow run (SPEC §11), so what people say in Slack\n"
+    "# reaches the issue at the next event on it or the next sweep.\n"
+)
 _LIVE_MANIFEST = (
     (
-        "# reaches the issue at the next event on it or the next sweep.\n",
-        "#\n"
+        _POLLING,
         "# Written by `init --live`: with Socket Mode on, `incident-tool listen` receives the\n"
         "# events, `/incident` and the buttons below within seconds. It needs an app-level\n"
         "# token besides the bot token: Basic Information > App-Level Tokens > Generate Token\n"
-        "# and Scopes, scope connections:write; store it as the secret SLACK_APP_TOKEN.\n"
-        "# See docs/adopting.md#the-live-connection\n",
+        "# and Scopes, scope connections:write; store it as SLACK_APP_TOKEN (the repository\n"
+        "# secret incident-live.yml reads, or wherever `listen` runs). See\n"
+        "# docs/adopting.md#the-live-connection\n",
     ),
     (
         "    always_online: true\n",
+        "    always_online: true\n"
         "  slash_commands:\n"
         "    # `/incident` alone opens the report form; `/incident <command>` in an incident\n"
         "    # channel runs that command; answers are only shown to the person who asked.\n"
@@ -89,6 +95,7 @@ _LIVE_MANIFEST = (
     ),
     (
         "      - dnd:read\n",
+        "      - dnd:read\n"
         "      # The /incident slash command.\n"
         "      - commands\n"
         "      # The app_mention event: `@incident-tool report` and commands, live.\n"
@@ -96,6 +103,7 @@ _LIVE_MANIFEST = (
     ),
     (
         "  org_deploy_enabled: false\n",
+        "  org_deploy_enabled: false\n"
         "  # The events `listen` carries out, each needing a scope above: app_mention\n"
         "  # (app_mentions:read), message.* (channels:history, groups:history), reaction_*\n"
         "  # (reactions:read), pin_* (pins:read), member_joined_channel (channels:read,\n"
@@ -114,7 +122,7 @@ _LIVE_MANIFEST = (
         "  interactivity:\n"
         "    is_enabled: true\n",
     ),
-    ("  socket_mode_enabled: false\n", None),
+    ("  socket_mode_enabled: false\n", "  socket_mode_enabled: true\n"),
 )
 
 
@@ -124,13 +132,10 @@ def render_manifest(*, live: bool = False) -> str:
     text = _template("slack-app-manifest.yml")
     if not live:
         return text
-    for anchor, added in _LIVE_MANIFEST:
-        if text.count(anchor) != 1:
-            raise RuntimeError(f"templates/slack-app-manifest.yml lacks {anchor.strip()!r}")
-        if added is None:  # the setting itself flips
-            text = text.replace(anchor, anchor.replace("false", "true"))
-        else:
-            text = text.replace(anchor, anchor + added)
+    for today, live_text in _LIVE_MANIFEST:
+        if text.count(today) != 1:
+            raise RuntimeError(f"templates/slack-app-manifest.yml lacks {today.strip()!r}")
+        text = text.replace(today, live_text)
     return text
 
 

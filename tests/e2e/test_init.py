@@ -515,6 +515,8 @@ def test_live_writes_the_socket_mode_manifest_and_the_config(tmp_path: Path, mod
     assert bot[: len(today)] == today  # today's kept, in order
     assert set(bot) - set(today) == {"commands", "app_mentions:read"}
     text = (tmp_path / ".github/slack-app-manifest.yml").read_text(encoding="utf-8")
+    assert "No events, slash commands or interactivity" not in text
+    assert "Socket Mode on" in text and "SLACK_APP_TOKEN" in text
     # Each scope says why: a comment above it, or above the scopes it is listed with (the
     # first scope after `bot:` has no scope above, so every run of them starts at a comment).
     for scope in bot:
