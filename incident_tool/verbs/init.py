@@ -391,6 +391,7 @@ def init_repo(
         written.append(relative)
     notes = _notes(repo_url, pinned, status_page, live)
     notes += _template_notes(target, kept_template, CONFIG in skipped)
+    notes += _kept_live_notes(target, live, skipped)
     repo = repo_url.split("/", 3)[3] if repo_url else None
     return InitResult(
         target=target,
@@ -425,6 +426,35 @@ def _notes(
             " and choose Settings > Pages > Source: GitHub Actions.",
         )
     return notes + _live_notes(live)
+
+
+MANIFEST = ".github/slack-app-manifest.yml"
+
+
+def _kept_live_notes(target: Path, live: str | None, skipped: list[str]) -> tuple[str, ...]:
+    """Say which kept file still lacks the live connection `init --live` was asked for."""
+    from incident_tool.config import ConfigError
+    from incident_tool.config import load as load_config
+
+    if live is None:
+        return ()
+    notes = []
+    if CONFIG in skipped:
+        try:
+            kept = load_config(target / CONFIG).slack.live
+        except ConfigError:
+            kept = live  # _template_notes already says to fix it
+        if kept != live:
+            notes.append(
+                f"Set `slack.live: {live}` in the kept {CONFIG} (it says {kept});"
+                " init --force rewrites the whole file."
+            )
+    if MANIFEST in skipped:
+        notes.append(
+            f"The kept {MANIFEST} has no Socket Mode: run init --live {live} --force for the"
+            " live manifest, paste it under App Manifest in the Slack app, and reinstall it."
+        )
+    return tuple(notes)
 
 
 def _live_notes(live: str | None) -> tuple[str, ...]:

@@ -566,3 +566,16 @@ def test_cli_init_live(tmp_path: Path) -> None:
     ok = subprocess.run([*run, "--live", "actions"], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "wrote      .github/workflows/incident-live.yml" in ok.stdout
+
+
+def test_live_over_an_earlier_init_says_what_the_kept_files_lack(tmp_path: Path) -> None:
+    init_repo(tmp_path, action=PIN)
+    result = init_repo(tmp_path, action=PIN, live="actions")
+    assert {".github/incident.yml", ".github/slack-app-manifest.yml"} <= set(result.skipped)
+    assert ".github/workflows/incident-live.yml" in result.written
+    report = " ".join(format_result(result).split())
+    assert "Set `slack.live: actions` in the kept .github/incident.yml (it says off)" in report
+    assert "The kept .github/slack-app-manifest.yml has no Socket Mode" in report
+    forced = init_repo(tmp_path, action=PIN, live="actions", force=True)
+    assert "kept" not in " ".join(forced.notes)
+    assert config.load(tmp_path / ".github/incident.yml").slack.live == "actions"
