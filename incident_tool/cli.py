@@ -245,7 +245,14 @@ def status_page(repo: str | None, out_dir: str, config_path: str | None) -> None
     help="The commit of incident-tool the workflows run. Default: the one installed, if known.",
 )
 @click.option("--status-page", is_flag=True, help="Also publish the status page to GitHub Pages.")
-def init(directory: str, force: bool, action: str | None, status_page: bool) -> None:
+@click.option(
+    "--live",
+    type=click.Choice(["actions", "external"]),
+    help="The live Slack connection: run by Actions while an incident is open, or by you.",
+)
+def init(
+    directory: str, force: bool, action: str | None, status_page: bool, live: str | None
+) -> None:
     """Write the issue form, workflows, config and template into a checkout.
 
     \b
@@ -255,7 +262,9 @@ def init(directory: str, force: bool, action: str | None, status_page: bool) -> 
     from incident_tool.verbs.init import format_result, init_repo
 
     try:
-        result = init_repo(Path(directory), force=force, action=action, status_page=status_page)
+        result = init_repo(
+            Path(directory), force=force, action=action, status_page=status_page, live=live
+        )
     except (OSError, ValueError) as exc:
         fail(str(exc), EXIT_USAGE)
     _out()(format_result(result))

@@ -43,6 +43,9 @@ DEFAULT_AWAY_STATUSES = (
     "holiday",
     "sick",
 )
+# Where the live Slack connection runs: nowhere (Slack read back by polling), in an
+# Actions job while an incident is open, or somewhere the team keeps it running.
+LIVE_MODES = ("off", "actions", "external")
 # The shipped form's security option (`forms.SENSITIVE_SERVICE`; a test keeps them equal).
 DEFAULT_SENSITIVE_SERVICES = ("Security / credentials",)
 
@@ -59,9 +62,6 @@ class Person:
     email: str | None = None
 
 
-LIVE_MODES = ("off", "actions", "external")
-
-
 @dataclass(frozen=True)
 class SlackConfig:
     announce_channel: str | None = None
@@ -69,8 +69,8 @@ class SlackConfig:
     channel_prefix: str = "incident"
     mirror_comments: bool = True
     timeline_reaction: str = "pushpin"  # a message with it (or pinned) is a Slack note
-    # The live connection (docs/usage.md#live-slack): off, actions (incident-live.yml) or
-    # external (run by the team); with it on, the tool's messages carry buttons.
+    # Where `incident-tool listen` runs, if anywhere (docs/adopting.md#the-live-connection):
+    # off, actions (incident-live.yml) or external; with it on, messages carry buttons.
     live: str = "off"
 
 
@@ -357,6 +357,14 @@ class _Checker:
             raise self.fail(key, f"must be true or false, not {_kind(value)}")
         return value
 
+    def choice(self, value: Any, key: str, allowed: tuple[str, ...]) -> str:
+        # YAML reads a bare `off` as false: take it as the word the person wrote.
+        if value is False:
+            value = "off"
+        if not isinstance(value, str) or value not in allowed:
+            raise self.fail(key, f"must be one of {', '.join(allowed)}, not {_shown(value)}")
+        return value
+
     def minutes(self, value: Any, key: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10080:
             raise self.fail(
@@ -461,13 +469,6 @@ class _Checker:
             timeline_reaction=reaction,
             live=self.choice(entry.get("live", "off"), "slack.live", LIVE_MODES),
         )
-
-    def choice(self, value: Any, key: str, choices: tuple[str, ...]) -> str:
-        # YAML reads a bare `off` as False: it means "off" here.
-        text = "off" if value is False else self.string(value, key)
-        if text not in choices:
-            raise self.fail(key, f"must be one of {', '.join(choices)}, not {text!r}")
-        return text
 
     def timezone(self, value: Any) -> str:
         name = self.string(value, "timezone", optional=False) or "UTC"
