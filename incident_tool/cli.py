@@ -176,6 +176,34 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool, followups_on
 
 @cli.command()
 @click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+@click.option(
+    "--until-idle",
+    type=click.IntRange(1, 24 * 60),
+    help="Exit once no incident has been open for this many minutes.",
+)
+@click.option(
+    "--max-hours",
+    type=click.FloatRange(0.1, 24 * 365),
+    help="Before this many hours, start a successor (Actions) and exit.",
+)
+def listen(
+    repo: str | None, config_path: str | None, until_idle: int | None, max_hours: float | None
+) -> None:
+    """Carry out what people do in Slack within seconds (Socket Mode; SLACK_APP_TOKEN).
+
+    \b
+    Examples:
+        incident-tool listen --repo acme/web
+        incident-tool listen --until-idle 15 --max-hours 5.5
+    """
+    from incident_tool.verbs import listen as listening
+
+    listening.run(repo, config_path, until_idle, max_hours)
+
+
+@cli.command()
+@click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
 @click.option("--since", default="90d", show_default=True, help="90d, 12w, 36h or a date.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
 def report(repo: str | None, since: str, fmt: str) -> None:

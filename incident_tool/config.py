@@ -59,6 +59,9 @@ class Person:
     email: str | None = None
 
 
+LIVE_MODES = ("off", "actions", "external")
+
+
 @dataclass(frozen=True)
 class SlackConfig:
     announce_channel: str | None = None
@@ -66,6 +69,9 @@ class SlackConfig:
     channel_prefix: str = "incident"
     mirror_comments: bool = True
     timeline_reaction: str = "pushpin"  # a message with it (or pinned) is a Slack note
+    # The live connection (docs/usage.md#live-slack): off, actions (incident-live.yml) or
+    # external (run by the team); with it on, the tool's messages carry buttons.
+    live: str = "off"
 
 
 @dataclass(frozen=True)
@@ -427,6 +433,7 @@ class _Checker:
                 "channel_prefix",
                 "mirror_comments",
                 "timeline_reaction",
+                "live",
             },
         )
         reaction = self.string(entry.get("timeline_reaction", "pushpin"), "slack.timeline_reaction")
@@ -452,7 +459,15 @@ class _Checker:
                 entry.get("mirror_comments", True), "slack.mirror_comments"
             ),
             timeline_reaction=reaction,
+            live=self.choice(entry.get("live", "off"), "slack.live", LIVE_MODES),
         )
+
+    def choice(self, value: Any, key: str, choices: tuple[str, ...]) -> str:
+        # YAML reads a bare `off` as False: it means "off" here.
+        text = "off" if value is False else self.string(value, key)
+        if text not in choices:
+            raise self.fail(key, f"must be one of {', '.join(choices)}, not {text!r}")
+        return text
 
     def timezone(self, value: Any) -> str:
         name = self.string(value, "timezone", optional=False) or "UTC"

@@ -642,6 +642,14 @@ class Gateway:
         run.writes, run.notices = [], []
         return run
 
+    def forget(self) -> None:
+        """Forget what earlier runs found out (roles, events, issues read): a long-lived
+        process (the live connection) must not act on an hour-old role, nor grow."""
+        for cache in (self._roles, self._events, self._assignable):
+            cache.clear()
+        self._issue_objects.clear()
+        self._comment_objects.clear()
+
     def settled_from(self, run: Gateway) -> None:
         """Keep what one run learnt of who the token writes as, for the runs after it."""
         if run.identity_known and not self.identity_known:
@@ -1225,6 +1233,26 @@ class Gateway:
         self.write(
             f"{verb} workflow {file_name}",
             lambda: self._repo.requester.requestJsonAndCheck("PUT", url),
+        )
+
+    def workflow_running(self, file_name: str) -> bool:
+        """Say whether a run of the workflow is queued or in progress: one GET (its newest
+        page of runs; a run waiting or queued counts)."""
+        url = f"{self._repo.url}/actions/workflows/{file_name}/runs"
+        try:
+            _, data = self._repo.requester.requestJsonAndCheck("GET", url, {"per_page": 20})
+        except (GithubException, OSError) as exc:
+            raise GitHubError(f"could not list runs of {file_name}: {describe(exc)}") from None
+        runs = (data or {}).get("workflow_runs") or []
+        busy = {"queued", "in_progress", "waiting", "requested", "pending"}
+        return any(isinstance(r, dict) and r.get("status") in busy for r in runs)
+
+    def dispatch_workflow(self, file_name: str, ref: str) -> None:
+        """Start a run of a `workflow_dispatch` workflow on `ref` (one POST)."""
+        url = f"{self._repo.url}/actions/workflows/{file_name}/dispatches"
+        self.write(
+            f"dispatch workflow {file_name}",
+            lambda: self._repo.requester.requestJsonAndCheck("POST", url, input={"ref": ref}),
         )
 
     def create_issue(

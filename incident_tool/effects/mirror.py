@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from incident_tool.config import Config
 from incident_tool.core import availability, wording
@@ -340,10 +341,14 @@ class Mirror:
                 self.room.invite(where, [x for x in ids if x])
             elif item.report:
                 text, blocks = self.report_message(issue, record)
+                blocks += button_blocks(item.buttons, issue.number)
                 # Its place is kept: a ✅ on it from the lead acknowledges (ack.py).
                 record.report_ref = list(self.room.post_ref(where, text, blocks=blocks))
             elif item.ack_dm:
-                ref = self.room.post_ref(where, self.render(item.text, record))
+                text = self.render(item.text, record)
+                ref = self.room.post_ref(
+                    where, text, blocks=with_buttons(text, item.buttons, issue.number)
+                )
                 if str(record.ack.get("lead", "")).lower() == item.ack_dm.lower():
                     record.ack["dm"] = list(ref)
             elif item.status:
@@ -357,7 +362,9 @@ class Mirror:
                 elif item.unreact:
                     self.room.unreact(where, item.unreact, RECORDED)
             else:
-                self.room.post(where, self.render(item.text, record), thread_ts=item.thread_ts)
+                text = self.render(item.text, record)
+                buttons = with_buttons(text, item.buttons, issue.number)
+                self.room.post(where, text, blocks=buttons, thread_ts=item.thread_ts)
             return True, self.describe(item, record)
         except SlackError as exc:
             self.problem(record, f"{item.key}: {exc}")
@@ -496,3 +503,43 @@ def _from_ts(ts: str):
     from datetime import datetime, timezone
 
     return datetime.fromtimestamp(float(ts), tz=timezone.utc)
+
+
+# The live connection's buttons (inbound/interactions.py): action `incident:<what>`, value
+# the issue number. Only a decision with `slack.live` on asks for them (Context.slack).
+BUTTON_TEXT = {
+    "declare": ("Declare", "primary"),
+    "dismiss": ("Dismiss", None),
+    "ack": ("Acknowledge", "primary"),
+    "join": ("Join", None),
+    "update": ("Post an update", None),
+}
+
+
+def button_blocks(buttons: Sequence[str], number: int) -> list[dict[str, Any]]:
+    """An actions block with the tool's buttons, or nothing."""
+    elements = []
+    for what in buttons:
+        label, style = BUTTON_TEXT[what]
+        element: dict[str, Any] = {
+            "type": "button",
+            "action_id": f"incident:{what}",
+            "text": {"type": "plain_text", "text": label},
+            "value": str(number),
+        }
+        if style:
+            element["style"] = style
+        elements.append(element)
+    return (
+        [{"type": "actions", "block_id": "incident-actions", "elements": elements}]
+        if elements
+        else []
+    )
+
+
+def with_buttons(text: str, buttons: Sequence[str], number: int) -> list[dict[str, Any]] | None:
+    """The message as a section with the buttons under it; None without buttons."""
+    if not buttons:
+        return None
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return [section, *button_blocks(buttons, number)]
