@@ -14,7 +14,8 @@ Then `incident-tool demo` on plain loopback (no latency), wall time.
     python bench/latency.py                   # prints the table
     python bench/latency.py --output FILE.md  # and writes it
     # beside another commit's figures, the two taking turns (the machine's load is shared):
-    git archive main incident_tool | (mkdir -p /tmp/main && tar -x -C /tmp/main)
+    # (its own sandbox too: the demo runs it)
+    git archive main incident_tool incident_sandbox | (mkdir -p /tmp/main && tar -x -C /tmp/main)
     python bench/latency.py --baseline /tmp/main --baseline-label "main abc123"
 
 `python bench/run.py` runs it as section 9 (`--baseline` there too).
