@@ -1436,23 +1436,25 @@ class Slack:
         return {"channel": channel.id, "ts": message.ts, "message": self.message_json(message)}
 
     def api_chat_update(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
-        """chat.update: only the bot's own messages."""
+        """chat.update: only the caller's own messages (a bot its own, else
+        ``cant_update_message``); a field left out is kept, and a refused update changes
+        nothing (https://docs.slack.dev/reference/methods/chat.update)."""
         channel = self._visible(args.get("channel"), caller)
         message = self._message(channel, args.get("ts"))
         if message.user != caller:
             raise SandboxSlackError("cant_update_message")
+        blocks = _list(args.get("blocks")) if "blocks" in args else message.blocks
         if "blocks" in args:
-            check_blocks(_list(args.get("blocks")))  # before anything changes
-        if "text" in args:
-            message.text = str(args["text"] or "")
-        if "blocks" in args:
-            message.blocks = _list(args.get("blocks"))
-        if "attachments" in args:
-            message.attachments = _list(args.get("attachments"))
-        if not message.text and not message.blocks and not message.attachments:
+            check_blocks(blocks)
+        text = str(args["text"] or "") if "text" in args else message.text
+        attachments = (
+            _list(args.get("attachments")) if "attachments" in args else message.attachments
+        )
+        if not text and not blocks and not attachments:
             raise SandboxSlackError("no_text")
-        if len(message.text) > MAX_TEXT:
+        if len(text) > MAX_TEXT:
             raise SandboxSlackError("msg_too_long")
+        message.text, message.blocks, message.attachments = text, blocks, attachments
         message.edited = {"user": caller, "ts": self.next_ts()}
         return {
             "channel": channel.id,
