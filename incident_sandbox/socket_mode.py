@@ -47,6 +47,9 @@ MAX_CONNECTIONS = 10
 MAX_FRAME = 1 << 20  # the sandbox refuses frames beyond 1 MiB (acknowledgements are small)
 DISCONNECT_REASONS = ("refresh_requested", "warning", "link_disabled")
 HANDSHAKE_TIMEOUT = 2.0
+# A connection that takes no bytes (or sends half a frame) for this long is given up: a
+# stalled app must not stall the sandbox, which sends while holding the workspace's lock.
+STALL_TIMEOUT = 5.0
 
 
 class WebSocketClosed(Exception):
@@ -477,7 +480,7 @@ class SocketMode:
                 f"Sec-WebSocket-Accept: {accept_key(headers['sec-websocket-key'])}\r\n\r\n"
             ).encode("ascii")
         )
-        sock.settimeout(None)
+        sock.settimeout(STALL_TIMEOUT)
         return True
 
     def _refuse(self, sock: socket.socket, status: str, why: str) -> None:
@@ -492,7 +495,10 @@ class SocketMode:
 
     def _read_loop(self, link: _Link) -> None:
         message = b""
-        while True:
+        while link.open and not self._stopped.is_set():
+            ready, _, _ = select.select([link.sock], [], [], 0.2)
+            if not ready:
+                continue
             fin, opcode, payload = read_frame(link.sock)
             if opcode == OP_PING:
                 link.send(OP_PONG, payload)
