@@ -210,6 +210,9 @@ class SocketMode:
         self.connections_opened = 0
         self.ack_timeout = ACK_TIMEOUT
         self._server = socket.create_server(("127.0.0.1", port), backlog=MAX_CONNECTIONS)
+        # close() writes a byte here to wake the accepting thread at once (a select timeout
+        # alone would cost every Sandbox.close() its poll interval).
+        self._wake_reader, self._wake_writer = socket.socketpair()
         self.port: int = self._server.getsockname()[1]
         self._threads = [
             threading.Thread(target=self._accept_loop, name="sandbox-socket-accept", daemon=True),
@@ -337,6 +340,7 @@ class SocketMode:
     def close(self) -> None:
         """Stop accepting, close every connection, and join every thread."""
         self._stopped.set()
+        self._wake_writer.send(b"x")
         with self._lock:
             links = list(self._links.values())
             readers = list(self._readers)
@@ -346,13 +350,15 @@ class SocketMode:
         for thread in [*self._threads, *readers]:
             thread.join(timeout=5)
         self._server.close()
+        self._wake_reader.close()
+        self._wake_writer.close()
 
     # ------------------------------------------------------------ threads
 
     def _accept_loop(self) -> None:
         while not self._stopped.is_set():
-            ready, _, _ = select.select([self._server], [], [], 0.05)
-            if not ready:
+            ready, _, _ = select.select([self._server, self._wake_reader], [], [], 1.0)
+            if self._server not in ready:
                 continue
             try:
                 sock, _ = self._server.accept()
