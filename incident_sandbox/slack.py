@@ -400,6 +400,9 @@ class Slack:
         self.views: dict[str, View] = {}
         self.view_timeouts: list[str] = []  # view ids whose submission was not acknowledged
         self.commands_failed: list[dict[str, Any]] = []  # slash commands no app answered
+        # Acknowledgement payloads Slack would refuse (a reply with bad blocks, an update to
+        # an invalid view): the person sees an error, the app is told nothing.
+        self.refused_replies: list[dict[str, Any]] = []
 
     def over_tier(self, method: str, channel: str | None = None) -> int | None:
         """Count a call; when it passes its tier this minute, the seconds to wait."""
@@ -1084,7 +1087,12 @@ class Slack:
         def answered(reply: dict[str, Any] | None) -> None:
             if reply:
                 with self.lock:
-                    self._reply(ResponseUrl(user_id, channel_id, self._now()), reply)
+                    try:
+                        self._reply(ResponseUrl(user_id, channel_id, self._now()), reply)
+                    except SandboxSlackError as exc:
+                        self.refused_replies.append(
+                            {"reply": reply, "error": exc.code, **exc.extra}
+                        )
 
         def failed() -> None:
             with self.lock:
@@ -1181,7 +1189,10 @@ class Slack:
 
         def answered(reply: dict[str, Any] | None) -> None:
             with self.lock:
-                self._view_response(view, reply or {})
+                try:
+                    self._view_response(view, reply or {})
+                except SandboxSlackError as exc:
+                    self.refused_replies.append({"reply": reply, "error": exc.code, **exc.extra})
 
         def failed() -> None:
             with self.lock:
@@ -1867,7 +1878,9 @@ class Slack:
 
     def api_chat_postEphemeral(self, args: dict[str, Any], caller: str) -> dict[str, Any]:
         """chat.postEphemeral: shown to one member only, never in history; that member
-        must be in the channel (``user_not_in_channel``)."""
+        must be in the channel (``user_not_in_channel``)
+        (https://docs.slack.dev/reference/methods/chat.postEphemeral). Tests read them per
+        person with :meth:`ephemeral_for`."""
         channel = self._target(args.get("channel"), caller)
         if channel.is_archived:
             raise SandboxSlackError("is_archived")

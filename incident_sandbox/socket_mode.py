@@ -207,6 +207,7 @@ class SocketMode:
         self.unacknowledged: list[Envelope] = []  # deliveries whose 3 s passed with no ack
         self.undelivered: list[Envelope] = []  # sent while no connection was open
         self.refused: list[str] = []  # handshakes refused, and why
+        self.errors: list[str] = []  # sandbox bugs met while handling acknowledgements
         self.connections_opened = 0
         self.ack_timeout = ACK_TIMEOUT
         self._server = socket.create_server(("127.0.0.1", port), backlog=MAX_CONNECTIONS)
@@ -411,7 +412,7 @@ class SocketMode:
             )
             self._deliver(retry)
         elif envelope.on_timeout is not None:
-            envelope.on_timeout()
+            self._call(envelope.on_timeout)
 
     # ------------------------------------------------------------ one connection
 
@@ -544,4 +545,15 @@ class SocketMode:
             self._lock.notify_all()
         if envelope is not None and envelope.on_ack is not None:
             payload = data.get("payload")
-            envelope.on_ack(payload if isinstance(payload, dict) else None)
+            on_ack = envelope.on_ack
+            self._call(lambda: on_ack(payload if isinstance(payload, dict) else None))
+
+    def _call(self, callback: Callable[[], None]) -> None:
+        """Run what an ack or a timeout does; a sandbox bug there is logged and recorded
+        (``errors``), and the connection goes on."""
+        try:
+            callback()
+        except Exception as exc:
+            log.exception("socket mode: handling an acknowledgement failed")
+            with self._lock:
+                self.errors.append(f"{type(exc).__name__}: {exc}")

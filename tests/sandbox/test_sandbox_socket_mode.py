@@ -159,6 +159,8 @@ def sb() -> Iterator[Sandbox]:
         sandbox.slack.add_channel("wc-platform", members=[ALICE, "U0BOB"])
         yield sandbox
         assert sandbox.violations == []
+        if sandbox.socket_mode is not None:  # (one test closes it)
+            assert sandbox.socket_mode.errors == []
 
 
 @pytest.fixture
@@ -547,6 +549,23 @@ def test_update_and_clear_response_actions(sb: Sandbox, app: App) -> None:
     assert sb.slack.open_views(ALICE)[1]["previous_view_id"] == view["id"]
     sb.slack.submit_view(ALICE, view["id"], {})
     eventually(lambda: sb.slack.open_views(ALICE) == [])
+
+
+def test_acknowledgements_slack_would_refuse_change_nothing(sb: Sandbox, app: App) -> None:
+    bad_title = {**MODAL, "title": {"type": "plain_text", "text": "x" * 25}}
+    replies: list[dict[str, Any]] = [
+        {"text": "", "blocks": [{"type": "section"}]},  # the slash command's reply
+        {"response_action": "update", "view": bad_title},  # the submission's
+    ]
+    app.answer = lambda request: replies.pop(0) if request.type != "events_api" else {}
+    payload = sb.slack.slash_command(ALICE, channel_id(sb), "/incident", "declare")
+    view = bot(sb).views_open(trigger_id=payload["trigger_id"], view=MODAL)["view"]
+    eventually(lambda: sb.slack.refused_replies)
+    sb.slack.submit_view(ALICE, view["id"], {})
+    eventually(lambda: len(sb.slack.refused_replies) == 2)
+    assert [r["error"] for r in sb.slack.refused_replies] == ["invalid_blocks", "invalid_arguments"]
+    assert sb.slack.ephemeral_for(ALICE) == []
+    assert [v["title"] for v in sb.slack.open_views(ALICE)] == [MODAL["title"]]
 
 
 # ---------------------------------------------------------------- trigger ids and views
