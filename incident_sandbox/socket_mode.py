@@ -294,6 +294,8 @@ class SocketMode:
     def _deliver(self, envelope: Envelope) -> bool:
         with self._lock:
             links = [link for link in self._links.values() if link.open]
+            leaving = {link_id for _, link_id in self._closing}
+            links = [link for link in links if link.id not in leaving] or links
             if not links:
                 self.undelivered.append(envelope)
                 self._lock.notify_all()
@@ -309,7 +311,8 @@ class SocketMode:
         return True
 
     def disconnect(self, reason: str = "refresh_requested", grace: float = 1.0) -> None:
-        """Send ``disconnect`` on every connection; but for ``warning``, close after ``grace``.
+        """Send ``disconnect`` on every connection, and (but for ``warning``) close each
+        ``grace`` seconds later; meanwhile new envelopes go to other connections if any.
 
         Slack sends ``{"type": "disconnect", "reason": "warning"}`` ahead of a refresh, and
         ``refresh_requested`` (or ``link_disabled`` when Socket Mode is turned off) before

@@ -432,6 +432,29 @@ def test_a_dropped_socket_makes_the_client_reconnect(sb: Sandbox, app: App) -> N
     eventually(lambda: app.events("message"))
 
 
+def test_a_connection_told_to_refresh_gets_no_new_envelope_while_another_is_open(
+    sb: Sandbox,
+) -> None:
+    old = RawSocket(socket_mode(sb).new_url())
+    assert old.receive_json()["type"] == "hello"
+    socket_mode(sb).disconnect("refresh_requested", grace=2.0)
+    assert old.receive_json() == {
+        "type": "disconnect",
+        "reason": "refresh_requested",
+        "debug_info": {"host": "sandbox-socket-1"},
+    }
+    new = RawSocket(socket_mode(sb).new_url())
+    assert new.receive_json()["num_connections"] == 2
+    sb.slack.post_as_user(channel_id(sb), ALICE, "where does this go?")
+    envelope = new.receive_json()
+    assert envelope["type"] == "events_api" and envelope["retry_attempt"] == 0
+    assert [e.link_id for e in socket_mode(sb).sent] == [2]
+    assert old.receive() == (OP_CLOSE, b"\x03\xe8")  # after the grace: 1000, normal closure
+    assert socket_mode(sb).wait_for(lambda: socket_mode(sb).connections == 1)
+    old.close()
+    new.close()
+
+
 def test_disconnect_warning_keeps_the_connection(sb: Sandbox, app: App) -> None:
     socket_mode(sb).disconnect("warning")
     eventually(lambda: [m for m in app.raw if m.get("reason") == "warning"])
