@@ -22,6 +22,9 @@ Sections (see bench/README.md for what each figure means):
   5. Retrospective of a big incident (N comments, 500 events, 1,000 Slack messages)
   6. `sweep` over 200 open and 5,000 closed incidents
   7. `status-page`: requests with 1,000 old incidents, 20 recent ones, 20 dismissed reports
+  8. reports from monitors
+  9. wall time per event with a runner's round trips (150 ms GitHub, 100 ms Slack), one
+     process per event, and `incident-tool demo` (latency.py)
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ from lab import (
     secs,
     spawn,
     verdict,
+)
+from latency import (
+    Source,
+    section9,
 )
 from q1_requests import (
     MINIMUM,
@@ -213,9 +220,20 @@ def summary(rep: Report, results: dict[int, dict[str, Any]], quick: bool) -> Non
             [
                 "sweep 10 min after the last runs (nothing changed): GitHub writes",
                 "0",
-                f"{later.counts.gh_writes} (≈ {secs(f['projected'])} with the 1 s write pause)",
+                f"{later.counts.gh_writes} (≈ {secs(f['projected'])} with the pause "
+                "past 10 writes a minute)",
                 verdict(later.counts.gh_writes == 0),
             ],
+        ]
+    if 9 in results:
+        rows += [
+            [
+                f"{label}: wall time (latency as in section 9)",
+                f"≤ {goal:g} s",
+                secs(got),
+                verdict(got <= goal),
+            ]
+            for label, goal, got in results[9]["goals"]
         ]
     rep.section("Summary against the targets" + (" (QUICK sizes: not the proof)" if quick else ""))
     rep.table(["figure", "target", "measured", ""], rows)
@@ -237,6 +255,7 @@ SECTIONS: dict[int, Callable[[Report, bool], dict[str, Any]]] = {
     6: section6,
     7: section7,
     8: section8,
+    9: section9,
 }
 
 
@@ -255,8 +274,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--output", default=str(BENCH / "results.md"), help="where to write the Markdown results"
     )
+    parser.add_argument(
+        "--baseline", default="", help="section 9: an incident_tool directory to compare with"
+    )
+    parser.add_argument("--baseline-label", default="before", help="section 9: its name")
     args = parser.parse_args(argv)
-    chosen = [int(x) for x in args.only.split(",") if x.strip()] or list(SECTIONS)
+    sections = dict(SECTIONS)
+    if args.baseline:
+        baseline = Source(args.baseline_label, Path(args.baseline).resolve())
+        sections[9] = lambda rep, quick: section9(rep, quick, baseline)
+    chosen = [int(x) for x in args.only.split(",") if x.strip()] or list(sections)
     rep = Report()
     rep.add(
         "# incident-tool benchmark (docs/measured.md#measured)"
@@ -276,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     for number in chosen:
         t0 = time.perf_counter()
         before = loadavg()
-        results[number] = SECTIONS[number](rep, args.quick)
+        results[number] = sections[number](rep, args.quick)
         rep.add(
             f"<sub>Section {number}: {time.perf_counter() - t0:.0f} s; load average before "
             f"{before}, after {loadavg()} (other work on this machine inflates wall times).</sub>"

@@ -258,7 +258,14 @@ class Driver:
     ) -> list[tuple[int, str]]:
         """Run `handle` for each event (default: every webhook the sandbox queued)."""
         if events is None:
-            events = self.sb.github.take_events()
+            # `handle` is incident.yml's: a dispatch of another workflow (incident-live.yml)
+            # starts that workflow's job, not this one.
+            events = [
+                (name, payload)
+                for name, payload in self.sb.github.take_events()
+                if name != "workflow_dispatch"
+                or str(payload.get("workflow", "")).endswith("/incident.yml")
+            ]
         return [self.run(name, payload) for name, payload in events]
 
 

@@ -251,6 +251,9 @@ class Repo:
     issues: dict[int, Issue] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     workflows: dict[str, Workflow] = field(default_factory=dict)  # by path
+    # Workflow runs started by dispatches: {"id", "path", "status", "conclusion", ...}; a
+    # test moves them on (queued, in_progress, completed) as Actions would.
+    runs: list[dict[str, Any]] = field(default_factory=list)
     next_number: int = 1
 
     @property

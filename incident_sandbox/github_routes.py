@@ -46,6 +46,24 @@ NOT_SERVED = {
     ("PATCH", "/user"),
     # Documented in the refreshed reference; served once a feature needs them.
     ("GET", "/repos/{owner}/{repo}/actions/workflows"),
+    ("GET", "/repos/{owner}/{repo}/actions/runs"),
+    ("PUT", "/repos/{owner}/{repo}/issues/{issue_number}/lock"),
+    ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/lock"),
+    ("GET", "/repos/{owner}/{repo}/commits"),
+    ("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls"),
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}"),
+    ("GET", "/repos/{owner}/{repo}/compare/{basehead}"),
+    ("GET", "/repos/{owner}/{repo}/deployments"),
+    ("POST", "/repos/{owner}/{repo}/deployments"),
+    ("GET", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
+    ("POST", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
+    ("GET", "/repos/{owner}/{repo}/pulls"),
+    ("POST", "/repos/{owner}/{repo}/pulls"),
+    ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"),
+    ("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}"),
+    ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files"),
+    ("GET", "/repos/{owner}/{repo}/releases"),
+    ("POST", "/repos/{owner}/{repo}/releases"),
 }
 
 
@@ -1040,8 +1058,20 @@ def create_workflow_dispatch(svc: GithubService, call: Call) -> Response:
             _org_json(svc, repo),
         ),
     )
+    run_id = 1000 + len(repo.runs)
+    repo.runs.append(
+        {
+            "id": run_id,
+            "path": path,
+            "status": "queued",
+            "conclusion": None,
+            "event": "workflow_dispatch",
+            "head_branch": "main",
+            "created_at": iso(svc.gh.now()),
+        }
+    )
     if body.get("return_run_details"):
-        run = 1000 + len(svc.gh.events)
+        run = run_id
         base = f"{repo.full_name}/actions/runs/{run}"
         return Response(
             200,
@@ -1052,6 +1082,53 @@ def create_workflow_dispatch(svc: GithubService, call: Call) -> Response:
             },
         )
     return Response(204)
+
+
+@route("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs")
+def list_workflow_runs(svc: GithubService, call: Call) -> Response:
+    """A workflow's runs, newest first (the sandbox's: those its dispatches started).
+
+    GitHub answers `{"total_count", "workflow_runs": [...]}`; `status` filters (queued,
+    in_progress, completed, ...); 404 for a workflow file that does not exist.
+    """
+    repo = svc.repo_for(call)
+    path, _ = _workflow_file(repo, call.params["workflow_id"])
+    wanted = call.arg("status")
+    runs = [r for r in reversed(repo.runs) if r["path"] == path]
+    runs = [r for r in runs if wanted in (None, r["status"], r["conclusion"])]
+    per_page = int(call.arg("per_page") or 30)
+    shown = [_run_json(svc, repo, r) for r in runs[:per_page]]
+    return Response(200, {"total_count": len(runs), "workflow_runs": shown})
+
+
+def _run_json(svc: GithubService, repo: Any, run: dict[str, Any]) -> dict[str, Any]:
+    """A workflow run as GitHub describes one (every property the description requires)."""
+    base = f"/repos/{repo.full_name}/actions/runs/{run['id']}"
+    sha = "0" * 40  # the sandbox keeps no commits: the run names the default branch's head
+    repository = svc.gh.repo_json(repo)
+    return {
+        **run,
+        "node_id": f"WFR_{run['id']}",
+        "run_number": run["id"] - 999,
+        "name": run["path"].rsplit("/", 1)[-1],
+        "display_title": run["path"].rsplit("/", 1)[-1],
+        "head_sha": sha,
+        "workflow_id": 1,
+        "url": svc.gh._api(base),
+        "html_url": f"https://github.com{base.removeprefix('/repos')}",
+        "updated_at": run["created_at"],
+        "head_commit": None,
+        "head_repository": repository,
+        "repository": repository,
+        "jobs_url": svc.gh._api(f"{base}/jobs"),
+        "logs_url": svc.gh._api(f"{base}/logs"),
+        "check_suite_url": svc.gh._api(f"/repos/{repo.full_name}/check-suites/1"),
+        "cancel_url": svc.gh._api(f"{base}/cancel"),
+        "rerun_url": svc.gh._api(f"{base}/rerun"),
+        "artifacts_url": svc.gh._api(f"{base}/artifacts"),
+        "workflow_url": svc.gh._api(f"/repos/{repo.full_name}/actions/workflows/1"),
+        "pull_requests": [],
+    }
 
 
 # search

@@ -47,6 +47,7 @@ class RequestRecord:
     elapsed: float
     time: float
     faulted: bool = False
+    started: float = 0.0  # wall clock (time.time()) when the request arrived; `time` is its end
 
     @property
     def json(self) -> Any:
@@ -123,8 +124,12 @@ class Sandbox:
         slack_port: int = 0,
         *,
         clock: Callable[[], datetime] | None = None,
+        latency: dict[str, float] | None = None,
     ) -> None:
         self.github = GitHub(clock)
+        # Seconds added to every request of a service ("github", "slack"): a runner's round
+        # trip. Slept outside the state's lock, so requests made at once overlap as they would.
+        self.latency: dict[str, float] = dict(latency or {})
         self.slack = Slack(clock)
         self.faults = Faults()
         self._log_lock = threading.Lock()
@@ -223,6 +228,9 @@ class Sandbox:
 
     def _dispatch(self, service: str, request: Request) -> Response:
         started = time.monotonic()
+        arrived = time.time()
+        if self.latency.get(service):
+            time.sleep(self.latency[service])
         svc = self._services[service]
         prepared = svc.prepare(request)
         fault: Fault | None = None
@@ -244,7 +252,7 @@ class Sandbox:
                     response.headers.update(github.rate_headers(prepared.actor))
             else:
                 response = svc.execute(prepared)
-        self._record(service, request, response, started, fault is not None)
+        self._record(service, request, response, (started, arrived), fault is not None)
         return response
 
     def _record(
@@ -252,9 +260,10 @@ class Sandbox:
         service: str,
         request: Request,
         response: Response,
-        started: float,
+        started: tuple[float, float],
         faulted: bool,
     ) -> None:
+        """Log a request; `started` is its arrival on the monotonic and the wall clock."""
         if service == "slack":
             try:
                 body: Any = SlackService.parse_args(request)
@@ -271,9 +280,10 @@ class Sandbox:
             status=response.status,
             body=body,
             response=response.body if not isinstance(response.body, bytes) else None,
-            elapsed=time.monotonic() - started,
+            elapsed=time.monotonic() - started[0],
             time=time.time(),
             faulted=faulted,
+            started=started[1],
         )
         with self._log_lock:
             self._requests.append(record)

@@ -276,6 +276,7 @@ def save(reading: Reading, ctx: Context, tools: Tools, failure: Exception | None
         problems=list(record.problems),
         page_changed=page_changed,
         slack=list(tools.mirror.effects),
+        answers=list(ctx.answers),
     )
 
 

@@ -176,6 +176,34 @@ def sweep(repo: str | None, config_path: str | None, dry_run: bool, followups_on
 
 @cli.command()
 @click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+@click.option(
+    "--until-idle",
+    type=click.IntRange(1, 24 * 60),
+    help="Exit once no incident has been open for this many minutes.",
+)
+@click.option(
+    "--max-hours",
+    type=click.FloatRange(0.1, 24 * 365),
+    help="Before this many hours, start a successor (Actions) and exit.",
+)
+def listen(
+    repo: str | None, config_path: str | None, until_idle: int | None, max_hours: float | None
+) -> None:
+    """Carry out what people do in Slack within seconds (Socket Mode; SLACK_APP_TOKEN).
+
+    \b
+    Examples:
+        incident-tool listen --repo acme/web
+        incident-tool listen --until-idle 15 --max-hours 5.5
+    """
+    from incident_tool.verbs import listen as listening
+
+    listening.run(repo, config_path, until_idle, max_hours)
+
+
+@cli.command()
+@click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
 @click.option("--since", default="90d", show_default=True, help="90d, 12w, 36h or a date.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
 def report(repo: str | None, since: str, fmt: str) -> None:
@@ -217,7 +245,14 @@ def status_page(repo: str | None, out_dir: str, config_path: str | None) -> None
     help="The commit of incident-tool the workflows run. Default: the one installed, if known.",
 )
 @click.option("--status-page", is_flag=True, help="Also publish the status page to GitHub Pages.")
-def init(directory: str, force: bool, action: str | None, status_page: bool) -> None:
+@click.option(
+    "--live",
+    type=click.Choice(["actions", "external"]),
+    help="The live Slack connection: run by Actions while an incident is open, or by you.",
+)
+def init(
+    directory: str, force: bool, action: str | None, status_page: bool, live: str | None
+) -> None:
     """Write the issue form, workflows, config and template into a checkout.
 
     \b
@@ -227,7 +262,9 @@ def init(directory: str, force: bool, action: str | None, status_page: bool) -> 
     from incident_tool.verbs.init import format_result, init_repo
 
     try:
-        result = init_repo(Path(directory), force=force, action=action, status_page=status_page)
+        result = init_repo(
+            Path(directory), force=force, action=action, status_page=status_page, live=live
+        )
     except (OSError, ValueError) as exc:
         fail(str(exc), EXIT_USAGE)
     _out()(format_result(result))

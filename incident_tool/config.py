@@ -43,6 +43,9 @@ DEFAULT_AWAY_STATUSES = (
     "holiday",
     "sick",
 )
+# Where the live Slack connection runs: nowhere (Slack read back by polling), in an
+# Actions job while an incident is open, or somewhere the team keeps it running.
+LIVE_MODES = ("off", "actions", "external")
 # The shipped form's security option (`forms.SENSITIVE_SERVICE`; a test keeps them equal).
 DEFAULT_SENSITIVE_SERVICES = ("Security / credentials",)
 
@@ -66,6 +69,9 @@ class SlackConfig:
     channel_prefix: str = "incident"
     mirror_comments: bool = True
     timeline_reaction: str = "pushpin"  # a message with it (or pinned) is a Slack note
+    # Where `incident-tool listen` runs, if anywhere (docs/adopting.md#the-live-connection):
+    # off, actions (incident-live.yml) or external; with it on, messages carry buttons.
+    live: str = "off"
 
 
 @dataclass(frozen=True)
@@ -351,6 +357,14 @@ class _Checker:
             raise self.fail(key, f"must be true or false, not {_kind(value)}")
         return value
 
+    def choice(self, value: Any, key: str, allowed: tuple[str, ...]) -> str:
+        # YAML reads a bare `off` as false: take it as the word the person wrote.
+        if value is False:
+            value = "off"
+        if not isinstance(value, str) or value not in allowed:
+            raise self.fail(key, f"must be one of {', '.join(allowed)}, not {_shown(value)}")
+        return value
+
     def minutes(self, value: Any, key: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10080:
             raise self.fail(
@@ -427,6 +441,7 @@ class _Checker:
                 "channel_prefix",
                 "mirror_comments",
                 "timeline_reaction",
+                "live",
             },
         )
         reaction = self.string(entry.get("timeline_reaction", "pushpin"), "slack.timeline_reaction")
@@ -452,6 +467,7 @@ class _Checker:
                 entry.get("mirror_comments", True), "slack.mirror_comments"
             ),
             timeline_reaction=reaction,
+            live=self.choice(entry.get("live", "off"), "slack.live", LIVE_MODES),
         )
 
     def timezone(self, value: Any) -> str:

@@ -69,6 +69,8 @@ class FakeFacts:
     reports: dict[str, int] = field(default_factory=dict)
     slack_reports: dict[str, int] = field(default_factory=dict)
     off_slack: set[str] = field(default_factory=set)
+    slack_logins: dict[str, str] = field(default_factory=dict)  # Slack user -> login
+    acknowledged: dict[str, str] = field(default_factory=dict)  # login -> how, in Slack
 
     def role(self, login: str) -> str:
         self.asked.append(f"role:{login}")
@@ -94,6 +96,13 @@ class FakeFacts:
 
     def on_slack(self, login: str) -> bool:
         return login not in self.off_slack
+
+    def login_of(self, slack_user: str) -> str | None:
+        self.asked.append(f"login-of:{slack_user}")
+        return self.slack_logins.get(slack_user)
+
+    def acknowledged_in_slack(self, login: str, where: Sequence[Sequence[str]]) -> str | None:
+        return self.acknowledged.get(login)
 
 
 TEAM = {

@@ -1,7 +1,8 @@
 """Write this repository's own incident workflows from the templates `init` writes.
 
 `python tools/own_workflows.py` (re)writes .github/workflows/incident.yml,
-incident-sweep.yml and incident-followups.yml: the adopters' workflows, status page
+incident-sweep.yml, incident-followups.yml and incident-live.yml (what `init --live
+actions` writes; only dispatched, so idle here): the adopters' workflows, status page
 job included, with
 `uses: ./` (action.yml of this checkout: the commit the event is on) instead of a
 commit of this repository pinned by SHA. tests/files/test_github_files.py checks that the
@@ -34,6 +35,7 @@ def own_workflows() -> dict[Path, str]:
         ".github/workflows/incident.yml": render_workflow("workflow.yml", "./", status_page=True),
         ".github/workflows/incident-sweep.yml": render_workflow("workflow-sweep.yml", "./"),
         ".github/workflows/incident-followups.yml": render_workflow("workflow-followups.yml", "./"),
+        ".github/workflows/incident-live.yml": render_workflow("workflow-live.yml", "./"),
     }
     out = {}
     for relative, text in files.items():
@@ -43,7 +45,9 @@ def own_workflows() -> dict[Path, str]:
         text = "\n".join(
             line.split(" # version ")[0] if LOCAL in line else line for line in text.split("\n")
         )
-        out[ROOT / relative] = HEADER + text.replace("Written by `incident-tool init`. ", "", 1)
+        text = text.replace("Written by `incident-tool init`. ", "", 1)
+        text = text.replace("# Written by `incident-tool init --live actions`.\n", "", 1)
+        out[ROOT / relative] = HEADER + text
     return out
 
 

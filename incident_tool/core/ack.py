@@ -64,9 +64,9 @@ def ask(ctx: Context, lead: str | None, *, chosen: bool, by: str | None = None) 
         )
     )
     told = wording.CHANNEL_ACK_ASK.format(lead=who(lead), link=link(ctx), minutes=minutes)
-    ctx.slack(key, To.INCIDENT, told)
+    ctx.slack(key, To.INCIDENT, told, buttons=("ack",))
     dm = wording.DM_ACK_ASK.format(title=public_title(ctx), link=link(ctx), minutes=minutes)
-    ctx.slack(f"dm-{key}", To.DM, dm, ack_dm=lead, login=lead)
+    ctx.slack(f"dm-{key}", To.DM, dm, ack_dm=lead, login=lead, buttons=("ack",))
 
 
 def handed_over(ctx: Context, target: str, by: str) -> None:
@@ -105,10 +105,9 @@ def check_slack(ctx: Context) -> None:
     if record.report_ref:
         channel, ts = record.report_ref
         where.append((channel, ts, "the channel's first message"))
-    look = getattr(ctx.facts, "acknowledged_in_slack", None)
-    if not where or look is None:
+    if not where:
         return
-    via = look(waiting["lead"], where)
+    via = ctx.facts.acknowledged_in_slack(waiting["lead"], where)
     if via:
         acknowledge(ctx, waiting["lead"], via)
 

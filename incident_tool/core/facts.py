@@ -23,6 +23,7 @@ REPORTS_BEFORE = "reports_before"  # (login, moment, number) -> int
 SLACK_REPORTS_BEFORE = "slack_reports_before"  # (slack user, moment, number) -> int
 ON_SLACK = "on_slack"  # (login,) -> bool
 ACKNOWLEDGED_IN_SLACK = "acknowledged_in_slack"  # (login, ((channel, ts, what), ...)) -> str|None
+LOGIN_OF = "login_of"  # (slack user,) -> the login `people` maps it to, or None
 
 
 class Question(NamedTuple):
@@ -101,6 +102,10 @@ class KnownFacts:
 
     def on_slack(self, login: str) -> bool:
         return bool(self._answer(Question(ON_SLACK, (login.lower(),))))
+
+    def login_of(self, slack_user: str) -> str | None:
+        answer = self._answer(Question(LOGIN_OF, (slack_user,)))
+        return str(answer) if answer else None
 
     def acknowledged_in_slack(self, login: str, where: Sequence[Sequence[str]]) -> str | None:
         places = tuple(tuple(str(part) for part in place) for place in where)

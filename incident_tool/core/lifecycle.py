@@ -114,7 +114,7 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
     dm = wording.DM_REPORTED.format(
         reporter=who(reporter), title=public_title(ctx), link=link(ctx), about=about
     )
-    ctx.slack_dms("dm-reported", dm, exclude=(reporter,))
+    ctx.slack_dms("dm-reported", dm, exclude=(reporter,), buttons=("declare", "dismiss"))
 
 
 def declare(ctx: Context, by: str) -> None:
@@ -171,7 +171,7 @@ def declare(ctx: Context, by: str) -> None:
     )
     ctx.slack(f"announce-{verb}:{n}", To.ANNOUNCE, announced)
     if not again:
-        ctx.slack("report", To.INCIDENT, "", report=True)
+        ctx.slack("report", To.INCIDENT, "", report=True, buttons=("join", "update"))
     invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by, *record.helping]
     ctx.slack(f"invite:declared:{n}", To.INCIDENT, "", invite=[x for x in invite if x])
     if chosen and chosen.lower() != by.lower():

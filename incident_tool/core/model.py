@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from incident_tool.config import Config
 from incident_tool.core.outbox import SlackDelivery, To
@@ -58,6 +58,12 @@ class Facts(Protocol):
 
     def on_slack(self, login: str) -> bool:
         """Say whether `login` can be reached on Slack (Slack on, and a user mapped)."""
+
+    def login_of(self, slack_user: str) -> str | None:
+        """Return the GitHub login `people` maps a Slack user to (None: unmapped, or two)."""
+
+    def acknowledged_in_slack(self, login: str, where: Sequence[Sequence[str]]) -> str | None:
+        """Return how `login` acknowledged in Slack (a ✅ on one of `where`), or None."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,13 @@ class CreateRetrospective:
 Action = Comment | React | Assign | Labels | Close | Reopen | CreateRetrospective
 
 
+class Answer(NamedTuple):
+    """What a live request came to, said to the person alone."""
+
+    done: bool
+    text: str
+
+
 @dataclass
 class Context:
     """One run's view of one incident; handlers change `record` and append to `plan`."""
@@ -155,6 +168,9 @@ class Context:
     plan: list[Action] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     slack_enabled: bool = False
+    # What the run says back to the person who acted live in Slack (an ephemeral message;
+    # docs/usage.md#live-slack): not kept, so never in the outbox.
+    answers: list[Answer] = field(default_factory=list)
 
     @contextmanager
     def at(self, moment: datetime | None) -> Iterator[None]:
@@ -187,6 +203,7 @@ class Context:
         react: str | None = None,
         unreact: str | None = None,
         remember: bool = True,
+        buttons: Sequence[str] = (),
     ) -> None:
         """Queue a Slack delivery; `key` makes it happen at most once per incident.
 
@@ -209,17 +226,26 @@ class Context:
             react=react,
             unreact=unreact,
             remember=remember,
+            # Buttons only where a live connection carries them out (slack.live).
+            buttons=tuple(buttons) if self.live else (),
         )
         self.record.outbox.append(item)
         trim_outbox(self.record.outbox)
 
-    def slack_dms(self, key: str, text: str, *, exclude: Sequence[str] = ()) -> None:
+    @property
+    def live(self) -> bool:
+        """A live Slack connection answers buttons and modals (docs/usage.md#live-slack)."""
+        return self.config.slack.live != "off"
+
+    def slack_dms(
+        self, key: str, text: str, *, exclude: Sequence[str] = (), buttons: Sequence[str] = ()
+    ) -> None:
         """Queue a Slack DM to each delivery manager (keys `<key>:<login>`), but those in
         `exclude` (nobody is paged about their own report)."""
         skip = {x.lower() for x in exclude}
         for login in self.config.delivery_managers:
             if login.lower() not in skip:
-                self.slack(f"{key}:{login}", To.DM, text, login=login)
+                self.slack(f"{key}:{login}", To.DM, text, login=login, buttons=buttons)
 
     def is_delivery_manager(self, login: str) -> bool:
         if self.config.delivery_managers:

@@ -44,6 +44,8 @@ class SlackDelivery:
     # False for deliveries caused by a comment: the comment is handled once, so the key
     # need not stay in the record after delivery (and such items may be dropped first).
     remember: bool = True
+    # The live connection's buttons on the message (inbound/interactions.py BUTTONS).
+    buttons: tuple[str, ...] = ()
 
     @property
     def destination(self) -> str:
@@ -69,6 +71,8 @@ class SlackDelivery:
             item["unreact"] = self.unreact
         if not self.remember:
             item["remember"] = False
+        if self.buttons:
+            item["buttons"] = list(self.buttons)
         return item
 
     @classmethod
@@ -91,6 +95,7 @@ class SlackDelivery:
             react=_opt(item.get("react")),
             unreact=_opt(item.get("unreact")),
             remember=item.get("remember", True) is not False,
+            buttons=tuple(str(x) for x in item.get("buttons") or ()),
         )
 
 

@@ -121,6 +121,10 @@ NOBODY_LEFT = """{marker}
 available to take it ({skipped}). {lead} stays the lead.
 {dms}: find a lead, and `/handover @user` to them."""
 
+LIVE_RECORD = """{marker}
+💬 {who} in Slack, with {where}: `{word}`
+{outcome}"""
+
 SLACK_COMMAND = """{marker}
 💬 {who} in Slack{link}: `@incident-tool {word}`{quoted}
 {outcome}"""
@@ -146,6 +150,40 @@ FOLLOWUP_REMINDER = (
 
 # The body of a report opened from Slack: the issue form's headings, so it reads (and is
 # parsed, `inbound.forms`) like a report filed through the form.
+MODAL_REPORT_BODY = """{marker}
+### Summary
+
+{summary}
+
+### Affected service
+
+{service}
+
+### Impact on users
+
+{impact}
+
+### When did it start?
+
+_No response_
+
+### How was it noticed?
+
+Reported in Slack by {who} at {at} UTC, with `/incident`
+
+### Links
+
+_No response_
+
+### Severity guess
+
+{severity}
+
+### Sensitive
+
+- [{private}] This involves security or personal data: handle it privately
+"""
+
 SLACK_REPORT_BODY = """{marker}
 ### Summary
 
@@ -257,6 +295,30 @@ CHANNEL_FIRED_AGAIN = ":repeat: The alert fired again ({count} times so far)."
 
 # Answers in the thread of an `@incident-tool` message (docs/usage.md#slack-writes-back).
 THREAD_REFUSED = ":no_entry_sign: {reason}"
+# Live answers (docs/usage.md#live-slack): ephemeral, to the person who acted.
+LIVE_REFUSED = ":no_entry_sign: Not done: {reason}."
+LIVE_DONE = ":ok_hand: Done: `{word}`."
+LIVE_DONE_IN_PART = ":warning: Done in part: `{word}`; not done: {not_done}."
+LIVE_NOT_AN_INCIDENT_CHANNEL = (
+    ":information_source: `/incident <command>` works in an incident's channel; `/incident` "
+    "alone reports an incident, `/incident help` lists the commands."
+)
+LIVE_GITHUB_DOWN = (
+    ":hourglass: GitHub did not answer: it will be retried, and the next sweep finishes it. "
+    "Nothing is lost."
+)
+LIVE_MODAL_FAILED = (
+    ":warning: Slack did not open the form in time (a form must open within 3 seconds): "
+    "please try again."
+)
+LIVE_REPORTED = (
+    ":white_check_mark: Thank you: your report is {link}; the delivery managers are told."
+)
+LIVE_BUTTON_DONE = ":white_check_mark: {what}: done by <@{user}> at {at}."
+LIVE_UNMAPPED = (
+    ":no_entry_sign: Your Slack account ({user}) is not mapped to a GitHub login, so the tool "
+    "cannot act as you: add `people.<your login>.slack: {user}` to .github/incident.yml."
+)
 THREAD_DONE_IN_PART = ":warning: Done in part: `{word}`; the issue says what could not be."
 THREAD_DONE = ":ok_hand: Done: `{word}`, as {login} on GitHub."
 THREAD_HELP = (

@@ -14,6 +14,7 @@ from incident_tool.core.facts import (
     ACKNOWLEDGED_IN_SLACK,
     ASSIGNABLE,
     EVENTS,
+    LOGIN_OF,
     ON_SLACK,
     REPORTS_BEFORE,
     ROLE,
@@ -68,6 +69,7 @@ class FactGatherer:
             SLACK_REPORTS_BEFORE: self._slack_reports_before,
             ON_SLACK: self._on_slack,
             ACKNOWLEDGED_IN_SLACK: self._acknowledged_in_slack,
+            LOGIN_OF: self._login_of,
         }
         return answers[kind](*args)
 
@@ -97,6 +99,11 @@ class FactGatherer:
             and (mark := report_mark(body)) is not None
             and mark.user == user
         )
+
+    def _login_of(self, slack_user: str) -> str | None:
+        from incident_tool.effects.slack_read import reverse
+
+        return reverse(self.people, slack_user)[0]
 
     def _on_slack(self, login: str) -> bool:
         return self.people.room is not None and self.people.slack_id(login) is not None

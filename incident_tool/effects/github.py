@@ -17,7 +17,9 @@ from __future__ import annotations
 import copy
 import math
 import os
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,6 +31,7 @@ from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 from github.Label import Label
+from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass
 
 if TYPE_CHECKING:
     from github.NamedUser import NamedUser
@@ -43,7 +46,9 @@ DEFAULT_API_URL = "https://api.github.com"
 PER_PAGE = 100
 SINCE_MARGIN = timedelta(minutes=15)  # > a run's job timeout (10 min) + replication lag
 ACTIONS_BOT_LOGIN = "github-actions[bot]"  # who GITHUB_TOKEN writes as
-BULK_WRITE_INTERVAL = 1.0  # seconds between writes in bulk jobs (GitHub's secondary limits)
+BULK_WRITE_INTERVAL = 1.0  # seconds between writes once a process writes in bulk
+BULK_WRITES = 10  # more writes than this within BULK_WINDOW seconds is writing in bulk
+BULK_WINDOW = 60.0
 T = TypeVar("T")
 
 
@@ -348,12 +353,90 @@ def _logins_in(value: object) -> list[str]:
     return []
 
 
+class WritePace:
+    """A pause between writes, only once a run writes in bulk (one per client: one per run).
+
+    GitHub's REST "Best practices for using the REST API" (Avoid secondary rate limits):
+    "If you are making a large number of POST, PATCH, PUT, or DELETE requests for a single
+    user or client ID, wait at least one second between each request." A large number is
+    taken as more than BULK_WRITES in BULK_WINDOW seconds: a `handle` run or a small sweep
+    writes a handful and never waits (PyGithub's default waited 1 s before every write);
+    a sweep or `labels sync` that writes more waits BULK_WRITE_INTERVAL before each further
+    write, one at a time. The rule follows the writes made, never the server's address.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._recent: deque[float] = deque()  # when the writes of the last window started
+        self.sleep: Callable[[float], None] = time.sleep
+        self.clock: Callable[[], float] = time.monotonic
+        self.paused: list[float] = []
+
+    def before_write(self) -> None:
+        """Wait if this process is writing in bulk; then count the write."""
+        with self._lock:  # held while waiting: bulk writes go one at a time, as GitHub asks
+            now = self.clock()
+            while self._recent and self._recent[0] <= now - BULK_WINDOW:
+                self._recent.popleft()
+            if len(self._recent) >= BULK_WRITES and BULK_WRITE_INTERVAL > 0:
+                wait = self._recent[-1] + BULK_WRITE_INTERVAL - now
+                if wait > 0:
+                    self.paused.append(wait)
+                    self.sleep(wait)
+                    now = self.clock()
+            self._recent.append(now)
+
+
+_WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+
+
+class _ThreadsOwn:
+    """A field of a connection object that each thread has its own copy of."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        return getattr(obj._mine, self.name)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        setattr(obj._mine, self.name, value)
+
+
+class _OneRequestPerThread:
+    """Mixed into PyGithub's connection class: safe to share between threads, pacing writes.
+
+    PyGithub keeps one connection per client and hands it a request in two steps (`request`
+    stores the verb, URL, body and headers on the object; `getresponse` sends them): two
+    threads would send each other's requests. Here those fields are each thread's own; the
+    HTTP session under them (requests over urllib3's pool) is shared.
+    """
+
+    pace: WritePace  # the client's, set on the class made for it in client()
+    verb = _ThreadsOwn()
+    url = _ThreadsOwn()
+    input = _ThreadsOwn()
+    headers = _ThreadsOwn()
+    stream = _ThreadsOwn()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._mine = threading.local()
+        super().__init__(*args, **kwargs)
+
+    def getresponse(self) -> Any:
+        if str(self.verb).upper() in _WRITES:
+            self.pace.before_write()
+        return super().getresponse()  # type: ignore[misc] # PyGithub's class, mixed in after
+
+
 def client(token: str | None, base_url: str | None = None, *, bulk: bool = False) -> Github:
     """Build a PyGithub client with throttling and retries chosen on purpose.
 
     PyGithub waits 0.25 s between requests and 1 s between writes by default. GitHub's
-    secondary-limit advice is about bulk writes, so only bulk jobs (`labels sync`, `sweep`)
-    keep a pause between writes; a `handle` run makes a handful of writes and goes at once.
+    secondary-limit advice is about bulk writes, so a client pauses between writes only
+    once its run writes in bulk (`WritePace`), whatever the job (`bulk` is kept for its
+    callers: `labels sync` and `sweep` are the jobs that may). Its requests may be made
+    from several threads at once (effects/parallel.py).
     GithubRetry retries 5xx and rate limits for idempotent methods; POST is left out because
     a retried POST can create a second comment or issue: those are retried by `Gateway`
     after checking the record.
@@ -376,10 +459,19 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
         retry=retry,
         timeout=http_timeout(),
         seconds_between_requests=None,
-        seconds_between_writes=BULK_WRITE_INTERVAL if bulk else None,
+        seconds_between_writes=None,  # WritePace instead
         lazy=True,
+        pool_size=10,  # urllib3's connections kept: above parallel.MAX_AT_ONCE
     )
+    pace = WritePace()
+    https = urlsplit(base_url or DEFAULT_API_URL).scheme == "https"
+    base = HTTPSRequestsConnectionClass if https else HTTPRequestsConnectionClass
+    connection = type("SharedConnection", (_OneRequestPerThread, base), {"pace": pace})
+    # PyGithub has no public hook for one client's connection class (injectConnectionClasses
+    # swaps it for every client in the process); a test checks that this one is used.
+    gh.requester._Requester__connectionClass = connection  # type: ignore[attr-defined]
     gh.rate_waits = waits  # type: ignore[attr-defined] # Gateway.write waits from it too
+    gh.write_pace = pace  # type: ignore[attr-defined]
     gh.token_kind = token_kind(token)  # type: ignore[attr-defined] # never the token itself
     return gh
 
@@ -549,6 +641,14 @@ class Gateway:
         run = copy.copy(self)
         run.writes, run.notices = [], []
         return run
+
+    def forget(self) -> None:
+        """Forget what earlier runs found out (roles, events, issues read): a long-lived
+        process (the live connection) must not act on an hour-old role, nor grow."""
+        for cache in (self._roles, self._events, self._assignable):
+            cache.clear()
+        self._issue_objects.clear()
+        self._comment_objects.clear()
 
     def settled_from(self, run: Gateway) -> None:
         """Keep what one run learnt of who the token writes as, for the runs after it."""
@@ -1133,6 +1233,26 @@ class Gateway:
         self.write(
             f"{verb} workflow {file_name}",
             lambda: self._repo.requester.requestJsonAndCheck("PUT", url),
+        )
+
+    def workflow_running(self, file_name: str) -> bool:
+        """Say whether a run of the workflow is queued or in progress: one GET (its newest
+        page of runs; a run waiting or queued counts)."""
+        url = f"{self._repo.url}/actions/workflows/{file_name}/runs"
+        try:
+            _, data = self._repo.requester.requestJsonAndCheck("GET", url, {"per_page": 20})
+        except (GithubException, OSError) as exc:
+            raise GitHubError(f"could not list runs of {file_name}: {describe(exc)}") from None
+        runs = (data or {}).get("workflow_runs") or []
+        busy = {"queued", "in_progress", "waiting", "requested", "pending"}
+        return any(isinstance(r, dict) and r.get("status") in busy for r in runs)
+
+    def dispatch_workflow(self, file_name: str, ref: str) -> None:
+        """Start a run of a `workflow_dispatch` workflow on `ref` (one POST)."""
+        url = f"{self._repo.url}/actions/workflows/{file_name}/dispatches"
+        self.write(
+            f"dispatch workflow {file_name}",
+            lambda: self._repo.requester.requestJsonAndCheck("POST", url, input={"ref": ref}),
         )
 
     def create_issue(

@@ -8,13 +8,16 @@ stops or undoes the GitHub side and the next event retries what is missing
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from incident_tool.config import Config
 from incident_tool.core import availability, wording
 from incident_tool.core.model import IssueView, SlackDelivery, To
 from incident_tool.core.record import Entry, Record, iso, utcnow
+from incident_tool.effects.parallel import each
 from incident_tool.effects.slack import (
     SlackError,
     SlackRoom,
@@ -37,18 +40,26 @@ class People:
         self.config = config
         self.room = room
         self._ids: dict[str, str | None] = {}
+        # One lock per person: lanes delivering at once look each email up once.
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
     def slack_id(self, login: str) -> str | None:
         key = login.lower()
-        if key not in self._ids:
-            person = self.config.person(login)
-            found = person.slack
-            if not found and person.email and self.room is not None:
-                try:
-                    found = self.room.lookup_email(person.email)
-                except SlackError:
-                    found = None
-            self._ids[key] = found
+        if key in self._ids:
+            return self._ids[key]
+        with self._locks_lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._ids:
+                person = self.config.person(login)
+                found = person.slack
+                if not found and person.email and self.room is not None:
+                    try:
+                        found = self.room.lookup_email(person.email)
+                    except SlackError:
+                        found = None
+                self._ids[key] = found
         return self._ids[key]
 
     def known(self, login: str, slack_id: str | None) -> None:
@@ -124,6 +135,7 @@ class Mirror:
         # What reached Slack (or, in a dry run, would have), for the job log and summary.
         self.effects: list[str] = []
         self.read_failed: bool = False  # reading the channel back failed this run (slack_read)
+        self._problems_lock = threading.Lock()
 
     def for_run(self) -> Mirror:
         """This mirror for one run: the same Slack room and caches, its own effects list and
@@ -169,40 +181,82 @@ class Mirror:
     def problem(self, record: Record, text: str) -> None:
         self.log(f"warning: Slack: {text}")
         stamp = f"{iso(utcnow())} Slack: {text}"
-        record.problems = [*record.problems[-(MAX_PROBLEMS - 1) :], stamp]
+        with self._problems_lock:  # lanes deliver at once; each problem is kept
+            record.problems = [*record.problems[-(MAX_PROBLEMS - 1) :], stamp]
 
     def sync(self, issue: IssueView, record: Record) -> None:
         """Make Slack match the record: channel, outbox, topic. Never raises."""
         if self.room is None:
-            if self.dry_run:
-                # Nothing is saved in a dry run: say what would reach Slack (once each,
-                # though a run that writes the retrospective syncs twice).
-                wanted = [self.describe(item, record) for item in record.outbox]
-                if not record.channel_id and self.wants_channel(record):
-                    wanted.insert(0, "open the incident channel")
-                for effect in wanted:
-                    if effect not in self.effects:
-                        self.effects.append(effect)
-                        self.log(f"[dry-run] would {effect} (Slack)")
-                return
-            if record.outbox:
-                self.log("notice: SLACK_BOT_TOKEN is not set: Slack steps skipped")
-                record.outbox.clear()
+            self._without_slack(record)
             return
+        opened = False
         ok = True
         if not record.channel_id and self.wants_channel(record):
-            ok = self.open_channel(issue, record)
-        for item in list(record.outbox):
-            if self.deliver(issue, record, item):
+            ok = opened = self.open_channel(issue, record)
+        ok = self._deliver_at_once(issue, record, opened) and ok
+        if ok and not self.read_failed:  # caught up: old problems are over (others are not ours)
+            record.problems = [p for p in record.problems if " Slack: " not in p]
+
+    def _without_slack(self, record: Record) -> None:
+        """No Slack token: in a dry run say what would reach Slack, else drop the outbox."""
+        if self.dry_run:
+            # Nothing is saved in a dry run: say what would reach Slack (once each,
+            # though a run that writes the retrospective syncs twice).
+            wanted = [self.describe(item, record) for item in record.outbox]
+            if not record.channel_id and self.wants_channel(record):
+                wanted.insert(0, "open the incident channel")
+            for effect in wanted:
+                if effect not in self.effects:
+                    self.effects.append(effect)
+                    self.log(f"[dry-run] would {effect} (Slack)")
+            return
+        if record.outbox:
+            self.log("notice: SLACK_BOT_TOKEN is not set: Slack steps skipped")
+            record.outbox.clear()
+
+    def _deliver_at_once(self, issue: IssueView, record: Record, opened: bool) -> bool:
+        """Deliver the outbox and keep the topic (and a new channel's purpose); True when
+        all of it reached Slack.
+
+        Each lane is one destination, delivered in the outbox's order (a thread reply after
+        its parent, messages in a channel in the order people should read them); lanes, the
+        topic and the purpose do not wait for one another. What reached Slack is told, and
+        the outbox emptied, in the outbox's order.
+        """
+        items = list(record.outbox)
+        lanes = lanes_of(items, self.channel_setting)
+
+        def in_order(lane: list[SlackDelivery]) -> Callable[[], list[tuple[bool, str | None]]]:
+            return lambda: [self._send(issue, record, item) for item in lane]
+
+        jobs = [in_order(lane) for lane in lanes]
+        if opened:
+            jobs.append(lambda: [self._purpose(issue, record)])
+        if record.channel_id:
+            jobs.append(lambda: [self._topic(issue, record)])
+        done = each(lambda job: job(), jobs)
+        sent = {
+            id(item): outcome
+            for lane, outcomes in zip(lanes, done, strict=False)  # done: the lanes, then more
+            for item, outcome in zip(lane, outcomes, strict=True)
+        }
+        ok = True
+        for item in items:
+            delivered, described = sent[id(item)]
+            if described:
+                self.effects.append(described)
+            if delivered:
                 record.outbox.remove(item)
                 if item.remember:
                     record.sent.append(item.key)
             else:
                 ok = False
-        if record.channel_id:
-            ok = self.topic(issue, record) and ok
-        if ok and not self.read_failed:  # caught up: old problems are over (others are not ours)
-            record.problems = [p for p in record.problems if " Slack: " not in p]
+        for extra in done[len(lanes) :]:  # purpose, topic: after the deliveries, as before
+            for done_ok, described in extra:
+                ok = done_ok and ok
+                if described:
+                    self.effects.append(described)
+        return ok
 
     @staticmethod
     def wants_channel(record: Record) -> bool:
@@ -224,11 +278,16 @@ class Mirror:
         record.channel_id, record.channel_name = channel_id, final
         record.note(utcnow(), "slack", None, f"channel #{final} opened")
         self.effects.append(f"open channel #{final}{' (private)' if record.sensitive else ''}")
+        return True
+
+    def _purpose(self, issue: IssueView, record: Record) -> tuple[bool, str | None]:
+        """Set a new channel's purpose (the issue's link); a failure is only a notice."""
+        assert self.room is not None and record.channel_id
         try:
-            self.room.set_purpose(channel_id, f"Incident #{issue.number}: {issue.url}")
+            self.room.set_purpose(record.channel_id, f"Incident #{issue.number}: {issue.url}")
         except SlackError as exc:
             self.log(f"notice: Slack: could not set the channel purpose: {exc}")
-        return True
+        return True, None
 
     def target(self, to: To, record: Record, login: str | None = None) -> str | None:
         assert self.room is not None
@@ -255,27 +314,41 @@ class Mirror:
 
     def deliver(self, issue: IssueView, record: Record, item: SlackDelivery) -> bool:
         """Deliver one outbox item; True when done (or pointless), False to retry later."""
+        delivered, effect = self._send(issue, record, item)
+        if effect:
+            self.effects.append(effect)
+        return delivered
+
+    def _send(
+        self, issue: IssueView, record: Record, item: SlackDelivery
+    ) -> tuple[bool, str | None]:
+        """Deliver one outbox item: (done or pointless, what reached Slack). Safe in a lane
+        of its own beside others: it touches the record only where its destination is."""
         assert self.room is not None
         try:
             where = self.target(item.to, record, item.login)
             if where is None:
                 if item.to is To.INCIDENT and self.wants_channel(record):
-                    return False  # the channel isn't open yet: keep it for later
+                    return False, None  # the channel isn't open yet: keep it for later
                 if item.to is To.DM:
                     self.log(f"notice: Slack: no Slack user mapped for {item.login}; DM skipped")
-                return True
+                return True, None
             if "<channel>" in item.text and not record.channel_id:
                 if self.wants_channel(record):
-                    return False  # say where to go once there is somewhere to go
+                    return False, None  # say where to go once there is somewhere to go
             if item.invite:
-                ids = [self.people.slack_id(x) for x in item.invite]
+                ids = each(self.people.slack_id, item.invite)  # email look-ups at once
                 self.room.invite(where, [x for x in ids if x])
             elif item.report:
                 text, blocks = self.report_message(issue, record)
+                blocks += button_blocks(item.buttons, issue.number)
                 # Its place is kept: a ✅ on it from the lead acknowledges (ack.py).
                 record.report_ref = list(self.room.post_ref(where, text, blocks=blocks))
             elif item.ack_dm:
-                ref = self.room.post_ref(where, self.render(item.text, record))
+                text = self.render(item.text, record)
+                ref = self.room.post_ref(
+                    where, text, blocks=with_buttons(text, item.buttons, issue.number)
+                )
                 if str(record.ack.get("lead", "")).lower() == item.ack_dm.lower():
                     record.ack["dm"] = list(ref)
             elif item.status:
@@ -289,12 +362,13 @@ class Mirror:
                 elif item.unreact:
                     self.room.unreact(where, item.unreact, RECORDED)
             else:
-                self.room.post(where, self.render(item.text, record), thread_ts=item.thread_ts)
-            self.effects.append(self.describe(item, record))
-            return True
+                text = self.render(item.text, record)
+                buttons = with_buttons(text, item.buttons, issue.number)
+                self.room.post(where, text, blocks=buttons, thread_ts=item.thread_ts)
+            return True, self.describe(item, record)
         except SlackError as exc:
             self.problem(record, f"{item.key}: {exc}")
-            return False
+            return False, None
 
     def report_message(self, issue: IssueView, record: Record) -> tuple[str, list[dict]]:
         report = parse_report(issue.body)
@@ -338,6 +412,13 @@ class Mirror:
         return "\n".join(lines)
 
     def topic(self, issue: IssueView, record: Record) -> bool:
+        """Keep the channel's topic the incident's state, lead and link; False on failure."""
+        done, effect = self._topic(issue, record)
+        if effect:
+            self.effects.append(effect)
+        return done
+
+    def _topic(self, issue: IssueView, record: Record) -> tuple[bool, str | None]:
         assert self.room is not None and record.channel_id
         state = record.state.value if record.state else "?"
         lead = record.lead or "nobody"
@@ -345,15 +426,14 @@ class Mirror:
         if record.resolved_when:
             topic += f" · resolved when: {escape(record.resolved_when)}"
         if topic == record.channel_topic:
-            return True
+            return True, None
         try:
             self.room.set_topic(record.channel_id, topic)
         except SlackError as exc:
             self.problem(record, f"could not set the channel topic: {exc}")
-            return False
+            return False, None
         record.channel_topic = topic
-        self.effects.append(f"set the topic of {self.where(To.INCIDENT, record)}: {preview(topic)}")
-        return True
+        return True, f"set the topic of {self.where(To.INCIDENT, record)}: {preview(topic)}"
 
     def history(self, record: Record) -> list[Entry]:
         """Collect the incident channel's messages for the retrospective's timeline."""
@@ -395,6 +475,24 @@ class Mirror:
             return user
 
 
+def lanes_of(
+    items: Sequence[SlackDelivery], channel_setting: Callable[[To], str | None]
+) -> list[list[SlackDelivery]]:
+    """Split outbox items by destination, each lane in outbox order, lanes in order of first
+    item: the incident channel's invitations, its messages (and marks), each DM's person,
+    each named channel (announce and stakeholder by configured name: one look-up each)."""
+    lanes: dict[tuple[str, str], list[SlackDelivery]] = {}
+    for item in items:
+        if item.to is To.DM:
+            key = ("dm", (item.login or "").lower())
+        elif item.to is To.INCIDENT:
+            key = ("invite" if item.invite else "incident", "")
+        else:
+            key = ("channel", channel_setting(item.to) or item.to.value)
+        lanes.setdefault(key, []).append(item)
+    return list(lanes.values())
+
+
 def preview(text: str, limit: int = 80) -> str:
     """Return the first line of a message, cut to `limit` characters, in quotes."""
     line = next((x.strip() for x in text.splitlines() if x.strip()), "")
@@ -405,3 +503,43 @@ def _from_ts(ts: str):
     from datetime import datetime, timezone
 
     return datetime.fromtimestamp(float(ts), tz=timezone.utc)
+
+
+# The live connection's buttons (inbound/interactions.py): action `incident:<what>`, value
+# the issue number. Only a decision with `slack.live` on asks for them (Context.slack).
+BUTTON_TEXT = {
+    "declare": ("Declare", "primary"),
+    "dismiss": ("Dismiss", None),
+    "ack": ("Acknowledge", "primary"),
+    "join": ("Join", None),
+    "update": ("Post an update", None),
+}
+
+
+def button_blocks(buttons: Sequence[str], number: int) -> list[dict[str, Any]]:
+    """An actions block with the tool's buttons, or nothing."""
+    elements = []
+    for what in buttons:
+        label, style = BUTTON_TEXT[what]
+        element: dict[str, Any] = {
+            "type": "button",
+            "action_id": f"incident:{what}",
+            "text": {"type": "plain_text", "text": label},
+            "value": str(number),
+        }
+        if style:
+            element["style"] = style
+        elements.append(element)
+    return (
+        [{"type": "actions", "block_id": "incident-actions", "elements": elements}]
+        if elements
+        else []
+    )
+
+
+def with_buttons(text: str, buttons: Sequence[str], number: int) -> list[dict[str, Any]] | None:
+    """The message as a section with the buttons under it; None without buttons."""
+    if not buttons:
+        return None
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return [section, *button_blocks(buttons, number)]

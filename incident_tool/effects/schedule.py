@@ -89,3 +89,20 @@ def rest(tools: Tools, still_open: Callable[[], int]) -> str | None:
             return f"{why}, and could not switch the sweep schedule back on ({exc})"
         return f"{why}: the sweep schedule stays on"
     return "switched the sweep schedule off (no open incident); a report switches it on"
+
+
+LIVE_WORKFLOW = "incident-live.yml"
+
+
+def wake_live(tools: Tools, ref: str) -> str | None:
+    """With `slack.live: actions`, start the live connection's workflow unless a run of it
+    is queued or in progress (docs/usage.md#live-slack): one GET, one POST when none is."""
+    if tools.config.slack.live != "actions" or tools.gateway.dry_run:
+        return None
+    try:
+        if tools.gateway.workflow_running(LIVE_WORKFLOW):
+            return None
+        tools.gateway.dispatch_workflow(LIVE_WORKFLOW, ref)
+    except GitHubError as exc:
+        return f"could not start the live Slack connection ({exc}); the sweep carries on"
+    return "started the live Slack connection (an incident is open)"

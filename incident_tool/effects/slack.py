@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -452,6 +453,8 @@ class SlackRoom:
         self._channel_ids: dict[str, str] = {}
         self._channel_cursor: str | None = None
         self._channel_list_done = False
+        # Lanes of deliveries (effects/mirror.py) may look channels up at once: one lister.
+        self._channel_lock = threading.Lock()
         self._emails: dict[str, str | None] = {}
         self._names: dict[str, str | None] = {}
         self._statuses: dict[str, dict[str, Any]] = {}
@@ -590,6 +593,10 @@ class SlackRoom:
         if _CHANNEL_ID_RE.fullmatch(wanted):
             return wanted
         wanted = wanted.lower()
+        with self._channel_lock:
+            return self._find_listed(wanted)
+
+    def _find_listed(self, wanted: str) -> str | None:
         if wanted in self._channel_ids:
             return self._channel_ids[wanted]
         # Page on from where the last lookup stopped; a finished scan answers misses directly.
@@ -1043,6 +1050,38 @@ class SlackRoom:
         except SlackError as err:
             if err.error not in ("no_reaction", "message_not_found"):
                 raise
+
+    # -- the live connection (docs/usage.md#live-slack) ---------------------------------
+
+    def new_run(self) -> None:
+        """Forget that Slack went silent in an earlier run: a live connection runs many."""
+        self._unanswered = None
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        """Open a modal for the person who pressed or typed (views.open); return its id.
+
+        The trigger id is good for 3 seconds ("trigger_id ... expires after 3 seconds",
+        Slack's views.open reference): a late call fails with `expired_trigger_id`."""
+        data = self._call("views.open", json={"trigger_id": trigger_id, "view": view})
+        with self._reading("views.open"):
+            return str((data.get("view") or {})["id"])
+
+    def update_message(
+        self, channel: str, ts: str, text: str, *, blocks: list[dict] | None = None
+    ) -> None:
+        """Replace one of the bot's own messages (chat.update): what a button did."""
+        payload: dict[str, Any] = {
+            "channel": channel,
+            "ts": ts,
+            "text": _truncate(text, MAX_MESSAGE_TEXT),
+            "blocks": blocks or [],
+        }
+        self._call("chat.update", json=payload)
+
+    def tell_privately(self, channel: str, user: str, text: str) -> None:
+        """A message only `user` sees, in `channel` (chat.postEphemeral)."""
+        payload = {"channel": channel, "user": user, "text": _truncate(text, MAX_MESSAGE_TEXT)}
+        self._call("chat.postEphemeral", json=payload)
 
 
 def _status_of(profile: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ GITHUB_TOKEN start no workflow), so the delivery managers are paged as for any r
 from __future__ import annotations
 
 import re
+import zlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from incident_tool.core.model import IssueView
     from incident_tool.effects.slack import SlackRoom
     from incident_tool.effects.tools import Tools
+    from incident_tool.inbound.interactions import ViewSubmission
 
 
 def reporter_of(view: object, bot_login: str) -> str | None:
@@ -160,3 +162,50 @@ def open_report(
         thread_ts=message.ts,
     )
     return number
+
+
+def open_modal_report(tools: Tools, submission: ViewSubmission, now: datetime) -> tuple[int, str]:
+    """Open the report issue from the `/incident` modal, as the form does; return its number
+    and address. The marker names the Slack account, so the report counts against its
+    daily limit as an `@incident-tool report` does; a retried submission finds its issue."""
+    from incident_tool.effects.slack_read import reverse
+
+    login = reverse(tools.people, submission.user)[0]
+    room = tools.mirror.room
+    name = login or (room.user_name(submission.user) if room is not None else None) or "someone"
+    stamp = f"{int(now.timestamp())}.{zlib.crc32(submission.id.encode()) % 1_000_000:06d}"
+    channel = (
+        submission.metadata if re.fullmatch(r"[CG][A-Z0-9]{2,20}", submission.metadata) else "C0"
+    )
+    marker = inbound.REPORT_MARKER.format(
+        channel=channel, ts=stamp, reporter=login or "", user=submission.user
+    )
+    values = submission.values
+
+    def field(block: str, limit: int = 3000) -> str:
+        value = values.get(block)
+        text = value if isinstance(value, str) else ""
+        return wording.user_text(clip(text.strip(), limit)) if text.strip() else "_No response_"
+
+    title = " ".join(str(values.get("title") or "").split()) or "(no title given)"
+    body = wording.MODAL_REPORT_BODY.format(
+        marker=marker,
+        summary=field("summary"),
+        service=field("service", 200),
+        impact=field("impact"),
+        severity=field("severity", 200),
+        private="x" if "private" in (values.get("private") or ()) else " ",
+        who=wording.person(login) if login else wording.user_text(name, inline=True) + " (Slack)",
+        at=now.strftime("%Y-%m-%d %H:%M"),
+    )
+
+    def existing() -> IssueView | None:
+        found = tools.gateway.issues(state="all", since=now - timedelta(minutes=10))
+        return next((i for i in found if marker in (i.body or "")), None)
+
+    issue = existing() or tools.gateway.create_issue(
+        clip(title, 120), body, [State.REPORTED.label], [], landed=existing
+    )
+    if issue is None:
+        raise SlackError("views.submit", "dry_run", detail="a dry run opens no issue")
+    return int(issue.number), issue.url

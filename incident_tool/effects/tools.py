@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from incident_tool.config import Config
+from incident_tool.core.model import Answer
 from incident_tool.effects.github import Gateway
 from incident_tool.effects.mirror import Mirror, People
 
@@ -24,6 +25,7 @@ class Outcome:
     #: What the status page shows of this incident changed (with `status_page.enabled`).
     page_changed: bool = False
     slack: list[str] = field(default_factory=list)  # Slack effects (or, dry run, would-be)
+    answers: list[Answer] = field(default_factory=list)  # to the person who acted live
 
 
 @dataclass

@@ -61,15 +61,20 @@ def run(
     from incident_tool.effects import schedule
 
     if schedule.opens_incident(event, outcome):
-        notice = schedule.wake(tools)
-        if notice:
-            outcome.notices.append(notice)
+        for notice in (schedule.wake(tools), schedule.wake_live(tools, _ref())):
+            if notice:
+                outcome.notices.append(notice)
     report_outcome(outcome, f"{event.kind} on #{event.number}")
     if cfg.status_page.enabled and not dry_run:
         from incident_tool.verbs.status_page import write_output
 
         # The workflow's Pages job runs only when this says "changed" (docs/usage.md#status-page).
         write_output(outcome.page_changed)
+
+
+def _ref() -> str:
+    """The branch the live workflow runs on: the one this run was started for."""
+    return os.environ.get("GITHUB_REF_NAME") or "main"
 
 
 def report(event: Any, repo: str, config_path: str | None, dry_run: bool) -> None:

@@ -25,6 +25,9 @@ UNPINNED_ACTION = "OWNER/incident-tool@" + "0" * 40
 ACTION_REF = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+@[0-9a-f]{40}$")
 SENSITIVE_PLACEHOLDER = "__SENSITIVE_SERVICES__"
 REPO_URL_PLACEHOLDER = "https://github.com/OWNER/REPO"
+# `init --live`: where `incident-tool listen` runs (config `slack.live`).
+LIVE_MODES = ("actions", "external")
+LIVE_WORKFLOW = ".github/workflows/incident-live.yml"
 
 
 class InitError(UsageError, ValueError):
@@ -58,6 +61,82 @@ class InitResult:
             "Commit and push these files; the workflow runs from the default branch.",
         ]
         return "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
+
+
+# What the manifest becomes for the live connection (SPEC §16): each text of
+# templates/slack-app-manifest.yml, and what replaces it. Socket Mode: Slack sends events,
+# slash commands and button presses over the connection `listen` opens, so no request URL.
+_POLLING = (
+    "# No events, slash commands or interactivity: the tool has no server. It reads the\n"
+    "# incident channels back on every workflow run (SPEC §11), so what people say in Slack\n"
+    "# reaches the issue at the next event on it or the next sweep.\n"
+)
+_LIVE_MANIFEST = (
+    (
+        _POLLING,
+        "# Written by `init --live`: with Socket Mode on, `incident-tool listen` receives the\n"
+        "# events, `/incident` and the buttons below within seconds. It needs an app-level\n"
+        "# token besides the bot token: Basic Information > App-Level Tokens > Generate Token\n"
+        "# and Scopes, scope connections:write; store it as SLACK_APP_TOKEN (the repository\n"
+        "# secret incident-live.yml reads, or wherever `listen` runs). See\n"
+        "# docs/adopting.md#the-live-connection\n",
+    ),
+    (
+        "    always_online: true\n",
+        "    always_online: true\n"
+        "  slash_commands:\n"
+        "    # `/incident` alone opens the report form; `/incident <command>` in an incident\n"
+        "    # channel runs that command; answers are only shown to the person who asked.\n"
+        "    - command: /incident\n"
+        "      description: Report an incident, or run an incident command in its channel\n"
+        '      usage_hint: "[help | <command> [text]]"\n'
+        "      # The text arrives as typed; incident-tool escapes what it posts itself.\n"
+        "      should_escape: false\n",
+    ),
+    (
+        "      - dnd:read\n",
+        "      - dnd:read\n"
+        "      # The /incident slash command.\n"
+        "      - commands\n"
+        "      # The app_mention event: `@incident-tool report` and commands, live.\n"
+        "      - app_mentions:read\n",
+    ),
+    (
+        "  org_deploy_enabled: false\n",
+        "  org_deploy_enabled: false\n"
+        "  # The events `listen` carries out, each needing a scope above: app_mention\n"
+        "  # (app_mentions:read), message.* (channels:history, groups:history), reaction_*\n"
+        "  # (reactions:read), pin_* (pins:read), member_joined_channel (channels:read,\n"
+        "  # groups:read).\n"
+        "  event_subscriptions:\n"
+        "    bot_events:\n"
+        "      - app_mention # commands and reports addressed to the tool\n"
+        "      - message.channels # who posted in a public incident channel\n"
+        "      - message.groups # the same in a private (sensitive) one\n"
+        "      - reaction_added # 📌 makes a note, a lead's ✅ acknowledges\n"
+        "      - reaction_removed\n"
+        "      - pin_added # a pinned message is a note\n"
+        "      - pin_removed\n"
+        "      - member_joined_channel # who joined the incident channel\n"
+        "  # Buttons (Declare, Dismiss, Acknowledge, Join, Post an update) and modals.\n"
+        "  interactivity:\n"
+        "    is_enabled: true\n",
+    ),
+    ("  socket_mode_enabled: false\n", "  socket_mode_enabled: true\n"),
+)
+
+
+def render_manifest(*, live: bool = False) -> str:
+    """Return the Slack app manifest: as today without `live`; with it, Socket Mode on, the
+    bot events, interactivity, `/incident` and the scopes they need (SPEC §16)."""
+    text = _template("slack-app-manifest.yml")
+    if not live:
+        return text
+    for today, live_text in _LIVE_MANIFEST:
+        if text.count(today) != 1:
+            raise RuntimeError(f"templates/slack-app-manifest.yml lacks {today.strip()!r}")
+        text = text.replace(today, live_text)
+    return text
 
 
 def _template(name: str) -> str:
@@ -98,7 +177,10 @@ def installed_action() -> str | None:
     return ref if ACTION_REF.match(ref) else None
 
 
-def _config(form_text: str) -> str:
+_LIVE_OFF = '  live: "off"\n'
+
+
+def _config(form_text: str, live: str | None = None) -> str:
     """Return the adopter's config, its `sensitive.services` taken from the form it gets.
 
     The config names the form's security option as the form spells it, so renaming one
@@ -116,6 +198,10 @@ def _config(form_text: str) -> str:
     text = _template("incident.yml")
     if not options or SENSITIVE_PLACEHOLDER not in text:
         raise RuntimeError("templates/report-incident.yml lacks the security service option")
+    if live is not None:
+        if _LIVE_OFF not in text:
+            raise RuntimeError(f"templates/incident.yml lacks {_LIVE_OFF.strip()!r}")
+        text = text.replace(_LIVE_OFF, f"  live: {live}\n")
     return text.replace(SENSITIVE_PLACEHOLDER, json.dumps(options, ensure_ascii=False))
 
 
@@ -171,10 +257,12 @@ def _origin_url(target: Path) -> str | None:
     return repo_web_url(proc.stdout) if proc.returncode == 0 else None
 
 
-def _contents(repo_url: str | None, action: str, status_page: bool) -> dict[str, str]:
+def _contents(
+    repo_url: str | None, action: str, status_page: bool, live: str | None
+) -> dict[str, str]:
     """Return each file to write (path relative to the checkout) with its content."""
     form = _template("report-incident.yml")
-    return {
+    files = {
         ".github/ISSUE_TEMPLATE/report-incident.yml": form,
         ".github/ISSUE_TEMPLATE/config.yml": render_issue_config(repo_url),
         ".github/workflows/incident.yml": render_workflow(
@@ -184,10 +272,13 @@ def _contents(repo_url: str | None, action: str, status_page: bool) -> dict[str,
         ".github/workflows/incident-followups.yml": render_workflow(
             "workflow-followups.yml", action
         ),
-        ".github/incident.yml": _config(form),
+        ".github/incident.yml": _config(form, live),
         "templates/retrospective.md.j2": _template("retrospective.md.j2"),
-        ".github/slack-app-manifest.yml": _template("slack-app-manifest.yml"),
+        ".github/slack-app-manifest.yml": render_manifest(live=live is not None),
     }
+    if live == "actions":
+        files[LIVE_WORKFLOW] = render_workflow("workflow-live.yml", action)
+    return files
 
 
 CONFIG = ".github/incident.yml"
@@ -243,16 +334,19 @@ def init_repo(
     force: bool = False,
     action: str | None = None,
     status_page: bool = False,
+    live: str | None = None,
 ) -> InitResult:
     """Write the issue form, chooser config, workflows, config and template into `target`.
 
     The workflows run incident-tool's action pinned to `action` (`OWNER/REPO@SHA`), by
     default the commit this incident-tool was installed from, else a placeholder that
     fails closed (see UNPINNED_ACTION). `status_page` adds the job that publishes the
-    status page. Keep every existing file unless `force`; a file that already has
+    status page. `live` (`actions` or `external`) sets `slack.live`, writes the manifest
+    for the live connection and, for `actions`, incident-live.yml. Keep every existing
+    file unless `force`; a file that already has
     exactly the content to write is reported as unchanged. Raise InitError if `target`
-    is not a directory, `action` is not OWNER/REPO@<40-hex commit>, or a directory
-    stands where a file should go.
+    is not a directory, `action` is not OWNER/REPO@<40-hex commit>, `live` is neither
+    mode, or a directory stands where a file should go.
     """
     target = Path(target)
     if not target.is_dir():
@@ -262,10 +356,12 @@ def init_repo(
             f"--action {action!r}: give OWNER/REPO@SHA, the full 40-hex commit of"
             " incident-tool to run (a branch or tag can be moved; a commit cannot)"
         )
+    if live is not None and live not in LIVE_MODES:
+        raise InitError(f"--live {live!r}: give one of {', '.join(LIVE_MODES)}")
     pinned = action or installed_action()
     repo_url = _origin_url(target)
     # Produce every file before writing any, so a broken install changes nothing.
-    texts = _contents(repo_url, pinned or UNPINNED_ACTION, status_page)
+    texts = _contents(repo_url, pinned or UNPINNED_ACTION, status_page, live)
     kept_template = _kept(target / TEMPLATE, texts[TEMPLATE], force)
     if kept_template:
         # The config points at the template; say in it which one that is.
@@ -293,6 +389,24 @@ def init_repo(
         except OSError as exc:
             raise InitError(f"{dest}: cannot write: {exc.strerror or exc}") from exc
         written.append(relative)
+    notes = _notes(repo_url, pinned, status_page, live)
+    notes += _template_notes(target, kept_template, CONFIG in skipped)
+    notes += _kept_live_notes(target, live, skipped)
+    repo = repo_url.split("/", 3)[3] if repo_url else None
+    return InitResult(
+        target=target,
+        written=tuple(written),
+        unchanged=tuple(unchanged),
+        skipped=tuple(skipped),
+        repo=repo,
+        notes=notes,
+    )
+
+
+def _notes(
+    repo_url: str | None, pinned: str | None, status_page: bool, live: str | None
+) -> tuple[str, ...]:
+    """Return the next steps that depend on what init was asked and what it found."""
     notes: tuple[str, ...] = ()
     if repo_url is None:
         notes += (
@@ -311,16 +425,70 @@ def init_repo(
             "For the status page: set `status_page.enabled: true` in .github/incident.yml"
             " and choose Settings > Pages > Source: GitHub Actions.",
         )
-    notes += _template_notes(target, kept_template, CONFIG in skipped)
-    repo = repo_url.split("/", 3)[3] if repo_url else None
-    return InitResult(
-        target=target,
-        written=tuple(written),
-        unchanged=tuple(unchanged),
-        skipped=tuple(skipped),
-        repo=repo,
-        notes=notes,
+    return notes + _live_notes(live)
+
+
+MANIFEST = ".github/slack-app-manifest.yml"
+
+
+def _kept_live_notes(target: Path, live: str | None, skipped: list[str]) -> tuple[str, ...]:
+    """Say which kept file still lacks the live connection `init --live` was asked for."""
+    from incident_tool.config import ConfigError
+    from incident_tool.config import load as load_config
+
+    if live is None:
+        return ()
+    notes = []
+    if CONFIG in skipped:
+        try:
+            kept = load_config(target / CONFIG).slack.live
+        except ConfigError:
+            kept = live  # _template_notes already says to fix it
+        if kept != live:
+            notes.append(
+                f"Set `slack.live: {live}` in the kept {CONFIG} (it says {kept});"
+                " init --force rewrites the whole file."
+            )
+    if MANIFEST in skipped:
+        notes.append(
+            f"The kept {MANIFEST} has no Socket Mode: run init --live {live} --force for the"
+            " live manifest, paste it under App Manifest in the Slack app, and reinstall it."
+        )
+    return tuple(notes)
+
+
+def _live_notes(live: str | None) -> tuple[str, ...]:
+    """Say what the live connection needs, or what Slack costs in time without it."""
+    if live is None:
+        return (
+            "Without a live connection (init --live actions|external), what people do in"
+            " Slack reaches the issue at the next event on it or the next sweep: every 5"
+            " minutes while an incident is open, and GitHub's schedule is best-effort (it"
+            " can run late); /incident and buttons are not available"
+            " (docs/adopting.md#the-live-connection).",
+        )
+    token = (
+        "Make the app-level token for the live connection: in the Slack app, Basic"
+        " Information > App-Level Tokens > Generate Token and Scopes, add the scope"
+        " connections:write, and store the xapp-… token as the repository secret"
+        " SLACK_APP_TOKEN (Settings > Secrets and variables > Actions)."
     )
+    if live == "actions":
+        where = (
+            f"{LIVE_WORKFLOW} keeps the connection while an incident is open: it bills one"
+            " job by the minute then (docs/operating.md#the-live-connection-in-actions)."
+        )
+    else:
+        token = token.replace(
+            "as the repository secret SLACK_APP_TOKEN (Settings > Secrets and variables > Actions)",
+            "as SLACK_APP_TOKEN where `incident-tool listen` runs",
+        )
+        where = (
+            "Run `incident-tool listen --repo OWNER/NAME` where it stays up (the container:"
+            " docs/adopting.md#always-on-slacklive-external), with SLACK_APP_TOKEN,"
+            " SLACK_BOT_TOKEN and a GitHub App installation or fine-grained token."
+        )
+    return (token, where)
 
 
 def format_result(result: InitResult) -> str:

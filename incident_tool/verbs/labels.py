@@ -53,10 +53,11 @@ def sync(
         else:
             out(f"ok      {name}")
     pause = github.BULK_WRITE_INTERVAL  # read at each call: tests set it to 0
-    if plan and not dry_run and len(plan) > 1 and pause:
+    paused = len(plan) - github.BULK_WRITES  # the writes past a handful wait (WritePace)
+    if plan and not dry_run and paused > 0 and pause:
         out(
             f"{len(plan)} labels to write; GitHub asks for a pause between writes: "
-            f"about {(len(plan) - 1) * pause:g} s"
+            f"about {paused * pause:g} s"
         )
     for i, (verb, name, colour, description, label) in enumerate(plan, 1):
         if dry_run:

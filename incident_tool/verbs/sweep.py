@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from incident_tool.verbs.common import (
@@ -19,6 +20,7 @@ def run(repo: str | None, config_path: str | None, dry_run: bool, followups_only
     """Reconcile open incidents and send due reminders; or, `followups_only`, the weekly
     follow-up work alone."""
     from incident_tool import app as sweeping
+    from incident_tool.effects import schedule
 
     out = _out()
     root = Path.cwd()
@@ -40,8 +42,13 @@ def run(repo: str | None, config_path: str | None, dry_run: bool, followups_only
 
         # A sweep can carry out what a dropped run missed (a /public, a state change).
         write_output(any(o.page_changed for o in results))
+    if any(o.handled and o.state in schedule.OPEN_STATES for o in results):
+        # The live connection ended (its time limit, a crash) while an incident is open.
+        notice = schedule.wake_live(tools, os.environ.get("GITHUB_REF_NAME") or "main")
+        if notice:
+            out(f"notice: {notice}")
     if not results:
-        from incident_tool.effects import schedule, workflow_io
+        from incident_tool.effects import workflow_io
 
         notice = schedule.rest(tools, lambda: len(sweeping.open_incidents(tools)))
         if notice:

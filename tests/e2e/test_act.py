@@ -157,6 +157,41 @@ def test_sweep_runs_on_schedule_and_by_hand(act: Any, tmp_path: Path, event_name
     assert got["imports"], got["import_error"]
 
 
+def test_live_workflow_runs_listen_with_the_app_token(act: Any, tmp_path: Path) -> None:
+    """incident-live.yml, dispatched: `listen` with the limits of SPEC §16 and both tokens."""
+    record = tmp_path / "probe.json"
+    probe = harness.write_probe(tmp_path / "probe-bin", record)
+    run = act.run(
+        "workflow_dispatch",
+        {},
+        env={"GITHUB_API_URL": FAKE_API, "ACT_STANDIN_PROBE_BIN": str(probe.parent)},
+        secrets={
+            "GITHUB_TOKEN": PROBE_TOKEN,
+            "SLACK_BOT_TOKEN": "xoxb-probe",
+            "SLACK_APP_TOKEN": "xapp-probe",
+        },
+        workflow=Path(".github/workflows/incident-live.yml"),
+    )
+    assert run.returncode == 0, run.describe()
+    got = json.loads(record.read_text())
+    assert got["argv"] == [
+        "listen",
+        "--repo",
+        REPO,
+        "--config",
+        ".github/incident.yml",
+        "--until-idle",
+        "15",
+        "--max-hours",
+        "5.5",
+    ]
+    env = got["env"]
+    assert env["SLACK_APP_TOKEN"] == "xapp-probe"
+    assert env["SLACK_BOT_TOKEN"] == "xoxb-probe"
+    assert env["GITHUB_TOKEN"] == PROBE_TOKEN
+    assert got["imports"], got["import_error"]
+
+
 DISPATCH_CASES = {
     "repository_dispatch": {
         "action": "incident-report",

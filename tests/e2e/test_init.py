@@ -48,6 +48,7 @@ CONFIG_KEYS = {
         "channel_prefix",
         "mirror_comments",
         "timeline_reaction",
+        "live",
     },
     "timezone": None,
     "reminders": {"triage_after", "update_every"},
@@ -458,3 +459,123 @@ def test_the_slack_app_manifest_grants_every_scope_the_tool_uses():
         assert needed & scopes, f"{method} needs one of {sorted(needed)}"
     for scope in ("pins:read", "reactions:read", "reactions:write", "users.profile:read"):
         assert scope in scopes
+
+
+# ------------------------------------------------------------ init --live (SPEC §16)
+
+LIVE_EVENTS = [
+    "app_mention",
+    "message.channels",
+    "message.groups",
+    "reaction_added",
+    "reaction_removed",
+    "pin_added",
+    "pin_removed",
+    "member_joined_channel",
+]
+
+
+def manifest(repo: Path) -> dict:
+    return yaml.safe_load((repo / ".github/slack-app-manifest.yml").read_text(encoding="utf-8"))
+
+
+def test_without_live_the_manifest_is_as_before_and_the_cost_is_said(tmp_path: Path) -> None:
+    result = init_repo(tmp_path)
+    assert (tmp_path / ".github/slack-app-manifest.yml").read_bytes() == package_file(
+        "slack-app-manifest.yml"
+    )
+    app = manifest(tmp_path)
+    assert app["settings"]["socket_mode_enabled"] is False
+    assert "event_subscriptions" not in app["settings"]
+    assert "interactivity" not in app["settings"]
+    assert "slash_commands" not in app["features"]
+    assert "commands" not in app["oauth_config"]["scopes"]["bot"]
+    assert config.load(tmp_path / ".github/incident.yml").slack.live == "off"
+    assert not (tmp_path / ".github/workflows/incident-live.yml").exists()
+    report = " ".join(format_result(result).split())
+    assert "every 5 minutes while an incident is open" in report
+    assert "best-effort" in report and "SLACK_APP_TOKEN" not in report
+
+
+@pytest.mark.parametrize("mode", ["actions", "external"])
+def test_live_writes_the_socket_mode_manifest_and_the_config(tmp_path: Path, mode: str) -> None:
+    result = init_repo(tmp_path, action=PIN, live=mode)
+    app = manifest(tmp_path)
+    settings = app["settings"]
+    assert settings["socket_mode_enabled"] is True
+    assert settings["interactivity"] == {"is_enabled": True}
+    assert settings["event_subscriptions"] == {"bot_events": LIVE_EVENTS}
+    assert settings["token_rotation_enabled"] is False
+    (command,) = app["features"]["slash_commands"]
+    assert command["command"] == "/incident" and command["should_escape"] is False
+    assert command["description"] and command["usage_hint"]
+    assert "url" not in command  # Socket Mode: no request URL
+    bot = app["oauth_config"]["scopes"]["bot"]
+    today = yaml.safe_load(package_file("slack-app-manifest.yml"))["oauth_config"]["scopes"]["bot"]
+    assert bot[: len(today)] == today  # today's kept, in order
+    assert set(bot) - set(today) == {"commands", "app_mentions:read"}
+    text = (tmp_path / ".github/slack-app-manifest.yml").read_text(encoding="utf-8")
+    assert "No events, slash commands or interactivity" not in text
+    assert "Socket Mode on" in text and "SLACK_APP_TOKEN" in text
+    # Each scope says why: a comment above it, or above the scopes it is listed with (the
+    # first scope after `bot:` has no scope above, so every run of them starts at a comment).
+    for scope in bot:
+        line = text.index(f"      - {scope}\n")
+        above = text[:line].rstrip("\n").rsplit("\n", 1)[-1].strip()
+        assert above.startswith("#") or above.startswith("- "), scope
+    assert config.load(tmp_path / ".github/incident.yml").slack.live == mode
+    report = format_result(result)
+    assert "App-Level Tokens" in report and "connections:write" in report
+    assert "SLACK_APP_TOKEN" in report
+    live_workflow = tmp_path / ".github/workflows/incident-live.yml"
+    if mode == "actions":
+        assert ".github/workflows/incident-live.yml" in result.written
+        workflow = live_workflow.read_text(encoding="utf-8")
+        assert f"uses: {PIN} # v{__version__}" in workflow
+        assert "${{ secrets.SLACK_APP_TOKEN }}" in workflow
+        check_jsonschema("vendor.github-workflows", live_workflow)
+        assert "repository secret SLACK_APP_TOKEN" in report
+    else:
+        assert not live_workflow.exists()
+        assert "incident-tool listen" in report
+
+
+def test_live_rewrites_only_the_live_key_of_the_config(tmp_path: Path) -> None:
+    (tmp_path / "off").mkdir()
+    (tmp_path / "on").mkdir()
+    init_repo(tmp_path / "off")
+    init_repo(tmp_path / "on", live="actions")
+    off = (tmp_path / "off/.github/incident.yml").read_text(encoding="utf-8").splitlines()
+    on = (tmp_path / "on/.github/incident.yml").read_text(encoding="utf-8").splitlines()
+    assert [(a, b) for a, b in zip(off, on, strict=True) if a != b] == [
+        ('  live: "off"', "  live: actions")
+    ]
+
+
+def test_live_must_be_a_known_mode(tmp_path: Path) -> None:
+    with pytest.raises(InitError, match="--live 'always'"):
+        init_repo(tmp_path, live="always")
+    assert not (tmp_path / ".github").exists()
+
+
+def test_cli_init_live(tmp_path: Path) -> None:
+    run = [sys.executable, "-m", "incident_tool", "init", str(tmp_path), "--action", PIN]
+    bad = subprocess.run([*run, "--live", "always"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stdout + bad.stderr
+    assert "'actions'" in bad.stderr and "'external'" in bad.stderr
+    ok = subprocess.run([*run, "--live", "actions"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "wrote      .github/workflows/incident-live.yml" in ok.stdout
+
+
+def test_live_over_an_earlier_init_says_what_the_kept_files_lack(tmp_path: Path) -> None:
+    init_repo(tmp_path, action=PIN)
+    result = init_repo(tmp_path, action=PIN, live="actions")
+    assert {".github/incident.yml", ".github/slack-app-manifest.yml"} <= set(result.skipped)
+    assert ".github/workflows/incident-live.yml" in result.written
+    report = " ".join(format_result(result).split())
+    assert "Set `slack.live: actions` in the kept .github/incident.yml (it says off)" in report
+    assert "The kept .github/slack-app-manifest.yml has no Socket Mode" in report
+    forced = init_repo(tmp_path, action=PIN, live="actions", force=True)
+    assert "kept" not in " ".join(forced.notes)
+    assert config.load(tmp_path / ".github/incident.yml").slack.live == "actions"

@@ -24,6 +24,7 @@ from tools.own_workflows import own_workflows
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github/workflows/incident.yml"
 SWEEP = ROOT / ".github/workflows/incident-sweep.yml"
+LIVE = ROOT / ".github/workflows/incident-live.yml"
 RELEASE = ROOT / ".github/workflows/release.yml"
 CI = ROOT / ".github/workflows/ci.yml"
 ACTION = ROOT / "action.yml"
@@ -47,13 +48,17 @@ TEMPLATE_WORKFLOW.write_text(render_workflow("workflow.yml", PINNED, status_page
 TEMPLATE_SWEEP.write_text(render_workflow("workflow-sweep.yml", PINNED))
 TEMPLATE_FOLLOWUPS = RENDERED / "incident-followups.yml"
 TEMPLATE_FOLLOWUPS.write_text(render_workflow("workflow-followups.yml", PINNED))
+TEMPLATE_LIVE = RENDERED / "incident-live.yml"
+TEMPLATE_LIVE.write_text(render_workflow("workflow-live.yml", PINNED))
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.y*ml")) + [
     TEMPLATE_WORKFLOW,
     TEMPLATE_SWEEP,
     TEMPLATE_FOLLOWUPS,
+    TEMPLATE_LIVE,
 ]
 INCIDENT_WORKFLOWS = [WORKFLOW, TEMPLATE_WORKFLOW]
 SWEEP_WORKFLOWS = [SWEEP, TEMPLATE_SWEEP]
+LIVE_WORKFLOWS = [LIVE, TEMPLATE_LIVE]
 EVERY_ACTIONS_FILE = [*WORKFLOWS, ACTION]
 
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[^@]*)?@[0-9a-f]{40}$")
@@ -136,7 +141,17 @@ def test_zizmor_finds_nothing() -> None:
     # zizmor exits non-zero when it reports any finding.
     assert proc.returncode == 0, f"{proc.stdout}\n{proc.stderr[-2000:]}"
     assert "No findings to report" in proc.stdout
-    for path in (WORKFLOW, SWEEP, RELEASE, CI, TEMPLATE_WORKFLOW, TEMPLATE_SWEEP, ACTION):
+    for path in (
+        WORKFLOW,
+        SWEEP,
+        LIVE,
+        RELEASE,
+        CI,
+        TEMPLATE_WORKFLOW,
+        TEMPLATE_SWEEP,
+        TEMPLATE_LIVE,
+        ACTION,
+    ):
         assert rel(path) in proc.stderr or str(path) in proc.stderr, f"zizmor skipped {path}"
 
 
@@ -174,6 +189,30 @@ def test_sweep_workflow_is_the_schedule_alone(path: Path) -> None:
     checkout, sweep = job["steps"]
     assert checkout["with"] == {"persist-credentials": False}
     assert sweep["with"]["command"] == "sweep"
+
+
+@pytest.mark.parametrize("path", LIVE_WORKFLOWS, ids=rel)
+def test_live_workflow_is_dispatched_only_and_hands_over(path: Path) -> None:
+    """SPEC §16: only dispatched, 6 hours at most, the successor not held by a group."""
+    data = load(path)
+    assert data["on"] == {"workflow_dispatch": None}
+    assert data["permissions"] == {}
+    assert "concurrency" not in data
+    (job,) = data["jobs"].values()
+    assert "concurrency" not in job, "a fixed group would hold the successor pending"
+    assert job["timeout-minutes"] == 360
+    # actions: write to dispatch the successor; nothing else beyond what handle has.
+    assert job["permissions"] == {"actions": "write", "contents": "read", "issues": "write"}
+    checkout, listen = job["steps"]
+    assert checkout["with"] == {"persist-credentials": False}
+    assert listen["with"] == {
+        "command": "listen",
+        "slack-bot-token": "${{ secrets.SLACK_BOT_TOKEN }}",
+        "slack-app-token": "${{ secrets.SLACK_APP_TOKEN }}",
+        "slack-api-url": "${{ vars.SLACK_API_URL || 'https://slack.com/api/' }}",
+    }
+    text = path.read_text(encoding="utf-8")
+    assert "dispatches its successor" in text and "actions: write" in text
 
 
 @pytest.mark.parametrize("path", INCIDENT_WORKFLOWS, ids=rel)
@@ -278,7 +317,7 @@ def test_own_workflows_are_the_templates_with_this_checkout() -> None:
     """Ours is what init writes, with `uses: ./` for the pinned action (tools/own_workflows.py)."""
     for path, text in own_workflows().items():
         assert path.read_text(encoding="utf-8") == text, "run python tools/own_workflows.py"
-    for data in (load(WORKFLOW), load(SWEEP)):
+    for data in (load(WORKFLOW), load(SWEEP), load(LIVE)):
         for job in data["jobs"].values():
             assert [
                 s["uses"]
@@ -287,7 +326,7 @@ def test_own_workflows_are_the_templates_with_this_checkout() -> None:
             ] in ([], ["./"])
 
 
-@pytest.mark.parametrize("path", [TEMPLATE_WORKFLOW, TEMPLATE_SWEEP], ids=rel)
+@pytest.mark.parametrize("path", [TEMPLATE_WORKFLOW, TEMPLATE_SWEEP, TEMPLATE_LIVE], ids=rel)
 def test_template_workflows_pin_incident_tool_by_commit(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     ours = [
@@ -298,7 +337,13 @@ def test_template_workflows_pin_incident_tool_by_commit(path: Path) -> None:
 
 
 def test_templates_have_only_known_placeholders() -> None:
-    for name in ("workflow.yml", "workflow-sweep.yml", "workflow-status-page.yml"):
+    for name in (
+        "workflow.yml",
+        "workflow-sweep.yml",
+        "workflow-status-page.yml",
+        "workflow-followups.yml",
+        "workflow-live.yml",
+    ):
         text = (TEMPLATES / name).read_text(encoding="utf-8")
         assert set(re.findall(r"__[A-Z_]+__", text)) <= {
             "__INCIDENT_TOOL_ACTION__",
@@ -323,6 +368,37 @@ def test_release_workflow() -> None:
         script.replace("\\\n", " ").split()
     )
     assert "python -m build --no-isolation" in script
+
+
+def test_release_publishes_the_image_to_ghcr_only_when_asked() -> None:
+    data = load(RELEASE)
+    image = data["jobs"]["image"]
+    assert image["needs"] == "build"  # the tag is checked against the version first
+    assert image["if"] == "vars.PUBLISH_IMAGE == 'true'"  # gated like PyPI
+    assert image["permissions"] == {"contents": "read", "packages": "write"}
+    for name, job in data["jobs"].items():
+        if name != "image":
+            assert "packages" not in job["permissions"], name
+    uses = [s["uses"].split("@")[0] for s in image["steps"]]
+    assert uses == [
+        "actions/checkout",
+        "docker/metadata-action",
+        "docker/setup-buildx-action",
+        "docker/login-action",
+        "docker/build-push-action",
+    ]
+    checkout, meta, _, login, push = image["steps"]
+    assert checkout["with"] == {"persist-credentials": False}
+    assert meta["with"]["images"] == "ghcr.io/${{ github.repository_owner }}/incident-tool"
+    assert login["with"] == {
+        "registry": "ghcr.io",
+        "username": "${{ github.actor }}",
+        "password": "${{ secrets.GITHUB_TOKEN }}",
+    }
+    assert push["with"]["context"] == "."  # the checkout, .dockerignore applied
+    assert push["with"]["push"] is True
+    assert push["with"]["tags"] == "${{ steps.meta.outputs.tags }}"
+    assert "cache-from" not in push["with"] and "cache-to" not in push["with"]
 
 
 def test_ci_workflow() -> None:
@@ -382,13 +458,21 @@ def test_action_inputs_and_install() -> None:
     assert "pip install ." not in script and "git+" not in script
     run = steps[-1]
     assert run["id"] == "run"
-    for name in ("github-token", "slack-bot-token", "config", "command"):
+    for name in ("github-token", "slack-bot-token", "slack-app-token", "config", "command"):
         assert f"${{{{ inputs.{name} }}}}" in run["env"].values(), name
     # The tool runs from the action's own files, at the commit the caller pinned.
     assert run["env"]["PYTHONPATH"] == "${{ github.action_path }}"
     assert run["env"]["PYTHONSAFEPATH"] == "1"
-    for verb in ("handle", "sweep", "status-page"):
+    for verb in ("handle", "sweep", "status-page", "listen"):
         assert f"python -m incident_tool {verb}" in run["run"], verb
+    assert run["env"]["SLACK_APP_TOKEN"] == "${{ inputs.slack-app-token }}"
+    # listen's limits are the action's, not the caller's: a run hands over before 6 hours.
+    case = run["run"].split("listen)")[1].split(";;")[0].replace("\\\n", " ")
+    listen = " ".join(" ".join(x for x in case.splitlines() if "#" not in x).split())
+    assert listen == (
+        'python -m incident_tool listen --repo "$GITHUB_REPOSITORY"'
+        ' --config "$INCIDENT_TOOL_CONFIG" --until-idle 15 --max-hours 5.5'
+    )
 
 
 # -------------------------------------------------------------- issue files

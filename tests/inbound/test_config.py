@@ -52,6 +52,8 @@ retrospective:
         ("slack: {announce: x}", "`slack.announce`"),
         ("slack: {mirror_comments: 'yes'}", "`slack.mirror_comments`"),
         ("slack: {channel_prefix: 'Bad Prefix'}", "`slack.channel_prefix`"),
+        ("slack: {live: always}", "`slack.live` must be one of off, actions, external"),
+        ("slack: {live: true}", "`slack.live`"),
         ("timezone: Mars/Olympus", "`timezone`"),
         ("reminders: {triage_after: -5}", "`reminders.triage_after`"),
         ("reminders: {update_every: {7: 10}}", "`reminders.update_every.7`"),
@@ -76,3 +78,18 @@ def test_unreadable_file_is_a_config_error(tmp_path):
     path.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(ConfigError, match="cannot read"):
         load(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "live"),
+    [
+        ("", "off"),
+        ("slack: {live: actions}", "actions"),
+        ("slack: {live: external}", "external"),
+        ('slack: {live: "off"}', "off"),
+        # YAML 1.1 reads a bare off as false; it is still the word the person wrote.
+        ("slack: {live: off}", "off"),
+    ],
+)
+def test_slack_live(text, live):
+    assert parse(text).slack.live == live

@@ -234,6 +234,7 @@ def _exercise_every_endpoint(sb: Sandbox) -> None:
         f"{repo.url}/actions/workflows/w.yml/dispatches",
         input={"ref": "main", "return_run_details": True},
     )
+    g.requester.requestJsonAndCheck("GET", f"{repo.url}/actions/workflows/w.yml/runs")
     comment.delete()
     workflow = repo.get_workflow("incident-sweep.yml")
     assert workflow.disable() and workflow.enable()
