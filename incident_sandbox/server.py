@@ -4,7 +4,8 @@
 by the OS unless given), one per service. Every request is validated against the
 documented API (undocumented ones are recorded in :attr:`Sandbox.violations`), may be
 faulted (:attr:`Sandbox.faults`), is answered from the shared state, and is logged in
-:attr:`Sandbox.requests`.
+:attr:`Sandbox.requests`. Slack's Socket Mode is :attr:`Sandbox.socket_mode`
+(``incident_sandbox.socket_mode``), reached through ``apps.connections.open``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from incident_sandbox.github import GitHub
 from incident_sandbox.github_routes import GithubService
 from incident_sandbox.openapi import github_endpoints, slack_methods
 from incident_sandbox.slack import Slack, SlackService, ratelimited_response
+from incident_sandbox.socket_mode import SocketMode
 from incident_sandbox.wire import Request, Response
 
 log = logging.getLogger("incident_sandbox")
@@ -139,9 +141,13 @@ class Sandbox:
         }
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
+        self.socket_mode: SocketMode | None = None
         try:
             gh_server = self._start(github_port, "github")
             sl_server = self._start(slack_port, "slack")
+            # Slack's Socket Mode: apps.connections.open hands out ws:// URLs to this server.
+            self.socket_mode = SocketMode(self.slack.app_id)
+            self.slack.socket = self.socket_mode
         except BaseException:
             self.close()
             raise
@@ -166,7 +172,10 @@ class Sandbox:
     # ------------------------------------------------------------ lifecycle
 
     def close(self) -> None:
-        """Stop both servers."""
+        """Stop both servers and the Socket Mode server."""
+        if self.socket_mode is not None:
+            self.socket_mode.close()
+            self.socket_mode = None
         stoppers = [threading.Thread(target=server.shutdown) for server in self._servers]
         for stopper in stoppers:  # in parallel: each waits for its poll loop to notice
             stopper.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -133,6 +134,28 @@ def test_update_permalink_pin_react(sb: Sandbox) -> None:
     with pytest.raises(SlackApiError) as err:
         client.chat_update(channel=channel, ts="1.000001", text="?")
     assert err.value.response["error"] == "message_not_found"
+
+
+def test_a_refused_chat_update_changes_nothing(sb: Sandbox) -> None:
+    client = web(sb)
+    channel = client.conversations_create(name="incident-3")["channel"]["id"]
+    ts = client.chat_postMessage(channel=channel, text="status: declared")["ts"]
+    for kwargs, error in (
+        ({"text": "", "blocks": []}, "no_text"),
+        ({"text": "x" * 40001}, "msg_too_long"),
+    ):
+        with pytest.raises(SlackApiError) as err, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # slack-sdk warns of a missing text
+            client.chat_update(channel=channel, ts=ts, **kwargs)
+        assert err.value.response["error"] == error
+        assert sb.slack.messages(channel)[-1]["text"] == "status: declared"
+        assert "edited" not in sb.slack.messages(channel)[-1]
+    # A field left out is kept: new blocks, the same text.
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*declared*"}}]
+    with pytest.warns(UserWarning):  # slack-sdk asks for a text beside blocks
+        client.chat_update(channel=channel, ts=ts, blocks=blocks)
+    message = sb.slack.messages(channel)[-1]
+    assert message["text"] == "status: declared" and message["blocks"] == blocks
 
 
 def test_topic_purpose_invite(sb: Sandbox) -> None:
