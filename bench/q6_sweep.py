@@ -106,8 +106,8 @@ def section6(rep: Report, quick: bool) -> dict[str, Any]:
         projected = s2.wall + paused * 1.0
         rows.append(
             [
-                "  ↳ the same with the tool's 1 s pause between writes past "
-                f"{getattr(ghmod, 'BULK_WRITES', 0)} a minute",
+                "  ↳ the same with the tool's pace (1 s a write past a burst of "
+                f"{getattr(ghmod, 'BULK_WRITES', 0)})",
                 f"{n_closed:,}",
                 "",
                 "",

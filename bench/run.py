@@ -220,8 +220,8 @@ def summary(rep: Report, results: dict[int, dict[str, Any]], quick: bool) -> Non
             [
                 "sweep 10 min after the last runs (nothing changed): GitHub writes",
                 "0",
-                f"{later.counts.gh_writes} (≈ {secs(f['projected'])} with the pause "
-                "past 10 writes a minute)",
+                f"{later.counts.gh_writes} (≈ {secs(f['projected'])} with the write pace "
+                "past a burst)",
                 verdict(later.counts.gh_writes == 0),
             ],
         ]

@@ -269,9 +269,14 @@ class Driver:
         return [self.run(name, payload) for name, payload in events]
 
 
-def run(main: Callable[[list[str]], object], say: Callable[[str], None] = print) -> int:
+def run(
+    main: Callable[[list[str]], object],
+    say: Callable[[str], None] = print,
+    live: Callable[[Callable[[str], None]], Callable[[], None]] | None = None,
+) -> int:
     """Run the demo with `main` (incident_tool.cli.main); return 0 when the incident ended
-    as expected."""
+    as expected. With `live` (incident_tool.verbs.listen.in_background), a second incident
+    is run from Slack alone, over the live connection."""
     from incident_sandbox import Sandbox, seed_demo
 
     started = time.monotonic()
@@ -452,10 +457,156 @@ def run(main: Callable[[list[str]], object], say: Callable[[str], None] = print)
             f"state {', '.join(x for x in labels if x.startswith('incident:'))}, "
             f"{len(retros)} retrospective, {len(sb.requests)} API requests to the sandbox."
         )
+        if live is not None and ok:
+            with environment(env), chdir(root):
+                ok = slack_first(sb, team, root, say, live)
         say("Try it by hand: incident-tool demo --serve   (see the README)")
         if not ok:
             say(driver.log[-3000:])
         return 0 if ok else 1
+
+
+def slack_first(
+    sb: Any,
+    team: dict[str, Any],
+    root: Path,
+    say: Callable[[str], None],
+    live: Callable[[Callable[[str], None]], Callable[[], None]],
+) -> bool:
+    """A second incident from Slack alone, over the live connection (docs/usage.md#live-
+    slack): `/incident` and its form, Declare, Acknowledge, a pin, `/incident mitigated`,
+    `/incident resolve`; each step says how long it took to take effect."""
+    import yaml
+
+    config = dict(team["config"])
+    config["slack"] = {**config["slack"], "live": "external"}
+    (root / ".github" / "incident.yml").write_text(yaml.safe_dump(config), "utf-8")
+    ids, logins = team["slack_ids"], team["logins"]
+    reporter, dm = ids[logins["reporter"]], ids[logins["delivery_manager"]]
+    say("")
+    say("━━ A second incident, from Slack alone (incident-tool listen, Socket Mode) " + "━" * 4)
+    stop = live(lambda line: say(f"  {line}") if line.startswith("warning") else None)
+    gh, sl = sb.github, sb.slack
+    try:
+        before = {i["number"] for i in gh.issues(REPO)}
+        announce = team["channels"]["wc-platform"]
+        number = _live_step(
+            say,
+            f"{logins['reporter']} types /incident in #wc-platform and fills in the form",
+            lambda: _report_by_form(sl, reporter, announce),
+            lambda: next(iter({i["number"] for i in gh.issues(REPO)} - before), None),
+        )
+        if number is None:
+            return False
+        _live_step(
+            say,
+            f"{logins['delivery_manager']} presses Declare on the tool's DM",
+            lambda: _press(sl, dm, "incident:declare"),
+            lambda: "incident:declared" in _labels(gh, number),
+        )
+        lead = _lead(gh, number)
+        _live_step(
+            say,
+            f"{lead} presses Acknowledge on the tool's DM",
+            lambda: _press(sl, ids[lead], "incident:ack"),
+            lambda: _status_has(gh, number, "acknowledged"),
+        )
+        channel = _incident_channel(sb, number)
+        _live_step(
+            say,
+            f"{lead} pins a finding in the incident channel",
+            lambda: _pin(sl, channel, ids[lead], "Payments retry storm from the new client"),
+            lambda: _status_has(gh, number, "Payments retry storm"),
+        )
+        _live_step(
+            say,
+            f"{lead} types /incident mitigated in the channel",
+            lambda: sl.slash_command(ids[lead], channel, "/incident", "mitigated rolled back"),
+            lambda: "incident:mitigated" in _labels(gh, number),
+        )
+        _live_step(
+            say,
+            f"{lead} types /incident resolve",
+            lambda: sl.slash_command(ids[lead], channel, "/incident", "resolve"),
+            lambda: "incident:resolved" in _labels(gh, number),
+        )
+    finally:
+        stop()
+    ok = gh.issue(REPO, number)["state"] == "closed"
+    say(f"#{number} {'resolved from Slack alone' if ok else 'did NOT end as expected'}")
+    return ok
+
+
+def _live_step(
+    say: Callable[[str], None], what: str, act: Callable[[], object], done: Callable[[], Any]
+) -> Any:
+    started = time.monotonic()
+    act()
+    deadline = started + 15
+    while time.monotonic() < deadline:
+        found = done()
+        if found:
+            say(f"  {what}: done in {time.monotonic() - started:.1f} s")
+            return found
+        time.sleep(0.05)
+    say(f"  {what}: NOT done within 15 s")
+    return None
+
+
+def _report_by_form(sl: Any, user: str, channel: str) -> None:
+    sl.slash_command(user, channel, "/incident", "")
+    deadline = time.monotonic() + 5
+    while not sl.open_views(user) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    [view] = sl.open_views(user)[-1:]
+
+    def text(value: str) -> dict[str, Any]:
+        return {"value": {"type": "plain_text_input", "value": value}}
+
+    sl.submit_view(
+        user,
+        view["id"],
+        {"title": text("Checkout payments time out"), "summary": text("Card payments hang")},
+    )
+
+
+def _press(sl: Any, user: str, action: str) -> None:
+    for message in reversed(sl.dms(user)):
+        actions = [
+            e.get("action_id")
+            for b in message.get("blocks") or []
+            if b.get("type") == "actions"
+            for e in b.get("elements", [])
+        ]
+        if action in actions:
+            im = next(c.id for c in sl.channels_by_id.values() if c.is_im and c.im_user == user)
+            sl.click(user, im, message["ts"], action)
+            return
+
+
+def _pin(sl: Any, channel: str, user: str, text: str) -> None:
+    ts = sl.post_as_user(channel, user, text)
+    sl.pin_as_user(channel, ts, user)
+
+
+def _labels(gh: Any, number: int) -> list[str]:
+    return [label["name"] for label in gh.issue(REPO, number)["labels"]]
+
+
+def _lead(gh: Any, number: int) -> str:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        assignees = gh.issue(REPO, number)["assignees"]
+        if assignees:
+            return str(assignees[0]["login"])
+        time.sleep(0.05)
+    raise RuntimeError("nobody was made lead")
+
+
+def _status_has(gh: Any, number: int, text: str) -> bool:
+    return any(
+        "incident-tool:status" in c["body"] and text in c["body"] for c in gh.comments(REPO, number)
+    )
 
 
 def _in_slack(

@@ -99,5 +99,7 @@ def seed_demo(sb: Sandbox) -> dict[str, Any]:
             "GITHUB_REPOSITORY": REPO,
             "SLACK_API_URL": sb.slack_url,
             "SLACK_BOT_TOKEN": sl.bot_token,
+            # The live connection's app-level token (`incident-tool listen`, Socket Mode).
+            "SLACK_APP_TOKEN": sl.app_token,
         },
     }

@@ -287,7 +287,9 @@ def demo(serve: bool, port: int) -> None:
 
         serve_sandbox(port)
         return
-    status = demo_module.run(main, _out())
+    from incident_tool.verbs import listen
+
+    status = demo_module.run(main, _out(), listen.in_background)
     if status:
         fail("the demo did not finish as expected (see above)")
 

@@ -23,7 +23,8 @@ def check_world(world: World) -> None:
     """After every end-to-end test: no undocumented API call, and no token anywhere."""
     sb = world.sb
     assert not sb.violations, f"undocumented API calls: {sb.violations}"
-    secrets = [world.team["env"]["GITHUB_TOKEN"], world.team["env"]["SLACK_BOT_TOKEN"]]
+    env = world.team["env"]
+    secrets = [env["GITHUB_TOKEN"], env["SLACK_BOT_TOKEN"], env["SLACK_APP_TOKEN"]]
     seen = [world.driver.log]
     for issue in world.gh.issues("wellcome/platform"):
         seen += [issue["title"], issue["body"] or ""]

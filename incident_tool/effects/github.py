@@ -19,7 +19,6 @@ import math
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -46,9 +45,8 @@ DEFAULT_API_URL = "https://api.github.com"
 PER_PAGE = 100
 SINCE_MARGIN = timedelta(minutes=15)  # > a run's job timeout (10 min) + replication lag
 ACTIONS_BOT_LOGIN = "github-actions[bot]"  # who GITHUB_TOKEN writes as
-BULK_WRITE_INTERVAL = 1.0  # seconds between writes once a process writes in bulk
-BULK_WRITES = 10  # more writes than this within BULK_WINDOW seconds is writing in bulk
-BULK_WINDOW = 60.0
+BULK_WRITE_INTERVAL = 1.0  # seconds per write, on average, once writes come in bulk
+BULK_WRITES = 20  # writes made at once before the pace applies: 20 + 60 a minute is GitHub's 80
 T = TypeVar("T")
 
 
@@ -354,37 +352,42 @@ def _logins_in(value: object) -> list[str]:
 
 
 class WritePace:
-    """A pause between writes, only once a run writes in bulk (one per client: one per run).
+    """Writes paced at one a second on average, in bursts of up to BULK_WRITES (one per
+    client: one per run, or one per live connection).
 
     GitHub's REST "Best practices for using the REST API" (Avoid secondary rate limits):
     "If you are making a large number of POST, PATCH, PUT, or DELETE requests for a single
-    user or client ID, wait at least one second between each request." A large number is
-    taken as more than BULK_WRITES in BULK_WINDOW seconds: a `handle` run or a small sweep
-    writes a handful and never waits (PyGithub's default waited 1 s before every write);
-    a sweep or `labels sync` that writes more waits BULK_WRITE_INTERVAL before each further
-    write, one at a time. The rule follows the writes made, never the server's address.
+    user or client ID, wait at least one second between each request." A token bucket: it
+    holds BULK_WRITES writes and refills one every BULK_WRITE_INTERVAL seconds. A `handle`
+    run or an interaction writes a handful and never waits (PyGithub's default waited 1 s
+    before every write); a sweep or `labels sync` that writes more waits for each further
+    write, one at a time; a live connection answering people all day stays at most at one
+    write a second on average, under GitHub's 80 content-creating requests a minute. The
+    rule follows the writes made, never the server's address.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._recent: deque[float] = deque()  # when the writes of the last window started
         self.sleep: Callable[[float], None] = time.sleep
         self.clock: Callable[[], float] = time.monotonic
+        self._tokens = float(BULK_WRITES)
+        self._at: float | None = None
         self.paused: list[float] = []
 
     def before_write(self) -> None:
-        """Wait if this process is writing in bulk; then count the write."""
-        with self._lock:  # held while waiting: bulk writes go one at a time, as GitHub asks
+        """Wait until the bucket holds a write; then take it."""
+        with self._lock:  # held while waiting: paced writes go one at a time, as GitHub asks
             now = self.clock()
-            while self._recent and self._recent[0] <= now - BULK_WINDOW:
-                self._recent.popleft()
-            if len(self._recent) >= BULK_WRITES and BULK_WRITE_INTERVAL > 0:
-                wait = self._recent[-1] + BULK_WRITE_INTERVAL - now
-                if wait > 0:
-                    self.paused.append(wait)
-                    self.sleep(wait)
-                    now = self.clock()
-            self._recent.append(now)
+            if self._at is not None and BULK_WRITE_INTERVAL > 0:
+                refilled = (now - self._at) / BULK_WRITE_INTERVAL
+                self._tokens = min(float(BULK_WRITES), self._tokens + refilled)
+            self._at = now
+            if self._tokens < 1 and BULK_WRITE_INTERVAL > 0:
+                wait = (1 - self._tokens) * BULK_WRITE_INTERVAL
+                self.paused.append(wait)
+                self.sleep(wait)
+                self._tokens, self._at = 1.0, self.clock()
+            self._tokens = max(0.0, self._tokens - 1)
 
 
 _WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})

@@ -71,8 +71,14 @@ class LiveConnection:
     def connected(self) -> bool:
         return bool(self._client.is_connected())
 
-    def close(self) -> None:
-        self._client.close()
+    def close(self, *, wait: bool = True) -> None:
+        """Close the connection; `wait`: until the interactions in hand are done (SIGTERM),
+        else in the background (a demo ending: its sandbox goes too)."""
+        if wait:
+            self._client.close()
+            return
+        self._client.auto_reconnect_enabled = False
+        threading.Thread(target=self._client.close, daemon=True).start()
 
     def _receive(self, client: Any, request: Any) -> None:
         from slack_sdk.socket_mode.response import SocketModeResponse

@@ -54,7 +54,8 @@ def run(
     listener = Listener(tools)
     connection = LiveConnection(app_token, api_url("SLACK_API_URL"), listener.receive, out)
     life = Life(tools, until_idle, max_hours, out)
-    signal.signal(signal.SIGTERM, life.stop)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, life.stop)
     connection.connect()
     out(f"listening to Slack for {repo} (Socket Mode)")
     try:
@@ -130,3 +131,31 @@ class Life:
             except GitHubError as exc:
                 self.out(f"notice: could not start the successor ({exc}); the sweep will")
         return self.successor_at is not None and now >= self.successor_at + OVERLAP
+
+
+def in_background(say: Any) -> Any:
+    """Listen in this process beside other work (the demo's Slack-first incident), with the
+    environment and folder as they are now; return the function that stops it."""
+    from incident_tool.effects.socket import LiveConnection
+    from incident_tool.live import Listener
+
+    root = Path.cwd()
+    repo = _repo(None)
+    cfg, _ = team_config(None, root, repo, log=lambda _: None)
+    tools = open_tools(repo, cfg, root, dry_run=False, log=say)
+    listener = Listener(tools)
+    app_token = os.environ.get("SLACK_APP_TOKEN", "")
+    stopped = threading.Event()
+
+    def log(text: str) -> None:
+        if not stopped.is_set():  # a closing socket's last words are not the demo's
+            say(text)
+
+    connection = LiveConnection(app_token, api_url("SLACK_API_URL"), listener.receive, log)
+    connection.connect()
+
+    def stop() -> None:
+        stopped.set()
+        connection.close(wait=False)
+
+    return stop
