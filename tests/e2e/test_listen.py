@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +117,90 @@ def test_after_a_disconnect_the_client_reconnects_within_two_seconds(world, live
     channel = world.record(number).channel_id
     world.sl.slash_command(world.team["slack_ids"]["priya"], channel, "/incident", "update ok")
     eventually(lambda: any(e.kind == "update" for e in world.record(number).timeline))
+
+
+def test_listen_as_a_process_touches_its_health_file_and_stops_on_sigterm(world, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    health = tmp_path / "live.health"
+    env = {
+        **os.environ,
+        **world.driver.env,
+        "INCIDENT_TOOL_HEALTH_FILE": str(health),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "incident_tool", "listen", "--repo", REPO],
+        cwd=world.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        eventually(health.exists, 15.0)
+        assert world.sb.socket_mode.connections == 1
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert "listening to Slack" in output and "stopped:" in output
+    assert "Traceback" not in output
+    assert world.sl.app_token not in output and world.sl.bot_token not in output
+
+
+def test_listen_without_an_app_token_says_how_to_make_one(world):
+    from tests.world import cli
+
+    world.driver.env["SLACK_APP_TOKEN"] = "xoxb-not-an-app-token"
+    code, output = cli(world, "listen", "--repo", REPO)
+    assert code == 2 and "connections:write" in output and "xoxb-not" not in output
+
+
+class _Gateway:
+    """What Life asks of GitHub: open incidents, and dispatching its successor."""
+
+    def __init__(self, open_lists: list[list[int]]) -> None:
+        self.open_lists, self.dispatched = open_lists, []
+
+    def issues_page(self, **_):
+        return self.open_lists.pop(0) if self.open_lists else []
+
+    def dispatch_workflow(self, name: str, ref: str) -> None:
+        self.dispatched.append((name, ref))
+
+
+def test_until_idle_counts_from_the_first_look_that_finds_nothing_open():
+    from types import SimpleNamespace
+
+    from incident_tool.verbs.listen import Life
+
+    gateway = _Gateway([[7], [], [], []])  # one incident open at the first look, then none
+    life = Life(SimpleNamespace(gateway=gateway), 15, None, lambda _: None)
+    assert not life.idle_long_enough(0.0)  # #7 is open (one list answered)
+    gateway.open_lists = [[], [], []] * 3
+    assert not life.idle_long_enough(60.0)  # idle since now
+    assert not life.idle_long_enough(60.0 + 14 * 60)
+    assert life.idle_long_enough(60.0 + 15 * 60)
+
+
+def test_near_its_time_limit_it_starts_a_successor_then_overlaps_before_exiting():
+    from types import SimpleNamespace
+
+    from incident_tool.verbs import listen
+
+    gateway = _Gateway([])
+    life = listen.Life(SimpleNamespace(gateway=gateway), None, 1.0, lambda _: None)
+    assert life.deadline is not None
+    end = life.deadline
+    assert not life.hand_over(end - listen.OVERLAP - 1)  # not yet
+    assert not life.hand_over(end - listen.OVERLAP)  # successor started, still connected
+    assert gateway.dispatched == [("incident-live.yml", "main")]
+    assert not life.hand_over(end - 1)
+    assert life.hand_over(end)  # overlapped long enough: exit
+    assert len(gateway.dispatched) == 1
