@@ -220,6 +220,7 @@ class SocketMode:
             threading.Thread(target=self._watch_loop, name="sandbox-socket-watch", daemon=True),
         ]
         self._readers: list[threading.Thread] = []
+        self._serving = 0  # connections being served (handshake to end): at most 10
         for thread in self._threads:
             thread.start()
 
@@ -370,8 +371,9 @@ class SocketMode:
                 continue
             with self._lock:
                 self._readers = [t for t in self._readers if t.is_alive()]
-                full = len(self._readers) >= MAX_CONNECTIONS
+                full = self._serving >= MAX_CONNECTIONS
                 if not full:
+                    self._serving += 1
                     reader = threading.Thread(
                         target=self._serve, args=(sock,), name="sandbox-socket-link", daemon=True
                     )
@@ -420,12 +422,31 @@ class SocketMode:
     # ------------------------------------------------------------ one connection
 
     def _serve(self, sock: socket.socket) -> None:
+        link: _Link | None = None
+        try:
+            link = self._open_link(sock)
+            if link is not None:
+                self._read_loop(link)
+        except (WebSocketClosed, OSError, ValueError) as exc:
+            log.debug("socket mode: a connection ended: %s", exc)
+        finally:
+            # Counted out before the link shows closed: whoever sees no connection open can
+            # open the next one at once.
+            with self._lock:
+                self._serving -= 1
+            if link is not None:
+                link.shut()
+            with self._lock:
+                self._lock.notify_all()
+
+    def _open_link(self, sock: socket.socket) -> _Link | None:
+        """The handshake, then ``hello``: the new connection, or None when refused."""
         try:
             if not self._handshake(sock):
-                return
+                return None
         except (OSError, ValueError) as exc:
             self._refuse(sock, "400 Bad Request", f"handshake failed: {exc}")
-            return
+            return None
         with self._lock:
             link = _Link(next(self._link_ids), sock)
             self._links[link.id] = link
@@ -444,14 +465,7 @@ class SocketMode:
                 "connection_info": {"app_id": self.app_id},
             }
         )
-        try:
-            self._read_loop(link)
-        except (WebSocketClosed, OSError, ValueError) as exc:
-            log.debug("socket mode: connection %d ended: %s", link.id, exc)
-        finally:
-            link.shut()
-            with self._lock:
-                self._lock.notify_all()
+        return link
 
     def _handshake(self, sock: socket.socket) -> bool:
         sock.settimeout(HANDSHAKE_TIMEOUT)

@@ -389,6 +389,31 @@ def test_an_unacknowledged_envelope_is_retried_with_retry_attempt_1(sb: Sandbox,
     assert socket_mode(sb).wait_for(lambda: socket_mode(sb).ack_of(retried[0].envelope_id))
 
 
+def test_an_event_is_retried_3_times_at_most(sb: Sandbox, app: App) -> None:
+    app.answer = lambda request: None
+    socket_mode(sb).ack_timeout = 0.3  # the 3 s themselves are the test above's
+    sb.slack.post_as_user(channel_id(sb), ALICE, "is anyone there?")
+    assert socket_mode(sb).wait_for(lambda: len(socket_mode(sb).unacknowledged) == 4)
+    time.sleep(0.5)
+    attempts = [(r.retry_attempt, r.retry_reason) for r in app.of("events_api")]
+    assert attempts == [(0, ""), (1, "timeout"), (2, "timeout"), (3, "timeout")]
+    assert len(socket_mode(sb).sent) == 4
+
+
+def test_at_most_10_connections_at_once(sb: Sandbox) -> None:
+    sockets = [RawSocket(socket_mode(sb).new_url()) for _ in range(10)]
+    assert [s.status for s in sockets] == [101] * 10
+    assert socket_mode(sb).wait_for(lambda: socket_mode(sb).connections == 10)
+    eleventh = RawSocket(socket_mode(sb).new_url())
+    assert eleventh.status == 429
+    for each in [*sockets, eleventh]:
+        each.close()
+    assert socket_mode(sb).wait_for(lambda: socket_mode(sb).connections == 0)
+    again = RawSocket(socket_mode(sb).new_url())
+    assert again.status == 101
+    again.close()
+
+
 def test_envelopes_are_spread_over_the_open_connections(sb: Sandbox) -> None:
     apps = [App(sb), App(sb)]
     for each in apps:
