@@ -58,6 +58,8 @@ def serve(port: int = 8765, events_dir: str | None = None) -> None:
             'update Rolled back the index"'
         )
         print("    (also pins.add, reactions.add name=pushpin, chat.update to edit)")
+        print("  or keep `incident-tool listen --repo <repository>` running in a third terminal")
+        print("  (the exports above include SLACK_APP_TOKEN): it carries each out at once")
         print(f"  config (.github/incident.yml as JSON): {config_path}")
         print(f"  webhook events are written to: {directory}")
         print("Ctrl-C to stop.", flush=True)

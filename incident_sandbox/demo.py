@@ -473,9 +473,9 @@ def slack_first(
     say: Callable[[str], None],
     live: Callable[[Callable[[str], None]], Callable[[], None]],
 ) -> bool:
-    """A second incident from Slack alone, over the live connection (docs/usage.md#live-
-    slack): `/incident` and its form, Declare, Acknowledge, a pin, `/incident mitigated`,
-    `/incident resolve`; each step says how long it took to take effect."""
+    """A second incident from Slack alone, over the live connection
+    (docs/usage.md#live-slack): `/incident` and its form, Declare, Acknowledge, a pin,
+    `/incident mitigated`, `/incident resolve`; each step says how long it took."""
     import yaml
 
     config = dict(team["config"])
