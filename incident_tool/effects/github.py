@@ -643,15 +643,17 @@ class Gateway:
         writes and notices (a sweep runs several incidents, at once where it can)."""
         run = copy.copy(self)
         run.writes, run.notices = [], []
+        # The PyGithub objects a run reads are its own (a copy of those listed before it):
+        # a long-lived process does not grow, and no run clears another's.
+        run._issue_objects = dict(self._issue_objects)
+        run._comment_objects = {}
         return run
 
     def forget(self) -> None:
-        """Forget what earlier runs found out (roles, events, issues read): a long-lived
-        process (the live connection) must not act on an hour-old role, nor grow."""
+        """Forget what earlier runs found out (roles, events, who can be assigned): a
+        long-lived process (the live connection) must not act on an hour-old role."""
         for cache in (self._roles, self._events, self._assignable):
             cache.clear()
-        self._issue_objects.clear()
-        self._comment_objects.clear()
 
     def settled_from(self, run: Gateway) -> None:
         """Keep what one run learnt of who the token writes as, for the runs after it."""
