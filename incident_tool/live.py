@@ -39,6 +39,9 @@ BUTTON_NAMES = {
     "dismiss": "the Dismiss button",
     "update": "the Post an update button",
 }
+# Buttons whose message has done its job once pressed: it then says what happened instead.
+# (Join stays on the channel's first message for the next person.)
+ONE_SHOT = frozenset({"declare", "ack"})
 MAX_TITLE = 120
 MAX_FIELD = 3000
 
@@ -157,7 +160,8 @@ class Listener:
             button.id, button.user, BUTTON_WORDS[button.action], BUTTON_NAMES[button.action]
         )
         outcome = self.carry_out(button.number, request, button.channel)
-        if outcome is not None and any(answer.done for answer in outcome.answers):
+        done = outcome is not None and any(answer.done for answer in outcome.answers)
+        if done and button.action in ONE_SHOT:
             self.mark_done(button)
 
     def submitted(self, submission: inbound.ViewSubmission) -> None:

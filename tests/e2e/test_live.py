@@ -276,3 +276,12 @@ def test_with_live_in_actions_a_report_starts_one_live_run(world):
     code, output = cli(world, "sweep", "--repo", REPO)
     assert code == 0 and "started the live Slack connection" in output
     assert len(runs) == 2
+
+
+def test_join_keeps_the_channels_first_message_for_the_next_person(world, declared):
+    number, channel = declared
+    ts = world.record(number).report_ref[1]
+    deliver(world, listener(world), button(world, "lee", channel, ts, "join", number))
+    assert "lee" in world.record(number).helping
+    [first] = [m for m in world.sl.messages(channel) if m["ts"] == ts]
+    assert buttons_on(first) == ["incident:join", "incident:update"]
