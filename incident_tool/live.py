@@ -16,7 +16,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from incident_tool import app
@@ -31,6 +31,8 @@ from incident_tool.effects.tools import Outcome, Tools
 from incident_tool.inbound import interactions as inbound
 from incident_tool.inbound.forms import default_form
 
+NOT_THERE = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel"})
+ANNOUNCE = -1  # the announce channel's turn, beside the incidents' own
 BUTTON_WORDS = {"ack": "ack", "join": "join", "declare": DECLARE}
 BUTTON_NAMES = {
     "ack": "the Acknowledge button",
@@ -56,6 +58,8 @@ class Listener:
         self._locks: dict[int, threading.Lock] = {}
         self._guard = threading.Lock()
         self._channels: dict[str, int | None] = {}  # channel id -> incident number (or none)
+        self._waiting: set[int] = set()  # incidents with a read-back waiting for its turn
+        self._reports: dict[str, list[datetime]] = {}  # unmapped Slack user -> modal reports
         self.runs = 0
 
     # -- the acknowledgement (no request) ----------------------------------------------
@@ -80,12 +84,25 @@ class Listener:
 
     # -- runs --------------------------------------------------------------------------
 
-    def run(self, number: int, decisions: Sequence[Decision] = ()) -> Outcome | None:
+    def run(
+        self, number: int, decisions: Sequence[Decision] = (), *, read_back: bool = False
+    ) -> Outcome | None:
         """Bring incident `number` up to date now, with `decisions`; None if GitHub failed
-        (the polling path finishes it: the request is in Slack, or in the record)."""
+        (the polling path finishes it: the request is in Slack, or in the record).
+
+        `read_back`: a run that only reads the channel back is not queued twice: one that
+        is waiting reads whatever happened meanwhile. However many messages arrive, an
+        incident has at most one read-back running and one waiting."""
         with self._guard:
             lock = self._locks.setdefault(number, threading.Lock())
+            if read_back and number in self._waiting:
+                return None
+            if read_back:
+                self._waiting.add(number)
         with lock:
+            if read_back:
+                with self._guard:
+                    self._waiting.discard(number)
             self._fresh()
             try:
                 outcome = app.process(number, self.tools, decisions=decisions)
@@ -127,12 +144,25 @@ class Listener:
             and announce
             and room.find_channel(announce) == event.channel
         ):
-            for opened in app.process_reports(self.tools):
-                self.log(f"live: report #{opened} opened from the announce channel")
+            self.announce_reports()
             return
         number = self.incident_of(event.channel)
         if number is not None:
-            self.run(number)
+            self.run(number, read_back=True)
+
+    def announce_reports(self) -> None:
+        """Reports in the announce channel: read it once, however many mentions arrive
+        meanwhile (the channel is read as a whole; claims keep each report to one issue)."""
+        with self._guard:
+            if ANNOUNCE in self._waiting:
+                return
+            self._waiting.add(ANNOUNCE)
+            lock = self._locks.setdefault(ANNOUNCE, threading.Lock())
+        with lock:
+            with self._guard:
+                self._waiting.discard(ANNOUNCE)
+            for opened in app.process_reports(self.tools):
+                self.log(f"live: report #{opened} opened from the announce channel")
 
     def slash(self, command: inbound.SlashCommand) -> None:
         """`/incident`: a report modal; `/incident help`; `/incident <command>` in an
@@ -185,6 +215,10 @@ class Listener:
         self.carry_out(number, request, channel)
 
     def carry_out(self, number: int, request: LiveRequest, channel: str) -> Outcome | None:
+        if self.login_of(request.user) is None:
+            # Refused before any request to GitHub: an unmapped account costs no run.
+            self.tell(channel, request.user, wording.LIVE_UNMAPPED.format(user=request.user))
+            return None
         outcome = self.run(number, [lambda ctx, _inputs: live.carry_out(ctx, request)])
         if outcome is None:
             self.tell(channel, request.user, wording.LIVE_GITHUB_DOWN)
@@ -200,6 +234,9 @@ class Listener:
         channel = (
             submission.metadata if re.fullmatch(r"[CDG][A-Z0-9]{2,20}", submission.metadata) else ""
         )
+        if not self.may_report(submission.user):
+            self.tell(channel, submission.user, wording.LIVE_REPORTS_LIMITED)
+            return
         try:
             number, url = open_modal_report(self.tools, submission, self.now())
         except (GitHubError, SlackError) as exc:
@@ -210,6 +247,23 @@ class Listener:
         room = self.tools.mirror.room
         if room is not None:
             room.dm(submission.user, wording.LIVE_REPORTED.format(link=f"<{url}|#{number}>"))
+
+    def login_of(self, user: str) -> str | None:
+        from incident_tool.effects.slack_read import reverse
+
+        return reverse(self.tools.people, user)[0]
+
+    def may_report(self, user: str) -> bool:
+        """An account `people` does not map may open `limits.outsider_reports_per_day`
+        reports a day with the form (the team, any number): each is an issue and a run."""
+        if self.login_of(user) is not None:
+            return True
+        now = self.now()
+        recent = [t for t in self._reports.get(user, []) if now - t < timedelta(days=1)]
+        if len(recent) >= self.tools.config.limits.outsider_reports_per_day:
+            return False
+        self._reports[user] = [*recent, now]
+        return True
 
     # -- answering ---------------------------------------------------------------------
 
@@ -225,20 +279,23 @@ class Listener:
             self.tell(asked.channel, asked.user, wording.LIVE_MODAL_FAILED)
 
     def tell(self, channel: str, user: str, text: str) -> None:
-        """An answer only `user` sees (in a DM when the channel does not take it)."""
+        """An answer only `user` sees: in the channel, else (not a channel the bot or the
+        person is in, or none) in a DM."""
         room = self.tools.mirror.room
-        if room is None or not channel:
+        if room is None:
             return
-        try:
-            room.tell_privately(channel, user, text)
-        except SlackError as exc:
-            if exc.error not in ("channel_not_found", "not_in_channel", "user_not_in_channel"):
-                self.log(f"notice: live: could not answer {user}: {exc}")
-                return
+        if channel:
             try:
-                room.dm(user, text)
-            except SlackError as again:
-                self.log(f"notice: live: could not answer {user}: {again}")
+                room.tell_privately(channel, user, text)
+                return
+            except SlackError as exc:
+                if exc.error not in NOT_THERE:
+                    self.log(f"notice: live: could not answer {user}: {exc}")
+                    return
+        try:
+            room.dm(user, text)
+        except SlackError as exc:
+            self.log(f"notice: live: could not answer {user}: {exc}")
 
     def mark_done(self, button: inbound.ButtonPress) -> None:
         """Show on the message what the button did and who did it (chat.update)."""

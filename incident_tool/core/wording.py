@@ -314,6 +314,10 @@ LIVE_MODAL_FAILED = (
 LIVE_REPORTED = (
     ":white_check_mark: Thank you: your report is {link}; the delivery managers are told."
 )
+LIVE_REPORTS_LIMITED = (
+    ":no_entry_sign: That is the most reports an account not mapped to the team can make "
+    "today; please ask someone on the team, or report it on GitHub."
+)
 LIVE_BUTTON_DONE = ":white_check_mark: {what}: done by <@{user}> at {at}."
 LIVE_UNMAPPED = (
     ":no_entry_sign: Your Slack account ({user}) is not mapped to a GitHub login, so the tool "

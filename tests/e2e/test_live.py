@@ -7,6 +7,7 @@ The socket itself is slack-sdk's client (effects/socket.py); here each envelope 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -285,3 +286,39 @@ def test_join_keeps_the_channels_first_message_for_the_next_person(world, declar
     assert "lee" in world.record(number).helping
     [first] = [m for m in world.sl.messages(channel) if m["ts"] == ts]
     assert buttons_on(first) == ["incident:join", "incident:update"]
+
+
+def test_a_flood_of_channel_messages_costs_one_waiting_read_back(world, declared):
+    import threading
+
+    number, channel = declared
+    live = listener(world)
+    guest = "U0GUEST002"
+    world.sl.add_user(guest, "guest2", "Guest Two", "g2@elsewhere.example")
+    event = {
+        "type": "events_api",
+        "envelope_id": "e-flood",
+        "payload": {"event": {"type": "message", "user": guest, "channel": channel, "text": "x"}},
+    }
+    busy = live._locks.setdefault(number, threading.Lock())
+    busy.acquire()  # a run is in progress: everything that arrives now waits or is folded in
+    workers = [threading.Thread(target=deliver, args=(world, live, event)) for _ in range(50)]
+    for w in workers:
+        w.start()
+    time.sleep(0.3)
+    busy.release()
+    for w in workers:
+        w.join(10)
+    assert live.runs == 1  # one read-back waited and read all 50; the rest were folded in
+
+
+def test_an_unmapped_account_opens_a_bounded_number_of_reports_with_the_form(world):
+    guest = "U0GUEST003"
+    world.sl.add_user(guest, "guest3", "Guest Three", "g3@elsewhere.example")
+    live = listener(world)
+    before = len(world.gh.issues(REPO))
+    for n in range(5):
+        values = {"title": f"report {n}", "summary": "something"}
+        live.report(inbound.ViewSubmission(f"v{n}", guest, "report", "C0", values))
+    assert len(world.gh.issues(REPO)) - before == 3  # limits.outsider_reports_per_day
+    assert any("most reports" in m["text"] for m in world.sl.dms(guest))
