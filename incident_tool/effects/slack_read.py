@@ -18,12 +18,13 @@ channel; a bot cannot be told of them without an events server.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from incident_tool.core.record import Record, iso, parse_time
+from incident_tool.effects.parallel import each
 from incident_tool.effects.slack import SlackError
 from incident_tool.inbound import slack as inbound
 from incident_tool.inbound.slack import Readout
@@ -122,11 +123,23 @@ def _read_channel(
 ) -> Readout:
     """The channel's history since the window, the threads that moved, the pins when due
     and the members when they changed; updates `state`'s pin count. Raises SlackError."""
-    bot = state.get("bot") or room.auth_check()
-    room.remember_bot(bot)
     cursor = state.get("cursor")
     oldest = _ts(read_from(now, cursor, start))
-    raw = room.history_since(channel, oldest, seen=cursor)
+    # The reads that do not wait for one another, at once: the history, who the bot is
+    # (the first time), the members (the first time) and the pins when due by time alone.
+    asked: dict[str, Callable[[], Any]] = {
+        "history": lambda: room.history_since(channel, oldest, seen=cursor)
+    }
+    if not state.get("bot"):
+        asked["bot"] = room.auth_check
+    if not isinstance(state.get("member_ids"), list):
+        asked["members"] = lambda: room.member_ids(channel)
+    if pins_due_by_time(state, now):
+        asked["pins"] = lambda: room.pinned(channel)
+    got = dict(zip(asked, each(lambda call: call(), list(asked.values())), strict=True))
+    bot = state.get("bot") or got["bot"]
+    room.remember_bot(bot)
+    raw = got["history"]
     messages = [m for m in (inbound.from_api(r, channel) for r in raw) if m is not None]
     window_from = oldest
     if raw and len(raw) % 200 == 0:
@@ -140,12 +153,12 @@ def _read_channel(
         channel=channel,
         bot=bot,
         messages=[*messages, *replies],
-        pins=_read_pins(room, channel, state, now),
+        pins=_read_pins(room, channel, state, now, got.get("pins")),
         new=new,
         window_from=window_from,
         cursor=newest if newest and inbound.newer(newest, cursor) else cursor,
         threads=_trim(threads),
-        members=_read_members(room, channel, state.get("member_ids"), messages, new, bot),
+        members=_read_members(got.get("members"), state.get("member_ids"), messages, new, bot),
     )
 
 
@@ -180,46 +193,43 @@ def _read_threads(
     return replies
 
 
+def pins_due_by_time(state: dict, now: datetime) -> bool:
+    """Pins never listed, or not for PINS_EVERY: due whatever the history says."""
+    checked = parse_time(state.get("pins_at"))
+    return checked is None or now - checked >= PINS_EVERY
+
+
 def pins_due(count: int | None, state: dict, now: datetime) -> bool:
     """Pins are listed again when history's pin count is unknown or changed, or at least
     every PINS_EVERY (an edit of an old pinned message shows there only)."""
-    checked = parse_time(state.get("pins_at"))
-    return (
-        count is None
-        or count != state.get("pin_count")
-        or checked is None
-        or now - checked >= PINS_EVERY
-    )
+    return count is None or count != state.get("pin_count") or pins_due_by_time(state, now)
 
 
 def _read_pins(
-    room: SlackRoom, channel: str, state: dict, now: datetime
+    room: SlackRoom, channel: str, state: dict, now: datetime, read: list[Any] | None
 ) -> list[inbound.InMessage] | None:
-    """The pinned messages when they are due (None when not read this run)."""
+    """The pinned messages when they are due (None when not read this run); `read`: the
+    pins already read beside the history."""
     count = room.pin_count
-    if not pins_due(count, state, now):
+    if read is None and not pins_due(count, state, now):
         return None
-    pins = [
-        m
-        for m in (inbound.from_api(r, channel, pinned=True) for r in room.pinned(channel))
-        if m is not None
-    ]
+    raw = read if read is not None else room.pinned(channel)
+    pins = [m for m in (inbound.from_api(r, channel, pinned=True) for r in raw) if m is not None]
     state["pin_count"], state["pins_at"] = count, iso(now)
     return pins
 
 
 def _read_members(
-    room: SlackRoom,
-    channel: str,
+    asked: list[str] | None,
     ids: object,
     messages: list[inbound.InMessage],
     new: set[str],
     bot: str,
 ) -> list[str] | None:
-    """The channel's members but the bot: asked the first time only (no list kept yet),
-    then followed in the history; None when nothing changed."""
-    if not isinstance(ids, list):
-        return [u for u in room.member_ids(channel) if u != bot]
+    """The channel's members but the bot: asked the first time only (`asked`: no list
+    kept yet), then followed in the history; None when nothing changed."""
+    if asked is not None or not isinstance(ids, list):
+        return [u for u in asked or [] if u != bot]
     return members_after(ids, messages, new, bot)
 
 
@@ -303,6 +313,11 @@ def _name_people(
     names: dict[str, str] = dict(state.get("names") or {})  # user id -> Slack name
     shown: dict[str, str] = dict(state.get("logins") or {})  # user id -> login (display)
     who = wanted(out, members, claimed)
+    by_id = {person.slack for person in people.config.people.values() if person.slack}
+    if any(u not in by_id and u != out.bot for u in who.order()):
+        # Someone not mapped by id: `reverse` asks each email, so ask them at once.
+        by_email = [x for x, p in people.config.people.items() if p.email and not p.slack]
+        each(people.slack_id, by_email)
     for user in who.order():
         if user in out.logins or user == out.bot:
             continue
