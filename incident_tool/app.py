@@ -295,10 +295,14 @@ def open_incidents(tools: Tools) -> list[IssueView]:
     queries = [("open", s) for s in opened]
     queries += [("open", s) for s in (State.RESOLVED, State.DISMISSED)]
     queries += [("closed", s) for s in opened]
-    for where, state in queries:
-        for issue in tools.gateway.issues(state=where, labels=[state.label]):
-            if "/pull/" not in issue.url:
-                found[issue.number] = issue
+
+    def listed(query: tuple[str, State]) -> list[IssueView]:
+        where, state = query
+        return list(tools.gateway.issues(state=where, labels=[state.label]))
+
+    # The eight lists do not wait for one another: asked at once.
+    for issues in each(listed, queries, at_once=len(queries)):
+        found.update((i.number, i) for i in issues if "/pull/" not in i.url)
     return [found[n] for n in sorted(found)]
 
 
@@ -310,9 +314,10 @@ def sweep(tools: Tools) -> list[Outcome]:
     writes as; the others then run several at once. Once GitHub stops answering, no further
     incident is started: each would only wait for its timeouts.
     """
-    # Reports given in Slack first (docs/usage.md#slack-writes-back): each is opened at once.
-    opened = set(process_reports(tools))
-    due = [issue for issue in open_incidents(tools) if issue.number not in opened]
+    # Reports given in Slack (docs/usage.md#slack-writes-back) are opened, and the open
+    # incidents listed, at once; the reports just opened were run already.
+    reported, listed = both(lambda: process_reports(tools), lambda: open_incidents(tools))
+    due = [issue for issue in listed if issue.number not in reported]
     gone: list[str] = []
     outcomes = [_sweep_one(issue, tools, gone) for issue in due[:1]]
     outcomes += each(lambda issue: _sweep_one(issue, tools, gone), due[1:], at_once=SWEEP_AT_ONCE)
