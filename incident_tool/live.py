@@ -109,7 +109,8 @@ class Listener:
             except GitHubError as exc:
                 self.log(f"warning: live: #{number}: {exc}")
                 return None
-            self.runs += 1
+            with self._guard:
+                self.runs += 1
             return outcome
 
     def _fresh(self) -> None:
