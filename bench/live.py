@@ -568,27 +568,29 @@ MAX_HOURS = 5.5  # --max-hours: when a job starts its successor and hands over
 OVERLAP_MIN = 3  # listen.OVERLAP: minutes the two jobs are connected together
 
 
-def job_minutes(start: float, connected: float) -> int:
-    """One job's billed minutes: set-up plus connected time, rounded up, at least one."""
-    return max(1, math.ceil(start + connected))
+def job_minutes(minutes: float) -> int:
+    """A job's billed minutes: rounded up, at least one."""
+    return max(1, math.ceil(minutes))
 
 
 def stretch_minutes(open_minutes: float, start: float, tail: float) -> tuple[int, int]:
-    """Billed minutes for one stretch with some incident open, and its handovers.
+    """Billed minutes of the live job for one stretch with some incident open, and the
+    handovers in it.
 
-    One job from the first report; each job stays connected for MAX_HOURS less the
-    overlap before dispatching its successor, then OVERLAP_MIN beside it; the last exits
-    `tail` minutes after the last incident closed."""
-    connected = open_minutes + tail
-    span = MAX_HOURS * 60 - OVERLAP_MIN  # a job's connected time before its successor starts
-    handovers = max(0, math.ceil(connected / span) - 1)
-    billed = 0
-    left = connected
-    for _ in range(handovers):
-        billed += job_minutes(start, span + OVERLAP_MIN)
-        left -= span
-    billed += job_minutes(start, left)
-    return billed, handovers
+    The first report starts a job; it connects `start` minutes later; MAX_HOURS after
+    connecting it exits, having dispatched its successor OVERLAP_MIN before (the successor's
+    set-up falls inside that overlap); the last job exits `tail` minutes after the last
+    incident closed. Times are minutes from the first report."""
+    end = open_minutes + tail
+    billed = handovers = 0
+    began = 0.0  # when the current job started (dispatched)
+    while True:
+        deadline = began + start + MAX_HOURS * 60
+        if end <= deadline - OVERLAP_MIN:  # over before it would start a successor
+            return billed + job_minutes(max(end, began + start) - began), handovers
+        billed += job_minutes(deadline - began)
+        handovers += 1
+        began = deadline - OVERLAP_MIN
 
 
 def section_bill(rep: Report, start: float) -> dict[str, Any]:
@@ -599,6 +601,10 @@ def section_bill(rep: Report, start: float) -> dict[str, Any]:
     two_hours = [stretch_minutes(120, start, t)[0] for t in (low, high)]
     day = stretch_minutes(24 * 60, start, tail)
     per_hour = (day[0] - stretch_minutes(0, start, tail)[0]) / 24
+    # One handover's cost: a stretch just long enough for one, against the same stretch
+    # billed as if one job could run that long.
+    long = MAX_HOURS * 60
+    handover = stretch_minutes(long, start, tail)[0] - job_minutes(long + tail)
     rows = [
         ["per quiet day (no incident open)", "0", "no job runs: the first report starts one"],
         [
@@ -608,20 +614,22 @@ def section_bill(rep: Report, start: float) -> dict[str, Any]:
         ],
         [
             "per handover between live runs",
-            f"{OVERLAP_MIN + start:g} (+ rounding ≤ 1)",
-            f"{OVERLAP_MIN} min connected side by side + the successor's set-up "
-            f"({start:g} min); one every {MAX_HOURS * 60 - OVERLAP_MIN:g} connected min",
+            f"{handover}",
+            f"the {OVERLAP_MIN} min two jobs run side by side (the successor's set-up, "
+            f"{start:g} min, inside them), plus rounding; one every "
+            f"{MAX_HOURS * 60 - OVERLAP_MIN + start:g} min",
         ],
         [
             "a 2-hour incident (one stretch, one job)",
             f"{two_hours[0]} – {two_hours[1]}",
-            f"120 + idle tail {low}–{high} min (looks every {IDLE_LOOK} min) + set-up "
-            f"{start:g}, rounded up",
+            f"120 + the idle tail, {low}–{high} min (looks every {IDLE_LOOK} min), rounded "
+            f"up; the set-up ({start:g} min) falls inside the 120: the job starts at the "
+            "report",
         ],
         [
-            "the fixed cost of a stretch",
-            f"{start + tail:g} (median tail)",
-            f"set-up {start:g} + the idle tail, whatever its length",
+            "the fixed cost of a stretch, whatever its length",
+            f"{low}–{high}",
+            "the idle tail",
         ],
     ]
     rep.add(
@@ -637,7 +645,7 @@ def section_bill(rep: Report, start: float) -> dict[str, Any]:
     )
     rep.add("")
     rep.table(["billed Actions minutes of the live job", "minutes", "how"], rows)
-    return {"per_hour": per_hour, "two_hours": two_hours, "handover": OVERLAP_MIN + start}
+    return {"per_hour": per_hour, "two_hours": two_hours, "handover": handover}
 
 
 # ------------------------------------------------------------------ the section
