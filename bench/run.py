@@ -25,6 +25,9 @@ Sections (see bench/README.md for what each figure means):
   8. reports from monitors
   9. wall time per event with a runner's round trips (150 ms GitHub, 100 ms Slack), one
      process per event, and `incident-tool demo` (latency.py)
+ 10. the live Slack connection: `incident-tool listen` as a child, interaction → effect,
+     acknowledgements, memory and fds over many interactions, reconnects, the Actions
+     bill (live.py)
 """
 
 from __future__ import annotations
@@ -53,6 +56,10 @@ from lab import (
 from latency import (
     Source,
     section9,
+)
+from live import (
+    live_rows,
+    section10,
 )
 from q1_requests import (
     MINIMUM,
@@ -235,6 +242,8 @@ def summary(rep: Report, results: dict[int, dict[str, Any]], quick: bool) -> Non
             ]
             for label, goal, got in results[9]["goals"]
         ]
+    if 10 in results:
+        rows += live_rows(results[10])
     rep.section("Summary against the targets" + (" (QUICK sizes: not the proof)" if quick else ""))
     rep.table(["figure", "target", "measured", ""], rows)
 
@@ -256,6 +265,7 @@ SECTIONS: dict[int, Callable[[Report, bool], dict[str, Any]]] = {
     7: section7,
     8: section8,
     9: section9,
+    10: section10,
 }
 
 
