@@ -55,7 +55,7 @@ class LiveConnection:
             web_client=web,
             logger=logger,
             concurrency=WORKERS,
-            ping_interval=5,
+            ping_interval=2,  # a silent socket is found in ~5 pings: 10 s, not 25
         )
         self._client.socket_mode_request_listeners.append(self._receive)
         self._on_envelope = on_envelope
