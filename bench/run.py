@@ -306,6 +306,13 @@ def main(argv: list[str] | None = None) -> int:
     rep.add(
         f"- Command: `python bench/run.py {' '.join(argv if argv is not None else sys.argv[1:])}`"
     )
+    if 10 not in chosen:
+        rep.add(
+            "- Section 10, the live Slack connection (`incident-tool listen`), is in "
+            "[results-live.md](results-live.md): `python bench/live.py --output "
+            "bench/results-live.md` (`python bench/run.py --only 10` would rewrite this file "
+            "whole)."
+        )
     # Fill the byte-code cache the children use (pip install compiles the same files).
     spawn([sys.executable, "-c", WARM_IMPORTS], child_env(), ROOT)
     started = time.perf_counter()
