@@ -114,7 +114,8 @@ class Life:
         if open_now:
             self.idle_since = None
             return False
-        self.idle_since = self.idle_since or now
+        if self.idle_since is None:
+            self.idle_since = now
         return now - self.idle_since >= (self.until_idle or 0) * 60
 
     def hand_over(self, now: float) -> bool:
