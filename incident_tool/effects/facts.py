@@ -27,7 +27,7 @@ from incident_tool.core.model import IssueView
 from incident_tool.core.states import states_in
 from incident_tool.effects.github import Gateway
 from incident_tool.effects.mirror import People
-from incident_tool.effects.parallel import each
+from incident_tool.effects.parallel import both, each
 from incident_tool.inbound.slack import report_mark
 
 
@@ -112,22 +112,23 @@ class FactGatherer:
         """Why each of `logins` cannot lead now
         (docs/usage.md#the-lead-availability-and-acknowledgement), looked up at once.
 
-        GitHub busy first (one GraphQL query answers for every responder); then Slack,
-        which stops at the first signal that says "away". A status GitHub hides from the
+        GitHub's busy status (one GraphQL query answers for every responder) and Slack's
+        signals (each person's in turn, stopping at the first that says "away") do not
+        wait for one another; busy on GitHub counts first. A status GitHub hides from the
         token (limited to an organisation it cannot see) reads as no status: unknown, so
         available.
         """
 
-        def reason(login: str) -> str | None:
-            if self._is_busy(login):
-                return "busy on GitHub"
-            return self.people.unavailable(login, self.now)
+        def on_github() -> dict[str, bool]:
+            return {login: self._is_busy(login) for login in logins}
 
-        if logins:
-            self._is_busy(logins[0])  # the one GraphQL query for everyone, before fanning out
-        reasons = each(reason, logins)
+        def on_slack() -> list[str | None]:
+            return each(lambda login: self.people.unavailable(login, self.now), logins)
+
+        busy, away = both(on_github, on_slack)
         return {
-            Question(UNAVAILABLE, (login,)): why for login, why in zip(logins, reasons, strict=True)
+            Question(UNAVAILABLE, (login,)): "busy on GitHub" if busy[login] else why
+            for login, why in zip(logins, away, strict=True)
         }
 
     def _acknowledged_in_slack(
