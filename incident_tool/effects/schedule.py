@@ -38,6 +38,13 @@ def opens_incident(event: Event, outcome: Outcome) -> bool:
     """Say whether this run may have opened an incident (pure: no request)."""
     if not outcome.handled or outcome.state not in OPEN_STATES:
         return False
+    return may_open(event)
+
+
+def may_open(event: Event) -> bool:
+    """Say whether an event of this kind can open an incident, before its run (pure): a run
+    starts `wake` beside the incident's own work, and keeps its notice only when the
+    incident did open (`opens_incident`)."""
     if event.name in REPORTS:
         return True
     if event.name != "issues":

@@ -56,14 +56,20 @@ def run(
     cfg = load_config(config_path, root)
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
     from incident_tool.app import handle as handle_event
-
-    outcome = run_guarded(lambda: handle_event(event, tools), tools)
     from incident_tool.effects import schedule
+    from incident_tool.effects.parallel import both
 
+    def wakes() -> list[str | None]:
+        # Beside the run, not after it: the schedule's GET does not wait for the incident's
+        # writes (a run that turns out not to open one only looked, or woke a sweep that
+        # finds nothing open and rests again).
+        if not schedule.may_open(event):
+            return []
+        return [schedule.wake(tools), schedule.wake_live(tools, _ref())]
+
+    outcome, woke = both(lambda: run_guarded(lambda: handle_event(event, tools), tools), wakes)
     if schedule.opens_incident(event, outcome):
-        for notice in (schedule.wake(tools), schedule.wake_live(tools, _ref())):
-            if notice:
-                outcome.notices.append(notice)
+        outcome.notices += [notice for notice in woke if notice]
     report_outcome(outcome, f"{event.kind} on #{event.number}")
     if cfg.status_page.enabled and not dry_run:
         from incident_tool.verbs.status_page import write_output
