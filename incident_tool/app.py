@@ -14,7 +14,7 @@ journal (`Tools.for_run`), so a sweep can run several incidents at once.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,7 +29,7 @@ from incident_tool.core.states import State, states_in
 from incident_tool.core.status import render as render_status
 from incident_tool.effects import followups as followup_issues
 from incident_tool.effects import slack_read
-from incident_tool.effects.apply import issue_writes, write_retrospective
+from incident_tool.effects.apply import issue_writes, link_retrospective, open_retrospective
 from incident_tool.effects.facts import FactGatherer
 from incident_tool.effects.github import GitHubError
 from incident_tool.effects.parallel import both, each
@@ -226,28 +226,73 @@ def guard(reading: Reading, ctx: Context, tools: Tools) -> None:
 
 def act(reading: Reading, ctx: Context, tools: Tools) -> Exception | None:
     """Make the decision's effects: GitHub writes, Slack deliveries, the retrospective and
-    follow-ups. Returns a failure to raise once the record is saved."""
-    record = ctx.record
-    issue_writes(ctx, tools, reading.issue, reading.comments)
-    tools.mirror.sync(reading.issue, record)
-    if CreateRetrospective() in ctx.plan or needs_retrospective(ctx):
-        try:
-            write_retrospective(ctx, tools, reading.issue, reading.comments)
-        except (GitHubError, TemplateError) as exc:
-            # Save what was done (and delivered) first; the next run retries the rest.
-            record.problems = [*record.problems[-9:], f"{iso(ctx.now)} retrospective: {exc}"]
-            return exc
-        finally:
+    follow-ups. Returns a failure to raise once the record is saved.
+
+    Two waves of effects that do not wait for one another within a wave. First the issue's
+    writes, Slack's deliveries and the retrospective's issue (what Slack is told was decided
+    already, and each keeps its own part of the record). Then what needs the
+    retrospective's number: its link (a comment, a message) and the follow-ups, which link
+    to it and are attached under it.
+    """
+    record, gw = ctx.record, tools.gateway
+    retrospective_due = CreateRetrospective() in ctx.plan or needs_retrospective(ctx)
+    first = [
+        Effect("", lambda: issue_writes(ctx, tools, reading.issue, reading.comments)),
+        Effect("", lambda: tools.mirror.sync(reading.issue, record)),
+    ]
+    listed: list[followup_issues.Listed] = []
+    if retrospective_due:
+        first.append(Effect("retrospective", lambda: open_retrospective(ctx, tools)))
+        if record.actions and record.state == State.RESOLVED:
+            # The follow-ups already on GitHub are listed meanwhile (they are opened next).
+            first.append(
+                Effect("follow-ups", lambda: listed.append(followup_issues.listing(ctx, gw)))
+            )
+
+    def second() -> list[Effect]:  # once the first wave is done: the follow-ups need its number
+        then = []
+        if retrospective_due:
+            then.append(Effect("retrospective", lambda: _link_retrospective(reading, ctx, tools)))
+        if followups.due(ctx):
+            then.append(Effect("follow-ups", lambda: _followups(ctx, tools, listed)))
+        return then
+
+    for wave in (lambda: first, second):
+        failures = [f for f in each(lambda effect: effect.attempt(record, ctx), wave()) if f]
+        if failures:
+            # Save what was done (and delivered: Slack must not be told twice) first; the
+            # next run retries the rest.
             tools.mirror.sync(reading.issue, record)
-    if followups.due(ctx):
-        # After the retrospective: a follow-up links to it and is attached under it.
-        try:
-            for problem in followup_issues.sync(ctx, tools.gateway):
-                record.problems = [*record.problems[-9:], f"{iso(ctx.now)} follow-ups: {problem}"]
-        except GitHubError as exc:
-            record.problems = [*record.problems[-9:], f"{iso(ctx.now)} follow-ups: {exc}"]
-            return exc
+            return failures[0]
     return None
+
+
+@dataclass
+class Effect:
+    """One of `act`'s effects: `what` names it in the record's problems ("" for the issue's
+    own writes, whose failure the run reports as it is)."""
+
+    what: str
+    make: Callable[[], object]
+
+    def attempt(self, record: Record, ctx: Context) -> Exception | None:
+        try:
+            self.make()
+        except (GitHubError, TemplateError) as exc:
+            if self.what:
+                record.problems = [*record.problems[-9:], f"{iso(ctx.now)} {self.what}: {exc}"]
+            return exc
+        return None
+
+
+def _link_retrospective(reading: Reading, ctx: Context, tools: Tools) -> None:
+    link_retrospective(ctx, tools, reading.issue, reading.comments)
+    tools.mirror.sync(reading.issue, ctx.record)  # the channel hears of it at once
+
+
+def _followups(ctx: Context, tools: Tools, listed: list[followup_issues.Listed]) -> None:
+    for problem in followup_issues.sync(ctx, tools.gateway, listed[0] if listed else None):
+        ctx.record.problems = [*ctx.record.problems[-9:], f"{iso(ctx.now)} follow-ups: {problem}"]
 
 
 # -- save ----------------------------------------------------------------------------------

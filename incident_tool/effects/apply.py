@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from incident_tool.core import wording
 from incident_tool.core.model import (
+    Action,
     Assign,
     Close,
     Comment,
@@ -21,6 +23,7 @@ from incident_tool.core.outbox import To
 from incident_tool.core.states import State
 from incident_tool.effects import retrospective
 from incident_tool.effects.github import Gateway
+from incident_tool.effects.parallel import both, each
 
 if TYPE_CHECKING:
     from incident_tool.effects.tools import Tools
@@ -29,32 +32,89 @@ if TYPE_CHECKING:
 def issue_writes(
     ctx: Context, tools: Tools, issue: IssueView, comments: Sequence[CommentView]
 ) -> None:
-    """Apply the plan's GitHub writes, then make the state label match the record."""
-    gateway, view = tools.gateway, ctx.issue
-    labels = {name.lower(): name for name in view.labels}
-    assignees = sorted(x.lower() for x in view.assignees)
+    """Apply the plan's GitHub writes, then make the state label match the record.
+
+    The writes fall into lanes that do not wait for one another (comments, reactions,
+    assignees, the state: labels, close, reopen); each lane keeps the plan's order (comments
+    read in the order posted; a label after the close it goes with), and the lanes are made
+    at once: a declaration's assignment, comment and label cost one round trip, not three.
+    GitHub's write pace (effects/github.py) still spaces a run that writes many.
+    """
+    lanes: dict[str, list[Action]] = {}
     for action in ctx.plan:
-        if isinstance(action, Comment):
-            post_comment(ctx, gateway, issue, action, comments)
-        elif isinstance(action, React):
-            gateway.react(issue.number, action.comment_id)
-        elif isinstance(action, Assign):
+        lane = _LANES.get(type(action))
+        if lane is not None:
+            lanes.setdefault(lane, []).append(action)
+    lanes.setdefault("state", [])  # always: it makes the state label match the record
+    writes = _IssueWrites(ctx, tools.gateway, issue, comments)
+    # In the plan's order of first appearance: one at a time (a replayed cassette), the
+    # requests come in the plan's order.
+    each(lambda lane: writes.lane(lane, lanes[lane]), list(lanes))
+
+
+# Which lane each GitHub write of a plan takes (see issue_writes); other actions are not
+# GitHub writes of the issue (the retrospective is written after these).
+_LANES: dict[type, str] = {
+    Comment: "comments",
+    React: "reactions",
+    Assign: "assignees",
+    Labels: "state",
+    Close: "state",
+    Reopen: "state",
+}
+
+
+class _IssueWrites:
+    """One lane of an issue's writes at a time (issue_writes runs the lanes at once)."""
+
+    def __init__(
+        self, ctx: Context, gateway: Gateway, issue: IssueView, comments: Sequence[CommentView]
+    ) -> None:
+        self.ctx, self.gateway, self.issue, self.comments = ctx, gateway, issue, comments
+
+    def lane(self, name: str, actions: list[Action]) -> None:
+        {
+            "comments": self.comments_lane,
+            "reactions": self.reactions_lane,
+            "assignees": self.assignees_lane,
+            "state": self.state_lane,
+        }[name](actions)
+
+    def comments_lane(self, actions: list[Action]) -> None:
+        for action in actions:
+            assert isinstance(action, Comment)
+            post_comment(self.ctx, self.gateway, self.issue, action, self.comments)
+
+    def reactions_lane(self, actions: list[Action]) -> None:
+        for action in actions:
+            assert isinstance(action, React)
+            self.gateway.react(self.issue.number, action.comment_id)
+
+    def assignees_lane(self, actions: list[Action]) -> None:
+        assignees = sorted(x.lower() for x in self.ctx.issue.assignees)
+        for action in actions:
+            assert isinstance(action, Assign)
             wanted = sorted(x.lower() for x in action.logins)
             if wanted != assignees:
-                gateway.set_assignees(issue.number, action.logins)
+                self.gateway.set_assignees(self.issue.number, action.logins)
                 assignees = wanted
-        elif isinstance(action, Labels):
-            add = [x for x in action.add if x.lower() not in labels]
-            gateway.add_labels(issue.number, add)
-            labels.update({x.lower(): x for x in add})
-            for name in action.remove:
-                if name.lower() in labels:
-                    gateway.remove_label(issue.number, labels.pop(name.lower()))
-        elif isinstance(action, Close):
-            gateway.close(issue.number, action.reason)
-        elif isinstance(action, Reopen):
-            gateway.reopen(issue.number)
-    set_state(gateway, issue, labels, ctx.record.state)
+
+    def state_lane(self, actions: list[Action]) -> None:
+        gateway, number = self.gateway, self.issue.number
+        labels = {name.lower(): name for name in self.ctx.issue.labels}
+        for action in actions:
+            if isinstance(action, Labels):
+                add = [x for x in action.add if x.lower() not in labels]
+                gateway.add_labels(number, add)
+                labels.update({x.lower(): x for x in add})
+                for name in action.remove:
+                    if name.lower() in labels:
+                        gateway.remove_label(number, labels.pop(name.lower()))
+            elif isinstance(action, Close):
+                gateway.close(number, action.reason)
+            elif isinstance(action, Reopen):
+                gateway.reopen(number)
+        set_state(gateway, self.issue, labels, self.ctx.record.state)
 
 
 def post_comment(
@@ -78,24 +138,24 @@ def set_state(
     """Leave exactly one state label: the record's. Other labels are never touched."""
     if state is None:
         return
+    writes: list[Callable[[], None]] = []
     if state.label not in labels:
-        gateway.add_labels(issue.number, [state.label])
+        writes.append(lambda: gateway.add_labels(issue.number, [state.label]))
     for name in list(labels.values()):
         other = State.from_label(name)
         if other is not None and other != state:
-            gateway.remove_label(issue.number, name)
+            writes.append(partial(gateway.remove_label, issue.number, name))
+    # The new label and the old one's removal at once: each is one request on its own
+    # label, and whoever looks in between sees two states or none for a moment either way.
+    each(lambda write: write(), writes)
 
 
-def write_retrospective(
-    ctx: Context, tools: Tools, issue: IssueView, comments: Sequence[CommentView]
-) -> None:
-    """Open the retrospective issue once, and link it from the incident."""
+def open_retrospective(ctx: Context, tools: Tools) -> None:
+    """Open the retrospective issue once (`link_retrospective` then links it)."""
     record, config, gateway = ctx.record, ctx.config, tools.gateway
     if record.retro is None:
         # The channel's messages join the timeline (the protocol's progress reports),
         # except for a sensitive incident: its private channel stays private.
-        history = [] if record.sensitive else tools.mirror.history(record)
-        rendered = retrospective.render(ctx.issue, record, config, root=tools.root, slack=history)
         marker = retrospective.MARKER.format(number=ctx.issue.number)
 
         def existing() -> IssueView | None:
@@ -104,8 +164,21 @@ def write_retrospective(
             )
             return next((i for i in found if marker in (i.body or "")), None)
 
-        # Check before creating: a run that died after creating it must not make a second.
-        created = None if gateway.dry_run else existing()
+        def looked_up() -> IssueView | None:
+            # Check before creating: a run that died after creating it must not make a
+            # second. Whether the delivery managers may be assigned is asked meanwhile (the
+            # answers are kept for the run: create_issue asks again for free).
+            if gateway.dry_run:
+                return None
+            found, _ = both(existing, lambda: each(gateway.assignable, config.delivery_managers))
+            return found
+
+        def written() -> retrospective.Retrospective:
+            history = [] if record.sensitive else tools.mirror.history(record)
+            return retrospective.render(ctx.issue, record, config, root=tools.root, slack=history)
+
+        # The text is read and rendered while GitHub is asked.
+        rendered, created = both(written, looked_up)
         if created is None:
             created = gateway.create_issue(
                 rendered.title,
@@ -118,9 +191,18 @@ def write_retrospective(
             return  # dry run
         record.retro = created.number
         record.note(ctx.now, "retrospective", None, f"#{created.number}")
+
+
+def link_retrospective(
+    ctx: Context, tools: Tools, issue: IssueView, comments: Sequence[CommentView]
+) -> None:
+    """Link the retrospective, once opened, from the incident: a comment and a message."""
+    record = ctx.record
+    if record.retro is None:
+        return  # a dry run opens none
     key = "retro-link"
     body = wording.RETRO_LINK.format(marker=wording.marker(key), number=record.retro)
-    post_comment(ctx, gateway, issue, Comment(key, body), comments)
+    post_comment(ctx, tools.gateway, issue, Comment(key, body), comments)
     ctx.slack(
         "retro-link",
         To.INCIDENT,

@@ -33,18 +33,19 @@ from incident_tool.core.record import Entry, Record, iso, parse_time
 from incident_tool.effects.github import Gateway, GitHubError
 
 
-def sync(ctx: Context, gateway: Gateway) -> list[str]:
+def sync(ctx: Context, gateway: Gateway, listed: Listed | None = None) -> list[str]:
     """Open, attach and link every `/action`'s follow-up still missing; return problems.
 
     Requests: one listing of follow-ups (only when one must be opened: a lost run may
-    have opened it), one POST per follow-up opened, one per attachment, and one GET and
-    at most one PATCH of the retrospective for its checklist.
+    have opened it; `listed` when the run listed them already, see `listing`), one POST
+    per follow-up opened, one per attachment, and one GET (none for a retrospective this
+    run opened) and at most one PATCH of the retrospective for its checklist.
     """
     if gateway.dry_run:
         for entry in missing(ctx.record):
             gateway.write(f"open follow-up {title_for(entry.text, ctx.issue.number)!r}", list)
         return []
-    listed = _Listed(ctx, gateway)
+    listed = listed or Listed(ctx, gateway)
     for entry in missing(ctx.record):
         _open(ctx, gateway, listed, entry)
     if ctx.record.retro is None:
@@ -57,6 +58,16 @@ def sync(ctx: Context, gateway: Gateway) -> list[str]:
     return problems
 
 
+def listing(ctx: Context, gateway: Gateway) -> Listed:
+    """This incident's follow-ups already on GitHub, listed now (one GET) when some must be
+    opened and the run can ask beside other work (the resolving run asks while it opens the
+    retrospective); else listed when first needed, if ever."""
+    listed = Listed(ctx, gateway)
+    if missing(ctx.record) and not gateway.dry_run:
+        listed.found = listed.list_now()
+    return listed
+
+
 def missing(record: Record) -> list[Entry]:
     """The actions whose follow-up issue is not known to be open yet."""
     return [e for e in record.actions if "issue" not in record.followups.get(action_key(e), {})]
@@ -67,7 +78,7 @@ def assignees_for(state: dict[str, Any]) -> list[str]:
     return [state["owner"]] if state.get("owner") and not state.get("why") else []
 
 
-class _Listed:
+class Listed:
     """This incident's follow-ups already on GitHub, by action key: listed once, the first
     time one must be opened (a lost run may have opened it), and again after a POST whose
     answer was lost (the first attempt may have landed)."""
@@ -78,14 +89,14 @@ class _Listed:
 
     def get(self, key: str) -> IssueView | None:
         if self.found is None:
-            self.found = self._list()
+            self.found = self.list_now()
         return self.found.get(key)
 
     def again(self, key: str) -> IssueView | None:
         self.found = None
         return self.get(key)
 
-    def _list(self) -> dict[str, IssueView]:
+    def list_now(self) -> dict[str, IssueView]:
         ctx = self.ctx
         found: dict[str, IssueView] = {}
         listed = self.gateway.issues(
@@ -101,7 +112,7 @@ class _Listed:
         return found
 
 
-def _open(ctx: Context, gateway: Gateway, listed: _Listed, entry: Entry) -> None:
+def _open(ctx: Context, gateway: Gateway, listed: Listed, entry: Entry) -> None:
     """Open the action's follow-up, unless a lost run did, and note it on the record."""
     record, key = ctx.record, action_key(entry)
     state = record.followups.setdefault(key, {})

@@ -632,6 +632,7 @@ class Gateway:
         self._assignable: dict[str, bool] = {}
         # What reads handed out, as PyGithub objects, for the writes on them (no request).
         self._issue_objects: dict[int, Issue] = {}
+        self._opened: dict[int, IssueView] = {}  # issues this run opened (find_issue)
         self._comment_objects: dict[int, IssueComment] = {}
         self._label_objects: dict[str, Label] = {}
         self._assignees: dict[int, tuple[str, ...]] = {}  # as read, then as set
@@ -646,7 +647,7 @@ class Gateway:
         # The PyGithub objects a run reads are its own (a copy of those listed before it):
         # a long-lived process does not grow, and no run clears another's.
         run._issue_objects = dict(self._issue_objects)
-        run._comment_objects = {}
+        run._comment_objects, run._opened = {}, {}
         return run
 
     def forget(self) -> None:
@@ -703,7 +704,10 @@ class Gateway:
         return GitHubError(f"could not {what}: {describe(exc)}" if what else describe(exc))
 
     def find_issue(self, number: int, *, what: str) -> IssueView | None:
-        """Read issue `number` (one GET); None when it is gone (deleted, moved: 404)."""
+        """Read issue `number` (one GET); None when it is gone (deleted, moved: 404). An issue
+        this run opened, and has not edited since, is as it was opened a moment ago: no GET."""
+        if number in self._opened:
+            return self._opened[number]
         try:
             issue = self._repo.get_issue(number).complete()
         except UnknownObjectException:
@@ -1278,15 +1282,19 @@ class Gateway:
                 )
             )
 
-        return self.write(
+        opened = self.write(
             f"open issue {title!r}",
             lambda: self._without_unassignable(f"issue {title!r}", attempt, wanted),
             post=True,
             landed=landed,
         )
+        if opened is not None:
+            self._opened[opened.number] = opened
+        return opened
 
     def edit_issue(self, number: int, what: str, **fields: Any) -> None:
         """Edit issue `number`'s `fields` (body, state, state_reason, labels…): one PATCH."""
+        self._opened.pop(number, None)
         issue = self._issue_object(number)
         self.write(what, lambda: issue.edit(**fields))
 
