@@ -5,7 +5,9 @@ tool somewhere: bot comments and the status comment on GitHub, the retrospective
 the Actions job summary. Wherever it is shown it must stay data:
 
 - it cannot hide its direction: the bidirectional controls U+202A-U+202E (embeddings and
-  overrides) and U+2066-U+2069 (isolates) are removed, so "‮txt.exe" reads as typed;
+  overrides), U+2066-U+2069 (isolates) and the marks U+200E, U+200F, U+061C (LRM, RLM,
+  ALM: they move neutral characters such as "." across a run) are removed, so
+  "‮txt.exe" reads as typed, on GitHub, in Slack and on the status page and its feed;
 - on GitHub and in the job summary (both Markdown) it cannot load an image (`![x](url)`,
   which would tell a tracker who read the issue, and when), open raw HTML (`<img>`,
   `<details>`), or mention anyone (`@team`);
@@ -18,8 +20,11 @@ from __future__ import annotations
 
 import re
 
-# U+202A..U+202E: LRE, RLE, PDF, LRO, RLO; U+2066..U+2069: LRI, RLI, FSI, PDI.
-BIDI_CONTROLS = "".join(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+# U+202A..U+202E: LRE, RLE, PDF, LRO, RLO; U+2066..U+2069: LRI, RLI, FSI, PDI; U+200E,
+# U+200F, U+061C: LRM, RLM, ALM (UAX #9 sections 2.1-2.6, every bidi formatting character).
+BIDI_CONTROLS = "".join(
+    chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
+)
 _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _IMAGE = re.compile(r"!(?=\s*\[)")  # `![alt](url)`, `![alt][ref]`, `! [alt]` all start so
 

@@ -301,8 +301,19 @@ def _environment() -> Any:
         autoescape=select_autoescape(enabled_extensions=("html", "atom", "j2"), default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Every value shown loses its bidi controls (docs/security.md#security); the
+        # templates' own markup (macros, the CSS) is the tool's and passes as it is.
+        finalize=_without_bidi,
     )
     return env
+
+
+def _without_bidi(value: Any) -> Any:
+    from markupsafe import Markup
+
+    from incident_tool.core.safe import plain
+
+    return plain(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def render(

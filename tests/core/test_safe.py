@@ -23,11 +23,13 @@ def test_every_bidi_control_is_removed_everywhere(char):
         assert char not in shown and "invoice" in shown and "fdp.exe" in shown
 
 
-def test_the_controls_are_exactly_the_embeddings_overrides_and_isolates():
+def test_the_controls_are_the_embeddings_overrides_isolates_and_marks():
     codes = sorted(ord(c) for c in BIDI_CONTROLS)
-    assert codes == [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
-    # Marks that do not reorder runs (LRM, RLM) are legitimate in RTL text and kept.
-    assert plain("\u200e\u200f") == "\u200e\u200f"
+    # The marks LRM, RLM, ALM too (issue #23, item 9): they move neutral characters such as
+    # "." across a run, so "exe.txt" can read otherwise. Text around them is kept.
+    assert codes == [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    assert plain("a\u200eb\u200fc\u061cd") == "abcd"
+    assert plain("\u200d\u200b") == "\u200d\u200b"  # joiners and spaces are not direction
 
 
 @pytest.mark.parametrize(
