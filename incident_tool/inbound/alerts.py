@@ -43,6 +43,9 @@ LIMITS = {"summary": 10000, "service": 100, "fingerprint": 200, "source": 100, "
 DETAIL_ROWS = 30  # details shown in the table; the rest are counted, not lost silently
 DETAIL_KEY = 100
 DETAIL_VALUE = 300
+# How deep a value may nest (`details` of a monitor's payload go a few levels down). Deeper
+# is refused before anything walks it: 300-990 levels gave "unexpected RecursionError".
+MAX_DEPTH = 20
 STATUSES = ("firing", "resolved")
 LABEL_PREFIX = "alert:"
 MARKER_RE = re.compile(r"<!-- incident-tool:alert (\{.*?\}) -->")
@@ -119,6 +122,26 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether objects and lists nest more than `limit` levels inside `value` (1 for `{}`),
+    found without recursion, so any depth is answered."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _check_depth(values: dict[str, Any], *, where: str) -> None:
+    for key, value in values.items():
+        if _too_deep(value):
+            raise PayloadError(f"{where}: `{key}` nested deeper than {MAX_DEPTH} levels")
+
+
 def _text(payload: dict[str, Any], key: str, *, where: str) -> str:
     value = payload.get(key)
     if value is None:
@@ -175,6 +198,7 @@ def from_payload(payload: Any, *, sender: str | None = None) -> Report:
     if unknown:
         shown = ", ".join(json.dumps(k[:40]) for k in unknown[:3])
         raise PayloadError(f"{where}: unknown key {shown} (known: {', '.join(KEYS)})")
+    _check_depth(payload, where=where)
     if _has_nul(payload):
         bad = next(k for k, v in payload.items() if _has_nul(v))
         raise PayloadError(f"{where}: `{bad}` contains a NUL character")
@@ -219,6 +243,7 @@ def from_inputs(inputs: Any, *, sender: str | None) -> Report:
     if not isinstance(inputs, dict):
         raise PayloadError(f"{where} must be an object, not {_kind(inputs)}")
     ours = {k: inputs.get(k) for k in INPUTS if inputs.get(k) not in (None, "")}
+    _check_depth(ours, where=where)
     if _has_nul(ours):
         bad = next(k for k, v in ours.items() if _has_nul(v))
         raise PayloadError(f"{where}: `{bad}` contains a NUL character")
