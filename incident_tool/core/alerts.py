@@ -9,7 +9,6 @@ Decisions only, like the other handlers: they change `ctx.record` and `ctx.plan`
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any, cast
 
@@ -61,9 +60,8 @@ def adopt(ctx: Context) -> str | None:
         "runs": [str(run)] if run else [],
     }
     sender = data.get("sender")
-    by_tool = ctx.issue.author.endswith("[bot]") or ctx.issue.author == os.environ.get(
-        "INCIDENT_TOOL_BOT_LOGIN"
-    )
+    # The tool's own account only: any app with issue access writes as some "…[bot]".
+    by_tool = ctx.facts.is_tool(ctx.issue.author)
     if by_tool and data.get("via") in ("repository_dispatch", "workflow_dispatch"):
         # Only an issue the tool wrote names someone other than its author.
         return sender if isinstance(sender, str) and sender else None

@@ -78,6 +78,12 @@ def assignees_for(state: dict[str, Any]) -> list[str]:
     return [state["owner"]] if state.get("owner") and not state.get("why") else []
 
 
+def by_tool(gateway: Gateway, item: IssueView) -> bool:
+    """Whether the tool's own account opened `item`: only then is a marker in it believed
+    (anyone can paste one into an issue, and labels alone do not say who wrote it)."""
+    return item.author.lower() == gateway.bot_login.lower()
+
+
 class Listed:
     """This incident's follow-ups already on GitHub, by action key: listed once, the first
     time one must be opened (a lost run may have opened it), and again after a POST whose
@@ -106,6 +112,8 @@ class Listed:
             since=ctx.issue.created_at,
         )
         for item in listed:
+            if not by_tool(self.gateway, item):
+                continue  # a marker in someone else's issue is their text, not a follow-up
             for incident, key in _MARKER_RE.findall(item.body or ""):
                 if int(incident) == ctx.issue.number:
                     found.setdefault(key, item)
@@ -231,7 +239,7 @@ def sweep(
         return result
     for item in listed:
         body = item.body or ""
-        if not _MARKER_RE.search(body) or "/pull/" in item.url:
+        if not _MARKER_RE.search(body) or "/pull/" in item.url or not by_tool(gateway, item):
             continue
         try:
             parent = _RETRO_RE.search(body)

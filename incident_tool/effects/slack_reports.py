@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from incident_tool.core import wording
 from incident_tool.core.record import clip, utcnow
 from incident_tool.core.states import State
+from incident_tool.effects.followups import by_tool
 from incident_tool.effects.slack import SlackError, mrkdwn_link
 from incident_tool.inbound import slack as inbound
 
@@ -138,7 +139,7 @@ def open_report(
 
     def existing() -> IssueView | None:
         found = gateway.issues(state="all", since=message.at - timedelta(minutes=1))
-        return next((i for i in found if marker in (i.body or "")), None)
+        return next((i for i in found if marker in (i.body or "") and by_tool(gateway, i)), None)
 
     issue = existing() if retry else None
     if issue is None:
@@ -173,6 +174,7 @@ def open_modal_report(tools: Tools, submission: ViewSubmission, now: datetime) -
     login = reverse(tools.people, submission.user)[0]
     room = tools.mirror.room
     name = login or (room.user_name(submission.user) if room is not None else None) or "someone"
+    gateway = tools.gateway
     stamp = f"{int(now.timestamp())}.{zlib.crc32(submission.id.encode()) % 1_000_000:06d}"
     channel = (
         submission.metadata if re.fullmatch(r"[CG][A-Z0-9]{2,20}", submission.metadata) else "C0"
@@ -200,8 +202,8 @@ def open_modal_report(tools: Tools, submission: ViewSubmission, now: datetime) -
     )
 
     def existing() -> IssueView | None:
-        found = tools.gateway.issues(state="all", since=now - timedelta(minutes=10))
-        return next((i for i in found if marker in (i.body or "")), None)
+        found = gateway.issues(state="all", since=now - timedelta(minutes=10))
+        return next((i for i in found if marker in (i.body or "") and by_tool(gateway, i)), None)
 
     issue = existing() or tools.gateway.create_issue(
         clip(title, 120), body, [State.REPORTED.label], [], landed=existing
