@@ -20,11 +20,14 @@ from incident_tool.core.safe import slack as escape
 from incident_tool.core.wording import who
 
 
-def is_bot_comment(comment: CommentView) -> bool:
+def is_bot_comment(ctx: Context, comment: CommentView) -> bool:
+    """A bot's comment, never a command. A marker makes one the tool's own only when the
+    tool's account wrote it: anyone can type `<!-- incident-tool:… -->`, and such a comment
+    skipped would stop the record's cursor (each later run re-reading every comment since)."""
     return (
         comment.author_is_bot
         or comment.author.endswith("[bot]")
-        or bool(wording.marker_keys(comment.body))
+        or (ctx.facts.is_tool(comment.author) and bool(wording.marker_keys(comment.body)))
     )
 
 
@@ -34,7 +37,7 @@ def process_new_comments(ctx: Context, comments: list[CommentView]) -> int:
     for comment in sorted(comments, key=lambda c: c.id):
         if comment.id <= ctx.record.last_comment_id:
             continue
-        if is_bot_comment(comment):
+        if is_bot_comment(ctx, comment):
             continue  # never a command, so no need to record it as seen (saves a write)
         ctx.record.last_comment_id = comment.id
         if comment.edited:

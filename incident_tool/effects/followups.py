@@ -286,7 +286,7 @@ def remind(
     def landed() -> CommentView | None:
         since = now - REMIND_EVERY
         found = gateway.comments(item.number, since=since, what="read comments")
-        return next((c for c in found if key in (c.body or "")), None)
+        return next((c for c in found if key in c.body and gateway.is_trusted_bot(c)), None)
 
     gateway.comment(item.number, f"remind about follow-up #{item.number}", text, landed)
     return True
