@@ -166,8 +166,10 @@ def _may(
     who = trust.who_may(ctx, target, by, closed=closed)
     if who is None:
         return True
-    ctx.do(undo)
     change = "Closing this issue" if kind == "closed" else "Reopening this issue"
+    if trust.left_to_team(ctx, change, target, by, who):
+        return False
+    ctx.do(undo)
     trust.undo(ctx, change, target, by, who, f"undone:{kind}:{iso(at or ctx.now)}")
     return False
 

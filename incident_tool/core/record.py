@@ -96,6 +96,9 @@ class Record:
     # What the tool has read back from the incident channel (slack_read.py,
     # docs/usage.md#slack-writes-back).
     slack_in: dict[str, Any] = field(default_factory=dict)
+    # How often each person's close or reopen was undone (outsiders: after the first, their
+    # change is left to the team; docs/usage.md#who-may-change-an-incident-by-hand).
+    undone: dict[str, int] = field(default_factory=dict)
 
     def ack_waiting(self) -> dict[str, Any] | None:
         """The acknowledgement the current lead was asked for and has not given, if any."""
@@ -158,6 +161,8 @@ class Record:
         data["outbox"] = [item.to_dict() for item in self.outbox]
         if not self.followups:
             del data["followups"]  # most incidents have none: keep the record as it was
+        if not self.undone:
+            del data["undone"]
         data["v"] = SCHEMA_VERSION
         if data.get("alert") is None:
             del data["alert"]  # only reports from monitors carry it

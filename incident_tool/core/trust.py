@@ -22,9 +22,12 @@ it out. The rules, by what a person did:
   access (the report is withdrawn: dismissed, no retrospective).
 
 Anything else is undone (reopened, closed again, the label put back) with one reply that
-says who may. The tool's own writes (made with GITHUB_TOKEN: they start no run) are never
-taken for a person's decision: when a run finds one the record does not know of, the
-issue is brought back in line with the record, silently.
+says who may. Someone not on the team has their close or reopen undone once: when they
+make it again it is left for the team, with one notice (`left_to_team`), so closing an
+incident over and over costs the tool nothing more. The tool's own writes (made with
+GITHUB_TOKEN: they start no run) are never taken for a person's decision: when a run
+finds one the record does not know of, the issue is brought back in line with the record,
+silently.
 
 People without triage access ("outsiders": not on the team) get at most one answer per
 issue per hour (`may_answer`), and at most `limits.outsider_reports_per_day` of a
@@ -189,3 +192,34 @@ def undo(ctx: Context, change: str, target: State, actor: str, who: str, key: st
             ),
         )
     )
+
+
+def left_to_team(ctx: Context, change: str, target: State, actor: str, who: str) -> bool:
+    """Whether `actor`'s close or reopen, which they may not make, is left for the team
+    rather than undone: an outsider's is undone once; after that it stays as they made it
+    and the team is told once (docs/usage.md#who-may-change-an-incident-by-hand)."""
+    from incident_tool.core import wording
+    from incident_tool.core.model import Comment
+
+    key = actor.lower()
+    if not is_outsider(ctx, actor) or not ctx.record.undone.get(key):
+        ctx.record.undone[key] = ctx.record.undone.get(key, 0) + 1
+        return False
+    notice = f"left-to-team:{key}"
+    if notice not in ctx.record.posted:
+        state = ctx.record.state.label if ctx.record.state else "(none)"
+        ctx.notices.append(f"left {change} by {actor} to the team: undone once already")
+        ctx.do(
+            Comment(
+                notice,
+                wording.LEFT_TO_TEAM.format(
+                    marker=wording.marker(notice),
+                    change=change,
+                    actor=wording.person(actor),
+                    who=who,
+                    what=WHAT[target],
+                    state=state,
+                ),
+            )
+        )
+    return True

@@ -331,3 +331,9 @@ THREAD_HELP = (
     "`@incident-tool handover @jo`."
 )
 THREAD_REPORTED = ":inbox_tray: Reported as {link}: a delivery manager will assess it."
+
+
+# An outsider's close or reopen made again after it was undone once (core/trust.py).
+LEFT_TO_TEAM = """{marker}
+⚠️ {change} by {actor} was undone once already, and they did it again: the tool leaves it \
+to the team now (only {who} may {what}). The incident stays `{state}` in the record."""
