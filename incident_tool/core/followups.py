@@ -29,7 +29,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from incident_tool.core import wording
+from incident_tool.core import safe, wording
 from incident_tool.core.model import Comment, CommentView, Context
 from incident_tool.core.record import Entry
 from incident_tool.core.states import State
@@ -160,7 +160,8 @@ def body_for(ctx: Context, entry: Entry, key: str, state: dict[str, Any]) -> str
 
 def checklist_line(entry: Entry) -> str:
     """The line the default template writes for an `/action` not yet opened."""
-    return f"- [ ] {wording.user_text(entry.text, inline=True)} ({entry.actor})"
+    who = safe.inert(entry.actor or "", inline=True)
+    return f"- [ ] {wording.user_text(entry.text, inline=True)} ({who})"
 
 
 PLACEHOLDER = "- [ ] _Add follow-up actions here._"  # the default template, no actions

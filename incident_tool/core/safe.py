@@ -12,6 +12,9 @@ the Actions job summary. Wherever it is shown it must stay data:
   which would tell a tracker who read the issue, and when), open raw HTML (`<img>`,
   `<details>`), or mention anyone (`@team`);
 - in Slack it cannot ping (`<!channel>`) or forge links: `&`, `<` and `>` are escaped.
+- where it is someone's name, or a report's text in what the tool itself writes, it links
+  nowhere (`inert`): no `[label](url)`, and an address GitHub would link by itself is
+  shown as code, so a Slack display name `[dana](https://evil.example)` reads as typed.
 
 Pure functions, no imports from the rest of the package.
 """
@@ -54,3 +57,35 @@ def markdown(text: str, *, inline: bool = False) -> str:
 def slack(text: str) -> str:
     """Escape user text for Slack mrkdwn (`&`, `<`, `>`), without bidirectional controls."""
     return plain(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# What GitHub links by itself (GFM's extended autolinks); emails are broken by `markdown`'s
+# `@`. Brackets, quotes and `|` end one, as they end most addresses in prose.
+_AUTOLINK = re.compile(r"(?<![A-Za-z0-9])(?:https?://|ftp://|www\.)[^\s<>`|\\\[\]()\"']+", re.I)
+
+
+def inert(text: str, *, inline: bool = False) -> str:
+    """Quote user text in Markdown as `markdown` does, and let it link nowhere.
+
+    For names (a Slack display name is anyone's text) and for a report's text wherever the
+    tool writes it under its own name: `[label](url)` and `[label][ref]` lose their
+    brackets' meaning, and a bare address is shown as code (copyable, never a link).
+    """
+    text = plain(text)
+    if inline:
+        text = " ".join(text.split())
+    parts: list[str] = []
+    start = 0
+    for match in _AUTOLINK.finditer(text):
+        # Trailing punctuation ends the sentence, not the address (as GitHub reads it).
+        address = match.group(0).rstrip(".,:;!?*_~")
+        parts.append(_no_brackets(text[start : match.start()], inline))
+        parts.append(f"`{address}`")
+        start = match.start() + len(address)
+    parts.append(_no_brackets(text[start:], inline))
+    return "".join(parts)
+
+
+def _no_brackets(text: str, inline: bool) -> str:
+    text = markdown(text).replace("[", "\\[").replace("]", "\\]")
+    return text.replace("|", "\\|") if inline else text

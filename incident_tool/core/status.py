@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from incident_tool.config import Config
-from incident_tool.core import wording
+from incident_tool.core import safe, wording
 from incident_tool.core.record import MAX_BODY, STATUS_MARKER, Entry, Record, parse_time
 from incident_tool.inbound import alerts
 
@@ -71,7 +71,7 @@ def describe(entry: Entry) -> str:
     words = KIND_WORDS.get(entry.kind, entry.kind)
     who = f" by {wording.person(entry.actor)}" if entry.actor and entry.kind != "lead" else ""
     if entry.kind == "slack-note" and entry.actor and entry.actor.endswith(" (Slack)"):
-        who = f" by {wording.user_text(entry.actor, inline=True)}"  # a Slack name, not a login
+        who = f" by {safe.inert(entry.actor, inline=True)}"  # a Slack name, not a login
     if entry.kind == "lead":
         who = f": {wording.person(entry.actor)}"
     text = f": {wording.user_text(entry.text, inline=True)}" if entry.text else ""
@@ -133,7 +133,7 @@ def _participation(record: Record) -> list[tuple[str, str]]:
         rows.append(("In the Slack channel", ", ".join(members) or "nobody yet"))
     if state.get("posters"):
         # Slack names are anyone's text: quoted as data; a login links to its profile.
-        shown = [wording.user_text(x, inline=True) for x in state["posters"]]
+        shown = [safe.inert(x, inline=True) for x in state["posters"]]
         rows.append(("Posted in Slack", ", ".join(shown)))
     return rows
 
@@ -293,9 +293,7 @@ def _latest_notes(record: Record, zone: str) -> list[str]:
     for note in notes[-VISIBLE_NOTES:]:
         utc, _ = when(note.at, zone)
         said = wording.user_text(note.text, inline=True)
-        lines.append(
-            f"- {utc} UTC, {wording.user_text(note.actor or 'someone', inline=True)}: {said}"
-        )
+        lines.append(f"- {utc} UTC, {safe.inert(note.actor or 'someone', inline=True)}: {said}")
     return lines
 
 

@@ -44,10 +44,17 @@ def user_text(text: str, *, inline: bool = False) -> str:
     return safe.markdown(text, inline=inline)
 
 
+# A GitHub login (at most 39 letters, digits and single inner hyphens), or an app's bot.
+_GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\[bot\])?")
+
+
 def person(login: str | None) -> str:
-    """Name a GitHub user without pinging them (a profile link)."""
+    """Name a GitHub user without pinging them (a profile link); anything that is not a
+    login (a Slack name, someone's text) is shown as inert text, never as a link."""
     if not login:
         return "nobody"
+    if not _GITHUB_LOGIN.fullmatch(login):
+        return safe.inert(login, inline=True)
     return f"[{login}](https://github.com/{login})"
 
 

@@ -88,7 +88,8 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     def text(value: object) -> str:
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
-        return wording.user_text(str(value)) if value else ""
+        # The report's text, in an issue the tool writes: links in it link nowhere.
+        return safe.inert(str(value)) if value else ""
 
     report = parse_report(issue.body)
     zone = config.timezone
@@ -109,7 +110,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
         if entry.ref in notes:
             continue
         utc, local = when(entry.at, zone)
-        who = wording.user_text(entry.actor, inline=True) if entry.actor else ""
+        who = safe.inert(entry.actor, inline=True) if entry.actor else ""
         channel.append(
             {
                 "utc": utc,
@@ -123,7 +124,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
         utc, local = when(entry.at, zone)
         words = KIND_WORDS.get(entry.kind, entry.kind)
         # Slack display names are anyone's text: quoted as data, like every other name.
-        who = f" ({wording.user_text(entry.actor, inline=True)})" if entry.actor else ""
+        who = f" ({safe.inert(entry.actor, inline=True)})" if entry.actor else ""
         said = f": {wording.user_text(entry.text, inline=True)}" if entry.text else ""
         timeline.append(
             {

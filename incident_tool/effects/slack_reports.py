@@ -22,7 +22,7 @@ import zlib
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from incident_tool.core import wording
+from incident_tool.core import safe, wording
 from incident_tool.core.record import clip, utcnow
 from incident_tool.core.states import State
 from incident_tool.effects.followups import by_tool
@@ -145,10 +145,8 @@ def open_report(
     if issue is None:
         body = wording.SLACK_REPORT_BODY.format(
             marker=marker,
-            summary=wording.user_text(clip(said, 4000)),
-            who=wording.person(login)
-            if login
-            else wording.user_text(name, inline=True) + " (Slack)",
+            summary=safe.inert(clip(said, 4000)),
+            who=wording.person(login) if login else safe.inert(name, inline=True) + " (Slack)",
             at=message.at.strftime("%Y-%m-%d %H:%M"),
             link=link if link.startswith("https://") else "(no link)",
         )
@@ -187,7 +185,7 @@ def open_modal_report(tools: Tools, submission: ViewSubmission, now: datetime) -
     def field(block: str, limit: int = 3000) -> str:
         value = values.get(block)
         text = value if isinstance(value, str) else ""
-        return wording.user_text(clip(text.strip(), limit)) if text.strip() else "_No response_"
+        return safe.inert(clip(text.strip(), limit)) if text.strip() else "_No response_"
 
     title = " ".join(str(values.get("title") or "").split()) or "(no title given)"
     body = wording.MODAL_REPORT_BODY.format(
@@ -197,7 +195,7 @@ def open_modal_report(tools: Tools, submission: ViewSubmission, now: datetime) -
         impact=field("impact"),
         severity=field("severity", 200),
         private="x" if "private" in (values.get("private") or ()) else " ",
-        who=wording.person(login) if login else wording.user_text(name, inline=True) + " (Slack)",
+        who=wording.person(login) if login else safe.inert(name, inline=True) + " (Slack)",
         at=now.strftime("%Y-%m-%d %H:%M"),
     )
 
