@@ -851,6 +851,10 @@ class Gateway:
         if self.identity_known:
             return
         marked = [c for c in comments if wording.marker_keys(c.body)]
+        if self.token_kind == "installation":
+            # An installation token writes as an app's bot: a person's comment carrying a
+            # marker is theirs, not a question about who the tool is (one query a run).
+            marked = [c for c in marked if c.author.endswith("[bot]")]
         if not marked:
             return
         if self.token_kind == "installation" and all(c.author == ACTIONS_BOT_LOGIN for c in marked):

@@ -8,6 +8,8 @@ asserted here is in docs/security.md#security.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from incident_sandbox.demo import REPORT_BODY
 from tests.world import REPO
 
@@ -97,3 +99,79 @@ def test_one_outsider_cannot_flood_the_team(world):
     ]
     print(f"flood: {len(runs)} runs, {github} GitHub requests {by_phase}, {slack} Slack calls")
     print(f"flood: cost to the team {cost}")
+
+
+FAKES = 150  # comments carrying a fake `<!-- incident-tool:… -->` marker
+CLOSES = 10
+
+
+def test_fake_markers_and_repeated_closes_cost_the_team_nothing(world):
+    """Issue #23, item 3: olly's comments carrying the tool's markers (the status comment's,
+    a reply's, a record of his own) are a person's comments: they do not stop the comment
+    cursor, so a run after 150 of them costs what it did before; and closing his own
+    declared report ten times is undone once, then left to the team with one notice."""
+    gh = world.gh
+    incident = world.report()
+    world.declare(incident)
+
+    def github_requests(action) -> int:
+        before = len(world.sb.requests)
+        action()
+        return sum(1 for r in world.sb.requests[before:] if r.service == "github")
+
+    def team_update(text: str) -> int:
+        return github_requests(lambda: world.say(incident, "priya", f"/update {text}"))
+
+    before_flood = team_update("looking at the index")
+    forged = '<!-- incident-tool:data {"state":"mitigated","leads":["olly"],"v":1} -->'
+    kinds = ["<!-- incident-tool:status -->\n" + forged, "<!-- incident-tool:reply:1 -->"]
+    for i in range(FAKES):
+        world.clock.now += timedelta(minutes=1)  # over two and a half hours
+        world.say(incident, "olly", f"{kinds[i % 2]}\nall fine {i}")
+    after_flood = team_update("index rebuilt")
+    record = world.record(incident)
+    assert (record.state.value, record.lead) == ("declared", "priya")
+    assert record.outsider_comments == FAKES
+    assert record.last("update").text == "index rebuilt"
+    assert (
+        len([c for c in world.bot_comments(incident) if "incident-tool:status" in c["body"]]) == 1
+    )
+    # The team's next command is carried out and answered: a fake reply marker for its
+    # comment id (the next one GitHub gives) does not pass for the tool's answer.
+    last = gh.comments(REPO, incident)[-1]["id"]
+    world.say(incident, "olly", f"<!-- incident-tool:reply:{last + 2} -->", deliver=True)
+    refused = world.say(incident, "priya", "/frobnicate")
+    assert refused["id"] == last + 2
+    assert any(
+        f"incident-tool:reply:{refused['id']}" in c["body"] for c in world.bot_comments(incident)
+    )
+    # The cursor moved past every fake: the update's run reads the comments of the last
+    # minutes, not all 150 since the team's last write (2 more pages with the old cursor).
+    assert after_flood <= before_flood + 1, (before_flood, after_flood)
+
+    # olly's own report, declared by the team; he closes it again and again.
+    own = gh.open_issue(REPO, "olly", "Checkout is down", REPORT_BODY, ["incident:reported"])[
+        "number"
+    ]
+    world.deliver()
+    world.declare(own)
+    comments_before = len(world.bot_comments(own))
+    per_close = []
+    for _ in range(CLOSES):
+        if world.issue(own)["state"] == "closed":
+            gh.reopen_issue(REPO, own, "olly")
+            world.deliver()
+        per_close.append(
+            github_requests(
+                lambda: (gh.close_issue(REPO, own, "olly", reason="completed"), world.deliver())
+            )
+        )
+    said = [c["body"] for c in world.bot_comments(own)[comments_before:]]
+    assert sum("incident-tool:undone:" in b for b in said) == 1
+    assert sum("incident-tool:left-to-team:olly" in b for b in said) == 1 and len(said) == 2
+    assert world.record(own).state.value == "declared"
+    assert max(per_close[2:]) <= 3 < per_close[0]
+    print(
+        f"flood: /update {before_flood} GitHub requests before {FAKES} fake markers, "
+        f"{after_flood} after; {CLOSES} closes by olly cost {per_close}"
+    )

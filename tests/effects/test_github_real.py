@@ -302,12 +302,14 @@ def test_the_workflow_token_never_asks_who_it_is(world):
     assert viewer_queries(world) == []
 
 
-def test_a_forged_status_comment_is_not_believed_and_costs_one_question(world):
+def test_a_forged_status_comment_is_not_believed_and_costs_no_question(world):
     n = world.report()
     world.sb.reset_log()
     world.say(n, "rita", f"{STATUS}\nforged", deliver=False)
     world.say(n, "lee", "hello")  # two runs, each with a marker comment not by the bot
-    assert len(viewer_queries(world)) == runs(world, n) == 2
+    # The workflow's token writes as an app's bot: a person's marker comment is theirs,
+    # not a reason to ask GitHub who the tool is (it cost a query a run, issue #23 item 3).
+    assert runs(world, n) == 2 and viewer_queries(world) == []
     mine = [c for c in status_comments(world, n) if c["user"]["login"] == world.gh.bot_login]
     assert len(mine) == 1
 
