@@ -123,7 +123,9 @@ def team_config(
         return cfg, False
     from incident_tool.effects.github import Gateway, GitHubError, client
 
-    gateway = Gateway(client(github_token(), api_url("GITHUB_API_URL")), repo, log=log)
+    gateway = Gateway(
+        client(github_token(), api_url("GITHUB_API_URL")), repo, log=log, record_key=record_key()
+    )
     try:
         text = gateway.default_branch_file(config.DEFAULT_PATH)
     except GitHubError as exc:
@@ -134,6 +136,13 @@ def team_config(
     cfg = config.parse(text, f"{repo}:{config.DEFAULT_PATH} (default branch)")
     log(f"config: {config.DEFAULT_PATH} from {repo}'s default branch (no local file)")
     return cfg, True
+
+
+def record_key() -> bytes | None:
+    """INCIDENT_TOOL_RECORD_KEY, the key the record's proof is made with (SPEC §19); None
+    when unset or empty."""
+    key = os.environ.get("INCIDENT_TOOL_RECORD_KEY", "")
+    return key.encode("utf-8") if key else None
 
 
 def open_tools(
@@ -157,7 +166,7 @@ def open_tools(
             "(in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`)."
         )
     gh = client(token, api_url("GITHUB_API_URL"), bulk=bulk)
-    gateway = Gateway(gh, repo, dry_run=dry_run, log=log)
+    gateway = Gateway(gh, repo, dry_run=dry_run, log=log, record_key=record_key())
     room = None
     slack_token = os.environ.get("SLACK_BOT_TOKEN")
     if slack_token:
