@@ -59,6 +59,7 @@ class InitResult:
             f"Create the state labels: incident-tool labels sync --repo {repo}",
             *self.notes,
             "Commit and push these files; the workflow runs from the default branch.",
+            f"Check the setup as the workflows will read it: incident-tool check --repo {repo}",
         ]
         return "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
 
