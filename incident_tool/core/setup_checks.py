@@ -113,7 +113,7 @@ def exit_status(findings: Iterable[Finding]) -> int:
 def _compose(text: str) -> Any:
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return None
 
 
@@ -288,6 +288,8 @@ def check_form(
         form = FormDefinition.from_yaml(text, path)
     except FormDefinitionError as exc:
         return [error(str(exc).removeprefix(f"{path}: "), path, "mend the form")]
+    except RecursionError:
+        return [error("nested too deeply to be an issue form", path, "mend the form")]
     findings = _form_fields(form, packaged, text, path)
     findings += _form_labels(form, text, path)
     service = form.get_field("service")
@@ -419,12 +421,13 @@ class _Step:
     uses: str
     line: int | None
     job: str
+    actions_write: bool  # its job may switch the sweep schedule (and dispatch runs)
 
 
 def check_workflows(texts: Mapping[str, str | None], cfg: Config) -> list[Finding]:
     """Check the workflow files (name -> text, None when absent): the ones init writes are
-    present, incident-tool is pinned to one 40-hex commit in all of them, and each asks
-    for no more than it uses."""
+    present, incident-tool is pinned to one 40-hex commit in all of them, each job asks
+    for no more than it uses, and the config asks nothing of a job that is not there."""
     wanted = [*WORKFLOWS, *([LIVE_WORKFLOW] if cfg.slack.live == "actions" else [])]
     findings: list[Finding] = []
     steps: list[_Step] = []
@@ -443,7 +446,7 @@ def check_workflows(texts: Mapping[str, str | None], cfg: Config) -> list[Findin
         found, problems = _workflow(text, where)
         findings += problems
         steps += found
-    findings += _pins(steps)
+    findings += _pins(steps) + _against_config(steps, cfg)
     if not any(f.level != OK for f in findings):
         findings.append(ok(f"{len(wanted)} workflows, pinned alike, least privilege"))
     return findings
@@ -461,6 +464,8 @@ def _workflow(text: str, where: str) -> tuple[list[_Step], list[Finding]]:
                 "mend it",
             )
         ]
+    except RecursionError:
+        return [], [error("nested too deeply to be a workflow", where, "restore it")]
     if not isinstance(data, dict) or not isinstance(data.get("jobs"), dict):
         return [], [
             error("not a workflow (no `jobs:`)", where, "restore it with `incident-tool init`")
@@ -468,29 +473,65 @@ def _workflow(text: str, where: str) -> tuple[list[_Step], list[Finding]]:
     findings = _top_permissions(data, text, where)
     steps = []
     for job_name, job in data["jobs"].items():
-        if not isinstance(job, dict):
-            continue
-        for step in job.get("steps") or []:
-            if not isinstance(step, dict):
-                continue
-            command = (
-                (step.get("with") or {}).get("command")
-                if isinstance(step.get("with"), dict)
-                else None
-            )
-            if command in COMMANDS and isinstance(step.get("uses"), str):
-                uses = step["uses"]
-                steps.append(
-                    _Step(where, command, uses, _line_in(text, f"uses: {uses}"), str(job_name))
-                )
-                findings += _job_permissions(
-                    command, job.get("permissions"), text, where, str(job_name)
-                )
+        for command, uses in _tool_steps(job):
+            perms = job.get("permissions")
+            writes_actions = isinstance(perms, dict) and perms.get("actions") == "write"
+            line = _line_in(text, f"uses: {uses}")
+            steps.append(_Step(where, command, uses, line, str(job_name), writes_actions))
+            findings += _job_permissions(command, perms, text, where, str(job_name))
     if not steps:
         findings.append(
             error("runs no incident-tool step", where, "restore it with `incident-tool init`")
         )
     return steps, findings
+
+
+def _tool_steps(job: Any) -> list[tuple[str, str]]:
+    """The (command, uses) of a job's incident-tool steps: those with a `command` input."""
+    raw = job.get("steps") if isinstance(job, dict) else None
+    found = []
+    for step in raw if isinstance(raw, list) else []:
+        given = step.get("with") if isinstance(step, dict) else None
+        command = given.get("command") if isinstance(given, dict) else None
+        uses = step.get("uses") if isinstance(step, dict) else None
+        if isinstance(command, str) and command in COMMANDS and isinstance(uses, str):
+            found.append((command, uses))
+    return found
+
+
+def _against_config(steps: list[_Step], cfg: Config) -> list[Finding]:
+    """What the config asks of the workflows that they cannot do."""
+    findings = []
+    pages = any(s.command == "status-page" for s in steps)
+    where = _at(cfg.source, None)
+    if pages and not cfg.status_page.enabled:
+        findings.append(
+            warning(
+                "incident.yml has the job that publishes the status page, but"
+                " status_page.enabled is false: the page is never published",
+                where,
+                "set `status_page.enabled: true` (or remove the pages job)",
+            )
+        )
+    if cfg.status_page.enabled and not pages:
+        findings.append(
+            warning(
+                "status_page.enabled is true but no workflow publishes the page",
+                where,
+                "run `incident-tool init --status-page --force` (or add the pages job)",
+            )
+        )
+    handle = [s for s in steps if s.command == "handle"]
+    if cfg.sweep.manage_schedule and handle and not any(s.actions_write for s in handle):
+        findings.append(
+            warning(
+                "the handle job has no `actions: write`: the sweep schedule is not switched"
+                " on when an incident opens, so reminders wait",
+                handle[0].workflow,
+                "give the job `actions: write`, or set `sweep.manage_schedule: false`",
+            )
+        )
+    return findings
 
 
 def _top_permissions(data: dict[str, Any], text: str, where: str) -> list[Finding]:

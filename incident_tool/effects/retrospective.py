@@ -61,8 +61,11 @@ def confined_template_path(root: Path, path: str) -> Path:
             f"retrospective.template {path!r} is an absolute path: give one relative to the"
             f" repository, e.g. {DEFAULT_TEMPLATE}"
         )
-    base = root.resolve()
-    full = (base / path).resolve()
+    try:
+        base = root.resolve()
+        full = (base / path).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a NUL byte, a symlink loop
+        raise TemplateError(f"retrospective.template {path!r}: not a usable path ({exc})") from None
     if not full.is_relative_to(base):
         raise TemplateError(
             f"retrospective.template {path!r} leads outside the repository: give a file"

@@ -145,7 +145,11 @@ def template_findings(cfg: Config, root: Path, config_shown: str, text: str) -> 
                 f"create it, or point retrospective.template at {DEFAULT_TEMPLATE}",
             )
         ]
-    source = read_text(path) or ""
+    try:
+        source = path.read_bytes()[: MAX_FILE + 1].decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror
+        return [error(f"cannot read {name}: {reason}", name, "save it as UTF-8 text")]
     problem = render_problem(cfg, source, name)
     if problem:
         return [

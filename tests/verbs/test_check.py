@@ -227,6 +227,21 @@ def test_a_template_that_cannot_render_a_sample_incident_is_an_error(checkout, b
     assert "Traceback" not in output
 
 
+def test_a_template_that_is_not_utf8_is_an_error_not_a_traceback(checkout):
+    (checkout / "templates/retrospective.md.j2").write_bytes(b"\xff\xfe{{ incident }}")
+    code, output = run_check(checkout, "--offline")
+    assert code == 1 and "cannot read templates/retrospective.md.j2: not UTF-8 text" in output
+
+
+@pytest.mark.parametrize("name", ["templates/a\x00b.j2", "templates/loop.j2"])
+def test_an_unusable_template_path_is_an_error_not_a_traceback(checkout, name):
+    (checkout / "templates/loop.j2").symlink_to(checkout / "templates/loop.j2")
+    edit_config(checkout, retrospective={"template": name})
+    code, output = run_check(checkout, "--offline")
+    assert code == 1 and "not a usable path" in output, output
+    assert "Traceback" not in output
+
+
 def test_retrospectives_off_skip_the_template(checkout):
     edit_config(checkout, retrospective={"enabled": False, "template": "/etc/passwd"})
     code, output = run_check(checkout, "--offline")
@@ -392,7 +407,56 @@ def test_a_job_that_cannot_write_issues_is_an_error():
 def test_this_repositorys_own_workflows_dogfood_and_pass():
     root = Path(__file__).resolve().parents[2] / ".github/workflows"
     texts = {n: (root / n).read_text("utf-8") for n in checks.WORKFLOWS}
-    assert levels(checks.check_workflows(texts, Config())) == ["ok"]
+    # They publish the status page (`uses: ./`), so its config would enable it.
+    cfg = Config(status_page=StatusPageConfig(enabled=True))
+    assert levels(checks.check_workflows(texts, cfg)) == ["ok"]
+
+
+def test_a_pages_job_with_the_status_page_off_is_a_warning():
+    """#22 item 10: `init --status-page` left status_page.enabled off; the job never ran."""
+    text = render_workflow("workflow.yml", ACTION, status_page=True)
+    findings = checks.check_workflows(workflows(**{"incident.yml": text}), Config())
+    assert levels(findings) == ["warning"]
+    assert "status_page.enabled is false: the page is never published" in findings[0].what
+    cfg = Config(status_page=StatusPageConfig(enabled=True))
+    assert levels(checks.check_workflows(workflows(**{"incident.yml": text}), cfg)) == ["ok"]
+
+
+def test_the_status_page_on_without_a_pages_job_is_a_warning():
+    cfg = Config(status_page=StatusPageConfig(enabled=True))
+    findings = checks.check_workflows(workflows(), cfg)
+    assert "no workflow publishes the page" in findings[0].what
+
+
+def test_a_handle_job_without_actions_write_cannot_switch_the_sweep_on():
+    from incident_tool.config import SweepConfig
+
+    text = (workflows()["incident.yml"] or "").replace("      actions: write\n", "", 1)
+    findings = checks.check_workflows(workflows(**{"incident.yml": text}), Config())
+    assert levels(findings) == ["warning"] and "sweep schedule is not switched" in findings[0].what
+    quiet = Config(sweep=SweepConfig(manage_schedule=False))
+    assert levels(checks.check_workflows(workflows(**{"incident.yml": text}), quiet)) == ["ok"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "[]",
+        "jobs: []",
+        "jobs: {a: 1}",
+        "jobs: {a: {steps: 3}}",
+        "jobs: {a: {steps: [1, {with: [1]}, {with: {command: [x]}, uses: 1}]}}",
+        "jobs: {a: {steps: [{with: {command: handle}, uses: x}], permissions: [1]}}",
+        "permissions: [write]\njobs: {a: {steps: [{with: {command: sweep}, uses: a/b@c}]}}",
+        "jobs: {a: {permissions: {issues: {x: 1}}, steps: [{with: {command: listen}, uses: ./}]}}",
+        "{{{",
+        "[" * 5000,
+    ],
+)
+def test_any_workflow_text_gives_findings_not_a_traceback(text):
+    findings = checks.check_workflows(workflows(**{"incident-sweep.yml": text}), Config())
+    assert "error" in levels(findings)
 
 
 # ------------------------------------------------------------ labels and Slack
