@@ -701,6 +701,32 @@ def check_scopes(granted: str | None, needed: Iterable[str]) -> list[Finding]:
     return [ok("the Slack bot token has every scope the manifest asks for", where)]
 
 
+MANIFEST_PATH = ".github/slack-app-manifest.yml"
+
+
+def check_manifest(text: str | None, cfg: Config) -> list[Finding]:
+    """With `slack.live`, the Slack app `init` described must have Socket Mode on: without
+    it `listen` connects but no event, `/incident` or button ever arrives."""
+    if cfg.slack.live == "off" or text is None:
+        return []
+    try:
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError):
+        return [error("not valid YAML", MANIFEST_PATH, "run `incident-tool init --live …`")]
+    settings = data.get("settings") if isinstance(data, dict) else None
+    if isinstance(settings, dict) and settings.get("socket_mode_enabled") is True:
+        return [ok("the Slack app manifest has Socket Mode on", MANIFEST_PATH)]
+    return [
+        warning(
+            f"slack.live is {cfg.slack.live} but the Slack app manifest has Socket Mode off:"
+            " no event, /incident or button reaches `listen`",
+            _at(MANIFEST_PATH, _line_in(text, "socket_mode_enabled")),
+            f"run `incident-tool init --live {cfg.slack.live} --force`, paste the manifest"
+            " under App Manifest in the Slack app, and reinstall it",
+        )
+    ]
+
+
 # ------------------------------------------------------------- retrospective
 
 

@@ -97,6 +97,7 @@ def collect(
         for name in (*checks.WORKFLOWS, checks.LIVE_WORKFLOW)
     }
     findings += checks.check_workflows(workflows, cfg)
+    findings += checks.check_manifest(read_text(root / checks.MANIFEST_PATH), cfg)
     findings += app_token_findings(cfg)
     if offline:
         findings.append(ok("--offline: GitHub and Slack not asked"))

@@ -526,3 +526,18 @@ def test_with_slack_live_the_app_token_must_be_an_app_token(checkout):
     assert "xoxb-secret-bot" not in output
     code, output = run_check(checkout, "--offline")
     assert code == 0 and "slack.live is external but SLACK_APP_TOKEN is not set here" in output
+
+
+def test_with_slack_live_a_manifest_without_socket_mode_is_a_warning(checkout):
+    edit_config(checkout, slack={"live": "actions"})
+    init_repo(checkout, action=ACTION, live="actions")  # adds incident-live.yml, keeps the rest
+    env = {"SLACK_APP_TOKEN": "xapp-1-test"}
+    code, output = run_check(checkout, "--offline", env=env)
+    assert code == 0, output
+    assert "Slack app manifest has Socket Mode off" in output
+    assert "run `incident-tool init --live actions --force`" in output
+    init_repo(checkout, action=ACTION, live="actions", force=True)
+    edit_config(checkout, slack={"live": "actions"})
+    code, output = run_check(checkout, "--offline", env=env)
+    assert code == 0 and "the Slack app manifest has Socket Mode on" in output, output
+    assert "xapp-1-test" not in output
