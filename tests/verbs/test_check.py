@@ -479,7 +479,14 @@ def test_scopes_missing_from_the_token_are_an_error():
 
 def test_with_the_sandbox_the_labels_token_and_people_are_ok(world):
     init_repo(world.root, action=ACTION)
+    before = len(world.sb.requests)
     code, output = cli(world, "check", "--repo", REPO)
+    made = world.sb.requests[before:]
+    # Reads only: the labels (one page), auth.test, and one look-up per person.
+    assert {r.method for r in made if r.service == "github"} == {"GET"}
+    assert len([r for r in made if r.service == "github"]) == 1
+    slack = [r.path.removeprefix("/api/") for r in made if r.service == "slack"]
+    assert slack[0] == "auth.test" and len(slack) == 1 + len(world.team["config"]["people"])
     # The demo seed has no severity labels: GitHub makes them on first use.
     assert "labels missing: severity:1, severity:2" in output, output
     assert "the Slack bot token works" in output
