@@ -129,6 +129,8 @@ def template_findings(cfg: Config, root: Path, config_shown: str, text: str) -> 
         path = confined_template_path(root, name)
     except TemplateError as exc:
         return [error(str(exc), where, "a template is rendered into a public issue")]
+    except (OSError, RuntimeError, ValueError) as exc:  # a NUL byte, a symlink loop
+        return [error(f"retrospective.template {name!r}: not a usable path ({exc})", where, "")]
     if not path.is_file():
         if name == DEFAULT_TEMPLATE:
             return [

@@ -100,7 +100,7 @@ def test_an_error_exits_1_and_says_what_to_do(checkout):
     code, output = run_check(checkout, "--offline")
     assert code == 1, output
     line = next(x for x in output.splitlines() if x.startswith("error"))
-    assert "leads outside the repository" in line and ".github/incident.yml:" in line
+    assert "outside the repository" in line and ".github/incident.yml:" in line
     assert output.splitlines()[-1].startswith("error: check: 1 error, 4 warnings: mend")
 
 
@@ -175,9 +175,9 @@ def test_empty_people_lists_and_unmapped_people_are_warnings():
 @pytest.mark.parametrize(
     "template, says",
     [
-        ("../../etc/passwd", "leads outside the repository"),
+        ("../../etc/passwd", "outside the repository"),
         ("/proc/self/environ", "is an absolute path"),
-        ("templates/../../outside.j2", "leads outside the repository"),
+        ("templates/../../outside.j2", "outside the repository"),
     ],
 )
 def test_a_template_outside_the_repository_is_refused(checkout, template, says):
@@ -192,7 +192,7 @@ def test_a_symlinked_template_that_leads_out_is_refused(checkout, tmp_path):
     (checkout / "templates/retro.md.j2").symlink_to(secret)
     edit_config(checkout, retrospective={"template": "templates/retro.md.j2"})
     code, output = run_check(checkout, "--offline")
-    assert code == 1 and "leads outside the repository" in output
+    assert code == 1 and "outside the repository" in output
     assert "TOKEN=abc" not in output
 
 
