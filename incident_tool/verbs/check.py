@@ -162,15 +162,26 @@ def template_findings(cfg: Config, root: Path, config_shown: str, text: str) -> 
 
 
 def render_problem(cfg: Config, source: str, where: str) -> str | None:
-    """Render a sample incident with the team's template; say what failed, if anything."""
-    from incident_tool.effects.retrospective import TemplateError, render
+    """Render a sample incident with the team's template; say what failed, if anything.
+
+    The same sandbox and variables as effects/retrospective.render, but strict: a run
+    falls back to the packaged template, while check must say what would fail.
+    """
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateSyntaxError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from incident_tool.effects.retrospective import context
     from incident_tool.inbound.forms import default_form
 
     issue, record = checks.sample_incident(default_form(), cfg)
+    env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
     try:
-        render(issue, record, cfg, root=Path("."), slack=[], template=(source, where))
-    except TemplateError as exc:
-        return str(exc).removeprefix(where).strip(" :")
+        env.from_string(source).render(**context(issue, record, cfg, []))
+    except TemplateSyntaxError as exc:
+        return f"line {exc.lineno}: {exc.message}"
+    except JinjaError as exc:
+        return shorten(str(exc), 200)
     except Exception as exc:  # the template is code: `{{ 1 / 0 }}` raises anything
         return f"{type(exc).__name__}: {shorten(str(exc), 200)}"
     return None
