@@ -35,12 +35,21 @@ def run(repo: str | None, config_path: str | None, offline: bool) -> None:
 
 
 def _annotate(findings: list[Finding]) -> None:
-    """In Actions, errors and warnings become annotations on the run."""
+    """In Actions, errors and warnings become annotations, and every finding a line of the
+    job summary (Markdown made inert: the findings quote the team's files)."""
+    from incident_tool.core import safe
     from incident_tool.effects import workflow_io
 
+    out = _out()
     for finding in findings:
         if finding.level != checks.OK:
-            workflow_io.defer(finding.level, finding.line().split(None, 1)[1])
+            workflow_io.defer(finding.level, out.mask(finding.line().split(None, 1)[1]))
+    lines = [f"### incident-tool check: {checks.count(findings)}", ""]
+    lines += [
+        f"- **{f.level}** {safe.markdown(out.mask(f.line().split(None, 1)[1]), inline=True)}"
+        for f in findings
+    ]
+    workflow_io.write_summary("\n".join(lines))
 
 
 def read_text(path: Path) -> str | None:
@@ -280,7 +289,35 @@ def slack_findings(cfg: Config) -> list[Finding]:
     findings = [ok("the Slack bot token works", "SLACK_BOT_TOKEN")]
     findings += checks.check_scopes(scopes, _manifest_scopes(cfg))
     room = SlackRoom(token, url, log=lambda _: None, max_retry_wait=5)
-    return findings + _people(cfg, room, SlackError)
+    return findings + _channels(cfg, room, SlackError) + _people(cfg, room, SlackError)
+
+
+def _channels(cfg: Config, room: Any, slack_error: type[Exception]) -> list[Finding]:
+    """The announce and stakeholder channels exist where the bot can see them."""
+    findings = []
+    for key, name in (
+        ("slack.announce_channel", cfg.slack.announce_channel),
+        ("slack.stakeholder_channel", cfg.slack.stakeholder_channel),
+    ):
+        if not name:
+            continue
+        try:
+            found = room.find_channel(name)
+            found = found if found and room.channel_info(found) is not None else None
+        except slack_error as exc:
+            findings.append(warning(f"{key} not checked: {exc}", "Slack", "see the scope it names"))
+            continue
+        if found is None:
+            findings.append(
+                error(
+                    f"{key} #{name} is not a channel the bot can see",
+                    cfg.source,
+                    "check the name; for a private channel, invite the app to it first",
+                )
+            )
+        else:
+            findings.append(ok(f"{key} #{name} found", cfg.source))
+    return findings
 
 
 def _auth_test(token: str, url: str | None) -> str | None:

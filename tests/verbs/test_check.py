@@ -486,11 +486,16 @@ def test_with_the_sandbox_the_labels_token_and_people_are_ok(world):
     assert {r.method for r in made if r.service == "github"} == {"GET"}
     assert len([r for r in made if r.service == "github"]) == 1
     slack = [r.path.removeprefix("/api/") for r in made if r.service == "slack"]
-    assert slack[0] == "auth.test" and len(slack) == 1 + len(world.team["config"]["people"])
+    people = len(world.team["config"]["people"])
+    # The two channels: listed once (one page), then each asked about.
+    assert slack[0] == "auth.test" and slack.count("conversations.list") == 1
+    assert slack.count("conversations.info") == 2
+    assert len(slack) == 1 + 3 + people, slack
     # The demo seed has no severity labels: GitHub makes them on first use.
     assert "labels missing: severity:1, severity:2" in output, output
     assert "the Slack bot token works" in output
     assert "people found on Slack" in output
+    assert "slack.announce_channel #wc-platform found" in output
     assert world.driver.env["SLACK_BOT_TOKEN"] not in output
     assert code == 0, output
 
@@ -504,6 +509,14 @@ def test_with_the_sandbox_a_missing_label_is_an_error(world):
     gh.get_repo(REPO).get_label("incident:mitigated").delete()
     code, output = cli(world, "check", "--repo", REPO)
     assert code == 1 and "state labels missing: incident:mitigated" in output, output
+
+
+def test_with_the_sandbox_an_unknown_announce_channel_is_an_error(world):
+    world.write_config(slack={"announce_channel": "wc-platfrom"})
+    init_repo(world.root, action=ACTION)
+    code, output = cli(world, "check", "--repo", REPO)
+    assert code == 1
+    assert "slack.announce_channel #wc-platfrom is not a channel the bot can see" in output
 
 
 def test_with_the_sandbox_unknown_slack_people_are_errors(world):
@@ -548,3 +561,24 @@ def test_with_slack_live_a_manifest_without_socket_mode_is_a_warning(checkout):
     code, output = run_check(checkout, "--offline", env=env)
     assert code == 0 and "the Slack app manifest has Socket Mode on" in output, output
     assert "xapp-1-test" not in output
+
+
+def test_in_actions_the_findings_are_the_job_summary_made_inert(checkout, tmp_path):
+    summary = tmp_path / "summary.md"
+    text = (checkout / ".github/ISSUE_TEMPLATE/report-incident.yml").read_text("utf-8")
+    evil = "Service A <img src=x> [link](https://evil.example) @everyone"
+    for line in text.splitlines():
+        if line.strip().startswith("- ") and "(" in line and "security" not in line.lower():
+            text = text.replace(line, f"        - {evil}", 1)
+            break
+    (checkout / ".github/ISSUE_TEMPLATE/report-incident.yml").write_text(text, "utf-8")
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    code, output = run_check(checkout, "--offline", env=env)
+    assert code == 0, output
+    written = summary.read_text("utf-8")
+    assert written.startswith("### incident-tool check: 0 errors, ")
+    assert "- **warning** " in written and "Service A" in written
+    # safe.markdown's rules: HTML is text, nobody is mentioned (a link stays a link).
+    assert "&lt;img src=x&gt;" in written and "<img" not in written
+    assert "@\u200beveryone" in written
+    assert "::warning::" in output
