@@ -51,6 +51,29 @@ def title_for(issue: IssueView) -> str:
     return (title if len(title) <= room else title[: room - 1] + "…") + suffix
 
 
+def confined_template_path(root: Path, path: str) -> Path:
+    """Return `retrospective.template` as a file under the repository `root`, symlinks
+    resolved; raise TemplateError for an absolute path or one that leads outside
+    (`../../etc/passwd`, a link to /proc/self/environ): a template is rendered, and the
+    retrospective issue would publish what it reads."""
+    if Path(path).is_absolute() or path.startswith(("/", "\\")):
+        raise TemplateError(
+            f"retrospective.template {path!r} is an absolute path: give one relative to the"
+            f" repository, e.g. {DEFAULT_TEMPLATE}"
+        )
+    try:
+        base = root.resolve()
+        full = (base / path).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a NUL byte, a symlink loop
+        raise TemplateError(f"retrospective.template {path!r}: not a usable path ({exc})") from None
+    if not full.is_relative_to(base):
+        raise TemplateError(
+            f"retrospective.template {path!r} leads outside the repository: give a file"
+            f" under it, e.g. {DEFAULT_TEMPLATE}"
+        )
+    return full
+
+
 def load_template(config: Config, root: Path) -> tuple[str, str]:
     """Return (template text, where it came from): the repo's file, else the packaged one."""
     path = root / config.retrospective.template

@@ -64,6 +64,7 @@ class InitResult:
             " open: records written before it are not believed).",
             *self.notes,
             "Commit and push these files; the workflow runs from the default branch.",
+            f"Check the setup as the workflows will read it: incident-tool check --repo {repo}",
         ]
         return "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
 
