@@ -297,6 +297,9 @@ class GitHub:
         bot.token = "ghs_sandbox_" + secrets.token_hex(16)
         self.users[bot.login.lower()] = bot
         self.tokens[bot.token] = bot.login
+        from incident_sandbox.apps import Apps
+
+        self.apps = Apps(self)  # GitHub Apps: JWTs, installations, hour-long tokens
 
     # ----------------------------------------------------------------- basics
 
@@ -332,6 +335,8 @@ class GitHub:
     def user_for_token(self, token: str) -> User | None:
         """The account a token authenticates as, or None."""
         login = self.tokens.get(token)
+        if login and self.apps.expired(token):
+            return None  # an App's installation token past its hour: "Bad credentials"
         return self.users[login.lower()] if login else None
 
     def take_events(self) -> list[tuple[str, dict[str, Any]]]:
