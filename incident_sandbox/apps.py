@@ -93,9 +93,13 @@ class Apps:
     def install(self, app: App, repo: str) -> int:
         """Install the App on a repository; return the installation's id."""
         with self.gh.lock:
-            full = self.gh.repo(repo).full_name
+            target = self.gh.repo(repo)
             installation = next(self._installation_ids)
-            app.installations[installation] = full
+            app.installations[installation] = target.full_name
+            # Its permissions as a role the sandbox checks: Issues write can label and
+            # close, as the workflow's token (also `write` here) can.
+            write = app.permissions.get("issues") == "write"
+            target.collaborators[app.bot_login.lower()] = "write" if write else "read"
             return installation
 
     def uninstall(self, app: App) -> None:
