@@ -210,3 +210,41 @@ def test_a_bad_app_setup_is_one_line_without_the_key(world, app, change, status,
     assert len(output.strip().splitlines()) <= 2, output  # the config line, then the error
     assert "Traceback" not in output
     assert "PRIVATE KEY" not in output and "ghs_" not in output
+
+
+def test_beside_workflows_on_their_github_token_the_app_keeps_to_their_record(world, monkeypatch):
+    """The workflows write as github-actions[bot]; `listen` as the App, told so by
+    INCIDENT_TOOL_BOT_LOGIN, edits their status comment rather than starting its own (and
+    its own incident channel), and the workflows' next run goes on from what it wrote."""
+    private, public = key_pair()
+    registered = world.gh.apps.add("incident-tool-wellcome", public, [REPO])
+    follow_the_sandbox_clock(world, monkeypatch)
+    number = world.report()
+    world.declare(number)
+    channel = world.record(number).channel_id
+    workflows = dict(world.driver.env)
+    world.driver.env.update(
+        GITHUB_TOKEN="",
+        GITHUB_APP_ID=str(registered.id),
+        GITHUB_APP_PRIVATE_KEY=private,
+        INCIDENT_TOOL_BOT_LOGIN=world.gh.bot_login,
+    )
+    listen = listening(world)
+    deliver(world, listen, slash(world, "priya", channel, "update cache warm", trigger="T1"))
+    deliver(world, listen, slash(world, "priya", channel, "ack", trigger="T2"))
+    world.driver.env.clear()
+    world.driver.env.update(workflows)
+    world.say(number, "priya", "/update from GitHub")
+
+    record = world.record(number)  # exactly one status comment, the workflows'
+    assert [e.text for e in record.timeline if e.kind == "update"] == [
+        "cache warm",
+        "from GitHub",
+    ]
+    assert any(e.kind == "ack" for e in record.timeline)
+    assert len([c for c in world.sl.channels() if c["name"].startswith("incident-")]) == 1
+    by_app = [
+        c for c in world.gh.comments(REPO, number) if c["user"]["login"] == registered.bot_login
+    ]
+    assert by_app and not any("<!-- incident-tool:status -->" in c["body"] for c in by_app)
+    common._app_installation.cache_clear()
