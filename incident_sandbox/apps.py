@@ -73,8 +73,6 @@ class Apps:
         token_lifetime: int = TOKEN_LIFETIME,
     ) -> App:
         """Register an App (the public half of its key, PEM) installed on `repos`."""
-        from incident_sandbox.github import User
-
         with self.gh.lock:
             app = App(
                 next(self._app_ids),
@@ -83,8 +81,7 @@ class Apps:
                 permissions or {"issues": "write", "contents": "read", "metadata": "read"},
                 token_lifetime=token_lifetime,
             )
-            bot = User(app.bot_login, next(self.gh._user_ids), "Bot", created_at=self.gh.now())
-            self.gh.users[bot.login.lower()] = bot
+            self.gh.add_app_bot(app.bot_login)
             self.by_id[app.id] = app
             for repo in repos:
                 self.install(app, repo)

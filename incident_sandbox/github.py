@@ -393,6 +393,14 @@ class GitHub:
             self.users[login.lower()] = user
             return user.token or ""
 
+    def add_app_bot(self, login: str) -> None:
+        """The account a GitHub App's installation tokens act as (`<slug>[bot]`): no token
+        of its own, they are made by incident_sandbox/apps.py."""
+        with self.lock:
+            self.users[login.lower()] = User(
+                login, next(self._user_ids), "Bot", created_at=self.now()
+            )
+
     def set_busy(self, login: str, busy: bool = True, *, organization: str | None = None) -> None:
         """Set or clear the person's profile status "busy" (limited availability).
 
