@@ -497,14 +497,22 @@ class _RefreshedInstallationAuth(Auth.AppInstallationAuth):
     from several threads (effects/parallel.py) would each mint one at the hour.
     """
 
-    def __init__(self, app: Auth.AppAuth, installation_id: int) -> None:
+    def __init__(self, app: Auth.AppAuth, installation_id: int, repo: str) -> None:
         super().__init__(app, installation_id)
         self._minting = threading.Lock()
+        self._repo = repo
 
     @property
     def token(self) -> str:
         with self._minting:
-            return super().token
+            try:
+                return super().token
+            except GithubException as exc:
+                # Not a GithubException: the request it was for did not fail, the App did
+                # (uninstalled, its key revoked), and callers would word a 404 as the issue's.
+                app_id = str(self.app_id)
+                step = f"make a new token for App {app_id}'s installation {self.installation_id}"
+                raise GitHubError(_app_refused(exc, app_id, self._repo, step, True)) from None
 
 
 def app_installation(
@@ -546,10 +554,10 @@ def app_installation(
             integration = GithubIntegration(auth=app, base_url=url, timeout=http_timeout())
             installation_id = integration.get_repo_installation(owner, name).id
         step = f"make a token for App {app_id}'s installation {installation_id}"
-        auth = _RefreshedInstallationAuth(app, installation_id)
+        auth = _RefreshedInstallationAuth(app, installation_id, repo)
         Github(auth=auth, base_url=url, timeout=http_timeout(), retry=None)
         _ = auth.token  # the first token: the client keeps it
-    except GithubException as exc:
+    except GithubException as exc:  # the look-up's (the first token's are worded by auth)
         raise GitHubError(_app_refused(exc, app_id, repo, step, given)) from None
     except OSError as exc:
         raise GitHubError(unreachable(exc)) from None
@@ -568,8 +576,9 @@ def _app_refused(exc: GithubException, app_id: str, repo: str, step: str, given:
         )
     if exc.status == 404 and given:
         return (
-            f"could not {step}: {said}: App {app_id} has no such installation: check "
-            "GITHUB_APP_INSTALLATION_ID, or unset it to look up the one on the repository"
+            f"could not {step}: {said}: App {app_id} has no such installation (uninstalled, "
+            "or a wrong GITHUB_APP_INSTALLATION_ID: unset it to look up the one on the "
+            "repository)"
         )
     if exc.status == 404:
         return (

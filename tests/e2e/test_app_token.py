@@ -182,7 +182,11 @@ def test_the_key_may_be_given_as_a_file(world, app, tmp_path):
         ("another key", 1, "A JSON web token could not be decoded"),
         ("not a key", 1, "GITHUB_APP_PRIVATE_KEY is not a PEM RSA private key"),
         ("not installed", 1, "is not installed on wellcome/platform: install it there"),
-        ("no such installation", 1, "has no such installation: check GITHUB_APP_INSTALLATION_ID"),
+        (
+            "no such installation",
+            1,
+            "has no such installation (uninstalled, or a wrong GITHUB_APP_INSTALLATION_ID",
+        ),
         ("no key", 2, "GITHUB_APP_ID is set without the App's key"),
         ("unreadable key file", 2, "GITHUB_APP_PRIVATE_KEY_FILE cannot be read"),
     ],
@@ -248,3 +252,23 @@ def test_beside_workflows_on_their_github_token_the_app_keeps_to_their_record(wo
     ]
     assert by_app and not any("<!-- incident-tool:status -->" in c["body"] for c in by_app)
     common._app_installation.cache_clear()
+
+
+def test_an_app_uninstalled_while_listening_is_said_as_such(world, app):
+    """An hour later the App cannot make its next token: the run's failure names the App,
+    not the issue (a 404 from the token request is not the issue's)."""
+    registered, _ = app
+    number = world.report()
+    world.declare(number)
+    channel = record(world, number, registered).channel_id
+    listen = listening(world)
+    world.gh.apps.uninstall(registered)
+    world.clock.now += timedelta(minutes=61)
+    LOG.clear()
+    deliver(world, listen, slash(world, "priya", channel, "update still warm", trigger="T2"))
+    assert any(
+        f"could not make a new token for App {registered.id}'s installation" in line
+        and "has no such installation (uninstalled" in line
+        for line in LOG
+    ), LOG
+    assert not any("not found" in line for line in LOG), LOG
