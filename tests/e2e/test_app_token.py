@@ -272,3 +272,14 @@ def test_an_app_uninstalled_while_listening_is_said_as_such(world, app):
         for line in LOG
     ), LOG
     assert not any("not found" in line for line in LOG), LOG
+
+
+@pytest.mark.parametrize("verb", [("labels", "sync"), ("status-page", "--out", "site")])
+def test_verbs_with_their_own_client_look_the_installation_up_on_their_repo(world, app, verb):
+    world.driver.env["GITHUB_REPOSITORY"] = ""  # --repo alone says where
+    code, output = cli(world, *verb, "--repo", REPO)
+    assert code == 0, output
+    assert [r.path for r in world.sb.requests if r.path.endswith("/installation")] == [
+        f"/repos/{REPO}/installation"
+    ]
+    assert minted(world) == 1
