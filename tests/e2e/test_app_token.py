@@ -283,3 +283,58 @@ def test_verbs_with_their_own_client_look_the_installation_up_on_their_repo(worl
         f"/repos/{REPO}/installation"
     ]
     assert minted(world) == 1
+
+
+def test_listen_as_a_process_acts_as_the_app_and_never_prints_the_key(world, app, tmp_path):
+    """The real entry point, with the App's variables only: a slash command over the socket
+    is carried out as the App (its JWT, made on real time, checked against the sandbox's
+    clock: about a minute ahead here, as each reading moves it a second; the JWT is good for
+    5), then SIGTERM; neither the key nor a token is in the output."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.e2e.test_listen import eventually
+
+    registered, private = app
+    world.driver.env["GITHUB_TOKEN"] = world.team["env"]["GITHUB_TOKEN"]  # the workflows'
+    number = world.report()
+    world.declare(number)
+    channel = world.record(number).channel_id
+    health = tmp_path / "live.health"
+    env = {
+        **os.environ,
+        **world.driver.env,
+        "GITHUB_TOKEN": "",
+        "INCIDENT_TOOL_BOT_LOGIN": world.gh.bot_login,
+        "INCIDENT_TOOL_HEALTH_FILE": str(health),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "incident_tool", "listen", "--repo", REPO],
+        cwd=world.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        eventually(health.exists, 15.0)
+        world.sl.slash_command(world.team["slack_ids"]["priya"], channel, "/incident", "update ok")
+        eventually(lambda: any(e.kind == "update" for e in world.record(number).timeline), 10.0)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert "listening to Slack" in output and "Traceback" not in output
+    assert minted(world) == 1
+    by_app = [
+        c for c in world.gh.comments(REPO, number) if c["user"]["login"] == registered.bot_login
+    ]
+    assert by_app  # the live run's comment, written as the App
+    made = [t for t, who in world.gh.tokens.items() if who == registered.bot_login]
+    assert "PRIVATE KEY" not in output and not any(t in output for t in made)
