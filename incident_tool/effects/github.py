@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 from incident_tool.core import wording
 from incident_tool.core.model import CommentView, IssueView
-from incident_tool.core.record import STATUS_MARKER, parse_time
+from incident_tool.core.record import STATUS_MARKER, Record, extract_proven, parse_time, seal
 from incident_tool.effects.timeouts import http_timeout
 from incident_tool.errors import IncidentToolError
 
@@ -724,8 +724,12 @@ class Gateway:
         dry_run: bool = False,
         log: Callable[[str], None] = print,
         bot_login: str | None = None,
+        record_key: bytes | None = None,
     ) -> None:
         self._gh = gh
+        # INCIDENT_TOOL_RECORD_KEY: records are sealed with it, and believed only with a
+        # proof made with it (docs/security.md#the-record-and-its-proof).
+        self.record_key = record_key or None
         self.waits = rate_waits(gh)
         self.waits.log = log
         self.repo_name = repo
@@ -1316,8 +1320,19 @@ class Gateway:
         except (GithubException, OSError) as exc:
             raise GitHubError(f"could not re-read the status comment: {describe(exc)}") from None
 
+    def record_in(
+        self, number: int, status: CommentView | None
+    ) -> tuple[Record | None, str | None]:
+        """The record in issue `number`'s status comment, and why it is not believed (with
+        a record key, a record without its proof is not)."""
+        if status is None:
+            return None, None
+        return extract_proven(status.body, self.record_key, self.repo_name, number)
+
     def save_status(self, number: int, existing: CommentView | None, body: str) -> None:
-        """Write the status comment of issue `number`: edit `existing`, or post it."""
+        """Write the status comment of issue `number`: edit `existing`, or post it (sealed
+        with the record key, when there is one)."""
+        body = seal(body, self.record_key, self.repo_name, number)
         issue = self._issue_object(number)
         if existing is not None:
             if existing.body != body:

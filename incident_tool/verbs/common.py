@@ -169,7 +169,12 @@ def team_config(
         return cfg, False
     from incident_tool.effects.github import Gateway, GitHubError, client
 
-    gateway = Gateway(client(github_token(repo), api_url("GITHUB_API_URL")), repo, log=log)
+    gateway = Gateway(
+        client(github_token(repo), api_url("GITHUB_API_URL")),
+        repo,
+        log=log,
+        record_key=record_key(),
+    )
     try:
         text = gateway.default_branch_file(config.DEFAULT_PATH)
     except GitHubError as exc:
@@ -180,6 +185,13 @@ def team_config(
     cfg = config.parse(text, f"{repo}:{config.DEFAULT_PATH} (default branch)")
     log(f"config: {config.DEFAULT_PATH} from {repo}'s default branch (no local file)")
     return cfg, True
+
+
+def record_key() -> bytes | None:
+    """INCIDENT_TOOL_RECORD_KEY, the key the record's proof is made with (SPEC §19); None
+    when unset or empty."""
+    key = os.environ.get("INCIDENT_TOOL_RECORD_KEY", "")
+    return key.encode("utf-8") if key else None
 
 
 def open_tools(
@@ -204,7 +216,7 @@ def open_tools(
             "App's GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY will do)."
         )
     gh = client(token, api_url("GITHUB_API_URL"), bulk=bulk)
-    gateway = Gateway(gh, repo, dry_run=dry_run, log=log)
+    gateway = Gateway(gh, repo, dry_run=dry_run, log=log, record_key=record_key())
     room = None
     slack_token = os.environ.get("SLACK_BOT_TOKEN")
     if slack_token:
