@@ -414,7 +414,10 @@ def run(repo: str | None, out_dir: str, config_path: str | None) -> None:
     cfg, _ = team_config(config_path, root, repo, log=lambda s: out(s, err=True))
     # Reads only: a token is needed for a private repository, and for the rate limit.
     gateway = Gateway(
-        client(github_token(), api_url("GITHUB_API_URL")), repo, log=out, record_key=record_key()
+        client(github_token(repo), api_url("GITHUB_API_URL")),
+        repo,
+        log=out,
+        record_key=record_key(),
     )
     now = utcnow()
     found = run_guarded(lambda: collect(gateway, cfg, now))
