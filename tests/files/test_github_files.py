@@ -284,6 +284,10 @@ def test_jobs_filter_events_before_installing(path: Path) -> None:
         "(github.event.action == 'closed' || github.event.action == 'reopened')",
         "|| github.event_name == 'repository_dispatch'",
         "|| github.event_name == 'workflow_dispatch'",
+        # A GitHub App's own labels and comments (a live connection running as one) bill
+        # no job: SPEC §16's always-on listen, docs/adopting.md#the-github-app.
+        "&& github.event.action == 'labeled' && github.event.sender.type != 'Bot'",
+        "github.event_name == 'issue_comment' && github.event.sender.type != 'Bot'",
     ):
         assert needle in handle_if
     assert "'opened'" not in handle_if and "!= 'labeled'" not in handle_if
