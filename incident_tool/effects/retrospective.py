@@ -23,6 +23,7 @@ from incident_tool.config import DEFAULT_TEMPLATE, Config
 from incident_tool.core import retro_sections, safe, wording
 from incident_tool.core.followups import action_key
 from incident_tool.core.model import IssueView
+from incident_tool.core.public import public_title
 from incident_tool.core.record import Entry, Record, parse_time
 from incident_tool.core.status import KIND_WORDS, when
 from incident_tool.errors import UsageError
@@ -44,9 +45,11 @@ class Retrospective:
 MAX_TITLE = 256  # GitHub's API refuses longer issue titles
 
 
-def title_for(issue: IssueView) -> str:
-    """Return `Retrospective: <title> (#n)`, shortened to fit GitHub's title limit."""
-    suffix, title = f" (#{issue.number})", f"Retrospective: {safe.plain(issue.title)}"
+def title_for(issue: IssueView, record: Record | None = None) -> str:
+    """Return `Retrospective: <title> (#n)`, shortened to fit GitHub's title limit: the
+    title declared (or `/retitle`d), not the issue's, which its author may edit."""
+    shown = public_title(record, issue.title)
+    suffix, title = f" (#{issue.number})", f"Retrospective: {safe.plain(shown)}"
     room = MAX_TITLE - len(suffix)
     return (title if len(title) <= room else title[: room - 1] + "…") + suffix
 
@@ -148,7 +151,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     return {
         "incident": {
             "number": issue.number,
-            "title": wording.user_text(issue.title, inline=True),
+            "title": wording.user_text(public_title(record, issue.title), inline=True),
             "url": issue.url,
         },
         "sensitive": record.sensitive,
@@ -256,4 +259,6 @@ def render(
     if len(body) > MAX_BODY:  # a template that is huge by itself
         body = body[: MAX_BODY - 200] + "\n\n… (cut to fit GitHub's size limit)\n"
     # The seal lets `retro N` tell what people wrote in the sections left for them.
-    return Retrospective(title=title_for(issue), body=retro_sections.seal(body, after=marker))
+    return Retrospective(
+        title=title_for(issue, record), body=retro_sections.seal(body, after=marker)
+    )
