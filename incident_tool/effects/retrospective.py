@@ -13,6 +13,7 @@ retrospective issue with it, and `retro N` (verbs/retro.py) renders it again.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -52,6 +53,19 @@ def title_for(issue: IssueView, record: Record | None = None) -> str:
     suffix, title = f" (#{issue.number})", f"Retrospective: {safe.plain(shown)}"
     room = MAX_TITLE - len(suffix)
     return (title if len(title) <= room else title[: room - 1] + "…") + suffix
+
+
+def channel_copy(
+    record: Record, config: Config, history: Callable[[Record], list[Entry]]
+) -> list[Entry]:
+    """The incident channel's messages the retrospective copies (`history` reads them):
+    only with `retrospective.slack_messages: all`, and never a sensitive incident's. By
+    default the Slack notes (📌, kept in the record) are all it holds: a retrospective in a
+    public repository is read by anyone, and people say things in a channel they would not
+    publish (docs/adopting.md#configuration-githubincidentyml)."""
+    if record.sensitive or config.retrospective.slack_messages != "all":
+        return []
+    return history(record)
 
 
 def load_template(config: Config, root: Path) -> tuple[str, str]:
