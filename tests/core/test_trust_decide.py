@@ -247,3 +247,15 @@ def test_a_reminder_for_an_outsiders_report_is_allowed_once_and_alone():
     team.record.reminded["triage"] = "2026-01-01T00:00:00Z"
     assert trust.may_remind(team, "lee")  # the team's: every interval, as before
     assert "reports:lee" not in team.facts.asked
+
+
+def test_a_slack_guests_report_is_reminded_as_an_outsiders():
+    ctx = context(author=BOT, body=slack_report_body())
+    assert trust.may_remind(ctx, BOT)
+    assert "slack-reports:U0GUEST001" in ctx.facts.asked
+    busy = context(author=BOT, body=slack_report_body())
+    busy.facts.slack_reports["U0GUEST001"] = 1
+    assert not trust.may_remind(busy, BOT)
+    mapped = context(author=BOT, body=slack_report_body("lee"))
+    mapped.facts.slack_reports["U0GUEST001"] = 5
+    assert trust.may_remind(mapped, "lee")
