@@ -63,7 +63,15 @@ class Entry:
     ref: str | None = None  # where it was said: "#issuecomment-<id>", relative to the issue
 
 
-OPTIONAL_FIELDS = ("answered", "outsider_comments", "unanswered", "severity_guess", "not_paged")
+OPTIONAL_FIELDS = (
+    "answered",
+    "outsider_comments",
+    "unanswered",
+    "severity_guess",
+    "not_paged",
+    "public_title",
+    "component",
+)
 
 
 @dataclass
@@ -120,6 +128,11 @@ class Record:
     unanswered: int = 0
     severity_guess: int | None = None
     not_paged: str | None = None
+    # What the public surfaces (status page, feed, announce channel, retrospective's title)
+    # show, fixed at declaration: the issue's author may edit the issue afterwards, the team
+    # changes these (`/retitle`; docs/usage.md#status-page). None in records from before.
+    public_title: str | None = None
+    component: str | None = None
 
     @property
     def actions(self) -> list[Entry]:

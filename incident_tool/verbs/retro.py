@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from incident_tool.effects.retrospective import render
+from incident_tool.effects.retrospective import channel_copy, render
 
 
 def rerender(
@@ -40,7 +40,7 @@ def rerender(
             fail(f"#{number}: {doubt}; its next run writes a record with the proof")
         if record is None:
             fail(f"#{number} has no incident-tool status comment: it is not an incident")
-        history = [] if record.sensitive else tools.mirror.history(record)
+        history = channel_copy(record, cfg, tools.mirror.history)
         return record, render(view, record, cfg, root=root, slack=history, template=template)
 
     record, rendered = run_guarded(read_and_render, tools)
