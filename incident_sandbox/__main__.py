@@ -59,7 +59,20 @@ def serve(port: int = 8765, events_dir: str | None = None) -> None:
         )
         print("    (also pins.add, reactions.add name=pushpin, chat.update to edit)")
         print("  or keep `incident-tool listen --repo <repository>` running in a third terminal")
-        print("  (the exports above include SLACK_APP_TOKEN): it carries each out at once")
+        print("  (the exports above include SLACK_APP_TOKEN): it carries each out at once,")
+        print("  and answers what Slack's client does (the sandbox's /_person/ paths):")
+        person = f"{sb.slack_url.removesuffix('api/')}_person"
+        print(f'    curl -s -H "Authorization: Bearer <rita\'s token>" {person}/slash \\')
+        print("      -d channel=<#wc-platform id> -d text=          # /incident: the report form")
+        print(f'    curl -s -H "Authorization: Bearer <rita\'s token>" {person}/views')
+        print(f'    curl -s -H "Authorization: Bearer <rita\'s token>" {person}/submit \\')
+        print('      -H "Content-Type: application/json" -d \'{"view_id": "<id>", "values":')
+        print(
+            '      {"title": {"value": {"type": "plain_text_input", "value": "Search is down"}}}}\''
+        )
+        print(f'    curl -s -H "Authorization: Bearer <dana\'s token>" {person}/click \\')
+        print("      -d channel=<DM id> -d ts=<message ts> -d action_id=incident:declare")
+        print("    (the DM's id and ts: conversations.list types=im, conversations.history)")
         print(f"  config (.github/incident.yml as JSON): {config_path}")
         print(f"  webhook events are written to: {directory}")
         print("Ctrl-C to stop.", flush=True)

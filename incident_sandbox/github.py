@@ -297,6 +297,9 @@ class GitHub:
         bot.token = "ghs_sandbox_" + secrets.token_hex(16)
         self.users[bot.login.lower()] = bot
         self.tokens[bot.token] = bot.login
+        from incident_sandbox.apps import Apps
+
+        self.apps = Apps(self)  # GitHub Apps: JWTs, installations, hour-long tokens
 
     # ----------------------------------------------------------------- basics
 
@@ -332,6 +335,8 @@ class GitHub:
     def user_for_token(self, token: str) -> User | None:
         """The account a token authenticates as, or None."""
         login = self.tokens.get(token)
+        if login and self.apps.expired(token):
+            return None  # an App's installation token past its hour: "Bad credentials"
         return self.users[login.lower()] if login else None
 
     def take_events(self) -> list[tuple[str, dict[str, Any]]]:
@@ -387,6 +392,14 @@ class GitHub:
                 self.tokens[user.token] = login
             self.users[login.lower()] = user
             return user.token or ""
+
+    def add_app_bot(self, login: str) -> None:
+        """The account a GitHub App's installation tokens act as (`<slug>[bot]`): no token
+        of its own, they are made by incident_sandbox/apps.py."""
+        with self.lock:
+            self.users[login.lower()] = User(
+                login, next(self._user_ids), "Bot", created_at=self.now()
+            )
 
     def set_busy(self, login: str, busy: bool = True, *, organization: str | None = None) -> None:
         """Set or clear the person's profile status "busy" (limited availability).

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from incident_sandbox.apps import AppError
 from incident_sandbox.github import (
     DOCS,
     LEGACY_PERMISSION,
@@ -136,6 +137,8 @@ class GithubService:
                 f"{request.method} {match.operation.template} is documented but not served "
                 "by the sandbox",
             )
+        if match.operation.template in APP_JWT_ENDPOINTS:
+            return self._as_app(request, match, body)
         actor: str | None = None
         token = self._token(request)
         if token is not None:
@@ -153,6 +156,19 @@ class GithubService:
                 {"message": "Requires authentication", "documentation_url": DOCS, "status": "401"},
             )
         return Call(request, match, body, actor)
+
+    def _as_app(self, request: Request, match: Match, body: Any) -> Call | Response:
+        """A request made as the App itself: its JWT, not a token, is the credential."""
+        if not self.endpoints.check_path_params(match):
+            return _error(not_found())
+        try:
+            app = self.gh.apps.app_for_jwt(self._token(request))
+        except AppError as exc:
+            return Response(
+                exc.status,
+                {"message": str(exc), "documentation_url": DOCS, "status": str(exc.status)},
+            )
+        return Call(request, match, body, app.bot_login)
 
     def _undocumented(self, request: Request, reason: str) -> Response:
         self.report_violation(f"github: {request.method} {request.path}: {reason}")
@@ -1379,3 +1395,41 @@ def graphql(svc: GithubService, call: Call) -> Response:
     if errors:
         body["errors"] = errors
     return Response(200, body)
+
+
+# ---------------------------------------------------------------- GitHub Apps
+# Made with the App's JWT (incident_sandbox/apps.py checks it), not a token. Documented in
+# tests/reference/github-rest-api-apps-supplement.json (not in the vendored subset).
+APP_JWT_ENDPOINTS = {
+    "/app/installations/{installation_id}/access_tokens",
+    "/repos/{owner}/{repo}/installation",
+}
+
+
+def _app_of(svc: GithubService, call: Call) -> Any:
+    return next(a for a in svc.gh.apps.by_id.values() if a.bot_login == call.actor)
+
+
+@route("POST", "/app/installations/{installation_id}/access_tokens")
+def create_installation_token(svc: GithubService, call: Call) -> Response:
+    """POST: a new installation token, 201 (docs.github.com/rest/apps/apps#create-an-
+    installation-access-token-for-an-app): "Installation tokens expire one hour from the
+    time you create them"; an installation of another App, or none, is 404."""
+    app = _app_of(svc, call)
+    try:
+        return Response(201, svc.gh.apps.mint(app, int(call.params["installation_id"])))
+    except AppError as exc:
+        raise SandboxGitHubError(exc.status, str(exc)) from None
+
+
+@route("GET", "/repos/{owner}/{repo}/installation")
+def get_repo_installation(svc: GithubService, call: Call) -> Response:
+    """GET: the App's installation on the repository, 404 where it is not installed
+    (docs.github.com/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app)."""
+    app = _app_of(svc, call)
+    full = f"{call.params['owner']}/{call.params['repo']}"
+    try:
+        installation = svc.gh.apps.installation_on(app, full)
+    except AppError as exc:
+        raise SandboxGitHubError(exc.status, str(exc)) from None
+    return Response(200, svc.gh.apps.installation_json(app, installation))

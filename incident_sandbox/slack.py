@@ -2066,6 +2066,8 @@ class SlackService:
         """Validate; a Response means the call is answered without executing."""
         if request.path.startswith("/hooks/response/") and request.method == "POST":
             return self._respond(request)
+        if request.path.startswith(PERSON_PREFIX):
+            return self._person_acts(request)
         if not request.path.startswith("/api/"):
             return Response(404, b"Not Found", {"Content-Type": "text/plain"})
         method = request.path[len("/api/") :].strip("/")
@@ -2121,6 +2123,52 @@ class SlackService:
         status, answer = self.slack.respond(token, body)
         return Response(status, answer)
 
+    def _person_acts(self, request: Request) -> Response:
+        """What a person does in Slack's own client, which has no Web API method: type a
+        slash command, press a button, look at and submit a modal. Not Slack's API: the
+        sandbox's, for `demo --serve` by hand (a person's user token as the bearer).
+
+            POST /_person/slash   channel, command (/incident), text
+            POST /_person/click   channel, ts, action_id
+            GET  /_person/views   the person's open modals (id, blocks, errors)
+            POST /_person/submit  view_id, values: {block_id: {action_id: {type, value}}}
+        """
+        header = request.header("Authorization") or ""
+        user = (
+            self.slack.user_tokens.get(header[7:].strip())
+            if header[:7].lower() == "bearer "
+            else None
+        )
+        if user is None:
+            return _slack_error(SandboxSlackError("invalid_auth"))
+        act = request.path[len(PERSON_PREFIX) :].strip("/")
+        try:
+            args = self.parse_args(request)
+            if act == "views" and request.method == "GET":
+                return Response(200, {"ok": True, "views": self.slack.open_views(user)})
+            if request.method != "POST" or act not in ("slash", "click", "submit"):
+                return Response(404, {"ok": False, "error": "not_found"})
+            if act == "slash":
+                self.slack.slash_command(
+                    user,
+                    str(args["channel"]),
+                    str(args.get("command") or "/incident"),
+                    str(args.get("text") or ""),
+                )
+            elif act == "click":
+                self.slack.click(
+                    user, str(args["channel"]), str(args["ts"]), str(args["action_id"])
+                )
+            else:
+                values = args["values"]
+                values = json.loads(values) if isinstance(values, str) else values
+                self.slack.submit_view(user, str(args["view_id"]), values)
+        except KeyError as exc:
+            return Response(400, {"ok": False, "error": f"missing {exc.args[0]}"})
+        except (ValueError, SandboxSlackError) as exc:
+            return Response(400, {"ok": False, "error": str(exc)})
+        return Response(200, {"ok": True})
+
     def execute(self, call: SlackCall) -> Response:
         """Run a validated call against the state."""
         handler = getattr(self.slack, "api_" + call.method.replace(".", "_"), None)
@@ -2137,6 +2185,9 @@ class SlackService:
                 return _slack_error(exc)
         return Response(200, {"ok": True, **body})
 
+
+# The sandbox's own paths for what people do in Slack's client (not Slack's Web API).
+PERSON_PREFIX = "/_person/"
 
 # Documented in the refreshed reference; served once a feature needs them.
 NOT_SERVED: set[str] = {"chat.delete", "usergroups.users.list"}

@@ -24,7 +24,7 @@ from incident_tool.core.facts import KnownFacts, Unknown
 from incident_tool.core.model import CommentView, Context, CreateRetrospective, IssueView
 from incident_tool.core.public import shown
 from incident_tool.core.reconcile import needs_retrospective
-from incident_tool.core.record import Record, extract, iso, utcnow
+from incident_tool.core.record import Record, iso, utcnow
 from incident_tool.core.states import State, states_in
 from incident_tool.core.status import render as render_status
 from incident_tool.effects import followups as followup_issues
@@ -149,12 +149,16 @@ def read(
 
     # The issue and its comments do not wait for each other.
     view, (status, comments) = both(the_issue, lambda: gateway.incident_comments(number))
-    record = extract(status.body) if status is not None else None
+    record, doubt = gateway.record_in(number, status)
     label_states = frozenset(states_in(list(view.labels)))
     if record is None and not label_states:
         return None
     fresh = record is None
     record = record or Record()
+    if doubt:
+        # Said once: the record this run saves carries the proof.
+        tools.log(f"warning: #{number}: {doubt}")
+        record.problems = [*record.problems[-9:], f"{iso(now)} {doubt}"]
     record.sent += [k for k in delivered[0] if k not in record.sent]
     record.posted += [k for k in delivered[1] if k not in record.posted]
     # What is new in the incident channel (docs/usage.md#slack-writes-back); it moves the

@@ -271,6 +271,28 @@ def init(
 
 
 @cli.command()
+@click.option("--repo", help="OWNER/NAME, for the labels. Default: $GITHUB_REPOSITORY.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Default: .github/incident.yml under the working directory.",
+)
+@click.option("--offline", is_flag=True, help="Check the files only; ask GitHub and Slack nothing.")
+def check(repo: str | None, config_path: str | None, offline: bool) -> None:
+    """Check the setup as the workflows will read it: one line per finding, exit 1 on an error.
+
+    \b
+    Examples, in the repository's checkout:
+        incident-tool check --offline
+        GITHUB_TOKEN=$(gh auth token) incident-tool check --repo acme/web
+    """
+    from incident_tool.verbs import check as checking
+
+    checking.run(repo, config_path, offline)
+
+
+@cli.command()
 @click.option("--serve", is_flag=True, help="Keep the sandbox running to try `handle` by hand.")
 @click.option("--port", type=int, default=0, help="With --serve: the GitHub API port.")
 def demo(serve: bool, port: int) -> None:

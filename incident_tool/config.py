@@ -89,6 +89,12 @@ class RetrospectiveConfig:
     enabled: bool = True
     template: str = DEFAULT_TEMPLATE
     labels: tuple[str, ...] = ("retrospective",)
+    # `notes`: the Slack notes (📌) only; `all`: the channel's other messages too, which a
+    # public repository's readers would see (docs/adopting.md#configuration-githubincidentyml).
+    slack_messages: str = "notes"
+
+
+SLACK_MESSAGES = ("notes", "all")
 
 
 @dataclass(frozen=True)
@@ -512,7 +518,9 @@ class _Checker:
     def retrospective(self, value: Any) -> RetrospectiveConfig:
         if value is None:
             return RetrospectiveConfig()
-        entry = self.mapping(value, "retrospective", {"enabled", "template", "labels"})
+        entry = self.mapping(
+            value, "retrospective", {"enabled", "template", "labels", "slack_messages"}
+        )
         labels = entry.get("labels", ["retrospective"])
         if isinstance(labels, str):
             labels = [labels]
@@ -525,6 +533,11 @@ class _Checker:
             template=self.string(entry.get("template", DEFAULT_TEMPLATE), "retrospective.template")
             or DEFAULT_TEMPLATE,
             labels=tuple(x.strip() for x in labels),
+            slack_messages=self.choice(
+                entry.get("slack_messages", "notes"),
+                "retrospective.slack_messages",
+                SLACK_MESSAGES,
+            ),
         )
 
     def lead(self, value: Any) -> LeadConfig:

@@ -71,6 +71,11 @@ class FakeFacts:
     off_slack: set[str] = field(default_factory=set)
     slack_logins: dict[str, str] = field(default_factory=dict)  # Slack user -> login
     acknowledged: dict[str, str] = field(default_factory=dict)  # login -> how, in Slack
+    # `reports` and `slack_reports` are counted in the minutes before the moment first
+    # asked about; asked about an earlier moment (was a report old enough to have been
+    # reminded?), these are the counts, none unless set.
+    older_reports: dict[str, int] = field(default_factory=dict)
+    first_asked: dict[str, datetime] = field(default_factory=dict)
 
     def role(self, login: str) -> str:
         self.asked.append(f"role:{login}")
@@ -88,11 +93,15 @@ class FakeFacts:
 
     def reports_before(self, login: str, moment: datetime, number: int) -> int:
         self.asked.append(f"reports:{login}")
-        return self.reports.get(login, 0)
+        return self._counted(login, moment, self.reports)
 
     def slack_reports_before(self, user: str, moment: datetime, number: int) -> int:
         self.asked.append(f"slack-reports:{user}")
-        return self.slack_reports.get(user, 0)
+        return self._counted(user, moment, self.slack_reports)
+
+    def _counted(self, who: str, moment: datetime, recent: dict[str, int]) -> int:
+        first = self.first_asked.setdefault(who, moment)
+        return recent.get(who, 0) if moment >= first else self.older_reports.get(who, 0)
 
     def on_slack(self, login: str) -> bool:
         return login not in self.off_slack

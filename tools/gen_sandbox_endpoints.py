@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Derive the sandbox's compact endpoint tables from the vendored API descriptions.
 
-Reads ``tests/reference/github-rest-api-subset.json`` (GitHub's OpenAPI 3 description)
-and ``tests/reference/slack-web-api-subset.json`` (Slack's OpenAPI 2 description) and
-writes the two small files the sandbox ships and validates every request against:
+Reads ``tests/reference/github-rest-api-subset.json`` (GitHub's OpenAPI 3 description,
+with ``github-rest-api-apps-supplement.json``: two App endpoints the subset lacks) and
+``tests/reference/slack-web-api-subset.json`` (Slack's OpenAPI 2 description) and writes
+the two small files the sandbox ships and validates every request against:
 
 * ``incident_sandbox/github_endpoints.json``: per path template and HTTP method,
   the path parameters (with their types), the allowed query parameters and the allowed
@@ -25,6 +26,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 GITHUB_SRC = ROOT / "tests" / "reference" / "github-rest-api-subset.json"
+# Operations the vendored subset lacks, written from GitHub's reference pages (the file
+# says which): the GitHub App's installation token for the live connection (issue #21).
+GITHUB_SUPPLEMENT = ROOT / "tests" / "reference" / "github-rest-api-apps-supplement.json"
 SLACK_SRC = ROOT / "tests" / "reference" / "slack-web-api-subset.json"
 GITHUB_OUT = ROOT / "incident_sandbox" / "github_endpoints.json"
 SLACK_OUT = ROOT / "incident_sandbox" / "slack_methods.json"
@@ -158,7 +162,9 @@ def github_endpoints(spec: dict[str, Any]) -> dict[str, Any]:
     endpoints.append(GRAPHQL_EXTENSION)
     return {
         "source": "tests/reference/github-rest-api-subset.json "
-        f"({spec['info']['title']} {spec['info']['version']}, MIT)",
+        f"({spec['info']['title']} {spec['info']['version']}, MIT), and "
+        "tests/reference/github-rest-api-apps-supplement.json (GitHub Apps' installation "
+        "tokens, from GitHub's reference pages)",
         "generated_by": "tools/gen_sandbox_endpoints.py",
         "endpoints": endpoints,
     }
@@ -200,10 +206,13 @@ def generate(root: Path = ROOT) -> dict[Path, str]:
     """Map each output path to the text it should have."""
     github_src = root / GITHUB_SRC.relative_to(ROOT)
     slack_src = root / SLACK_SRC.relative_to(ROOT)
+    github_spec = json.loads(github_src.read_text(encoding="utf-8"))
+    supplement = root / GITHUB_SUPPLEMENT.relative_to(ROOT)
+    github_spec["paths"] = (
+        github_spec["paths"] | json.loads(supplement.read_text(encoding="utf-8"))["paths"]
+    )
     return {
-        root / GITHUB_OUT.relative_to(ROOT): render(
-            github_endpoints(json.loads(github_src.read_text(encoding="utf-8")))
-        ),
+        root / GITHUB_OUT.relative_to(ROOT): render(github_endpoints(github_spec)),
         root / SLACK_OUT.relative_to(ROOT): render(
             slack_methods(json.loads(slack_src.read_text(encoding="utf-8")))
         ),

@@ -16,10 +16,11 @@ def link(ctx: Context) -> str:
 
 
 def public_title(ctx: Context) -> str:
-    """The title as it may appear in public Slack channels (never for sensitive incidents)."""
+    """The title as it may appear in public Slack channels (never for sensitive incidents):
+    the one declared or `/retitle`d, not the issue's (its author may edit that)."""
     if ctx.record.sensitive:
         return "a sensitive incident"
-    return f"“{escape(ctx.issue.title)}”"
+    return f"“{escape(ctx.record.public_title or ctx.issue.title)}”"
 
 
 def tell_both(ctx: Context, key: str, in_channel: str, announced: str) -> None:

@@ -22,6 +22,7 @@ from incident_tool.core.model import (
     Reopen,
 )
 from incident_tool.core.outbox import To
+from incident_tool.core.public import keep_as_declared
 from incident_tool.core.safe import slack as escape
 from incident_tool.core.states import SENSITIVE_LABEL, SEVERITY_PREFIX, State, can_move
 from incident_tool.core.wording import who
@@ -127,6 +128,7 @@ def declare(ctx: Context, by: str) -> None:
         report(ctx, ctx.issue.author, notify=False)
     if record.state == State.DECLARED or not check(ctx, State.DECLARED):
         return
+    keep_as_declared(record, ctx.issue.title, ctx.issue.body, ctx.config)
     was_closed = record.state is not None and not record.state.is_open
     if record.state == State.MITIGATED:
         # The impact came back: not a new declaration, nothing to announce publicly.

@@ -2,10 +2,11 @@
 
 What may appear is decided here, in :func:`public_incident`: the title, the component (one of
 a fixed list, never free text), the times and the `/public` updates of an incident that was
-declared and is not sensitive (docs/usage.md#status-page). Everything the pages and the feed
-show comes from :class:`PublicIncident`, so nothing else of an issue (its body, comments,
-people, the Slack channel) can reach them. A run compares it before and after (`shown`) to
-tell the Pages job whether to build.
+declared and is not sensitive (docs/usage.md#status-page). The title and component are the
+ones the record kept at declaration (`keep_as_declared`), changed only by the team.
+Everything the pages and the feed show comes from :class:`PublicIncident`, so nothing else
+of an issue (its body, comments, people, the Slack channel) can reach them. A run compares
+it before and after (`shown`) to tell the Pages job whether to build.
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ def component_of(body: str | None, names: Sequence[str]) -> str:
     service = parse_report(body).get("service")
     if isinstance(service, list):
         service = service[0] if service else None
+    return _named(service, names)
+
+
+def _named(service: object, names: Sequence[str]) -> str:
     if isinstance(service, str):
         for name in names:
             if name.strip().lower() == service.strip().lower():
@@ -110,11 +115,27 @@ def component_of(body: str | None, names: Sequence[str]) -> str:
     return OTHER
 
 
+def keep_as_declared(record: Record, title: str, body: str | None, config: Config) -> None:
+    """Fix the public title and component at declaration (once: a reopened incident keeps
+    them). After it, the issue's author may edit the issue as they like: the public
+    surfaces read these, which only the team changes (`/retitle`)."""
+    if record.public_title is None:
+        record.public_title = title
+    if record.component is None:
+        record.component = component_of(body, components(config))
+
+
 def is_sensitive(labels: Iterable[str], body: str | None, record: Record | None) -> bool:
+    """The record's word (the reporter's choice in the form, read until the incident was
+    declared: core/reconcile.py) or the team's `sensitive` label. A record that kept its
+    component at declaration is not second-guessed from the body: its author could take a
+    live outage off the page by editing it. Older records: the body's service too."""
     if record is not None and record.sensitive:
         return True
     if any(label.lower() == SENSITIVE_LABEL for label in labels):
         return True
+    if record is not None and record.component is not None:
+        return False
     service = parse_report(body).get("service")
     services = service if isinstance(service, list) else [service]
     return any(
@@ -157,8 +178,8 @@ def public_incident(
     )
     return PublicIncident(
         number=number,
-        title=clean(title) or f"Incident {number}",
-        component=component_of(body, components(config)),
+        title=clean(public_title(record, title)) or f"Incident {number}",
+        component=_component(record, body, config),
         state=record.state,
         severity=record.severity,
         started=min(reported, declared_at),
@@ -169,13 +190,34 @@ def public_incident(
     )
 
 
+def public_title(record: Record | None, title: str) -> str:
+    """The title the public surfaces show: the one declared (or `/retitle`d), else, for a
+    record from before the tool kept it, the issue's `title`."""
+    if record is not None and record.public_title:
+        return record.public_title
+    return title
+
+
+def _component(record: Record, body: str | None, config: Config) -> str:
+    names = components(config)
+    if record.component is not None:
+        return _named(record.component, names)
+    return component_of(body, names)  # a record from before the tool kept it
+
+
 def shown(view: Any, record: Record | None, config: Config) -> PublicIncident | None:
-    """`public_incident` of an IssueView: what `handle` compares before and after a run."""
+    """`public_incident` of an IssueView: what `handle` compares before and after a run.
+
+    Sensitivity as the record says: a `sensitive` label it does not know of yet was added
+    since its last run, so the page built then still shows the incident ("before"), and this
+    run marks the record (core/reconcile.py), which takes it off ("after"): the Pages job
+    runs in the same run.
+    """
     return public_incident(
         number=view.number,
         title=view.title,
         body=view.body,
-        labels=view.labels,
+        labels=[label for label in view.labels if label.lower() != SENSITIVE_LABEL],
         created_at=view.created_at,
         record=record,
         config=config,

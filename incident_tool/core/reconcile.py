@@ -63,10 +63,13 @@ def reconcile_sensitive(ctx: Context, event: Event | None) -> None:
     if record.sensitive:
         return
     labelled = any(x.lower() == SENSITIVE_LABEL for x in ctx.issue.labels)
-    # The reporter may tick "handle it privately" after submitting: the body says so too.
-    if not labelled and not is_sensitive(
+    # The reporter may tick "handle it privately" after submitting: the body says so too,
+    # until the team declares it; after that only the team's label does (an author could
+    # otherwise take a live outage off the status page: docs/usage.md#status-page).
+    asked = record.first("declared") is None and is_sensitive(
         parse_report(ctx.issue.body), ctx.config.sensitive.services
-    ):
+    )
+    if not labelled and not asked:
         return
     record.sensitive = True
     late = ""

@@ -8,6 +8,8 @@ at the end, escaped so that no user text can close the comment early
 from __future__ import annotations
 
 import bisect
+import hashlib
+import hmac
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -61,7 +63,15 @@ class Entry:
     ref: str | None = None  # where it was said: "#issuecomment-<id>", relative to the issue
 
 
-OPTIONAL_FIELDS = ("answered", "outsider_comments", "unanswered", "severity_guess", "not_paged")
+OPTIONAL_FIELDS = (
+    "answered",
+    "outsider_comments",
+    "unanswered",
+    "severity_guess",
+    "not_paged",
+    "public_title",
+    "component",
+)
 
 
 @dataclass
@@ -121,6 +131,11 @@ class Record:
     unanswered: int = 0
     severity_guess: int | None = None
     not_paged: str | None = None
+    # What the public surfaces (status page, feed, announce channel, retrospective's title)
+    # show, fixed at declaration: the issue's author may edit the issue afterwards, the team
+    # changes these (`/retitle`; docs/usage.md#status-page). None in records from before.
+    public_title: str | None = None
+    component: str | None = None
 
     @property
     def actions(self) -> list[Entry]:
@@ -201,6 +216,52 @@ def extract(body: str | None) -> Record | None:
         return Record.from_json(match.group(1))
     except (ValueError, TypeError, KeyError):
         return None
+
+
+# The record's proof (SPEC §19, docs/security.md#the-record-and-its-proof): an HMAC-SHA256,
+# keyed by INCIDENT_TOOL_RECORD_KEY, over the record's JSON as written and the issue it
+# belongs to (so a record proven on one issue proves nothing on another).
+PROOF_VERSION = "v1"
+_PROOF_RE = re.compile(r"<!-- incident-tool:proof v1 ([0-9a-f]{64}) -->")
+NOT_PROVEN = (
+    "the status comment's record carries no valid proof for INCIDENT_TOOL_RECORD_KEY "
+    "(written before the key was set, with another key, or by someone else): it is not "
+    "believed, and the incident starts again from its issue and labels"
+)
+
+
+def _mac(key: bytes, repo: str, number: int, data: str) -> str:
+    message = f"incident-tool record {PROOF_VERSION}\n{repo.lower()}#{number}\n{data}"
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def seal(body: str, key: bytes | None, repo: str, number: int) -> str:
+    """The status comment `body` with its record's proof after the record (none without
+    a key, or without a record)."""
+    match = _DATA_RE.search(body)
+    if key is None or match is None:
+        return body
+    proof = (
+        f"<!-- incident-tool:proof {PROOF_VERSION} {_mac(key, repo, number, match.group(1))} -->"
+    )
+    return body[: match.end()] + "\n" + proof + body[match.end() :]
+
+
+def extract_proven(
+    body: str | None, key: bytes | None, repo: str, number: int
+) -> tuple[Record | None, str | None]:
+    """The record of a status comment, and why it is not believed (None when it is).
+
+    Without a key, as `extract`. With one, only a record whose proof matches, on this
+    issue of this repository, is returned."""
+    record = extract(body)
+    if key is None or record is None or body is None:
+        return record, None
+    data, proof = _DATA_RE.search(body), _PROOF_RE.search(body)
+    assert data is not None  # extract found it
+    if proof and hmac.compare_digest(proof.group(1), _mac(key, repo, number, data.group(1))):
+        return record, None
+    return None, NOT_PROVEN
 
 
 def _at(entry: Entry) -> str:

@@ -40,6 +40,7 @@ KIND_WORDS = {
     "action": "Action",
     "comms": "Stakeholder communication",
     "public": "Public update",
+    "retitle": "Public title",
     "resolved-when": "Resolution criteria",
     "invite": "Invited",
     "snooze": "Reminders snoozed",

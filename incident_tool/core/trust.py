@@ -33,12 +33,14 @@ People without triage access ("outsiders": not on the team) get at most one answ
 issue per hour (`may_answer`), and at most `limits.outsider_reports_per_day` of a
 person's reports page the delivery managers (`pages_for_report`): of a GitHub account's,
 or, for reports made in Slack (which the tool's account opens), of a Slack account's that
-`people` does not map to someone on the team.
+`people` does not map to someone on the team. Triage reminders are pages of the same
+budget (`may_remind`): an outsider's report is reminded once at most.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from incident_tool.core.model import UNKNOWN, Context, role_at_least
 from incident_tool.core.record import iso, parse_time
@@ -129,33 +131,75 @@ def pages_for_report(ctx: Context, reporter: str) -> str | None:
 
     Only an outsider's reports are counted, with one GitHub request: their incident
     reports opened in the 24 hours before this one. A report made in Slack counts against
-    its Slack account, unless `people` maps that account to someone on the team.
+    its Slack account, unless `people` maps that account to someone on the team. A triage
+    reminder pages too (`may_remind`): when this report would be the day's last page, one
+    more request asks whether an earlier report was old enough to have been reminded.
     """
     limit = ctx.config.limits.outsider_reports_per_day
+    moment = ctx.issue.created_at
+    earlier = outsider_reports_before(ctx, reporter, moment)
+    if earlier is None:
+        return None
+    reminded = False
+    if 0 < earlier == limit - 1:
+        # Only a report alone in its day is reminded, once, triage_after minutes after it.
+        due = moment - timedelta(minutes=ctx.config.reminders.triage_after)
+        reminded = bool(outsider_reports_before(ctx, reporter, due))
+    if earlier + reminded < limit:
+        return None
+    also = " (one of them paged again as a triage reminder)" if reminded else ""
+    mark = slack_report(ctx)
+    if mark is not None and mark.user:
+        who = mark.reporter or f"Slack user {mark.user} (not in `people`)"
+        return (
+            f"{who} is not on the team and made {earlier} other reports in Slack in the 24 "
+            f"hours before this one{also} (`limits.outsider_reports_per_day` is {limit}): the "
+            "delivery managers were not paged; it waits for triage"
+        )
+    return (
+        f"{reporter} has no triage access and opened {earlier} other reports in the 24 hours "
+        f"before this one{also} (`limits.outsider_reports_per_day` is {limit}): the delivery "
+        "managers were not paged; it waits for triage"
+    )
+
+
+def outsider_reports_before(ctx: Context, reporter: str, moment: datetime) -> int | None:
+    """How many other reports the outsider behind this one made in the 24 hours before
+    `moment` (one GitHub request); None when the reporter is on the team."""
+    count = _reports_counter(ctx, reporter)
+    return None if count is None else count(moment)
+
+
+def _reports_counter(ctx: Context, reporter: str) -> Callable[[datetime], int] | None:
+    """What counts the reports of the outsider behind this report, or None when the
+    reporter is on the team. A report made in Slack is its Slack account's, unless
+    `people` maps that to someone on the team."""
+    number = ctx.issue.number
     mark = slack_report(ctx)
     if mark is not None and mark.user:
         if mark.reporter and not is_outsider(ctx, mark.reporter):
             return None
-        moment, number = ctx.issue.created_at, ctx.issue.number
-        earlier = ctx.facts.slack_reports_before(mark.user, moment, number)
-        if earlier < limit:
-            return None
-        who = mark.reporter or f"Slack user {mark.user} (not in `people`)"
-        return (
-            f"{who} is not on the team and made {earlier} other reports in Slack in the 24 "
-            f"hours before this one (`limits.outsider_reports_per_day` is {limit}): the "
-            "delivery managers were not paged; it waits for triage"
-        )
+        user = mark.user
+        return lambda moment: ctx.facts.slack_reports_before(user, moment, number)
     if not is_outsider(ctx, reporter):
         return None
-    earlier = ctx.facts.reports_before(reporter, ctx.issue.created_at, ctx.issue.number)
-    if earlier < limit:
-        return None
-    return (
-        f"{reporter} has no triage access and opened {earlier} other reports in the 24 hours "
-        f"before this one (`limits.outsider_reports_per_day` is {limit}): the delivery "
-        "managers were not paged; it waits for triage"
-    )
+    return lambda moment: ctx.facts.reports_before(reporter, moment, number)
+
+
+def may_remind(ctx: Context, reporter: str) -> bool:
+    """Say whether a triage reminder may page the delivery managers about this report.
+
+    The team's reports: always (once per interval). An outsider's: a reminder is a page,
+    counted against `limits.outsider_reports_per_day`: at most one per report, and only for
+    a report alone in the outsider's last 24 hours (its page and its reminder are two of the
+    day's pages; `pages_for_report` counts the reminder against the reports that follow).
+    """
+    count = _reports_counter(ctx, reporter)
+    if count is None:
+        return True
+    if "triage" in ctx.record.reminded or ctx.config.limits.outsider_reports_per_day < 2:
+        return False
+    return count(ctx.now) == 0
 
 
 WHAT = {

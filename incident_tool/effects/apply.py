@@ -174,7 +174,7 @@ def open_retrospective(ctx: Context, tools: Tools) -> None:
             return found
 
         def written() -> retrospective.Retrospective:
-            history = [] if record.sensitive else tools.mirror.history(record)
+            history = retrospective.channel_copy(record, config, tools.mirror.history)
             return retrospective.render(ctx.issue, record, config, root=tools.root, slack=history)
 
         # The text is read and rendered while GitHub is asked.

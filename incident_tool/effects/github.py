@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 from incident_tool.core import wording
 from incident_tool.core.model import CommentView, IssueView
-from incident_tool.core.record import STATUS_MARKER, parse_time
+from incident_tool.core.record import STATUS_MARKER, Record, extract_proven, parse_time, seal
 from incident_tool.effects.timeouts import http_timeout
 from incident_tool.errors import IncidentToolError
 
@@ -432,8 +432,16 @@ class _OneRequestPerThread:
         return super().getresponse()  # type: ignore[misc] # PyGithub's class, mixed in after
 
 
-def client(token: str | None, base_url: str | None = None, *, bulk: bool = False) -> Github:
+def client(
+    token: str | Auth.AppInstallationAuth | None,
+    base_url: str | None = None,
+    *,
+    bulk: bool = False,
+) -> Github:
     """Build a PyGithub client with throttling and retries chosen on purpose.
+
+    `token` is a token, or a GitHub App installation's credentials (`app_installation`),
+    with which PyGithub mints the installation token and mints a new one before it expires.
 
     PyGithub waits 0.25 s between requests and 1 s between writes by default. GitHub's
     secondary-limit advice is about bulk writes, so a client pauses between writes only
@@ -455,8 +463,9 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
         backoff_factor=0.2,
         allowed_methods=frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"}),
     )
+    auth = token if isinstance(token, Auth.Auth) else Auth.Token(token) if token else None
     gh = Github(
-        auth=Auth.Token(token) if token else None,
+        auth=auth,
         base_url=(base_url or DEFAULT_API_URL).rstrip("/"),
         per_page=PER_PAGE,
         retry=retry,
@@ -479,13 +488,116 @@ def client(token: str | None, base_url: str | None = None, *, bulk: bool = False
     return gh
 
 
-def token_kind(token: str | None) -> str:
+class _RefreshedInstallationAuth(Auth.AppInstallationAuth):
+    """PyGithub's installation auth, minting one token at a time.
+
+    PyGithub reads `token` for every request and mints a new one (POST
+    /app/installations/{id}/access_tokens) when the one it holds has less than 20 s left
+    (installation tokens last an hour). Its check is not locked: requests made at once
+    from several threads (effects/parallel.py) would each mint one at the hour.
+    """
+
+    def __init__(self, app: Auth.AppAuth, installation_id: int, repo: str) -> None:
+        super().__init__(app, installation_id)
+        self._minting = threading.Lock()
+        self._repo = repo
+
+    @property
+    def token(self) -> str:
+        with self._minting:
+            try:
+                return super().token
+            except GithubException as exc:
+                # Not a GithubException: the request it was for did not fail, the App did
+                # (uninstalled, its key revoked), and callers would word a 404 as the issue's.
+                app_id = str(self.app_id)
+                step = f"make a new token for App {app_id}'s installation {self.installation_id}"
+                raise GitHubError(_app_refused(exc, app_id, self._repo, step, True)) from None
+
+
+def app_installation(
+    app_id: str,
+    private_key: str,
+    installation_id: int | None,
+    repo: str,
+    base_url: str | None = None,
+) -> Auth.AppInstallationAuth:
+    """A GitHub App installation's credentials for `client()`, its first token minted.
+
+    Without `installation_id`, the App's installation on `repo` is looked up (GET
+    /repos/{owner}/{repo}/installation, with the App's JWT). The first token is minted
+    here so that a bad key, a wrong App id or an App not installed is said at start, in
+    one line; the client then keeps this token and mints the next one itself. Messages
+    never hold the key or a token (docs/adopting.md#always-on-slacklive-external).
+    """
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    from github import GithubIntegration
+
+    if not app_id.isdigit():
+        raise GitHubError("GITHUB_APP_ID is not a number: give the App ID of the App's settings")
+    try:
+        key = load_pem_private_key(private_key.strip().encode(), password=None)
+    except (ValueError, TypeError, UnicodeError):
+        key = None
+    if not isinstance(key, RSAPrivateKey):  # GitHub's App keys are RSA (JWTs are RS256)
+        raise GitHubError(
+            "GITHUB_APP_PRIVATE_KEY is not a PEM RSA private key: give the .pem file the "
+            "App's settings generated (its text, or its path in GITHUB_APP_PRIVATE_KEY_FILE)"
+        )
+    app = Auth.AppAuth(app_id, private_key.strip())
+    url = (base_url or DEFAULT_API_URL).rstrip("/")
+    owner, name = repo.split("/", 1)
+    step, given = f"look up App {app_id}'s installation on {repo}", installation_id is not None
+    try:
+        if installation_id is None:
+            integration = GithubIntegration(auth=app, base_url=url, timeout=http_timeout())
+            installation_id = integration.get_repo_installation(owner, name).id
+        step = f"make a token for App {app_id}'s installation {installation_id}"
+        auth = _RefreshedInstallationAuth(app, installation_id, repo)
+        Github(auth=auth, base_url=url, timeout=http_timeout(), retry=None)
+        _ = auth.token  # the first token: the client keeps it
+    except GithubException as exc:  # the look-up's (the first token's are worded by auth)
+        raise GitHubError(_app_refused(exc, app_id, repo, step, given)) from None
+    except OSError as exc:
+        raise GitHubError(unreachable(exc)) from None
+    return auth
+
+
+def _app_refused(exc: GithubException, app_id: str, repo: str, step: str, given: bool) -> str:
+    """Say in words why GitHub refused the App (its JWT, or its installation)."""
+    message = exc.data.get("message") if isinstance(exc.data, dict) else None
+    said = f"GitHub answered {exc.status}" + (f" ({message})" if message else "")
+    if exc.status == 401:
+        return (
+            f"could not {step}: {said}: GITHUB_APP_ID {app_id} and GITHUB_APP_PRIVATE_KEY "
+            "do not make a valid App login: check the App ID and that the key is one of "
+            "that App's (and this machine's clock: the login is valid for minutes)"
+        )
+    if exc.status == 404 and given:
+        return (
+            f"could not {step}: {said}: App {app_id} has no such installation (uninstalled, "
+            "or a wrong GITHUB_APP_INSTALLATION_ID: unset it to look up the one on the "
+            "repository)"
+        )
+    if exc.status == 404:
+        return (
+            f"could not {step}: {said}: App {app_id} is not installed on {repo}: install "
+            "it there (the App's settings, Install App, Only select repositories)"
+        )
+    return f"could not {step}: {describe(exc)}"
+
+
+def token_kind(token: str | Auth.AppInstallationAuth | None) -> str:
     """Say what kind of token this is from its prefix (GitHub's documented prefixes).
 
     `ghs_` is an installation token: the workflow's GITHUB_TOKEN, or a GitHub App's.
     `ghp_` (classic), `github_pat_` (fine-grained), `gho_` (OAuth) and `ghu_` (an app
     acting for a user) act as a person. Anything else (older tokens, none) is unknown.
+    The App's own credentials are "app": its tokens are `ghs_` but never the workflow's.
     """
+    if isinstance(token, Auth.AppInstallationAuth):
+        return "app"
     if not token:
         return "unknown"
     if token.startswith("ghs_"):
@@ -612,8 +724,12 @@ class Gateway:
         dry_run: bool = False,
         log: Callable[[str], None] = print,
         bot_login: str | None = None,
+        record_key: bytes | None = None,
     ) -> None:
         self._gh = gh
+        # INCIDENT_TOOL_RECORD_KEY: records are sealed with it, and believed only with a
+        # proof made with it (docs/security.md#the-record-and-its-proof).
+        self.record_key = record_key or None
         self.waits = rate_waits(gh)
         self.waits.log = log
         self.repo_name = repo
@@ -1208,8 +1324,19 @@ class Gateway:
         except (GithubException, OSError) as exc:
             raise GitHubError(f"could not re-read the status comment: {describe(exc)}") from None
 
+    def record_in(
+        self, number: int, status: CommentView | None
+    ) -> tuple[Record | None, str | None]:
+        """The record in issue `number`'s status comment, and why it is not believed (with
+        a record key, a record without its proof is not)."""
+        if status is None:
+            return None, None
+        return extract_proven(status.body, self.record_key, self.repo_name, number)
+
     def save_status(self, number: int, existing: CommentView | None, body: str) -> None:
-        """Write the status comment of issue `number`: edit `existing`, or post it."""
+        """Write the status comment of issue `number`: edit `existing`, or post it (sealed
+        with the record key, when there is one)."""
+        body = seal(body, self.record_key, self.repo_name, number)
         issue = self._issue_object(number)
         if existing is not None:
             if existing.body != body:

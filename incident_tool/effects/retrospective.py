@@ -13,6 +13,7 @@ retrospective issue with it, and `retro N` (verbs/retro.py) renders it again.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -23,6 +24,7 @@ from incident_tool.config import DEFAULT_TEMPLATE, Config
 from incident_tool.core import retro_sections, safe, wording
 from incident_tool.core.followups import action_key
 from incident_tool.core.model import IssueView
+from incident_tool.core.public import public_title
 from incident_tool.core.record import Entry, Record, parse_time
 from incident_tool.core.status import KIND_WORDS, when
 from incident_tool.errors import UsageError
@@ -44,11 +46,49 @@ class Retrospective:
 MAX_TITLE = 256  # GitHub's API refuses longer issue titles
 
 
-def title_for(issue: IssueView) -> str:
-    """Return `Retrospective: <title> (#n)`, shortened to fit GitHub's title limit."""
-    suffix, title = f" (#{issue.number})", f"Retrospective: {safe.plain(issue.title)}"
+def title_for(issue: IssueView, record: Record | None = None) -> str:
+    """Return `Retrospective: <title> (#n)`, shortened to fit GitHub's title limit: the
+    title declared (or `/retitle`d), not the issue's, which its author may edit."""
+    shown = public_title(record, issue.title)
+    suffix, title = f" (#{issue.number})", f"Retrospective: {safe.plain(shown)}"
     room = MAX_TITLE - len(suffix)
     return (title if len(title) <= room else title[: room - 1] + "…") + suffix
+
+
+def confined_template_path(root: Path, path: str) -> Path:
+    """Return `retrospective.template` as a file under the repository `root`, symlinks
+    resolved; raise TemplateError for an absolute path or one that leads outside
+    (`../../etc/passwd`, a link to /proc/self/environ): a template is rendered, and the
+    retrospective issue would publish what it reads."""
+    if Path(path).is_absolute() or path.startswith(("/", "\\")):
+        raise TemplateError(
+            f"retrospective.template {path!r} is an absolute path: give one relative to the"
+            f" repository, e.g. {DEFAULT_TEMPLATE}"
+        )
+    try:
+        base = root.resolve()
+        full = (base / path).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a NUL byte, a symlink loop
+        raise TemplateError(f"retrospective.template {path!r}: not a usable path ({exc})") from None
+    if not full.is_relative_to(base):
+        raise TemplateError(
+            f"retrospective.template {path!r} leads outside the repository: give a file"
+            f" under it, e.g. {DEFAULT_TEMPLATE}"
+        )
+    return full
+
+
+def channel_copy(
+    record: Record, config: Config, history: Callable[[Record], list[Entry]]
+) -> list[Entry]:
+    """The incident channel's messages the retrospective copies (`history` reads them):
+    only with `retrospective.slack_messages: all`, and never a sensitive incident's. By
+    default the Slack notes (📌, kept in the record) are all it holds: a retrospective in a
+    public repository is read by anyone, and people say things in a channel they would not
+    publish (docs/adopting.md#configuration-githubincidentyml)."""
+    if record.sensitive or config.retrospective.slack_messages != "all":
+        return []
+    return history(record)
 
 
 def load_template(config: Config, root: Path) -> tuple[str, str]:
@@ -149,7 +189,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     return {
         "incident": {
             "number": issue.number,
-            "title": wording.user_text(issue.title, inline=True),
+            "title": wording.user_text(public_title(record, issue.title), inline=True),
             "url": issue.url,
         },
         "sensitive": record.sensitive,
@@ -257,4 +297,6 @@ def render(
     if len(body) > MAX_BODY:  # a template that is huge by itself
         body = body[: MAX_BODY - 200] + "\n\n… (cut to fit GitHub's size limit)\n"
     # The seal lets `retro N` tell what people wrote in the sections left for them.
-    return Retrospective(title=title_for(issue), body=retro_sections.seal(body, after=marker))
+    return Retrospective(
+        title=title_for(issue, record), body=retro_sections.seal(body, after=marker)
+    )

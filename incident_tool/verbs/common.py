@@ -6,6 +6,7 @@ the config and the tools for a repository, GitHub errors explained.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,7 @@ class Output:
     def __init__(self) -> None:
         self.secrets = [
             value
-            for name in ("GITHUB_TOKEN", "GH_TOKEN", "SLACK_BOT_TOKEN")
+            for name in ("GITHUB_TOKEN", "GH_TOKEN", "SLACK_BOT_TOKEN", "GITHUB_APP_PRIVATE_KEY")
             if (value := os.environ.get(name)) and len(value) >= 6
         ]
 
@@ -90,8 +91,53 @@ def _out() -> Output:
     return ctx.obj["out"] if ctx.obj else Output()
 
 
-def github_token() -> str | None:
-    return os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN") or None
+def github_token(repo: str | None = None) -> Any:
+    """GitHub's credentials from the environment: GITHUB_TOKEN (or GH_TOKEN), else a GitHub
+    App installation's (GITHUB_APP_ID and its key, installation looked up on `repo` or
+    GITHUB_REPOSITORY unless GITHUB_APP_INSTALLATION_ID says), else None.
+
+    The App's credentials are made once a process: its clients share one token, which
+    PyGithub replaces before its hour is up (docs/adopting.md#always-on-slacklive-external).
+    """
+    token = os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")
+    app_id = os.environ.get("GITHUB_APP_ID", "").strip()
+    if token or not app_id:
+        return token or None
+    key = os.environ.get("GITHUB_APP_PRIVATE_KEY", "")
+    key_file = os.environ.get("GITHUB_APP_PRIVATE_KEY_FILE", "").strip()
+    if not key.strip() and key_file:
+        try:
+            key = Path(key_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as exc:
+            why = getattr(exc, "strerror", None) or exc.__class__.__name__
+            fail(f"GITHUB_APP_PRIVATE_KEY_FILE cannot be read: {why}", EXIT_USAGE)
+    if not key.strip():
+        fail(
+            "GITHUB_APP_ID is set without the App's key: set GITHUB_APP_PRIVATE_KEY (the .pem "
+            "text) or GITHUB_APP_PRIVATE_KEY_FILE (its path)",
+            EXIT_USAGE,
+        )
+    installation = os.environ.get("GITHUB_APP_INSTALLATION_ID", "").strip()
+    if installation and not installation.isdigit():
+        fail("GITHUB_APP_INSTALLATION_ID is not a number: unset it to look it up", EXIT_USAGE)
+    repo = repo or os.environ.get("GITHUB_REPOSITORY") or ""
+    if not installation and not repo:
+        fail("set GITHUB_APP_INSTALLATION_ID, or GITHUB_REPOSITORY to look it up", EXIT_USAGE)
+    return _app_installation(
+        app_id, key, int(installation) if installation else None, repo, api_url("GITHUB_API_URL")
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _app_installation(
+    app_id: str, key: str, installation: int | None, repo: str, url: str | None
+) -> Any:
+    from incident_tool.effects.github import GitHubError, app_installation
+
+    try:
+        return app_installation(app_id, key, installation, repo, url)
+    except GitHubError as exc:
+        fail(str(exc))
 
 
 def load_config(path: str | None, root: Path) -> Any:
@@ -123,7 +169,12 @@ def team_config(
         return cfg, False
     from incident_tool.effects.github import Gateway, GitHubError, client
 
-    gateway = Gateway(client(github_token(), api_url("GITHUB_API_URL")), repo, log=log)
+    gateway = Gateway(
+        client(github_token(repo), api_url("GITHUB_API_URL")),
+        repo,
+        log=log,
+        record_key=record_key(),
+    )
     try:
         text = gateway.default_branch_file(config.DEFAULT_PATH)
     except GitHubError as exc:
@@ -134,6 +185,13 @@ def team_config(
     cfg = config.parse(text, f"{repo}:{config.DEFAULT_PATH} (default branch)")
     log(f"config: {config.DEFAULT_PATH} from {repo}'s default branch (no local file)")
     return cfg, True
+
+
+def record_key() -> bytes | None:
+    """INCIDENT_TOOL_RECORD_KEY, the key the record's proof is made with (SPEC §19); None
+    when unset or empty."""
+    key = os.environ.get("INCIDENT_TOOL_RECORD_KEY", "")
+    return key.encode("utf-8") if key else None
 
 
 def open_tools(
@@ -150,14 +208,15 @@ def open_tools(
     from incident_tool.effects.mirror import Mirror, People
     from incident_tool.effects.tools import Tools
 
-    token = github_token()
+    token = github_token(repo)
     if not token and not dry_run:
         fail(
             "GITHUB_TOKEN is not set: the tool needs a token to write to GitHub "
-            "(in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`)."
+            "(in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`; elsewhere a GitHub "
+            "App's GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY will do)."
         )
     gh = client(token, api_url("GITHUB_API_URL"), bulk=bulk)
-    gateway = Gateway(gh, repo, dry_run=dry_run, log=log)
+    gateway = Gateway(gh, repo, dry_run=dry_run, log=log, record_key=record_key())
     room = None
     slack_token = os.environ.get("SLACK_BOT_TOKEN")
     if slack_token:

@@ -57,8 +57,14 @@ class InitResult:
             "Edit .github/incident.yml: delivery_managers, responders, people and the"
             " Slack channels.",
             f"Create the state labels: incident-tool labels sync --repo {repo}",
+            "Make the key that seals each incident's record, so that no other workflow can"
+            ' write one the tool believes: python3 -c "import secrets;'
+            ' print(secrets.token_hex(32))" and store it as the repository secret'
+            " INCIDENT_TOOL_RECORD_KEY (optional, recommended; set it while no incident is"
+            " open: records written before it are not believed).",
             *self.notes,
             "Commit and push these files; the workflow runs from the default branch.",
+            f"Check the setup as the workflows will read it: incident-tool check --repo {repo}",
         ]
         return "\n".join(f"{n}. {step}" for n, step in enumerate(steps, 1))
 

@@ -75,7 +75,7 @@ def run(repo: str | None, config_path: str | None, dry_run: bool) -> None:
     """Create or update the labels that differ (`incident-tool labels sync`)."""
     out = _out()
     repo = _repo(repo)
-    token = github_token()
+    token = github_token(repo)
     if not token:
         fail("GITHUB_TOKEN is not set: the tool needs a token to manage labels.")
     cfg, _ = team_config(config_path, Path.cwd(), repo, log=out)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from incident_tool.config import FollowupsConfig
 from incident_tool.core import safe
-from incident_tool.core.record import Record, extract, parse_time, utcnow
+from incident_tool.core.record import Record, parse_time, utcnow
 from incident_tool.core.states import State
 from incident_tool.effects.github import Gateway
 from incident_tool.errors import EXIT_USAGE
@@ -258,7 +258,7 @@ def followups_html(metrics: Metrics) -> str:
 
 def _record(gateway: Gateway, issue) -> Record | None:
     status, _ = gateway.incident_comments(issue.number)
-    return extract(status.body) if status is not None else None
+    return gateway.record_in(issue.number, status)[0]
 
 
 def _incident(issue, record: Record | None, state: State, created: datetime) -> Incident:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from incident_tool.effects.retrospective import render
+from incident_tool.effects.retrospective import channel_copy, render
 
 
 def rerender(
@@ -17,7 +17,6 @@ def rerender(
     """(Re)render the retrospective of incident `number` (`incident-tool retro`), keeping
     what people wrote in its sections."""
     from incident_tool.core import retro_sections
-    from incident_tool.core.record import extract
     from incident_tool.verbs.common import _out, _repo, fail, open_tools, run_guarded, team_config
 
     out = _out()
@@ -36,10 +35,12 @@ def rerender(
     def read_and_render() -> tuple[Any, Any]:
         view = tools.gateway.issue(number)
         status, _ = tools.gateway.incident_comments(number)
-        record = extract(status.body) if status else None
+        record, doubt = tools.gateway.record_in(number, status)
+        if doubt:
+            fail(f"#{number}: {doubt}; its next run writes a record with the proof")
         if record is None:
             fail(f"#{number} has no incident-tool status comment: it is not an incident")
-        history = [] if record.sensitive else tools.mirror.history(record)
+        history = channel_copy(record, cfg, tools.mirror.history)
         return record, render(view, record, cfg, root=root, slack=history, template=template)
 
     record, rendered = run_guarded(read_and_render, tools)

@@ -33,7 +33,7 @@ from incident_tool.core.public import (
     components,
     public_incident,
 )
-from incident_tool.core.record import Record, extract, parse_time
+from incident_tool.core.record import Record, parse_time
 from incident_tool.core.states import SENSITIVE_LABEL, State
 from incident_tool.verbs.common import (
     _out,
@@ -41,6 +41,7 @@ from incident_tool.verbs.common import (
     api_url,
     fail,
     github_token,
+    record_key,
     run_guarded,
     team_config,
 )
@@ -122,7 +123,7 @@ def collect(gateway: Any, config: Config, now: datetime) -> Collected:
             if not item.get("comments"):
                 continue
             out.read += 1
-            record = _record(gateway, str(item.get("comments_url")))
+            record = _record(gateway, str(item.get("comments_url")), number)
             created = parse_time(item.get("created_at")) or now
             incident = public_incident(
                 number=number,
@@ -145,11 +146,11 @@ def _pages(gateway: Any, url: str, params: dict[str, Any]) -> list[dict[str, Any
     return [x for page in gateway.pages(url, params) for x in page if isinstance(x, dict)]
 
 
-def _record(gateway: Any, comments_url: str) -> Record | None:
+def _record(gateway: Any, comments_url: str, number: int) -> Record | None:
     """The record in the status comment, from the first page of comments (where the tool
     posts it, in the incident's first run; later pages only for an issue that had 100
     comments before it became an incident). Only the tool's own account is believed."""
-    from incident_tool.core.record import STATUS_MARKER
+    from incident_tool.core.record import STATUS_MARKER, extract_proven
     from incident_tool.effects.github import PER_PAGE
 
     for page in gateway.pages(comments_url, {"per_page": PER_PAGE}):
@@ -157,7 +158,9 @@ def _record(gateway: Any, comments_url: str) -> Record | None:
             body = comment.get("body") if isinstance(comment, dict) else None
             login = ((comment or {}).get("user") or {}).get("login")
             if isinstance(body, str) and STATUS_MARKER in body and login == gateway.bot_login:
-                return extract(body)
+                # With a record key, a record without its proof is not shown (SPEC §19).
+                record, _ = extract_proven(body, gateway.record_key, gateway.repo_name, number)
+                return record
     return None
 
 
@@ -421,7 +424,12 @@ def run(repo: str | None, out_dir: str, config_path: str | None) -> None:
     root = Path.cwd()
     cfg, _ = team_config(config_path, root, repo, log=lambda s: out(s, err=True))
     # Reads only: a token is needed for a private repository, and for the rate limit.
-    gateway = Gateway(client(github_token(), api_url("GITHUB_API_URL")), repo, log=out)
+    gateway = Gateway(
+        client(github_token(repo), api_url("GITHUB_API_URL")),
+        repo,
+        log=out,
+        record_key=record_key(),
+    )
     now = utcnow()
     found = run_guarded(lambda: collect(gateway, cfg, now))
     pages = render(found.incidents, cfg, repo=repo, now=now)

@@ -322,6 +322,14 @@ def comment_payload(body: str, *, sender: str = "sam-senior", **issue: Any) -> d
     return payload
 
 
+def as_bot(payload: dict[str, Any], login: str = "incident-app[bot]") -> dict[str, Any]:
+    """The payload as a GitHub App's bot account sends it."""
+    payload["sender"] = {"login": login, "type": "Bot"}
+    if "comment" in payload:
+        payload["comment"]["user"] = dict(payload["sender"])
+    return payload
+
+
 def write_probe(directory: Path, record: Path) -> Path:
     """Write a ``python`` that records how ``python -m incident_tool`` was called.
 

@@ -212,3 +212,50 @@ def test_a_delivery_managers_own_report_pages_nobody_end_to_end(world):
     [notice] = [c for c in world.bot_comments(n) if "incident-tool:reported" in c["body"]]
     assert "@dana" not in notice["body"]
     assert world.record(n).severity == 2  # a delivery manager's guess is applied
+
+
+# -- triage reminders are pages too (issue #23 item 2) ------------------------------------
+
+
+def test_a_report_that_could_follow_a_reminder_counts_it():
+    # Two earlier reports, one of them old enough to have been reminded: the limit (3) is
+    # spent, by two pages and a reminder.
+    ctx = context(author="olly")
+    ctx.facts.reports["olly"] = 2
+    ctx.facts.older_reports["olly"] = 1
+    lifecycle.report(ctx, "olly")
+    assert ctx.record.outbox == []
+    assert "one of them paged again as a triage reminder" in ctx.record.not_paged
+    # Below the last page of the day the older reports are not asked about.
+    under = context(author="olly")
+    under.facts.reports["olly"] = 1
+    under.facts.older_reports["olly"] = 1
+    lifecycle.report(under, "olly")
+    assert [m.destination for m in under.record.outbox] == ["dm:dana"]
+    assert under.facts.asked.count("reports:olly") == 1
+
+
+def test_a_reminder_for_an_outsiders_report_is_allowed_once_and_alone():
+    ctx = context(author="olly")
+    assert trust.may_remind(ctx, "olly")
+    ctx.record.reminded["triage"] = "2026-01-01T00:00:00Z"
+    assert not trust.may_remind(ctx, "olly")  # once
+    busy = context(author="olly")
+    busy.facts.reports["olly"] = 1
+    assert not trust.may_remind(busy, "olly")  # not alone in its day
+    team = context(author="lee")
+    team.record.reminded["triage"] = "2026-01-01T00:00:00Z"
+    assert trust.may_remind(team, "lee")  # the team's: every interval, as before
+    assert "reports:lee" not in team.facts.asked
+
+
+def test_a_slack_guests_report_is_reminded_as_an_outsiders():
+    ctx = context(author=BOT, body=slack_report_body())
+    assert trust.may_remind(ctx, BOT)
+    assert "slack-reports:U0GUEST001" in ctx.facts.asked
+    busy = context(author=BOT, body=slack_report_body())
+    busy.facts.slack_reports["U0GUEST001"] = 1
+    assert not trust.may_remind(busy, BOT)
+    mapped = context(author=BOT, body=slack_report_body("lee"))
+    mapped.facts.slack_reports["U0GUEST001"] = 5
+    assert trust.may_remind(mapped, "lee")

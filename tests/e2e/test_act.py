@@ -323,6 +323,15 @@ SKIPPED_CASES = {
         "issue_comment",
         harness.comment_payload("/resolve", labels=("incident:declared",), pull_request=True),
     ),
+    # A GitHub App's own writes (an always-on listen running as one) bill no job.
+    "a bot's comment on an incident": (
+        "issue_comment",
+        harness.as_bot(harness.comment_payload("status", labels=("incident:declared",))),
+    ),
+    "a bot's state label": (
+        "issues",
+        harness.as_bot(harness.issue_payload("labeled", label="incident:declared")),
+    ),
 }
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import incident_tool.app as run_module
 from incident_sandbox.demo import REPORT_BODY
-from tests.world import REPO
+from tests.world import REPO, cli
 
 REPORTS = HELPS = PLAIN = 50
 
@@ -99,6 +100,63 @@ def test_one_outsider_cannot_flood_the_team(world):
     ]
     print(f"flood: {len(runs)} runs, {github} GitHub requests {by_phase}, {slack} Slack calls")
     print(f"flood: cost to the team {cost}")
+
+
+# -- triage reminders count against the outsider's limit (issue #23 item 2) ---------------
+
+
+def pages_to(world, login: str) -> list[str]:
+    """What paged a delivery manager on Slack: report DMs and triage reminders."""
+    texts = [m["text"] for m in world.sl.dms(world.team["slack_ids"][login])]
+    return [t for t in texts if "Please assess it" in t or "waited" in t]
+
+
+def sweep_every(world, monkeypatch, minutes: int, hours: int) -> None:
+    """Sweep every `minutes` for `hours`, GitHub's clock and the tool's moving together."""
+    for _ in range(hours * 60 // minutes):
+        world.clock.now += timedelta(minutes=minutes)
+        moment = world.clock.now
+        monkeypatch.setattr(run_module, "utcnow", lambda moment=moment: moment)
+        code, output = cli(world, "sweep", "--repo", REPO)
+        assert code == 0, output
+
+
+def test_reminders_keep_an_outsiders_reports_within_the_daily_paging_limit(world, monkeypatch):
+    for i in range(5):
+        world.gh.open_issue(
+            REPO, "olly", f"Everything is down {i}", REPORT_BODY, ["incident:reported"]
+        )
+        world.deliver()
+    assert len(pages_to(world, "dana")) == 3
+    sweep_every(world, monkeypatch, 10, 2)  # two hours of sweeps, reminders due after 15 minutes
+    pages = pages_to(world, "dana")
+    print(f"flood: 5 reports by an outsider, 2 hours of sweeps: {len(pages)} pages")
+    assert len(pages) == 3  # limits.outsider_reports_per_day, reminders included
+
+
+def test_an_outsiders_only_report_is_reminded_once(world, monkeypatch):
+    n = world.report("Search is down", by="olly")
+    sweep_every(world, monkeypatch, 10, 2)
+    pages = pages_to(world, "dana")
+    assert len(pages) == 2 and "waited" in pages[1] and f"/issues/{n}" in pages[1]
+    assert "triage" in world.record(n).reminded
+    # The team's own reports are reminded every interval, as before.
+    team = world.report("Events page slow", by="lee")
+    sweep_every(world, monkeypatch, 10, 1)
+    assert sum(f"/issues/{team}" in t and "waited" in t for t in pages_to(world, "dana")) >= 2
+
+
+def test_a_reminder_counts_against_the_reports_that_follow(world, monkeypatch):
+    world.report("Search is down", by="olly")
+    sweep_every(world, monkeypatch, 20, 1)
+    assert len(pages_to(world, "dana")) == 2  # the report and its one reminder
+    for i in range(3):
+        world.report(f"Still down {i}", by="olly")
+    # One more report pages; the reminder took the third page of the day.
+    assert len(pages_to(world, "dana")) == 3
+
+
+# -- fake markers and repeated closes (issue #23 item 3) ---------------------------------
 
 
 FAKES = 150  # comments carrying a fake `<!-- incident-tool:… -->` marker

@@ -52,7 +52,7 @@ CONFIG_KEYS = {
     },
     "timezone": None,
     "reminders": {"triage_after", "update_every"},
-    "retrospective": {"enabled", "template", "labels"},
+    "retrospective": {"enabled", "template", "labels", "slack_messages"},
     "lead": {"ack_within"},
     "availability": {"away_statuses"},
     "followups": {"labels", "due_after"},

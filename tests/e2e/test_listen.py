@@ -206,3 +206,44 @@ def test_near_its_time_limit_it_starts_a_successor_then_overlaps_before_exiting(
     assert not life.hand_over(end - 1)
     assert life.hand_over(end)  # overlapped long enough: exit
     assert len(gateway.dispatched) == 1
+
+
+def test_by_hand_over_http_a_person_reports_with_the_modal_and_declares_with_the_button(
+    world, live
+):
+    """`demo --serve`: what a person does in Slack's client (a slash command, a modal, a
+    button) reaches the listener through the sandbox's /_person/ paths, with their token."""
+    import json
+    import urllib.request
+
+    def person(login: str, method: str, act: str, args: dict | None = None) -> dict:
+        token = world.sl.user_token(world.team["slack_ids"][login])
+        request = urllib.request.Request(
+            f"{world.sb.slack_url.removesuffix('api/')}_person/{act}",
+            data=json.dumps(args).encode() if args is not None else None,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method=method,
+        )
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return json.loads(answer.read())
+
+    channel = world.sl.channel_by_name("wc-platform")["id"]
+    before = {i["number"] for i in world.gh.issues(REPO)}
+    assert person("rita", "POST", "slash", {"channel": channel, "text": ""}) == {"ok": True}
+    views = eventually(lambda: person("rita", "GET", "views")["views"])
+    title = {"value": {"type": "plain_text_input", "value": "Checkout times out"}}
+    summary = {"value": {"type": "plain_text_input", "value": "Payments hang"}}
+    submitted = {"view_id": views[-1]["id"], "values": {"title": title, "summary": summary}}
+    assert person("rita", "POST", "submit", submitted) == {"ok": True}
+    [number] = list(eventually(lambda: {i["number"] for i in world.gh.issues(REPO)} - before))
+    # The delivery manager's DM carries Declare: pressed by hand.
+    dana = world.team["slack_ids"]["dana"]
+    dm = eventually(lambda: [m for m in world.sl.dms(dana) if buttons_on(m)])[-1]
+    im = next(c.id for c in world.sl.channels_by_id.values() if c.is_im and c.im_user == dana)
+    pressed = {"channel": im, "ts": dm["ts"], "action_id": "incident:declare"}
+    assert person("dana", "POST", "click", pressed) == {"ok": True}
+    assert eventually(lambda: "incident:declared" in world.labels(number))
+    # A bad act is a clear 400, not a hang; another person's token is not theirs.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        person("dana", "POST", "click", {"channel": im, "ts": dm["ts"]})
+    assert refused.value.code == 400

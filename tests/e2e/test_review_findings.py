@@ -94,6 +94,8 @@ def test_sensitive_via_sweep(world):
 
 
 def test_slack_display_name_in_retrospective(world):
+    # The channel's messages are copied only with `all` (tests/e2e/test_retro_channel_copy.py).
+    world.write_config(retrospective={"slack_messages": "all"})
     n = world.report()
     world.declare(n)
     ch = world.incident_channel(n)

@@ -130,6 +130,9 @@ def test_the_reaction_comes_from_the_config_and_the_tools_own_reaction_is_not_a_
 
 
 def test_notes_and_other_messages_reach_the_retrospective(world):
+    # The channel's other messages only with `all` (the default, `notes`, leaves them out:
+    # tests/e2e/test_retro_channel_copy.py).
+    world.write_config(retrospective={"slack_messages": "all"})
     number, channel = declared(world)
     say(world, channel, "lee", "looking at the logs")
     ts = say(world, channel, "lee", "Cause: a bad index alias")

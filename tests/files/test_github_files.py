@@ -208,6 +208,7 @@ def test_live_workflow_is_dispatched_only_and_hands_over(path: Path) -> None:
     assert listen["with"] == {
         "command": "listen",
         "slack-bot-token": "${{ secrets.SLACK_BOT_TOKEN }}",
+        "record-key": "${{ secrets.INCIDENT_TOOL_RECORD_KEY }}",
         "slack-app-token": "${{ secrets.SLACK_APP_TOKEN }}",
         "slack-api-url": "${{ vars.SLACK_API_URL || 'https://slack.com/api/' }}",
     }
@@ -283,6 +284,10 @@ def test_jobs_filter_events_before_installing(path: Path) -> None:
         "(github.event.action == 'closed' || github.event.action == 'reopened')",
         "|| github.event_name == 'repository_dispatch'",
         "|| github.event_name == 'workflow_dispatch'",
+        # A GitHub App's own labels and comments (a live connection running as one) bill
+        # no job: SPEC §16's always-on listen, docs/adopting.md#the-github-app.
+        "&& github.event.action == 'labeled' && github.event.sender.type != 'Bot'",
+        "github.event_name == 'issue_comment' && github.event.sender.type != 'Bot'",
     ):
         assert needle in handle_if
     assert "'opened'" not in handle_if and "!= 'labeled'" not in handle_if
@@ -299,6 +304,7 @@ def test_incident_workflow_steps(path: Path) -> None:
     assert run["with"] == {
         "command": "handle",
         "slack-bot-token": "${{ secrets.SLACK_BOT_TOKEN }}",
+        "record-key": "${{ secrets.INCIDENT_TOOL_RECORD_KEY }}",
         "slack-api-url": "${{ vars.SLACK_API_URL || 'https://slack.com/api/' }}",
     }
     assert handle["outputs"] == {"status-page": "${{ steps.handle.outputs.status-page }}"}
@@ -307,7 +313,10 @@ def test_incident_workflow_steps(path: Path) -> None:
     assert pages["if"] == "needs.handle.outputs.status-page == 'changed'"
     assert pages["environment"]["name"] == "github-pages"
     checkout, write, upload, deploy = pages["steps"]
-    assert write["with"] == {"command": "status-page"}
+    assert write["with"] == {
+        "command": "status-page",
+        "record-key": "${{ secrets.INCIDENT_TOOL_RECORD_KEY }}",
+    }
     assert upload["uses"].startswith("actions/upload-pages-artifact@")
     assert upload["with"] == {"path": "_site"}
     assert deploy["uses"].startswith("actions/deploy-pages@")
@@ -458,7 +467,14 @@ def test_action_inputs_and_install() -> None:
     assert "pip install ." not in script and "git+" not in script
     run = steps[-1]
     assert run["id"] == "run"
-    for name in ("github-token", "slack-bot-token", "slack-app-token", "config", "command"):
+    for name in (
+        "github-token",
+        "slack-bot-token",
+        "slack-app-token",
+        "record-key",
+        "config",
+        "command",
+    ):
         assert f"${{{{ inputs.{name} }}}}" in run["env"].values(), name
     # The tool runs from the action's own files, at the commit the caller pinned.
     assert run["env"]["PYTHONPATH"] == "${{ github.action_path }}"
@@ -493,3 +509,14 @@ def test_issue_chooser_is_what_init_writes() -> None:
     ours = ISSUE_CONFIGS[0].read_text(encoding="utf-8")
     assert ours == render_issue_config(None), "differs from the template init writes"
     assert load(ISSUE_CONFIGS[0])["blank_issues_enabled"] is True
+
+
+@pytest.mark.parametrize("path", [p for p in WORKFLOWS if p.name.startswith("incident")], ids=str)
+def test_every_workflow_passes_the_record_key(path: Path) -> None:
+    """SPEC §19: a workflow that ran the tool without the key would write records that
+    the others do not believe (docs/security.md#the-record-and-its-proof)."""
+    steps = [s for job in load(path)["jobs"].values() for s in job.get("steps", [])]
+    ours = [s for s in steps if "command" in (s.get("with") or {})]
+    assert ours, "no incident-tool step"
+    for step in ours:
+        assert step["with"].get("record-key") == "${{ secrets.INCIDENT_TOOL_RECORD_KEY }}"

@@ -27,6 +27,7 @@ class CommandName(str, Enum):
     ACTION = "action"
     ACK = "ack"
     PUBLIC = "public"
+    RETITLE = "retitle"
     SNOOZE = "snooze"
     STATUS = "status"
     HELP = "help"

@@ -1,0 +1,95 @@
+"""The record's proof, SPEC §19: docs/security.md#the-record-and-its-proof.
+
+Every workflow of a repository writes as github-actions[bot]: another workflow that echoes
+issue text can write a status comment. With the key, the tool believes only a record it
+sealed itself, on that issue.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from incident_sandbox.demo import REPO
+from incident_tool.core.record import NOT_PROVEN, extract, extract_proven, seal
+
+KEY = "correct horse battery staple, 32+ bytes of secret"
+
+
+def with_key(world, key: str = KEY):
+    world.driver.env["INCIDENT_TOOL_RECORD_KEY"] = key
+    return world
+
+
+def forge(world, number: int, **changes) -> None:
+    """Another workflow rewrites the record inside the status comment (as the bot)."""
+    status = world.status(number)
+    body = status["body"]
+    match = re.search(r"<!-- incident-tool:data (\{.*\}) -->", body, re.DOTALL)
+    assert match
+    data = json.loads(match.group(1))
+    data.update(changes)
+    forged = body[: match.start(1)] + json.dumps(data) + body[match.end(1) :]
+    world.gh.edit_comment(REPO, status["id"], world.gh.bot_login, forged)
+
+
+# -- the seal, pure --------------------------------------------------------------------------
+
+
+def test_a_sealed_record_is_believed_on_its_issue_only():
+    body = '<!-- incident-tool:status -->\nhi\n<!-- incident-tool:data {"v":1} -->'
+    sealed = seal(body, b"k", "o/r", 7)
+    assert "<!-- incident-tool:proof v1 " in sealed
+    assert extract_proven(sealed, b"k", "o/r", 7) == (extract(sealed), None)
+    assert extract_proven(sealed, b"k", "o/r", 8) == (None, NOT_PROVEN)  # another issue
+    assert extract_proven(sealed, b"k", "o/other", 7) == (None, NOT_PROVEN)
+    assert extract_proven(sealed, b"other key", "o/r", 7) == (None, NOT_PROVEN)
+    assert extract_proven(body, b"k", "o/r", 7) == (None, NOT_PROVEN)  # never sealed
+    # Without a key: as before, sealed or not.
+    assert extract_proven(body, None, "o/r", 7)[0] is not None
+    assert seal(body, None, "o/r", 7) == body
+    tampered = sealed.replace('{"v":1}', '{"v":1,"lead":"olly"}')
+    assert extract_proven(tampered, b"k", "o/r", 7) == (None, NOT_PROVEN)
+
+
+# -- against the sandbox ---------------------------------------------------------------------
+
+
+def test_with_the_key_the_tool_seals_and_believes_its_own_record(world):
+    with_key(world)
+    number = world.report()
+    world.declare(number)
+    assert "<!-- incident-tool:proof v1 " in world.status(number)["body"]
+    world.say(number, "priya", "/update Looking at the index.")
+    record = world.record(number)
+    assert not any(NOT_PROVEN in p for p in record.problems)
+    assert [e.text for e in record.timeline if e.kind == "update"] == ["Looking at the index."]
+
+
+def test_a_forged_record_is_not_believed_and_its_lead_cannot_resolve(world):
+    with_key(world)
+    number = world.report()
+    world.declare(number)
+    lead = world.assignees(number)
+    # Another workflow (writing as github-actions[bot]) says olly leads and it is mitigated.
+    forge(world, number, lead="olly", state="mitigated")
+    world.say(number, "olly", "/resolve")
+    record = world.record(number)
+    assert any(NOT_PROVEN in p for p in record.problems)
+    assert record.lead != "olly"
+    assert world.issue(number)["state"] == "open"
+    assert world.state_labels(number) == ["incident:declared"]
+    assert world.assignees(number) == lead
+    # Said once: the record now carries the proof, and the next run believes it.
+    world.say(number, "priya", "/update Still looking.")
+    again = world.record(number)
+    assert sum(NOT_PROVEN in p for p in again.problems) == 1
+
+
+def test_without_the_key_behaviour_is_as_before(world):
+    number = world.report()
+    world.declare(number)
+    assert "incident-tool:proof" not in world.status(number)["body"]
+    forge(world, number, severity="1")
+    world.say(number, "priya", "/update Looking.")
+    assert world.record(number).severity == "1"  # believed: no key, no proof asked
