@@ -87,5 +87,6 @@ def inert(text: str, *, inline: bool = False) -> str:
 
 
 def _no_brackets(text: str, inline: bool) -> str:
-    text = markdown(text).replace("[", "\\[").replace("]", "\\]")
+    # A backtick of the user's own next to the tool's code span would change where it ends.
+    text = markdown(text).replace("[", "\\[").replace("]", "\\]").replace("`", "\\`")
     return text.replace("|", "\\|") if inline else text
