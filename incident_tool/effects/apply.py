@@ -162,7 +162,9 @@ def open_retrospective(ctx: Context, tools: Tools) -> None:
             found = gateway.issues(
                 state="all", labels=list(config.retrospective.labels), since=ctx.issue.created_at
             )
-            return next((i for i in found if marker in (i.body or "")), None)
+            # Only an issue the tool's own account opened: anyone can paste the marker.
+            ours = (i for i in found if i.author.lower() == gateway.bot_login.lower())
+            return next((i for i in ours if marker in (i.body or "")), None)
 
         def looked_up() -> IssueView | None:
             # Check before creating: a run that died after creating it must not make a

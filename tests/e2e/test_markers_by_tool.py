@@ -108,3 +108,24 @@ def test_a_slack_report_retry_finds_only_the_tools_own_issue(world, monkeypatch)
     assert opened["user"]["login"] == world.gh.bot_login
     [answer] = thread(world, announce, ts)
     assert f"#{opened['number']}" in answer and f"#{forged['number']}" not in answer
+
+
+def test_a_pasted_retrospective_marker_does_not_stand_for_the_retrospective(world):
+    """Someone opens an issue carrying the retrospective's marker and label before the
+    incident is resolved: the tool still opens its own retrospective and links that."""
+    number = world.report()
+    world.declare(number)
+    world.gh.open_issue(
+        REPO,
+        "olly",
+        "Retrospective (not really)",
+        f"<!-- incident-tool:retrospective-of:{number} -->\nclick here",
+        labels=list(world.team["config"].get("retrospective", {}).get("labels", []))
+        or ["retrospective"],
+    )
+    world.deliver()
+    world.gh.close_issue(REPO, number, "dana", reason="completed")
+    world.deliver()
+    retro = world.record(number).retro
+    assert retro is not None
+    assert world.issue(retro)["user"]["login"] == world.gh.bot_login
