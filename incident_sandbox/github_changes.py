@@ -24,7 +24,7 @@ from incident_sandbox.github import (
     not_found,
     parse_time,
 )
-from incident_sandbox.github_routes import Call, GithubService, _run_json, route
+from incident_sandbox.github_routes import GRAPHQL_MUTATIONS, Call, GithubService, _run_json, route
 from incident_sandbox.wire import Response
 
 # ------------------------------------------------------------------ deployments
@@ -429,3 +429,6 @@ def revert_mutation(svc: GithubService, call: Call, query: str) -> Response | No
     }
     data = {"revertPullRequest": {"revertPullRequest": {f: answer[f] for f in fields}}}
     return Response(200, {"data": data})
+
+
+GRAPHQL_MUTATIONS.append(revert_mutation)

@@ -60,6 +60,11 @@ NOT_SERVED = {
 }
 
 
+# Mutations answered beside the queries below, each by a module that registers it
+# (incident_sandbox/github_changes.py: revertPullRequest); None: not this one's.
+GRAPHQL_MUTATIONS: list[Callable[[GithubService, Call, str], Response | None]] = []
+
+
 def route(method: str, template: str) -> Callable[[Handler], Handler]:
     """Register a handler for a documented (method, path template)."""
 
@@ -1311,11 +1316,10 @@ def graphql(svc: GithubService, call: Call) -> Response:
     ``viewer { login }``: who the token acts as, for user and installation tokens alike
     (an app's installation token gets ``<app>[bot]``, e.g. fullsend-ai/fullsend#1953)."""
     query = re.sub(r"#[^\n]*", "", call.body["query"])
-    from incident_sandbox.github_changes import revert_mutation
-
-    reverted = revert_mutation(svc, call, query)
-    if reverted is not None:
-        return reverted
+    for answer in GRAPHQL_MUTATIONS:
+        answered = answer(svc, call, query)
+        if answered is not None:
+            return answered
     if _VIEWER.match(query):
         return Response(200, {"data": {"viewer": {"login": call.actor}}})
     variables = call.body.get("variables") or {}
@@ -1377,8 +1381,3 @@ def graphql(svc: GithubService, call: Call) -> Response:
     if errors:
         body["errors"] = errors
     return Response(200, body)
-
-
-# What changed (issue #24): deployments, pull requests, releases, runs, commits; its
-# handlers register themselves on import.
-from incident_sandbox import github_changes  # noqa: E402, F401

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from incident_tool.config import Config, parse
+from incident_tool.core.changes import ChangeList
 from incident_tool.core.model import CommentView, Context, IssueView
 from incident_tool.core.record import Record
 
@@ -71,6 +72,7 @@ class FakeFacts:
     off_slack: set[str] = field(default_factory=set)
     slack_logins: dict[str, str] = field(default_factory=dict)  # Slack user -> login
     acknowledged: dict[str, str] = field(default_factory=dict)  # login -> how, in Slack
+    changed: ChangeList = field(default_factory=ChangeList)  # what changed before
 
     def role(self, login: str) -> str:
         self.asked.append(f"role:{login}")
@@ -103,6 +105,10 @@ class FakeFacts:
 
     def acknowledged_in_slack(self, login: str, where: Sequence[Sequence[str]]) -> str | None:
         return self.acknowledged.get(login)
+
+    def changes(self, repositories: Sequence[str], since: datetime, until: datetime) -> ChangeList:
+        self.asked.append(f"changes:{','.join(repositories)}")
+        return self.changed
 
 
 TEAM = {

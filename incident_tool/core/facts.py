@@ -24,6 +24,7 @@ SLACK_REPORTS_BEFORE = "slack_reports_before"  # (slack user, moment, number) ->
 ON_SLACK = "on_slack"  # (login,) -> bool
 ACKNOWLEDGED_IN_SLACK = "acknowledged_in_slack"  # (login, ((channel, ts, what), ...)) -> str|None
 LOGIN_OF = "login_of"  # (slack user,) -> the login `people` maps it to, or None
+CHANGES = "changes"  # (repositories, since, until) -> a core.changes.ChangeList
 
 
 class Question(NamedTuple):
@@ -111,3 +112,7 @@ class KnownFacts:
         places = tuple(tuple(str(part) for part in place) for place in where)
         answer = self._answer(Question(ACKNOWLEDGED_IN_SLACK, (login.lower(), places)))
         return str(answer) if answer else None
+
+    def changes(self, repositories: Sequence[str], since: datetime, until: datetime) -> Any:
+        """What changed in `repositories` between `since` and `until` (a ChangeList)."""
+        return self._answer(Question(CHANGES, (tuple(repositories), since, until)))

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from incident_tool.config import Config
 from incident_tool.core.outbox import SlackDelivery, To
@@ -64,6 +64,10 @@ class Facts(Protocol):
 
     def acknowledged_in_slack(self, login: str, where: Sequence[Sequence[str]]) -> str | None:
         """Return how `login` acknowledged in Slack (a ✅ on one of `where`), or None."""
+
+    def changes(self, repositories: Sequence[str], since: datetime, until: datetime) -> Any:
+        """Return what changed in `repositories` between `since` and `until`: a
+        core.changes.ChangeList (docs/usage.md#what-changed-before-the-incident)."""
 
 
 @dataclass(frozen=True)

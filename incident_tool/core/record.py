@@ -61,7 +61,14 @@ class Entry:
     ref: str | None = None  # where it was said: "#issuecomment-<id>", relative to the issue
 
 
-OPTIONAL_FIELDS = ("answered", "outsider_comments", "unanswered", "severity_guess", "not_paged")
+OPTIONAL_FIELDS = (
+    "answered",
+    "outsider_comments",
+    "unanswered",
+    "severity_guess",
+    "not_paged",
+    "changes",
+)
 
 
 @dataclass
@@ -118,6 +125,9 @@ class Record:
     unanswered: int = 0
     severity_guess: int | None = None
     not_paged: str | None = None
+    # What changed before the report, read once at declaration (core/changes.py): the
+    # changes shown, the repositories not read and why, the window; `suspected` refs.
+    changes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def actions(self) -> list[Entry]:

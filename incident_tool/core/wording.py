@@ -331,3 +331,15 @@ THREAD_HELP = (
     "`@incident-tool handover @jo`."
 )
 THREAD_REPORTED = ":inbox_tray: Reported as {link}: a delivery manager will assess it."
+
+# What changed before the incident (core/changes.py; docs/usage.md#what-changed-before-the-incident)
+CHANGES_LISTED = ":mag: *What changed in the {hours} h before the report* (newest first):"
+CHANGES_NONE = (
+    ":mag: Nothing changed in the {hours} h before the report (deployments, merged pull "
+    "requests, releases, failed runs)."
+)
+CHANGES_HINT = (
+    "Suspect one: `/incident suspect owner/repo#12` (or a SHA); "
+    "revert a pull request: `/incident revert owner/repo#12`."
+)
+CHANGES_UNREAD = "_Not read: {repo}: {why}_"

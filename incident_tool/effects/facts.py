@@ -13,6 +13,7 @@ from typing import Any
 from incident_tool.core.facts import (
     ACKNOWLEDGED_IN_SLACK,
     ASSIGNABLE,
+    CHANGES,
     EVENTS,
     LOGIN_OF,
     ON_SLACK,
@@ -70,6 +71,7 @@ class FactGatherer:
             ON_SLACK: self._on_slack,
             ACKNOWLEDGED_IN_SLACK: self._acknowledged_in_slack,
             LOGIN_OF: self._login_of,
+            CHANGES: self._changes,
         }
         return answers[kind](*args)
 
@@ -99,6 +101,12 @@ class FactGatherer:
             and (mark := report_mark(body)) is not None
             and mark.user == user
         )
+
+    def _changes(self, repositories: tuple[str, ...], since: datetime, until: datetime) -> Any:
+        # docs/usage.md#what-changed-before-the-incident: read at declaration only.
+        from incident_tool.effects.changes import ChangeReader
+
+        return ChangeReader(self.gateway, self.log).read(repositories, since, until)
 
     def _login_of(self, slack_user: str) -> str | None:
         from incident_tool.effects.slack_read import reverse
