@@ -9,6 +9,7 @@ commit messages are anyone's text: each renderer escapes them for where they go
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -199,23 +200,36 @@ def status_section(state: Mapping[str, Any]) -> list[str]:
     """The status comment's "Recent changes" section, from the record's `changes`."""
     if not state:
         return []
+    head = f"### Recent changes ({state.get('hours', 24)} h before the report)"
+    return ["", head, "", *section_body(state)]
+
+
+def section_body(state: Mapping[str, Any]) -> list[str]:
+    """The changes as a Markdown table, then what was not read and what is suspected."""
     shown = [Change.from_dict(x) for x in state.get("items") or []]
     until = datetime.fromisoformat(state["until"]) if state.get("until") else None
-    lines = ["", f"### Recent changes ({state.get('hours', 24)} h before the report)", ""]
-    if shown:
+    lines = []
+    if "items" not in state:
+        lines.append("Not read at declaration.")
+    elif shown:
         lines += ["| when | what | where | who |", "|---|---|---|---|", *table_rows(shown, until)]
     else:
         lines.append("Nothing changed in the repositories read.")
     for repo, why in state.get("unread") or []:
-        lines.append(
-            f"- Not read: `{safe.markdown(repo, inline=True)}`: {safe.markdown(why, inline=True)}"
-        )
+        repo_shown, why_shown = safe.markdown(repo, inline=True), safe.markdown(why, inline=True)
+        lines.append(f"- Not read: `{repo_shown}`: {why_shown}")
     for s in state.get("suspected") or []:
         lines.append(
             f"- Suspected: `{safe.markdown(str(s.get('ref')), inline=True)}` "
             f"by {safe.markdown(str(s.get('by')), inline=True)}"
         )
     return lines
+
+
+def service_of(body: str | None) -> str | None:
+    """The report form's "Affected service", if given."""
+    service = parse_report(body or "").get("service")
+    return service if isinstance(service, str) else None
 
 
 def record_state(found: ChangeList, win: Window) -> dict[str, Any]:
@@ -246,6 +260,64 @@ def retrospective_rows(state: Mapping[str, Any]) -> list[dict[str, str]]:
     return out
 
 
+# -- naming a change: /suspect and /revert ---------------------------------------------------
+
+_PULL = re.compile(r"^(?:([A-Za-z0-9][\w.-]*/[\w.-]+))?#(\d{1,9})$")
+_SHA = re.compile(r"^(?:([A-Za-z0-9][\w.-]*/[\w.-]+)@)?([0-9a-fA-F]{7,40})$")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A change as people name it: `#12`, `owner/repo#12`, a SHA (`owner/repo@SHA`), or
+    a ref the changes list shows (a deployment's short SHA, a tag)."""
+
+    text: str
+    repo: str | None = None
+    number: int | None = None
+    sha: str | None = None
+
+
+def parse_ref(text: str) -> Ref | None:
+    """The ref in a command's words (its first word), None when there is none."""
+    word = (text.split() or [""])[0].strip("`'\",.;")
+    if not word or len(word) > 200:
+        return None
+    pull = _PULL.match(word)
+    if pull:
+        return Ref(word, pull.group(1), int(pull.group(2)))
+    sha = _SHA.match(word)
+    if sha:
+        return Ref(word, sha.group(1), sha=sha.group(2).lower())
+    return Ref(word)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A change named by people, found: where it is, what it is, who made it."""
+
+    repo: str
+    ref: str  # as shown: `owner/repo#12`, a short SHA, a tag
+    title: str  # its author's text
+    who: str | None
+    url: str
+    node_id: str = ""  # a pull request's (GraphQL revertPullRequest)
+    merged: bool = False
+
+
+def in_list(state: Mapping[str, Any], ref: Ref) -> Found | None:
+    """The change of the declaration's list that `ref` names (no request), if any."""
+    for item in state.get("items") or []:
+        c = Change.from_dict(item)
+        if ref.repo and ref.repo.lower() != c.repo.lower():
+            continue
+        names = {short_ref(c).lower(), c.ref.lower()}
+        same_pull = c.kind == "merge" and ref.number is not None and c.ident == ref.number
+        same_sha = ref.sha is not None and c.sha.lower().startswith(ref.sha)
+        if ref.text.lower() in names or same_pull or same_sha:
+            return Found(c.repo, short_ref(c), c.title, c.who, c.url, merged=c.kind == "merge")
+    return None
+
+
 # -- the decision at declaration ------------------------------------------------------------
 
 
@@ -257,10 +329,9 @@ def at_declaration(ctx: Context) -> None:
     record = ctx.record
     if record.changes:
         return  # read at the first declaration; the runs after it read nothing
-    service = parse_report(ctx.issue.body).get("service")
     win = window(
         ctx.config,
-        service if isinstance(service, str) else None,
+        service_of(ctx.issue.body),
         ctx.issue.repo,
         ctx.issue.created_at,
     )

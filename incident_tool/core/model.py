@@ -69,6 +69,15 @@ class Facts(Protocol):
         """Return what changed in `repositories` between `since` and `until`: a
         core.changes.ChangeList (docs/usage.md#what-changed-before-the-incident)."""
 
+    def pull(self, repository: str, number: int) -> Any:
+        """Return pull request `number` of `repository` (a core.changes.Found), or None."""
+
+    def commit(self, repositories: Sequence[str], sha: str) -> Any:
+        """Return commit `sha` of the first of `repositories` that has it (a Found), or None."""
+
+    def revert_token(self) -> bool:
+        """Say whether REVERT_TOKEN is given (revert pull requests can be opened)."""
+
 
 @dataclass(frozen=True)
 class IssueView:
@@ -150,7 +159,21 @@ class CreateRetrospective:
     pass
 
 
-Action = Comment | React | Assign | Labels | Close | Reopen | CreateRetrospective
+@dataclass(frozen=True)
+class RevertPullRequest:
+    """Open a pull request reverting `repo`#`number` (never merged): `/revert`
+    (docs/usage.md#what-changed-before-the-incident). `key`: its reply's marker."""
+
+    key: str
+    repo: str
+    number: int
+    node_id: str
+    body: str
+
+
+Action = (
+    Comment | React | Assign | Labels | Close | Reopen | CreateRetrospective | RevertPullRequest
+)
 
 
 class Answer(NamedTuple):

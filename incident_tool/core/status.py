@@ -55,6 +55,8 @@ KIND_WORDS = {
     "follow-up": "Follow-up opened",
     "fired-again": "Alert fired again",
     "alert-resolved": "Alert resolved",
+    "suspect": "Suspected change",
+    "revert": "Revert asked",
 }
 
 

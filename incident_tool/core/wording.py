@@ -343,3 +343,7 @@ CHANGES_HINT = (
     "revert a pull request: `/incident revert owner/repo#12`."
 )
 CHANGES_UNREAD = "_Not read: {repo}: {why}_"
+REVERT_OPENED = """{marker}
+↩️ Revert of {what} opened: [#{number}]({url}). It is not merged: review and merge it as usual."""
+REVERT_REFUSED = """{marker}
+⚠️ The revert of {what} was not opened: {why}"""

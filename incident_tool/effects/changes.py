@@ -12,15 +12,18 @@ named once in the record; nothing is retried, and no run after the declaration r
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from incident_tool.core.changes import KINDS, Change, ChangeList, pick
+from incident_tool.core import wording
+from incident_tool.core.changes import KINDS, Change, ChangeList, Found, pick
+from incident_tool.core.model import Comment, CommentView, RevertPullRequest
 from incident_tool.effects.github import Gateway, GitHubError, NotReadable, client
 from incident_tool.effects.parallel import each
 
 CHANGES_TOKEN = "CHANGES_TOKEN"
+REVERT_TOKEN = "REVERT_TOKEN"
 NO_TOKEN = f"{CHANGES_TOKEN} is not set (only the incidents repository is read)"
 
 
@@ -101,3 +104,58 @@ class ChangeReader:
                 c = replace(c, detail=detail)
             out.append(c)
         return out, len(deployments)
+
+    def pull(self, repo: str, number: int) -> Found | None:
+        """A pull request (`/suspect`, `/revert`), None when no token can read it."""
+        gateway = self.gateway_for(repo)
+        try:
+            return gateway.pull_request(repo, number) if gateway else None
+        except GitHubError as exc:
+            self.log(f"notice: could not read {repo}#{number}: {exc}")
+            return None
+
+    def commit(self, repositories: tuple[str, ...], sha: str) -> Found | None:
+        """The commit `sha` in the first of `repositories` that has it (in turn: a SHA is
+        usually named with its repository, or found in the changes list first)."""
+        for repo in repositories:
+            gateway = self.gateway_for(repo)
+            found = gateway.commit(repo, sha) if gateway else None
+            if found is not None:
+                return found
+        return None
+
+
+def revert(
+    gateway: Gateway, node_id: str, body: str, log: Callable[[str], None]
+) -> tuple[int, str]:
+    """Open the revert of a pull request with REVERT_TOKEN (never merged): its number and
+    URL. GitHubError with the reason when it cannot (no token, no write access)."""
+    token = os.environ.get(REVERT_TOKEN)
+    if not token:
+        raise GitHubError(f"{REVERT_TOKEN} is not set")
+    base = gateway._gh.requester.base_url
+    writer = Gateway(client(token, base), gateway.repo_name, log=log)
+    return writer.revert_pull_request(node_id, body)
+
+
+def revert_once(
+    gateway: Gateway, action: RevertPullRequest, comments: Sequence[CommentView]
+) -> Comment | None:
+    """Open the revert `/revert` asked for, once (a reply with its marker on the issue means
+    it was done: a run carried out again opens no second one); the reply to post, saying
+    what was opened or why not. A dry run only says what it would do."""
+    marker = wording.marker(action.key)
+    if any(marker in c.body for c in comments):
+        return None
+    what = f"{action.repo}#{action.number}"
+    if gateway.dry_run:
+        gateway.log(f"would open a pull request reverting {what} (REVERT_TOKEN)")
+        return None
+    try:
+        number, url = revert(gateway, action.node_id, action.body, gateway.log)
+    except GitHubError as exc:
+        why = wording.user_text(str(exc), inline=True)  # GitHub's words may quote people's
+        text = wording.REVERT_REFUSED.format(marker=marker, what=what, why=why)
+        return Comment(action.key, text, remember=False)
+    text = wording.REVERT_OPENED.format(marker=marker, what=what, number=number, url=url)
+    return Comment(action.key, text, remember=False)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from github.NamedUser import NamedUser
 
 from incident_tool.core import wording
-from incident_tool.core.changes import Change
+from incident_tool.core.changes import Change, Found
 from incident_tool.core.model import CommentView, IssueView
 from incident_tool.core.record import STATUS_MARKER, parse_time
 from incident_tool.effects.timeouts import http_timeout
@@ -1394,31 +1394,41 @@ class Gateway:
         first = data[0] if isinstance(data, list) and data else {}
         return str(first.get("state")) if first.get("state") else None
 
-    def pull_request(self, repo: str, number: int) -> PullView | None:
-        """Pull request `number` of `repo` (one GET), None when there is none."""
+    def pull_request(self, repo: str, number: int) -> Found | None:
+        """Pull request `number` of `repo` (one GET), None when there is none or the token
+        cannot see it; GitHubError for other failures."""
         try:
             data = self._repository_get(repo, f"pulls/{number}", {})
         except NotReadable:
             return None
-        return PullView(
+        return Found(
             repo=repo,
-            number=int(data.get("number") or number),
+            ref=f"{repo}#{number}",
             title=str(data.get("title") or ""),
-            author=_login(data.get("user")),
+            who=_login(data.get("user")),
             url=str(data.get("html_url") or ""),
             node_id=str(data.get("node_id") or ""),
             merged=bool(data.get("merged_at")),
-            base=str((data.get("base") or {}).get("ref") or ""),
         )
 
-    def commit_author(self, repo: str, sha: str) -> tuple[str | None, str] | None:
-        """Who wrote commit `sha` of `repo` and its first line (one GET); None if unknown."""
+    def commit(self, repo: str, sha: str) -> Found | None:
+        """Commit `sha` of `repo`: who wrote it and its first line (one GET); None when the
+        repository has no such commit or the token cannot see it."""
         try:
             data = self._repository_get(repo, f"commits/{quote(sha)}", {})
-        except (NotReadable, GitHubError):
+        except NotReadable:
             return None
+        except GitHubError:
+            return None  # GitHub answers 422 for a SHA it does not know
         message = str((data.get("commit") or {}).get("message") or "").splitlines()
-        return _login(data.get("author")), message[0] if message else ""
+        full = str(data.get("sha") or sha)
+        return Found(
+            repo=repo,
+            ref=full[:7],
+            title=message[0] if message else "",
+            who=_login(data.get("author")),
+            url=str(data.get("html_url") or ""),
+        )
 
     def revert_pull_request(self, node_id: str, body: str) -> tuple[int, str]:
         """Open a pull request that reverts the one with `node_id` (GraphQL
@@ -1463,20 +1473,6 @@ class Gateway:
 
 class NotReadable(GitHubError):
     """A repository the token cannot see (404) or may not read (403)."""
-
-
-@dataclass(frozen=True)
-class PullView:
-    """A pull request as GitHub answered it (`title`: its author's text)."""
-
-    repo: str
-    number: int
-    title: str
-    author: str | None
-    url: str
-    node_id: str
-    merged: bool
-    base: str
 
 
 # The one page read of each kind of change: newest first.

@@ -116,3 +116,86 @@ def test_the_retrospective_has_a_table_of_the_changes_before(world: World) -> No
     table = body.split("## Changes before the incident")[1].split("## ")[0]
     assert table.count("\n| ") == 5  # the header and four changes
     assert "Spring" in table and "@here" not in table and "&lt;!channel&gt;" in table
+
+
+def _search_pull(world: World) -> int:
+    [pull] = [i for i in world.gh.issues(SEARCH) if "pull_request" in i]
+    return int(pull["number"])
+
+
+def test_suspect_marks_it_mentions_and_invites_its_author(world: World) -> None:
+    _seed(world)
+    number = world.report()
+    world.declare(number)
+    pull = _search_pull(world)
+    world.say(number, "priya", f"/suspect {SEARCH}#{pull}")
+
+    [reply] = [c for c in world.bot_comments(number) if "suspects" in c["body"]]
+    assert "@sam" in reply["body"] and "&lt;!channel&gt;" in reply["body"]
+    channel = world.incident_channel(number)
+    assert world.team["slack_ids"]["sam"] in world.sl.members(channel["id"])
+    record = world.record(number)
+    assert [s["ref"] for s in record.changes["suspected"]] == [f"{SEARCH}#{pull}"]
+    assert any(e.kind == "suspect" for e in record.timeline)
+
+    world.gh.close_issue(REPO, number, "dana", reason="completed")
+    world.deliver()
+    [retro] = world.retrospectives()
+    assert "| suspected |" in retro["body"] and "Suspected change" in retro["body"]
+
+
+def test_suspect_an_unknown_ref_is_refused_with_how(world: World) -> None:
+    _seed(world)
+    number = world.report()
+    world.declare(number)
+    world.say(number, "priya", "/suspect deadbeef99")
+    assert any("no change I can find" in c["body"] for c in world.bot_comments(number))
+
+
+def test_revert_without_token_is_refused_and_with_it_opens_an_unmerged_revert(
+    world: World,
+) -> None:
+    _seed(world)
+    number = world.report()
+    world.declare(number)
+    pull = _search_pull(world)
+
+    world.say(number, "priya", f"/revert {SEARCH}#{pull}")
+    assert any("no `REVERT_TOKEN`" in c["body"] for c in world.bot_comments(number))
+
+    world.say(number, "rita", f"/revert {SEARCH}#{pull}")  # not the lead
+    assert any("Only the incident lead" in c["body"] for c in world.bot_comments(number))
+
+    world.driver.env["REVERT_TOKEN"] = world.gh.user("sam").token or ""  # write on SEARCH
+    world.say(number, "priya", f"/revert {SEARCH}#{pull}")
+    [revert] = [i for i in world.gh.issues(SEARCH) if i["title"].startswith("Revert ")]
+    assert revert["title"] == f'Revert "{EVIL}"' and revert["state"] == "open"
+    assert world.issue(number)["html_url"] in revert["body"]
+    assert world.gh.repo(SEARCH).pulls[revert["number"]].get("merged_at") is None
+    assert any(
+        f"#{revert['number']}" in c["body"] and "not merged" in c["body"]
+        for c in world.bot_comments(number)
+    )
+
+
+def test_revert_on_a_repository_the_token_cannot_write_says_why(world: World) -> None:
+    _seed(world)
+    number = world.report()
+    world.declare(number)
+    world.driver.env["REVERT_TOKEN"] = world.gh.user("changes-reader").token or ""  # read only
+    world.say(number, "priya", f"/revert {SEARCH}#{_search_pull(world)}")
+    [reply] = [c for c in world.bot_comments(number) if "was not opened" in c["body"]]
+    assert "permissions" in reply["body"]
+    assert not [i for i in world.gh.issues(SEARCH) if i["title"].startswith("Revert ")]
+
+
+def test_changes_lists_again_wider(world: World) -> None:
+    _seed(world)
+    number = world.report()
+    world.declare(number)
+    world.say(number, "priya", "/changes 48")
+    channel = world.incident_channel(number)
+    texts = [t for t in world.slack_texts(channel["id"]) if "What changed in the 48 h" in t]
+    assert len(texts) == 1 and "Old" in texts[0]  # 30 h before: inside 48 h
+    world.say(number, "priya", "/changes many")
+    assert any("is not a number of hours" in c["body"] for c in world.bot_comments(number))

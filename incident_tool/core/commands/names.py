@@ -29,6 +29,9 @@ class CommandName(str, Enum):
     PUBLIC = "public"
     SNOOZE = "snooze"
     STATUS = "status"
+    CHANGES = "changes"
+    SUSPECT = "suspect"
+    REVERT = "revert"
     HELP = "help"
 
     def __str__(self) -> str:
