@@ -199,3 +199,25 @@ def test_changes_lists_again_wider(world: World) -> None:
     assert len(texts) == 1 and "Old" in texts[0]  # 30 h before: inside 48 h
     world.say(number, "priya", "/changes many")
     assert any("is not a number of hours" in c["body"] for c in world.bot_comments(number))
+
+
+def test_a_sensitive_incident_lists_them_in_its_private_channel_only(world: World) -> None:
+    from incident_sandbox.demo import REPORT_BODY
+
+    _seed(world)
+    world.write_config(
+        changes={"services": {"Security / credentials": [SEARCH]}, "window_hours": 24}
+    )
+    body = REPORT_BODY.replace("Search / catalogue API", "Security / credentials")
+    number = world.report(title="Leaked key", body=body)
+    world.declare(number)
+    channel = world.incident_channel(number)
+    assert channel["is_private"]
+    assert any("catalogue-api" in t for t in world.slack_texts(channel["id"]))
+    for other in world.sl.channels():
+        if other["id"] != channel["id"]:
+            assert not any("catalogue-api" in t for t in world.slack_texts(other["id"]))
+    for user in world.team["slack_ids"].values():
+        assert not any("catalogue-api" in m["text"] for m in world.sl.dms(user))
+    shown = world.status(number)["body"].split("<!-- incident-tool:data")[0]
+    assert "private channel only" in shown and "catalogue-api" not in shown
