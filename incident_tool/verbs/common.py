@@ -22,7 +22,13 @@ class Output:
     def __init__(self) -> None:
         self.secrets = [
             value
-            for name in ("GITHUB_TOKEN", "GH_TOKEN", "SLACK_BOT_TOKEN")
+            for name in (
+                "GITHUB_TOKEN",
+                "GH_TOKEN",
+                "SLACK_BOT_TOKEN",
+                "CHANGES_TOKEN",  # docs/usage.md#what-changed-before-the-incident
+                "REVERT_TOKEN",
+            )
             if (value := os.environ.get(name)) and len(value) >= 6
         ]
 
