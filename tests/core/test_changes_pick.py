@@ -11,6 +11,8 @@ from incident_tool.config import ConfigError, parse
 from incident_tool.core.changes import (
     Change,
     ChangeList,
+    in_list,
+    parse_ref,
     pick,
     record_state,
     retrospective_rows,
@@ -104,3 +106,34 @@ def test_a_url_that_is_not_https_is_shown_as_text() -> None:
 
 def test_nothing_changed_says_so() -> None:
     assert "Nothing changed in the 24 h" in slack_message([], [], 24, T)
+
+
+@pytest.mark.parametrize(
+    ("text", "repo", "number", "sha"),
+    [
+        ("#12", None, 12, None),
+        ("org/web#12 broke it", "org/web", 12, None),
+        ("ABCDEF1", None, None, "abcdef1"),
+        ("org/web@abcdef123", "org/web", None, "abcdef123"),
+        ("v1.2.0", None, None, None),
+    ],
+)
+def test_refs_people_write(
+    text: str, repo: str | None, number: int | None, sha: str | None
+) -> None:
+    ref = parse_ref(text)
+    assert ref is not None and (ref.repo, ref.number, ref.sha) == (repo, number, sha)
+    assert parse_ref("   ") is None
+
+
+def test_a_ref_in_the_declarations_list_needs_no_request() -> None:
+    shown = [
+        change("org/web", 5),
+        Change("release", "org/api", T, "Spring", "dana", "https://x", "v2.0"),
+    ]
+    state = record_state(ChangeList(tuple(shown)), window(parse(""), None, "org/web", T))
+    assert in_list(state, parse_ref("org/web#5")).who == "sam"  # type: ignore[arg-type,union-attr]
+    assert in_list(state, parse_ref("#5")).ref == "org/web#5"  # type: ignore[arg-type,union-attr]
+    assert in_list(state, parse_ref("aaaaaaa")) is not None  # type: ignore[arg-type]
+    assert in_list(state, parse_ref("v2.0")).repo == "org/api"  # type: ignore[arg-type,union-attr]
+    assert in_list(state, parse_ref("org/api#5")) is None  # type: ignore[arg-type]

@@ -221,3 +221,17 @@ def test_a_sensitive_incident_lists_them_in_its_private_channel_only(world: Worl
         assert not any("catalogue-api" in m["text"] for m in world.sl.dms(user))
     shown = world.status(number)["body"].split("<!-- incident-tool:data")[0]
     assert "private channel only" in shown and "catalogue-api" not in shown
+
+
+def test_a_list_that_fails_is_named_and_the_rest_still_shown(world: World) -> None:
+    _seed(world)
+    # Releases fail for good (retries included): the declaration goes on without them.
+    world.sb.faults.add(
+        service="github", path=r"/repos/wellcome/platform/releases", status=500, times=None
+    )
+    number = world.report()
+    world.declare(number)
+    assert world.state_labels(number) == ["incident:declared"]
+    body = world.status(number)["body"].split("<!-- incident-tool:data")[0]
+    assert "releases not read" in body and "Spring" not in body
+    assert "catalogue-api#" in body  # the other lists of every repository were read

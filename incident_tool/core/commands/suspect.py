@@ -38,11 +38,12 @@ def find(ctx: Context, ref: changes.Ref) -> changes.Found | None:
     win = changes.window(
         ctx.config, changes.service_of(ctx.issue.body), ctx.issue.repo, ctx.issue.created_at
     )
+    read: changes.Found | None = None
     if ref.number is not None:
-        return ctx.facts.pull(ref.repo or ctx.issue.repo, ref.number)
-    if ref.sha is not None:
-        return ctx.facts.commit((ref.repo,) if ref.repo else win.repositories, ref.sha)
-    return None
+        read = ctx.facts.pull(ref.repo or ctx.issue.repo, ref.number)
+    elif ref.sha is not None:
+        read = ctx.facts.commit((ref.repo,) if ref.repo else win.repositories, ref.sha)
+    return read
 
 
 def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
