@@ -167,7 +167,7 @@ def test_revert_without_token_is_refused_and_with_it_opens_an_unmerged_revert(
     assert any("Only the incident lead" in c["body"] for c in world.bot_comments(number))
 
     world.driver.env["REVERT_TOKEN"] = world.gh.user("sam").token or ""  # write on SEARCH
-    world.say(number, "priya", f"/revert {SEARCH}#{pull}")
+    world.say(number, "priya", f"/revert #{pull}")  # the changes list says which repository
     [revert] = [i for i in world.gh.issues(SEARCH) if i["title"].startswith("Revert ")]
     assert revert["title"] == f'Revert "{EVIL}"' and revert["state"] == "open"
     assert world.issue(number)["html_url"] in revert["body"]

@@ -30,7 +30,9 @@ def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
         return Refused(HOW)
     if not ctx.facts.revert_token():
         return Refused(NO_TOKEN)
-    repo = ref.repo or ctx.issue.repo
+    # `#12` names the pull request the changes list shows, if it does; else this repository's.
+    listed = changes.in_list(ctx.record.changes, ref)
+    repo = ref.repo or (listed.repo if listed and listed.merged else ctx.issue.repo)
     pull = ctx.facts.pull(repo, ref.number)
     shown = quote(f"{repo}#{ref.number}")
     if pull is None:
