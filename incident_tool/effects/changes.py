@@ -75,6 +75,10 @@ class ChangeReader:
                 return str(exc)
             except GitHubError as exc:
                 return f"{KINDS[what].lower()}s not read: {exc}"
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                # An answer not shaped as GitHub documents it: that list is left out, the
+                # declaration goes on.
+                return f"{KINDS[what].lower()}s not read: unexpected answer ({type(exc).__name__})"
 
         found: list[Change] = []
         for (repo, _), answer in zip(asks, each(ask, asks), strict=True):
