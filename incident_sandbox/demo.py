@@ -155,6 +155,38 @@ class Narrator:
                     self.say(f"  Slack   DM to {login}: {summarise(message.get('text', ''))}")
 
 
+CHANGED_REPO = "wellcome/catalogue-api"  # the affected service's repository
+
+
+def _seed_changes(sb: Any, team: dict[str, Any], now: datetime) -> str:
+    """What changed before the demo's incident: a merge by sam an hour before the report
+    and its deployment (docs/usage.md#what-changed-before-the-incident). dana's token
+    reads it (CHANGES_TOKEN) and may open a revert there (REVERT_TOKEN). Returns the
+    merge's ref."""
+    gh = sb.github
+    gh.add_repo(CHANGED_REPO, private=True, description="Catalogue and search API")
+    gh.add_collaborator(CHANGED_REPO, "sam", "write")
+    gh.add_collaborator(CHANGED_REPO, "dana", "maintain")
+    merged = gh.merge_pull_request(
+        CHANGED_REPO,
+        "sam",
+        "Point the search index alias at the nightly build",
+        at=now - timedelta(minutes=62),
+        files=["terraform/search/alias.tf"],
+    )
+    gh.add_deployment(
+        CHANGED_REPO,
+        "dana",
+        ref="main",
+        sha=merged["merge_commit_sha"],
+        at=now - timedelta(minutes=55),
+    )
+    team["config"]["changes"] = {"services": {"Search / catalogue API": [CHANGED_REPO]}}
+    team["env"]["CHANGES_TOKEN"] = team["tokens"]["dana"]
+    team["env"]["REVERT_TOKEN"] = team["tokens"]["dana"]
+    return f"{CHANGED_REPO}#{merged['number']}"
+
+
 def _sweep(driver: Driver, clock: Callable[[], datetime], say: Callable[[str], None]) -> None:
     """Run the sweep at the demo's time; say how it failed, if it did."""
     code, output = driver.sweep(clock)
@@ -283,6 +315,7 @@ def run(
     clock = DemoClock()
     with Sandbox(clock=clock) as sb, tempfile.TemporaryDirectory(prefix="incident-demo-") as tmp:
         team = seed_demo(sb)
+        suspect = _seed_changes(sb, team, clock())
         root = Path(tmp)
         (root / ".github").mkdir()
         import yaml
@@ -369,6 +402,9 @@ def run(
                 "hands the lead over in Slack",
             ),
             (1, helper, "/ack", "acknowledges the lead"),
+            # docs/usage.md#what-changed-before-the-incident: the merge an hour before.
+            (2, helper, f"/suspect {suspect}", "suspects the merge listed at declaration"),
+            (2, helper, f"/revert {suspect}", "opens its revert (never merged by the tool)"),
             (
                 3,
                 lead,

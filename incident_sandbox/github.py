@@ -255,6 +255,13 @@ class Repo:
     # test moves them on (queued, in_progress, completed) as Actions would.
     runs: list[dict[str, Any]] = field(default_factory=list)
     next_number: int = 1
+    # What changed (issue #24), seeded by the add_* helpers below: deployments with their
+    # statuses (newest last), merge details of pull requests by number, releases, and
+    # commits by SHA (those merges made).
+    deployments: list[dict[str, Any]] = field(default_factory=list)
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    releases: list[dict[str, Any]] = field(default_factory=list)
+    commits: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:
@@ -1492,6 +1499,147 @@ class GitHub:
             r.next_number += 1
             r.issues[issue.number] = issue
             return self.issue_json(r, issue)
+
+    # ----------------------------------------------------------- what changed (#24)
+
+    def merge_pull_request(
+        self,
+        repo: str,
+        login: str,
+        title: str,
+        *,
+        body: str | None = None,
+        base: str = "main",
+        head: str = "feature",
+        merged_by: str | None = None,
+        at: datetime | None = None,
+        files: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """A person's pull request, merged into `base` at `at` (default now) by
+        `merged_by` (default its author): its merge commit is kept for GET /commits/{ref}."""
+        with self.lock:
+            number = self.open_pull_request(repo, login, title, body)["number"]
+            r = self.repo(repo)
+            issue = r.issues[number]
+            when = (at or self.now()).astimezone(timezone.utc).replace(microsecond=0)
+            merger = self._actor(merged_by or login)
+            sha = hashlib.sha1(f"{r.full_name}#{number}".encode()).hexdigest()
+            issue.state, issue.closed_at, issue.closed_by = "closed", when, merger
+            issue.created_at = min(issue.created_at, when)
+            issue.updated_at = when
+            r.pulls[number] = {
+                "base": base,
+                "head": head,
+                "merged_at": when,
+                "merged_by": merger,
+                "merge_commit_sha": sha,
+                "files": list(files),
+            }
+            r.commits[sha] = {
+                "sha": sha,
+                "message": f"{title} (#{number})",
+                "author": issue.user,
+                "at": when,
+                "pull": number,
+            }
+            return {"number": number, "merge_commit_sha": sha, "merged_at": iso(when)}
+
+    def add_deployment(
+        self,
+        repo: str,
+        login: str,
+        *,
+        environment: str = "production",
+        ref: str = "main",
+        sha: str | None = None,
+        state: str = "success",
+        description: str | None = None,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """A deployment `login` created at `at` (default now), with one status `state`."""
+        with self.lock:
+            r = self.repo(repo)
+            when = (at or self.now()).astimezone(timezone.utc).replace(microsecond=0)
+            number = len(r.deployments) + 1
+            deployment_id = r.id * 1000 + number
+            deployment: dict[str, Any] = {
+                "id": deployment_id,
+                "sha": sha or hashlib.sha1(f"{r.full_name}@{ref}{number}".encode()).hexdigest(),
+                "ref": ref,
+                "environment": environment,
+                "creator": self._actor(login),
+                "description": description,
+                "at": when,
+                "statuses": [],
+            }
+            r.deployments.append(deployment)
+            self.add_deployment_status(repo, deployment_id, login, state, at=when)
+            return {"id": deployment_id, "sha": deployment["sha"]}
+
+    def add_deployment_status(
+        self, repo: str, deployment_id: int, login: str, state: str, at: datetime | None = None
+    ) -> None:
+        """A new status of a deployment (the newest is its state)."""
+        with self.lock:
+            r = self.repo(repo)
+            deployment = next(d for d in r.deployments if d["id"] == deployment_id)
+            when = (at or self.now()).astimezone(timezone.utc).replace(microsecond=0)
+            number = len(deployment["statuses"]) + 1
+            deployment["statuses"].append(
+                {"id": deployment_id * 100 + number, "state": state, "creator": login, "at": when}
+            )
+
+    def add_release(
+        self,
+        repo: str,
+        login: str,
+        tag: str,
+        *,
+        name: str | None = None,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """A published release of `tag`."""
+        with self.lock:
+            r = self.repo(repo)
+            when = (at or self.now()).astimezone(timezone.utc).replace(microsecond=0)
+            release = {
+                "id": r.id * 1000 + len(r.releases) + 1,
+                "tag_name": tag,
+                "name": name,
+                "author": self._actor(login),
+                "at": when,
+            }
+            r.releases.append(release)
+            return {"id": release["id"]}
+
+    def add_workflow_run(
+        self,
+        repo: str,
+        path: str,
+        *,
+        conclusion: str | None = "failure",
+        head_branch: str = "main",
+        event: str = "push",
+        title: str | None = None,
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        """A completed run of a workflow file (`conclusion` None: still in progress)."""
+        with self.lock:
+            r = self.repo(repo)
+            when = (at or self.now()).astimezone(timezone.utc).replace(microsecond=0)
+            run = {
+                "id": 1000 + len(r.runs),
+                "path": path,
+                "status": "completed" if conclusion else "in_progress",
+                "conclusion": conclusion,
+                "event": event,
+                "head_branch": head_branch,
+                "created_at": iso(when),
+            }
+            if title is not None:
+                run["display_title"] = title
+            r.runs.append(run)
+            return {"id": run["id"]}
 
     def open_pull_request_comment(
         self, repo: str, login: str, body: str, *, number: int | None = None

@@ -34,6 +34,7 @@ TOP_KEYS = (
     "followups",
     "lead",
     "availability",
+    "changes",
 )
 
 DEFAULT_AWAY_STATUSES = (
@@ -145,6 +146,15 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class ChangesConfig:
+    """What changed before an incident (docs/usage.md#what-changed-before-the-incident)."""
+
+    repositories: tuple[str, ...] = ()  # owner/name; empty: the incidents repository
+    services: dict[str, tuple[str, ...]] = field(default_factory=dict)  # service -> repos
+    window_hours: int = 24
+
+
+@dataclass(frozen=True)
 class Config:
     delivery_managers: tuple[str, ...] = ()
     responders: tuple[str, ...] = ()
@@ -162,6 +172,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     source: str = "(defaults)"
     followups: FollowupsConfig = field(default_factory=FollowupsConfig)
+    changes: ChangesConfig = field(default_factory=ChangesConfig)
 
     def is_delivery_manager(self, login: str) -> bool:
         return login.lower() in {d.lower() for d in self.delivery_managers}
@@ -397,6 +408,7 @@ class _Checker:
             limits=self.limits(top.get("limits")),
             source=self.source,
             followups=self.followups(top.get("followups")),
+            changes=self.changes(top.get("changes")),
         )
 
     def people(self, value: Any) -> dict[str, Person]:
@@ -645,6 +657,42 @@ class _Checker:
                 "limits.outsider_reports_per_day", f"must be a whole number (0-1000), not {n!r}"
             )
         return Limits(outsider_reports_per_day=n)
+
+    def repositories(self, value: Any, key: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(
+            isinstance(x, str) and _REPOSITORY.fullmatch(x.strip()) for x in value
+        ):
+            raise self.fail(key, "must be a list of repositories as owner/name")
+        return tuple(dict.fromkeys(x.strip() for x in value))
+
+    def changes(self, value: Any) -> ChangesConfig:
+        if value is None:
+            return ChangesConfig()
+        entry = self.mapping(value, "changes", {"repositories", "services", "window_hours"})
+        repositories = self.repositories(entry.get("repositories") or [], "changes.repositories")
+        services = entry.get("services") or {}
+        if not isinstance(services, dict) or not all(
+            isinstance(k, str) and k.strip() for k in services
+        ):
+            raise self.fail("changes.services", "must map service names to repositories")
+        hours = entry.get("window_hours", 24)
+        if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 720:
+            raise self.fail(
+                "changes.window_hours", f"must be a whole number of hours (1-720), not {hours!r}"
+            )
+        return ChangesConfig(
+            repositories=repositories,
+            services={
+                name.strip(): self.repositories(repos, f"changes.services.{name}")
+                for name, repos in services.items()
+            },
+            window_hours=hours,
+        )
+
+
+_REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
 
 
 def _channel(name: str | None) -> str | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from incident_tool.config import Config, parse
+from incident_tool.core.changes import ChangeList
 from incident_tool.core.model import CommentView, Context, IssueView
 from incident_tool.core.record import Record
 
@@ -76,6 +77,7 @@ class FakeFacts:
     # reminded?), these are the counts, none unless set.
     older_reports: dict[str, int] = field(default_factory=dict)
     first_asked: dict[str, datetime] = field(default_factory=dict)
+    changed: ChangeList = field(default_factory=ChangeList)  # what changed before
 
     def role(self, login: str) -> str:
         self.asked.append(f"role:{login}")
@@ -112,6 +114,10 @@ class FakeFacts:
 
     def acknowledged_in_slack(self, login: str, where: Sequence[Sequence[str]]) -> str | None:
         return self.acknowledged.get(login)
+
+    def changes(self, repositories: Sequence[str], since: datetime, until: datetime) -> ChangeList:
+        self.asked.append(f"changes:{','.join(repositories)}")
+        return self.changed
 
 
 TEAM = {

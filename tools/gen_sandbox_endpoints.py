@@ -36,7 +36,8 @@ SLACK_OUT = ROOT / "incident_sandbox" / "slack_methods.json"
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 # The one request GitHub documents outside the REST description: the GraphQL endpoint.
-# The sandbox answers a single query shape there (users' "busy" status).
+# The sandbox answers a few query shapes there (users' "busy" status, who the token is,
+# revertPullRequest).
 GRAPHQL_EXTENSION = {
     "path": "/graphql",
     "methods": {
@@ -56,7 +57,8 @@ GRAPHQL_EXTENSION = {
         }
     },
     "note": "GitHub GraphQL API (https://docs.github.com/graphql); not part of the REST "
-    "description. Only user(login:){status{...}} queries are answered.",
+    "description. Only user(login:){status{...}}, viewer{login} and the "
+    "revertPullRequest mutation are answered.",
 }
 
 

@@ -367,6 +367,12 @@ def main() -> int:
     # Run as a script, tools/ is on sys.path and the checkout is not: the package is imported
     # from this checkout, never from some other installed copy.
     sys.path.insert(0, str(ROOT))
+    from incident_tool.effects import parallel
+
+    # One request at a time, as the replay makes them (test_github_cassettes.py): a
+    # cassette is one run's requests in order, and vcrpy records only the thread that
+    # opened it.
+    parallel.MAX_AT_ONCE = 1
     record_all()
     return 0
 

@@ -24,6 +24,10 @@ SLACK_REPORTS_BEFORE = "slack_reports_before"  # (slack user, moment, number) ->
 ON_SLACK = "on_slack"  # (login,) -> bool
 ACKNOWLEDGED_IN_SLACK = "acknowledged_in_slack"  # (login, ((channel, ts, what), ...)) -> str|None
 LOGIN_OF = "login_of"  # (slack user,) -> the login `people` maps it to, or None
+CHANGES = "changes"  # (repositories, since, until) -> a core.changes.ChangeList
+PULL = "pull"  # (repository, number) -> a core.changes.Found, or None
+COMMIT = "commit"  # (repositories, sha) -> a core.changes.Found (the first with it), or None
+REVERT_TOKEN = "revert_token"  # () -> bool: REVERT_TOKEN is set
 
 
 class Question(NamedTuple):
@@ -111,3 +115,19 @@ class KnownFacts:
         places = tuple(tuple(str(part) for part in place) for place in where)
         answer = self._answer(Question(ACKNOWLEDGED_IN_SLACK, (login.lower(), places)))
         return str(answer) if answer else None
+
+    def changes(self, repositories: Sequence[str], since: datetime, until: datetime) -> Any:
+        """What changed in `repositories` between `since` and `until` (a ChangeList)."""
+        return self._answer(Question(CHANGES, (tuple(repositories), since, until)))
+
+    def pull(self, repository: str, number: int) -> Any:
+        """Pull request `number` of `repository` (a Found), None when there is none."""
+        return self._answer(Question(PULL, (repository.lower(), number)))
+
+    def commit(self, repositories: Sequence[str], sha: str) -> Any:
+        """The commit `sha` in the first of `repositories` that has it (a Found), or None."""
+        return self._answer(Question(COMMIT, (tuple(r.lower() for r in repositories), sha)))
+
+    def revert_token(self) -> bool:
+        """Whether a REVERT_TOKEN is given to open revert pull requests with."""
+        return bool(self._answer(Question(REVERT_TOKEN)))

@@ -9,7 +9,7 @@ GitHub (ctx.do) and Slack (ctx.slack). A transition the tool causes itself (clos
 
 from __future__ import annotations
 
-from incident_tool.core import ack, trust, wording
+from incident_tool.core import ack, changes, trust, wording
 from incident_tool.core.announce import link, public_title, tell_both
 from incident_tool.core.model import (
     UNKNOWN,
@@ -174,6 +174,7 @@ def declare(ctx: Context, by: str) -> None:
     ctx.slack(f"announce-{verb}:{n}", To.ANNOUNCE, announced)
     if not again:
         ctx.slack("report", To.INCIDENT, "", report=True, buttons=("join", "update"))
+        changes.at_declaration(ctx)  # docs/usage.md#what-changed-before-the-incident
     invite = [record.lead, *ctx.config.delivery_managers, ctx.issue.author, by, *record.helping]
     ctx.slack(f"invite:declared:{n}", To.INCIDENT, "", invite=[x for x in invite if x])
     if chosen and chosen.lower() != by.lower():

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from incident_tool.config import Config
 from incident_tool.core.outbox import SlackDelivery, To
@@ -64,6 +64,19 @@ class Facts(Protocol):
 
     def acknowledged_in_slack(self, login: str, where: Sequence[Sequence[str]]) -> str | None:
         """Return how `login` acknowledged in Slack (a ✅ on one of `where`), or None."""
+
+    def changes(self, repositories: Sequence[str], since: datetime, until: datetime) -> Any:
+        """Return what changed in `repositories` between `since` and `until`: a
+        core.changes.ChangeList (docs/usage.md#what-changed-before-the-incident)."""
+
+    def pull(self, repository: str, number: int) -> Any:
+        """Return pull request `number` of `repository` (a core.changes.Found), or None."""
+
+    def commit(self, repositories: Sequence[str], sha: str) -> Any:
+        """Return commit `sha` of the first of `repositories` that has it (a Found), or None."""
+
+    def revert_token(self) -> bool:
+        """Say whether REVERT_TOKEN is given (revert pull requests can be opened)."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +159,21 @@ class CreateRetrospective:
     pass
 
 
-Action = Comment | React | Assign | Labels | Close | Reopen | CreateRetrospective
+@dataclass(frozen=True)
+class RevertPullRequest:
+    """Open a pull request reverting `repo`#`number` (never merged): `/revert`
+    (docs/usage.md#what-changed-before-the-incident). `key`: its reply's marker."""
+
+    key: str
+    repo: str
+    number: int
+    node_id: str
+    body: str
+
+
+Action = (
+    Comment | React | Assign | Labels | Close | Reopen | CreateRetrospective | RevertPullRequest
+)
 
 
 class Answer(NamedTuple):

@@ -71,6 +71,7 @@ OPTIONAL_FIELDS = (
     "not_paged",
     "public_title",
     "component",
+    "changes",
 )
 
 
@@ -136,6 +137,9 @@ class Record:
     # changes these (`/retitle`; docs/usage.md#status-page). None in records from before.
     public_title: str | None = None
     component: str | None = None
+    # What changed before the report, read once at declaration (core/changes.py): the
+    # changes shown, the repositories not read and why, the window; `suspected` refs.
+    changes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def actions(self) -> list[Entry]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from incident_tool.config import Config
-from incident_tool.core import safe, wording
+from incident_tool.core import changes, safe, wording
 from incident_tool.core.record import MAX_BODY, STATUS_MARKER, Entry, Record, parse_time
 from incident_tool.inbound import alerts
 
@@ -56,6 +56,8 @@ KIND_WORDS = {
     "follow-up": "Follow-up opened",
     "fired-again": "Alert fired again",
     "alert-resolved": "Alert resolved",
+    "suspect": "Suspected change",
+    "revert": "Revert asked",
 }
 
 
@@ -176,6 +178,7 @@ def _render(record: Record, config: Config, *, updated: datetime, visible: int) 
     lines += _missing_and_problems(record)
     lines += _latest_notes(record, config.timezone)
     lines += _follow_up_actions(record)
+    lines += _recent_changes(record)
     lines += _timeline(record, config.timezone, visible)
     lines += [
         "",
@@ -330,3 +333,13 @@ def _timeline(record: Record, zone: str, visible: int) -> list[str]:
         lines.append(f"| {utc} | {local} | {describe(entry)} |")
     lines += ["", "</details>"]
     return lines
+
+
+def _recent_changes(record: Record) -> list[str]:
+    """What changed before the report (docs/usage.md#what-changed-before-the-incident); a
+    sensitive incident's are in its private channel only."""
+    if not record.changes:
+        return []
+    if record.sensitive:
+        return ["", "### Recent changes", "", "Listed in the incident's private channel only."]
+    return changes.status_section(record.changes)

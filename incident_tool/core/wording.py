@@ -344,3 +344,18 @@ THREAD_REPORTED = ":inbox_tray: Reported as {link}: a delivery manager will asse
 LEFT_TO_TEAM = """{marker}
 ⚠️ {change} by {actor} was undone once already, and they did it again: the tool leaves it \
 to the team now (only {who} may {what}). The incident stays `{state}` in the record."""
+# What changed before the incident (core/changes.py; docs/usage.md#what-changed-before-the-incident)
+CHANGES_LISTED = ":mag: *What changed in the {hours} h before the report* (newest first):"
+CHANGES_NONE = (
+    ":mag: Nothing changed in the {hours} h before the report (deployments, merged pull "
+    "requests, releases, failed runs)."
+)
+CHANGES_HINT = (
+    "Suspect one: `/incident suspect owner/repo#12` (or a SHA); "
+    "revert a pull request: `/incident revert owner/repo#12`."
+)
+CHANGES_UNREAD = "_Not read: {repo}: {why}_"
+REVERT_OPENED = """{marker}
+↩️ Revert of {what} opened: [#{number}]({url}). It is not merged: review and merge it as usual."""
+REVERT_REFUSED = """{marker}
+⚠️ The revert of {what} was not opened: {why}"""

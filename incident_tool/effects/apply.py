@@ -18,10 +18,11 @@ from incident_tool.core.model import (
     Labels,
     React,
     Reopen,
+    RevertPullRequest,
 )
 from incident_tool.core.outbox import To
 from incident_tool.core.states import State
-from incident_tool.effects import retrospective
+from incident_tool.effects import changes, retrospective
 from incident_tool.effects.github import Gateway
 from incident_tool.effects.parallel import both, each
 
@@ -61,6 +62,7 @@ _LANES: dict[type, str] = {
     Labels: "state",
     Close: "state",
     Reopen: "state",
+    RevertPullRequest: "reverts",  # docs/usage.md#what-changed-before-the-incident
 }
 
 
@@ -78,6 +80,7 @@ class _IssueWrites:
             "reactions": self.reactions_lane,
             "assignees": self.assignees_lane,
             "state": self.state_lane,
+            "reverts": self.reverts_lane,
         }[name](actions)
 
     def comments_lane(self, actions: list[Action]) -> None:
@@ -98,6 +101,13 @@ class _IssueWrites:
             if wanted != assignees:
                 self.gateway.set_assignees(self.issue.number, action.logins)
                 assignees = wanted
+
+    def reverts_lane(self, actions: list[Action]) -> None:
+        for action in actions:
+            assert isinstance(action, RevertPullRequest)
+            reply = changes.revert_once(self.gateway, action, self.comments)
+            if reply is not None:
+                post_comment(self.ctx, self.gateway, self.issue, reply, self.comments)
 
     def state_lane(self, actions: list[Action]) -> None:
         gateway, number = self.gateway, self.issue.number

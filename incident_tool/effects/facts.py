@@ -6,6 +6,7 @@ nothing; questions that cover several people (availability) are looked up at onc
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +14,14 @@ from typing import Any
 from incident_tool.core.facts import (
     ACKNOWLEDGED_IN_SLACK,
     ASSIGNABLE,
+    CHANGES,
+    COMMIT,
     EVENTS,
     LOGIN_OF,
     ON_SLACK,
+    PULL,
     REPORTS_BEFORE,
+    REVERT_TOKEN,
     ROLE,
     SLACK_REPORTS_BEFORE,
     UNAVAILABLE,
@@ -70,6 +75,10 @@ class FactGatherer:
             ON_SLACK: self._on_slack,
             ACKNOWLEDGED_IN_SLACK: self._acknowledged_in_slack,
             LOGIN_OF: self._login_of,
+            CHANGES: self._changes,
+            PULL: self._pull,
+            COMMIT: self._commit,
+            REVERT_TOKEN: self._revert_token,
         }
         return answers[kind](*args)
 
@@ -99,6 +108,27 @@ class FactGatherer:
             and (mark := report_mark(body)) is not None
             and mark.user == user
         )
+
+    def _changes(self, repositories: tuple[str, ...], since: datetime, until: datetime) -> Any:
+        # docs/usage.md#what-changed-before-the-incident: read at declaration only.
+        from incident_tool.effects.changes import ChangeReader
+
+        return ChangeReader(self.gateway, self.log).read(repositories, since, until)
+
+    def _pull(self, repository: str, number: int) -> Any:
+        from incident_tool.effects.changes import ChangeReader
+
+        return ChangeReader(self.gateway, self.log).pull(repository, number)
+
+    def _commit(self, repositories: tuple[str, ...], sha: str) -> Any:
+        from incident_tool.effects.changes import ChangeReader
+
+        return ChangeReader(self.gateway, self.log).commit(repositories, sha)
+
+    def _revert_token(self) -> bool:
+        from incident_tool.effects.changes import REVERT_TOKEN as NAME
+
+        return bool(os.environ.get(NAME))
 
     def _login_of(self, slack_user: str) -> str | None:
         from incident_tool.effects.slack_read import reverse

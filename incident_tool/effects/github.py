@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from github.NamedUser import NamedUser
 
 from incident_tool.core import wording
+from incident_tool.core.changes import Change, Found
 from incident_tool.core.model import CommentView, IssueView
 from incident_tool.core.record import STATUS_MARKER, Record, extract_proven, parse_time, seal
 from incident_tool.effects.timeouts import http_timeout
@@ -1493,3 +1494,215 @@ class Gateway:
             label.edit(name, colour, description)
         except (GithubException, OSError) as exc:
             raise GitHubError(f"could not update label {name!r}: {describe(exc)}") from None
+
+    # -- what changed (docs/usage.md#what-changed-before-the-incident) -------------------
+    # One page of each list, newest first: a declaration's cost is bounded (4 requests a
+    # repository), and a busy repository's older changes are past the ten shown anyway.
+
+    def changes(self, repo: str, what: str, since: datetime, until: datetime) -> list[Change]:
+        """One kind of change (`what`: deploy, merge, release, failed-run) in `repo` between
+        `since` and `until`: one GET. NotReadable when the token cannot see the repository
+        (404) or may not read this (403); GitHubError for other failures."""
+        path, params = _CHANGE_LISTS[what]
+        if what == "failed-run":
+            params = {
+                **params,
+                "created": f"{since:%Y-%m-%dT%H:%M:%SZ}..{until:%Y-%m-%dT%H:%M:%SZ}",
+            }
+        data = self._repository_get(repo, path, params)
+        rows = data.get("workflow_runs", []) if isinstance(data, dict) else data
+        found = [_CHANGE_OF[what](repo, row) for row in rows if isinstance(row, dict)]
+        return [c for c in found if c is not None and since <= c.at <= until]
+
+    def deployment_state(self, repo: str, deployment_id: int) -> str | None:
+        """The latest state of a deployment (its newest status; one GET), None if unread."""
+        try:
+            data = self._repository_get(
+                repo, f"deployments/{deployment_id}/statuses", {"per_page": 1}
+            )
+        except GitHubError:
+            return None
+        first = data[0] if isinstance(data, list) and data else {}
+        return str(first.get("state")) if first.get("state") else None
+
+    def pull_request(self, repo: str, number: int) -> Found | None:
+        """Pull request `number` of `repo` (one GET), None when there is none or the token
+        cannot see it; GitHubError for other failures."""
+        try:
+            data = self._repository_get(repo, f"pulls/{number}", {})
+        except NotReadable:
+            return None
+        return Found(
+            repo=repo,
+            ref=f"{repo}#{number}",
+            title=str(data.get("title") or ""),
+            who=_login(data.get("user")),
+            url=str(data.get("html_url") or ""),
+            node_id=str(data.get("node_id") or ""),
+            merged=bool(data.get("merged_at")),
+        )
+
+    def commit(self, repo: str, sha: str) -> Found | None:
+        """Commit `sha` of `repo`: who wrote it and its first line (one GET); None when the
+        repository has no such commit or the token cannot see it."""
+        try:
+            data = self._repository_get(repo, f"commits/{quote(sha)}", {})
+        except NotReadable:
+            return None
+        except GitHubError:
+            return None  # GitHub answers 422 for a SHA it does not know
+        message = str((data.get("commit") or {}).get("message") or "").splitlines()
+        full = str(data.get("sha") or sha)
+        return Found(
+            repo=repo,
+            ref=full[:7],
+            title=message[0] if message else "",
+            who=_login(data.get("author")),
+            url=str(data.get("html_url") or ""),
+        )
+
+    def revert_pull_request(self, node_id: str, body: str) -> tuple[int, str]:
+        """Open a pull request that reverts the one with `node_id` (GraphQL
+        revertPullRequest): its number and URL. It is never merged here. GitHubError with
+        GitHub's reason when refused."""
+        query = (
+            "mutation($input: RevertPullRequestInput!) { revertPullRequest(input: $input) "
+            "{ revertPullRequest { number url } } }"
+        )
+        variables = {"input": {"pullRequestId": node_id, "body": body}}
+        try:
+            _, data = self._gh.requester.requestJsonAndCheck(
+                "POST",
+                self._gh.requester.graphql_url,
+                input={"query": query, "variables": variables},
+            )
+        except (GithubException, OSError) as exc:
+            raise GitHubError(f"could not open the revert: {describe(exc)}") from None
+        errors = (data or {}).get("errors") or []
+        made = (((data or {}).get("data") or {}).get("revertPullRequest") or {}).get(
+            "revertPullRequest"
+        )
+        if errors or not made:
+            why = errors[0].get("message") if errors else "GitHub gave no pull request"
+            raise GitHubError(f"could not open the revert: {why}")
+        return int(made["number"]), str(made["url"])
+
+    def _repository_get(self, repo: str, path: str, params: dict[str, Any]) -> Any:
+        url = f"{self._gh.requester.base_url}/repos/{quote(repo)}/{path}"
+        try:
+            _, data = self._gh.requester.requestJsonAndCheck("GET", url, params or None)
+        except UnknownObjectException:
+            raise NotReadable("not found, or the token cannot see it") from None
+        except GithubException as exc:
+            if exc.status == 403 and rate_limit_of(exc) is None:
+                raise NotReadable(f"the token may not read it ({describe(exc)})") from None
+            raise GitHubError(describe(exc)) from None
+        except OSError as exc:
+            raise GitHubError(describe(exc)) from None
+        return data
+
+
+class NotReadable(GitHubError):
+    """A repository the token cannot see (404) or may not read (403)."""
+
+
+# The one page read of each kind of change: newest first.
+_CHANGE_LISTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "deploy": ("deployments", {"per_page": 30}),
+    "merge": ("pulls", {"state": "closed", "sort": "updated", "direction": "desc", "per_page": 50}),
+    "release": ("releases", {"per_page": 20}),
+    "failed-run": ("actions/runs", {"status": "failure", "per_page": 50}),
+}
+
+
+def _at(value: Any) -> datetime | None:
+    try:
+        return parse_time(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _deployment(repo: str, row: dict[str, Any]) -> Change | None:
+    at, sha = _at(row.get("created_at")), str(row.get("sha") or "")
+    if at is None:
+        return None
+    env = str(row.get("environment") or "")
+    return Change(
+        "deploy",
+        repo,
+        at,
+        str(row.get("ref") or sha[:7]),
+        _login(row.get("creator")),
+        f"https://github.com/{repo}/deployments/{quote(env)}",
+        sha[:7],
+        env,
+        sha,
+        ident=int(row.get("id") or 0),
+    )
+
+
+def _merge(repo: str, row: dict[str, Any]) -> Change | None:
+    """A merged pull request; None for one closed unmerged or merged into another branch
+    than the default (GitHub's `base.repo.default_branch`)."""
+    base = row.get("base") or {}
+    default = (base.get("repo") or {}).get("default_branch")
+    at = _at(row.get("merged_at"))
+    if at is None or (default and base.get("ref") != default):
+        return None
+    return Change(
+        "merge",
+        repo,
+        at,
+        str(row.get("title") or ""),
+        _login(row.get("user")),
+        str(row.get("html_url") or ""),
+        f"#{row.get('number')}",
+        sha=str(row.get("merge_commit_sha") or ""),
+        ident=int(row.get("number") or 0),
+    )
+
+
+def _release(repo: str, row: dict[str, Any]) -> Change | None:
+    at = _at(row.get("published_at") or row.get("created_at"))
+    if at is None or row.get("draft"):
+        return None
+    tag = str(row.get("tag_name") or "")
+    return Change(
+        "release",
+        repo,
+        at,
+        str(row.get("name") or tag),
+        _login(row.get("author")),
+        str(row.get("html_url") or ""),
+        tag,
+    )
+
+
+def _failed_run(repo: str, row: dict[str, Any]) -> Change | None:
+    """A failed run on the default branch (the run's repository names it; when it does
+    not, `main` or `master`)."""
+    at = _at(row.get("created_at"))
+    default = (row.get("repository") or {}).get("default_branch")
+    branch = str(row.get("head_branch") or "")
+    on_default = branch == default if default else branch in ("main", "master")
+    if at is None or not on_default:
+        return None
+    return Change(
+        "failed-run",
+        repo,
+        at,
+        str(row.get("display_title") or row.get("name") or ""),
+        _login(row.get("actor")),
+        str(row.get("html_url") or ""),
+        str(row.get("id") or ""),
+        branch,
+        str(row.get("head_sha") or ""),
+    )
+
+
+_CHANGE_OF: dict[str, Callable[[str, dict[str, Any]], Change | None]] = {
+    "deploy": _deployment,
+    "merge": _merge,
+    "release": _release,
+    "failed-run": _failed_run,
+}

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from incident_tool.config import DEFAULT_TEMPLATE, Config
-from incident_tool.core import retro_sections, safe, wording
+from incident_tool.core import changes, retro_sections, safe, wording
 from incident_tool.core.followups import action_key
 from incident_tool.core.model import IssueView
 from incident_tool.core.public import public_title
@@ -240,6 +240,8 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
         if record.resolved_when
         else None,
         "resolved_when_at": when(criteria.at, zone)[0] + " UTC" if criteria else None,
+        # docs/usage.md#what-changed-before-the-incident: already safe Markdown
+        "changes": changes.retrospective_rows(record.changes) if record.changes else [],
     }
 
 

@@ -23,7 +23,15 @@ class Output:
     def __init__(self) -> None:
         self.secrets = [
             value
-            for name in ("GITHUB_TOKEN", "GH_TOKEN", "SLACK_BOT_TOKEN", "GITHUB_APP_PRIVATE_KEY")
+            for name in (
+                "GITHUB_TOKEN",
+                "GH_TOKEN",
+                "SLACK_BOT_TOKEN",
+                "GITHUB_APP_PRIVATE_KEY",
+                "INCIDENT_TOOL_RECORD_KEY",
+                "CHANGES_TOKEN",  # docs/usage.md#what-changed-before-the-incident
+                "REVERT_TOKEN",
+            )
             if (value := os.environ.get(name)) and len(value) >= 6
         ]
 

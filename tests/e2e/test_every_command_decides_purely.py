@@ -19,6 +19,9 @@ SAMPLES = {  # what each placeholder of a usage line becomes
     "@owner": "@lee",
     "<1-4>": "2",
     "<duration>": "30m",
+    "[hours]": "48",
+    "<ref>": "#1",
+    "<pull-request>": "#1",
 }
 
 

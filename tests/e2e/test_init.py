@@ -60,6 +60,7 @@ CONFIG_KEYS = {
     "sweep": {"manage_schedule"},
     "sensitive": {"services"},
     "limits": {"outsider_reports_per_day"},
+    "changes": {"window_hours", "repositories", "services"},
 }
 
 

@@ -103,6 +103,13 @@ def test_demo_runs_and_tells_the_story():
         "| Slack | Slack note (priya): The 09:35 index alias switch pointed search at an empty",
         "| GitHub | Handover (lee): lee → priya |",
         ":ok_hand: Done: `handover`, as lee on GitHub.",
+        # docs/usage.md#what-changed-before-the-incident: listed at declaration, the merge
+        # suspected (its author invited), its revert opened, and the retrospective's table.
+        ":mag: *What changed in the 24 h before the report*",
+        "#incident-1-search-returns-no-results: invited sam",
+        "↩️ Revert of wellcome/catalogue-api#1 opened",
+        "## Changes before the incident",
+        "| wellcome/catalogue-api#1 | [sam](https://github.com/sam) | suspected |",
     ):
         assert expected in text, expected
 

@@ -10,9 +10,11 @@ def test_handle_lists_slack_effects_with_channel_and_preview(world):
     world.gh.add_label(REPO, n, "dana", "incident:declared")
     [output] = world.deliver()
     channel = world.incident_channel(n)["name"]
-    assert f"issues.labeled on #{n}: state declared, 4 GitHub writes, 7 Slack effects" in output
-    # The 4th write and the 6th and 7th effects: the lead is asked to acknowledge
-    # (docs/usage.md#the-lead-availability-and-acknowledgement).
+    assert f"issues.labeled on #{n}: state declared, 4 GitHub writes, 8 Slack effects" in output
+    # The 4th write and two effects: the lead is asked to acknowledge
+    # (docs/usage.md#the-lead-availability-and-acknowledgement); one more effect: what
+    # changed before the report (docs/usage.md#what-changed-before-the-incident).
+    assert f"  - Slack: post to #{channel}: “:mag: Nothing changed in the 24 h" in output
     assert "  - Slack: send a DM to priya: “:raising_hand: You lead" in output
     assert f"  - Slack: open channel #{channel}" in output
     assert "  - Slack: post to #wc-platform: “:rotating_light: Incident declared" in output

@@ -53,7 +53,10 @@ BUDGET = {
     # may overlap, and neither may act on a stale record.
     # the 4th write asks the lead to acknowledge
     # (docs/usage.md#the-lead-availability-and-acknowledgement)
-    "declare": (5, 4),
+    # +4 reads: what changed before the report, read once at declaration (deployments,
+    # pull requests, releases, workflow runs of the incidents repository; one page each:
+    # docs/usage.md#what-changed-before-the-incident)
+    "declare": (9, 4),
     "handover": (4, 4),
     "join": (4, 2),
     "refused": (3, 2),

@@ -97,6 +97,7 @@ def test_every_command_word_is_case_insensitive(
         C.INVITE: " @alice",
         C.SEVERITY: " 2",
         C.SNOOZE: " 1h",
+        C.CHANGES: " 12",
     }.get(name, " some text")
     result = parse_command(f"/{case(name.value)}{argument}")
     assert isinstance(result, Command) and result.name is name

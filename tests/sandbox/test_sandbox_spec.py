@@ -247,6 +247,7 @@ def _exercise_every_endpoint(sb: Sandbox) -> None:
     )
     g.requester.requestJsonAndCheck("GET", f"{repo.url}/actions/workflows/w.yml/runs")
     comment.delete()
+    _exercise_what_changed(sb, g, repo.url)
     workflow = repo.get_workflow("incident-sweep.yml")
     assert workflow.disable() and workflow.enable()
     # A GitHub App's installation looked up and its token made, with the App's JWT.
@@ -257,6 +258,22 @@ def _exercise_every_endpoint(sb: Sandbox) -> None:
     integration = GithubIntegration(auth=Auth.AppAuth(app.id, private), base_url=sb.github_url)
     installation = integration.get_repo_installation(*REPO.split("/"))
     assert integration.get_access_token(installation.id).token
+
+
+def _exercise_what_changed(sb: Sandbox, g: Github, url: str) -> None:
+    """Issue #24's reads: deployments, statuses, pull requests, releases, runs, a commit."""
+    deployment = sb.github.add_deployment(REPO, "alice", environment="production")
+    merged = sb.github.merge_pull_request(REPO, "alice", "Faster cache", files=["a.py"])
+    sb.github.add_release(REPO, "alice", "v1.2.0", name="Spring")
+    sb.github.add_workflow_run(REPO, ".github/workflows/ci.yml", conclusion="failure")
+    get = g.requester.requestJsonAndCheck
+    get("GET", f"{url}/deployments", {"per_page": 5})
+    get("GET", f"{url}/deployments/{deployment['id']}/statuses", {"per_page": 1})
+    get("GET", f"{url}/pulls", {"state": "closed", "sort": "updated", "direction": "desc"})
+    get("GET", f"{url}/pulls/{merged['number']}")
+    get("GET", f"{url}/releases", {"per_page": 5})
+    get("GET", f"{url}/actions/runs", {"status": "failure", "created": ">=2020-01-01T00:00:00Z"})
+    get("GET", f"{url}/commits/{merged['merge_commit_sha']}")
 
 
 def test_github_responses_match_the_documented_schemas(sb: Sandbox) -> None:

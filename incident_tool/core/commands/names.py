@@ -30,6 +30,9 @@ class CommandName(str, Enum):
     RETITLE = "retitle"
     SNOOZE = "snooze"
     STATUS = "status"
+    CHANGES = "changes"
+    SUSPECT = "suspect"
+    REVERT = "revert"
     HELP = "help"
 
     def __str__(self) -> str:
