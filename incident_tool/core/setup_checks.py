@@ -555,12 +555,12 @@ def check_visibility(repo: str, visibility: str) -> list[Finding]:
     Slack (private channel, redacted announcements): a sensitive report belongs in a
     private channel first (docs/security.md#a-public-repository)."""
     if visibility != "public":
-        return [ok(f"{repo} is {visibility}: only people with access read its reports", repo)]
+        return [ok(f"{repo} is {visibility}: only people with access read its reports", "GitHub")]
     return [
         warning(
             f"{repo} is public: anyone can read every report issue, its body and its comments,"
             " whatever the tool keeps out of Slack",
-            repo,
+            "GitHub",
             "report a security or personal-data incident in a private channel first, not"
             " through the form (docs/security.md#a-public-repository)",
         )
