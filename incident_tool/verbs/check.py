@@ -233,7 +233,10 @@ def github_findings(cfg: Config, repo: str | None) -> list[Finding]:
     try:
         return findings + checks.check_visibility(repo, gateway.visibility())
     except github.GitHubError as exc:
-        return [*findings, warning(f"{repo}'s visibility not checked: {exc}", "GitHub", "")]
+        return [
+            *findings,
+            warning(f"{repo}'s visibility not checked: {exc}", "GitHub", "run check again"),
+        ]
 
 
 # ----------------------------------------------------------------------- Slack

@@ -659,3 +659,14 @@ def test_with_the_sandbox_the_repositorys_visibility_is_read(world):
     code, output = cli(world, "check", "--repo", REPO)
     assert code == 0 and f"ok      {REPO} is private" in output, output
     assert "is public" not in output
+
+
+def test_with_the_sandbox_a_repository_read_that_fails_is_said_not_a_traceback(world):
+    init_repo(world.root, action=ACTION)
+    world.sb.faults.add("github", method="GET", path=rf"^/repos/{REPO}$", status=404, times=None)
+    code, output = cli(world, "check", "--repo", REPO)
+    assert code == 0, output
+    assert f"warning {REPO}'s visibility not checked:" in output, output
+    assert "is public" not in output
+    assert "every label the tool uses exists" in output or "labels missing" in output
+    assert "Traceback" not in output
