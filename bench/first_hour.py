@@ -361,7 +361,9 @@ def report(stages: Stages, got: dict[str, Any]) -> str:
         f" time {'yes' if worst <= GOAL_SECONDS else 'no'} (the slowest round),"
         f" edits {'the services and the people only' if files == 2 else 'no'}.",
         "",
-        "Not timed: reading init's next steps; creating the Slack app from the manifest init"
+        "Not timed: finding the commit SHA to pin (`git ls-remote` on the tool's repository:"
+        " a command `init --action` needs and this bench knows already); reading init's next"
+        " steps; creating the Slack app from the manifest init"
         " wrote and storing its token (and, optionally, INCIDENT_TOOL_RECORD_KEY) as"
         " repository secrets in GitHub's settings; git push; GitHub starting the job. The"
         " install step ran from this machine's wheel folders; on GitHub a cold install is"
