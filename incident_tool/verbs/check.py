@@ -2,8 +2,8 @@
 (docs/adopting.md#check-the-setup).
 
 The decisions are `core/setup_checks.py`; this reads the files, and (unless --offline,
-with tokens) asks GitHub for the labels and the repository's visibility, and Slack for the token's
-scopes and the people. Exit 1 when any finding is an error.
+with tokens) asks GitHub for the labels and the repository's visibility, and Slack for
+the token's scopes and the people. Exit 1 when any finding is an error.
 """
 
 from __future__ import annotations
