@@ -37,6 +37,8 @@ WORKFLOWS_DIR = ".github/workflows"
 # The workflows `init` writes, each running one command of incident-tool.
 WORKFLOWS = ("incident.yml", "incident-sweep.yml", "incident-followups.yml")
 LIVE_WORKFLOW = "incident-live.yml"
+# What every incident-tool step passes as `record-key` (SPEC §19).
+RECORD_KEY_SECRET = "secrets.INCIDENT_TOOL_RECORD_KEY"
 # The commands the action runs (action.yml's `command` input).
 COMMANDS = frozenset({"handle", "sweep", "followups", "listen", "status-page"})
 _PIN = re.compile(r"^(?P<repo>[A-Za-z0-9-]+/[A-Za-z0-9._-]+)@(?P<ref>\S+)$")
@@ -422,6 +424,7 @@ class _Step:
     line: int | None
     job: str
     actions_write: bool  # its job may switch the sweep schedule (and dispatch runs)
+    record_key: Any = None  # what its `with:` gives as `record-key`, None when nothing
 
 
 def check_workflows(texts: Mapping[str, str | None], cfg: Config) -> list[Finding]:
@@ -446,7 +449,7 @@ def check_workflows(texts: Mapping[str, str | None], cfg: Config) -> list[Findin
         found, problems = _workflow(text, where)
         findings += problems
         steps += found
-    findings += _pins(steps) + _against_config(steps, cfg)
+    findings += _pins(steps) + _against_config(steps, cfg) + _record_keys(steps)
     if not any(f.level != OK for f in findings):
         findings.append(ok(f"{len(wanted)} workflows, pinned alike, least privilege"))
     return findings
@@ -473,11 +476,11 @@ def _workflow(text: str, where: str) -> tuple[list[_Step], list[Finding]]:
     findings = _top_permissions(data, text, where)
     steps = []
     for job_name, job in data["jobs"].items():
-        for command, uses in _tool_steps(job):
+        for command, uses, key in _tool_steps(job):
             perms = job.get("permissions")
             writes_actions = isinstance(perms, dict) and perms.get("actions") == "write"
             line = _line_in(text, f"uses: {uses}")
-            steps.append(_Step(where, command, uses, line, str(job_name), writes_actions))
+            steps.append(_Step(where, command, uses, line, str(job_name), writes_actions, key))
             findings += _job_permissions(command, perms, text, where, str(job_name))
     if not steps:
         findings.append(
@@ -486,17 +489,82 @@ def _workflow(text: str, where: str) -> tuple[list[_Step], list[Finding]]:
     return steps, findings
 
 
-def _tool_steps(job: Any) -> list[tuple[str, str]]:
-    """The (command, uses) of a job's incident-tool steps: those with a `command` input."""
+def _tool_steps(job: Any) -> list[tuple[str, str, Any]]:
+    """The (command, uses, record-key) of a job's incident-tool steps: those with a
+    `command` input."""
     raw = job.get("steps") if isinstance(job, dict) else None
     found = []
     for step in raw if isinstance(raw, list) else []:
         given = step.get("with") if isinstance(step, dict) else None
         command = given.get("command") if isinstance(given, dict) else None
         uses = step.get("uses") if isinstance(step, dict) else None
+        key = given.get("record-key") if isinstance(given, dict) else None
         if isinstance(command, str) and command in COMMANDS and isinstance(uses, str):
-            found.append((command, uses))
+            found.append((command, uses, key))
     return found
+
+
+def _record_keys(steps: list[_Step]) -> list[Finding]:
+    """Every incident-tool step passes the repository secret as `record-key` (SPEC §19): a
+    run without it writes records the runs with it do not believe, and seals nothing
+    (docs/security.md#the-record-and-its-proof)."""
+    findings = []
+    for step in steps:
+        given = step.record_key
+        if isinstance(given, str) and RECORD_KEY_SECRET in given.replace(" ", ""):
+            continue
+        what = (
+            "passes no `record-key`"
+            if given is None
+            else f"passes `record-key: {given}`, not the repository secret"
+        )
+        findings.append(
+            warning(
+                f"the `{step.command}` step ({step.job}) {what}: its records are not sealed,"
+                " and runs with INCIDENT_TOOL_RECORD_KEY do not believe them",
+                _at(step.workflow, step.line),
+                f"add `record-key: ${{{{ {RECORD_KEY_SECRET} }}}}` under its `with:`",
+            )
+        )
+    return findings
+
+
+def check_record_key(in_actions: bool, key_set: bool) -> list[Finding]:
+    """The record key where check runs: in Actions (GITHUB_ACTIONS=true) an unset
+    INCIDENT_TOOL_RECORD_KEY means the repository has no such secret, or this job is not
+    given it (docs/security.md#the-record-and-its-proof). Elsewhere, unset says nothing."""
+    where = "INCIDENT_TOOL_RECORD_KEY"
+    if key_set:
+        return [ok("INCIDENT_TOOL_RECORD_KEY is set: records are sealed", where)]
+    if not in_actions:
+        return []
+    return [
+        warning(
+            "INCIDENT_TOOL_RECORD_KEY is not set in this job: incident records are not sealed,"
+            " so another workflow could write one the tool believes",
+            where,
+            'make one (python3 -c "import secrets; print(secrets.token_hex(32))"), store it'
+            " as the repository secret INCIDENT_TOOL_RECORD_KEY and give it to this step"
+            " (docs/security.md#the-record-and-its-proof)",
+        )
+    ]
+
+
+def check_visibility(repo: str, visibility: str) -> list[Finding]:
+    """A public repository's report issues are public, whatever the tool keeps out of
+    Slack (private channel, redacted announcements): a sensitive report belongs in a
+    private channel first (docs/security.md#a-public-repository)."""
+    if visibility != "public":
+        return [ok(f"{repo} is {visibility}: only people with access read its reports", "GitHub")]
+    return [
+        warning(
+            f"{repo} is public: anyone can read every report issue, its body and its comments,"
+            " whatever the tool keeps out of Slack",
+            "GitHub",
+            "report a security or personal-data incident in a private channel first, not"
+            " through the form (docs/security.md#a-public-repository)",
+        )
+    ]
 
 
 def _against_config(steps: list[_Step], cfg: Config) -> list[Finding]:

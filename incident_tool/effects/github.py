@@ -880,6 +880,17 @@ class Gateway:
         except (UnicodeDecodeError, AssertionError, ValueError):
             raise ConfigError(f"{where}: cannot read: not UTF-8 text") from None
 
+    def visibility(self) -> str:
+        """The repository's visibility: "public", "private" or "internal" (one GET of
+        /repos/{owner}/{repo}); a GitHubError when it cannot be read."""
+        try:
+            repo = self._gh.get_repo(self.repo_name)
+            repo.complete()
+        except (GithubException, OSError) as exc:
+            raise GitHubError(describe(exc)) from None
+        given = repo.raw_data.get("visibility")
+        return given if isinstance(given, str) else ("private" if repo.private else "public")
+
     def repository_missing(self) -> str | None:
         """Say so if the repository is not found (or not visible to the token); None if it
         is there (one GET)."""

@@ -2,8 +2,8 @@
 (docs/adopting.md#check-the-setup).
 
 The decisions are `core/setup_checks.py`; this reads the files, and (unless --offline,
-with tokens) asks GitHub for the labels, and Slack for the token's
-scopes and the people. Exit 1 when any finding is an error.
+with tokens) asks GitHub for the labels and the repository's visibility, and Slack for
+the token's scopes and the people. Exit 1 when any finding is an error.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from incident_tool.config import DEFAULT_PATH, DEFAULT_TEMPLATE, Config
 from incident_tool.core import setup_checks as checks
 from incident_tool.core.setup_checks import Finding, error, ok, warning
-from incident_tool.verbs.common import _out, api_url, fail, github_token, shorten
+from incident_tool.verbs.common import _out, api_url, fail, github_token, record_key, shorten
 
 MAX_FILE = 256 * 1024  # the files checked are a few KiB; more is a mistake
 
@@ -108,6 +108,9 @@ def collect(
     findings += checks.check_workflows(workflows, cfg)
     findings += checks.check_manifest(read_text(root / checks.MANIFEST_PATH), cfg)
     findings += app_token_findings(cfg)
+    findings += checks.check_record_key(
+        os.environ.get("GITHUB_ACTIONS") == "true", record_key() is not None
+    )
     if offline:
         findings.append(ok("--offline: GitHub and Slack not asked"))
         return findings
@@ -226,7 +229,14 @@ def github_findings(cfg: Config, repo: str | None) -> list[Finding]:
         return [
             error(f"cannot list {repo}'s labels: {reason}", "GitHub", "check --repo and the token")
         ]
-    return checks.check_labels(names, wanted(cfg.retrospective.labels))
+    findings = checks.check_labels(names, wanted(cfg.retrospective.labels))
+    try:
+        return findings + checks.check_visibility(repo, gateway.visibility())
+    except github.GitHubError as exc:
+        return [
+            *findings,
+            warning(f"{repo}'s visibility not checked: {exc}", "GitHub", "run check again"),
+        ]
 
 
 # ----------------------------------------------------------------------- Slack

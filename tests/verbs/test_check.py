@@ -39,7 +39,14 @@ def run_check(root: Path, *args: str, env: dict[str, str] | None = None) -> tupl
     """Run `incident-tool check` in `root` as a person would, with no tokens unless given."""
     out = io.StringIO()
     saved_cwd, saved_env = Path.cwd(), dict(os.environ)
-    for name in ("GITHUB_TOKEN", "GH_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+    for name in (
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "GITHUB_ACTIONS",  # check says more in Actions (the record key)
+        "INCIDENT_TOOL_RECORD_KEY",
+    ):
         os.environ.pop(name, None)
     os.environ.pop("GITHUB_REPOSITORY", None)
     os.environ.update(env or {})
@@ -482,9 +489,11 @@ def test_with_the_sandbox_the_labels_token_and_people_are_ok(world):
     before = len(world.sb.requests)
     code, output = cli(world, "check", "--repo", REPO)
     made = world.sb.requests[before:]
-    # Reads only: the labels (one page), auth.test, and one look-up per person.
-    assert {r.method for r in made if r.service == "github"} == {"GET"}
-    assert len([r for r in made if r.service == "github"]) == 1
+    # Reads only: the labels (one page) and the repository (its visibility), auth.test,
+    # and one look-up per person.
+    github = [r for r in made if r.service == "github"]
+    assert {r.method for r in github} == {"GET"}
+    assert [r.path for r in github] == [f"/repos/{REPO}/labels", f"/repos/{REPO}"]
     slack = [r.path.removeprefix("/api/") for r in made if r.service == "slack"]
     people = len(world.team["config"]["people"])
     # The two channels: listed once (one page), then each asked about.
@@ -582,3 +591,82 @@ def test_in_actions_the_findings_are_the_job_summary_made_inert(checkout, tmp_pa
     assert "&lt;img src=x&gt;" in written and "<img" not in written
     assert "@\u200beveryone" in written
     assert "::warning::" in output
+
+
+# ------------------------------------------------------------- the record key (SPEC §19)
+
+
+def test_a_step_without_the_record_key_is_a_warning():
+    text = (workflows()["incident-sweep.yml"] or "").replace(
+        "          record-key: ${{ secrets.INCIDENT_TOOL_RECORD_KEY }}\n", ""
+    )
+    findings = checks.check_workflows(workflows(**{"incident-sweep.yml": text}), Config())
+    (found,) = findings
+    assert found.level == "warning"
+    assert "the `sweep` step (sweep) passes no `record-key`" in found.what
+    assert "runs with INCIDENT_TOOL_RECORD_KEY do not believe them" in found.what
+    assert found.where.startswith(".github/workflows/incident-sweep.yml:")
+    assert "record-key: ${{ secrets.INCIDENT_TOOL_RECORD_KEY }}" in found.todo
+
+
+def test_a_step_passing_another_secret_as_the_record_key_is_a_warning():
+    text = (workflows()["incident.yml"] or "").replace(
+        "secrets.INCIDENT_TOOL_RECORD_KEY", "secrets.OUR_KEY"
+    )
+    findings = checks.check_workflows(workflows(**{"incident.yml": text}), Config())
+    assert levels(findings) == ["warning"] * len(findings) and findings
+    assert "passes `record-key: ${{ secrets.OUR_KEY }}`, not the repository secret" in (
+        findings[0].what
+    )
+
+
+def test_in_actions_an_unset_record_key_is_a_warning(checkout, tmp_path):
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    code, output = run_check(checkout, "--offline", env=env)
+    assert code == 0, output
+    assert "warning INCIDENT_TOOL_RECORD_KEY is not set in this job: incident records are" in (
+        output
+    )
+    assert "docs/security.md#the-record-and-its-proof" in output
+    # Set, it is said and never shown; outside Actions, unset says nothing.
+    code, output = run_check(
+        checkout, "--offline", env={**env, "INCIDENT_TOOL_RECORD_KEY": "k3y-never-shown"}
+    )
+    assert "ok      INCIDENT_TOOL_RECORD_KEY is set: records are sealed" in output, output
+    assert "k3y-never-shown" not in output
+    code, output = run_check(checkout, "--offline")
+    assert "INCIDENT_TOOL_RECORD_KEY" not in output, output
+
+
+# ------------------------------------------------------------ a public repository
+
+
+def test_a_public_repository_is_a_warning_that_reports_are_public():
+    (found,) = checks.check_visibility("acme/web", "public")
+    assert found.level == "warning"
+    assert "acme/web is public: anyone can read every report issue" in found.what
+    assert "in a private channel first" in found.todo
+    assert levels(checks.check_visibility("acme/web", "private")) == ["ok"]
+    assert levels(checks.check_visibility("acme/web", "internal")) == ["ok"]
+
+
+def test_with_the_sandbox_the_repositorys_visibility_is_read(world):
+    init_repo(world.root, action=ACTION)
+    code, output = cli(world, "check", "--repo", REPO)
+    assert code == 0, output
+    assert f"warning {REPO} is public: anyone can read every report issue" in output
+    world.sb.github.repos[REPO.lower()].private = True
+    code, output = cli(world, "check", "--repo", REPO)
+    assert code == 0 and f"ok      {REPO} is private" in output, output
+    assert "is public" not in output
+
+
+def test_with_the_sandbox_a_repository_read_that_fails_is_said_not_a_traceback(world):
+    init_repo(world.root, action=ACTION)
+    world.sb.faults.add("github", method="GET", path=rf"^/repos/{REPO}$", status=404, times=None)
+    code, output = cli(world, "check", "--repo", REPO)
+    assert code == 0, output
+    assert f"warning {REPO}'s visibility not checked:" in output, output
+    assert "is public" not in output
+    assert "every label the tool uses exists" in output or "labels missing" in output
+    assert "Traceback" not in output
