@@ -201,7 +201,7 @@ def decide(reading: Reading, tools: Tools, decisions: Sequence[Decision]) -> Con
         try:
             run_decisions(ctx, reading.inputs, decisions)
         except Unknown as missing:
-            known = known.with_answers(gatherer.answer([missing.question]))
+            known = known.with_answers(gatherer.answer(missing.questions))
             continue
         return ctx
     raise GitHubError(f"#{reading.issue.number}: the decision kept asking for more facts")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from incident_tool.config import Config, parse
 from incident_tool.core.changes import ChangeList
@@ -114,6 +115,9 @@ class FakeFacts:
 
     def acknowledged_in_slack(self, login: str, where: Sequence[Sequence[str]]) -> str | None:
         return self.acknowledged.get(login)
+
+    def ahead(self, questions: Sequence[Any]) -> None:
+        """Every answer is at hand: nothing to ask ahead."""
 
     def changes(self, repositories: Sequence[str], since: datetime, until: datetime) -> ChangeList:
         self.asked.append(f"changes:{','.join(repositories)}")

@@ -17,6 +17,7 @@ from typing import Any
 
 from incident_tool.config import Config
 from incident_tool.core import safe, wording
+from incident_tool.core.facts import CHANGES, Question
 from incident_tool.core.model import Context
 from incident_tool.core.outbox import To
 from incident_tool.inbound.forms import parse_report
@@ -321,6 +322,20 @@ def in_list(state: Mapping[str, Any], ref: Ref) -> Found | None:
 # -- the decision at declaration ------------------------------------------------------------
 
 
+def _window_of(ctx: Context) -> Window:
+    return window(ctx.config, service_of(ctx.issue.body), ctx.issue.repo, ctx.issue.created_at)
+
+
+def question(ctx: Context) -> Question | None:
+    """What `at_declaration` will ask for, or None when it asks nothing (read already): a
+    declaration asks it ahead, with the first responder's availability."""
+    if ctx.record.changes:
+        return None
+    win = _window_of(ctx)
+    args = (tuple(win.repositories), win.since or ctx.now, win.until or ctx.now)
+    return Question(CHANGES, args)
+
+
 def at_declaration(ctx: Context) -> None:
     """Read what changed before the report, once per incident
     (docs/usage.md#what-changed-before-the-incident): kept in the record, listed in the
@@ -329,12 +344,7 @@ def at_declaration(ctx: Context) -> None:
     record = ctx.record
     if record.changes:
         return  # read at the first declaration; the runs after it read nothing
-    win = window(
-        ctx.config,
-        service_of(ctx.issue.body),
-        ctx.issue.repo,
-        ctx.issue.created_at,
-    )
+    win = _window_of(ctx)
     found = ctx.facts.changes(win.repositories, win.since or ctx.now, win.until or ctx.now)
     record.changes = record_state(found, win)
     shown = [Change.from_dict(x) for x in record.changes["items"]]

@@ -48,9 +48,10 @@ class Happening:
 class Unknown(Exception):  # a signal to the run, not an error
     """The decision needs an answer the run has not gathered yet."""
 
-    def __init__(self, question: Question) -> None:
+    def __init__(self, question: Question, *more: Question) -> None:
         super().__init__(f"not gathered: {question.kind}{question.args!r}")
         self.question = question
+        self.questions = (question, *more)  # all gathered at once
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,13 @@ class KnownFacts:
 
     def with_answers(self, more: Mapping[Question, Any]) -> KnownFacts:
         return KnownFacts(self.bot_login, {**self.answers, **more})
+
+    def ahead(self, questions: Sequence[Question]) -> None:
+        """Ask for these answers now, together (the gather stage looks them up at once),
+        when a decision knows it will need each: one round trip instead of one each."""
+        missing = [q for q in questions if q not in self.answers]
+        if missing:
+            raise Unknown(*missing)
 
     def _answer(self, question: Question) -> Any:
         if question not in self.answers:

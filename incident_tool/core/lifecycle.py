@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from incident_tool.core import ack, changes, trust, wording
 from incident_tool.core.announce import link, public_title, tell_both
+from incident_tool.core.facts import UNAVAILABLE, Question
 from incident_tool.core.model import (
     UNKNOWN,
     Assign,
@@ -145,6 +146,11 @@ def declare(ctx: Context, by: str) -> None:
         ctx.do(Reopen())
     chosen = None
     if not record.lead:
+        # What changed before the report and the first responder's availability are
+        # looked up together: neither waits for the other.
+        ahead = [changes.question(ctx)] if not again else []
+        ahead += [first_availability(ctx)]
+        ctx.facts.ahead([q for q in ahead if q is not None])
         lead, why = choose_lead(ctx, by)
         if lead:
             record.leads.append(lead)
@@ -183,6 +189,12 @@ def declare(ctx: Context, by: str) -> None:
         ack.ask(ctx, chosen, chosen=True)
     if again:
         ctx.slack(f"reopened:{n}", To.INCIDENT, wording.CHANNEL_REOPENED.format(who=who(by)))
+
+
+def first_availability(ctx: Context) -> Question | None:
+    """The question `choose_lead` asks first: the most senior responder's availability."""
+    candidates = [r for r in ctx.config.responders if not r.lower().endswith("[bot]")]
+    return Question(UNAVAILABLE, (candidates[0].lower(),)) if candidates else None
 
 
 def choose_lead(ctx: Context, declarer: str) -> tuple[str | None, str]:

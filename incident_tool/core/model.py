@@ -65,6 +65,9 @@ class Facts(Protocol):
     def acknowledged_in_slack(self, login: str, where: Sequence[Sequence[str]]) -> str | None:
         """Return how `login` acknowledged in Slack (a ✅ on one of `where`), or None."""
 
+    def ahead(self, questions: Sequence[Any]) -> None:
+        """Ask for these answers together, before they are needed (core/facts.py)."""
+
     def changes(self, repositories: Sequence[str], since: datetime, until: datetime) -> Any:
         """Return what changed in `repositories` between `since` and `until`: a
         core.changes.ChangeList (docs/usage.md#what-changed-before-the-incident)."""

@@ -55,13 +55,17 @@ class FactGatherer:
         self._busy: dict[str, bool] | None = None
 
     def answer(self, questions: Iterable[Question]) -> dict[Question, Any]:
-        """Return an answer for each question (availability: one per person asked)."""
-        answers: dict[Question, Any] = {}
-        for question in questions:
+        """Return an answer for each question (availability: one per person asked); the
+        questions asked together are looked up at once."""
+
+        def one(question: Question) -> dict[Question, Any]:
             if question.kind == UNAVAILABLE:
-                answers.update(self._unavailable(question.args))
-            else:
-                answers[question] = self._ask(question)
+                return self._unavailable(question.args)
+            return {question: self._ask(question)}
+
+        answers: dict[Question, Any] = {}
+        for found in each(one, list(questions)):
+            answers.update(found)
         return answers
 
     def _ask(self, question: Question) -> Any:
