@@ -331,3 +331,12 @@ THREAD_HELP = (
     "`@incident-tool handover @jo`."
 )
 THREAD_REPORTED = ":inbox_tray: Reported as {link}: a delivery manager will assess it."
+
+
+# The retrospective written from the packaged template because the team's could not be
+# used (effects/retrospective.py): said first, so nobody wonders where their template went.
+RETRO_FALLBACK = (
+    "> [!WARNING]\n> Written from incident-tool's default template: {reason}. Fix"
+    " `retrospective.template` in .github/incident.yml, then `incident-tool retro {number}`"
+    " writes it again from yours, keeping what people wrote in its sections.\n\n"
+)

@@ -24,6 +24,7 @@ from incident_tool.core import retro_sections, safe, wording
 from incident_tool.core.followups import action_key
 from incident_tool.core.model import IssueView
 from incident_tool.core.record import Entry, Record, parse_time
+from incident_tool.core.states import State
 from incident_tool.core.status import KIND_WORDS, when
 from incident_tool.errors import UsageError
 from incident_tool.inbound.forms import parse_report
@@ -51,22 +52,70 @@ def title_for(issue: IssueView) -> str:
     return (title if len(title) <= room else title[: room - 1] + "…") + suffix
 
 
+def confined_template_path(root: Path, path: str) -> Path:
+    """Return the file `path` names inside the repository at `root`, or raise TemplateError.
+
+    `retrospective.template` is relative to the repository and stays inside it: an
+    absolute path, a `..` that leaves it or a symlink pointing out of it could render any
+    file the job can read (`/proc/self/environ`, another checkout's secrets) into a public
+    issue. The file need not exist (the caller says when it is missing).
+    """
+    name = path.strip()
+    if not name:
+        raise TemplateError("retrospective.template is empty: give a path inside the repository")
+    if Path(name).is_absolute() or name.startswith(("~", "\\")):
+        raise TemplateError(
+            f"retrospective.template {name!r} is an absolute path: give it relative to the "
+            "repository (e.g. templates/retrospective.md.j2)"
+        )
+    base = root.resolve()
+    target = (base / name).resolve()
+    if target != base and base not in target.parents:
+        raise TemplateError(
+            f"retrospective.template {name!r} points outside the repository: "
+            "keep the template inside it"
+        )
+    return target
+
+
 def load_template(config: Config, root: Path) -> tuple[str, str]:
     """Return (template text, where it came from): the repo's file, else the packaged one."""
-    path = root / config.retrospective.template
+    name = config.retrospective.template
+    path = confined_template_path(root, name)
     if path.is_file():
         try:
-            return path.read_text(encoding="utf-8"), str(path)
+            return path.read_text(encoding="utf-8"), name
         except (OSError, UnicodeDecodeError) as exc:
-            raise TemplateError(f"{path}: cannot read: {exc}") from None
-    if config.retrospective.template != DEFAULT_TEMPLATE:
-        raise TemplateError(f"{path}: retrospective.template file not found ({config.source})")
+            raise TemplateError(f"{name}: cannot read: {exc}") from None
+    if name != DEFAULT_TEMPLATE:
+        raise TemplateError(f"{name}: retrospective.template file not found ({config.source})")
+    return packaged_template()
+
+
+def packaged_template() -> tuple[str, str]:
+    """The template incident-tool ships (templates/retrospective.md.j2)."""
     text = (
         resources.files("incident_tool")
         .joinpath("templates/retrospective.md.j2")
         .read_text("utf-8")
     )
-    return text, "incident-tool's default template"
+    return text, PACKAGED
+
+
+def template_problem(config: Config, root: Path) -> str | None:
+    """What is wrong with the team's retrospective template, or None when it renders.
+
+    For the run that declares an incident (and `check`): a missing, unreadable, outside or
+    broken template is said then, not first at resolution. Renders a small sample.
+    """
+    try:
+        source, where = load_template(config, root)
+        _compile(source, where).render(**_sample(config))
+    except TemplateError as exc:
+        return str(exc)
+    except Exception as exc:  # any failure of the team's template is reported
+        return f"{config.retrospective.template}: {type(exc).__name__}: {exc}"
+    return None
 
 
 def _duration(start: datetime | None, end: datetime | None) -> str | None:
@@ -205,6 +254,47 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
 MAX_BODY = 65000  # GitHub's limit for an issue body is 65,536 characters
 
 
+PACKAGED = "incident-tool's default template"
+
+
+def _compile(source: str, where: str) -> Any:
+    from jinja2 import TemplateError as JinjaError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+    try:
+        return env.from_string(source)
+    except JinjaError as exc:
+        line = getattr(exc, "lineno", None)
+        raise TemplateError(f"{where}{f' line {line}' if line else ''}: {exc}") from None
+
+
+def _sample(config: Config) -> dict[str, Any]:
+    """A small resolved incident's variables, to try a template before it is needed."""
+    from datetime import timedelta, timezone
+
+    start = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+    record = Record(state=State.RESOLVED, leads=["lead"], severity=2)
+    record.note(start, "declared", "manager")
+    record.note(start + timedelta(minutes=30), "mitigated", "lead")
+    record.note(start + timedelta(minutes=60), "resolved", "manager")
+    record.actions.append(record.note(start + timedelta(minutes=40), "action", "lead", "An alert"))
+    sample = IssueView(
+        repo="owner/repo",
+        number=1,
+        title="A sample incident",
+        body="",
+        url="https://github.com/owner/repo/issues/1",
+        author="reporter",
+        labels=(),
+        assignees=(),
+        state="closed",
+        state_reason="completed",
+        created_at=start,
+    )
+    return context(sample, record, config, [])
+
+
 def render(
     issue: IssueView,
     record: Record,
@@ -213,21 +303,47 @@ def render(
     root: Path,
     slack: list[Entry],
     template: tuple[str, str] | None = None,
+    strict: bool = False,
 ) -> Retrospective:
     """Render the retrospective issue's title and body.
+
+    When the team's template is missing, outside the repository or fails, the
+    retrospective is still written, from the packaged template, and its first lines say
+    why (an incident is never closed without one); `strict` raises TemplateError instead
+    (`retro N`, run by a person who can fix it).
+    """
+    marker = MARKER.format(number=issue.number)
+    try:
+        # `template`: (text, where) read elsewhere, e.g. from the default branch by `retro`.
+        body = _body(issue, record, config, slack, template or load_template(config, root))
+    except TemplateError as exc:
+        if strict:
+            raise
+        body = _body(issue, record, config, slack, packaged_template())
+        note = wording.RETRO_FALLBACK.format(
+            reason=safe.markdown(str(exc), inline=True), number=issue.number
+        )
+        body = body.replace(marker + "\n", marker + "\n" + note, 1)
+    # The seal lets `retro N` tell what people wrote in the sections left for them.
+    return Retrospective(title=title_for(issue), body=retro_sections.seal(body, after=marker))
+
+
+def _body(
+    issue: IssueView,
+    record: Record,
+    config: Config,
+    slack: list[Entry],
+    template: tuple[str, str],
+) -> str:
+    """The body from one template, its marker first.
 
     A very long incident would overflow GitHub's body limit; the timeline then keeps its
     start and end and says how many entries in the middle it left out, so every section
     (the action items, what went well and badly) is still there.
     """
-    from jinja2 import TemplateError as JinjaError
-    from jinja2.sandbox import SandboxedEnvironment
-
-    # `template`: (text, where) read elsewhere, e.g. from the default branch by `retro`.
-    source, where = template or load_template(config, root)
-    env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+    source, where = template
+    compiled = _compile(source, where)
     try:
-        compiled = env.from_string(source)
         variables = context(issue, record, config, slack)
         body = compiled.render(**variables)
         # The channel's other messages give way first, then the timeline.
@@ -247,7 +363,7 @@ def render(
                 }
                 variables = {**variables, name: [*head, gap, *tail]}
                 body = compiled.render(**variables)
-    except JinjaError as exc:
+    except Exception as exc:  # a team's template may fail in any way: said, not raised
         line = getattr(exc, "lineno", None)
         raise TemplateError(f"{where}{f' line {line}' if line else ''}: {exc}") from None
     marker = MARKER.format(number=issue.number)
@@ -255,5 +371,4 @@ def render(
         body = marker + "\n" + body
     if len(body) > MAX_BODY:  # a template that is huge by itself
         body = body[: MAX_BODY - 200] + "\n\n… (cut to fit GitHub's size limit)\n"
-    # The seal lets `retro N` tell what people wrote in the sections left for them.
-    return Retrospective(title=title_for(issue), body=retro_sections.seal(body, after=marker))
+    return body
