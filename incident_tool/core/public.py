@@ -19,7 +19,12 @@ from typing import Any
 from incident_tool.config import Config
 from incident_tool.core.record import Record, parse_time
 from incident_tool.core.states import SENSITIVE_LABEL, State
-from incident_tool.inbound.forms import SENSITIVE_SERVICE, default_form, parse_report
+from incident_tool.inbound.forms import (
+    SENSITIVE_SERVICE,
+    FormDefinition,
+    default_form,
+    parse_report,
+)
 
 OTHER = "Other"
 SHOWN_STATES = (State.DECLARED, State.MITIGATED, State.RESOLVED)
@@ -82,14 +87,17 @@ class PublicIncident:
         return [(a, b, level) for a, b, level in out if b > a]
 
 
-def components(config: Config) -> tuple[str, ...]:
-    """The configured components, else the report form's affected-service options
-    (without the sensitive one: its incidents never appear, so it would always look fine)."""
+def components(config: Config, form: FormDefinition | None = None) -> tuple[str, ...]:
+    """The configured components, else the report form's affected-service options: the
+    team's `form` (effects/team_form.py), the packaged example's when none is given.
+    Without the sensitive ones (`sensitive.services`): their incidents never appear, so
+    they would always look fine."""
     if config.status_page.components:
         return config.status_page.components
-    field = default_form().get_field("service")
+    field = (form or default_form()).get_field("service")
     options = field.options if field is not None else ()
-    return tuple(o for o in options if o.lower() != SENSITIVE_SERVICE.lower()) or (OTHER,)
+    hidden = {s.strip().lower() for s in config.sensitive.services}
+    return tuple(o for o in options if o.strip().lower() not in hidden) or (OTHER,)
 
 
 def clean(text: str) -> str:
@@ -110,16 +118,20 @@ def component_of(body: str | None, names: Sequence[str]) -> str:
     return OTHER
 
 
-def is_sensitive(labels: Iterable[str], body: str | None, record: Record | None) -> bool:
+def is_sensitive(
+    labels: Iterable[str],
+    body: str | None,
+    record: Record | None,
+    sensitive_services: Iterable[str] = (SENSITIVE_SERVICE,),
+) -> bool:
     if record is not None and record.sensitive:
         return True
     if any(label.lower() == SENSITIVE_LABEL for label in labels):
         return True
     service = parse_report(body).get("service")
     services = service if isinstance(service, list) else [service]
-    return any(
-        isinstance(s, str) and s.strip().lower() == SENSITIVE_SERVICE.lower() for s in services
-    )
+    hidden = {s.strip().lower() for s in sensitive_services}
+    return any(isinstance(s, str) and s.strip().lower() in hidden for s in services)
 
 
 def public_incident(
@@ -131,13 +143,15 @@ def public_incident(
     created_at: datetime,
     record: Record | None,
     config: Config,
+    names: Sequence[str] | None = None,
 ) -> PublicIncident | None:
     """What the page may show of one issue, or None when it must not appear at all:
-    no record, never declared, dismissed or only reported, or sensitive."""
+    no record, never declared, dismissed or only reported, or sensitive. `names`: the
+    page's components (`components` of the packaged form when not given)."""
     labels = list(labels)
     if record is None or record.state not in SHOWN_STATES:
         return None
-    if is_sensitive(labels, body, record):
+    if is_sensitive(labels, body, record, config.sensitive.services):
         return None
     declared = record.first("declared")
     if declared is None:
@@ -158,7 +172,7 @@ def public_incident(
     return PublicIncident(
         number=number,
         title=clean(title) or f"Incident {number}",
-        component=component_of(body, components(config)),
+        component=component_of(body, components(config) if names is None else names),
         state=record.state,
         severity=record.severity,
         started=min(reported, declared_at),
