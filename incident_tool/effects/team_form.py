@@ -31,3 +31,13 @@ def team_form(root: Path) -> tuple[FormDefinition, str | None]:
             f"{FORM_PATH} cannot be used ({exc}): using the services of incident-tool's"
             " example form until it is fixed"
         )
+
+
+# What marks the placeholder services of the form `init` writes (templates/team-report-form.yml).
+PLACEHOLDER_MARK = "(rename me)"
+
+
+def placeholder_services(form: FormDefinition) -> tuple[str, ...]:
+    """The services still named as `init` wrote them: the team has yet to fill them in."""
+    field = form.get_field("service")
+    return tuple(o for o in (field.options if field else ()) if PLACEHOLDER_MARK in o)

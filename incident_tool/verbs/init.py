@@ -56,6 +56,8 @@ class InitResult:
             " Actions); without it everything happens on GitHub and Slack is skipped.",
             "Edit .github/incident.yml: delivery_managers, responders, people and the"
             " Slack channels.",
+            "Edit .github/ISSUE_TEMPLATE/report-incident.yml: replace the placeholder"
+            " services with your team's (the status page and Slack's report form list them).",
             f"Create the state labels: incident-tool labels sync --repo {repo}",
             *self.notes,
             "Commit and push these files; the workflow runs from the default branch.",
@@ -261,7 +263,9 @@ def _contents(
     repo_url: str | None, action: str, status_page: bool, live: str | None
 ) -> dict[str, str]:
     """Return each file to write (path relative to the checkout) with its content."""
-    form = _template("report-incident.yml")
+    # The adopter's form: placeholder services for the team to replace (the packaged
+    # report-incident.yml is the example team's, used when a repository has no form).
+    form = _template("team-report-form.yml")
     files = {
         ".github/ISSUE_TEMPLATE/report-incident.yml": form,
         ".github/ISSUE_TEMPLATE/config.yml": render_issue_config(repo_url),

@@ -412,13 +412,18 @@ def write_site(pages: dict[str, str], out: Path) -> list[Path]:
 def team_components(config: Config, root: Path, *, log: Any) -> tuple[str, ...]:
     """The page's components: `status_page.components`, else the services of the team's
     own report form in `root` (the packaged example's only when it has none, said)."""
-    from incident_tool.effects.team_form import team_form
+    from incident_tool.effects.team_form import FORM_PATH, placeholder_services, team_form
 
     if config.status_page.components:
         return config.status_page.components
     form, notice = team_form(root)
     if notice:
         log(f"notice: {notice}")
+    if placeholders := placeholder_services(form):
+        log(
+            f"notice: {FORM_PATH} still lists {len(placeholders)} placeholder service(s):"
+            " replace them with the team's services"
+        )
     return components(config, form)
 
 

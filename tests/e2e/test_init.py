@@ -67,7 +67,7 @@ def written_config() -> bytes:
     """The config init writes: the packaged one, its sensitive services from the form."""
     from incident_tool.verbs.init import _config
 
-    return _config(package_file("report-incident.yml").decode()).encode()
+    return _config(package_file("team-report-form.yml").decode()).encode()
 
 
 def test_config_names_the_forms_security_option_as_the_form_spells_it(tmp_path: Path) -> None:
@@ -121,8 +121,9 @@ def test_writes_every_file_into_an_empty_checkout(tmp_path: Path) -> None:
     result = init_repo(repo)
     assert set(result.written) == FILES
     assert result.skipped == () and result.unchanged == ()
+    # The team's form, its services placeholders to fill in (not the example team's).
     assert (repo / ".github/ISSUE_TEMPLATE/report-incident.yml").read_bytes() == package_file(
-        "report-incident.yml"
+        "team-report-form.yml"
     )
     assert (repo / "templates/retrospective.md.j2").read_bytes() == package_file(
         "retrospective.md.j2"

@@ -118,3 +118,38 @@ def _body() -> str:
         "### Summary\n\nPayments fail\n\n### Affected service\n\nPayments API\n\n"
         "### Impact on users\n\nNo one can pay\n"
     )
+
+
+def test_init_writes_a_form_of_placeholders_for_the_team_to_fill_in(tmp_path):
+    from incident_tool.effects.team_form import placeholder_services
+    from incident_tool.verbs.init import format_result, init_repo
+
+    result = init_repo(tmp_path)
+    text = (tmp_path / FORM_PATH).read_text()
+    assert not any(name in text for name in EXAMPLE_SERVICES)
+    assert "replace the two placeholders" in text
+    form, notice = team_form(tmp_path)
+    assert notice is None and len(placeholder_services(form)) == 2
+    assert "Security / credentials" in str(form.get_field("service"))
+    assert "replace the placeholder services" in " ".join(format_result(result).split())
+    # The page says they are still placeholders.
+    logged: list[str] = []
+    sp.team_components(parse(""), tmp_path, log=logged.append)
+    assert any("placeholder" in line for line in logged)
+
+
+def test_the_init_form_differs_from_the_example_only_in_its_services():
+    ours = (Path(__file__).parents[2] / "incident_tool/templates/team-report-form.yml").read_text()
+
+    def without_services(text: str) -> list[str]:
+        lines = text.splitlines()
+        start = lines.index("      label: Affected service")
+        end = lines.index("    validations:", start)
+        return lines[:start] + lines[end:]
+
+    assert without_services(ours) == without_services(TEAM_FORM)
+
+
+def test_the_tools_own_repository_keeps_its_example_team():
+    own = (Path(__file__).parents[2] / FORM_PATH).read_text()
+    assert own == TEAM_FORM and all(name in own for name in EXAMPLE_SERVICES)
