@@ -9,10 +9,13 @@ from zoneinfo import ZoneInfo
 
 from incident_tool.config import Config
 from incident_tool.core import wording
+from incident_tool.core.followups import action_key
 from incident_tool.core.record import MAX_BODY, STATUS_MARKER, Entry, Record, parse_time
+from incident_tool.core.states import State
 from incident_tool.inbound import alerts
 
 VISIBLE_ENTRIES = 150
+CLOSED_STATES = (State.RESOLVED, State.DISMISSED)
 VISIBLE_NOTES = 5
 _SLACK_LINK = re.compile(r"https://[A-Za-z0-9.-]+/archives/[A-Z0-9]+/p[0-9]+")
 
@@ -203,7 +206,8 @@ def _severity_rows(record: Record) -> list[Row]:
 def _people_rows(record: Record, config: Config, updated: datetime) -> list[Row]:
     """The lead (and whether they acknowledged), earlier leads, managers, helpers."""
     rows = [("Lead", wording.person(record.lead) if record.lead else "not yet chosen")]
-    waiting = record.ack_waiting()
+    # Once over, nobody is waited for: the question is moot.
+    waiting = record.ack_waiting() if record.state not in CLOSED_STATES else None
     if waiting:
         since = (parse_time(waiting.get("since")) or updated).strftime("%H:%M UTC")
         who = wording.person(record.lead)
@@ -272,7 +276,8 @@ def _attention_rows(record: Record) -> list[Row]:
 
 def _missing_and_problems(record: Record) -> list[str]:
     lines = []
-    if record.missing:
+    # Asking to complete the report of an incident that is over only nags.
+    if record.missing and record.state not in CLOSED_STATES:
         lines += [
             "",
             "**Missing from the report:** "
@@ -306,10 +311,12 @@ def _follow_up_actions(record: Record) -> list[str]:
     lines = ["", "**Follow-up actions**"]
     if len(actions) > VISIBLE_ACTIONS:
         lines.append(f"- … {len(actions) - VISIBLE_ACTIONS} more in the timeline")
-    lines += [
-        f"- [ ] {wording.user_text(a.text, inline=True)} ({wording.person(a.actor)})"
-        for a in actions[-VISIBLE_ACTIONS:]
-    ]
+    for action in actions[-VISIBLE_ACTIONS:]:
+        # The issue it became, once opened (GitHub links `#123`).
+        opened = record.followups.get(action_key(action), {}).get("issue")
+        issue = f": #{opened}" if isinstance(opened, int) else ""
+        said = wording.user_text(action.text, inline=True)
+        lines.append(f"- [ ] {said} ({wording.person(action.actor)}){issue}")
     return lines
 
 

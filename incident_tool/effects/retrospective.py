@@ -201,6 +201,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
             "url": issue.url,
         },
         "sensitive": record.sensitive,
+        "severity": record.severity,
         "report": {
             k: text(report.get(k))
             for k in ("summary", "service", "impact", "started", "noticed", "links")
