@@ -240,6 +240,9 @@ ANNOUNCE_DECLARED = (
 CHANNEL_UNMITIGATED = ":rotating_light: {who} moved the incident back to declared: not mitigated."
 CHANNEL_REOPENED = ":arrows_counterclockwise: {who} reopened the incident."
 CHANNEL_MITIGATED = ":large_green_circle: {who} marked the incident mitigated{said}"
+ANNOUNCE_MITIGATED = (
+    ":large_green_circle: Incident mitigated: {title} {link}. Impact contained; not yet resolved."
+)
 CHANNEL_RESOLVED = ":white_check_mark: {who} resolved the incident.{said}"
 ANNOUNCE_RESOLVED = ":white_check_mark: Incident resolved: {title} {link}."
 DM_CONFIRM_RESOLUTION = (
