@@ -649,3 +649,23 @@ def _kind(value: Any) -> str:
         list: "a list",
         dict: "a mapping",
     }.get(type(value), type(value).__name__)
+
+
+# A config under a name the workflows never read (`.yaml` for `.yml`): said, not ignored.
+MISNAMED_PATHS = (
+    ".github/incident.yaml",
+    ".github/incident-tool.yml",
+    ".github/incident-tool.yaml",
+)
+
+
+def absent_notice(root: Path) -> str:
+    """What a run says when `.github/incident.yml` is absent: it uses the defaults, and a
+    file of a likely mistaken name is pointed out."""
+    misnamed = next((name for name in MISNAMED_PATHS if (root / name).is_file()), None)
+    if misnamed:
+        return (
+            f"no {DEFAULT_PATH}: using defaults ({misnamed} exists but is not read:"
+            f" did you mean {DEFAULT_PATH}? rename it)"
+        )
+    return f"no {DEFAULT_PATH}: using defaults"

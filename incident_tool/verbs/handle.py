@@ -53,7 +53,7 @@ def run(
     if event.number is None and event.name in events.REPORT_EVENTS:
         report(event, _repo(repo), config_path, dry_run)
         return
-    cfg = load_config(config_path, root)
+    cfg = load_config(config_path, root, log=out)
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
     from incident_tool.app import handle as handle_event
     from incident_tool.effects import schedule
@@ -98,7 +98,7 @@ def report(event: Any, repo: str, config_path: str | None, dry_run: bool) -> Non
         # Exit 1, not 2: the tool was called and configured right; what was sent is wrong.
         fail(f"refused {event.kind}: {exc}. Nothing was created.")
     root = Path.cwd()
-    cfg = load_config(config_path, root)
+    cfg = load_config(config_path, root, log=out)
     tools = open_tools(repo, cfg, root, dry_run=dry_run, log=out)
     received = run_guarded(lambda: intake.receive(report, tools, run=intake.run_id()), tools)
     if dry_run and received.body:
