@@ -70,12 +70,27 @@ def run(
     outcome, woke = both(lambda: run_guarded(lambda: handle_event(event, tools), tools), wakes)
     if schedule.opens_incident(event, outcome):
         outcome.notices += [notice for notice in woke if notice]
+        outcome.problems += _template_problems(cfg, root)
     report_outcome(outcome, f"{event.kind} on #{event.number}")
     if cfg.status_page.enabled and not dry_run:
         from incident_tool.verbs.status_page import write_output
 
         # The workflow's Pages job runs only when this says "changed" (docs/usage.md#status-page).
         write_output(outcome.page_changed)
+
+
+def _template_problems(cfg: Any, root: Path) -> list[str]:
+    """A retrospective template that cannot be used, said when the incident opens rather
+    than first at resolution (which then writes it from the packaged template)."""
+    from incident_tool.effects.retrospective import template_problem
+
+    problem = template_problem(cfg, root)
+    if problem is None:
+        return []
+    return [
+        f"retrospective.template: {problem}; until it is fixed the retrospective is written"
+        " from incident-tool's default template"
+    ]
 
 
 def _ref() -> str:

@@ -111,3 +111,25 @@ def test_retro_print_refuses_a_template_outside_the_repository(tmp_path, monkeyp
     assert code != 0
     assert "outside the repository" in err
     assert "root:" not in out + err  # /etc/passwd's first line was never rendered
+
+
+def test_a_missing_template_is_said_at_declaration_and_resolution_still_writes_one(world):
+    from tests.world import REPO
+
+    world.write_config(retrospective={"template": "templates/retro-custom.md.j2"})
+    n = world.report()
+    world.gh.add_label(REPO, n, "dana", "incident:declared")
+    said = "\n".join(world.deliver())
+    assert "problem: retrospective.template: templates/retro-custom.md.j2" in said
+    assert "not found" in said and "default template" in said
+    summary = (world.root / "summary.md").read_text()
+    assert "retro-custom.md.j2" in summary
+    # Only the declaring run says it, not every run after.
+    world.say(n, "dana", "/update still looking", deliver=False)
+    assert "retro-custom" not in "\n".join(world.deliver())
+    world.gh.close_issue(REPO, n, "dana", reason="completed")
+    world.deliver()
+    [retro] = world.retrospectives()
+    assert "Written from incident-tool's default template" in retro["body"]
+    assert "retro-custom.md.j2" in retro["body"] and "## Action items" in retro["body"]
+    assert world.record(n).retro == retro["number"]
