@@ -85,3 +85,12 @@ def test_labels_sync_creates_the_configured_retrospective_labels(world):
     assert code == 0, output
     assert "created post-mortem" in output
     assert "post-mortem" in {label["name"] for label in world.gh.labels(REPO)}
+
+
+def test_labels_sync_creates_the_follow_up_label(world):
+    code, output = cli(world, "labels", "sync", "--repo", REPO)
+    assert code == 0, output
+    assert "created follow-up" in output
+    world.write_config(followups={"labels": ["follow-up", "incident-action"]})
+    code, output = cli(world, "labels", "sync", "--repo", REPO)
+    assert "ok      follow-up" in output and "created incident-action" in output
