@@ -18,7 +18,6 @@ from incident_tool.verbs.common import (
     team_config,
 )
 
-
 # The follow-up issues' label (config `followups.labels`, default `follow-up`).
 FOLLOWUP_SPEC = ("c5def5", "Follow-up action from an incident's retrospective")
 
