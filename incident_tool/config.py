@@ -216,8 +216,13 @@ def parse(text: str, source: str = DEFAULT_PATH) -> Config:
         data = _load_yaml(text, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ConfigError(f"{source}: not valid YAML{where}") from None
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        # PyYAML's own words for the reason ("found character '\t' that cannot start any
+        # token"), without its excerpt of the file.
+        problem = " ".join(str(getattr(exc, "problem", "") or "").split())[:200]
+        raise ConfigError(
+            f"{source}: not valid YAML{where}" + (f": {problem}" if problem else "")
+        ) from None
     except RecursionError:
         raise ConfigError(f"{source}: nested too deeply to be a config file") from None
     if data is None:
@@ -319,6 +324,10 @@ class _Checker:
         self.source = source
 
     def fail(self, key: str, problem: str) -> ConfigError:
+        if not key:  # the document itself (a list, a string): no key to name
+            return ConfigError(
+                f"{self.source}: the config {problem}: write it as keys, like `responders: [sam]`"
+            )
         return ConfigError(f"{self.source}: `{key}` {problem}")
 
     def mapping(self, value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
