@@ -322,19 +322,26 @@ def _follow_up_actions(record: Record) -> list[str]:
 
 def _timeline(record: Record, zone: str, visible: int) -> list[str]:
     """The newest `visible` entries, in a section open by default, both times shown."""
+    # Without a time zone of its own the team reads UTC once, not in two equal columns.
+    local = zone != "UTC"
     lines = [
         "",
-        f"<details open><summary>Timeline (UTC, and {zone})</summary>",
+        f"<details open><summary>Timeline (UTC{f', and {zone}' if local else ''})</summary>",
         "",
-        f"| UTC | {zone} | What |",
-        "|---|---|---|",
+        f"| UTC | {zone} | What |" if local else "| UTC | What |",
+        "|---|---|---|" if local else "|---|---|",
     ]
     shown = record.timeline[-visible:]
     if len(record.timeline) > len(shown):
         hidden = len(record.timeline) - len(shown)
-        lines.append(f"| | | … {hidden} earlier entries (all in the retrospective) |")
+        gap = "| | |" if local else "| |"
+        lines.append(f"{gap} … {hidden} earlier entries (all in the retrospective) |")
     for entry in shown:
-        utc, local = when(entry.at, zone)
-        lines.append(f"| {utc} | {local} | {describe(entry)} |")
+        utc, in_zone = when(entry.at, zone)
+        lines.append(
+            f"| {utc} | {in_zone} | {describe(entry)} |"
+            if local
+            else f"| {utc} | {describe(entry)} |"
+        )
     lines += ["", "</details>"]
     return lines

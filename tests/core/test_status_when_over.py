@@ -62,3 +62,29 @@ def test_the_retrospective_summary_says_the_severity(tmp_path):
     record.severity = None
     body = render_retro(issue(), record, CONFIG, root=tmp_path, slack=[]).body
     assert "**Severity:** _not set_" in body.split("## Impact")[0]
+
+
+def test_without_a_time_zone_the_timeline_says_utc_once(tmp_path):
+    from dataclasses import replace
+
+    from incident_tool.effects.retrospective import render as render_retro
+    from tests.e2e.test_retrospective import resolved_record
+    from tests.fakes import issue
+
+    utc = replace(CONFIG, timezone="UTC")
+    record = waiting_record(State.DECLARED)
+    record.note(T0, "declared", "dana")
+    shown = visible_with(record, utc)
+    assert "Timeline (UTC)</summary>" in shown and "UTC, and UTC" not in shown
+    assert "| UTC | What |\n|---|---|\n| 2026-11-26 09:00 | Declared by" in shown
+    body = render_retro(issue(), resolved_record(), utc, root=tmp_path, slack=[]).body
+    assert "| UTC | Where | What |\n|---|---|---|\n| 2026-11-26 09:00 | GitHub |" in body
+    assert "| UTC | UTC |" not in body
+    # With a zone, both columns as before.
+    zoned = render_retro(issue(), resolved_record(), CONFIG, root=tmp_path, slack=[]).body
+    assert "| UTC | Europe/London | Where | What |\n|---|---|---|---|" in zoned
+    assert "Timeline (UTC, and Europe/London)" in visible_with(record, CONFIG)
+
+
+def visible_with(record: Record, config) -> str:
+    return render(record, config, repo="o/r", updated=T0).split("<!-- incident-tool:data")[0]
