@@ -182,7 +182,15 @@ def installed_action() -> str | None:
 _LIVE_OFF = '  live: "off"\n'
 
 
-def _config(form_text: str, live: str | None = None) -> str:
+_STATUS_PAGE_ON = """
+status_page:
+  # `incident-tool init --status-page`: the Pages job of incident.yml builds the page
+  # while this is true (docs/usage.md#status-page).
+  enabled: true
+"""
+
+
+def _config(form_text: str, live: str | None = None, status_page: bool = False) -> str:
     """Return the adopter's config, its `sensitive.services` taken from the form it gets.
 
     The config names the form's security option as the form spells it, so renaming one
@@ -204,6 +212,8 @@ def _config(form_text: str, live: str | None = None) -> str:
         if _LIVE_OFF not in text:
             raise RuntimeError(f"templates/incident.yml lacks {_LIVE_OFF.strip()!r}")
         text = text.replace(_LIVE_OFF, f"  live: {live}\n")
+    if status_page:
+        text += _STATUS_PAGE_ON
     return text.replace(SENSITIVE_PLACEHOLDER, json.dumps(options, ensure_ascii=False))
 
 
@@ -276,7 +286,7 @@ def _contents(
         ".github/workflows/incident-followups.yml": render_workflow(
             "workflow-followups.yml", action
         ),
-        ".github/incident.yml": _config(form, live),
+        ".github/incident.yml": _config(form, live, status_page),
         "templates/retrospective.md.j2": _template("retrospective.md.j2"),
         ".github/slack-app-manifest.yml": render_manifest(live=live is not None),
     }
@@ -426,8 +436,8 @@ def _notes(
         )
     if status_page:
         notes += (
-            "For the status page: set `status_page.enabled: true` in .github/incident.yml"
-            " and choose Settings > Pages > Source: GitHub Actions.",
+            "For the status page: choose Settings > Pages > Source: GitHub Actions"
+            " (.github/incident.yml has `status_page.enabled: true`; a kept one needs it).",
         )
     return notes + _live_notes(live)
 

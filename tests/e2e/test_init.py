@@ -171,6 +171,17 @@ def test_status_page_adds_the_pages_job(tmp_path: Path) -> None:
     assert data["jobs"]["pages"]["needs"] == "handle"
     assert any("status_page.enabled" in note for note in result.notes)
     check_jsonschema("vendor.github-workflows", tmp_path / ".github/workflows/incident.yml")
+    # The page is switched on too: without it the Pages job never runs (issue #22).
+    from incident_tool.config import load
+
+    assert load(tmp_path / ".github/incident.yml").status_page.enabled is True
+
+
+def test_without_status_page_the_config_leaves_it_off(tmp_path: Path) -> None:
+    from incident_tool.config import load
+
+    init_repo(tmp_path, action=PIN)
+    assert load(tmp_path / ".github/incident.yml").status_page.enabled is False
 
 
 def test_the_commit_pip_installed_from_is_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
