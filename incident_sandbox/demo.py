@@ -53,6 +53,35 @@ https://grafana.example.org/d/search-api
 """
 
 
+def serve(port: int) -> None:
+    """`demo --serve`: the sandbox until Ctrl-C; a port in use is said with what to do."""
+    import errno
+
+    from incident_sandbox import serve as serve_sandbox
+    from incident_tool.errors import UsageError
+
+    try:
+        serve_sandbox(port)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise UsageError(
+            f"port {port} (GitHub's) or {port + 1} (Slack's) is in use: pass --port with"
+            " another, or --port 0 for any free one"
+        ) from None
+
+
+def title(text: str, width: int = 50) -> str:
+    """A step's title of at most `width` characters, cut between words."""
+    return textwrap.shorten(text, width=width, placeholder=" …")
+
+
+def as_slack_shows(text: str) -> str:
+    """A Slack message's text as Slack shows it: its escapes (`&lt;!channel&gt;`, which
+    pings nobody) read back as the characters people see."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 @contextlib.contextmanager
 def environment(values: dict[str, str], drop: tuple[str, ...] = ()) -> Iterator[None]:
     """Set (and unset: `drop`) environment variables for a while."""
@@ -144,7 +173,8 @@ class Narrator:
             self.seen_messages.add(key)
             if message.get("user") != sl.bot_user_id:
                 continue
-            self.say(f"  Slack   #{channel['name']}: {summarise(message.get('text', ''))}")
+            said = summarise(as_slack_shows(message.get("text", "")))
+            self.say(f"  Slack   #{channel['name']}: {said}")
 
     def _dm_changes(self) -> None:
         for login, user_id in self.slack_ids.items():
@@ -152,7 +182,8 @@ class Narrator:
                 key = (user_id, message["ts"])
                 if key not in self.seen_messages:
                     self.seen_messages.add(key)
-                    self.say(f"  Slack   DM to {login}: {summarise(message.get('text', ''))}")
+                    said = summarise(as_slack_shows(message.get("text", "")))
+                    self.say(f"  Slack   DM to {login}: {said}")
 
 
 def _sweep(driver: Driver, clock: Callable[[], datetime], say: Callable[[str], None]) -> None:
@@ -403,7 +434,7 @@ def run(
                     sb, driver, clock, narrator, number, team["slack_ids"][who], n, who, body, what
                 )
                 continue
-            narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {body.splitlines()[0][:50]}")
+            narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {title(body.splitlines()[0])}")
             gh.comment(REPO, number, who, body)
             deliver()
             narrator.show_changes(number)
@@ -628,7 +659,7 @@ def _in_slack(
     _, kind, text = body.split(":", 2)
     channel = _incident_channel(sb, number)
     shown = text if kind == "pin" else f"@incident-tool {text.split(' <@')[0]} @…"
-    narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {shown[:50]}")
+    narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {title(shown)}")
     if kind == "pin":
         ts = sb.slack.post_as_user(channel, user, text)
         sb.slack.pin_as_user(channel, ts, user)

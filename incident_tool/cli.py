@@ -284,9 +284,7 @@ def demo(serve: bool, port: int) -> None:
     from incident_sandbox import demo as demo_module
 
     if serve:
-        from incident_sandbox import serve as serve_sandbox
-
-        serve_sandbox(port)
+        demo_module.serve(port)
         return
     from incident_tool.verbs import listen
 

@@ -102,6 +102,13 @@ def test_demo_runs_and_tells_the_story():
         ":ok_hand: Done: `handover`, as lee on GitHub.",
     ):
         assert expected in text, expected
+    # The terminal shows Slack's messages as Slack shows them, and cuts titles between
+    # words (issue #22, item 10).
+    slack = [line for line in lines if line.startswith("  Slack ")]
+    assert any("<!channel>" in line for line in slack)
+    assert not any("&lt;" in line or "&gt;" in line for line in slack)
+    # (It read "/resolved-when search returns results for 1", cut at 50 characters.)
+    assert "/resolved-when search returns results for 15 …" in text
 
 
 def test_redelivered_events_change_nothing(world):
