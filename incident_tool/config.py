@@ -12,6 +12,7 @@ from incident_tool.errors import UsageError
 
 DEFAULT_PATH = ".github/incident.yml"
 DEFAULT_TEMPLATE = "templates/retrospective.md.j2"
+ABSENT = "(absent: defaults)"  # a Config's source when its file is missing
 
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(\[bot\])?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -183,7 +184,7 @@ def load(path: str | Path, *, required: bool = False) -> Config:
     except FileNotFoundError:
         if required:
             raise ConfigError(f"{path}: file not found") from None
-        return Config(source=f"{path} (absent: defaults)")
+        return Config(source=f"{path} {ABSENT}")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return parse(_text(raw, str(path)), str(path))

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from incident_tool.config import Config
+from incident_tool.config import ABSENT, Config
 from incident_tool.core import wording
 from incident_tool.core.followups import action_key
 from incident_tool.core.record import MAX_BODY, STATUS_MARKER, Entry, Record, parse_time
@@ -215,9 +215,9 @@ def _people_rows(record: Record, config: Config, updated: datetime) -> list[Row]
     if len(record.leads) > 1:
         rows.append(("Earlier leads", ", ".join(wording.person(x) for x in record.leads[:-1])))
     dms = config.delivery_managers
-    rows.append(
-        ("Delivery managers", ", ".join(wording.person(x) for x in dms) or "none configured")
-    )
+    # Say why when the run had no config at all (a misnamed .yaml, a missing file).
+    none = "none: no .github/incident.yml" if ABSENT in config.source else "none configured"
+    rows.append(("Delivery managers", ", ".join(wording.person(x) for x in dms) or none))
     rows.append(("Helping", ", ".join(wording.person(x) for x in record.helping) or "nobody yet"))
     if record.stopped:
         rows.append(("Stopped helping", ", ".join(wording.person(x) for x in record.stopped)))

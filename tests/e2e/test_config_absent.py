@@ -36,3 +36,13 @@ def test_handle_with_the_config_says_nothing_of_defaults(world):
         REPO, "rita", "Search is down", "### Summary\n\nx\n", labels=["incident:reported"]
     )
     assert not any("using defaults" in out for out in world.deliver())
+
+
+def test_the_status_comment_says_why_nobody_is_a_delivery_manager(world):
+    (world.root / ".github" / "incident.yml").unlink()
+    world.gh.open_issue(
+        REPO, "rita", "Search is down", "### Summary\n\nx\n", labels=["incident:reported"]
+    )
+    world.deliver()
+    body = world.status(1)["body"]
+    assert "| Delivery managers | none: no .github/incident.yml |" in body
