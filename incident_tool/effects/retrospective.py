@@ -13,6 +13,7 @@ retrospective issue with it, and `retro N` (verbs/retro.py) renders it again.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -118,6 +119,19 @@ def template_problem(config: Config, root: Path) -> str | None:
     return None
 
 
+_SLACK_REF = re.compile(r"https://[A-Za-z0-9.-]+/archives/[A-Z0-9]+/p[0-9]+")
+
+
+def where_said(entry: Entry) -> str:
+    """The retrospective's "Where" of a timeline entry: Slack for a note, a command given
+    there (its permalink) and an acknowledgement made there; else GitHub."""
+    if entry.kind == "slack-note" or _SLACK_REF.match(entry.ref or ""):
+        return "Slack"
+    if entry.kind == "ack" and not (entry.text or "").endswith("on the issue"):
+        return "Slack"  # a ✅ on the DM or the channel, `@incident-tool ack`, the button
+    return "GitHub"
+
+
 def _duration(start: datetime | None, end: datetime | None) -> str | None:
     if start is None or end is None or end < start:
         return None
@@ -146,11 +160,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     # (docs/adopting.md#the-slack-app).
     notes = {e.ref for e in record.timeline if e.kind == "slack-note" and e.ref}
     entries = sorted(
-        [
-            (e, "Slack" if e.kind == "slack-note" else "GitHub")
-            for e in record.timeline
-            if e.kind != "slack"
-        ],
+        [(e, where_said(e)) for e in record.timeline if e.kind != "slack"],
         key=lambda pair: pair[0].at,
     )
     channel = []

@@ -133,3 +133,30 @@ def test_a_missing_template_is_said_at_declaration_and_resolution_still_writes_o
     assert "Written from incident-tool's default template" in retro["body"]
     assert "retro-custom.md.j2" in retro["body"] and "## Action items" in retro["body"]
     assert world.record(n).retro == retro["number"]
+
+
+def test_where_says_slack_for_what_was_done_in_slack(tmp_path):
+    from datetime import timedelta
+
+    from tests.fakes import T0
+
+    record = resolved_record()
+    link = "https://acme.slack.com/archives/C0123/p1795683780000100"
+    record.note(T0 + timedelta(minutes=41), "handover", "lee", "priya → lee", link)
+    record.note(T0 + timedelta(minutes=42), "ack", "lee", "the DM")
+    record.note(T0 + timedelta(minutes=43), "ack", "lee", "`/ack` on the issue")
+    body = render(issue(), record, CONFIG, root=tmp_path, slack=[]).body
+    assert "| Slack | Handover (lee): priya → lee |" in body
+    assert "| Slack | Lead acknowledged (lee): the DM |" in body
+    assert "| GitHub | Lead acknowledged (lee): `/ack` on the issue |" in body
+    assert "| GitHub | Handover (sam): sam → priya |" in body  # given on the issue
+
+
+def test_a_handover_given_in_slack_keeps_where_it_was_said(world):
+    from tests.e2e.test_slack_writes_back import command, declared, ids, sweep
+
+    number, channel = declared(world)
+    command(world, channel, "dana", f"handover <@{ids(world)['lee']}>")
+    sweep(world)
+    entry = world.record(number).last("handover")
+    assert entry.ref and entry.ref.startswith("https://sandbox.slack.com/archives/")
