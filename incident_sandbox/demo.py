@@ -372,7 +372,8 @@ def run(
         advance(1)
         narrator.step(f"4. {clock:%H:%M} {lead} acknowledges with a ✅ on the tool's DM")
         _acknowledge_on_dm(sb, number, team["slack_ids"][lead])
-        advance(1)
+        # The sweep that reads the ✅ runs in the same minute: the timeline then records
+        # the ack when the story tells it (it said 05:04 and recorded 05:05).
         _sweep(driver, clock, say)
         narrator.show_changes(number)
 

@@ -110,6 +110,10 @@ def test_demo_runs_and_tells_the_story():
     assert not any("&lt;" in line or "&gt;" in line for line in slack)
     # (It read "/resolved-when search returns results for 1", cut at 50 characters.)
     assert "/resolved-when search returns results for 15 …" in text
+    # The ack is recorded at the minute the story tells it.
+    [told] = [line for line in lines if "acknowledges with a ✅" in line]
+    at = told.split()[2]
+    assert f"| {at} GMT | Slack | Lead acknowledged (lee): ✅ on the DM |" in text
 
 
 def test_redelivered_events_change_nothing(world):
