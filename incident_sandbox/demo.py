@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import tempfile
 import textwrap
 import time
@@ -659,7 +660,13 @@ def _in_slack(
     """
     _, kind, text = body.split(":", 2)
     channel = _incident_channel(sb, number)
-    shown = text if kind == "pin" else f"@incident-tool {text.split(' <@')[0]} @…"
+    # Mentions as people read them (`@lee`), so the new lead's name shows.
+    users = sb.slack.users
+
+    def named(match: Any) -> str:
+        return "@" + (users[match[1]].name if match[1] in users else match[1])
+
+    shown = text if kind == "pin" else "@incident-tool " + re.sub(r"<@(\w+)>", named, text)
     narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {title(shown)}")
     if kind == "pin":
         ts = sb.slack.post_as_user(channel, user, text)

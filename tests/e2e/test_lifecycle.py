@@ -110,6 +110,7 @@ def test_demo_runs_and_tells_the_story():
     assert not any("&lt;" in line or "&gt;" in line for line in slack)
     # (It read "/resolved-when search returns results for 1", cut at 50 characters.)
     assert "/resolved-when search returns results for 15 …" in text
+    assert "lee hands the lead over in Slack: @incident-tool handover @priya" in text
     # The ack is recorded at the minute the story tells it.
     [told] = [line for line in lines if "acknowledges with a ✅" in line]
     at = told.split()[2]
