@@ -427,7 +427,10 @@ def run(
                 "/action @priya Alert on empty search results within 5 minutes",
                 "records a follow-up action for priya",
             ),
-            (3, helper, "/mitigated", "marks it mitigated"),
+            # And on the issue: the lead hands back with `/handover @user`, the fourth way.
+            (2, helper, f"/handover @{lead}", "hands the lead back on the issue"),
+            (1, lead, "/ack", "acknowledges the lead"),
+            (2, lead, "/mitigated", "marks it mitigated"),
         ]
         for n, (minutes, who, body, what) in enumerate(steps, start=5):
             advance(minutes)

@@ -100,6 +100,8 @@ def test_demo_runs_and_tells_the_story():
         "| Slack | Slack note (priya): The 09:35 index alias switch pointed search at an empty",
         # The handover was given in Slack, and the retrospective says so (issue #22).
         "| Slack | Handover (lee): lee → priya |",
+        # ... and one given on the issue, the fourth way people use the tool.
+        "| GitHub | Handover (priya): priya → lee |",
         ":ok_hand: Done: `handover`, as lee on GitHub.",
     ):
         assert expected in text, expected
