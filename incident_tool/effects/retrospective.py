@@ -89,7 +89,8 @@ def load_template(config: Config, root: Path) -> tuple[str, str]:
         except (OSError, UnicodeDecodeError) as exc:
             raise TemplateError(f"{name}: cannot read: {exc}") from None
     if name != DEFAULT_TEMPLATE:
-        raise TemplateError(f"{name}: retrospective.template file not found ({config.source})")
+        # Named as the config names it: the runner's absolute paths stay out of the issue.
+        raise TemplateError(f"{name}: file not found in the repository")
     return packaged_template()
 
 

@@ -55,9 +55,11 @@ def run(
         return
     cfg = load_config(config_path, root, log=out)
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
-    from incident_tool.app import handle as handle_event
+    from incident_tool.app import process
+    from incident_tool.core.template_check import template_decision
     from incident_tool.effects import schedule
     from incident_tool.effects.parallel import both
+    from incident_tool.effects.retrospective import template_problem
 
     def wakes() -> list[str | None]:
         # Beside the run, not after it: the schedule's GET does not wait for the incident's
@@ -67,30 +69,23 @@ def run(
             return []
         return [schedule.wake(tools), schedule.wake_live(tools, _ref())]
 
-    outcome, woke = both(lambda: run_guarded(lambda: handle_event(event, tools), tools), wakes)
+    # The team's template is tried before the run (a file and a sample render), so a
+    # broken one shows on the open incident's status comment, not first at resolution.
+    decisions = [template_decision(template_problem(cfg, root))]
+
+    def handled() -> Any:
+        assert event.number is not None  # events without one are reports, handled above
+        return process(event.number, tools, event=event, decisions=decisions)
+
+    outcome, woke = both(lambda: run_guarded(handled, tools), wakes)
     if schedule.opens_incident(event, outcome):
         outcome.notices += [notice for notice in woke if notice]
-        outcome.problems += _template_problems(cfg, root)
     report_outcome(outcome, f"{event.kind} on #{event.number}")
     if cfg.status_page.enabled and not dry_run:
         from incident_tool.verbs.status_page import write_output
 
         # The workflow's Pages job runs only when this says "changed" (docs/usage.md#status-page).
         write_output(outcome.page_changed)
-
-
-def _template_problems(cfg: Any, root: Path) -> list[str]:
-    """A retrospective template that cannot be used, said when the incident opens rather
-    than first at resolution (which then writes it from the packaged template)."""
-    from incident_tool.effects.retrospective import template_problem
-
-    problem = template_problem(cfg, root)
-    if problem is None:
-        return []
-    return [
-        f"retrospective.template: {problem}; until it is fixed the retrospective is written"
-        " from incident-tool's default template"
-    ]
 
 
 def _ref() -> str:

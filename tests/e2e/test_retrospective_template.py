@@ -120,19 +120,43 @@ def test_a_missing_template_is_said_at_declaration_and_resolution_still_writes_o
     n = world.report()
     world.gh.add_label(REPO, n, "dana", "incident:declared")
     said = "\n".join(world.deliver())
-    assert "problem: retrospective.template: templates/retro-custom.md.j2" in said
-    assert "not found" in said and "default template" in said
+    [problem] = [line for line in said.splitlines() if line.startswith("  problem: ")]
+    assert "retrospective.template: templates/retro-custom.md.j2: file not found" in problem
+    assert "default template" in problem and str(world.root) not in problem
     summary = (world.root / "summary.md").read_text()
     assert "retro-custom.md.j2" in summary
     # Only the declaring run says it, not every run after.
-    world.say(n, "dana", "/update still looking", deliver=False)
-    assert "retro-custom" not in "\n".join(world.deliver())
+    # The open incident's status comment shows it, once, whatever runs after.
+    status = world.status(n)["body"].split("<!-- incident-tool:data")[0]
+    assert status.count("retrospective.template: templates/retro-custom.md.j2") == 1
+    world.say(n, "dana", "/update still looking")
+    status = world.status(n)["body"].split("<!-- incident-tool:data")[0]
+    assert status.count("retrospective.template: templates/retro-custom.md.j2") == 1
     world.gh.close_issue(REPO, n, "dana", reason="completed")
     world.deliver()
     [retro] = world.retrospectives()
     assert "Written from incident-tool's default template" in retro["body"]
     assert "retro-custom.md.j2" in retro["body"] and "## Action items" in retro["body"]
     assert world.record(n).retro == retro["number"]
+    # Once resolved, the status comment no longer shows the problem.
+    assert "retro-custom" not in world.status(n)["body"].split("<!-- incident-tool:data")[0]
+
+
+def test_a_fixed_template_clears_the_problem(world):
+    from tests.world import REPO
+
+    world.write_config(retrospective={"template": "templates/retro-custom.md.j2"})
+    n = world.report()
+    world.declare(n)
+    assert "retro-custom" in world.status(n)["body"]
+    (world.root / "templates").mkdir()
+    (world.root / "templates" / "retro-custom.md.j2").write_text("Ours: {{ incident.title }}")
+    world.say(n, "dana", "/update fixed the template")
+    assert "retro-custom" not in world.status(n)["body"].split("<!-- incident-tool:data")[0]
+    world.gh.close_issue(REPO, n, "dana", reason="completed")
+    world.deliver()
+    [retro] = world.retrospectives()
+    assert "Ours: " in retro["body"] and "default template" not in retro["body"]
 
 
 def test_where_says_slack_for_what_was_done_in_slack(tmp_path):
