@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import tempfile
 import textwrap
 import time
@@ -51,6 +52,35 @@ https://grafana.example.org/d/search-api
 
 2 - Major: a core service is degraded or down for some
 """
+
+
+def serve(port: int) -> None:
+    """`demo --serve`: the sandbox until Ctrl-C; a port in use is said with what to do."""
+    import errno
+
+    from incident_sandbox import serve as serve_sandbox
+    from incident_tool.errors import UsageError
+
+    try:
+        serve_sandbox(port)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise UsageError(
+            f"port {port} (GitHub's) or {port + 1} (Slack's) is in use: pass --port with"
+            " another, or --port 0 for any free one"
+        ) from None
+
+
+def title(text: str, width: int = 50) -> str:
+    """A step's title of at most `width` characters, cut between words."""
+    return textwrap.shorten(text, width=width, placeholder=" …")
+
+
+def as_slack_shows(text: str) -> str:
+    """A Slack message's text as Slack shows it: its escapes (`&lt;!channel&gt;`, which
+    pings nobody) read back as the characters people see."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 @contextlib.contextmanager
@@ -144,7 +174,8 @@ class Narrator:
             self.seen_messages.add(key)
             if message.get("user") != sl.bot_user_id:
                 continue
-            self.say(f"  Slack   #{channel['name']}: {summarise(message.get('text', ''))}")
+            said = summarise(as_slack_shows(message.get("text", "")))
+            self.say(f"  Slack   #{channel['name']}: {said}")
 
     def _dm_changes(self) -> None:
         for login, user_id in self.slack_ids.items():
@@ -152,7 +183,8 @@ class Narrator:
                 key = (user_id, message["ts"])
                 if key not in self.seen_messages:
                     self.seen_messages.add(key)
-                    self.say(f"  Slack   DM to {login}: {summarise(message.get('text', ''))}")
+                    said = summarise(as_slack_shows(message.get("text", "")))
+                    self.say(f"  Slack   DM to {login}: {said}")
 
 
 CHANGED_REPO = "wellcome/catalogue-api"  # the affected service's repository
@@ -374,7 +406,8 @@ def run(
         advance(1)
         narrator.step(f"4. {clock:%H:%M} {lead} acknowledges with a ✅ on the tool's DM")
         _acknowledge_on_dm(sb, number, team["slack_ids"][lead])
-        advance(1)
+        # The sweep that reads the ✅ runs in the same minute: the timeline then records
+        # the ack when the story tells it (it said 05:04 and recorded 05:05).
         _sweep(driver, clock, say)
         narrator.show_changes(number)
 
@@ -430,7 +463,10 @@ def run(
                 "/action @priya Alert on empty search results within 5 minutes",
                 "records a follow-up action for priya",
             ),
-            (3, helper, "/mitigated", "marks it mitigated"),
+            # And on the issue: the lead hands back with `/handover @user`, the fourth way.
+            (2, helper, f"/handover @{lead}", "hands the lead back on the issue"),
+            (1, lead, "/ack", "acknowledges the lead"),
+            (2, lead, "/mitigated", "marks it mitigated"),
         ]
         for n, (minutes, who, body, what) in enumerate(steps, start=5):
             advance(minutes)
@@ -439,7 +475,7 @@ def run(
                     sb, driver, clock, narrator, number, team["slack_ids"][who], n, who, body, what
                 )
                 continue
-            narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {body.splitlines()[0][:50]}")
+            narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {title(body.splitlines()[0])}")
             gh.comment(REPO, number, who, body)
             deliver()
             narrator.show_changes(number)
@@ -663,8 +699,14 @@ def _in_slack(
     """
     _, kind, text = body.split(":", 2)
     channel = _incident_channel(sb, number)
-    shown = text if kind == "pin" else f"@incident-tool {text.split(' <@')[0]} @…"
-    narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {shown[:50]}")
+    # Mentions as people read them (`@lee`), so the new lead's name shows.
+    users = sb.slack.users
+
+    def named(match: Any) -> str:
+        return "@" + (users[match[1]].name if match[1] in users else match[1])
+
+    shown = text if kind == "pin" else "@incident-tool " + re.sub(r"<@(\w+)>", named, text)
+    narrator.step(f"{n}. {clock:%H:%M} {who} {what}: {title(shown)}")
     if kind == "pin":
         ts = sb.slack.post_as_user(channel, user, text)
         sb.slack.pin_as_user(channel, ts, user)

@@ -206,7 +206,8 @@ def listen(
 @click.option("--repo", help="OWNER/NAME. Default: $GITHUB_REPOSITORY.")
 @click.option("--since", default="90d", show_default=True, help="90d, 12w, 36h or a date.")
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
-def report(repo: str | None, since: str, fmt: str) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False))
+def report(repo: str | None, since: str, fmt: str, config_path: str | None) -> None:
     """Print incident metrics: counts, and times to declare, mitigate and resolve.
 
     \b
@@ -215,7 +216,7 @@ def report(repo: str | None, since: str, fmt: str) -> None:
     """
     from incident_tool.verbs import report as metrics
 
-    metrics.run(repo, since, fmt)
+    metrics.run(repo, since, fmt, config_path)
 
 
 @cli.command("status-page")
@@ -305,9 +306,7 @@ def demo(serve: bool, port: int) -> None:
     from incident_sandbox import demo as demo_module
 
     if serve:
-        from incident_sandbox import serve as serve_sandbox
-
-        serve_sandbox(port)
+        demo_module.serve(port)
         return
     from incident_tool.verbs import listen
 

@@ -12,6 +12,7 @@ from incident_tool.errors import UsageError
 
 DEFAULT_PATH = ".github/incident.yml"
 DEFAULT_TEMPLATE = "templates/retrospective.md.j2"
+ABSENT = "(absent: defaults)"  # a Config's source when its file is missing
 
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(\[bot\])?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -200,7 +201,7 @@ def load(path: str | Path, *, required: bool = False) -> Config:
     except FileNotFoundError:
         if required:
             raise ConfigError(f"{path}: file not found") from None
-        return Config(source=f"{path} (absent: defaults)")
+        return Config(source=f"{path} {ABSENT}")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return parse(_text(raw, str(path)), str(path))
@@ -233,8 +234,13 @@ def parse(text: str, source: str = DEFAULT_PATH) -> Config:
         data = _load_yaml(text, source)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ConfigError(f"{source}: not valid YAML{where}") from None
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        # PyYAML's own words for the reason ("found character '\t' that cannot start any
+        # token"), without its excerpt of the file.
+        problem = " ".join(str(getattr(exc, "problem", "") or "").split())[:200]
+        raise ConfigError(
+            f"{source}: not valid YAML{where}" + (f": {problem}" if problem else "")
+        ) from None
     except RecursionError:
         raise ConfigError(f"{source}: nested too deeply to be a config file") from None
     if data is None:
@@ -336,6 +342,10 @@ class _Checker:
         self.source = source
 
     def fail(self, key: str, problem: str) -> ConfigError:
+        if not key:  # the document itself (a list, a string): no key to name
+            return ConfigError(
+                f"{self.source}: the config {problem}: write it as keys, like `responders: [sam]`"
+            )
         return ConfigError(f"{self.source}: `{key}` {problem}")
 
     def mapping(self, value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
@@ -710,3 +720,23 @@ def _kind(value: Any) -> str:
         list: "a list",
         dict: "a mapping",
     }.get(type(value), type(value).__name__)
+
+
+# A config under a name the workflows never read (`.yaml` for `.yml`): said, not ignored.
+MISNAMED_PATHS = (
+    ".github/incident.yaml",
+    ".github/incident-tool.yml",
+    ".github/incident-tool.yaml",
+)
+
+
+def absent_notice(root: Path) -> str:
+    """What a run says when `.github/incident.yml` is absent: it uses the defaults, and a
+    file of a likely mistaken name is pointed out."""
+    misnamed = next((name for name in MISNAMED_PATHS if (root / name).is_file()), None)
+    if misnamed:
+        return (
+            f"no {DEFAULT_PATH}: using defaults ({misnamed} exists but is not read:"
+            f" did you mean {DEFAULT_PATH}? rename it)"
+        )
+    return f"no {DEFAULT_PATH}: using defaults"

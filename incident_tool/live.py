@@ -27,9 +27,10 @@ from incident_tool.core.record import utcnow
 from incident_tool.effects.github import GitHubError
 from incident_tool.effects.slack import SlackError
 from incident_tool.effects.socket import Handled
+from incident_tool.effects.team_form import team_form
 from incident_tool.effects.tools import Outcome, Tools
 from incident_tool.inbound import interactions as inbound
-from incident_tool.inbound.forms import default_form
+from incident_tool.inbound.forms import FormDefinition, default_form
 
 NOT_THERE = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel"})
 ANNOUNCE = -1  # the announce channel's turn, beside the incidents' own
@@ -169,7 +170,10 @@ class Listener:
         """`/incident`: a report modal; `/incident help`; `/incident <command>` in an
         incident channel."""
         if not command.text:
-            self.open_view(command.trigger_id, report_view(command.channel), command)
+            form, notice = team_form(self.tools.root)
+            if notice:
+                self.log(f"notice: {notice}")
+            self.open_view(command.trigger_id, report_view(command.channel, form), command)
             return
         if command.text.split()[0].lower() == "help":
             self.tell(command.channel, command.user, live.slash_help())
@@ -361,9 +365,10 @@ def _modal(callback: str, title: str, submit: str, blocks: list[dict], meta: str
     }
 
 
-def report_view(channel: str) -> dict:
-    """The report form's fields, its own options (docs/usage.md#live-slack)."""
-    form = default_form()
+def report_view(channel: str, form: FormDefinition | None = None) -> dict:
+    """The report form's fields, its own options (docs/usage.md#live-slack): the team's
+    form (effects/team_form.py), the packaged example's when none is given."""
+    form = form or default_form()
     service = form.get_field("service")
     severity = form.get_field("severity")
     blocks = [

@@ -230,7 +230,11 @@ def mitigate(ctx: Context, by: str, text: str = "") -> bool:
     record.note(ctx.now, "mitigated", by, text)
     n = record.count("mitigated")
     told = wording.CHANNEL_MITIGATED.format(who=who(by), said=f": {escape(text)}" if text else "")
-    ctx.slack(f"mitigated:{n}", To.INCIDENT, told)
+    if record.sensitive:
+        ctx.slack(f"mitigated:{n}", To.INCIDENT, told)
+    else:  # stakeholders hear it too (docs/usage.md#states)
+        announced = wording.ANNOUNCE_MITIGATED.format(title=public_title(ctx), link=link(ctx))
+        tell_both(ctx, f"mitigated:{n}", told, announced)
     return True
 
 

@@ -59,7 +59,10 @@ def carry_out(ctx: Context, request: LiveRequest) -> None:
         return
     result = declare(ctx, login) if request.text == DECLARE else command(ctx, request, login)
     ctx.answers.append(Answer(isinstance(result, Done), answer(request, result)))
-    if not (request.text == "help" and isinstance(result, Done)):
+    # A refusal (a typo, no permission) goes back to the person alone, not onto the issue.
+    if not (request.text == "help" and isinstance(result, Done)) and not isinstance(
+        result, Refused
+    ):
         record(ctx, request, login, result)
 
 

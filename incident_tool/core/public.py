@@ -20,7 +20,12 @@ from typing import Any
 from incident_tool.config import Config
 from incident_tool.core.record import Record, parse_time
 from incident_tool.core.states import SENSITIVE_LABEL, State
-from incident_tool.inbound.forms import SENSITIVE_SERVICE, default_form, parse_report
+from incident_tool.inbound.forms import (
+    SENSITIVE_SERVICE,
+    FormDefinition,
+    default_form,
+    parse_report,
+)
 
 OTHER = "Other"
 SHOWN_STATES = (State.DECLARED, State.MITIGATED, State.RESOLVED)
@@ -83,14 +88,17 @@ class PublicIncident:
         return [(a, b, level) for a, b, level in out if b > a]
 
 
-def components(config: Config) -> tuple[str, ...]:
-    """The configured components, else the report form's affected-service options
-    (without the sensitive one: its incidents never appear, so it would always look fine)."""
+def components(config: Config, form: FormDefinition | None = None) -> tuple[str, ...]:
+    """The configured components, else the report form's affected-service options: the
+    team's `form` (effects/team_form.py), the packaged example's when none is given.
+    Without the sensitive ones (`sensitive.services`): their incidents never appear, so
+    they would always look fine."""
     if config.status_page.components:
         return config.status_page.components
-    field = default_form().get_field("service")
+    field = (form or default_form()).get_field("service")
     options = field.options if field is not None else ()
-    return tuple(o for o in options if o.lower() != SENSITIVE_SERVICE.lower()) or (OTHER,)
+    hidden = {s.strip().lower() for s in config.sensitive.services}
+    return tuple(o for o in options if o.strip().lower() not in hidden) or (OTHER,)
 
 
 def clean(text: str) -> str:
@@ -118,14 +126,26 @@ def _named(service: object, names: Sequence[str]) -> str:
 def keep_as_declared(record: Record, title: str, body: str | None, config: Config) -> None:
     """Fix the public title and component at declaration (once: a reopened incident keeps
     them). After it, the issue's author may edit the issue as they like: the public
-    surfaces read these, which only the team changes (`/retitle`)."""
+    surfaces read these, which only the team changes (`/retitle`). The component is kept
+    as the service the report named; the page shows it only if it is one of the team's
+    components (`_component`), so free text never reaches it."""
     if record.public_title is None:
         record.public_title = title
     if record.component is None:
-        record.component = component_of(body, components(config))
+        service = parse_report(body).get("service")
+        if isinstance(service, list):
+            service = service[0] if service else None
+        record.component = (
+            service.strip() if isinstance(service, str) and service.strip() else OTHER
+        )
 
 
-def is_sensitive(labels: Iterable[str], body: str | None, record: Record | None) -> bool:
+def is_sensitive(
+    labels: Iterable[str],
+    body: str | None,
+    record: Record | None,
+    sensitive_services: Iterable[str] = (SENSITIVE_SERVICE,),
+) -> bool:
     """The record's word (the reporter's choice in the form, read until the incident was
     declared: core/reconcile.py) or the team's `sensitive` label. A record that kept its
     component at declaration is not second-guessed from the body: its author could take a
@@ -138,9 +158,8 @@ def is_sensitive(labels: Iterable[str], body: str | None, record: Record | None)
         return False
     service = parse_report(body).get("service")
     services = service if isinstance(service, list) else [service]
-    return any(
-        isinstance(s, str) and s.strip().lower() == SENSITIVE_SERVICE.lower() for s in services
-    )
+    hidden = {s.strip().lower() for s in sensitive_services}
+    return any(isinstance(s, str) and s.strip().lower() in hidden for s in services)
 
 
 def public_incident(
@@ -152,13 +171,15 @@ def public_incident(
     created_at: datetime,
     record: Record | None,
     config: Config,
+    names: Sequence[str] | None = None,
 ) -> PublicIncident | None:
     """What the page may show of one issue, or None when it must not appear at all:
-    no record, never declared, dismissed or only reported, or sensitive."""
+    no record, never declared, dismissed or only reported, or sensitive. `names`: the
+    page's components (`components` of the packaged form when not given)."""
     labels = list(labels)
     if record is None or record.state not in SHOWN_STATES:
         return None
-    if is_sensitive(labels, body, record):
+    if is_sensitive(labels, body, record, config.sensitive.services):
         return None
     declared = record.first("declared")
     if declared is None:
@@ -179,7 +200,7 @@ def public_incident(
     return PublicIncident(
         number=number,
         title=clean(public_title(record, title)) or f"Incident {number}",
-        component=_component(record, body, config),
+        component=_component(record, body, config, names),
         state=record.state,
         severity=record.severity,
         started=min(reported, declared_at),
@@ -198,8 +219,10 @@ def public_title(record: Record | None, title: str) -> str:
     return title
 
 
-def _component(record: Record, body: str | None, config: Config) -> str:
-    names = components(config)
+def _component(
+    record: Record, body: str | None, config: Config, names: Sequence[str] | None = None
+) -> str:
+    names = components(config) if names is None else names
     if record.component is not None:
         return _named(record.component, names)
     return component_of(body, names)  # a record from before the tool kept it

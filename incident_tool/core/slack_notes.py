@@ -198,6 +198,16 @@ def carry_out(ctx: Context, readout: Readout, message: inbound.InMessage) -> Non
                 ref=link,
             )
             result = run_command(ctx, parsed, view)
+            if parsed.name == CommandName.UPDATE:
+                # The person's message is in the channel already: echoing the update
+                # there would say it twice (the issue's timeline still has it).
+                echo = f"update:{view.id}"
+                ctx.record.outbox = [m for m in ctx.record.outbox if m.key != echo]
+            if isinstance(result, Refused):
+                # A refusal (a typo, no permission) is the person's business: answered in
+                # the thread only, not a comment on the issue.
+                key = f"reply:{view.id}"
+                ctx.plan[:] = [a for a in ctx.plan if not (isinstance(a, Comment) and a.key == key)]
             if parsed.name == CommandName.HELP and isinstance(result, Done):
                 # The list belongs in the thread, not on the issue.
                 key = f"reply:{view.id}"
@@ -210,6 +220,7 @@ def carry_out(ctx: Context, readout: Readout, message: inbound.InMessage) -> Non
         answer(ctx, message, wording.THREAD_DONE_IN_PART.format(word=word))
     elif isinstance(result, Refused):
         answer(ctx, message, wording.THREAD_REFUSED.format(reason=escape(result.reason)))
+        return  # in the thread only: the issue records what was done
     else:
         answer(ctx, message, wording.THREAD_DONE.format(word=word, login=escape(login)))
     record(ctx, readout, message, login, word, link, result)

@@ -7,12 +7,15 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from incident_tool.config import Config
+from incident_tool.config import ABSENT, Config
 from incident_tool.core import changes, safe, wording
+from incident_tool.core.followups import action_key
 from incident_tool.core.record import MAX_BODY, STATUS_MARKER, Entry, Record, parse_time
+from incident_tool.core.states import State
 from incident_tool.inbound import alerts
 
 VISIBLE_ENTRIES = 150
+CLOSED_STATES = (State.RESOLVED, State.DISMISSED)
 VISIBLE_NOTES = 5
 _SLACK_LINK = re.compile(r"https://[A-Za-z0-9.-]+/archives/[A-Z0-9]+/p[0-9]+")
 
@@ -207,7 +210,8 @@ def _severity_rows(record: Record) -> list[Row]:
 def _people_rows(record: Record, config: Config, updated: datetime) -> list[Row]:
     """The lead (and whether they acknowledged), earlier leads, managers, helpers."""
     rows = [("Lead", wording.person(record.lead) if record.lead else "not yet chosen")]
-    waiting = record.ack_waiting()
+    # Once over, nobody is waited for: the question is moot.
+    waiting = record.ack_waiting() if record.state not in CLOSED_STATES else None
     if waiting:
         since = (parse_time(waiting.get("since")) or updated).strftime("%H:%M UTC")
         who = wording.person(record.lead)
@@ -215,9 +219,9 @@ def _people_rows(record: Record, config: Config, updated: datetime) -> list[Row]
     if len(record.leads) > 1:
         rows.append(("Earlier leads", ", ".join(wording.person(x) for x in record.leads[:-1])))
     dms = config.delivery_managers
-    rows.append(
-        ("Delivery managers", ", ".join(wording.person(x) for x in dms) or "none configured")
-    )
+    # Say why when the run had no config at all (a misnamed .yaml, a missing file).
+    none = "none: no .github/incident.yml" if ABSENT in config.source else "none configured"
+    rows.append(("Delivery managers", ", ".join(wording.person(x) for x in dms) or none))
     rows.append(("Helping", ", ".join(wording.person(x) for x in record.helping) or "nobody yet"))
     if record.stopped:
         rows.append(("Stopped helping", ", ".join(wording.person(x) for x in record.stopped)))
@@ -276,7 +280,8 @@ def _attention_rows(record: Record) -> list[Row]:
 
 def _missing_and_problems(record: Record) -> list[str]:
     lines = []
-    if record.missing:
+    # Asking to complete the report of an incident that is over only nags.
+    if record.missing and record.state not in CLOSED_STATES:
         lines += [
             "",
             "**Missing from the report:** "
@@ -308,29 +313,38 @@ def _follow_up_actions(record: Record) -> list[str]:
     lines = ["", "**Follow-up actions**"]
     if len(actions) > VISIBLE_ACTIONS:
         lines.append(f"- … {len(actions) - VISIBLE_ACTIONS} more in the timeline")
-    lines += [
-        f"- [ ] {wording.user_text(a.text, inline=True)} ({wording.person(a.actor)})"
-        for a in actions[-VISIBLE_ACTIONS:]
-    ]
+    for action in actions[-VISIBLE_ACTIONS:]:
+        # The issue it became, once opened (GitHub links `#123`).
+        opened = record.followups.get(action_key(action), {}).get("issue")
+        issue = f": #{opened}" if isinstance(opened, int) else ""
+        said = wording.user_text(action.text, inline=True)
+        lines.append(f"- [ ] {said} ({wording.person(action.actor)}){issue}")
     return lines
 
 
 def _timeline(record: Record, zone: str, visible: int) -> list[str]:
     """The newest `visible` entries, in a section open by default, both times shown."""
+    # Without a time zone of its own the team reads UTC once, not in two equal columns.
+    local = zone != "UTC"
     lines = [
         "",
-        f"<details open><summary>Timeline (UTC, and {zone})</summary>",
+        f"<details open><summary>Timeline (UTC{f', and {zone}' if local else ''})</summary>",
         "",
-        f"| UTC | {zone} | What |",
-        "|---|---|---|",
+        f"| UTC | {zone} | What |" if local else "| UTC | What |",
+        "|---|---|---|" if local else "|---|---|",
     ]
     shown = record.timeline[-visible:]
     if len(record.timeline) > len(shown):
         hidden = len(record.timeline) - len(shown)
-        lines.append(f"| | | … {hidden} earlier entries (all in the retrospective) |")
+        gap = "| | |" if local else "| |"
+        lines.append(f"{gap} … {hidden} earlier entries (all in the retrospective) |")
     for entry in shown:
-        utc, local = when(entry.at, zone)
-        lines.append(f"| {utc} | {local} | {describe(entry)} |")
+        utc, in_zone = when(entry.at, zone)
+        lines.append(
+            f"| {utc} | {in_zone} | {describe(entry)} |"
+            if local
+            else f"| {utc} | {describe(entry)} |"
+        )
     lines += ["", "</details>"]
     return lines
 

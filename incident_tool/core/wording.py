@@ -247,6 +247,9 @@ ANNOUNCE_DECLARED = (
 CHANNEL_UNMITIGATED = ":rotating_light: {who} moved the incident back to declared: not mitigated."
 CHANNEL_REOPENED = ":arrows_counterclockwise: {who} reopened the incident."
 CHANNEL_MITIGATED = ":large_green_circle: {who} marked the incident mitigated{said}"
+ANNOUNCE_MITIGATED = (
+    ":large_green_circle: Incident mitigated: {title} {link}. Impact contained; not yet resolved."
+)
 CHANNEL_RESOLVED = ":white_check_mark: {who} resolved the incident.{said}"
 ANNOUNCE_RESOLVED = ":white_check_mark: Incident resolved: {title} {link}."
 DM_CONFIRM_RESOLUTION = (
@@ -359,3 +362,10 @@ REVERT_OPENED = """{marker}
 ↩️ Revert of {what} opened: [#{number}]({url}). It is not merged: review and merge it as usual."""
 REVERT_REFUSED = """{marker}
 ⚠️ The revert of {what} was not opened: {why}"""
+# The retrospective written from the packaged template because the team's could not be
+# used (effects/retrospective.py): said first, so nobody wonders where their template went.
+RETRO_FALLBACK = (
+    "> [!WARNING]\n> Written from incident-tool's default template: {reason}. Fix"
+    " `retrospective.template` in .github/incident.yml, then `incident-tool retro {number}`"
+    " writes it again from yours, keeping what people wrote in its sections.\n\n"
+)

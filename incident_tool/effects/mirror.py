@@ -493,9 +493,11 @@ def lanes_of(
     return list(lanes.values())
 
 
-def preview(text: str, limit: int = 80) -> str:
-    """Return the first line of a message, cut to `limit` characters, in quotes."""
-    line = next((x.strip() for x in text.splitlines() if x.strip()), "")
+def preview(text: str, limit: int = 2000) -> str:
+    """Return a message's whole text on one line (its line breaks shown as ⏎), in quotes:
+    the log and --dry-run show what Slack gets ("Update from @lee:" alone looked empty).
+    Only a message longer than `limit` is cut, so one cannot flood the log."""
+    line = " ⏎ ".join(x.strip() for x in text.splitlines() if x.strip())
     return f"“{line if len(line) <= limit else line[: limit - 1] + '…'}”"
 
 

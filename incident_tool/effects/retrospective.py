@@ -13,6 +13,7 @@ retrospective issue with it, and `retro N` (verbs/retro.py) renders it again.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ from incident_tool.core.followups import action_key
 from incident_tool.core.model import IssueView
 from incident_tool.core.public import public_title
 from incident_tool.core.record import Entry, Record, parse_time
+from incident_tool.core.states import State
 from incident_tool.core.status import KIND_WORDS, when
 from incident_tool.errors import UsageError
 from incident_tool.inbound.forms import parse_report
@@ -56,26 +58,32 @@ def title_for(issue: IssueView, record: Record | None = None) -> str:
 
 
 def confined_template_path(root: Path, path: str) -> Path:
-    """Return `retrospective.template` as a file under the repository `root`, symlinks
-    resolved; raise TemplateError for an absolute path or one that leads outside
-    (`../../etc/passwd`, a link to /proc/self/environ): a template is rendered, and the
-    retrospective issue would publish what it reads."""
-    if Path(path).is_absolute() or path.startswith(("/", "\\")):
+    """Return the file `path` names inside the repository at `root`, or raise TemplateError.
+
+    `retrospective.template` is relative to the repository and stays inside it: an
+    absolute path, a `..` that leaves it or a symlink pointing out of it could render any
+    file the job can read (`/proc/self/environ`, another checkout's secrets) into a public
+    issue. The file need not exist (the caller says when it is missing).
+    """
+    name = path.strip()
+    if not name:
+        raise TemplateError("retrospective.template is empty: give a path inside the repository")
+    if Path(name).is_absolute() or name.startswith(("~", "\\")):
         raise TemplateError(
-            f"retrospective.template {path!r} is an absolute path: give one relative to the"
-            f" repository, e.g. {DEFAULT_TEMPLATE}"
+            f"retrospective.template {name!r} is an absolute path: give it relative to the "
+            "repository (e.g. templates/retrospective.md.j2)"
         )
     try:
         base = root.resolve()
-        full = (base / path).resolve()
+        target = (base / name).resolve()
     except (OSError, RuntimeError, ValueError) as exc:  # a NUL byte, a symlink loop
-        raise TemplateError(f"retrospective.template {path!r}: not a usable path ({exc})") from None
-    if not full.is_relative_to(base):
+        raise TemplateError(f"retrospective.template {name!r}: not a usable path ({exc})") from None
+    if target != base and base not in target.parents:
         raise TemplateError(
-            f"retrospective.template {path!r} leads outside the repository: give a file"
-            f" under it, e.g. {DEFAULT_TEMPLATE}"
+            f"retrospective.template {name!r} points outside the repository: "
+            "keep the template inside it"
         )
-    return full
+    return target
 
 
 def channel_copy(
@@ -93,20 +101,58 @@ def channel_copy(
 
 def load_template(config: Config, root: Path) -> tuple[str, str]:
     """Return (template text, where it came from): the repo's file, else the packaged one."""
-    path = root / config.retrospective.template
+    name = config.retrospective.template
+    path = confined_template_path(root, name)
     if path.is_file():
         try:
-            return path.read_text(encoding="utf-8"), str(path)
+            return path.read_text(encoding="utf-8"), name
         except (OSError, UnicodeDecodeError) as exc:
-            raise TemplateError(f"{path}: cannot read: {exc}") from None
-    if config.retrospective.template != DEFAULT_TEMPLATE:
-        raise TemplateError(f"{path}: retrospective.template file not found ({config.source})")
+            raise TemplateError(f"{name}: cannot read: {exc}") from None
+    if name != DEFAULT_TEMPLATE:
+        # Named as the config names it: the runner's absolute paths stay out of the issue.
+        raise TemplateError(f"{name}: file not found in the repository")
+    return packaged_template()
+
+
+def packaged_template() -> tuple[str, str]:
+    """The template incident-tool ships (templates/retrospective.md.j2)."""
     text = (
         resources.files("incident_tool")
         .joinpath("templates/retrospective.md.j2")
         .read_text("utf-8")
     )
-    return text, "incident-tool's default template"
+    return text, PACKAGED
+
+
+def template_problem(config: Config, root: Path) -> str | None:
+    """What is wrong with the team's retrospective template, or None when it renders.
+
+    For the run that declares an incident (and `check`): a missing, unreadable, outside or
+    broken template is said then, not first at resolution. Renders a small sample.
+    """
+    try:
+        source, where = load_template(config, root)
+        if source == packaged_template()[0]:
+            return None  # the packaged one (or init's copy of it): tested here, not per run
+        _compile(source, where).render(**_sample(config))
+    except TemplateError as exc:
+        return str(exc)
+    except Exception as exc:  # any failure of the team's template is reported
+        return f"{config.retrospective.template}: {type(exc).__name__}: {exc}"
+    return None
+
+
+_SLACK_REF = re.compile(r"https://[A-Za-z0-9.-]+/archives/[A-Z0-9]+/p[0-9]+")
+
+
+def where_said(entry: Entry) -> str:
+    """The retrospective's "Where" of a timeline entry: Slack for a note, a command given
+    there (its permalink) and an acknowledgement made there; else GitHub."""
+    if entry.kind == "slack-note" or _SLACK_REF.match(entry.ref or ""):
+        return "Slack"
+    if entry.kind == "ack" and not (entry.text or "").endswith("on the issue"):
+        return "Slack"  # a ✅ on the DM or the channel, `@incident-tool ack`, the button
+    return "GitHub"
 
 
 def _duration(start: datetime | None, end: datetime | None) -> str | None:
@@ -138,11 +184,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     # (docs/adopting.md#the-slack-app).
     notes = {e.ref for e in record.timeline if e.kind == "slack-note" and e.ref}
     entries = sorted(
-        [
-            (e, "Slack" if e.kind == "slack-note" else "GitHub")
-            for e in record.timeline
-            if e.kind != "slack"
-        ],
+        [(e, where_said(e)) for e in record.timeline if e.kind != "slack"],
         key=lambda pair: pair[0].at,
     )
     channel = []
@@ -193,6 +235,7 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
             "url": issue.url,
         },
         "sensitive": record.sensitive,
+        "severity": record.severity,
         "report": {
             k: text(report.get(k))
             for k in ("summary", "service", "impact", "started", "noticed", "links")
@@ -248,6 +291,47 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
 MAX_BODY = 65000  # GitHub's limit for an issue body is 65,536 characters
 
 
+PACKAGED = "incident-tool's default template"
+
+
+def _compile(source: str, where: str) -> Any:
+    from jinja2 import TemplateError as JinjaError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+    try:
+        return env.from_string(source)
+    except JinjaError as exc:
+        line = getattr(exc, "lineno", None)
+        raise TemplateError(f"{where}{f' line {line}' if line else ''}: {exc}") from None
+
+
+def _sample(config: Config) -> dict[str, Any]:
+    """A small resolved incident's variables, to try a template before it is needed."""
+    from datetime import timedelta, timezone
+
+    start = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+    record = Record(state=State.RESOLVED, leads=["lead"], severity=2)
+    record.note(start, "declared", "manager")
+    record.note(start + timedelta(minutes=30), "mitigated", "lead")
+    record.note(start + timedelta(minutes=60), "resolved", "manager")
+    record.actions.append(record.note(start + timedelta(minutes=40), "action", "lead", "An alert"))
+    sample = IssueView(
+        repo="owner/repo",
+        number=1,
+        title="A sample incident",
+        body="",
+        url="https://github.com/owner/repo/issues/1",
+        author="reporter",
+        labels=(),
+        assignees=(),
+        state="closed",
+        state_reason="completed",
+        created_at=start,
+    )
+    return context(sample, record, config, [])
+
+
 def render(
     issue: IssueView,
     record: Record,
@@ -256,21 +340,49 @@ def render(
     root: Path,
     slack: list[Entry],
     template: tuple[str, str] | None = None,
+    strict: bool = False,
 ) -> Retrospective:
     """Render the retrospective issue's title and body.
+
+    When the team's template is missing, outside the repository or fails, the
+    retrospective is still written, from the packaged template, and its first lines say
+    why (an incident is never closed without one); `strict` raises TemplateError instead
+    (`retro N`, run by a person who can fix it).
+    """
+    marker = MARKER.format(number=issue.number)
+    try:
+        # `template`: (text, where) read elsewhere, e.g. from the default branch by `retro`.
+        body = _body(issue, record, config, slack, template or load_template(config, root))
+    except TemplateError as exc:
+        if strict:
+            raise
+        body = _body(issue, record, config, slack, packaged_template())
+        note = wording.RETRO_FALLBACK.format(
+            reason=safe.markdown(str(exc), inline=True), number=issue.number
+        )
+        body = body.replace(marker + "\n", marker + "\n" + note, 1)
+    # The seal lets `retro N` tell what people wrote in the sections left for them.
+    return Retrospective(
+        title=title_for(issue, record), body=retro_sections.seal(body, after=marker)
+    )
+
+
+def _body(
+    issue: IssueView,
+    record: Record,
+    config: Config,
+    slack: list[Entry],
+    template: tuple[str, str],
+) -> str:
+    """The body from one template, its marker first.
 
     A very long incident would overflow GitHub's body limit; the timeline then keeps its
     start and end and says how many entries in the middle it left out, so every section
     (the action items, what went well and badly) is still there.
     """
-    from jinja2 import TemplateError as JinjaError
-    from jinja2.sandbox import SandboxedEnvironment
-
-    # `template`: (text, where) read elsewhere, e.g. from the default branch by `retro`.
-    source, where = template or load_template(config, root)
-    env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+    source, where = template
+    compiled = _compile(source, where)
     try:
-        compiled = env.from_string(source)
         variables = context(issue, record, config, slack)
         body = compiled.render(**variables)
         # The channel's other messages give way first, then the timeline.
@@ -290,7 +402,7 @@ def render(
                 }
                 variables = {**variables, name: [*head, gap, *tail]}
                 body = compiled.render(**variables)
-    except JinjaError as exc:
+    except Exception as exc:  # a team's template may fail in any way: said, not raised
         line = getattr(exc, "lineno", None)
         raise TemplateError(f"{where}{f' line {line}' if line else ''}: {exc}") from None
     marker = MARKER.format(number=issue.number)
@@ -298,7 +410,4 @@ def render(
         body = marker + "\n" + body
     if len(body) > MAX_BODY:  # a template that is huge by itself
         body = body[: MAX_BODY - 200] + "\n\n… (cut to fit GitHub's size limit)\n"
-    # The seal lets `retro N` tell what people wrote in the sections left for them.
-    return Retrospective(
-        title=title_for(issue, record), body=retro_sections.seal(body, after=marker)
-    )
+    return body

@@ -19,5 +19,14 @@ def http_timeout() -> int:
     INCIDENT_TOOL_TIMEOUT overrides it (tests use 1 s; a slow link may want more).
     """
     raw = os.environ.get("INCIDENT_TOOL_TIMEOUT", "").strip()
-    value = int(raw) if raw.isdigit() else DEFAULT_TIMEOUT
-    return value if 1 <= value <= 600 else DEFAULT_TIMEOUT
+    if not raw:
+        return DEFAULT_TIMEOUT
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 600):
+        # Said, not ignored: a person who set it expects it to count.
+        from incident_tool.errors import UsageError
+
+        raise UsageError(
+            f"INCIDENT_TOOL_TIMEOUT must be whole seconds from 1 to 600, not {raw[:20]!r}"
+            f" (unset it for the default, {DEFAULT_TIMEOUT})"
+        )
+    return int(raw)

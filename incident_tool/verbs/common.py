@@ -148,13 +148,20 @@ def _app_installation(
         fail(str(exc))
 
 
-def load_config(path: str | None, root: Path) -> Any:
+def load_config(path: str | None, root: Path, *, log: Callable[[str], None] | None = None) -> Any:
     from incident_tool import config
 
     # The default path may be absent (every key has a default); a path given may not.
     # A ConfigError is a UsageError: `_run` says it and exits 2.
     given = bool(path) and Path(path or "") != Path(config.DEFAULT_PATH)
-    return config.load(Path(path) if path else root / config.DEFAULT_PATH, required=given)
+    local = Path(path) if path else root / config.DEFAULT_PATH
+    if log is not None and not given and not local.is_file():
+        from incident_tool.effects import workflow_io
+
+        notice = config.absent_notice(root)
+        log(f"notice: {notice}")
+        workflow_io.defer("notice", notice)
+    return config.load(local, required=given)
 
 
 def team_config(
@@ -173,7 +180,7 @@ def team_config(
     if path or local.is_file() or workflow_io.in_actions():
         cfg = load_config(path, root)
         shown = local.relative_to(root) if local.is_relative_to(root) else local
-        log(f"config: {shown}" if local.is_file() else "no .github/incident.yml: using defaults")
+        log(f"config: {shown}" if local.is_file() else config.absent_notice(root))
         return cfg, False
     from incident_tool.effects.github import Gateway, GitHubError, client
 
@@ -188,7 +195,7 @@ def team_config(
     except GitHubError as exc:
         fail(f"could not read {repo}'s {config.DEFAULT_PATH}: {exc}")
     if text is None:
-        log("no .github/incident.yml: using defaults")
+        log(config.absent_notice(root))
         return config.Config(source="(defaults)"), False
     cfg = config.parse(text, f"{repo}:{config.DEFAULT_PATH} (default branch)")
     log(f"config: {config.DEFAULT_PATH} from {repo}'s default branch (no local file)")

@@ -53,11 +53,13 @@ def run(
     if event.number is None and event.name in events.REPORT_EVENTS:
         report(event, _repo(repo), config_path, dry_run)
         return
-    cfg = load_config(config_path, root)
+    cfg = load_config(config_path, root, log=out)
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
-    from incident_tool.app import handle as handle_event
+    from incident_tool.app import process
+    from incident_tool.core.template_check import template_decision
     from incident_tool.effects import schedule
     from incident_tool.effects.parallel import both
+    from incident_tool.effects.retrospective import template_problem
 
     def wakes() -> list[str | None]:
         # Beside the run, not after it: the schedule's GET does not wait for the incident's
@@ -67,7 +69,15 @@ def run(
             return []
         return [schedule.wake(tools), schedule.wake_live(tools, _ref())]
 
-    outcome, woke = both(lambda: run_guarded(lambda: handle_event(event, tools), tools), wakes)
+    # The team's template is tried before the run (a file and a sample render), so a
+    # broken one shows on the open incident's status comment, not first at resolution.
+    decisions = [template_decision(template_problem(cfg, root))]
+
+    def handled() -> Any:
+        assert event.number is not None  # events without one are reports, handled above
+        return process(event.number, tools, event=event, decisions=decisions)
+
+    outcome, woke = both(lambda: run_guarded(handled, tools), wakes)
     if schedule.opens_incident(event, outcome):
         outcome.notices += [notice for notice in woke if notice]
     report_outcome(outcome, f"{event.kind} on #{event.number}")
@@ -98,7 +108,7 @@ def report(event: Any, repo: str, config_path: str | None, dry_run: bool) -> Non
         # Exit 1, not 2: the tool was called and configured right; what was sent is wrong.
         fail(f"refused {event.kind}: {exc}. Nothing was created.")
     root = Path.cwd()
-    cfg = load_config(config_path, root)
+    cfg = load_config(config_path, root, log=out)
     tools = open_tools(repo, cfg, root, dry_run=dry_run, log=out)
     received = run_guarded(lambda: intake.receive(report, tools, run=intake.run_id()), tools)
     if dry_run and received.body:

@@ -56,6 +56,8 @@ class InitResult:
             " Actions); without it everything happens on GitHub and Slack is skipped.",
             "Edit .github/incident.yml: delivery_managers, responders, people and the"
             " Slack channels.",
+            "Edit .github/ISSUE_TEMPLATE/report-incident.yml: replace the placeholder"
+            " services with your team's (the status page and Slack's report form list them).",
             f"Create the state labels: incident-tool labels sync --repo {repo}",
             "Make the key that seals each incident's record, so that no other workflow can"
             ' write one the tool believes: python3 -c "import secrets;'
@@ -186,7 +188,15 @@ def installed_action() -> str | None:
 _LIVE_OFF = '  live: "off"\n'
 
 
-def _config(form_text: str, live: str | None = None) -> str:
+_STATUS_PAGE_ON = """
+status_page:
+  # `incident-tool init --status-page`: the Pages job of incident.yml builds the page
+  # while this is true (docs/usage.md#status-page).
+  enabled: true
+"""
+
+
+def _config(form_text: str, live: str | None = None, status_page: bool = False) -> str:
     """Return the adopter's config, its `sensitive.services` taken from the form it gets.
 
     The config names the form's security option as the form spells it, so renaming one
@@ -208,6 +218,8 @@ def _config(form_text: str, live: str | None = None) -> str:
         if _LIVE_OFF not in text:
             raise RuntimeError(f"templates/incident.yml lacks {_LIVE_OFF.strip()!r}")
         text = text.replace(_LIVE_OFF, f"  live: {live}\n")
+    if status_page:
+        text += _STATUS_PAGE_ON
     return text.replace(SENSITIVE_PLACEHOLDER, json.dumps(options, ensure_ascii=False))
 
 
@@ -267,7 +279,9 @@ def _contents(
     repo_url: str | None, action: str, status_page: bool, live: str | None
 ) -> dict[str, str]:
     """Return each file to write (path relative to the checkout) with its content."""
-    form = _template("report-incident.yml")
+    # The adopter's form: placeholder services for the team to replace (the packaged
+    # report-incident.yml is the example team's, used when a repository has no form).
+    form = _template("team-report-form.yml")
     files = {
         ".github/ISSUE_TEMPLATE/report-incident.yml": form,
         ".github/ISSUE_TEMPLATE/config.yml": render_issue_config(repo_url),
@@ -278,7 +292,7 @@ def _contents(
         ".github/workflows/incident-followups.yml": render_workflow(
             "workflow-followups.yml", action
         ),
-        ".github/incident.yml": _config(form, live),
+        ".github/incident.yml": _config(form, live, status_page),
         "templates/retrospective.md.j2": _template("retrospective.md.j2"),
         ".github/slack-app-manifest.yml": render_manifest(live=live is not None),
     }
@@ -428,8 +442,8 @@ def _notes(
         )
     if status_page:
         notes += (
-            "For the status page: set `status_page.enabled: true` in .github/incident.yml"
-            " and choose Settings > Pages > Source: GitHub Actions.",
+            "For the status page: choose Settings > Pages > Source: GitHub Actions"
+            " (.github/incident.yml has `status_page.enabled: true`; a kept one needs it).",
         )
     return notes + _live_notes(live)
 

@@ -18,14 +18,22 @@ from incident_tool.verbs.common import (
     team_config,
 )
 
+# The follow-up issues' label (config `followups.labels`, default `follow-up`).
+FOLLOWUP_SPEC = ("c5def5", "Follow-up action from an incident's retrospective")
 
-def wanted(retrospective_labels: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """The labels to have, name -> (colour, description): the tool's and the config's
-    retrospective labels (styled as the tool's retrospective label)."""
+
+def wanted(
+    retrospective_labels: Iterable[str], followup_labels: Iterable[str] = ()
+) -> dict[str, tuple[str, str]]:
+    """The labels to have, name -> (colour, description): the tool's, the config's
+    retrospective labels (styled as the tool's retrospective label) and its follow-up
+    labels (which the follow-up issues get)."""
     specs = dict(LABEL_SPECS)
-    for name in retrospective_labels:
+    extra = [(n, LABEL_SPECS[RETROSPECTIVE_LABEL]) for n in retrospective_labels]
+    extra += [(n, FOLLOWUP_SPEC) for n in followup_labels]
+    for name, spec in extra:
         if name.lower() not in {x.lower() for x in specs}:
-            specs[name] = LABEL_SPECS[RETROSPECTIVE_LABEL]
+            specs[name] = spec
     return specs
 
 
@@ -79,7 +87,7 @@ def run(repo: str | None, config_path: str | None, dry_run: bool) -> None:
     if not token:
         fail("GITHUB_TOKEN is not set: the tool needs a token to manage labels.")
     cfg, _ = team_config(config_path, Path.cwd(), repo, log=out)
-    specs = wanted(cfg.retrospective.labels)
+    specs = wanted(cfg.retrospective.labels, cfg.followups.labels)
     gateway = github.Gateway(github.client(token, api_url("GITHUB_API_URL"), bulk=True), repo)
     started = time.monotonic()
     planned = run_guarded(lambda: sync(gateway, specs, out, dry_run), gateway=gateway)

@@ -289,7 +289,7 @@ def run(
     except alerts.PayloadError as exc:
         fail(str(exc).replace("client_payload: `", "--").replace("`", "", 1), EXIT_USAGE)
     root = Path.cwd()
-    cfg = load_config(None, root)
+    cfg = load_config(None, root, log=lambda s: out(s, err=True))
     tools = open_tools(repo, cfg, root, dry_run=dry_run, log=lambda s: out(s, err=True))
     received = run_guarded(lambda: open_report(report, tools), tools)
     if received.body and dry_run:

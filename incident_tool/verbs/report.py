@@ -367,7 +367,7 @@ def parse_since(text: str, now: datetime) -> datetime:
     return moment
 
 
-def run(repo: str | None, since: str, fmt: str) -> None:
+def run(repo: str | None, since: str, fmt: str, config_path: str | None = None) -> None:
     """Print incident metrics (`incident-tool report`), and write them to the job summary."""
     from incident_tool.effects import workflow_io
 
@@ -378,7 +378,7 @@ def run(repo: str | None, since: str, fmt: str) -> None:
     except ValueError as exc:
         fail(str(exc), EXIT_USAGE)
     root = Path.cwd()
-    cfg, _ = team_config(None, root, repo, log=lambda s: out(s, err=True))
+    cfg, _ = team_config(config_path, root, repo, log=lambda s: out(s, err=True))
     tools = open_tools(repo, cfg, root, dry_run=True, log=lambda s: None)
     found = run_guarded(lambda: collect(tools.gateway, moment, followups=cfg.followups), tools)
     text = markdown(found, repo)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from incident_tool.effects.retrospective import channel_copy, render
+from incident_tool.effects.retrospective import channel_copy, confined_template_path, render
 
 
 def rerender(
@@ -23,6 +23,8 @@ def rerender(
     root = Path.cwd()
     repo = _repo(repo)
     cfg, remote = team_config(config_path, root, repo, log=lambda s: out(s, err=True))
+    # A template outside the repository is refused before anything is read.
+    run_guarded(lambda: confined_template_path(root, cfg.retrospective.template))
     # Reads only, with --print; Slack is read for the channel's messages.
     tools = open_tools(repo, cfg, root, dry_run=False, log=lambda s: out(s, err=True))
     template = None
@@ -41,7 +43,9 @@ def rerender(
         if record is None:
             fail(f"#{number} has no incident-tool status comment: it is not an incident")
         history = channel_copy(record, cfg, tools.mirror.history)
-        return record, render(view, record, cfg, root=root, slack=history, template=template)
+        return record, render(
+            view, record, cfg, root=root, slack=history, template=template, strict=True
+        )
 
     record, rendered = run_guarded(read_and_render, tools)
     if print_only:

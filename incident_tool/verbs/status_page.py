@@ -88,7 +88,9 @@ class Collected:
     read: int = 0  # incidents whose record was read
 
 
-def collect(gateway: Any, config: Config, now: datetime) -> Collected:
+def collect(
+    gateway: Any, config: Config, now: datetime, names: Sequence[str] | None = None
+) -> Collected:
     """Read the incidents the page shows: open declared and mitigated ones, and those
     resolved in the last 90 days (GitHub's `since` is "updated since", which a resolution
     within the window always satisfies). One request per 100 listed issues, plus one
@@ -133,6 +135,7 @@ def collect(gateway: Any, config: Config, now: datetime) -> Collected:
                 created_at=created,
                 record=record,
                 config=config,
+                names=names,
             )
             if incident is None or (incident.resolved and incident.resolved < since):
                 continue
@@ -320,11 +323,17 @@ def _without_bidi(value: Any) -> Any:
 
 
 def render(
-    incidents: Sequence[PublicIncident], config: Config, *, repo: str, now: datetime
+    incidents: Sequence[PublicIncident],
+    config: Config,
+    *,
+    repo: str,
+    now: datetime,
+    components_shown: Sequence[str] | None = None,
 ) -> dict[str, str]:
-    """Render the site: path (relative to the output folder) -> text."""
+    """Render the site: path (relative to the output folder) -> text. `components_shown`:
+    the team's components (`team_components`), else those of the packaged example form."""
     clock = Clock(config.timezone)
-    names = list(components(config))
+    names = list(components(config) if components_shown is None else components_shown)
     if any(i.component == OTHER for i in incidents) and OTHER not in names:
         names.append(OTHER)
     active = sorted(
@@ -414,6 +423,24 @@ def write_site(pages: dict[str, str], out: Path) -> list[Path]:
     return written
 
 
+def team_components(config: Config, root: Path, *, log: Any) -> tuple[str, ...]:
+    """The page's components: `status_page.components`, else the services of the team's
+    own report form in `root` (the packaged example's only when it has none, said)."""
+    from incident_tool.effects.team_form import FORM_PATH, placeholder_services, team_form
+
+    if config.status_page.components:
+        return config.status_page.components
+    form, notice = team_form(root)
+    if notice:
+        log(f"notice: {notice}")
+    if placeholders := placeholder_services(form):
+        log(
+            f"notice: {FORM_PATH} still lists {len(placeholders)} placeholder service(s):"
+            " replace them with the team's services"
+        )
+    return components(config, form)
+
+
 def run(repo: str | None, out_dir: str, config_path: str | None) -> None:
     """Write the static status page (`incident-tool status-page`)."""
     from incident_tool.core.record import utcnow
@@ -431,8 +458,9 @@ def run(repo: str | None, out_dir: str, config_path: str | None) -> None:
         record_key=record_key(),
     )
     now = utcnow()
-    found = run_guarded(lambda: collect(gateway, cfg, now))
-    pages = render(found.incidents, cfg, repo=repo, now=now)
+    names = team_components(cfg, root, log=lambda s: out(s, err=True))
+    found = run_guarded(lambda: collect(gateway, cfg, now, names))
+    pages = render(found.incidents, cfg, repo=repo, now=now, components_shown=names)
     try:
         write_site(pages, Path(out_dir))
     except OSError as exc:

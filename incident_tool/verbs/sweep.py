@@ -47,7 +47,11 @@ def run(repo: str | None, config_path: str | None, dry_run: bool, followups_only
         notice = schedule.wake_live(tools, os.environ.get("GITHUB_REF_NAME") or "main")
         if notice:
             out(f"notice: {notice}")
-    if not results:
+    if not results and dry_run:
+        # A dry run changes nothing: it says what the real sweep would do, and only that.
+        if cfg.sweep.manage_schedule:
+            out("notice: would switch the sweep schedule off (no open incident)")
+    elif not results:
         from incident_tool.effects import workflow_io
 
         notice = schedule.rest(tools, lambda: len(sweeping.open_incidents(tools)))

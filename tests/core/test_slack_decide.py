@@ -88,7 +88,8 @@ def test_refusals_match_github_and_unmapped_authors_are_told_the_key():
     assert "Only a delivery manager may use `/dismiss`." in answers[f"answer:{refused.ts}"]
     assert "people.&lt;your login&gt;.slack: U0NOBODY01" in answers[f"answer:{stranger.ts}"]
     keys = [a.key for a in ctx.plan if isinstance(a, Comment)]
-    assert keys == [f"slack-command:{refused.ts}"]  # the stranger's is not put on the issue
+    # Neither is put on the issue: a refusal goes back to Slack only (issue #22, item 9).
+    assert keys == []
 
 
 def test_notes_come_and_go_and_the_tool_marks_them():

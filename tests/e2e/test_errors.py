@@ -426,3 +426,17 @@ def test_a_config_error_exits_2_with_one_line(tmp_path: Path) -> None:
     status, message = _run(["sweep", "--repo", "o/r", "--config", str(bad)], Output())
     assert status == 2
     assert message is not None and "incident.yml" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "601", "1.5", "٣"])
+def test_a_bad_timeout_is_said_not_ignored(value, monkeypatch, capsys):
+    from tests.e2e.test_cli import run_main
+
+    code, out, err = run_main(
+        ["sweep", "--repo", "o/r", "--config", "/dev/null"],
+        monkeypatch,
+        capsys,
+        {"INCIDENT_TOOL_TIMEOUT": value, "GITHUB_TOKEN": "x"},
+    )
+    assert code == 2
+    assert "INCIDENT_TOOL_TIMEOUT must be whole seconds from 1 to 600" in err

@@ -68,7 +68,7 @@ def written_config() -> bytes:
     """The config init writes: the packaged one, its sensitive services from the form."""
     from incident_tool.verbs.init import _config
 
-    return _config(package_file("report-incident.yml").decode()).encode()
+    return _config(package_file("team-report-form.yml").decode()).encode()
 
 
 def test_config_names_the_forms_security_option_as_the_form_spells_it(tmp_path: Path) -> None:
@@ -122,8 +122,9 @@ def test_writes_every_file_into_an_empty_checkout(tmp_path: Path) -> None:
     result = init_repo(repo)
     assert set(result.written) == FILES
     assert result.skipped == () and result.unchanged == ()
+    # The team's form, its services placeholders to fill in (not the example team's).
     assert (repo / ".github/ISSUE_TEMPLATE/report-incident.yml").read_bytes() == package_file(
-        "report-incident.yml"
+        "team-report-form.yml"
     )
     assert (repo / "templates/retrospective.md.j2").read_bytes() == package_file(
         "retrospective.md.j2"
@@ -171,6 +172,17 @@ def test_status_page_adds_the_pages_job(tmp_path: Path) -> None:
     assert data["jobs"]["pages"]["needs"] == "handle"
     assert any("status_page.enabled" in note for note in result.notes)
     check_jsonschema("vendor.github-workflows", tmp_path / ".github/workflows/incident.yml")
+    # The page is switched on too: without it the Pages job never runs (issue #22).
+    from incident_tool.config import load
+
+    assert load(tmp_path / ".github/incident.yml").status_page.enabled is True
+
+
+def test_without_status_page_the_config_leaves_it_off(tmp_path: Path) -> None:
+    from incident_tool.config import load
+
+    init_repo(tmp_path, action=PIN)
+    assert load(tmp_path / ".github/incident.yml").status_page.enabled is False
 
 
 def test_the_commit_pip_installed_from_is_pinned(monkeypatch: pytest.MonkeyPatch) -> None:

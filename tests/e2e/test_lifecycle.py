@@ -101,7 +101,10 @@ def test_demo_runs_and_tells_the_story():
         # docs/usage.md#slack-writes-back: a finding pinned in Slack, and a handover given there by
         # mention.
         "| Slack | Slack note (priya): The 09:35 index alias switch pointed search at an empty",
-        "| GitHub | Handover (lee): lee → priya |",
+        # The handover was given in Slack, and the retrospective says so (issue #22).
+        "| Slack | Handover (lee): lee → priya |",
+        # ... and one given on the issue, the fourth way people use the tool.
+        "| GitHub | Handover (priya): priya → lee |",
         ":ok_hand: Done: `handover`, as lee on GitHub.",
         # docs/usage.md#what-changed-before-the-incident: listed at declaration, the merge
         # suspected (its author invited), its revert opened, and the retrospective's table.
@@ -112,6 +115,18 @@ def test_demo_runs_and_tells_the_story():
         "| wellcome/catalogue-api#1 | [sam](https://github.com/sam) | suspected |",
     ):
         assert expected in text, expected
+    # The terminal shows Slack's messages as Slack shows them, and cuts titles between
+    # words (issue #22, item 10).
+    slack = [line for line in lines if line.startswith("  Slack ")]
+    assert any("<!channel>" in line for line in slack)
+    assert not any("&lt;" in line or "&gt;" in line for line in slack)
+    # (It read "/resolved-when search returns results for 1", cut at 50 characters.)
+    assert "/resolved-when search returns results for 15 …" in text
+    assert "lee hands the lead over in Slack: @incident-tool handover @priya" in text
+    # The ack is recorded at the minute the story tells it.
+    [told] = [line for line in lines if "acknowledges with a ✅" in line]
+    at = told.split()[2]
+    assert f"| {at} GMT | Slack | Lead acknowledged (lee): ✅ on the DM |" in text
 
 
 def test_redelivered_events_change_nothing(world):

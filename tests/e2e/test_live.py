@@ -106,6 +106,9 @@ def test_a_refusal_says_why_to_the_person_alone(world, declared):
     assert world.record(number).state.value == "declared"
     [said] = ephemeral(world, channel, "lee")
     assert said.startswith(":no_entry_sign: Not done:")
+    # ... and to nobody else: the issue gets no comment of it (issue #22, item 9).
+    deliver(world, listener(world), slash(world, "lee", channel, "resolv", trigger="T2"))
+    assert not [c for c in world.bot_comments(number) if "incident-tool:live:" in c["body"]]
 
 
 def test_an_unmapped_slack_account_is_told_the_key_to_set(world, declared):

@@ -90,10 +90,10 @@ def test_repo_template_overrides_and_errors_are_clear(tmp_path):
     )
     (tmp_path / "templates" / "retrospective.md.j2").write_text("{% if %}")
     with pytest.raises(TemplateError, match="retrospective.md.j2"):
-        render(issue(), resolved_record(), CONFIG, root=tmp_path, slack=[])
+        render(issue(), resolved_record(), CONFIG, root=tmp_path, slack=[], strict=True)
     config = replace(CONFIG, retrospective=replace(CONFIG.retrospective, template="nope.j2"))
     with pytest.raises(TemplateError, match="not found"):
-        render(issue(), resolved_record(), config, root=tmp_path, slack=[])
+        render(issue(), resolved_record(), config, root=tmp_path, slack=[], strict=True)
 
 
 def test_sensitive_retrospective_says_so(tmp_path):

@@ -93,3 +93,13 @@ def test_a_dry_run_close_lists_each_slack_effect_once(world):
     assert effects and len(effects) == len(set(effects)), output
     assert any("resolved the incident" in line for line in effects), output
     assert world.retrospectives() == []
+
+
+def test_the_log_shows_a_slack_message_in_full(world):
+    n = world.report()
+    world.declare(n)
+    text = "Rolled back the search index alias; results are back for most queries now " * 2
+    world.say(n, "priya", f"/update {text.strip()}", deliver=False)
+    [output] = world.deliver()
+    # Its second line (the update's text) too, not only "Update from @priya:", uncut.
+    assert f"Update from @priya: ⏎ {text.strip()}”" in output, output

@@ -184,3 +184,12 @@ def test_a_monitors_report_switches_the_sweep_on(world: Any) -> None:
     fire(world)
     assert state(world) == "active"
     assert workflow_requests(world) == ["GET incident-sweep.yml", "PUT incident-sweep.yml/enable"]
+
+
+def test_a_dry_run_sweep_says_what_it_would_do_and_does_not(world: Any) -> None:
+    assert state(world) == "active"
+    code, output = cli(world, "sweep", "--repo", REPO, "--dry-run")
+    assert code == 0, output
+    assert "would switch the sweep schedule off (no open incident)" in output
+    assert "switched" not in output
+    assert state(world) == "active"

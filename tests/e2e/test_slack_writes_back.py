@@ -182,8 +182,38 @@ def test_a_command_from_slack_is_refused_exactly_as_on_github(world):
     assert world.record(number).state.value == "declared"
     [answer] = thread(world, channel, ts)
     assert "Only the incident lead (priya) or a delivery manager may use `/mitigated`." in answer
-    [comment] = slack_commands(world, number)
-    assert "🚫 Refused: Only the incident lead (priya)" in comment
+    # The refusal goes back to Slack only: the issue gets no comment of it (issue #22).
+    assert slack_commands(world, number) == []
+    assert not [c for c in world.bot_comments(number) if "Only the incident lead" in c["body"]]
+
+
+def test_typos_and_refusals_in_slack_do_not_become_issue_comments(world):
+    number, channel = declared(world)
+    before = len(world.bot_comments(number))
+    typo = command(world, channel, "dana", "mitgated all good")
+    malformed = command(world, channel, "dana", "severity high")
+    done = command(world, channel, "dana", "severity 2")
+    sweep(world)
+    assert "no_entry_sign" in thread(world, channel, typo)[0]
+    assert "no_entry_sign" in thread(world, channel, malformed)[0]
+    assert thread(world, channel, done)[0].startswith(":ok_hand: Done: `severity`")
+    new = world.bot_comments(number)[before:]
+    [recorded] = [c["body"] for c in new if "incident-tool:slack-command:" in c["body"]]
+    assert "`@incident-tool severity`" in recorded and "✔️ Done." in recorded
+    assert not [c for c in new if "mitgated" in c["body"] or "severity high" in c["body"]]
+
+
+def test_an_update_given_in_slack_appears_once_in_the_channel(world):
+    number, channel = declared(world)
+    command(world, channel, "dana", "update Rolled back the index")
+    sweep(world)
+    texts = [m["text"] for m in world.sl.messages(channel)]
+    assert sum("Rolled back the index" in t for t in texts) == 1, texts
+    assert world.record(number).last("update").text == "Rolled back the index"
+    # Given on GitHub, the channel hears it (it is not there otherwise).
+    world.say(number, "dana", "/update Index rebuilt")
+    texts = [m["text"] for m in world.sl.messages(channel)]
+    assert sum("Index rebuilt" in t for t in texts) == 1, texts
 
 
 def test_every_command_from_slack(world, monkeypatch):

@@ -85,3 +85,22 @@ def test_labels_sync_creates_the_configured_retrospective_labels(world):
     assert code == 0, output
     assert "created post-mortem" in output
     assert "post-mortem" in {label["name"] for label in world.gh.labels(REPO)}
+
+
+def test_labels_sync_creates_the_follow_up_label(world):
+    code, output = cli(world, "labels", "sync", "--repo", REPO)
+    assert code == 0, output
+    assert "created follow-up" in output
+    world.write_config(followups={"labels": ["follow-up", "incident-action"]})
+    code, output = cli(world, "labels", "sync", "--repo", REPO)
+    assert "ok      follow-up" in output and "created incident-action" in output
+
+
+def test_report_takes_config_like_its_siblings(world, tmp_path):
+    given = tmp_path / "other.yml"
+    given.write_text("timezone: Asia/Tokyo\n")
+    code, output = cli(world, "report", "--repo", REPO, "--config", str(given))
+    assert code == 0, output
+    assert f"config: {given}" in output
+    code, output = cli(world, "report", "--repo", REPO, "--config", str(tmp_path / "none.yml"))
+    assert code == 2 and "none.yml: file not found" in output

@@ -32,6 +32,7 @@ TEMPLATES = ROOT / "incident_tool/templates"
 ISSUE_FORMS = [
     ROOT / ".github/ISSUE_TEMPLATE/report-incident.yml",
     ROOT / "incident_tool/templates/report-incident.yml",
+    ROOT / "incident_tool/templates/team-report-form.yml",
 ]
 ISSUE_CONFIGS = [
     ROOT / ".github/ISSUE_TEMPLATE/config.yml",

@@ -73,6 +73,21 @@ def test_errors_name_the_file_and_key(text, key):
     assert key in message
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("- just a list", "the config must be a mapping, not a list: write it as keys"),
+        ("key: [unclosed", "not valid YAML (line 1, column 15): expected ',' or ']'"),
+        ("x:\n\t- y\n", "found character '\\t' that cannot start any token"),
+    ],
+)
+def test_a_document_error_says_the_reason(text, said):
+    """The reason, not only a line, and no "`` must be a mapping" (issue #22, item 10)."""
+    with pytest.raises(ConfigError) as info:
+        parse(text, ".github/incident.yml")
+    assert said in str(info.value) and "``" not in str(info.value)
+
+
 def test_unreadable_file_is_a_config_error(tmp_path):
     path = tmp_path / "incident.yml"
     path.write_bytes(b"\xff\xfe\x00bad")

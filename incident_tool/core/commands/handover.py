@@ -47,7 +47,8 @@ def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
     if previous and previous.lower() not in (x.lower() for x in record.helping):
         record.helping.append(previous)
         record.stopped = [x for x in record.stopped if x.lower() != previous.lower()]
-    ctx.record.note(ctx.now, "handover", author, f"{previous or 'nobody'} → {target}")
+    # Given in Slack: where it was said (the retrospective's "Where", the status's link).
+    ctx.record.note(ctx.now, "handover", author, f"{previous or 'nobody'} → {target}", comment.ref)
     ctx.do(Assign((target,)))
     n = ctx.record.count("handover")
     announce.tell_both(

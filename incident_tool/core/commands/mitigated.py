@@ -24,7 +24,7 @@ SPEC = Spec(
     name=CommandName.MITIGATED,
     usage="/mitigated [text]",
     may=May.LEAD_OR_DM,
-    what="state → `incident:mitigated`",
+    what="state → `incident:mitigated`; announced (not for a sensitive incident)",
     parse=text_optional(CommandName.MITIGATED),
     handle=handle,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from incident_tool.core.announce import link, public_title
 from incident_tool.core.commands.base import DONE, May, Result, Spec, note_and_tell
 from incident_tool.core.commands.names import CommandName
 from incident_tool.core.commands.parsing import (
@@ -13,12 +14,15 @@ from incident_tool.core.commands.parsing import (
     split_first_token,
 )
 from incident_tool.core.model import CommentView, Context, Labels
-from incident_tool.core.states import SEVERITY_PREFIX
+from incident_tool.core.outbox import To
+from incident_tool.core.states import SEVERITY_PREFIX, State
 from incident_tool.core.wording import who
 
 USAGE = "`/severity` takes a number from 1 to 4 (1 is the worst): `/severity 2`"
 CHANNEL_SEVERITY = ":thermometer: {who} set severity {level}."
+ANNOUNCE_SEVERITY = ":thermometer: Severity {level} (1 is the worst): {title} {link}."
 
+ACTIVE = (State.DECLARED, State.MITIGATED)
 _SEVERITY_RE = re.compile(r"^(?:sev|s)?-?([1-4])[.,:;!]?$", re.IGNORECASE)
 
 
@@ -44,6 +48,11 @@ def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
     ctx.do(Labels(add=(f"{SEVERITY_PREFIX}{level}",), remove=others))
     told = CHANNEL_SEVERITY.format(who=who(comment.author), level=level)
     note_and_tell(ctx, comment, "severity", f"{old or '-'} → {level}", told)
+    record = ctx.record
+    if level != old and record.state in ACTIVE and not record.sensitive:
+        # Stakeholders hear a change of an incident they were told of (docs/usage.md#states).
+        announced = ANNOUNCE_SEVERITY.format(level=level, title=public_title(ctx), link=link(ctx))
+        ctx.slack(f"announce-severity:{comment.id}", To.ANNOUNCE, announced, remember=False)
     return DONE
 
 
@@ -51,7 +60,10 @@ SPEC = Spec(
     name=CommandName.SEVERITY,
     usage="/severity <1-4>",
     may=May.LEAD_OR_DM,
-    what="sets label `severity:<n>` (one at a time; 1 is the worst); announced",
+    what=(
+        "sets label `severity:<n>` (one at a time; 1 is the worst); a change is announced"
+        " (not for a sensitive incident)"
+    ),
     parse=parse,
     handle=handle,
 )
