@@ -27,7 +27,28 @@ SENSITIVE_PLACEHOLDER = "__SENSITIVE_SERVICES__"
 REPO_URL_PLACEHOLDER = "https://github.com/OWNER/REPO"
 # `init --live`: where `incident-tool listen` runs (config `slack.live`).
 LIVE_MODES = ("actions", "external")
-LIVE_WORKFLOW = ".github/workflows/incident-live.yml"
+WORKFLOWS_DIR = ".github/workflows"
+# The workflows init writes (file name -> template): each pins incident-tool, so every
+# text telling a person to pin or upgrade it names them from here (issue #22 item 4).
+WORKFLOW_TEMPLATES = {
+    "incident.yml": "workflow.yml",
+    "incident-sweep.yml": "workflow-sweep.yml",
+    "incident-followups.yml": "workflow-followups.yml",
+}
+LIVE_WORKFLOW_NAME, LIVE_WORKFLOW_TEMPLATE = "incident-live.yml", "workflow-live.yml"
+LIVE_WORKFLOW = f"{WORKFLOWS_DIR}/{LIVE_WORKFLOW_NAME}"
+# In templates/workflow.yml's header: the workflow files to change the pinned SHA in.
+WORKFLOWS_PLACEHOLDER = "__INCIDENT_TOOL_WORKFLOWS__"
+
+
+def workflow_files(live: str | None) -> tuple[str, ...]:
+    """Return the names of the workflow files init writes with `--live live`."""
+    return (*WORKFLOW_TEMPLATES, *((LIVE_WORKFLOW_NAME,) if live == "actions" else ()))
+
+
+def listed(names: tuple[str, ...]) -> str:
+    """Return `a, b and c`."""
+    return names[0] if len(names) < 2 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 class InitError(UsageError, ValueError):
@@ -76,8 +97,9 @@ class InitResult:
 # slash commands and button presses over the connection `listen` opens, so no request URL.
 _POLLING = (
     "# No events, slash commands or interactivity: the tool has no server. It reads the\n"
-    "# incident channels back on every workflow run (SPEC §11), so what people say in Slack\n"
-    "# reaches the issue at the next event on it or the next sweep.\n"
+    "# incident channels back on every workflow run (incident-tool's docs/usage.md, \"Slack\n"
+    '# writes back"), so what people say in Slack reaches the issue at the next event on it\n'
+    "# or the next sweep.\n"
 )
 _LIVE_MANIFEST = (
     (
@@ -152,17 +174,25 @@ def _template(name: str) -> str:
     return (resources.files("incident_tool") / "templates" / name).read_text(encoding="utf-8")
 
 
-def render_workflow(name: str, action: str, *, status_page: bool = False) -> str:
+def render_workflow(
+    name: str,
+    action: str,
+    *,
+    status_page: bool = False,
+    workflows: tuple[str, ...] = workflow_files("actions"),
+) -> str:
     """Return a workflow template with incident-tool's action pinned to `action`.
 
-    `name` is `workflow.yml` (incident.yml) or `workflow-sweep.yml`; `status_page` adds
-    the job that publishes the status page to incident.yml.
+    `name` is a template of WORKFLOW_TEMPLATES (or the live one); `status_page` adds the
+    job that publishes the status page to incident.yml; `workflows` are the files written
+    beside it, which its header names as the places that pin incident-tool.
     """
     text = _template(name)
     if status_page:
         text += _template("workflow-status-page.yml")
     if ACTION_PLACEHOLDER not in text:
         raise RuntimeError(f"templates/{name} lacks {ACTION_PLACEHOLDER}")
+    text = text.replace(WORKFLOWS_PLACEHOLDER, listed(workflows))
     return text.replace(ACTION_PLACEHOLDER, action).replace(VERSION_PLACEHOLDER, __version__)
 
 
@@ -282,22 +312,24 @@ def _contents(
     # The adopter's form: placeholder services for the team to replace (the packaged
     # report-incident.yml is the example team's, used when a repository has no form).
     form = _template("team-report-form.yml")
+    workflows = workflow_files(live)
+    templates = {**WORKFLOW_TEMPLATES, LIVE_WORKFLOW_NAME: LIVE_WORKFLOW_TEMPLATE}
     files = {
         ".github/ISSUE_TEMPLATE/report-incident.yml": form,
         ".github/ISSUE_TEMPLATE/config.yml": render_issue_config(repo_url),
-        ".github/workflows/incident.yml": render_workflow(
-            "workflow.yml", action, status_page=status_page
-        ),
-        ".github/workflows/incident-sweep.yml": render_workflow("workflow-sweep.yml", action),
-        ".github/workflows/incident-followups.yml": render_workflow(
-            "workflow-followups.yml", action
-        ),
+        **{
+            f"{WORKFLOWS_DIR}/{name}": render_workflow(
+                templates[name],
+                action,
+                status_page=status_page and name == "incident.yml",
+                workflows=workflows,
+            )
+            for name in workflows
+        },
         ".github/incident.yml": _config(form, live, status_page),
         "templates/retrospective.md.j2": _template("retrospective.md.j2"),
         ".github/slack-app-manifest.yml": render_manifest(live=live is not None),
     }
-    if live == "actions":
-        files[LIVE_WORKFLOW] = render_workflow("workflow-live.yml", action)
     return files
 
 
@@ -435,7 +467,8 @@ def _notes(
         )
     if pinned is None:
         notes += (
-            f"Pin incident-tool in both workflows: they name {UNPINNED_ACTION}, which"
+            f"Pin incident-tool in each workflow init wrote ({listed(workflow_files(live))}):"
+            f" they name {UNPINNED_ACTION}, which"
             " fails until you replace it with the repository and full commit SHA of the"
             " incident-tool you have read (or run init again with --action OWNER/REPO@SHA"
             " --force).",

@@ -358,6 +358,7 @@ def test_templates_have_only_known_placeholders() -> None:
         assert set(re.findall(r"__[A-Z_]+__", text)) <= {
             "__INCIDENT_TOOL_ACTION__",
             "__INCIDENT_TOOL_VERSION__",
+            "__INCIDENT_TOOL_WORKFLOWS__",  # the workflow files init writes (incident.yml)
         }, name
 
 
