@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from incident_tool.verbs.init import (
     UNPINNED_ACTION,
@@ -88,3 +89,37 @@ def test_the_pattern_finds_what_it_is_for() -> None:
         assert NOT_THE_ADOPTERS.search(text), text
     for text in ("retrospective", "specific", "sweep.manage_schedule"):
         assert not NOT_THE_ADOPTERS.search(text), text
+
+
+def _section(text: str, start: str, end: str) -> str:
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_the_quick_start_makes_and_uses_a_venv() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = _section(_section(readme, "## Quick start", "\n## "), "```sh\n", "```")
+    commands = block.strip().splitlines()
+    assert len(commands) == 2
+    for command in commands:
+        # A system Python that refuses `pip install` (PEP 668) never sees the install.
+        head, install = command.split(" && python3 -m pip install ", 1)
+        assert head == "python3 -m venv .venv && . .venv/bin/activate", command
+        assert install
+
+
+def test_the_hand_example_hands_handle_an_event_the_workflow_runs_on(world_without_slack) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = _section(readme, "incident-tool demo --serve", "## Adopt")
+    number, event, action = re.findall(r"<events folder>/(\d{4})-(\w+)\.(\w+)\.json", example)[0]
+    workflow = yaml.safe_load((ROOT / "incident_tool/templates/workflow.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert action in triggers[event]["types"], f"incident.yml never runs on {event}.{action}"
+    # The file the sandbox writes for that event when the example's curl opens the issue
+    # (incident_sandbox/__main__.py numbers them from 0001 in order).
+    assert '"labels": ["incident:reported"]' in example
+    world_without_slack.gh.take_events()
+    world_without_slack.gh.open_issue(
+        "wellcome/platform", "dana", "Search is down", "", labels=["incident:reported"]
+    )
+    sent = [(name, payload["action"]) for name, payload in world_without_slack.gh.take_events()]
+    assert sent[int(number) - 1] == (event, action), sent
