@@ -51,16 +51,24 @@ def _default(value: Any) -> str:
     return f"`{value!r}`" if isinstance(value, str) else f"`{value}`"
 
 
+# Keys whose empty default stands for a value worked out at run time: the page says which
+# (core/public.components), not the `[]` the dataclass holds.
+COMPUTED_DEFAULTS = {
+    "status_page.components": "_the report form's affected-service options, less"
+    " `sensitive.services`_",
+}
+
+
 def _rows(instance: Any, prefix: str = "") -> list[str]:
     rows = []
     for f in dataclasses.fields(instance):
         if f.name == "source":
             continue  # where the config was read from, not a key
-        value = getattr(instance, f.name)
+        value, key = getattr(instance, f.name), f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value):
-            rows += _rows(value, f"{prefix}{f.name}.")
+            rows += _rows(value, f"{key}.")
         else:
-            rows.append(f"| `{prefix}{f.name}` | {_default(value)} |")
+            rows.append(f"| `{key}` | {COMPUTED_DEFAULTS.get(key) or _default(value)} |")
     return rows
 
 

@@ -123,3 +123,25 @@ def test_the_hand_example_hands_handle_an_event_the_workflow_runs_on(world_witho
     )
     sent = [(name, payload["action"]) for name, payload in world_without_slack.gh.take_events()]
     assert sent[int(number) - 1] == (event, action), sent
+
+
+def test_the_config_page_gives_the_components_default_the_tool_uses() -> None:
+    from incident_tool.config import Config
+    from incident_tool.core.public import components
+    from incident_tool.inbound.forms import FormDefinition
+    from tools.gen_docs import COMPUTED_DEFAULTS, pages
+
+    form = FormDefinition.from_yaml(
+        (ROOT / "incident_tool/templates/team-report-form.yml").read_text(encoding="utf-8")
+    )
+    field = form.get_field("service")
+    assert field is not None
+    hidden = set(Config().sensitive.services)
+    # With the key unset, the page is the team's form's services (less the sensitive ones)...
+    assert components(Config(), form) == tuple(o for o in field.options if o not in hidden)
+    # ...which is what docs/config.md says, not the dataclass's empty list.
+    page = pages()["docs/config.md"]
+    row = next(line for line in page.splitlines() if line.startswith("| `status_page.components`"))
+    assert "form's affected-service options" in row and "`[]`" not in row
+    for key in COMPUTED_DEFAULTS:
+        assert f"| `{key}` |" in page, f"{key} is no key of the config"
