@@ -66,10 +66,11 @@ def wake(tools: Tools) -> str | None:
         if state not in ("disabled_manually", "disabled_inactivity"):
             # disabled_fork, deleted: someone decided; not ours to undo.
             return f"the sweep workflow is {state}: reminders are not sent until it runs"
-        gateway.set_workflow_enabled(SWEEP_WORKFLOW, True)
+        gateway.set_workflow_enabled(SWEEP_WORKFLOW, True)  # a dry run only lists it
     except GitHubError as exc:
         return f"could not switch the sweep schedule on ({exc}); {HINT}"
-    return "switched the sweep schedule on (an incident is open)"
+    done = "would switch" if gateway.dry_run else "switched"
+    return f"{done} the sweep schedule on (an incident is open)"
 
 
 def rest(tools: Tools, still_open: Callable[[], int]) -> str | None:

@@ -174,7 +174,11 @@ def test_dry_run_switches_nothing(world: Any) -> None:
         code, output = world.driver.run(name, payload, "--dry-run")
         assert code == 0, output
     assert state(world) == "disabled_manually"
+    assert "PUT incident-sweep.yml/enable" not in workflow_requests(world)
     assert "[dry-run] would enable workflow incident-sweep.yml" in world.driver.log
+    # It says what it would do, not that it did (#22 item 10).
+    assert "would switch the sweep schedule on (an incident is open)" in world.driver.log
+    assert "switched the sweep schedule" not in world.driver.log
 
 
 def test_a_monitors_report_switches_the_sweep_on(world: Any) -> None:
