@@ -6,9 +6,15 @@ both tell: neither imports the other for these.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
 from incident_tool.core.model import Context
 from incident_tool.core.outbox import To
 from incident_tool.core.safe import slack as escape
+from incident_tool.inbound.forms import DEFAULT_FORM_RESOURCE
 
 
 def link(ctx: Context) -> str:
@@ -17,10 +23,41 @@ def link(ctx: Context) -> str:
 
 def public_title(ctx: Context) -> str:
     """The title as it may appear in public Slack channels (never for sensitive incidents):
-    the one declared or `/retitle`d, not the issue's (its author may edit that)."""
+    the one declared or `/retitle`d, not the issue's (its author may edit that), without
+    the report form's title prefix."""
     if ctx.record.sensitive:
         return "a sensitive incident"
-    return f"“{escape(ctx.record.public_title or ctx.issue.title)}”"
+    return f"“{escape(without_form_prefix(ctx.record.public_title or ctx.issue.title))}”"
+
+
+def form_title_prefix(form_text: str) -> str:
+    """The `title:` an issue form starts each issue's title with ("[Incident]: "), or ""."""
+    try:
+        data = yaml.safe_load(form_text)
+    except yaml.YAMLError:
+        return ""
+    title = data.get("title") if isinstance(data, dict) else None
+    return title if isinstance(title, str) else ""
+
+
+@lru_cache(maxsize=1)
+def packaged_title_prefix() -> str:
+    """The packaged report form's title prefix, which the form `init` writes keeps."""
+    form = resources.files("incident_tool").joinpath(DEFAULT_FORM_RESOURCE)
+    return form_title_prefix(form.read_text(encoding="utf-8"))
+
+
+def without_form_prefix(title: str, *prefixes: str) -> str:
+    """`title` without the first of `prefixes` (the team's form's), or of the packaged
+    form's, that it starts with: "[Incident]: " on every message says nothing. The issue's
+    own title keeps it. A title that is only the prefix stays as it is."""
+    for prefix in (*prefixes, packaged_title_prefix()):
+        bare = prefix.strip()
+        if bare and title.lstrip()[: len(bare)].lower() == bare.lower():
+            rest = title.lstrip()[len(bare) :].strip()
+            if rest:
+                return rest
+    return title
 
 
 def tell_both(ctx: Context, key: str, in_channel: str, announced: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from incident_tool.config import Config
 from incident_tool.core import availability, wording
+from incident_tool.core.announce import without_form_prefix
 from incident_tool.core.model import IssueView, SlackDelivery, To
 from incident_tool.core.record import Entry, Record, iso, utcnow
 from incident_tool.effects.parallel import each
@@ -387,7 +388,7 @@ class Mirror:
                 fields.append((label, str(value)))
         lead = record.lead or "nobody"
         return blocks_for_report(
-            title=issue.title,
+            title=without_form_prefix(issue.title),  # the form's "[Incident]: " says nothing
             url=issue.url,
             number=issue.number,
             fields=fields,

@@ -23,12 +23,14 @@ from typing import Any
 
 from incident_tool.config import DEFAULT_TEMPLATE, Config
 from incident_tool.core import changes, retro_sections, safe, wording
+from incident_tool.core.announce import form_title_prefix, without_form_prefix
 from incident_tool.core.followups import action_key
 from incident_tool.core.model import IssueView
 from incident_tool.core.public import public_title
 from incident_tool.core.record import Entry, Record, parse_time
 from incident_tool.core.states import State
 from incident_tool.core.status import KIND_WORDS, when
+from incident_tool.effects.team_form import FORM_PATH
 from incident_tool.errors import UsageError
 from incident_tool.inbound.forms import parse_report
 
@@ -48,10 +50,11 @@ class Retrospective:
 MAX_TITLE = 256  # GitHub's API refuses longer issue titles
 
 
-def title_for(issue: IssueView, record: Record | None = None) -> str:
+def title_for(issue: IssueView, record: Record | None = None, prefix: str = "") -> str:
     """Return `Retrospective: <title> (#n)`, shortened to fit GitHub's title limit: the
-    title declared (or `/retitle`d), not the issue's, which its author may edit."""
-    shown = public_title(record, issue.title)
+    title declared (or `/retitle`d), not the issue's, which its author may edit; without
+    the report form's title prefix (the team's form's `prefix`, or the packaged one's)."""
+    shown = without_form_prefix(public_title(record, issue.title), prefix)
     suffix, title = f" (#{issue.number})", f"Retrospective: {safe.plain(shown)}"
     room = MAX_TITLE - len(suffix)
     return (title if len(title) <= room else title[: room - 1] + "…") + suffix
@@ -168,8 +171,19 @@ def _duration(start: datetime | None, end: datetime | None) -> str | None:
     return " ".join(parts)
 
 
-def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]) -> dict[str, Any]:
-    """Build the template's variables: every string from people is escaped here."""
+def team_title_prefix(root: Path) -> str:
+    """The title prefix of the team's report form at `root`, "" without a readable one."""
+    try:
+        return form_title_prefix((root / FORM_PATH).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def context(
+    issue: IssueView, record: Record, config: Config, slack: list[Entry], prefix: str = ""
+) -> dict[str, Any]:
+    """Build the template's variables: every string from people is escaped here. `prefix`
+    is the team's form's title prefix, left out of the incident's title."""
 
     def text(value: object) -> str:
         if isinstance(value, list):
@@ -231,7 +245,9 @@ def context(issue: IssueView, record: Record, config: Config, slack: list[Entry]
     return {
         "incident": {
             "number": issue.number,
-            "title": wording.user_text(public_title(record, issue.title), inline=True),
+            "title": wording.user_text(
+                without_form_prefix(public_title(record, issue.title), prefix), inline=True
+            ),
             "url": issue.url,
         },
         "sensitive": record.sensitive,
@@ -349,21 +365,22 @@ def render(
     why (an incident is never closed without one); `strict` raises TemplateError instead
     (`retro N`, run by a person who can fix it).
     """
-    marker = MARKER.format(number=issue.number)
+    marker, prefix = MARKER.format(number=issue.number), team_title_prefix(root)
     try:
         # `template`: (text, where) read elsewhere, e.g. from the default branch by `retro`.
-        body = _body(issue, record, config, slack, template or load_template(config, root))
+        chosen = template or load_template(config, root)
+        body = _body(issue, record, config, slack, chosen, prefix)
     except TemplateError as exc:
         if strict:
             raise
-        body = _body(issue, record, config, slack, packaged_template())
+        body = _body(issue, record, config, slack, packaged_template(), prefix)
         note = wording.RETRO_FALLBACK.format(
             reason=safe.markdown(str(exc), inline=True), number=issue.number
         )
         body = body.replace(marker + "\n", marker + "\n" + note, 1)
     # The seal lets `retro N` tell what people wrote in the sections left for them.
     return Retrospective(
-        title=title_for(issue, record), body=retro_sections.seal(body, after=marker)
+        title=title_for(issue, record, prefix), body=retro_sections.seal(body, after=marker)
     )
 
 
@@ -373,6 +390,7 @@ def _body(
     config: Config,
     slack: list[Entry],
     template: tuple[str, str],
+    prefix: str = "",
 ) -> str:
     """The body from one template, its marker first.
 
@@ -383,7 +401,7 @@ def _body(
     source, where = template
     compiled = _compile(source, where)
     try:
-        variables = context(issue, record, config, slack)
+        variables = context(issue, record, config, slack, prefix)
         body = compiled.render(**variables)
         # The channel's other messages give way first, then the timeline.
         for name in ("channel", "timeline"):

@@ -94,7 +94,7 @@ def test_demo_runs_and_tells_the_story():
         "labels: incident:mitigated",
         "labels: incident:resolved",
         "created #incident-1-search-returns-no-results",
-        "Retrospective: [Incident]: Search returns no results (#1)",
+        "Retrospective: Search returns no results (#1)",
         "## Timeline (UTC)",
         "## Action items",
         "Demo finished",

@@ -321,7 +321,7 @@ def test_close_opens_the_retrospective(replay: Callable[[str], Replay]) -> None:
     assert r.outcome.writes == [
         "add labels incident:resolved to #1",
         "remove label incident:declared from #1",
-        "open issue 'Retrospective: [Incident]: Search returns no results (#1)'",
+        "open issue 'Retrospective: Search returns no results (#1)'",
         "comment on #1 (retro-link)",
         "update the status comment on #1",
     ]
@@ -334,7 +334,7 @@ def test_close_opens_the_retrospective(replay: Callable[[str], Replay]) -> None:
     }
     assert lookup.response == []
     created = r.one("POST", f"/repos/{REPO}/issues")
-    assert created.body["title"] == "Retrospective: [Incident]: Search returns no results (#1)"
+    assert created.body["title"] == "Retrospective: Search returns no results (#1)"
     assert (created.body["labels"], created.body["assignees"]) == (["retrospective"], ["dana"])
     retro = created.body["body"]
     assert retro.startswith("<!-- incident-tool:retrospective-of:1 -->")
