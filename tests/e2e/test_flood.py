@@ -2,7 +2,9 @@
 are bounded as docs/usage.md#people-without-triage-access says.
 
 olly has no collaborator access. He files 50 reports through the form, and on a declared
-incident posts 50 `/help` and 50 plain comments, while the team works on it. Every figure
+incident posts 50 `/help` and 50 plain comments, while the team works on it: his comments
+start no run of their own (GitHub's event says he is no collaborator), the team's runs and
+the sweep count and answer them. Every figure
 asserted here is in docs/security.md#security.
 """
 
@@ -62,6 +64,12 @@ def test_one_outsider_cannot_flood_the_team(world):
             world.say(incident, "lee", "/join")
             assert "lee" in world.record(incident).helping
 
+    after_comments = len(world.sb.requests)
+    # olly's comments started no run (GitHub's event says he is no collaborator): the
+    # team's run counted those before it, the next sweep counts the rest.
+    code, output = cli(world, "sweep", "--repo", REPO)
+    assert code == 0, output
+
     after = {
         "dms": len(sl.dms(dana)),
         "comments": bot_comments(),
@@ -86,9 +94,11 @@ def test_one_outsider_cannot_flood_the_team(world):
     assert (record.outsider_comments, record.unanswered) == (PLAIN, HELPS - 1)
     status = world.status(incident)["body"]
     assert f"{PLAIN} comments not mirrored to Slack" in status
-    # Every event had its run (the form gives two: opened, labeled), the team's 2 too.
+    # Every event had its run (the form gives two: opened, labeled), the team's 2 too;
+    # olly's 100 comments' runs stopped before any request.
     assert len(runs) == 2 * REPORTS + HELPS + PLAIN + 2
     assert all(code == 0 for code, _ in runs)
+    assert sum("the next run reads it" in output for _, output in runs) == HELPS + PLAIN
     made = world.sb.requests[requests_before:]
     github = sum(1 for r in made if r.service == "github")
     slack = sum(1 for r in made if r.service != "github")
@@ -96,8 +106,15 @@ def test_one_outsider_cannot_flood_the_team(world):
     assert "![x]" not in "".join(world.slack_texts(channel)) + status
     by_phase = [
         sum(1 for r in world.sb.requests[a:b] if r.service == "github")
-        for a, b in ((requests_before, after_reports), (after_reports, None))
+        for a, b in (
+            (requests_before, after_reports),
+            (after_reports, after_comments),
+            (after_comments, None),
+        )
     ]
+    # 100 comments by olly and the team's 2 commands: the team's runs only (5 requests
+    # each before the flood; the /update's reads one page of comments more).
+    assert by_phase[1] <= 2 * 8, by_phase
     print(f"flood: {len(runs)} runs, {github} GitHub requests {by_phase}, {slack} Slack calls")
     print(f"flood: cost to the team {cost}")
 
@@ -186,6 +203,8 @@ def test_fake_markers_and_repeated_closes_cost_the_team_nothing(world):
     for i in range(FAKES):
         world.clock.now += timedelta(minutes=1)  # over two and a half hours
         world.say(incident, "olly", f"{kinds[i % 2]}\nall fine {i}")
+        if i % 5 == 4:  # the sweep's cadence: his comments start no run of their own
+            assert cli(world, "sweep", "--repo", REPO)[0] == 0
     after_flood = team_update("index rebuilt")
     record = world.record(incident)
     assert (record.state.value, record.lead) == ("declared", "priya")
