@@ -252,3 +252,43 @@ def test_fake_markers_and_repeated_closes_cost_the_team_nothing(world):
         f"flood: /update {before_flood} GitHub requests before {FAKES} fake markers, "
         f"{after_flood} after; {CLOSES} closes by olly cost {per_close}"
     )
+
+
+# -- a Slack guest's reports (issue #23 item 3) --------------------------------------------
+
+
+def test_a_slack_guests_reports_are_bounded_per_day_and_per_sweep(world):
+    """A guest posting `@incident-tool report` 30 times in the announce channel opened 30
+    issues for 202 GitHub requests in one sweep: now `limits.outsider_reports_per_day` (3)
+    a day are opened, the rest answered in their thread; and one sweep opens at most
+    `PER_SWEEP` reports whoever made them."""
+    from incident_tool.effects.slack_reports import PER_SWEEP
+    from tests.e2e.test_slack_writes_back import command, thread
+
+    announce = world.team["channels"]["wc-platform"]
+    world.sl.add_user("U0GUEST001", "guest", "Gus Guest")
+    said = [
+        command(world, announce, "U0GUEST001", f"report Search is down, take {i}")
+        for i in range(30)
+    ]
+    before = len(world.sb.requests)
+    assert cli(world, "sweep", "--repo", REPO)[0] == 0
+    github = sum(1 for r in world.sb.requests[before:] if r.service == "github")
+    opened = [i for i in world.gh.issues(REPO) if i["title"].startswith("[Incident]: Search is")]
+    assert len(opened) == 3
+    assert all("Not opened" in thread(world, announce, ts)[0] for ts in said[3:])
+    # The next sweep opens nothing more of those 30 (each has its answer in its thread).
+    assert cli(world, "sweep", "--repo", REPO)[0] == 0
+    assert len([i for i in world.gh.issues(REPO) if "Search is" in i["title"]]) == 3
+    print(f"flood: a Slack guest's 30 reports: 3 opened, {github} GitHub requests in the sweep")
+    # 3 reports opened and run (~10 requests each) and the sweep's own reads, was 202.
+    assert github <= 45, github
+
+    # The team's reports are not limited a day, but one sweep opens PER_SWEEP at most.
+    for i in range(PER_SWEEP + 2):
+        command(world, announce, "lee", f"report Checkout is slow, take {i}")
+    assert cli(world, "sweep", "--repo", REPO)[0] == 0
+    slow = [i for i in world.gh.issues(REPO) if "Checkout is slow" in i["title"]]
+    assert len(slow) == PER_SWEEP
+    assert cli(world, "sweep", "--repo", REPO)[0] == 0
+    assert len([i for i in world.gh.issues(REPO) if "Checkout is slow" in i["title"]]) == 12
