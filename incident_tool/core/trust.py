@@ -35,6 +35,12 @@ person's reports page the delivery managers (`pages_for_report`): of a GitHub ac
 or, for reports made in Slack (which the tool's account opens), of a Slack account's that
 `people` does not map to someone on the team. Triage reminders are pages of the same
 budget (`may_remind`): an outsider's report is reminded once at most.
+
+An outsider's comments cost no GitHub request of their own (`left_to_next_run`): GitHub's
+event says who wrote one and whether they are a collaborator, so a comment by someone who
+cannot have triage access and whom the config does not name starts no run; the next run
+(the team's, or the sweep's five minutes later) counts it, or answers it within the
+once-an-hour rule, from the comments it reads anyway (docs/security.md#security).
 """
 
 from __future__ import annotations
@@ -42,9 +48,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from incident_tool.config import Config
 from incident_tool.core.model import UNKNOWN, Context, role_at_least
 from incident_tool.core.record import iso, parse_time
 from incident_tool.core.states import State
+from incident_tool.inbound.events import Event
 from incident_tool.inbound.slack import ReportMark, report_mark
 
 ANSWER_EVERY = timedelta(hours=1)
@@ -63,6 +71,59 @@ def is_outsider(ctx: Context, login: str) -> bool:
     if login == UNKNOWN or ctx.facts.is_tool(login):
         return False
     return not on_team(ctx, login)
+
+
+# GitHub's `author_association` values that nobody with triage access has: triage access
+# comes with being a collaborator (COLLABORATOR), an organisation member (MEMBER) or the
+# owner (OWNER). A missing or unknown value is not taken as an outsider's.
+NO_TRIAGE = frozenset({"NONE", "FIRST_TIMER", "FIRST_TIME_CONTRIBUTOR", "CONTRIBUTOR", "MANNEQUIN"})
+
+
+def left_to_next_run(event: Event, config: Config) -> str | None:
+    """Why this event's run is left to the next run, at no GitHub request; None to run it.
+
+    A comment by someone GitHub says is neither a collaborator, an organisation member nor
+    the owner, and whom the config does not name (delivery managers, responders, people),
+    is an outsider's: nothing it can ask for must happen at once (their plain comments are
+    counted, their commands answered once an hour at most), and a run of its own costs five
+    requests. The next run reads it with the issue's other new comments, since the
+    record's comment cursor has not passed it, and deals with it as of when it was posted.
+    A team member whose organisation membership is private may come as CONTRIBUTOR or
+    NONE: named in `people` or `responders`, their comments run at once.
+    """
+    if (event.name, event.action) == ("issues", "labeled"):
+        return _form_label(event)
+    if (event.name, event.action) != ("issue_comment", "created"):
+        return None
+    comment = event.raw.get("comment")
+    if not isinstance(comment, dict) or comment.get("author_association") not in NO_TRIAGE:
+        return None
+    user = comment.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    if not isinstance(login, str) or not login:
+        return None
+    named = {name.lower() for name in config.people}
+    if config.is_delivery_manager(login) or config.is_responder(login) or login.lower() in named:
+        return None
+    return (
+        f"a comment by {login}, who has no triage access (GitHub says "
+        f"{comment['author_association']}): the next run reads it with the issue's other "
+        "new comments"
+    )
+
+
+def _form_label(event: Event) -> str | None:
+    """The form's `incident:reported` label on an outsider's new report: GitHub sends it
+    as a label its author added, but only the form can have (labels need triage), and the
+    report's `opened` run, or the sweep's, deals with the report."""
+    issue = event.raw.get("issue")
+    if not isinstance(issue, dict) or issue.get("author_association") not in NO_TRIAGE:
+        return None
+    user = issue.get("user")
+    author = user.get("login") if isinstance(user, dict) else None
+    if (event.label or "").lower() != State.REPORTED.label or event.sender != author:
+        return None
+    return f"the report form's label on {author}'s report: its `opened` run handles the report"
 
 
 def _lead_or_dm(ctx: Context, login: str) -> bool:

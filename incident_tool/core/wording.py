@@ -369,3 +369,11 @@ RETRO_FALLBACK = (
     " `retrospective.template` in .github/incident.yml, then `incident-tool retro {number}`"
     " writes it again from yours, keeping what people wrote in its sections.\n\n"
 )
+
+
+# A Slack report past its account's daily limit (effects/slack_reports.py): no issue opened.
+THREAD_NOT_OPENED = (
+    ":no_entry_sign: Not opened: this Slack account made {limit} reports in the last 24 hours "
+    "(`limits.outsider_reports_per_day`). Someone on the team can report it, or use the "
+    "repository's report form."
+)

@@ -35,6 +35,10 @@ from incident_tool.inbound import slack as inbound
 # channel are read (a week, and a late scheduled job; still one page, the newest 200).
 WINDOW = timedelta(days=8)
 RETRY_AFTER = timedelta(minutes=10)
+# Issues one sweep opens from Slack at most (each ~7 GitHub requests with its run): the
+# rest stay unclaimed for the next sweep (docs/security.md#security).
+PER_SWEEP = 10
+DAY = timedelta(hours=24)
 
 
 if TYPE_CHECKING:
@@ -63,7 +67,7 @@ def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
     if room is None or not name or gateway.dry_run:
         return []
     now = now or utcnow()
-    opened = []
+    opened: list[int] = []
     try:
         channel = room.find_channel(name)
         if channel is None:
@@ -80,14 +84,23 @@ def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
     except SlackError as exc:
         tools.log(f"warning: Slack: could not read the announce channel for reports: {exc}")
         return []
-    for message in sorted(
-        (m for m in (inbound.from_api(r, channel) for r in raw) if m is not None),
-        key=lambda m: inbound.ts_key(m.ts),
-    ):
-        rest = inbound.addressed(message, bot)
-        summary = inbound.report_summary(rest) if rest is not None else None
-        if summary is None or message.is_reply:
-            continue
+    reports = [
+        (message, summary)
+        for message in sorted(
+            (m for m in (inbound.from_api(r, channel) for r in raw) if m is not None),
+            key=lambda m: inbound.ts_key(m.ts),
+        )
+        if not message.is_reply
+        and (rest := inbound.addressed(message, bot)) is not None
+        and (summary := inbound.report_summary(rest)) is not None
+    ]
+    taken = {m.ts for m, _ in reports if bot in m.reactions.get(inbound.CLAIMED, ())}
+    for message, summary in reports:
+        if len(opened) >= PER_SWEEP:
+            tools.log(
+                f"notice: Slack reports: {PER_SWEEP} opened, the rest wait for the next sweep"
+            )
+            break
         try:
             retry = False
             if bot in message.reactions.get(inbound.CLAIMED, ()):
@@ -95,6 +108,15 @@ def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
                     continue  # done, or another run is on it
                 retry = True
             elif not room.react(channel, message.ts, inbound.CLAIMED):
+                continue
+            taken.add(message.ts)
+            if not retry and over_daily_limit(tools, message, [m for m, _ in reports], taken):
+                room.post(
+                    channel,
+                    wording.THREAD_NOT_OPENED.format(limit=config.limits.outsider_reports_per_day),
+                    thread_ts=message.ts,
+                )
+                tools.log(f"notice: a report from Slack by {message.user}: over the daily limit")
                 continue
             number = open_report(tools, room, channel, message, summary, bot, retry)
         except (SlackError, GitHubError) as exc:
@@ -104,6 +126,29 @@ def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
         if number is not None:
             opened.append(number)
     return opened
+
+
+def over_daily_limit(
+    tools: Tools, message: inbound.InMessage, reports: list[inbound.InMessage], taken: set[str]
+) -> bool:
+    """Whether this report's Slack account, which `people` does not map to a login, made
+    `limits.outsider_reports_per_day` other reports the tool took (`taken`: its reaction) in the 24
+    hours before it. Counted in the channel page already read: no request. Those past the
+    limit open no issue (a guest's 30 reports cost ~200 GitHub requests a sweep otherwise);
+    a mapped account is the team's, as for paging (core/trust.py)."""
+    from incident_tool.effects.slack_read import reverse
+
+    if not message.user or reverse(tools.people, message.user)[0]:
+        return False
+    earlier = sum(
+        1
+        for other in reports
+        if other.user == message.user
+        and inbound.ts_key(other.ts) < inbound.ts_key(message.ts)
+        and message.at - other.at < DAY
+        and other.ts in taken
+    )
+    return earlier >= tools.config.limits.outsider_reports_per_day
 
 
 def open_report(

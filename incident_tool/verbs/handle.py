@@ -54,6 +54,12 @@ def run(
         report(event, _repo(repo), config_path, dry_run)
         return
     cfg = load_config(config_path, root, log=out)
+    from incident_tool.core.trust import left_to_next_run
+
+    deferred = left_to_next_run(event, cfg)  # an outsider's comment costs no request
+    if deferred:
+        out(f"ignored: {deferred}")
+        return
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
     from incident_tool.app import process
     from incident_tool.core.template_check import template_decision

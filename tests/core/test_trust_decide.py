@@ -259,3 +259,78 @@ def test_a_slack_guests_report_is_reminded_as_an_outsiders():
     mapped = context(author=BOT, body=slack_report_body("lee"))
     mapped.facts.slack_reports["U0GUEST001"] = 5
     assert trust.may_remind(mapped, "lee")
+
+
+# -- an outsider's comment starts no run (issue #23 item 3) --------------------------------
+
+
+def _comment_event(login: str, association: str | None, body: str = "/help"):
+    from incident_tool.inbound.events import parse
+
+    comment = {"id": 7, "body": body, "user": {"login": login, "type": "User"}}
+    if association is not None:
+        comment["author_association"] = association
+    return parse(
+        "issue_comment",
+        {
+            "action": "created",
+            "issue": {"number": 3, "labels": [{"name": "incident:declared"}]},
+            "comment": comment,
+            "sender": {"login": login, "type": "User"},
+            "repository": {"full_name": REPO},
+        },
+    )
+
+
+@pytest.mark.parametrize("association", ["NONE", "FIRST_TIMER", "CONTRIBUTOR"])
+def test_a_comment_by_someone_without_collaborator_access_waits_for_the_next_run(association):
+    from incident_tool.config import parse
+
+    reason = trust.left_to_next_run(_comment_event("olly", association), parse("{}"))
+    assert reason is not None and "olly" in reason and association in reason
+
+
+@pytest.mark.parametrize("association", ["COLLABORATOR", "MEMBER", "OWNER", None, "SOMETHING"])
+def test_a_collaborators_comment_or_an_unknown_one_runs_at_once(association):
+    from incident_tool.config import parse
+
+    assert trust.left_to_next_run(_comment_event("olly", association), parse("{}")) is None
+
+
+def test_someone_the_config_names_runs_at_once_whatever_github_says():
+    from incident_tool.config import parse
+
+    cfg = parse(
+        "delivery_managers: [dana]\nresponders: [rhea]\npeople:\n  pat: {slack: U0PAT00001}\n"
+    )
+    for login in ("Dana", "rhea", "pat"):
+        assert trust.left_to_next_run(_comment_event(login, "NONE"), cfg) is None
+    assert trust.left_to_next_run(_comment_event("olly", "NONE"), cfg) is not None
+
+
+def test_the_forms_label_on_an_outsiders_report_runs_nothing_else_labels_do():
+    from incident_tool.config import parse
+    from incident_tool.inbound.events import parse as event
+
+    def labeled(label: str, sender: str, association: str):
+        return event(
+            "issues",
+            {
+                "action": "labeled",
+                "label": {"name": label},
+                "issue": {
+                    "number": 4,
+                    "labels": [{"name": label}],
+                    "user": {"login": "olly"},
+                    "author_association": association,
+                },
+                "sender": {"login": sender, "type": "User"},
+                "repository": {"full_name": REPO},
+            },
+        )
+
+    cfg = parse("{}")
+    assert trust.left_to_next_run(labeled("incident:reported", "olly", "NONE"), cfg)
+    assert trust.left_to_next_run(labeled("incident:reported", "dana", "NONE"), cfg) is None
+    assert trust.left_to_next_run(labeled("incident:declared", "olly", "NONE"), cfg) is None
+    assert trust.left_to_next_run(labeled("incident:reported", "olly", "MEMBER"), cfg) is None

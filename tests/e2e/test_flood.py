@@ -2,7 +2,9 @@
 are bounded as docs/usage.md#people-without-triage-access says.
 
 olly has no collaborator access. He files 50 reports through the form, and on a declared
-incident posts 50 `/help` and 50 plain comments, while the team works on it. Every figure
+incident posts 50 `/help` and 50 plain comments, while the team works on it: his comments
+start no run of their own (GitHub's event says he is no collaborator), the team's runs and
+the sweep count and answer them. Every figure
 asserted here is in docs/security.md#security.
 """
 
@@ -55,12 +57,20 @@ def test_one_outsider_cannot_flood_the_team(world):
         world.say(incident, "olly", f"me again {i} ![x](https://tracker.example/{i}.png)")
         if i == REPORTS // 2:
             # The team in the middle of the flood: carried out at once, in its own run.
-            update = world.say(incident, "priya", "/update rolled back the index")
+            # A delivery manager's, who may whoever leads (the record rebuilt from the issue
+            # after the forgery names its lead anew).
+            update = world.say(incident, "dana", "/update rolled back the index")
             assert world.record(incident).last("update").text == "rolled back the index"
             assert any("rolled back the index" in t for t in world.slack_texts(channel))
             assert any(r["content"] == "+1" for r in gh.reactions(update["id"]))
             world.say(incident, "lee", "/join")
             assert "lee" in world.record(incident).helping
+
+    after_comments = len(world.sb.requests)
+    # olly's comments started no run (GitHub's event says he is no collaborator): the
+    # team's run counted those before it, the next sweep counts the rest.
+    code, output = cli(world, "sweep", "--repo", REPO)
+    assert code == 0, output
 
     after = {
         "dms": len(sl.dms(dana)),
@@ -86,9 +96,11 @@ def test_one_outsider_cannot_flood_the_team(world):
     assert (record.outsider_comments, record.unanswered) == (PLAIN, HELPS - 1)
     status = world.status(incident)["body"]
     assert f"{PLAIN} comments not mirrored to Slack" in status
-    # Every event had its run (the form gives two: opened, labeled), the team's 2 too.
+    # Every event had its run (the form gives two: opened, labeled), the team's 2 too;
+    # olly's 100 comments' runs stopped before any request.
     assert len(runs) == 2 * REPORTS + HELPS + PLAIN + 2
     assert all(code == 0 for code, _ in runs)
+    assert sum("the next run reads it" in output for _, output in runs) == HELPS + PLAIN
     made = world.sb.requests[requests_before:]
     github = sum(1 for r in made if r.service == "github")
     slack = sum(1 for r in made if r.service != "github")
@@ -96,8 +108,15 @@ def test_one_outsider_cannot_flood_the_team(world):
     assert "![x]" not in "".join(world.slack_texts(channel)) + status
     by_phase = [
         sum(1 for r in world.sb.requests[a:b] if r.service == "github")
-        for a, b in ((requests_before, after_reports), (after_reports, None))
+        for a, b in (
+            (requests_before, after_reports),
+            (after_reports, after_comments),
+            (after_comments, None),
+        )
     ]
+    # 100 comments by olly and the team's 2 commands: the team's runs only (5 requests
+    # each before the flood; the /update's reads one page of comments more).
+    assert by_phase[1] <= 2 * 8, by_phase
     print(f"flood: {len(runs)} runs, {github} GitHub requests {by_phase}, {slack} Slack calls")
     print(f"flood: cost to the team {cost}")
 
@@ -186,6 +205,8 @@ def test_fake_markers_and_repeated_closes_cost_the_team_nothing(world):
     for i in range(FAKES):
         world.clock.now += timedelta(minutes=1)  # over two and a half hours
         world.say(incident, "olly", f"{kinds[i % 2]}\nall fine {i}")
+        if i % 5 == 4:  # the sweep's cadence: his comments start no run of their own
+            assert cli(world, "sweep", "--repo", REPO)[0] == 0
     after_flood = team_update("index rebuilt")
     record = world.record(incident)
     assert (record.state.value, record.lead) == ("declared", "priya")
@@ -233,3 +254,155 @@ def test_fake_markers_and_repeated_closes_cost_the_team_nothing(world):
         f"flood: /update {before_flood} GitHub requests before {FAKES} fake markers, "
         f"{after_flood} after; {CLOSES} closes by olly cost {per_close}"
     )
+
+
+# -- a Slack guest's reports (issue #23 item 3) --------------------------------------------
+
+
+def test_a_slack_guests_reports_are_bounded_per_day_and_per_sweep(world):
+    """A guest posting `@incident-tool report` 30 times in the announce channel opened 30
+    issues for 202 GitHub requests in one sweep: now `limits.outsider_reports_per_day` (3)
+    a day are opened, the rest answered in their thread; and one sweep opens at most
+    `PER_SWEEP` reports whoever made them."""
+    from incident_tool.effects.slack_reports import PER_SWEEP
+    from tests.e2e.test_slack_writes_back import command, thread
+
+    announce = world.team["channels"]["wc-platform"]
+    world.sl.add_user("U0GUEST001", "guest", "Gus Guest")
+    said = [
+        command(world, announce, "U0GUEST001", f"report Search is down, take {i}")
+        for i in range(30)
+    ]
+    before = len(world.sb.requests)
+    assert cli(world, "sweep", "--repo", REPO)[0] == 0
+    github = sum(1 for r in world.sb.requests[before:] if r.service == "github")
+    opened = [i for i in world.gh.issues(REPO) if i["title"].startswith("[Incident]: Search is")]
+    assert len(opened) == 3
+    assert all("Not opened" in thread(world, announce, ts)[0] for ts in said[3:])
+    # The next sweep opens nothing more of those 30 (each has its answer in its thread).
+    assert cli(world, "sweep", "--repo", REPO)[0] == 0
+    assert len([i for i in world.gh.issues(REPO) if "Search is" in i["title"]]) == 3
+    print(f"flood: a Slack guest's 30 reports: 3 opened, {github} GitHub requests in the sweep")
+    # 3 reports opened and run (~10 requests each) and the sweep's own reads, was 202.
+    assert github <= 45, github
+
+    # The team's reports are not limited a day, but one sweep opens PER_SWEEP at most.
+    for i in range(PER_SWEEP + 2):
+        command(world, announce, "lee", f"report Checkout is slow, take {i}")
+    assert cli(world, "sweep", "--repo", REPO)[0] == 0
+    slow = [i for i in world.gh.issues(REPO) if "Checkout is slow" in i["title"]]
+    assert len(slow) == PER_SWEEP
+    assert cli(world, "sweep", "--repo", REPO)[0] == 0
+    assert len([i for i in world.gh.issues(REPO) if "Checkout is slow" in i["title"]]) == 12
+
+
+# -- the hour (issue #23's "Measure") ------------------------------------------------------
+
+
+ROUNDS = 12  # an hour, in the sweep's five minutes
+
+
+def test_one_outsider_for_an_hour(world, monkeypatch):
+    """olly, no collaborator, for an hour with the record's key set: every five minutes a
+    form report, a `/help`, a plain comment and one carrying a fake marker on the team's
+    incident, a close of his own declared report, and a Slack report from a guest account;
+    once, another workflow forges the incident's record (olly the lead, mitigated) and he
+    says `/resolve`. The sweep runs every five minutes (triage reminders included). What it
+    cost is measured against the same sweeps with olly absent (the first, before he starts)."""
+    from tests.e2e.test_record_proof import KEY, forge
+    from tests.e2e.test_slack_writes_back import command
+
+    world.driver.env["INCIDENT_TOOL_RECORD_KEY"] = KEY
+    gh, sl = world.gh, world.sl
+    announce = world.team["channels"]["wc-platform"]
+    sl.add_user("U0GUEST001", "guest", "Gus Guest")
+    incident = world.report()
+    world.declare(incident)
+    own = gh.open_issue(REPO, "olly", "Checkout is down", REPORT_BODY, ["incident:reported"])[
+        "number"
+    ]
+    world.deliver()
+    world.declare(own)  # his first report: one of the day's 3 pages
+
+    def github(since: int) -> int:
+        return sum(1 for r in world.sb.requests[since:] if r.service == "github")
+
+    def sweep() -> int:
+        moment = world.clock.now
+        monkeypatch.setattr(run_module, "utcnow", lambda moment=moment: moment)
+        before = len(world.sb.requests)
+        code, output = cli(world, "sweep", "--repo", REPO)
+        assert code == 0, output
+        return github(before)
+
+    quiet_sweep = sweep()  # what a sweep costs the team without olly
+    pages_before = len(pages_to(world, "dana"))
+    comments_before = sum(len(world.bot_comments(i["number"])) for i in gh.issues(REPO))
+    slack_before = sum(1 for r in world.sb.requests if r.service != "github")
+    cost = dict.fromkeys(("reports", "comments", "closes", "Slack reports", "sweeps"), 0)
+
+    def spend(kind: str, action) -> None:
+        before = len(world.sb.requests)
+        action()
+        cost[kind] += github(before)
+
+    def close_again() -> None:
+        if world.issue(own)["state"] == "closed":
+            gh.reopen_issue(REPO, own, "olly")
+            world.deliver()
+        gh.close_issue(REPO, own, "olly", reason="completed")
+        world.deliver()
+
+    for i in range(ROUNDS):
+        world.clock.now += timedelta(minutes=5)
+        spend(
+            "reports",
+            lambda i=i: (
+                gh.open_issue(REPO, "olly", f"Down {i}", REPORT_BODY, ["incident:reported"]),
+                world.deliver(),
+            ),
+        )
+        for body in ("/help", f"still down {i}", f"<!-- incident-tool:status -->\nall fine {i}"):
+            spend("comments", lambda body=body: world.say(incident, "olly", body))
+        spend("closes", close_again)
+        command(world, announce, "U0GUEST001", f"report Search is down, take {i}")
+        if i == 3:
+            forge(world, incident, lead="olly", state="mitigated")
+            spend("comments", lambda: world.say(incident, "olly", "/resolve"))
+        if i == ROUNDS // 2:
+            # A delivery manager's, who may whoever leads.
+            update = world.say(incident, "dana", "/update rolled back the index")
+            assert world.record(incident).last("update").text == "rolled back the index"
+            assert any(r["content"] == "+1" for r in gh.reactions(update["id"]))
+        reports_before = len(gh.issues(REPO))
+        sweeps_cost = sweep() - quiet_sweep
+        if len(gh.issues(REPO)) > reports_before:
+            cost["Slack reports"] += sweeps_cost
+        else:
+            cost["sweeps"] += sweeps_cost
+
+    slack_calls = sum(1 for r in world.sb.requests if r.service != "github") - slack_before
+    pages = pages_to(world, "dana")[pages_before:]
+    olly_pages = [t for t in pages if "olly" in t]
+    bot_comments = (
+        sum(len(world.bot_comments(i["number"])) for i in gh.issues(REPO)) - comments_before
+    )
+    record = world.record(incident)
+    print(
+        f"flood: an hour of olly: {len(pages)} pages ({len(olly_pages)} his form reports'), "
+        f"{bot_comments} bot comments, GitHub requests {cost} (sweeps: more than a quiet "
+        f"sweep's {quiet_sweep}), {slack_calls} Slack calls"
+    )
+    # The forged record gave olly nothing: not believed, the incident declared, olly not its
+    # lead, the issue open. (Rebuilt from the issue, the record names a lead anew, the
+    # delivery manager, and assigns her: the assignee changes; reported to the lead.)
+    assert record.state.value == "declared" and record.lead != "olly"
+    assert world.issue(incident)["state"] == "open" and "olly" not in world.assignees(incident)
+    assert record.last("update").text == "rolled back the index"
+    assert record.outsider_comments >= 2 * ROUNDS - 3  # the last round's wait for a run
+    # Pages a day: his form reports 3 with his report of yesterday's, the guest's 3.
+    assert len(olly_pages) + 1 <= 3 and len(pages) - len(olly_pages) <= 3
+    # His comments cost no request; the rest is measured, not yet within issue #23's 100 an
+    # hour (docs/security.md#what-an-outsider-costs-in-an-hour).
+    assert cost["comments"] == 0
+    assert sum(cost.values()) <= 400, cost

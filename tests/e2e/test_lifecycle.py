@@ -8,7 +8,7 @@ import pytest
 
 from incident_sandbox import demo
 from incident_tool.cli import main
-from tests.world import REPO
+from tests.world import REPO, cli
 
 
 def test_full_lifecycle(world):
@@ -245,6 +245,8 @@ def test_refused_commands_reply_and_change_nothing(world):
         ("priya", "/dismiss no", "delivery manager"),
     ):
         comment = world.say(n, who, body)
+        if who == "olly":  # no collaborator: his comment starts no run; the sweep's reads it
+            assert cli(world, "sweep", "--repo", REPO)[0] == 0
         replies = [
             c
             for c in world.bot_comments(n)

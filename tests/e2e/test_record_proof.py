@@ -12,6 +12,7 @@ import re
 
 from incident_sandbox.demo import REPO
 from incident_tool.core.record import NOT_PROVEN, extract, extract_proven, seal
+from tests.world import cli
 
 KEY = "correct horse battery staple, 32+ bytes of secret"
 
@@ -74,6 +75,8 @@ def test_a_forged_record_is_not_believed_and_its_lead_cannot_resolve(world):
     # Another workflow (writing as github-actions[bot]) says olly leads and it is mitigated.
     forge(world, number, lead="olly", state="mitigated")
     world.say(number, "olly", "/resolve")
+    # olly is no collaborator: his comment starts no run; the sweep's reads it.
+    assert cli(world, "sweep", "--repo", REPO)[0] == 0
     record = world.record(number)
     assert any(NOT_PROVEN in p for p in record.problems)
     assert record.lead != "olly"

@@ -386,7 +386,8 @@ def test_a_report_in_the_announce_channel_opens_one_report_issue(world):
 
 def test_slack_reports_by_an_account_not_on_the_team_page_at_most_the_daily_limit(world):
     """A guest in the announce channel cannot page the delivery managers without bound:
-    every report is opened (nothing lost), only `limits.outsider_reports_per_day` page."""
+    `limits.outsider_reports_per_day` reports a day are opened, and page; the others are
+    answered in their thread, not opened (tests/e2e/test_flood.py has the guest's costs)."""
     announce = world.team["channels"]["wc-platform"]
     world.sl.add_user("U0GUEST001", "guest", "Gus Guest")
     dana = ids(world)["dana"]
@@ -395,12 +396,10 @@ def test_slack_reports_by_an_account_not_on_the_team_page_at_most_the_daily_limi
         command(world, announce, "U0GUEST001", f"report Search is down, take {i}")
     sweep(world)
     opened = [i for i in world.gh.issues(REPO) if i["title"].startswith("[Incident]: Search is")]
-    assert len(opened) == 5
+    assert len(opened) == 3
     pages = [m for m in world.sl.dms(dana)[before:] if "Potential incident reported" in m["text"]]
     assert len(pages) == 3
-    not_paged = [world.record(i["number"]).not_paged for i in opened]
-    assert sum(1 for x in not_paged if x) == 2
-    assert all("Slack user U0GUEST001" in x for x in not_paged if x)
+    assert not any(world.record(i["number"]).not_paged for i in opened)
     # Someone on the team reports as often as they like.
     for i in range(4):
         command(world, announce, "lee", f"report Checkout is slow, take {i}")
