@@ -213,3 +213,8 @@ def test_the_gateway_reads_deployments_with_their_state_in_one_request(sb: Sandb
     with pytest.raises(NotReadable):
         gateway.changes(SECRET, "deploy", T0 - timedelta(hours=1), T0)
     assert gateway.default_branch(SECRET) is None
+    # Without the deployments, the merged pull requests' base repository names it too.
+    sb.github.merge_pull_request(REPO, "alice", "Faster", at=T0 - timedelta(minutes=1))
+    fresh = Gateway(client(token, sb.github_url), REPO, log=lambda _: None)
+    assert [c.kind for c in fresh.changes(REPO, "merge", T0 - timedelta(hours=1), T0)] == ["merge"]
+    assert fresh.default_branch(REPO) == "main"
