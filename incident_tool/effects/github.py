@@ -1548,11 +1548,7 @@ class Gateway:
         GraphQL query (REST would cost a request more per deployment for its state)."""
         owner, _, name = repo.partition("/")
         try:
-            _, data = self._gh.requester.requestJsonAndCheck(
-                "POST",
-                self._gh.requester.graphql_url,
-                input={"query": _DEPLOYMENTS_QUERY, "variables": {"owner": owner, "name": name}},
-            )
+            data = self._graphql_read(_DEPLOYMENTS_QUERY, {"owner": owner, "name": name})
         except GithubException as exc:
             if exc.status == 403 and rate_limit_of(exc) is None:
                 raise NotReadable(f"the token may not read it ({describe(exc)})") from None
@@ -1572,6 +1568,27 @@ class Gateway:
             raise GitHubError(message)
         nodes = (found.get("deployments") or {}).get("nodes") or []
         return [_deployment(repo, node) for node in nodes if isinstance(node, dict)]
+
+    def _graphql_read(self, query: str, variables: dict[str, Any]) -> Any:
+        """A GraphQL query that only reads, retried as GithubRetry retries a GET (it leaves
+        POST alone, as a write could land twice): 3 tries, on a 5xx or a broken link."""
+
+        def ask() -> Any:
+            _, data = self._gh.requester.requestJsonAndCheck(
+                "POST",
+                self._gh.requester.graphql_url,
+                input={"query": query, "variables": variables},
+            )
+            return data
+
+        for wait in (0.2, 0.4):
+            try:
+                return ask()
+            except (GithubException, OSError) as exc:
+                if isinstance(exc, GithubException) and exc.status < 500:
+                    raise
+                time.sleep(wait)
+        return ask()
 
     def pull_request(self, repo: str, number: int) -> Found | None:
         """Pull request `number` of `repo` (one GET), None when there is none or the token

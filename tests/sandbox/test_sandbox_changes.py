@@ -210,6 +210,10 @@ def test_the_gateway_reads_deployments_with_their_state_in_one_request(sb: Sandb
     assert (deploy.title, deploy.who, deploy.detail) == ("v7", "alice", "production, error")
     assert deploy.ident == sb.github.repo(REPO).deployments[0]["id"]
     assert gateway.default_branch(REPO) == "main"
+    # A read over POST: a 5xx is tried again, as GithubRetry tries a GET again.
+    sb.faults.add("github", method="POST", path="^/graphql$", status=502, times=2)
+    [again] = gateway.changes(REPO, "deploy", T0 - timedelta(hours=1), T0)
+    assert again == deploy and sb.faults.injected == 2
     with pytest.raises(NotReadable):
         gateway.changes(SECRET, "deploy", T0 - timedelta(hours=1), T0)
     assert gateway.default_branch(SECRET) is None
