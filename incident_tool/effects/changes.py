@@ -17,12 +17,10 @@ import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from github import GithubException, UnknownObjectException
-
 from incident_tool.core import wording
 from incident_tool.core.changes import KINDS, Change, ChangeList, Found, pick
 from incident_tool.core.model import Comment, CommentView, RevertPullRequest
-from incident_tool.effects.github import Gateway, GitHubError, NotReadable, client, describe
+from incident_tool.effects.github import Gateway, GitHubError, NotReadable, client
 from incident_tool.effects.parallel import each
 
 CHANGES_TOKEN = "CHANGES_TOKEN"
@@ -134,22 +132,11 @@ class ChangeReader:
 def unreadable(token: str, base_url: str | None, repositories: Sequence[str]) -> dict[str, str]:
     """The repositories `token` cannot read, with why: one GET /repos/{owner}/{repo} each,
     at once (`incident-tool check`, docs/adopting.md#check-the-setup)."""
-    gh = client(token, base_url)
-
-    def why(repo: str) -> str | None:
-        try:
-            gh.get_repo(repo).complete()
-        except UnknownObjectException:
-            return "not found, or the token cannot see it"
-        except (GithubException, OSError) as exc:
-            return describe(exc)
-        return None
-
-    return {
-        repo: reason
-        for repo, reason in zip(repositories, each(why, list(repositories)), strict=True)
-        if reason is not None
-    }
+    if not repositories:
+        return {}
+    gateway = Gateway(client(token, base_url), repositories[0], log=lambda _: None)
+    reasons = each(gateway.repository_unreadable, list(repositories))
+    return {repo: why for repo, why in zip(repositories, reasons, strict=True) if why}
 
 
 def revert(

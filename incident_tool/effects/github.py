@@ -906,6 +906,17 @@ class Gateway:
             pass
         return None
 
+    def repository_unreadable(self, repo: str) -> str | None:
+        """Why the token cannot read `repo` (one GET of /repos/{owner}/{repo}); None when
+        it can (`check`, for the repositories in changes.*)."""
+        try:
+            self._gh.get_repo(repo).complete()
+        except UnknownObjectException:
+            return "not found, or the token cannot see it"
+        except (GithubException, OSError) as exc:
+            return describe(exc)
+        return None
+
     def issue(self, number: int) -> IssueView:
         """Read issue `number` (one GET); a GitHubError when it is gone."""
         try:
