@@ -1,8 +1,9 @@
 """What reading the changes before an incident adds to a declaration (issue #24).
 
-The read is the declaration's CHANGES fact (effects/changes.py): four list requests a
-repository, all at once through the run's pool (effects/parallel.py, six in flight), then
-the latest state of each deployment shown. It is made once, while the declaration decides,
+The read is the declaration's CHANGES fact (effects/changes.py): four requests a
+repository (the deployments with their latest state in one GraphQL query; pull requests,
+releases and failed runs), all at once through the run's pool (effects/parallel.py, six
+in flight). It is made once, while the declaration decides,
 so its wall time is what it adds to the declaration. Measured against the sandbox with
 150 ms added to every GitHub request (a runner's round trip), for 1, 5 and 20
 repositories, each with a deployment, a merged pull request, a release and a failed run
@@ -78,18 +79,19 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     print(f"Changes read at declaration, {LATENCY * 1000:.0f} ms per GitHub request")
-    print("| repositories | requests | per repository (lists + states) | added | shown |")
+    print("| repositories | requests | per repository | added | shown |")
     print("|---|---|---|---|---|")
     ok = True
     for count in (1, 5, 20):
         requests, wall, shown = measure(count, args.rounds)
-        lists = MAX_PER_REPO * count
-        per = f"{lists // count} + {(requests - lists) / count:.2f}"
-        print(f"| {count} | {requests} | {per} | {wall:.2f} s | {shown} |")
+        per = requests / count
+        print(f"| {count} | {requests} | {per:.2f} | {wall:.2f} s | {shown} |")
+        ok = ok and per <= MAX_PER_REPO
         if count == 5:
-            ok = wall <= GOAL_5
-    print(f"goal: <= {GOAL_5:.0f} s added for 5 repositories: {'met' if ok else 'missed'}")
-    return 0
+            ok = ok and wall <= GOAL_5
+    goal = f"<= {GOAL_5:.0f} s added for 5 repositories, <= {MAX_PER_REPO} requests each"
+    print(f"goal: {goal}: {'met' if ok else 'missed'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ Deployments and their statuses, pull requests (with merge times), releases, the
 repository's workflow runs and a commit by SHA, newest first and paged as GitHub pages
 them; 404 for a repository the token cannot see. The state is seeded with
 ``GitHub.add_deployment``, ``merge_pull_request``, ``add_release`` and
-``add_workflow_run``. GraphQL ``revertPullRequest`` is answered by :func:`revert_mutation`.
+``add_workflow_run``. GraphQL ``revertPullRequest`` is answered by :func:`revert_mutation`,
+and ``repository(owner:, name:) { defaultBranchRef deployments { nodes { ... latestStatus
+} } }`` by :func:`deployments_query`.
 """
 
 from __future__ import annotations
@@ -432,3 +434,187 @@ def revert_mutation(svc: GithubService, call: Call, query: str) -> Response | No
 
 
 GRAPHQL_MUTATIONS.append(revert_mutation)
+
+
+# ------------------------------------------- GraphQL Repository.deployments (read)
+# The fields of docs.github.com/graphql/reference/objects#deployment the sandbox knows;
+# a query asking for another is answered with GitHub's validation error.
+
+_GRAPHQL_TOKEN = re.compile(r'\s*(\.\.\.|[{}():,!\[\]=]|\$?\w+|"(?:[^"\\]|\\.)*")')
+Selection = dict[str, tuple[str, "Selection | None"]]  # field -> (raw arguments, fields)
+
+
+def _graphql_tokens(text: str) -> list[str]:
+    tokens, at = [], 0
+    while at < len(text.rstrip()):
+        m = _GRAPHQL_TOKEN.match(text, at)
+        if m is None:
+            raise SandboxGitHubError(400, f"cannot parse the query at {text[at : at + 20]!r}")
+        tokens.append(m.group(1))
+        at = m.end()
+    return tokens
+
+
+def _arguments(tokens: list[str], at: int) -> tuple[str, int]:
+    """The raw text of the arguments opening at `tokens[at]` ("("), and where they end."""
+    depth, start = 0, at
+    while at < len(tokens):
+        depth += {"(": 1, "{": 1, "[": 1, ")": -1, "}": -1, "]": -1}.get(tokens[at], 0)
+        at += 1
+        if depth == 0:
+            return " ".join(tokens[start + 1 : at - 1]), at
+    raise SandboxGitHubError(400, "unbalanced arguments")
+
+
+def _selection(tokens: list[str], at: int) -> tuple[Selection, int]:
+    """The fields of the selection set opening at `tokens[at]` ("{")."""
+    fields: Selection = {}
+    at += 1
+    while at < len(tokens) and tokens[at] != "}":
+        name, at = tokens[at], at + 1
+        if not re.fullmatch(r"\w+", name):
+            raise SandboxGitHubError(400, f"unexpected {name!r} in a selection")
+        args, sub = "", None
+        if at < len(tokens) and tokens[at] == "(":
+            args, at = _arguments(tokens, at)
+        if at < len(tokens) and tokens[at] == "{":
+            sub, at = _selection(tokens, at)
+        fields[name] = (args, sub)
+        at += 1 if at < len(tokens) and tokens[at] == "," else 0
+    if at >= len(tokens):
+        raise SandboxGitHubError(400, "unbalanced selection")
+    return fields, at + 1
+
+
+def _operation(query: str) -> Selection | None:
+    """The top-level selection of a single `query` operation (variables' types are not
+    checked); None for a mutation, or a query this parser does not read (aliases)."""
+    try:
+        return _query_selection(_graphql_tokens(query))
+    except SandboxGitHubError:
+        return None
+
+
+def _query_selection(tokens: list[str]) -> Selection | None:
+    at = 0
+    if tokens and tokens[0] == "mutation":
+        return None
+    if tokens and tokens[0] == "query":
+        at = 1 + (len(tokens) > 1 and re.fullmatch(r"\w+", tokens[1]) is not None)
+        if at < len(tokens) and tokens[at] == "(":
+            _, at = _arguments(tokens, at)
+    if at >= len(tokens) or tokens[at] != "{":
+        return None
+    top, end = _selection(tokens, at)
+    return top if end == len(tokens) else None
+
+
+def _argument(raw: str, name: str, variables: dict[str, Any]) -> Any:
+    m = re.search(rf"(?<![\w$]){name} : (\$\w+|\"(?:[^\"\\]|\\.)*\"|\w+)", raw)
+    if m is None:
+        return None
+    value = m.group(1)
+    if value.startswith("$"):
+        return variables.get(value[1:])
+    return value[1:-1] if value.startswith('"') else value
+
+
+def _project(value: Any, fields: Selection | None, kind: str) -> Any:
+    """`value` cut to the selected `fields`, GitHub's error for a field it lacks."""
+    if fields is None or value is None:
+        return value
+    if isinstance(value, list):
+        return [_project(v, fields, kind) for v in value]
+    unknown = sorted(set(fields) - set(value))
+    if unknown:
+        raise SandboxGitHubError(
+            400, f"Field '{unknown[0]}' doesn't exist on type '{kind}' (in the sandbox)"
+        )
+    return {f: _project(value[f], sub, f"{kind}.{f}") for f, (_, sub) in fields.items()}
+
+
+def _deployment_node(gh: GitHub, d: dict[str, Any]) -> dict[str, Any]:
+    latest = d["statuses"][-1] if d["statuses"] else None
+    ref = d["ref"]
+    is_sha = re.fullmatch(r"[0-9a-f]{40}", ref) is not None
+    return {
+        "id": node_id("Deployment", d["id"]),
+        "databaseId": d["id"],
+        "environment": d["environment"],
+        "latestEnvironment": d["environment"],
+        "originalEnvironment": d["environment"],
+        "commitOid": d["sha"],
+        "createdAt": iso(d["at"]),
+        "updatedAt": iso(latest["at"] if latest else d["at"]),
+        "description": d["description"],
+        "task": "deploy",
+        # Ref is null for a deployment made from a SHA; its name is the short one.
+        "ref": None if is_sha else {"name": ref, "prefix": "refs/heads/"},
+        "creator": {"login": d["creator"]},
+        "latestStatus": None
+        if latest is None
+        else {
+            "state": str(latest["state"]).upper(),
+            "createdAt": iso(latest["at"]),
+            "id": node_id("DeploymentStatus", latest["id"]),
+        },
+    }
+
+
+def _deployments_of(gh: GitHub, repo: Repo, raw: str, variables: dict[str, Any]) -> Any:
+    first = _argument(raw, "first", variables)
+    if first is None or not str(first).isdigit() or not 1 <= int(first) <= 100:
+        raise SandboxGitHubError(
+            400,
+            "You must provide a `first` value between 1 and 100 to properly paginate the "
+            "`deployments` connection (the sandbox pages no further).",
+        )
+    newest_first = re.search(r"direction : DESC", raw) is not None  # schema default: ASC
+    chosen = list(reversed(repo.deployments)) if newest_first else list(repo.deployments)
+    nodes = [_deployment_node(gh, d) for d in chosen[: int(first)]]
+    return {"nodes": nodes, "totalCount": len(repo.deployments)}
+
+
+def deployments_query(svc: GithubService, call: Call, query: str) -> Response | None:
+    """Answer `query($owner: String!, $name: String!) { repository(owner: $owner, name:
+    $name) { defaultBranchRef { name } deployments(first: N, orderBy: {field: CREATED_AT,
+    direction: DESC}) { nodes { databaseId environment commitOid createdAt ref { name }
+    creator { login } latestStatus { state } } } } }` (any of those fields); None for
+    another query. A repository the token cannot see is `null` with a NOT_FOUND error, at
+    HTTP 200, as GitHub answers."""
+    top = _operation(query)
+    if top is None or set(top) != {"repository"}:
+        return None
+    raw, fields = top["repository"]
+    variables = call.body.get("variables") or {}
+    owner, name = _argument(raw, "owner", variables), _argument(raw, "name", variables)
+    repo = svc.gh.repos.get(f"{owner}/{name}".lower())
+    if repo is None or not svc.gh.can_see(repo, call.actor):
+        error = {
+            "type": "NOT_FOUND",
+            "path": ["repository"],
+            "locations": [{"line": 1, "column": 1}],
+            "message": f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+        }
+        return Response(200, {"data": {"repository": None}, "errors": [error]})
+    deployments_args = (fields or {}).get("deployments", ("", None))[0]
+    at = svc.gh.now()
+    sample = {"id": 0, "sha": "0" * 40, "ref": "main", "environment": "", "creator": "x"}
+    sample |= {"description": None, "at": at, "statuses": [{"id": 0, "state": "x", "at": at}]}
+    # The fields are checked on a sample too: a repository without deployments answers an
+    # unknown one with the same error as one with.
+    _project(
+        {"deployments": {"nodes": [_deployment_node(svc.gh, sample)]}},
+        fields and {k: v for k, v in fields.items() if k == "deployments"},
+        "Repository",
+    )
+    full = {
+        "nameWithOwner": repo.full_name,
+        "defaultBranchRef": {"name": "main", "prefix": "refs/heads/"},
+        "deployments": _deployments_of(svc.gh, repo, deployments_args, variables),
+    }
+    data = {"repository": _project(full, fields, "Repository")}
+    return Response(200, {"data": data})
+
+
+GRAPHQL_MUTATIONS.append(deployments_query)

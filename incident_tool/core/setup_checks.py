@@ -387,6 +387,7 @@ def _services(
                 "name the security option in sensitive.services",
             )
         )
+    findings += _changes_services(cfg, offered)
     components = cfg.status_page.components
     if components:
         unknown = [c for c in components if service_key(c) not in offered]
@@ -400,6 +401,72 @@ def _services(
                 )
             )
     return findings
+
+
+# ---------------------------------------------------------------------- changes
+# What changed before an incident (docs/usage.md#what-changed-before-the-incident): the
+# keys' types are the config parser's (an error with its line); these say the rest.
+
+
+def _changes_services(cfg: Config, offered: Mapping[str, str]) -> list[Finding]:
+    """A `changes.services` name no report can carry: its repositories are never first."""
+    unknown = [s for s in cfg.changes.services if service_key(s) not in offered]
+    if not unknown:
+        return []
+    return [
+        warning(
+            f"changes.services names {', '.join(map(repr, unknown))}, which the form does not"
+            " offer: no report puts its repositories' changes first",
+            cfg.source,
+            "use the form's spelling, or add the option to the form",
+        )
+    ]
+
+
+def changes_repositories(cfg: Config, incidents_repo: str | None) -> tuple[str, ...]:
+    """The repositories in changes.* other than the incidents one (read with
+    CHANGES_TOKEN at declaration), each once, as the config lists them."""
+    listed = [r for repos in cfg.changes.services.values() for r in repos]
+    listed += cfg.changes.repositories
+    own = (incidents_repo or "").lower()
+    seen: dict[str, str] = {}
+    for repo in listed:
+        if repo.lower() != own:
+            seen.setdefault(repo.lower(), repo)
+    return tuple(seen.values())
+
+
+def check_changes_access(
+    cfg: Config, others: tuple[str, ...], token_set: bool, unreadable: Mapping[str, str]
+) -> list[Finding]:
+    """Whether CHANGES_TOKEN reads `others` (changes_repositories; one GET
+    /repos/{owner}/{repo} each), `unreadable` naming those it cannot, with why. Warnings
+    only: a declaration goes on without them, and names them."""
+    if not others:
+        return []
+    if not token_set:
+        return [
+            warning(
+                "CHANGES_TOKEN is not set here: the repositories in changes.* other than the"
+                " incidents one are not checked, and a declaration without it reads none",
+                "CHANGES_TOKEN",
+                "in Actions it is the secret CHANGES_TOKEN (or a GitHub App's token,"
+                " docs/usage.md#what-changed-before-the-incident); set it here to check it",
+            )
+        ]
+    findings = [
+        warning(
+            f"changes: CHANGES_TOKEN cannot read {repo} ({why}): its changes are not listed"
+            " at declaration",
+            cfg.source,
+            "give the token read access to it (contents, deployments, actions, pull"
+            " requests), or mend the name",
+        )
+        for repo, why in unreadable.items()
+    ]
+    return findings or [
+        ok(f"changes: CHANGES_TOKEN reads the {len(others)} other repositories", "GitHub")
+    ]
 
 
 def _heading(label: str) -> str:

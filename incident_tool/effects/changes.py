@@ -4,16 +4,17 @@ The incidents repository is read with the run's token (GITHUB_TOKEN); other repo
 with CHANGES_TOKEN (read-only: contents, deployments, actions, pull requests), and not at
 all without it: the record then says which were not read and why. Each repository costs
 four requests made at once (deployments, pull requests, releases, workflow runs: one page
-each), every repository at once within the run's pool (effects/parallel.py); then one
-request per deployment shown, for its latest state. A repository the token cannot read is
-named once in the record; nothing is retried, and no run after the declaration reads again.
+each), every repository at once within the run's pool (effects/parallel.py); the
+deployments come with their latest state and the repository's default branch in one
+GraphQL query (effects/github.py), so those four are all a repository costs. A repository
+the token cannot read is named once in the record; nothing is retried, and no run after
+the declaration reads again.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from incident_tool.core import wording
@@ -87,27 +88,26 @@ class ChangeReader:
                     unread.append((repo, answer))
             else:
                 found.extend(answer)
-        shown = pick(found, repositories)
-        with_states, more = self._with_states(shown)
-        return ChangeList(tuple(with_states), tuple(unread), len(asks) + more)
+        shown = pick(self._on_default_branch(found), repositories)
+        return ChangeList(tuple(shown), tuple(unread), len(asks))
 
-    def _with_states(self, shown: list[Change]) -> tuple[list[Change], int]:
-        """The shown deployments with their latest state (one request each, at once)."""
-        deployments = [c for c in shown if c.kind == "deploy" and c.ident]
+    def _on_default_branch(self, found: list[Change]) -> list[Change]:
+        """The changes without the failed runs of other branches than the default: as the
+        deployments' or pull requests' answer named it (GitHub's runs list does not), else
+        `main` or `master` (neither answer came)."""
 
-        def state(change: Change) -> str | None:
-            gateway = self.gateway_for(change.repo)
-            return gateway.deployment_state(change.repo, change.ident) if gateway else None
+        def default_of(repo: str) -> str | None:
+            gateway = self.gateway_for(repo)
+            return gateway.default_branch(repo) if gateway else None
 
-        states = dict(zip(deployments, each(state, deployments), strict=True))
-        out = []
-        for c in shown:
-            told = states.get(c)
-            if told:
-                detail = f"{c.detail}, {told}" if c.detail else told
-                c = replace(c, detail=detail)
-            out.append(c)
-        return out, len(deployments)
+        defaults = {c.repo: default_of(c.repo) for c in found if c.kind == "failed-run"}
+
+        def on_default(branch: str, default: str | None) -> bool:
+            return branch == default if default else branch in ("main", "master")
+
+        return [
+            c for c in found if c.kind != "failed-run" or on_default(c.detail, defaults[c.repo])
+        ]
 
     def pull(self, repo: str, number: int) -> Found | None:
         """A pull request (`/suspect`, `/revert`), None when no token can read it."""
@@ -127,6 +127,16 @@ class ChangeReader:
             if found is not None:
                 return found
         return None
+
+
+def unreadable(token: str, base_url: str | None, repositories: Sequence[str]) -> dict[str, str]:
+    """The repositories `token` cannot read, with why: one GET /repos/{owner}/{repo} each,
+    at once (`incident-tool check`, docs/adopting.md#check-the-setup)."""
+    if not repositories:
+        return {}
+    gateway = Gateway(client(token, base_url), repositories[0], log=lambda _: None)
+    reasons = each(gateway.repository_unreadable, list(repositories))
+    return {repo: why for repo, why in zip(repositories, reasons, strict=True) if why}
 
 
 def revert(

@@ -752,6 +752,7 @@ class Gateway:
         self._opened: dict[int, IssueView] = {}  # issues this run opened (find_issue)
         self._comment_objects: dict[int, IssueComment] = {}
         self._label_objects: dict[str, Label] = {}
+        self._default_branches: dict[str, str] = {}  # repository (lower) -> as GitHub said
         self._assignees: dict[int, tuple[str, ...]] = {}  # as read, then as set
         self.writes: list[str] = []
         self.notices: list[str] = []
@@ -903,6 +904,17 @@ class Gateway:
             )
         except (GithubException, OSError):
             pass
+        return None
+
+    def repository_unreadable(self, repo: str) -> str | None:
+        """Why the token cannot read `repo` (one GET of /repos/{owner}/{repo}); None when
+        it can (`check`, for the repositories in changes.*)."""
+        try:
+            self._gh.get_repo(repo).complete()
+        except UnknownObjectException:
+            return "not found, or the token cannot see it"
+        except (GithubException, OSError) as exc:
+            return describe(exc)
         return None
 
     def issue(self, number: int) -> IssueView:
@@ -1512,29 +1524,82 @@ class Gateway:
 
     def changes(self, repo: str, what: str, since: datetime, until: datetime) -> list[Change]:
         """One kind of change (`what`: deploy, merge, release, failed-run) in `repo` between
-        `since` and `until`: one GET. NotReadable when the token cannot see the repository
-        (404) or may not read this (403); GitHubError for other failures."""
-        path, params = _CHANGE_LISTS[what]
-        if what == "failed-run":
-            params = {
-                **params,
-                "created": f"{since:%Y-%m-%dT%H:%M:%SZ}..{until:%Y-%m-%dT%H:%M:%SZ}",
-            }
-        data = self._repository_get(repo, path, params)
-        rows = data.get("workflow_runs", []) if isinstance(data, dict) else data
-        found = [_CHANGE_OF[what](repo, row) for row in rows if isinstance(row, dict)]
+        `since` and `until`: one request. NotReadable when the token cannot see the
+        repository (404) or may not read this (403); GitHubError for other failures. A
+        failed run is kept whatever its branch unless the run names the default branch:
+        `default_branch` says it once the deployments or pull requests are read."""
+        if what == "deploy":
+            found = self._deployments(repo)
+        else:
+            path, params = _CHANGE_LISTS[what]
+            if what == "failed-run":
+                params = {
+                    **params,
+                    "created": f"{since:%Y-%m-%dT%H:%M:%SZ}..{until:%Y-%m-%dT%H:%M:%SZ}",
+                }
+            data = self._repository_get(repo, path, params)
+            rows = data.get("workflow_runs", []) if isinstance(data, dict) else data
+            rows = [row for row in rows if isinstance(row, dict)]
+            if what == "merge":
+                self._learn_default_branch(repo, *(_base_default(row) for row in rows))
+            found = [_CHANGE_OF[what](repo, row) for row in rows]
         return [c for c in found if c is not None and since <= c.at <= until]
 
-    def deployment_state(self, repo: str, deployment_id: int) -> str | None:
-        """The latest state of a deployment (its newest status; one GET), None if unread."""
+    def default_branch(self, repo: str) -> str | None:
+        """`repo`'s default branch as the changes read so far said it (no request)."""
+        return self._default_branches.get(repo.lower())
+
+    def _learn_default_branch(self, repo: str, *names: str | None) -> None:
+        name = next((n for n in names if n), None)
+        if name:
+            self._default_branches[repo.lower()] = name
+
+    def _deployments(self, repo: str) -> list[Change | None]:
+        """The newest deployments with their latest state, and the default branch: one
+        GraphQL query (REST would cost a request more per deployment for its state)."""
+        owner, _, name = repo.partition("/")
         try:
-            data = self._repository_get(
-                repo, f"deployments/{deployment_id}/statuses", {"per_page": 1}
+            data = self._graphql_read(_DEPLOYMENTS_QUERY, {"owner": owner, "name": name})
+        except GithubException as exc:
+            if exc.status == 403 and rate_limit_of(exc) is None:
+                raise NotReadable(f"the token may not read it ({describe(exc)})") from None
+            raise GitHubError(describe(exc)) from None
+        except OSError as exc:
+            raise GitHubError(describe(exc)) from None
+        found = ((data or {}).get("data") or {}).get("repository") or {}
+        self._learn_default_branch(repo, (found.get("defaultBranchRef") or {}).get("name"))
+        errors = (data or {}).get("errors") or []
+        if errors:  # GitHub answers 200 with `errors` (and what it could read in `data`)
+            first = errors[0] if isinstance(errors[0], dict) else {}
+            kind, message = first.get("type"), str(first.get("message") or "GraphQL error")
+            if kind == "NOT_FOUND":
+                raise NotReadable("not found, or the token cannot see it")
+            if kind == "FORBIDDEN":
+                raise NotReadable(f"the token may not read it ({message})")
+            raise GitHubError(message)
+        nodes = (found.get("deployments") or {}).get("nodes") or []
+        return [_deployment(repo, node) for node in nodes if isinstance(node, dict)]
+
+    def _graphql_read(self, query: str, variables: dict[str, Any]) -> Any:
+        """A GraphQL query that only reads, retried as GithubRetry retries a GET (it leaves
+        POST alone, as a write could land twice): 3 tries, on a 5xx or a broken link."""
+
+        def ask() -> Any:
+            _, data = self._gh.requester.requestJsonAndCheck(
+                "POST",
+                self._gh.requester.graphql_url,
+                input={"query": query, "variables": variables},
             )
-        except GitHubError:
-            return None
-        first = data[0] if isinstance(data, list) and data else {}
-        return str(first.get("state")) if first.get("state") else None
+            return data
+
+        for wait in (0.2, 0.4):
+            try:
+                return ask()
+            except (GithubException, OSError) as exc:
+                if isinstance(exc, GithubException) and exc.status < 500:
+                    raise
+                time.sleep(wait)
+        return ask()
 
     def pull_request(self, repo: str, number: int) -> Found | None:
         """Pull request `number` of `repo` (one GET), None when there is none or the token
@@ -1619,11 +1684,21 @@ class NotReadable(GitHubError):
 
 # The one page read of each kind of change: newest first.
 _CHANGE_LISTS: dict[str, tuple[str, dict[str, Any]]] = {
-    "deploy": ("deployments", {"per_page": 30}),
     "merge": ("pulls", {"state": "closed", "sort": "updated", "direction": "desc", "per_page": 50}),
     "release": ("releases", {"per_page": 20}),
     "failed-run": ("actions/runs", {"status": "failure", "per_page": 50}),
 }
+
+
+# GraphQL Repository.deployments, newest first, with each one's latestStatus (schema:
+# docs.github.com/graphql/reference/objects#deployment).
+_DEPLOYMENTS_QUERY = (
+    "query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { "
+    "defaultBranchRef { name } "
+    "deployments(first: 30, orderBy: {field: CREATED_AT, direction: DESC}) { nodes { "
+    "databaseId environment commitOid createdAt ref { name } creator { login } "
+    "latestStatus { state } } } } }"
+)
 
 
 def _at(value: Any) -> datetime | None:
@@ -1633,23 +1708,31 @@ def _at(value: Any) -> datetime | None:
         return None
 
 
-def _deployment(repo: str, row: dict[str, Any]) -> Change | None:
-    at, sha = _at(row.get("created_at")), str(row.get("sha") or "")
+def _deployment(repo: str, node: dict[str, Any]) -> Change | None:
+    """A deployment as GraphQL's Repository.deployments gives it: its environment and
+    latest state (lower case, as REST writes them) in `detail`."""
+    at, sha = _at(node.get("createdAt")), str(node.get("commitOid") or "")
     if at is None:
         return None
-    env = str(row.get("environment") or "")
+    env = str(node.get("environment") or "")
+    state = str((node.get("latestStatus") or {}).get("state") or "").lower()
     return Change(
         "deploy",
         repo,
         at,
-        str(row.get("ref") or sha[:7]),
-        _login(row.get("creator")),
+        str((node.get("ref") or {}).get("name") or sha[:7]),
+        _login(node.get("creator")),
         f"https://github.com/{repo}/deployments/{quote(env)}",
         sha[:7],
-        env,
+        ", ".join(part for part in (env, state) if part),
         sha,
-        ident=int(row.get("id") or 0),
+        ident=int(node.get("databaseId") or 0),
     )
+
+
+def _base_default(row: dict[str, Any]) -> str | None:
+    """The default branch a pull request's base repository names."""
+    return ((row.get("base") or {}).get("repo") or {}).get("default_branch")
 
 
 def _merge(repo: str, row: dict[str, Any]) -> Change | None:
@@ -1690,13 +1773,13 @@ def _release(repo: str, row: dict[str, Any]) -> Change | None:
 
 
 def _failed_run(repo: str, row: dict[str, Any]) -> Change | None:
-    """A failed run on the default branch (the run's repository names it; when it does
-    not, `main` or `master`)."""
+    """A failed run, its branch in `detail`; None for one on another branch than the
+    default when the run's repository names it (GitHub's runs list usually does not:
+    effects/changes.py then keeps those on the default branch the other lists named)."""
     at = _at(row.get("created_at"))
     default = (row.get("repository") or {}).get("default_branch")
     branch = str(row.get("head_branch") or "")
-    on_default = branch == default if default else branch in ("main", "master")
-    if at is None or not on_default:
+    if at is None or (default and branch != default):
         return None
     return Change(
         "failed-run",

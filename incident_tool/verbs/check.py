@@ -115,6 +115,7 @@ def collect(
         findings.append(ok("--offline: GitHub and Slack not asked"))
         return findings
     findings += github_findings(cfg, repo)
+    findings += changes_findings(cfg, repo)
     findings += slack_findings(cfg)
     return findings
 
@@ -237,6 +238,17 @@ def github_findings(cfg: Config, repo: str | None) -> list[Finding]:
             *findings,
             warning(f"{repo}'s visibility not checked: {exc}", "GitHub", "run check again"),
         ]
+
+
+def changes_findings(cfg: Config, repo: str | None) -> list[Finding]:
+    """With CHANGES_TOKEN: it reads the repositories in changes.* other than the incidents
+    one (one GET each; docs/usage.md#what-changed-before-the-incident). Warnings only."""
+    from incident_tool.effects.changes import CHANGES_TOKEN, unreadable
+
+    others = checks.changes_repositories(cfg, repo or os.environ.get("GITHUB_REPOSITORY"))
+    token = os.environ.get(CHANGES_TOKEN, "").strip()
+    failed = unreadable(token, api_url("GITHUB_API_URL"), others) if token and others else {}
+    return checks.check_changes_access(cfg, others, bool(token), failed)
 
 
 # ----------------------------------------------------------------------- Slack

@@ -46,12 +46,23 @@ def _seed(world: World, *, token: bool = True) -> None:
 
 
 def _requests(world: World, repo: str) -> list[str]:
+    """The changes reads of `repo`: its REST lists, and the GraphQL query of its
+    deployments (named by the query's variables)."""
+    owner, name = repo.split("/")
     return [
         r.path
         for r in world.sb.requests
         if r.service == "github"
-        and r.path.startswith(f"/repos/{repo}/")
-        and not r.path.startswith(f"/repos/{repo}/issues")
+        and (
+            (
+                r.path.startswith(f"/repos/{repo}/")
+                and not r.path.startswith(f"/repos/{repo}/issues")
+            )
+            or (
+                r.path == "/graphql"
+                and ((r.body or {}).get("variables") or {}) == {"owner": owner, "name": name}
+            )
+        )
     ]
 
 
@@ -84,13 +95,15 @@ def test_declaration_lists_what_changed_service_first_escaped(world: World) -> N
     assert "### Recent changes (24 h before the report)" in shown
     assert "@here" not in shown and "&lt;!channel&gt;" in shown
     record = world.record(number)
-    assert record.changes["requests"] == 4 * 3 + 1  # 3 repositories, 1 deployment's state
+    # 3 repositories, 4 requests each: the deployment's state came with the deployments
+    assert record.changes["requests"] == 4 * 3
 
     # Runs after the declaration read nothing more.
     before = len(_requests(world, SEARCH))
     world.say(number, "dana", "/update still looking")
     assert len(_requests(world, SEARCH)) == before
     assert len(_requests(world, VAULT)) == 4  # one try, at declaration
+    assert len(_requests(world, SEARCH)) == 4  # its deployment's state included
 
 
 def test_without_changes_token_only_the_incidents_repository_is_read(world: World) -> None:

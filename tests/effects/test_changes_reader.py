@@ -20,6 +20,7 @@ class StandIn:
         self.repo_name = "org/incidents"
         self.answers = answers
         self.asked: list[tuple[str, str]] = []
+        self.defaults: dict[str, str] = {}  # as the deployments or pull requests named it
 
     def changes(self, repo: str, what: str, since: datetime, until: datetime) -> list[Change]:
         self.asked.append((repo, what))
@@ -28,9 +29,8 @@ class StandIn:
             raise answer
         return list(answer)
 
-    def deployment_state(self, repo: str, ident: int) -> str | None:
-        self.asked.append((repo, f"state:{ident}"))
-        return "failure"
+    def default_branch(self, repo: str) -> str | None:
+        return self.defaults.get(repo)
 
 
 def reader(gateway: StandIn, token: str | None) -> ChangeReader:
@@ -56,7 +56,7 @@ def test_a_repository_it_cannot_see_is_named_once_and_failures_say_which_list() 
         "sam",
         "https://github.com/x",
         "abc1234",
-        "production",
+        "production, failure",
         ident=7,
     )
     gateway = StandIn(
@@ -77,5 +77,36 @@ def test_a_repository_it_cannot_see_is_named_once_and_failures_say_which_list() 
         ("org/secret", "not found"),
     )
     [shown] = found.items
-    assert shown.detail == "production, failure"  # its latest state, one request more
-    assert found.requests == 8 + 1
+    assert shown.detail == "production, failure"
+    assert found.requests == 8  # four a repository: no request more for a deployment's state
+
+
+def _run(repo: str, branch: str, minutes: int) -> Change:
+    at = T - timedelta(minutes=minutes)
+    return Change(
+        "failed-run", repo, at, f"CI on {branch}", None, "https://github.com/x", "1", branch
+    )
+
+
+def test_failed_runs_are_those_of_the_default_branch_the_other_lists_named() -> None:
+    runs = [
+        _run("org/api", "trunk", 1),
+        _run("org/api", "main", 2),
+        _run("org/api", "feature", 3),
+        _run("org/web", "main", 4),
+        _run("org/web", "master", 5),
+        _run("org/web", "feature", 6),
+    ]
+    gateway = StandIn(
+        {
+            ("org/api", "failed-run"): runs[:3],
+            ("org/web", "failed-run"): runs[3:],
+        }
+    )
+    gateway.defaults["org/api"] = "trunk"  # org/web's lists named none: main or master
+    found = reader(gateway, "token").read(("org/api", "org/web"), T - timedelta(hours=1), T)
+    assert [(c.repo, c.detail) for c in found.items] == [
+        ("org/api", "trunk"),
+        ("org/web", "main"),
+        ("org/web", "master"),
+    ]

@@ -53,9 +53,9 @@ BUDGET = {
     # may overlap, and neither may act on a stale record.
     # the 4th write asks the lead to acknowledge
     # (docs/usage.md#the-lead-availability-and-acknowledgement)
-    # +4 reads: what changed before the report, read once at declaration (deployments,
-    # pull requests, releases, workflow runs of the incidents repository; one page each:
-    # docs/usage.md#what-changed-before-the-incident)
+    # +4 reads: what changed before the report, read once at declaration (deployments
+    # with their latest state (GraphQL), pull requests, releases, workflow runs of the
+    # incidents repository; one page each: docs/usage.md#what-changed-before-the-incident)
     "declare": (9, 4),
     "handover": (4, 4),
     "join": (4, 2),
@@ -254,7 +254,12 @@ def test_declare(replay: Callable[[str], Replay]) -> None:
         "remove label incident:reported from #1",
         "update the status comment on #1",
     ]
-    busy = r.one("POST", "/graphql")
+    # Two queries: the responders' "busy" status, and the deployments (with their latest
+    # state) of what changed before the report.
+    [busy] = [x for x in r.sent if x.path == "/graphql" and "user(" in x.body["query"]]
+    [deployments] = [x for x in r.sent if x.path == "/graphql" and "deployments" in x.body["query"]]
+    assert deployments.body["variables"] == {"owner": "wellcome", "name": "platform"}
+    assert deployments.response["data"]["repository"]["defaultBranchRef"] == {"name": "main"}
     assert busy.body["variables"] == {"l0": "sam", "l1": "priya", "l2": "lee"}
     assert busy.response["data"]["u0"]["status"]["indicatesLimitedAvailability"] is True
     assert r.one("GET", f"/repos/{REPO}/assignees/priya").status == 204
@@ -355,8 +360,12 @@ def test_request_budget(name: str) -> None:
     recorded = interactions(name)
     reads = sum(1 for x in recorded if x.is_read)
     assert (reads, len(recorded) - reads) == BUDGET[name]
-    # Nothing is asked twice within one run.
-    keys = [(x.method, x.path, tuple(sorted(x.query.items()))) for x in recorded if x.is_read]
+    # Nothing is asked twice within one run (a GraphQL read is its query and variables).
+    keys = [
+        (x.method, x.path, tuple(sorted(x.query.items())), json.dumps(x.body, sort_keys=True))
+        for x in recorded
+        if x.is_read
+    ]
     assert len(keys) == len(set(keys))
 
 
@@ -436,7 +445,8 @@ def test_every_request_is_documented(spec: dict[str, Any]) -> None:
     for name, i, x in all_interactions():
         where = f"{name}#{i} {x.method} {x.path}"
         if (x.method, x.path) == ("POST", "/graphql"):
-            # The one documented extension: GitHub's GraphQL API (users' "busy" status).
+            # The one documented extension: GitHub's GraphQL API (users' "busy" status, a
+            # repository's deployments).
             if x.query or set(x.body or {}) - {"query", "variables", "operationName"}:
                 problems.append(f"{where}: not a plain GraphQL request")
             continue

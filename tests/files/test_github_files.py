@@ -189,7 +189,14 @@ def test_sweep_workflow_is_the_schedule_alone(path: Path) -> None:
     assert job["concurrency"] == {"group": "incident-sweep", "cancel-in-progress": False}
     checkout, sweep = job["steps"]
     assert checkout["with"] == {"persist-credentials": False}
-    assert sweep["with"]["command"] == "sweep"
+    assert sweep["with"] == {
+        "command": "sweep",
+        "slack-bot-token": "${{ secrets.SLACK_BOT_TOKEN }}",
+        "record-key": "${{ secrets.INCIDENT_TOOL_RECORD_KEY }}",
+        "slack-api-url": "${{ vars.SLACK_API_URL || 'https://slack.com/api/' }}",
+        "changes-token": "${{ secrets.CHANGES_TOKEN }}",
+        "revert-token": "${{ secrets.REVERT_TOKEN }}",
+    }
 
 
 @pytest.mark.parametrize("path", LIVE_WORKFLOWS, ids=rel)
@@ -212,6 +219,8 @@ def test_live_workflow_is_dispatched_only_and_hands_over(path: Path) -> None:
         "record-key": "${{ secrets.INCIDENT_TOOL_RECORD_KEY }}",
         "slack-app-token": "${{ secrets.SLACK_APP_TOKEN }}",
         "slack-api-url": "${{ vars.SLACK_API_URL || 'https://slack.com/api/' }}",
+        "changes-token": "${{ secrets.CHANGES_TOKEN }}",
+        "revert-token": "${{ secrets.REVERT_TOKEN }}",
     }
     text = path.read_text(encoding="utf-8")
     assert "dispatches its successor" in text and "actions: write" in text
@@ -307,6 +316,8 @@ def test_incident_workflow_steps(path: Path) -> None:
         "slack-bot-token": "${{ secrets.SLACK_BOT_TOKEN }}",
         "record-key": "${{ secrets.INCIDENT_TOOL_RECORD_KEY }}",
         "slack-api-url": "${{ vars.SLACK_API_URL || 'https://slack.com/api/' }}",
+        "changes-token": "${{ secrets.CHANGES_TOKEN }}",
+        "revert-token": "${{ secrets.REVERT_TOKEN }}",
     }
     assert handle["outputs"] == {"status-page": "${{ steps.handle.outputs.status-page }}"}
     pages = jobs["pages"]
@@ -522,3 +533,20 @@ def test_every_workflow_passes_the_record_key(path: Path) -> None:
     assert ours, "no incident-tool step"
     for step in ours:
         assert step["with"].get("record-key") == "${{ secrets.INCIDENT_TOOL_RECORD_KEY }}"
+
+
+@pytest.mark.parametrize("path", [p for p in WORKFLOWS if p.name.startswith("incident")], ids=str)
+def test_only_runs_that_can_declare_or_revert_get_the_changes_tokens(path: Path) -> None:
+    """What changed is read at declaration and `/revert` comes as a command: `handle`,
+    `sweep` (Slack commands, monitors' reports) and `listen` take CHANGES_TOKEN and
+    REVERT_TOKEN; the follow-ups and the status page never see them."""
+    steps = [s for job in load(path)["jobs"].values() for s in job.get("steps", [])]
+    for step in [s for s in steps if "command" in (s.get("with") or {})]:
+        given = {k: step["with"].get(k) for k in ("changes-token", "revert-token")}
+        if step["with"]["command"] in ("handle", "sweep", "listen"):
+            assert given == {
+                "changes-token": "${{ secrets.CHANGES_TOKEN }}",
+                "revert-token": "${{ secrets.REVERT_TOKEN }}",
+            }
+        else:
+            assert given == {"changes-token": None, "revert-token": None}

@@ -128,3 +128,97 @@ def test_revert_pull_request_opens_a_revert_and_never_merges(sb: Sandbox) -> Non
     revert = _get(sb, "alice", f"/repos/{REPO}/pulls/{made['number']}").json()
     assert (revert["state"], revert["merged"], revert["base"]["ref"]) == ("open", False, "main")
     assert revert["body"] == "b"
+
+
+DEPLOYMENTS = (
+    "query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { "
+    "defaultBranchRef { name } deployments(first: 2, orderBy: {field: CREATED_AT, "
+    "direction: DESC}) { nodes { databaseId environment ref { name } creator { login } "
+    "latestStatus { state } } } } }"
+)
+
+
+def _query(sb: Sandbox, login: str, query: str, repo: str) -> dict[str, Any]:
+    owner, name = repo.split("/")
+    answer = requests.post(
+        f"{sb.github_url}/graphql",
+        json={"query": query, "variables": {"owner": owner, "name": name}},
+        headers={"Authorization": f"token {sb.github.user(login).token}"},
+        timeout=5,
+    )
+    assert answer.status_code == 200
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def test_graphql_deployments_newest_first_with_their_latest_status(sb: Sandbox) -> None:
+    for hours in (3, 2, 1):
+        sb.github.add_deployment(REPO, "alice", ref=f"v{hours}", at=T0 - timedelta(hours=hours))
+    newest = sb.github.repo(REPO).deployments[-1]
+    sb.github.add_deployment_status(REPO, newest["id"], "alice", "failure")
+    found = _query(sb, "rita", DEPLOYMENTS, REPO)["data"]["repository"]
+    assert found["defaultBranchRef"] == {"name": "main"}
+    assert found["deployments"]["nodes"] == [  # only the fields asked for
+        {
+            "databaseId": newest["id"],
+            "environment": "production",
+            "ref": {"name": "v1"},
+            "creator": {"login": "alice"},
+            "latestStatus": {"state": "FAILURE"},
+        },
+        {
+            "databaseId": newest["id"] - 1,
+            "environment": "production",
+            "ref": {"name": "v2"},
+            "creator": {"login": "alice"},
+            "latestStatus": {"state": "SUCCESS"},
+        },
+    ]
+    # The schema's default order is oldest first.
+    oldest_first = DEPLOYMENTS.replace("direction: DESC", "direction: ASC")
+    nodes = _query(sb, "rita", oldest_first, REPO)["data"]["repository"]["deployments"]["nodes"]
+    assert [n["ref"]["name"] for n in nodes] == ["v3", "v2"]
+
+
+def test_graphql_deployments_of_a_repository_the_token_cannot_see(sb: Sandbox) -> None:
+    sb.github.add_deployment(SECRET, sb.github.bot_login)
+    answer = _query(sb, "rita", DEPLOYMENTS, SECRET)
+    assert answer["data"] == {"repository": None}
+    assert [e["type"] for e in answer["errors"]] == ["NOT_FOUND"]
+    unknown = DEPLOYMENTS.replace("databaseId", "secretField")
+    assert (
+        requests.post(
+            f"{sb.github_url}/graphql",
+            json={"query": unknown, "variables": {"owner": "wellcome", "name": "platform"}},
+            headers={"Authorization": f"token {sb.github.user('rita').token}"},
+            timeout=5,
+        ).status_code
+        == 400
+    )
+
+
+def test_the_gateway_reads_deployments_with_their_state_in_one_request(sb: Sandbox) -> None:
+    from incident_tool.effects.github import Gateway, NotReadable, client
+
+    sb.github.add_deployment(REPO, "alice", ref="v7", at=T0 - timedelta(minutes=5), state="error")
+    sb.github.add_deployment(SECRET, sb.github.bot_login, at=T0)
+    token = sb.github.user("rita").token or ""
+    gateway = Gateway(client(token, sb.github_url), REPO, log=lambda _: None)
+    before = len(sb.requests)
+    [deploy] = gateway.changes(REPO, "deploy", T0 - timedelta(hours=1), T0)
+    assert [r.path for r in sb.requests[before:]] == ["/graphql"]
+    assert (deploy.title, deploy.who, deploy.detail) == ("v7", "alice", "production, error")
+    assert deploy.ident == sb.github.repo(REPO).deployments[0]["id"]
+    assert gateway.default_branch(REPO) == "main"
+    # A read over POST: a 5xx is tried again, as GithubRetry tries a GET again.
+    sb.faults.add("github", method="POST", path="^/graphql$", status=502, times=2)
+    [again] = gateway.changes(REPO, "deploy", T0 - timedelta(hours=1), T0)
+    assert again == deploy and sb.faults.injected == 2
+    with pytest.raises(NotReadable):
+        gateway.changes(SECRET, "deploy", T0 - timedelta(hours=1), T0)
+    assert gateway.default_branch(SECRET) is None
+    # Without the deployments, the merged pull requests' base repository names it too.
+    sb.github.merge_pull_request(REPO, "alice", "Faster", at=T0 - timedelta(minutes=1))
+    fresh = Gateway(client(token, sb.github_url), REPO, log=lambda _: None)
+    assert [c.kind for c in fresh.changes(REPO, "merge", T0 - timedelta(hours=1), T0)] == ["merge"]
+    assert fresh.default_branch(REPO) == "main"

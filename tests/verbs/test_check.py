@@ -670,3 +670,90 @@ def test_with_the_sandbox_a_repository_read_that_fails_is_said_not_a_traceback(w
     assert "is public" not in output
     assert "every label the tool uses exists" in output or "labels missing" in output
     assert "Traceback" not in output
+
+
+# ------------------------------------------------------------------ what changed
+
+
+def test_the_changes_keys_wrong_types_are_errors_naming_key_and_line():
+    for text, says, line in (
+        ("changes:\n  window_hours: 0\n", "`changes.window_hours` must be a whole number", 2),
+        ("changes:\n  window_hours: soon\n", "`changes.window_hours` must be a whole number", 2),
+        ("changes:\n  repositories: [not-a-repo]\n", "`changes.repositories` must be a list", 2),
+        ("changes:\n  services: [a/b]\n", "`changes.services` must map service names", 2),
+        (
+            "changes:\n  services:\n    Search: nope\n",
+            "`changes.services.Search` must be a list of repositories",
+            None,
+        ),
+    ):
+        findings, cfg = checks.check_config(text, "c.yml")
+        assert cfg is None and levels(findings) == ["error"], text
+        assert says in findings[0].what, findings[0].what
+        if line:
+            assert findings[0].where == f"c.yml:{line}", text
+
+
+def test_a_changes_service_the_form_does_not_offer_is_a_warning():
+    from incident_tool.config import ChangesConfig
+
+    services = {"Payments API": ("acme/pay",), "Paymnets": ("acme/pay2",)}
+    cfg = Config(changes=ChangesConfig(services=services))
+    findings = checks.check_form(own_services(form_text()), cfg, packaged=default_form())
+    assert levels(findings) == ["warning"]
+    assert "changes.services names 'Paymnets', which the form does not offer" in findings[0].what
+
+
+def test_the_changes_repositories_to_check_are_the_other_ones_each_once():
+    from incident_tool.config import ChangesConfig
+
+    cfg = Config(
+        changes=ChangesConfig(
+            repositories=("acme/incidents", "acme/web"),
+            services={"Payments API": ("acme/pay", "Acme/Web")},
+        )
+    )
+    assert checks.changes_repositories(cfg, "ACME/incidents") == ("acme/pay", "Acme/Web")
+    others = ("acme/pay", "acme/web")
+    assert checks.check_changes_access(cfg, (), False, {}) == []  # nothing to read
+    [unset] = checks.check_changes_access(cfg, others, False, {})
+    assert unset.level == "warning" and "CHANGES_TOKEN is not set here" in unset.what
+    assert levels(checks.check_changes_access(cfg, others, True, {})) == ["ok"]
+    [cannot] = checks.check_changes_access(cfg, others, True, {"acme/pay": "not found"})
+    assert cannot.level == "warning"
+    assert "CHANGES_TOKEN cannot read acme/pay (not found)" in cannot.what
+
+
+def test_with_the_sandbox_changes_token_reads_the_repositories_one_get_each(world):
+    gh = world.sb.github
+    gh.add_repo("wellcome/catalogue-api", private=True)
+    gh.add_repo("wellcome/vault", private=True)
+    gh.add_user("changes-reader")
+    gh.add_collaborator("wellcome/catalogue-api", "changes-reader", "read")
+    world.write_config(
+        changes={
+            "repositories": [REPO],
+            "services": {"Search / catalogue API": ["wellcome/catalogue-api", "wellcome/vault"]},
+        }
+    )
+    init_repo(world.root, action=ACTION)
+    code, output = cli(world, "check", "--repo", REPO)
+    assert code == 0, output
+    assert "warning CHANGES_TOKEN is not set here" in output, output
+
+    world.driver.env["CHANGES_TOKEN"] = gh.user("changes-reader").token or ""
+    before = len(world.sb.requests)
+    code, output = cli(world, "check", "--repo", REPO)
+    assert code == 0, output  # warnings only: a declaration goes on without them
+    asked = [
+        r.path
+        for r in world.sb.requests[before:]
+        if r.service == "github"
+        and r.path.startswith("/repos/wellcome/")
+        and not r.path.startswith(f"/repos/{REPO}")  # the labels and visibility, as before
+    ]
+    assert sorted(asked) == ["/repos/wellcome/catalogue-api", "/repos/wellcome/vault"]
+    assert "CHANGES_TOKEN cannot read wellcome/vault (not found, or the token cannot see" in output
+    assert "catalogue-api (" not in output
+    assert world.driver.env["CHANGES_TOKEN"] not in output
+    assert "Traceback" not in output
