@@ -44,6 +44,9 @@ class Inputs:
 Decision = Callable[[Context, Inputs], None]
 
 
+ONGOING = frozenset({State.DECLARED, State.MITIGATED})
+
+
 def incident(ctx: Context, inputs: Inputs) -> None:
     """Bring the record up to date with the issue, its comments and its Slack channel."""
     record, event, comments = ctx.record, inputs.event, inputs.comments
@@ -51,6 +54,11 @@ def incident(ctx: Context, inputs: Inputs) -> None:
         # Comments from before the issue became an incident are not commands.
         became = became_incident(ctx, event)
         record.last_comment_id = max((c.id for c in comments if c.created_at < became), default=0)
+    if inputs.fresh and ctx.issue.assignees and inputs.label_states & ONGOING:
+        # Starting again from an issue declared before (its record lost, or not believed:
+        # docs/security.md#the-record-and-its-proof): its lead is the one it is assigned
+        # to, not a new choice the run would make now.
+        record.leads.append(ctx.issue.assignees[0])
     if record.state is None:
         # Every incident starts as a report; one declared outright skips the "please assess".
         # A report the tool opened for a monitor, the Actions tab or Slack names its real

@@ -74,6 +74,8 @@ def test_a_forged_record_is_not_believed_and_its_lead_cannot_resolve(world):
     lead = world.assignees(number)
     # Another workflow (writing as github-actions[bot]) says olly leads and it is mitigated.
     forge(world, number, lead="olly", state="mitigated")
+    # The lead is away now: a run starting again from the issue keeps the one assigned.
+    world.sl.set_presence(world.team["slack_ids"][lead[0]], "away")
     world.say(number, "olly", "/resolve")
     # olly is no collaborator: his comment starts no run; the sweep's reads it.
     assert cli(world, "sweep", "--repo", REPO)[0] == 0
@@ -83,8 +85,9 @@ def test_a_forged_record_is_not_believed_and_its_lead_cannot_resolve(world):
     assert world.issue(number)["state"] == "open"
     assert world.state_labels(number) == ["incident:declared"]
     assert world.assignees(number) == lead
+    assert record.lead == lead[0]
     # Said once: the record now carries the proof, and the next run believes it.
-    world.say(number, "priya", "/update Still looking.")
+    world.say(number, lead[0], "/update Still looking.")
     again = world.record(number)
     assert sum(NOT_PROVEN in p for p in again.problems) == 1
 

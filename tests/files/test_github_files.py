@@ -185,7 +185,13 @@ def test_sweep_workflow_is_the_schedule_alone(path: Path) -> None:
     (name,) = data["jobs"]
     job = data["jobs"][name]
     assert "if" not in job  # the workflow is switched off instead: no run, no bill
-    assert job["permissions"] == {"actions": "write", "contents": "read", "issues": "write"}
+    assert job["permissions"] == {
+        "actions": "write",
+        "contents": "read",
+        "issues": "write",
+        "deployments": "read",
+        "pull-requests": "read",
+    }
     assert job["concurrency"] == {"group": "incident-sweep", "cancel-in-progress": False}
     checkout, sweep = job["steps"]
     assert checkout["with"] == {"persist-credentials": False}
@@ -210,7 +216,13 @@ def test_live_workflow_is_dispatched_only_and_hands_over(path: Path) -> None:
     assert "concurrency" not in job, "a fixed group would hold the successor pending"
     assert job["timeout-minutes"] == 360
     # actions: write to dispatch the successor; nothing else beyond what handle has.
-    assert job["permissions"] == {"actions": "write", "contents": "read", "issues": "write"}
+    assert job["permissions"] == {
+        "actions": "write",
+        "contents": "read",
+        "issues": "write",
+        "deployments": "read",
+        "pull-requests": "read",
+    }
     checkout, listen = job["steps"]
     assert checkout["with"] == {"persist-credentials": False}
     assert listen["with"] == {
@@ -237,6 +249,9 @@ def test_incident_workflow_permissions_are_least_privilege(path: Path) -> None:
         "actions": "write",
         "contents": "read",
         "issues": "write",
+        # what changed before the incident (SPEC §18): deployments, merged pull requests
+        "deployments": "read",
+        "pull-requests": "read",
     }
     assert data["jobs"]["pages"]["permissions"] == {
         "contents": "read",
