@@ -101,5 +101,8 @@ def seed_demo(sb: Sandbox) -> dict[str, Any]:
             "SLACK_BOT_TOKEN": sl.bot_token,
             # The live connection's app-level token (`incident-tool listen`, Socket Mode).
             "SLACK_APP_TOKEN": sl.app_token,
+            # The sandbox asks for no pause between writes (GitHub's advice is for
+            # github.com): the demo's live incident writes more than a burst in a second.
+            "INCIDENT_TOOL_WRITE_PACE": "0",
         },
     }

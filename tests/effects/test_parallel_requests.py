@@ -186,3 +186,29 @@ def test_a_declare_delivers_by_destination_at_once_each_channel_in_order(world) 
         if a is not b and a.started < b.started < a.time
     ]
     assert overlapping, "every Slack call waited for the previous one"
+
+
+def test_the_write_pace_can_be_set_for_a_server_that_asks_for_none(monkeypatch):
+    """INCIDENT_TOOL_WRITE_PACE: 0 turns the pace off (the sandbox the demo runs against);
+    a value that is no number of seconds from 0 to 60 is refused, not ignored."""
+    import pytest
+
+    from incident_tool.effects import github
+    from incident_tool.errors import UsageError
+
+    monkeypatch.setenv("INCIDENT_TOOL_WRITE_PACE", "0")
+    pace = github.WritePace()
+    pace.sleep = lambda seconds: pytest.fail(f"waited {seconds} s")
+    for _ in range(github.BULK_WRITES * 3):
+        pace.before_write()
+    assert pace.paused == []
+    monkeypatch.setenv("INCIDENT_TOOL_WRITE_PACE", "2")
+    slow = github.WritePace()
+    slow.sleep, slow.clock = (lambda seconds: None), (lambda: 100.0)
+    for _ in range(github.BULK_WRITES + 1):
+        slow.before_write()
+    assert slow.paused == [2.0]  # past the burst, one write every 2 s
+    for bad in ("abc", "-1", "61", "nan"):
+        monkeypatch.setenv("INCIDENT_TOOL_WRITE_PACE", bad)
+        with pytest.raises(UsageError, match="INCIDENT_TOOL_WRITE_PACE must be seconds"):
+            github.WritePace()
