@@ -85,6 +85,9 @@ class InitResult:
             ' print(secrets.token_hex(32))" and store it as the repository secret'
             " INCIDENT_TOOL_RECORD_KEY (optional, recommended; set it while no incident is"
             " open: records written before it are not believed).",
+            "If this repository is public, so is every report made in it (its text and"
+            " comments), whatever the tool does with Slack: report security incidents"
+            " somewhere private first (`incident-tool check` says which this is).",
             *self.notes,
             "Commit and push these files; the workflow runs from the default branch.",
             f"Check the setup as the workflows will read it: incident-tool check --repo {repo}",

@@ -305,6 +305,8 @@ def test_next_steps_name_the_secret_the_config_and_the_labels(tmp_path: Path) ->
         "SLACK_BOT_TOKEN",
         ".github/incident.yml",
         "incident-tool labels sync --repo acme/web",
+        "INCIDENT_TOOL_RECORD_KEY",  # SPEC §19: the record's proof
+        "If this repository is public, so is every report",  # issue #23: reports are public
     ):
         assert needle in report
     for path in FILES:
