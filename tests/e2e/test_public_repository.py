@@ -120,3 +120,17 @@ def test_labelled_sensitive_after_its_channel_opened_the_text_stays_out_of_slack
     # The open channel is public (Slack cannot make it private): the text goes nowhere.
     assert world.issue(n)["body"].startswith(wording.BODY_REMOVED)
     assert all("AKIA" not in text for text in world.slack_texts(channel["id"]))
+
+
+def test_slack_down_the_text_is_not_kept_and_the_channel_is_told_where_it_is(world):
+    world.sb.faults.add("slack", status=503, times=None)
+    n = world.report("Leaked keys", body=TICKED, by="rita")
+    assert world.issue(n)["body"].startswith(wording.BODY_MOVED)
+    # Waiting in the record's outbox is the item, not the text.
+    assert "AKIA" not in world.status(n)["body"]
+    world.sb.faults.clear()
+    world.declare(n)
+
+    texts = "\n".join(m["text"] for m in world.sl.messages(world.incident_channel(n)["id"]))
+    assert "AKIA" not in texts
+    assert "edit history" in texts
