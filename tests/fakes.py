@@ -79,6 +79,7 @@ class FakeFacts:
     older_reports: dict[str, int] = field(default_factory=dict)
     first_asked: dict[str, datetime] = field(default_factory=dict)
     changed: ChangeList = field(default_factory=ChangeList)  # what changed before
+    public: bool = False  # the repository's visibility (asked for sensitive reports only)
 
     def role(self, login: str) -> str:
         self.asked.append(f"role:{login}")
@@ -122,6 +123,10 @@ class FakeFacts:
     def changes(self, repositories: Sequence[str], since: datetime, until: datetime) -> ChangeList:
         self.asked.append(f"changes:{','.join(repositories)}")
         return self.changed
+
+    def repository_public(self) -> bool:
+        self.asked.append("repository-public")
+        return self.public
 
 
 TEAM = {

@@ -28,6 +28,7 @@ CHANGES = "changes"  # (repositories, since, until) -> a core.changes.ChangeList
 PULL = "pull"  # (repository, number) -> a core.changes.Found, or None
 COMMIT = "commit"  # (repositories, sha) -> a core.changes.Found (the first with it), or None
 REVERT_TOKEN = "revert_token"  # () -> bool: REVERT_TOKEN is set
+REPOSITORY_PUBLIC = "repository_public"  # () -> bool: anyone can read the issue
 
 
 class Question(NamedTuple):
@@ -139,3 +140,7 @@ class KnownFacts:
     def revert_token(self) -> bool:
         """Whether a REVERT_TOKEN is given to open revert pull requests with."""
         return bool(self._answer(Question(REVERT_TOKEN)))
+
+    def repository_public(self) -> bool:
+        """Whether the repository is public: anyone can read its issues."""
+        return bool(self._answer(Question(REPOSITORY_PUBLIC)))

@@ -81,6 +81,9 @@ class Facts(Protocol):
     def revert_token(self) -> bool:
         """Say whether REVERT_TOKEN is given (revert pull requests can be opened)."""
 
+    def repository_public(self) -> bool:
+        """Say whether the repository is public (anyone can read its issues)."""
+
 
 @dataclass(frozen=True)
 class IssueView:
@@ -174,8 +177,24 @@ class RevertPullRequest:
     body: str
 
 
+@dataclass(frozen=True)
+class HideBody:
+    """Replace the issue's body with `stub`: a sensitive report in a public repository
+    (docs/security.md#a-public-repository)."""
+
+    stub: str
+
+
 Action = (
-    Comment | React | Assign | Labels | Close | Reopen | CreateRetrospective | RevertPullRequest
+    Comment
+    | React
+    | Assign
+    | Labels
+    | Close
+    | Reopen
+    | CreateRetrospective
+    | RevertPullRequest
+    | HideBody
 )
 
 

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from incident_tool.core import lifecycle, trust
+from incident_tool.core import lifecycle, trust, wording
 from incident_tool.core.labels import state_label_added
 from incident_tool.core.model import (
     UNKNOWN,
     Close,
     Context,
+    HideBody,
     Reopen,
 )
+from incident_tool.core.outbox import To
 from incident_tool.core.record import iso
 from incident_tool.core.states import PREFIX, SENSITIVE_LABEL, State, states_in
 from incident_tool.inbound.events import Event
-from incident_tool.inbound.forms import is_sensitive, parse_report
+from incident_tool.inbound.forms import default_form, is_sensitive, parse_report
 
 
 def _actor(ctx: Context, event: Event | None, kind: str, label: str | None = None) -> str:
@@ -61,6 +63,7 @@ def reconcile_sensitive(ctx: Context, event: Event | None) -> None:
     """Mark the incident sensitive from its labels: the label's own run may have been lost."""
     record = ctx.record
     if record.sensitive:
+        hide_sensitive_body(ctx)
         return
     labelled = any(x.lower() == SENSITIVE_LABEL for x in ctx.issue.labels)
     # The reporter may tick "handle it privately" after submitting: the body says so too,
@@ -82,6 +85,44 @@ def reconcile_sensitive(ctx: Context, event: Event | None) -> None:
         ctx.notices.append(f"marked sensitive {late}")
     by = _actor(ctx, event, "labeled", SENSITIVE_LABEL) if labelled else ctx.issue.author
     record.note(ctx.now, "sensitive", by, late)
+    hide_sensitive_body(ctx)
+
+
+# The outbox item whose text the mirror takes from the issue as this run read it
+# (effects/mirror.py): the report's text never enters the record, which is a public comment.
+MOVED_BODY = "moved-body"
+BODY_STUBS = (wording.BODY_MOVED, wording.BODY_REMOVED)
+
+
+def hide_sensitive_body(ctx: Context) -> None:
+    """A sensitive report in a public repository: replace the issue's body with a stub, and
+    move its text into the incident's private channel (docs/security.md#a-public-repository).
+
+    Decided once per incident (the "body" note), so the repository's visibility is asked
+    once, and only for a sensitive incident: an ordinary run makes no extra request.
+    """
+    record, issue = ctx.record, ctx.issue
+    if not record.sensitive or record.first("body") is not None:
+        return
+    if not ctx.facts.repository_public():
+        record.note(ctx.now, "body", None, "kept on the issue: the repository is private")
+        return
+    # A channel opened before the incident was sensitive stays public (Slack cannot change
+    # that): the text does not go there.
+    marked = record.last("sensitive")
+    channel_private = record.channel_id is None or marked is None or not marked.text
+    to_channel = ctx.slack_enabled and channel_private
+    if not hidden(issue.body):
+        stub = wording.BODY_MOVED if to_channel else wording.BODY_REMOVED
+        ctx.do(HideBody(stub + kept_choices(issue.body)))
+    if to_channel:
+        reporter = record.first("reported")
+        invite = [*ctx.config.delivery_managers, *([reporter.actor] if reporter else [])]
+        if any(invite):
+            ctx.slack(f"{MOVED_BODY}:invite", To.INCIDENT, "", invite=[x for x in invite if x])
+        ctx.slack(MOVED_BODY, To.INCIDENT, "")
+    where = "moved to the private channel" if to_channel else "removed from the issue"
+    record.note(ctx.now, "body", None, f"the report's text {where} (the repository is public)")
 
 
 def reconcile_labels(ctx: Context, event: Event | None) -> None:
@@ -183,3 +224,26 @@ def needs_retrospective(ctx: Context) -> bool:
         and ctx.record.retro is None
         and ctx.config.retrospective.enabled
     )
+
+
+def hidden(body: str | None) -> bool:
+    """Whether the issue's body is already one of the stubs (hide_sensitive_body)."""
+    return (body or "").startswith(BODY_STUBS)
+
+
+def kept_choices(body: str | None) -> str:
+    """The form's choices (its dropdowns and checkboxes), which the stub keeps: later runs
+    read the affected service and the sensitivity from the body. Only the form's own options
+    are kept, so no text the reporter typed stays."""
+    parsed = parse_report(body)
+    kept = []
+    for form_field in default_form().fields:
+        value = parsed.get(form_field.id)
+        chosen = value if isinstance(value, list) else [value] if value else []
+        chosen = [x for x in chosen if x in form_field.options]
+        if form_field.type == "dropdown" and chosen:
+            kept.append(f"### {form_field.label}\n\n{', '.join(chosen)}")
+        elif form_field.type == "checkboxes" and chosen:
+            ticked = "\n".join(f"- [x] {x}" for x in chosen)
+            kept.append(f"### {form_field.label}\n\n{ticked}")
+    return "".join(f"\n\n{section}" for section in kept)

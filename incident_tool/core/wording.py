@@ -377,3 +377,25 @@ THREAD_NOT_OPENED = (
     "(`limits.outsider_reports_per_day`). Someone on the team can report it, or use the "
     "repository's report form."
 )
+
+
+# A sensitive report in a public repository (core/reconcile.hide_sensitive_body;
+# docs/security.md#a-public-repository): the issue keeps one of these stubs, and the incident's
+# private channel gets the report's text.
+BODY_MOVED = (
+    "The details of this report were moved to a private channel because it was marked "
+    "sensitive and this repository is public. The delivery managers have them."
+)
+BODY_REMOVED = (
+    "The details of this report were removed because it was marked sensitive and this "
+    "repository is public. The delivery managers will ask the reporter for them privately."
+)
+CHANNEL_MOVED_BODY = (
+    ":lock: The report's text, moved here from #{number} (marked sensitive, and the repository "
+    "is public):\n{text}"
+)
+CHANNEL_BODY_GONE = (
+    ":lock: The report's text could not be moved here from #{number} before it was hidden: "
+    'it is in the issue\'s edit history (the "edited" menu), which anyone who can see the '
+    "issue can read. Ask the reporter, and delete that revision."
+)

@@ -14,6 +14,7 @@ from incident_tool.core.model import (
     Comment,
     CommentView,
     Context,
+    HideBody,
     IssueView,
     Labels,
     React,
@@ -63,6 +64,7 @@ _LANES: dict[type, str] = {
     Close: "state",
     Reopen: "state",
     RevertPullRequest: "reverts",  # docs/usage.md#what-changed-before-the-incident
+    HideBody: "body",  # docs/security.md#a-public-repository
 }
 
 
@@ -81,6 +83,7 @@ class _IssueWrites:
             "assignees": self.assignees_lane,
             "state": self.state_lane,
             "reverts": self.reverts_lane,
+            "body": self.body_lane,
         }[name](actions)
 
     def comments_lane(self, actions: list[Action]) -> None:
@@ -108,6 +111,12 @@ class _IssueWrites:
             reply = changes.revert_once(self.gateway, action, self.comments)
             if reply is not None:
                 post_comment(self.ctx, self.gateway, self.issue, reply, self.comments)
+
+    def body_lane(self, actions: list[Action]) -> None:
+        # One PATCH: the last stub planned (a run plans one).
+        action = actions[-1]
+        assert isinstance(action, HideBody)
+        self.gateway.edit_issue(self.issue.number, "hide the report's text", body=action.stub)
 
     def state_lane(self, actions: list[Action]) -> None:
         gateway, number = self.gateway, self.issue.number

@@ -21,6 +21,7 @@ from incident_tool.core.facts import (
     ON_SLACK,
     PULL,
     REPORTS_BEFORE,
+    REPOSITORY_PUBLIC,
     REVERT_TOKEN,
     ROLE,
     SLACK_REPORTS_BEFORE,
@@ -83,6 +84,7 @@ class FactGatherer:
             PULL: self._pull,
             COMMIT: self._commit,
             REVERT_TOKEN: self._revert_token,
+            REPOSITORY_PUBLIC: self._repository_public,
         }
         return answers[kind](*args)
 
@@ -133,6 +135,10 @@ class FactGatherer:
         from incident_tool.effects.changes import REVERT_TOKEN as NAME
 
         return bool(os.environ.get(NAME))
+
+    def _repository_public(self) -> bool:
+        # Asked only for a sensitive report (core/reconcile.hide_sensitive_body): one GET.
+        return self.gateway.visibility() == "public"
 
     def _login_of(self, slack_user: str) -> str | None:
         from incident_tool.effects.slack_read import reverse

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from incident_tool.config import Config
-from incident_tool.core import availability, wording
+from incident_tool.core import availability, safe, wording
 from incident_tool.core.announce import without_form_prefix
 from incident_tool.core.model import IssueView, SlackDelivery, To
+from incident_tool.core.reconcile import MOVED_BODY, hidden
 from incident_tool.core.record import Entry, Record, iso, utcnow
 from incident_tool.effects.parallel import each
 from incident_tool.effects.slack import (
@@ -264,6 +265,8 @@ class Mirror:
         """Open the channel once declared, even if resolved before any run could open it."""
         if record.state is not None and record.state.is_active:
             return True
+        if any(item.key == MOVED_BODY for item in record.outbox):
+            return True  # a sensitive report's text, moved from a public issue: at once
         declared = record.first("declared") is not None
         return declared and any(item.to is To.INCIDENT for item in record.outbox)
 
@@ -354,14 +357,10 @@ class Mirror:
                     record.ack["dm"] = list(ref)
             elif item.status:
                 self.room.post(where, self.status_text(issue, record))
+            elif item.key == MOVED_BODY:
+                self.room.post(where, moved_text(issue))
             elif item.react or item.unreact:
-                # The tool's mark on a message it keeps as a Slack note (slack_inbound).
-                from incident_tool.inbound.slack import RECORDED
-
-                if item.react:
-                    self.room.react(where, item.react, RECORDED)
-                elif item.unreact:
-                    self.room.unreact(where, item.unreact, RECORDED)
+                self._mark(where, item)
             else:
                 text = self.render(item.text, record)
                 buttons = with_buttons(text, item.buttons, issue.number)
@@ -370,6 +369,16 @@ class Mirror:
         except SlackError as exc:
             self.problem(record, f"{item.key}: {exc}")
             return False, None
+
+    def _mark(self, where: str, item: SlackDelivery) -> None:
+        """The tool's mark on a message it keeps as a Slack note (slack_inbound)."""
+        from incident_tool.inbound.slack import RECORDED
+
+        assert self.room is not None
+        if item.react:
+            self.room.react(where, item.react, RECORDED)
+        elif item.unreact:
+            self.room.unreact(where, item.unreact, RECORDED)
 
     def report_message(self, issue: IssueView, record: Record) -> tuple[str, list[dict]]:
         report = parse_report(issue.body)
@@ -474,6 +483,19 @@ class Mirror:
             return self.people.login_for(user) or self.room.user_name(user) or user
         except SlackError:
             return user
+
+
+def moved_text(issue: IssueView) -> str:
+    """The report's text for its private channel, from the issue as this run read it: a later
+    run (Slack was down) reads the stub, and says where the text is instead."""
+    if hidden(issue.body) or not issue.body.strip():
+        return wording.CHANNEL_BODY_GONE.format(number=issue.number)
+    # Slack takes 40,000 characters a message; a form's body is at most 65,536.
+    text = safe.slack(issue.body)[:MAX_MOVED]
+    return wording.CHANNEL_MOVED_BODY.format(number=issue.number, text=text)
+
+
+MAX_MOVED = 35_000
 
 
 def lanes_of(
