@@ -85,6 +85,9 @@ class FakeTime:
 
 def paced(monkeypatch) -> tuple[WritePace, FakeTime]:
     monkeypatch.setattr(ghmod, "BULK_WRITE_INTERVAL", 1.0)
+    # GitHub's pace, whatever an earlier test left in the environment (the sandbox's runs
+    # set INCIDENT_TOOL_WRITE_PACE=0, and two of them at once can leave it behind).
+    monkeypatch.delenv("INCIDENT_TOOL_WRITE_PACE", raising=False)
     fake = FakeTime()
     pace = WritePace()
     pace.clock, pace.sleep = (lambda: fake.now), fake.sleep
