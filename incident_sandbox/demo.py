@@ -85,8 +85,13 @@ def as_slack_shows(text: str) -> str:
 
 @contextlib.contextmanager
 def environment(values: dict[str, str], drop: tuple[str, ...] = ()) -> Iterator[None]:
-    """Set (and unset: `drop`) environment variables for a while."""
-    saved = {k: os.environ.get(k) for k in {*values, *drop}}
+    """Set (and unset: `drop`) environment variables for a while.
+
+    On leaving, a variable goes back to what it was only if it still holds what this block
+    set: two blocks open at once in different threads (a listener's and a test's) then
+    leave nothing behind, whichever leaves first, and nested blocks unwind in order."""
+    ours: dict[str, str | None] = {**{k: None for k in drop}, **values}
+    saved = {k: os.environ.get(k) for k in ours}
     for key in drop:
         os.environ.pop(key, None)
     os.environ.update(values)
@@ -94,6 +99,8 @@ def environment(values: dict[str, str], drop: tuple[str, ...] = ()) -> Iterator[
         yield
     finally:
         for key, old in saved.items():
+            if os.environ.get(key) != ours[key]:
+                continue  # changed since by someone else: theirs to put back
             if old is None:
                 os.environ.pop(key, None)
             else:

@@ -85,8 +85,8 @@ class FakeTime:
 
 def paced(monkeypatch) -> tuple[WritePace, FakeTime]:
     monkeypatch.setattr(ghmod, "BULK_WRITE_INTERVAL", 1.0)
-    # GitHub's pace, whatever an earlier test left in the environment (the sandbox's runs
-    # set INCIDENT_TOOL_WRITE_PACE=0, and two of them at once can leave it behind).
+    # GitHub's pace, whatever the shell running the tests has set (`demo --serve` prints
+    # `export INCIDENT_TOOL_WRITE_PACE=0` for its sandbox).
     monkeypatch.delenv("INCIDENT_TOOL_WRITE_PACE", raising=False)
     fake = FakeTime()
     pace = WritePace()

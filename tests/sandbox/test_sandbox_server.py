@@ -213,3 +213,28 @@ def test_serve_prints_urls_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0
     assert "Traceback" not in err and "sandbox stopped." in out
+
+
+def test_environment_blocks_open_at_once_leave_nothing_behind(monkeypatch):
+    """Two `environment` blocks open at once (a listener's thread and a test's) leave the
+    variable as it was, whichever leaves first; nested blocks unwind in order."""
+    import os
+
+    from incident_sandbox.demo import environment
+
+    monkeypatch.delenv("SANDBOX_ENV_PROBE", raising=False)
+    for first_out in (0, 1):
+        blocks = [environment({"SANDBOX_ENV_PROBE": "0"}) for _ in range(2)]
+        for block in blocks:
+            block.__enter__()
+        blocks[first_out].__exit__(None, None, None)
+        blocks[1 - first_out].__exit__(None, None, None)
+        assert "SANDBOX_ENV_PROBE" not in os.environ
+    with environment({"SANDBOX_ENV_PROBE": "outer"}):
+        with environment({"SANDBOX_ENV_PROBE": "inner"}):
+            assert os.environ["SANDBOX_ENV_PROBE"] == "inner"
+        assert os.environ["SANDBOX_ENV_PROBE"] == "outer"
+        with environment({}, drop=("SANDBOX_ENV_PROBE",)):
+            assert "SANDBOX_ENV_PROBE" not in os.environ
+        assert os.environ["SANDBOX_ENV_PROBE"] == "outer"
+    assert "SANDBOX_ENV_PROBE" not in os.environ
