@@ -191,9 +191,14 @@ def declare(ctx: Context, by: str) -> None:
         ctx.slack(f"reopened:{n}", To.INCIDENT, wording.CHANNEL_REOPENED.format(who=who(by)))
 
 
+def lead_candidates(ctx: Context) -> list[str]:
+    """The responders who may be chosen to lead, most senior first (no bot accounts)."""
+    return [r for r in ctx.config.responders if not r.lower().endswith("[bot]")]
+
+
 def first_availability(ctx: Context) -> Question | None:
     """The question `choose_lead` asks first: the most senior responder's availability."""
-    candidates = [r for r in ctx.config.responders if not r.lower().endswith("[bot]")]
+    candidates = lead_candidates(ctx)
     return Question(UNAVAILABLE, (candidates[0].lower(),)) if candidates else None
 
 
@@ -203,7 +208,7 @@ def choose_lead(ctx: Context, declarer: str) -> tuple[str | None, str]:
     Responders are asked in order and the search stops at the first available one, so a
     team whose senior is free costs one presence look-up, not one per responder.
     """
-    candidates = [r for r in ctx.config.responders if not r.lower().endswith("[bot]")]
+    candidates = lead_candidates(ctx)
     skipped = []
     for login in candidates:
         away = ctx.facts.unavailable([login]).get(login)
