@@ -45,13 +45,13 @@ once-an-hour rule, from the comments it reads anyway (docs/security.md#security)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from incident_tool.config import Config
-from incident_tool.core.model import UNKNOWN, Context, role_at_least
+from incident_tool.core.model import UNKNOWN, Context, IssueView, role_at_least
 from incident_tool.core.record import iso, parse_time
-from incident_tool.core.states import State
+from incident_tool.core.states import State, states_in
 from incident_tool.inbound.events import Event
 from incident_tool.inbound.slack import ReportMark, report_mark
 
@@ -102,14 +102,90 @@ def left_to_next_run(event: Event, config: Config) -> str | None:
     login = user.get("login") if isinstance(user, dict) else None
     if not isinstance(login, str) or not login:
         return None
-    named = {name.lower() for name in config.people}
-    if config.is_delivery_manager(login) or config.is_responder(login) or login.lower() in named:
+    if named_in_config(config, login):
         return None
     return (
         f"a comment by {login}, who has no triage access (GitHub says "
         f"{comment['author_association']}): the next run reads it with the issue's other "
         "new comments"
     )
+
+
+# How long after a change a sweep still reads an outsider's report: three 5-minute sweeps,
+# so a change is seen though GitHub starts a scheduled run late or drops one.
+RECENT = timedelta(minutes=15)
+# An outsider's report's own first run answers within this; its comment is no change.
+FIRST_RUN = timedelta(minutes=2)
+
+
+def quiet_reports(
+    listed: Sequence[IssueView], now: datetime, config: Config, tool: str
+) -> frozenset[int]:
+    """The reports of people without triage access that a sweep has nothing to do for:
+    left unread, they cost no request (docs/security.md#what-an-outsider-costs-in-an-hour).
+
+    A report still `incident:reported` by someone GitHub's listing says is neither a
+    collaborator, an organisation member nor the owner, and whom the config does not
+    name, is read only when
+    - its first run never answered it (no comment yet);
+    - it changed after that run, in the last `RECENT` (a comment, an edit, a label: the
+      team's own runs carry those out, the sweep catches up a dropped one);
+    - its one triage reminder may fall due now: `triage_after` minutes after it, for a
+      report alone in its author's 24 hours (`may_remind`; the listing shows no other).
+    Everything else a sweep does (acknowledgements, update reminders, dismissals) is for
+    declared incidents and the monitors' reports, which are always read.
+    """
+    remind_after = timedelta(minutes=config.reminders.triage_after)
+    reporters = {i.number: _outside_reporter(i, config, tool) for i in listed}
+    by_reporter: dict[str, list[IssueView]] = {}
+    for issue in listed:
+        by_reporter.setdefault(reporters[issue.number] or "", []).append(issue)
+
+    def alone_in_its_day(issue: IssueView, reporter: str) -> bool:
+        others = [i for i in by_reporter[reporter] if i.number != issue.number]
+        return not any(now - DAY <= i.created_at <= now for i in others)
+
+    def quiet(issue: IssueView) -> bool:
+        reporter = reporters[issue.number]
+        if reporter is None or not issue.comments:
+            return False
+        changed = issue.updated_at or issue.created_at
+        if changed - issue.created_at > FIRST_RUN and now - changed < RECENT:
+            return False
+        since = now - issue.created_at
+        due = remind_after <= since < remind_after + RECENT
+        return not (due and alone_in_its_day(issue, reporter))
+
+    return frozenset(i.number for i in listed if quiet(i))
+
+
+def _outside_reporter(issue: IssueView, config: Config, tool: str) -> str | None:
+    """Who, not on the team, made this report still waiting for triage: the author GitHub's
+    listing says is neither a collaborator, an organisation member nor the owner, or, for
+    a report the tool opened from Slack, the Slack account `people` does not map; None
+    for anyone the config names, the team, and the monitors' reports."""
+    if issue.state != "open" or set(states_in(list(issue.labels))) != {State.REPORTED}:
+        return None
+    author = issue.author.lower()
+    if author == tool.lower() or author.endswith("[bot]"):
+        mark = report_mark(issue.body) if author == tool.lower() else None
+        if (
+            mark is None
+            or not mark.user
+            or (mark.reporter and named_in_config(config, mark.reporter))
+        ):
+            return None
+        return f"slack:{mark.user}"
+    if issue.author_association not in NO_TRIAGE or named_in_config(config, author):
+        return None
+    return author
+
+
+def named_in_config(config: Config, login: str) -> bool:
+    """A delivery manager, a responder or one of `people`: the team, whatever GitHub says
+    (a member whose organisation membership is private comes as CONTRIBUTOR or NONE)."""
+    named = {name.lower() for name in config.people}
+    return config.is_delivery_manager(login) or config.is_responder(login) or login.lower() in named
 
 
 def _form_label(event: Event) -> str | None:

@@ -705,6 +705,8 @@ def _issue_view(repo: str, data: dict[str, Any]) -> IssueView:
         id=int(data.get("id") or 0),
         updated_at=_utc(updated) if updated else None,
         parent_issue_url=data.get("parent_issue_url") or None,
+        author_association=data.get("author_association") or None,
+        comments=data["comments"] if isinstance(data.get("comments"), int) else None,
     )
 
 
