@@ -129,7 +129,9 @@ def quiet_reports(
     name, is read only when
     - its first run never answered it (no comment yet);
     - it changed after that run, in the last `RECENT` (a comment, an edit, a label: the
-      team's own runs carry those out, the sweep catches up a dropped one);
+      team's own runs carry those out, the sweep catches up a dropped one). A change in
+      its first `FIRST_RUN` is taken for that run's answer: a team member's run dropped
+      then waits for the issue's next event;
     - its one triage reminder may fall due now: `triage_after` minutes after it, for a
       report alone in its author's 24 hours (`may_remind`; the listing shows no other).
     Everything else a sweep does (acknowledgements, update reminders, dismissals) is for

@@ -426,3 +426,29 @@ def test_a_slack_guests_report_is_quiet_a_mapped_persons_is_not():
     assert quiet(guest, mapped, alert, config=config) == {1}
     # The guest's one report of the day is read when its reminder falls due.
     assert quiet(listed(1, BOT, body=slack_report_body(), age=20), config=config) == set()
+
+
+def test_a_sweep_reads_an_outsiders_report_only_when_something_is_due(world, monkeypatch):
+    import incident_tool.app as run_module
+
+    world.gh.add_user("ola", name="Ola")
+    ola = world.gh.open_issue(REPO, "ola", "Checkout is down", "It is down.", ["incident:reported"])
+    n = ola["number"]
+    world.deliver()
+    answered = len(world.bot_comments(n))
+
+    def sweep_after(minutes: int) -> list[str]:
+        world.clock.now += timedelta(minutes=minutes)
+        moment = world.clock.now
+        monkeypatch.setattr(run_module, "utcnow", lambda: moment)
+        before = len(world.sb.requests)
+        code, output = cli(world, "sweep", "--repo", REPO)
+        assert code == 0, output
+        return [r.path for r in world.sb.requests[before:] if f"/issues/{n}" in r.path]
+
+    assert sweep_after(40) == []  # its reminder's time is past: nothing is due
+    world.say(n, "dana", "/status", deliver=False)
+    world.gh.take_events()  # the delivery manager's run was lost
+    assert sweep_after(5), "a change in the last 15 minutes is read"
+    assert len(world.bot_comments(n)) == answered + 1  # her /status answered by the sweep
+    assert sweep_after(20) == []
