@@ -367,8 +367,11 @@ def test_one_outsider_for_an_hour(world, monkeypatch):
         spend("closes", close_again)
         command(world, announce, "U0GUEST001", f"report Search is down, take {i}")
         if i == 3:
+            lead_before = world.assignees(incident)
             forge(world, incident, lead="olly", state="mitigated")
             spend("comments", lambda: world.say(incident, "olly", "/resolve"))
+            world.say(incident, "dana", "/status")  # a run of the team's reads the forgery
+            assert world.assignees(incident) == lead_before
         if i == ROUNDS // 2:
             # A delivery manager's, who may whoever leads.
             update = world.say(incident, "dana", "/update rolled back the index")
@@ -394,8 +397,7 @@ def test_one_outsider_for_an_hour(world, monkeypatch):
         f"sweep's {quiet_sweep}), {slack_calls} Slack calls"
     )
     # The forged record gave olly nothing: not believed, the incident declared, olly not its
-    # lead, the issue open. (Rebuilt from the issue, the record names a lead anew, the
-    # delivery manager, and assigns her: the assignee changes; reported to the lead.)
+    # lead, the issue open; rebuilt from the issue, the record keeps the assigned lead.
     assert record.state.value == "declared" and record.lead != "olly"
     assert world.issue(incident)["state"] == "open" and "olly" not in world.assignees(incident)
     assert record.last("update").text == "rolled back the index"
