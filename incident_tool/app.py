@@ -173,6 +173,9 @@ def read(
         event=event,
         comments=[c for c in comments if status is None or c.id != status.id],
         fresh=fresh,
+        # A status comment whose record is not believed: the incident was run before, up to
+        # when that comment was last written (docs/security.md#the-record-and-its-proof).
+        rebuilt_from=status.updated_at if fresh and doubt and status is not None else None,
         label_states=label_states,
         slack=readout,
         slack_reporter=reporter_of(view, gateway.bot_login),
