@@ -338,7 +338,9 @@ def may_remind(ctx: Context, reporter: str) -> bool:
         return True
     if "triage" in ctx.record.reminded or ctx.config.limits.outsider_reports_per_day < 2:
         return False
-    return count(ctx.now) == 0
+    # Alone in the 24 hours before it and since: a report of the day before, paged with
+    # its reminder, leaves room for no third page in any 24 hours (the audit's 23:49 case).
+    return count(ctx.now) == 0 and count(ctx.issue.created_at) == 0
 
 
 WHAT = {

@@ -182,6 +182,39 @@ FAKES = 150  # comments carrying a fake `<!-- incident-tool:… -->` marker
 CLOSES = 10
 
 
+def test_no_24_hours_hold_more_than_3_pages_of_an_outsider(world, monkeypatch):
+    """The audit's case: a report and its reminder, another report 23 hours 49 minutes
+    later, its reminder's time, a third report: four pages in 23 hours 54 minutes, before
+    a reminder also asked whether the report was alone in the 24 hours before it."""
+
+    def at(minutes: int, sweep: bool = False) -> None:
+        world.clock.now += timedelta(minutes=minutes)
+        moment = world.clock.now
+        monkeypatch.setattr(run_module, "utcnow", lambda moment=moment: moment)
+        if sweep:
+            assert cli(world, "sweep", "--repo", REPO)[0] == 0
+
+    def paged() -> list[float]:
+        dms = world.sl.dms(world.team["slack_ids"]["dana"])
+        return [
+            float(m["ts"]) for m in dms if "Please assess it" in m["text"] or "waited" in m["text"]
+        ]
+
+    before = len(paged())
+    world.report("A is down", by="olly")
+    for _ in range(6):
+        at(5, sweep=True)  # its reminder, 15 minutes on
+    at(23 * 60 + 49 - 30)
+    world.report("B is down", by="olly")
+    for _ in range(4):
+        at(5, sweep=True)  # B's reminder's time
+    world.report("C is down", by="olly")
+    times = sorted(paged()[before:])
+    day = 24 * 3600
+    print("pages at", [round((t - times[0]) / 3600, 2) for t in times], "hours")
+    assert times and max(sum(1 for u in times if t <= u < t + day) for t in times) <= 3, times
+
+
 def test_fake_markers_and_repeated_closes_cost_the_team_nothing(world):
     """Issue #23, item 3: olly's comments carrying the tool's markers (the status comment's,
     a reply's, a record of his own) are a person's comments: they do not stop the comment
