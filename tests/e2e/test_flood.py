@@ -332,6 +332,26 @@ def test_a_slack_guests_reports_are_bounded_per_day_and_per_sweep(world):
 # -- the hour (issue #23's "Measure") ------------------------------------------------------
 
 
+def test_a_slack_guest_cannot_push_their_reports_off_the_page_the_sweep_reads(world):
+    """The audit's case: three reports, 200 plain messages, three more... The channel page
+    (the newest 200) no longer shows the first three; GitHub's issues still do."""
+    from tests.e2e.test_slack_writes_back import command, say
+
+    announce = world.team["channels"]["wc-platform"]
+    world.sl.add_user("U0GUEST001", "guest", "Gus Guest")
+
+    def opened() -> int:
+        return len([i for i in world.gh.issues(REPO) if "Search is down" in i["title"]])
+
+    for round_ in range(3):
+        for i in range(3):
+            command(world, announce, "U0GUEST001", f"report Search is down, {round_}.{i}")
+        assert cli(world, "sweep", "--repo", REPO)[0] == 0
+        assert opened() == 3, f"round {round_}"
+        for j in range(200):
+            say(world, announce, "U0GUEST001", f"filler {round_}.{j}")
+
+
 ROUNDS = 12  # an hour, in the sweep's five minutes
 
 
@@ -434,7 +454,9 @@ def test_one_outsider_for_an_hour(world, monkeypatch):
     assert record.state.value == "declared" and record.lead != "olly"
     assert world.issue(incident)["state"] == "open" and "olly" not in world.assignees(incident)
     assert record.last("update").text == "rolled back the index"
-    assert record.outsider_comments >= 2 * ROUNDS - 3  # the last round's wait for a run
+    # His comments counted since the forged record was rebuilt (in round 3: the count was
+    # the record's, lost with it), but the last round's, waiting for a run.
+    assert record.outsider_comments >= 2 * (ROUNDS - 4)
     # Pages a day: his form reports 3 with his report of yesterday's, the guest's 3.
     assert len(olly_pages) + 1 <= 3 and len(pages) - len(olly_pages) <= 3
     # His comments cost no request; the rest is measured, not yet within issue #23's 100 an
