@@ -127,7 +127,8 @@ def quiet_reports(
     A report still `incident:reported` by someone GitHub's listing says is neither a
     collaborator, an organisation member nor the owner, and whom the config does not
     name, is read only when
-    - its first run never answered it (no comment yet);
+    - its first run never answered it (no comment yet), unless it is one of those runs
+      leave unanswered (`left_unanswered`: beyond its author's answered reports of the day);
     - it changed after that run, in the last `RECENT` (a comment, an edit, a label: the
       team's own runs carry those out, the sweep catches up a dropped one). A change in
       its first `FIRST_RUN` is taken for that run's answer: a team member's run dropped
@@ -147,10 +148,17 @@ def quiet_reports(
         others = [i for i in by_reporter[reporter] if i.number != issue.number]
         return not any(now - DAY <= i.created_at <= now for i in others)
 
+    def earlier(issue: IssueView, reporter: str) -> int:
+        day = issue.created_at - DAY
+        return sum(1 for i in by_reporter[reporter] if day <= i.created_at < issue.created_at)
+
     def quiet(issue: IssueView) -> bool:
         reporter = reporters[issue.number]
-        if reporter is None or not issue.comments:
+        if reporter is None:
             return False
+        if not issue.comments:
+            # Never answered: its run failed, or left it to the team (`left_unanswered`).
+            return left_unanswered(reporter, earlier(issue, reporter), config) is not None
         changed = issue.updated_at or issue.created_at
         if changed - issue.created_at > FIRST_RUN and now - changed < RECENT:
             return False
@@ -188,6 +196,42 @@ def named_in_config(config: Config, login: str) -> bool:
     (a member whose organisation membership is private comes as CONTRIBUTOR or NONE)."""
     named = {name.lower() for name in config.people}
     return config.is_delivery_manager(login) or config.is_responder(login) or login.lower() in named
+
+
+# An outsider's reports answered in 24 hours: twice those that may page. Beyond them a
+# report is left to the team unanswered, for the one request that counts them.
+ANSWERED_PER_PAGED = 2
+
+
+def outsiders_new_report(event: Event, config: Config) -> str | None:
+    """The author of the report this event opens, when GitHub says they are neither a
+    collaborator, an organisation member nor the owner and the config does not name them;
+    None for any other event."""
+    if (event.name, event.action) != ("issues", "opened"):
+        return None
+    issue = event.raw.get("issue")
+    if not isinstance(issue, dict) or issue.get("author_association") not in NO_TRIAGE:
+        return None
+    user = issue.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    if not isinstance(login, str) or not login or named_in_config(config, login):
+        return None
+    return login
+
+
+def left_unanswered(login: str, earlier: int, config: Config) -> str | None:
+    """Why an outsider's new report is left to the team unanswered, having `earlier` other
+    reports in the 24 hours before it; None to answer it. Each answered report costs about
+    five GitHub requests; one left unanswered costs the one that counted (issue #23: what a
+    person without access can make the tool spend in an hour)."""
+    answered = ANSWERED_PER_PAGED * config.limits.outsider_reports_per_day
+    if earlier < answered:
+        return None
+    return (
+        f"a report by {login}, who has no triage access and opened {earlier} other reports in "
+        f"the 24 hours before it (twice `limits.outsider_reports_per_day`): left to the team, "
+        "unanswered"
+    )
 
 
 def _form_label(event: Event) -> str | None:

@@ -452,3 +452,43 @@ def test_a_sweep_reads_an_outsiders_report_only_when_something_is_due(world, mon
     assert sweep_after(5), "a change in the last 15 minutes is read"
     assert len(world.bot_comments(n)) == answered + 1  # her /status answered by the sweep
     assert sweep_after(20) == []
+
+
+def _opened(login: str, association: str | None) -> object:
+    from incident_tool.inbound.events import parse as event
+
+    return event(
+        "issues",
+        {
+            "action": "opened",
+            "issue": {
+                "number": 9,
+                "labels": [{"name": "incident:reported"}],
+                "user": {"login": login},
+                "author_association": association,
+                "created_at": "2026-03-02T12:00:00Z",
+            },
+            "sender": {"login": login, "type": "User"},
+            "repository": {"full_name": REPO},
+        },
+    )
+
+
+def test_beyond_twice_the_paging_limit_an_outsiders_report_is_left_unanswered():
+    from incident_tool.config import parse
+
+    cfg = parse("responders: [rhea]\n")
+    assert trust.outsiders_new_report(_opened("olly", "NONE"), cfg) == "olly"
+    assert trust.outsiders_new_report(_opened("olly", "CONTRIBUTOR"), cfg) == "olly"
+    assert trust.outsiders_new_report(_opened("olly", "MEMBER"), cfg) is None
+    assert trust.outsiders_new_report(_opened("rhea", "NONE"), cfg) is None  # named
+    assert trust.left_unanswered("olly", 5, cfg) is None
+    reason = trust.left_unanswered("olly", 6, cfg)
+    assert reason and "olly" in reason and "6 other reports" in reason
+    assert trust.left_unanswered("olly", 2, parse("limits: {outsider_reports_per_day: 1}\n"))
+
+
+def test_a_sweep_leaves_an_unanswered_report_unread_only_beyond_the_answered_ones():
+    earlier = [listed(n, age=60 + n) for n in range(2, 8)]  # six reports of his before
+    assert 1 in quiet(listed(1, comments=0), *earlier)  # left unanswered by its run
+    assert 1 not in quiet(listed(1, comments=0), *earlier[:5])  # its run failed: read it

@@ -17,6 +17,7 @@ from incident_sandbox.demo import REPORT_BODY
 from tests.world import REPO, cli
 
 REPORTS = HELPS = PLAIN = 50
+ANSWERED = 6  # twice limits.outsider_reports_per_day (trust.left_unanswered)
 
 
 def test_one_outsider_cannot_flood_the_team(world):
@@ -83,12 +84,16 @@ def test_one_outsider_cannot_flood_the_team(world):
     assert cost["dms"] == 3
     paged = [n for n in reports if "incident-tool:reported" in str(world.bot_comments(n))]
     assert paged == reports[:3]
-    for n in reports[3:]:
+    for n in reports[3:ANSWERED]:
         assert "Nobody paged" in world.status(n)["body"]
         assert world.record(n).severity is None and world.record(n).severity_guess == 2
-    # Bot comments: a status comment per report, 3 "please assess", one answer to olly's
-    # 50 /help (one an hour), and none for his plain comments.
-    assert cost["comments"] == REPORTS + 3 + 1
+    # Beyond twice the limit in 24 hours his reports are left to the team unanswered: their
+    # runs stopped after the one request that counted his reports.
+    for n in reports[ANSWERED:]:
+        assert world.bot_comments(n) == [] and world.labels(n) == ["incident:reported"]
+    # Bot comments: a status comment per answered report, 3 "please assess", one answer to
+    # olly's 50 /help (one an hour), and none for his plain comments.
+    assert cost["comments"] == ANSWERED + 3 + 1
     # Slack: nothing of olly's; the team's update and join were posted (2 messages).
     assert cost["incident posts"] == 2
     assert cost["announce posts"] == 0
@@ -101,6 +106,7 @@ def test_one_outsider_cannot_flood_the_team(world):
     assert len(runs) == 2 * REPORTS + HELPS + PLAIN + 2
     assert all(code == 0 for code, _ in runs)
     assert sum("the next run reads it" in output for _, output in runs) == HELPS + PLAIN
+    assert sum("unanswered" in output for _, output in runs) == REPORTS - ANSWERED
     made = world.sb.requests[requests_before:]
     github = sum(1 for r in made if r.service == "github")
     slack = sum(1 for r in made if r.service != "github")
@@ -117,6 +123,8 @@ def test_one_outsider_cannot_flood_the_team(world):
     # 100 comments by olly and the team's 2 commands: the team's runs only (5 requests
     # each before the flood; the /update's reads one page of comments more).
     assert by_phase[1] <= 2 * 8, by_phase
+    # The reports: about 6 requests each of the 6 answered, 1 each of the 44 others.
+    assert by_phase[0] <= ANSWERED * 7 + (REPORTS - ANSWERED), by_phase
     print(f"flood: {len(runs)} runs, {github} GitHub requests {by_phase}, {slack} Slack calls")
     print(f"flood: cost to the team {cost}")
 
