@@ -91,8 +91,6 @@ def left_to_next_run(event: Event, config: Config) -> str | None:
     A team member whose organisation membership is private may come as CONTRIBUTOR or
     NONE: named in `people` or `responders`, their comments run at once.
     """
-    if (event.name, event.action) == ("issues", "labeled"):
-        return _form_label(event)
     if (event.name, event.action) != ("issue_comment", "created"):
         return None
     comment = event.raw.get("comment")
@@ -207,8 +205,6 @@ def outsiders_new_report(event: Event, config: Config) -> str | None:
     """The author of the report this event opens, when GitHub says they are neither a
     collaborator, an organisation member nor the owner and the config does not name them;
     None for any other event."""
-    if (event.name, event.action) != ("issues", "opened"):
-        return None
     issue = event.raw.get("issue")
     if not isinstance(issue, dict) or issue.get("author_association") not in NO_TRIAGE:
         return None
@@ -216,7 +212,15 @@ def outsiders_new_report(event: Event, config: Config) -> str | None:
     login = user.get("login") if isinstance(user, dict) else None
     if not isinstance(login, str) or not login or named_in_config(config, login):
         return None
-    return login
+    # incident.yml runs on the form's `incident:reported` label, which GitHub sends as
+    # added by the report's author (only the form can: labels need triage); a workflow
+    # that also listens to `opened` runs on that.
+    form_label = (
+        event.action == "labeled"
+        and (event.label or "").lower() == State.REPORTED.label
+        and event.sender == login
+    )
+    return login if event.name == "issues" and (event.action == "opened" or form_label) else None
 
 
 def left_unanswered(login: str, earlier: int, config: Config) -> str | None:
@@ -232,20 +236,6 @@ def left_unanswered(login: str, earlier: int, config: Config) -> str | None:
         f"the 24 hours before it (twice `limits.outsider_reports_per_day`): left to the team, "
         "unanswered"
     )
-
-
-def _form_label(event: Event) -> str | None:
-    """The form's `incident:reported` label on an outsider's new report: GitHub sends it
-    as a label its author added, but only the form can have (labels need triage), and the
-    report's `opened` run, or the sweep's, deals with the report."""
-    issue = event.raw.get("issue")
-    if not isinstance(issue, dict) or issue.get("author_association") not in NO_TRIAGE:
-        return None
-    user = issue.get("user")
-    author = user.get("login") if isinstance(user, dict) else None
-    if (event.label or "").lower() != State.REPORTED.label or event.sender != author:
-        return None
-    return f"the report form's label on {author}'s report: its `opened` run handles the report"
 
 
 def _lead_or_dm(ctx: Context, login: str) -> bool:

@@ -310,7 +310,10 @@ def test_someone_the_config_names_runs_at_once_whatever_github_says():
     assert trust.left_to_next_run(_comment_event("olly", "NONE"), cfg) is not None
 
 
-def test_the_forms_label_on_an_outsiders_report_runs_nothing_else_labels_do():
+def test_the_forms_label_on_an_outsiders_report_is_its_run():
+    """incident.yml listens to `labeled`, not `opened`: the form's label, which GitHub sends
+    as added by the report's author, is the report's one run (session 5 had it run nothing,
+    counting on an `opened` run the workflow never starts; the sandbox delivered one)."""
     from incident_tool.config import parse
     from incident_tool.inbound.events import parse as event
 
@@ -332,10 +335,11 @@ def test_the_forms_label_on_an_outsiders_report_runs_nothing_else_labels_do():
         )
 
     cfg = parse("{}")
-    assert trust.left_to_next_run(labeled("incident:reported", "olly", "NONE"), cfg)
-    assert trust.left_to_next_run(labeled("incident:reported", "dana", "NONE"), cfg) is None
-    assert trust.left_to_next_run(labeled("incident:declared", "olly", "NONE"), cfg) is None
-    assert trust.left_to_next_run(labeled("incident:reported", "olly", "MEMBER"), cfg) is None
+    assert trust.left_to_next_run(labeled("incident:reported", "olly", "NONE"), cfg) is None
+    assert trust.outsiders_new_report(labeled("incident:reported", "olly", "NONE"), cfg) == "olly"
+    assert trust.outsiders_new_report(labeled("incident:reported", "dana", "NONE"), cfg) is None
+    assert trust.outsiders_new_report(labeled("incident:declared", "olly", "NONE"), cfg) is None
+    assert trust.outsiders_new_report(labeled("incident:reported", "olly", "MEMBER"), cfg) is None
 
 
 # -- which outsiders' reports a sweep leaves unread ------------------------------------
