@@ -39,7 +39,7 @@ def rerender(
         status, _ = tools.gateway.incident_comments(number)
         record, doubt = tools.gateway.record_in(number, status)
         if doubt:
-            fail(f"#{number}: {doubt}; its next run writes a record with the proof")
+            fail(f"#{number}: {doubt}; its next run writes the record again")
         if record is None:
             fail(f"#{number} has no incident-tool status comment: it is not an incident")
         history = channel_copy(record, cfg, tools.mirror.history)
