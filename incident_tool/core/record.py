@@ -28,7 +28,7 @@ MAX_BODY = 60000
 # How deep JSON read from text people can write (a status comment's record, a report's alert
 # marker) may nest: the tool's own goes 4 levels deep. Deeper is refused as not JSON: a
 # record 5,000 levels deep gave "unexpected RecursionError" and stopped every run, sweep and
-# status page of the repository (docs/security.md#bounds).
+# status page of the repository (docs/security.md).
 MAX_JSON_DEPTH = 20
 
 
