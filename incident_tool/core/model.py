@@ -84,6 +84,9 @@ class Facts(Protocol):
     def repository_public(self) -> bool:
         """Say whether the repository is public (anyone can read its issues)."""
 
+    def comment(self, comment_id: int) -> CommentView | None:
+        """Return comment `comment_id` of this issue, None when it has none such."""
+
 
 @dataclass(frozen=True)
 class IssueView:
@@ -106,6 +109,10 @@ class IssueView:
     id: int = 0
     updated_at: datetime | None = None
     parent_issue_url: str | None = None
+    # Whether the conversation is locked to collaborators, and GitHub's reason (off-topic,
+    # too heated, resolved, spam, or None): `/lock` (docs/usage.md#commands).
+    locked: bool = False
+    lock_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,7 @@ class CommentView:
     updated_at: datetime
     url: str
     ref: str | None = None  # where it was said, when not on the issue (a Slack permalink)
+    node_id: str = ""  # GitHub's GraphQL id: what `/hide` minimises
 
     @property
     def edited(self) -> bool:
@@ -185,6 +193,29 @@ class HideBody:
     stub: str
 
 
+@dataclass(frozen=True)
+class Lock:
+    """Lock the issue's conversation to collaborators: `reason` is GitHub's `lock_reason`
+    (off-topic, too heated, resolved, spam) or None (`/lock`; docs/security.md)."""
+
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Unlock:
+    """Open the issue's conversation again (`/unlock`)."""
+
+
+@dataclass(frozen=True)
+class HideComment:
+    """Minimise comment `comment_id` of the issue (GraphQL node `node_id`) as
+    `classifier`, one of GitHub's ReportedContentClassifiers (`/hide`)."""
+
+    comment_id: int
+    node_id: str
+    classifier: str
+
+
 Action = (
     Comment
     | React
@@ -195,6 +226,9 @@ Action = (
     | CreateRetrospective
     | RevertPullRequest
     | HideBody
+    | Lock
+    | Unlock
+    | HideComment
 )
 
 
