@@ -127,7 +127,7 @@ def minimize_mutation(svc: GithubService, call: Call, query: str) -> Response | 
             "FORBIDDEN",
             f"{call.actor} does not have the correct permissions to execute `{input_kind}Comment`",
         )
-    svc.gh.op_minimize(comment, CLASSIFIERS[classifier] if verb == "minimize" else None)
+    svc.gh.op_minimize(comment, CLASSIFIERS[str(classifier)] if verb == "minimize" else None)
     answer = {
         "isMinimized": comment.minimized_reason is not None,
         "minimizedReason": comment.minimized_reason,
