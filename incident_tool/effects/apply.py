@@ -54,7 +54,11 @@ def issue_writes(
             lanes.setdefault(lane, []).append(action)
     lanes.setdefault("state", [])  # always: it makes the state label match the record
     writes = _IssueWrites(ctx, tools.gateway, issue, comments)
-    says = any(lane in _SAID for lane in lanes)
+    # A comment the record says was posted is not posted again: nothing to open for.
+    new = [a for a in lanes.get("comments", []) if isinstance(a, Comment)]
+    says = any(a.key not in ctx.record.posted for a in new) or any(
+        lane in _SAID for lane in lanes if lane != "comments"
+    )
     with conversation_open(tools.gateway, issue, says, wanted_lock(ctx)):
         # In the plan's order of first appearance: one at a time (a replayed cassette),
         # the requests come in the plan's order.
