@@ -172,6 +172,7 @@ class IssueEvent:
     assignee: str | None = None
     state_reason: str | None = None
     rename: tuple[str, str] | None = None
+    lock_reason: str | None = None  # a `locked` event's (the schema requires the key)
 
 
 @dataclass
@@ -192,6 +193,7 @@ class Issue:
     closed_at: datetime | None = None
     closed_by: str | None = None
     locked: bool = False
+    active_lock_reason: str | None = None  # off-topic, too heated, resolved, spam or None
     is_pull_request: bool = False
     events: list[IssueEvent] = field(default_factory=list)
     comment_ids: list[int] = field(default_factory=list)
@@ -221,6 +223,9 @@ class Comment:
     created_at: datetime
     updated_at: datetime
     reactions: list[Reaction] = field(default_factory=list)
+    # Hidden ("minimized") and why: GraphQL `minimizedReason`'s words (abuse, off-topic,
+    # outdated, resolved, duplicate, spam); None while shown.
+    minimized_reason: str | None = None
 
 
 @dataclass
@@ -790,7 +795,7 @@ class GitHub:
             "updated_at": iso(issue.updated_at),
             "closed_at": iso(issue.closed_at),
             "author_association": self.author_association(repo, issue.user),
-            "active_lock_reason": None,
+            "active_lock_reason": issue.active_lock_reason if issue.locked else None,
             "draft": False,
             "body": issue.body,
             "closed_by": self.user_json(issue.closed_by) if issue.closed_by else None,
@@ -851,7 +856,16 @@ class GitHub:
             "body": comment.body,
             "reactions": self._reactions_summary(f"{api}/reactions", comment.reactions),
             "performed_via_github_app": None,
-        }
+        } | self._minimized_json(comment)
+
+    @staticmethod
+    def _minimized_json(comment: Comment) -> dict[str, Any]:
+        # The `issue-comment` schema's optional `minimized` ({"reason"}, "Details about
+        # why an issue comment was minimized"; tests/reference/github-rest-api-subset.json):
+        # sent for a hidden comment only, so a shown one's JSON is what it always was.
+        if comment.minimized_reason is None:
+            return {}
+        return {"minimized": {"reason": comment.minimized_reason}}
 
     def reaction_json(self, reaction: Reaction) -> dict[str, Any]:
         """A REST ``reaction``."""
@@ -885,6 +899,8 @@ class GitHub:
             out["state_reason"] = event.state_reason
         if event.rename is not None:
             out["rename"] = {"from": event.rename[0], "to": event.rename[1]}
+        if event.event == "locked":
+            out["lock_reason"] = event.lock_reason  # "Locked Issue Event" requires it
         return out
 
     # ------------------------------------------------------- state accessors
@@ -1396,6 +1412,7 @@ class GitHub:
     def op_comment(self, repo: Repo, issue: Issue, actor: str, body: str) -> Comment:
         """Post a comment as ``actor``."""
         self._require(repo, actor, "read", "comment")
+        self._refuse_if_locked(repo, issue, actor)
         if not body or not body.strip():
             raise validation_failed("IssueComment", "missing_field", "body")
         self._check_text("IssueComment", "body", body)
@@ -1450,6 +1467,77 @@ class GitHub:
         reaction = Reaction(next(self._reaction_ids), self.user(actor).login, content, self.now())
         comment.reactions.append(reaction)
         return True, reaction
+
+    # Locking a conversation and hiding comments (issue #23): the REST lock endpoints and
+    # GraphQL minimizeComment/unminimizeComment (incident_sandbox/github_moderation.py).
+
+    def _refuse_if_locked(self, repo: Repo, issue: Issue, actor: str) -> None:
+        """GitHub's answer to a new comment on a locked conversation from someone without
+        write access: 403 "Unable to create comment because issue is locked." (its JSON as
+        reported in probot/stale#25 and renovatebot/renovate#6215). "Only people with write
+        access ... can add, hide, and delete comments" (docs.github.com, "Locking
+        conversations"); apps and the workflow token are refused too, whatever their
+        permissions (hashicorp/terraform-github-actions#100 for GITHUB_TOKEN,
+        open-telemetry/opentelemetry-dotnet#6554 for an app, 2025)."""
+        if not issue.locked:
+            return
+        bot = self.user(actor).type == "Bot" or actor.lower() == BOT_LOGIN.lower()
+        if bot or not self.has_role(repo, actor, "write"):
+            raise SandboxGitHubError(
+                403,
+                "Unable to create comment because issue is locked.",
+                documentation_url="https://help.github.com/articles/locking-conversations/",
+            )
+
+    def op_lock(self, repo: Repo, issue: Issue, actor: str, reason: str | None) -> None:
+        """Lock the conversation ("Users with push access can lock an issue or pull
+        request's conversation": the operation's description); `reason` one of the body's
+        enum (the route's validation answers 422 for another), or None."""
+        self._require(repo, actor, "write", "lock an issue")
+        was = (issue.locked, issue.active_lock_reason)
+        issue.locked, issue.active_lock_reason = True, reason
+        issue.updated_at = self.now()
+        if was[0] is False:
+            self._record(issue, "locked", actor, lock_reason=reason)
+            self._emit_issues(repo, issue, "locked", actor)
+
+    def op_unlock(self, repo: Repo, issue: Issue, actor: str) -> None:
+        """Unlock the conversation; 404 when it is not locked (the operation documents 204,
+        403 and 404 only: there is nothing to unlock)."""
+        self._require(repo, actor, "write", "unlock an issue")
+        if not issue.locked:
+            raise not_found()
+        issue.locked, issue.active_lock_reason = False, None
+        issue.updated_at = self.now()
+        self._record(issue, "unlocked", actor)
+        self._emit_issues(repo, issue, "unlocked", actor)
+
+    def may_minimize(self, repo: Repo, actor: str | None) -> bool:
+        """ "Anyone with write access to a repository can hide comments on issues, pull
+        requests, and commits" (docs.github.com, "Managing disruptive comments")."""
+        return self.has_role(repo, actor, "write")
+
+    def op_minimize(self, comment: Comment, reason: str | None) -> None:
+        """Hide a comment (`reason`: minimizedReason's word), or show it again (None)."""
+        comment.minimized_reason = reason
+
+    def lock_issue(
+        self, repo: str, number: int, login: str, reason: str | None = None
+    ) -> dict[str, Any]:
+        """A person locks a conversation (``issues.locked``)."""
+        with self.lock:
+            r = self.repo(repo)
+            issue = self._issue(r, number)
+            self.op_lock(r, issue, self._actor(login), reason)
+            return self.issue_json(r, issue)
+
+    def unlock_issue(self, repo: str, number: int, login: str) -> dict[str, Any]:
+        """A person unlocks a conversation (``issues.unlocked``)."""
+        with self.lock:
+            r = self.repo(repo)
+            issue = self._issue(r, number)
+            self.op_unlock(r, issue, self._actor(login))
+            return self.issue_json(r, issue)
 
     # ------------------------------------------------- person-level helpers
 

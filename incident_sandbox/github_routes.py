@@ -47,8 +47,6 @@ NOT_SERVED = {
     ("PATCH", "/user"),
     # Documented in the refreshed reference; served once a feature needs them.
     ("GET", "/repos/{owner}/{repo}/actions/workflows"),
-    ("PUT", "/repos/{owner}/{repo}/issues/{issue_number}/lock"),
-    ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/lock"),
     ("GET", "/repos/{owner}/{repo}/commits"),
     ("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls"),
     ("GET", "/repos/{owner}/{repo}/compare/{basehead}"),

@@ -22,7 +22,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Protocol
 
-from incident_sandbox import github_changes  # noqa: F401  (registers its endpoints)
+from incident_sandbox import (
+    github_changes,  # noqa: F401  (registers its endpoints)
+    github_moderation,  # noqa: F401  (registers its endpoints)
+)
 from incident_sandbox.faults import Fault, Faults
 from incident_sandbox.github import GitHub
 from incident_sandbox.github_routes import GithubService

@@ -80,6 +80,7 @@ class FakeFacts:
     first_asked: dict[str, datetime] = field(default_factory=dict)
     changed: ChangeList = field(default_factory=ChangeList)  # what changed before
     public: bool = False  # the repository's visibility (asked for sensitive reports only)
+    comments: dict[int, Any] = field(default_factory=dict)  # the issue's, by id (`/hide`)
 
     def role(self, login: str) -> str:
         self.asked.append(f"role:{login}")
@@ -127,6 +128,10 @@ class FakeFacts:
     def repository_public(self) -> bool:
         self.asked.append("repository-public")
         return self.public
+
+    def comment(self, comment_id: int) -> Any:
+        self.asked.append(f"comment:{comment_id}")
+        return self.comments.get(comment_id)
 
 
 TEAM = {

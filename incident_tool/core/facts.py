@@ -29,6 +29,7 @@ PULL = "pull"  # (repository, number) -> a core.changes.Found, or None
 COMMIT = "commit"  # (repositories, sha) -> a core.changes.Found (the first with it), or None
 REVERT_TOKEN = "revert_token"  # () -> bool: REVERT_TOKEN is set
 REPOSITORY_PUBLIC = "repository_public"  # () -> bool: anyone can read the issue
+COMMENT = "comment"  # (comment id,) -> that comment of the issue (a CommentView), or None
 
 
 class Question(NamedTuple):
@@ -144,3 +145,8 @@ class KnownFacts:
     def repository_public(self) -> bool:
         """Whether the repository is public: anyone can read its issues."""
         return bool(self._answer(Question(REPOSITORY_PUBLIC)))
+
+    def comment(self, comment_id: int) -> Any:
+        """Comment `comment_id` of this issue (a CommentView), None when the issue has none
+        such: another issue's, or none at all (`/hide`)."""
+        return self._answer(Question(COMMENT, (comment_id,)))

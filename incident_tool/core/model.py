@@ -84,6 +84,9 @@ class Facts(Protocol):
     def repository_public(self) -> bool:
         """Say whether the repository is public (anyone can read its issues)."""
 
+    def comment(self, comment_id: int) -> CommentView | None:
+        """Return comment `comment_id` of this issue, None when it has none such."""
+
 
 @dataclass(frozen=True)
 class IssueView:
@@ -110,6 +113,10 @@ class IssueView:
     # an outsider's quiet report unread (`trust.quiet_reports`); None when not read.
     author_association: str | None = None
     comments: int | None = None
+    # Whether the conversation is locked to collaborators, and GitHub's reason (off-topic,
+    # too heated, resolved, spam, or None): `/lock` (docs/usage.md#commands).
+    locked: bool = False
+    lock_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,7 @@ class CommentView:
     updated_at: datetime
     url: str
     ref: str | None = None  # where it was said, when not on the issue (a Slack permalink)
+    node_id: str = ""  # GitHub's GraphQL id: what `/hide` minimises
 
     @property
     def edited(self) -> bool:
@@ -189,6 +197,29 @@ class HideBody:
     stub: str
 
 
+@dataclass(frozen=True)
+class Lock:
+    """Lock the issue's conversation to collaborators: `reason` is GitHub's `lock_reason`
+    (off-topic, too heated, resolved, spam) or None (`/lock`; docs/security.md)."""
+
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Unlock:
+    """Open the issue's conversation again (`/unlock`)."""
+
+
+@dataclass(frozen=True)
+class HideComment:
+    """Minimise comment `comment_id` of the issue (GraphQL node `node_id`) as
+    `classifier`, one of GitHub's ReportedContentClassifiers (`/hide`)."""
+
+    comment_id: int
+    node_id: str
+    classifier: str
+
+
 Action = (
     Comment
     | React
@@ -199,6 +230,9 @@ Action = (
     | CreateRetrospective
     | RevertPullRequest
     | HideBody
+    | Lock
+    | Unlock
+    | HideComment
 )
 
 

@@ -61,6 +61,9 @@ KIND_WORDS = {
     "alert-resolved": "Alert resolved",
     "suspect": "Suspected change",
     "revert": "Revert asked",
+    "lock": "Conversation locked",
+    "unlock": "Conversation unlocked",
+    "hide": "Comment hidden",
 }
 
 

@@ -23,8 +23,10 @@ it out. The rules, by what a person did:
 
 Anything else is undone (reopened, closed again, the label put back) with one reply that
 says who may. Someone not on the team has their close or reopen undone once: when they
-make it again it is left for the team, with one notice (`left_to_team`), so closing an
-incident over and over costs the tool nothing more. The tool's own writes (made with
+make it again it is left for the team, with one notice (`left_to_team`), and the
+conversation is locked to collaborators: their closes and reopens of a locked issue start
+no workflow run (incident.yml's `if`), so closing an incident over and over costs the tool
+nothing more. The tool's own writes (made with
 GITHUB_TOKEN: they start no run) are never taken for a person's decision: when a run
 finds one the record does not know of, the issue is brought back in line with the record,
 silently.
@@ -418,7 +420,7 @@ def left_to_team(ctx: Context, change: str, target: State, actor: str, who: str)
     rather than undone: an outsider's is undone once; after that it stays as they made it
     and the team is told once (docs/usage.md#who-may-change-an-incident-by-hand)."""
     from incident_tool.core import wording
-    from incident_tool.core.model import Comment
+    from incident_tool.core.model import Comment, Lock
 
     key = actor.lower()
     if not is_outsider(ctx, actor) or not ctx.record.undone.get(key):
@@ -428,17 +430,19 @@ def left_to_team(ctx: Context, change: str, target: State, actor: str, who: str)
     if notice not in ctx.record.posted:
         state = ctx.record.state.label if ctx.record.state else "(none)"
         ctx.notices.append(f"left {change} by {actor} to the team: undone once already")
-        ctx.do(
-            Comment(
-                notice,
-                wording.LEFT_TO_TEAM.format(
-                    marker=wording.marker(notice),
-                    change=change,
-                    actor=wording.person(actor),
-                    who=who,
-                    what=WHAT[target],
-                    state=state,
-                ),
-            )
+        text = wording.LEFT_TO_TEAM.format(
+            marker=wording.marker(notice),
+            change=change,
+            actor=wording.person(actor),
+            who=who,
+            what=WHAT[target],
+            state=state,
         )
+        if not ctx.issue.locked:
+            # Locked, their next close or reopen starts no job at all (the workflow's `if`:
+            # an author without access on a locked issue), and the tool says so once.
+            ctx.do(Lock(None))
+            text += wording.LEFT_TO_TEAM_LOCKED
+            ctx.notices.append(f"locked the conversation: {actor}'s changes start no run")
+        ctx.do(Comment(notice, text))
     return True

@@ -399,3 +399,9 @@ CHANNEL_BODY_GONE = (
     'it is in the issue\'s edit history (the "edited" menu), which anyone who can see the '
     "issue can read. Ask the reporter, and delete that revision."
 )
+# An outsider's repeated close or reopen left to the team also locks the conversation
+# (core/trust.left_to_team): said after LEFT_TO_TEAM in the same notice.
+LEFT_TO_TEAM_LOCKED = """
+
+🔒 The conversation is now locked to collaborators, so closing or reopening the issue \
+again starts no run. The lead or a delivery manager can say `/unlock` to open it again."""

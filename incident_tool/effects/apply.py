@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -15,11 +17,14 @@ from incident_tool.core.model import (
     CommentView,
     Context,
     HideBody,
+    HideComment,
     IssueView,
     Labels,
+    Lock,
     React,
     Reopen,
     RevertPullRequest,
+    Unlock,
 )
 from incident_tool.core.outbox import To
 from incident_tool.core.states import State
@@ -49,9 +54,61 @@ def issue_writes(
             lanes.setdefault(lane, []).append(action)
     lanes.setdefault("state", [])  # always: it makes the state label match the record
     writes = _IssueWrites(ctx, tools.gateway, issue, comments)
-    # In the plan's order of first appearance: one at a time (a replayed cassette), the
-    # requests come in the plan's order.
-    each(lambda lane: writes.lane(lane, lanes[lane]), list(lanes))
+    # A comment the record says was posted is not posted again: nothing to open for.
+    new = [a for a in lanes.get("comments", []) if isinstance(a, Comment)]
+    says = any(a.key not in ctx.record.posted for a in new) or any(
+        lane in _SAID for lane in lanes if lane != "comments"
+    )
+    with conversation_open(tools.gateway, issue, says, wanted_lock(ctx)):
+        # In the plan's order of first appearance: one at a time (a replayed cassette),
+        # the requests come in the plan's order.
+        each(lambda lane: writes.lane(lane, lanes[lane]), list(lanes))
+
+
+# The lanes that write in the conversation (a locked one refuses the workflow's token).
+_SAID = ("comments", "reactions", "reverts")
+
+
+def wanted_lock(ctx: Context) -> Lock | Unlock | None:
+    """The plan's last `/lock` or `/unlock`, if any."""
+    planned = [a for a in ctx.plan if isinstance(a, (Lock, Unlock))]
+    return planned[-1] if planned else None
+
+
+def after_writes(ctx: Context, issue: IssueView) -> IssueView:
+    """The issue as issue_writes left its conversation: locked or not, and why."""
+    wanted = wanted_lock(ctx)
+    if wanted is None:
+        return issue
+    reason = wanted.reason if isinstance(wanted, Lock) else None
+    return replace(issue, locked=isinstance(wanted, Lock), lock_reason=reason)
+
+
+@contextmanager
+def conversation_open(
+    gateway: Gateway, issue: IssueView, says: bool, wanted: Lock | Unlock | None = None
+) -> Iterator[None]:
+    """Carry out the plan's `/lock` or `/unlock` around the issue's other writes, and keep
+    a locked conversation writable for them.
+
+    GitHub refuses new comments on a locked issue from the workflow's token and from apps,
+    whatever their permissions (403 "Unable to create comment because issue is locked.";
+    incident_sandbox/github.py `_refuse_if_locked` has the sources): a run that must say
+    something on a locked issue unlocks it, writes, and locks it again as it was (two
+    requests; its own lock and unlock start no workflow run). An unlock planned comes
+    first; a lock planned last, after what announces it.
+    """
+    opened = issue.locked and (says or isinstance(wanted, Unlock))
+    if opened:
+        gateway.unlock(issue.number)
+    try:
+        yield
+    finally:
+        if isinstance(wanted, Lock):
+            if opened or not issue.locked or issue.lock_reason != wanted.reason:
+                gateway.lock(issue.number, wanted.reason)
+        elif opened and wanted is None:
+            gateway.lock(issue.number, issue.lock_reason)  # back as it was
 
 
 # Which lane each GitHub write of a plan takes (see issue_writes); other actions are not
@@ -65,6 +122,7 @@ _LANES: dict[type, str] = {
     Reopen: "state",
     RevertPullRequest: "reverts",  # docs/usage.md#what-changed-before-the-incident
     HideBody: "body",  # docs/security.md#a-public-repository
+    HideComment: "hidden",  # `/hide`
 }
 
 
@@ -84,7 +142,13 @@ class _IssueWrites:
             "state": self.state_lane,
             "reverts": self.reverts_lane,
             "body": self.body_lane,
+            "hidden": self.hidden_lane,
         }[name](actions)
+
+    def hidden_lane(self, actions: list[Action]) -> None:
+        for action in actions:
+            assert isinstance(action, HideComment)
+            self.gateway.minimize_comment(action.node_id, action.classifier)
 
     def comments_lane(self, actions: list[Action]) -> None:
         for action in actions:
@@ -223,7 +287,10 @@ def link_retrospective(
         return  # a dry run opens none
     key = "retro-link"
     body = wording.RETRO_LINK.format(marker=wording.marker(key), number=record.retro)
-    post_comment(ctx, tools.gateway, issue, Comment(key, body), comments)
+    # After issue_writes, which left a locked conversation locked: open it for the link.
+    says = key not in record.posted
+    with conversation_open(tools.gateway, after_writes(ctx, issue), says):
+        post_comment(ctx, tools.gateway, issue, Comment(key, body), comments)
     ctx.slack(
         "retro-link",
         To.INCIDENT,

@@ -15,6 +15,7 @@ from incident_tool.core.facts import (
     ACKNOWLEDGED_IN_SLACK,
     ASSIGNABLE,
     CHANGES,
+    COMMENT,
     COMMIT,
     EVENTS,
     LOGIN_OF,
@@ -85,6 +86,7 @@ class FactGatherer:
             COMMIT: self._commit,
             REVERT_TOKEN: self._revert_token,
             REPOSITORY_PUBLIC: self._repository_public,
+            COMMENT: lambda comment_id: self.gateway.issue_comment(self.issue.number, comment_id),
         }
         return answers[kind](*args)
 

@@ -707,6 +707,8 @@ def _issue_view(repo: str, data: dict[str, Any]) -> IssueView:
         parent_issue_url=data.get("parent_issue_url") or None,
         author_association=data.get("author_association") or None,
         comments=data["comments"] if isinstance(data.get("comments"), int) else None,
+        locked=bool(data.get("locked")),
+        lock_reason=data.get("active_lock_reason") or None,
     )
 
 
@@ -729,6 +731,7 @@ def _comment_view(data: dict[str, Any], bot_login: str) -> CommentView:
         created_at=_utc(parse_time(data.get("created_at"))),
         updated_at=_utc(parse_time(data.get("updated_at"))),
         url=str(data.get("html_url") or ""),
+        node_id=str(data.get("node_id") or ""),
     )
 
 
@@ -1712,6 +1715,67 @@ class Gateway:
         except OSError as exc:
             raise GitHubError(describe(exc)) from None
         return data
+
+    # -- the conversation: locked to collaborators, comments hidden (issue #23) ---------
+
+    def _lock_url(self, number: int) -> str:
+        return f"{self._gh.requester.base_url}/repos/{quote(self.repo_name)}/issues/{number}/lock"
+
+    def lock(self, number: int, reason: str | None) -> None:
+        """Lock issue `number`'s conversation to collaborators (PUT .../lock, one request;
+        `reason`: GitHub's lock_reason, or None for none)."""
+        body = {"lock_reason": reason} if reason else None
+        url = self._lock_url(number)
+        self.write(
+            f"lock #{number}" + (f" as {reason}" if reason else ""),
+            lambda: self._gh.requester.requestJsonAndCheck("PUT", url, input=body),
+        )
+
+    def unlock(self, number: int) -> None:
+        """Open issue `number`'s conversation again (DELETE .../lock, one request)."""
+
+        def do() -> None:
+            try:
+                self._gh.requester.requestJsonAndCheck("DELETE", self._lock_url(number))
+            except UnknownObjectException:
+                pass  # GitHub's 404 for an issue not locked: what we wanted
+
+        self.write(f"unlock #{number}", do)
+
+    def minimize_comment(self, node_id: str, classifier: str) -> None:
+        """Hide ("minimise") the comment with GraphQL id `node_id` as `classifier` (one of
+        ReportedContentClassifiers: SPAM, ABUSE, OFF_TOPIC, OUTDATED, DUPLICATE, RESOLVED);
+        one GraphQL request. GitHubError with GitHub's reason when refused."""
+        query = (
+            "mutation($input: MinimizeCommentInput!) { minimizeComment(input: $input) "
+            "{ minimizedComment { isMinimized } } }"
+        )
+        variables = {"input": {"subjectId": node_id, "classifier": classifier}}
+
+        def do() -> None:
+            _, data = self._gh.requester.requestJsonAndCheck(
+                "POST",
+                self._gh.requester.graphql_url,
+                input={"query": query, "variables": variables},
+            )
+            errors = (data or {}).get("errors") or []
+            if errors:
+                raise GitHubError(f"could not hide comment: {errors[0].get('message')}")
+
+        # Hiding twice hides once: a retried POST cannot do harm.
+        self.write(f"hide comment {node_id} as {classifier}", do)
+
+    def issue_comment(self, number: int, comment_id: int) -> CommentView | None:
+        """Comment `comment_id` if it is one of issue `number`'s (one GET), else None."""
+        url = f"{self._gh.requester.base_url}/repos/{quote(self.repo_name)}/issues/comments"
+        try:
+            _, data = self._gh.requester.requestJsonAndCheck("GET", f"{url}/{comment_id}")
+        except UnknownObjectException:
+            return None
+        except (GithubException, OSError) as exc:
+            raise GitHubError(f"could not read comment {comment_id}: {describe(exc)}") from None
+        on = str((data or {}).get("issue_url") or "").rstrip("/").rsplit("/", 1)[-1]
+        return _comment_view(data, self.bot_login) if on == str(number) else None
 
 
 class NotReadable(GitHubError):

@@ -211,8 +211,20 @@ def _exercise_every_endpoint(sb: Sandbox) -> None:
     comment.edit("hello again")
     comment.create_reaction("eyes")
     list(comment.get_reactions())
+    # Hidden (GraphQL minimizeComment), so the GET below has the schema's `minimized`.
+    g.requester.requestJsonAndCheck(
+        "POST",
+        g.requester.graphql_url,
+        input={
+            "query": "mutation($i: MinimizeCommentInput!) { minimizeComment(input: $i) "
+            "{ minimizedComment { isMinimized } } }",
+            "variables": {"i": {"subjectId": comment.node_id, "classifier": "SPAM"}},
+        },
+    )
     list(issue.get_comments())
     repo.get_issue(issue.number).get_comment(comment.id)
+    issue.lock("resolved")
+    issue.unlock()
     issue.add_to_labels("a", "b")
     issue.set_labels("c")
     list(issue.get_labels())
@@ -300,6 +312,8 @@ def test_github_responses_match_the_documented_schemas(sb: Sandbox) -> None:
         ("POST", "/repos/{owner}/{repo}/dispatches"),
         ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable"),
         ("PUT", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/disable"),
+        ("PUT", "/repos/{owner}/{repo}/issues/{issue_number}/lock"),
+        ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/lock"),
     }
     assert served - checked - no_body == set()
 
