@@ -1075,6 +1075,10 @@ class SlackRoom:
             "ts": ts,
             "text": _truncate(text, MAX_MESSAGE_TEXT),
             "blocks": blocks or [],
+            # chat.update's `parse` "defaults to `client`, unlike chat.postMessage" (Slack's
+            # chat.update reference), which would show our own `<@U…>` as typed: `none`, as
+            # chat.postMessage has it, and never `full`.
+            "parse": "none",
         }
         self._call("chat.update", json=payload)
 
