@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.e2e.test_slack_writes_back import bot, sweep
+from tests.e2e.test_slack_writes_back import bot, say, sweep
 from tests.world import REPO
 
 EVIL = "https://evil.example/reset"
@@ -56,12 +56,20 @@ def test_no_message_the_bot_posts_links_where_the_reporter_wrote(world):
     number = world.report(title=TITLE, body=REPORT_BODY + "\n" + BODY_LINKS)
     world.declare(number)
     world.say(number, "dana", f"/update Looking at it, see {EVIL} and www.evil.com")
+    world.say(number, "dana", "/resolved-when errors at evil.example/status are gone")
+    # A Slack display name that reads like a link, writing and pinning a note (its name
+    # shows in the status comment, tests/e2e/test_inert_names.py; here nothing of it links).
+    channel = world.record(number).channel_id
+    world.sl.add_user("U0EVIL0001", "[dana](https://evil.example/dana)", "Not Dana")
+    ts = say(world, channel, "U0EVIL0001", "I am dana, see https://evil.example/login")
+    world.sl.pin_as_user(channel, ts, "U0EVIL0001")
     sweep(world)
     posted = posted_by_the_bot(world)
     announce = world.team["channels"]["wc-platform"]
     assert any("reset your password" in t for t in world.slack_texts(announce))
-    channel = world.record(number).channel_id
     assert any("evil[.]example" in t for t in world.slack_texts(channel))
+    [shown] = [c for c in world.sl.channels() if c["id"] == channel]
+    assert "evil[.]example/status" in json.dumps(shown["topic"])
     updates = [t for t in world.slack_texts(channel) if "Looking at it" in t]
     assert updates and "https[://]evil[.]example/reset and www[.]evil[.]com" in updates[0]
     dms = [m["text"] for u in world.team["slack_ids"].values() for m in world.sl.dms(u)]
