@@ -174,6 +174,9 @@ class Config:
     source: str = "(defaults)"
     followups: FollowupsConfig = field(default_factory=FollowupsConfig)
     changes: ChangesConfig = field(default_factory=ChangesConfig)
+    # The `title:` prefix of the team's own report form (no key of this file: the loader
+    # reads it from the form, effects/team_form.py); the packaged form's is always known.
+    title_prefix: str = field(default="", metadata={"not_a_key": True})
 
     def is_delivery_manager(self, login: str) -> bool:
         return login.lower() in {d.lower() for d in self.delivery_managers}

@@ -62,8 +62,8 @@ COMPUTED_DEFAULTS = {
 def _rows(instance: Any, prefix: str = "") -> list[str]:
     rows = []
     for f in dataclasses.fields(instance):
-        if f.name == "source":
-            continue  # where the config was read from, not a key
+        if f.name == "source" or f.metadata.get("not_a_key"):
+            continue  # where the config was read from, what the loader adds: not keys
         value, key = getattr(instance, f.name), f"{prefix}{f.name}"
         if dataclasses.is_dataclass(value):
             rows += _rows(value, f"{key}.")

@@ -27,7 +27,8 @@ def public_title(ctx: Context) -> str:
     the report form's title prefix."""
     if ctx.record.sensitive:
         return "a sensitive incident"
-    return f"“{escape(without_form_prefix(ctx.record.public_title or ctx.issue.title))}”"
+    title = ctx.record.public_title or ctx.issue.title
+    return f"“{escape(without_form_prefix(title, ctx.config.title_prefix))}”"
 
 
 def form_title_prefix(form_text: str) -> str:

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from incident_tool.config import Config
+from incident_tool.core.announce import without_form_prefix
 from incident_tool.core.record import Record, parse_time
 from incident_tool.core.states import SENSITIVE_LABEL, State
 from incident_tool.inbound.forms import (
@@ -199,7 +200,9 @@ def public_incident(
     )
     return PublicIncident(
         number=number,
-        title=clean(public_title(record, title)) or f"Incident {number}",
+        # Without the report form's title prefix (the team's form's, or the packaged one's).
+        title=clean(without_form_prefix(public_title(record, title), config.title_prefix))
+        or f"Incident {number}",
         component=_component(record, body, config, names),
         state=record.state,
         severity=record.severity,

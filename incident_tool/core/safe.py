@@ -55,8 +55,83 @@ def markdown(text: str, *, inline: bool = False) -> str:
 
 
 def slack(text: str) -> str:
-    """Escape user text for Slack mrkdwn (`&`, `<`, `>`), without bidirectional controls."""
-    return plain(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Quote user text in a Slack message the tool posts: it cannot ping, forge or be a link.
+
+    `&`, `<` and `>` are escaped (so `<!channel>` and `<url|label>` are text), bidirectional
+    controls removed, and every address Slack would link by itself is defanged (`slack_inert`).
+    """
+    text = slack_inert(plain(text))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_plain(text: str) -> str:
+    """User text for a Block Kit `plain_text` object: not mrkdwn, so nothing to escape, but
+    without bidirectional controls and with its addresses defanged all the same (Slack's
+    docs say plain_text is not formatted; they do not say it is never linked)."""
+    return slack_inert(plain(text))
+
+
+# What Slack links by itself in text an app posts. Escaping `<` and `>` is not enough: "regular
+# URLs will still be converted into clickable links" even without `link_names` or `parse`
+# (api.slack.com/reference/surfaces/formatting#automatic-parsing), the server detecting them,
+# `http://foo.com/` and `www.foo.com` alike (api.slack.com/docs/formatting, "URL detection is
+# performed by the server"), and an address in `code` is still linked, only not unfurled
+# (github.com/bitrise-steplib/steps-slack-message/issues/7). So the address itself is broken
+# the way security teams "defang" one: `https[://]evil[.]example/reset`, readable and copyable,
+# linked by nothing. Schemes of any kind, `mailto:`, `www.`, emails, and host names that Slack
+# would read as one: with a path or port after them, three labels or more, or a common TLD.
+_COMMON_TLDS = frozenset(
+    "com net org io co info biz app dev ai me xyz sh ly gg to us uk de fr ru cn eu in cloud"
+    " online site link click top live page zip mov example".split()
+)
+# A word that may hold an address: one with `://`, `www.` or a dot before two letters (every
+# host name and email has one). A word ends at a space, `<`, `>` or `|`, as an address does.
+# It starts only where a word does, so each word is read a bounded number of times: text of
+# no addresses (100,000 characters of `<a:`) costs no call of `_defanged` at all.
+_WORD = re.compile(r"(?<![^\s<>|])[^\s<>|]*(?:\.[A-Za-z]{2}|://|www\.)[^\s<>|]*", re.I)
+_LABELS = re.compile(r"[A-Za-z0-9.-]+")
+
+
+def slack_inert(text: str) -> str:
+    """Defang every address in `text` that Slack would link: `://`, `:` and `.` bracketed.
+
+    Plain text in, plain text out (escape it for mrkdwn after: `slack` does both). A word that
+    holds an address is defanged whole, so nothing of it can be read as one. Only the tool's
+    own links, written as `<url|label>` outside user text, stay links in Slack. One pass over
+    the text, whatever it holds (issue #23, item 8).
+    """
+    return _WORD.sub(_defanged, text)
+
+
+def _defanged(match: re.Match[str]) -> str:
+    word = match.group(0)
+    lowered = word.lower()
+    if not ("://" in word or "www." in lowered or _has_host(word)):
+        return word
+    word = word.replace("://", "[://]").replace(".", "[.]")
+    return (
+        re.sub("mailto:", "mailto[:]", word, flags=re.IGNORECASE) if "mailto:" in lowered else word
+    )
+
+
+def _has_host(word: str) -> bool:
+    """Whether `word` holds a host name Slack would read as one: after an `@` (an email),
+    with a path or port after it, of three labels or more, or with a common TLD. "report.pdf",
+    "node.js" and "v1.2.3" are no host names."""
+    for piece in _LABELS.finditer(word):
+        start, end = piece.span()
+        before, after = word[start - 1 : start], word[end : end + 1]
+        names = piece.group(0).strip(".")
+        for name in names.split("..") if ".." in names else (names,):  # "a..b.com": b.com
+            labels = name.strip(".").split(".")
+            tld = labels[-1]
+            if len(labels) < 2 or len(tld) < 2 or not tld.isalpha():
+                continue
+            if before == "@" or (after and after in "/:?#") or len(labels) >= 3:
+                return True
+            if tld.lower() in _COMMON_TLDS:
+                return True
+    return False
 
 
 # What GitHub links by itself (GFM's extended autolinks); emails are broken by `markdown`'s

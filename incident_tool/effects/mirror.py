@@ -416,7 +416,8 @@ class Mirror:
                 fields.append((label, str(value)))
         lead = record.lead or "nobody"
         return blocks_for_report(
-            title=without_form_prefix(issue.title),  # the form's "[Incident]: " says nothing
+            # The form's "[Incident]: " (or the team's form's own prefix) says nothing.
+            title=without_form_prefix(issue.title, self.config.title_prefix),
             url=issue.url,
             number=issue.number,
             fields=fields,

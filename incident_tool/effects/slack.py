@@ -317,10 +317,10 @@ def blocks_for_report(
     blocks: list[dict] = [
         {
             "type": "header",
-            # plain_text is never parsed for mentions or links, so it needs no escaping.
+            # plain_text is not mrkdwn, so it needs no escaping; addresses are defanged.
             "text": {
                 "type": "plain_text",
-                "text": _truncate(shown_title, MAX_HEADER, markup=False),
+                "text": _truncate(safe.slack_plain(shown_title), MAX_HEADER, markup=False),
             },
         },
         *body,
@@ -1085,6 +1085,10 @@ class SlackRoom:
             "ts": ts,
             "text": _truncate(text, MAX_MESSAGE_TEXT),
             "blocks": blocks or [],
+            # chat.update's `parse` "defaults to `client`, unlike chat.postMessage" (Slack's
+            # chat.update reference), which would show our own `<@U…>` as typed: `none`, as
+            # chat.postMessage has it, and never `full`.
+            "parse": "none",
         }
         self._call("chat.update", json=payload)
 

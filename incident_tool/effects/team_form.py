@@ -33,6 +33,17 @@ def team_form(root: Path) -> tuple[FormDefinition, str | None]:
         )
 
 
+def title_prefix(root: Path) -> str:
+    """The `title:` prefix of the repository's report form at `root`, "" without a readable
+    one (the packaged form's prefix is left out of titles all the same: core/announce.py)."""
+    from incident_tool.core.announce import form_title_prefix
+
+    try:
+        return form_title_prefix((root / FORM_PATH).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
 # What marks the placeholder services of the form `init` writes (templates/team-report-form.yml).
 PLACEHOLDER_MARK = "(rename me)"
 

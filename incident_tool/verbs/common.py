@@ -161,7 +161,12 @@ def load_config(path: str | None, root: Path, *, log: Callable[[str], None] | No
         notice = config.absent_notice(root)
         log(f"notice: {notice}")
         workflow_io.defer("notice", notice)
-    return config.load(local, required=given)
+    from dataclasses import replace
+
+    from incident_tool.effects.team_form import title_prefix
+
+    # The team's form may give titles another prefix than the packaged one: shown nowhere.
+    return replace(config.load(local, required=given), title_prefix=title_prefix(root))
 
 
 def team_config(

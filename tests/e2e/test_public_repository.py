@@ -54,8 +54,9 @@ def test_a_sensitive_report_in_a_public_repository_moves_its_text_to_the_private
     channel = world.incident_channel(n)
     assert channel["is_private"]
     texts = "\n".join(m["text"] for m in world.sl.messages(channel["id"]))
-    # As user text: escaped, so its `<…|…>` is no link and `&` no entity.
-    assert "AKIA&lt;SECRET&gt;&amp;co leaked in &lt;https://evil.example|a paste&gt;" in texts
+    # As user text: escaped, so its `<…|…>` is no link and `&` no entity, and its address
+    # defanged, so Slack links it no more than the rest (core/safe.slack).
+    assert "AKIA&lt;SECRET&gt;&amp;co leaked in &lt;https[://]evil[.]example|a paste&gt;" in texts
     members = world.sl.members(channel["id"])
     assert world.team["slack_ids"]["dana"] in members  # the delivery manager
     assert world.team["slack_ids"]["rita"] in members  # the reporter

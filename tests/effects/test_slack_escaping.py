@@ -1,8 +1,9 @@
 """No user-controlled text reaches Slack unescaped, and no mention-parsing option is ever sent.
 
 Slack parses mrkdwn text objects and a message's ``text`` for ``<!channel>``, ``<@U…>`` and
-``<url|label>``; only ``&``, ``<`` and ``>`` need escaping. ``plain_text`` objects (the header)
-are never parsed, so they carry the title as is.
+``<url|label>``; only ``&``, ``<`` and ``>`` need escaping. Slack links bare addresses by
+itself, so those are defanged too (tests/core/test_safe_slack.py); ``plain_text`` objects (the
+header) need no escaping and are defanged all the same.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incident_tool.core.safe import plain
+from incident_tool.core.safe import plain, slack_inert
 from incident_tool.effects.slack import SlackRoom, blocks_for_report, escape, mrkdwn_link
 
 try:
@@ -80,8 +81,9 @@ def test_escape_leaves_no_markup(text: str) -> None:
     escaped = escape(text)
     assert "<" not in escaped and ">" not in escaped
     assert "&" not in re.sub(r"&(amp|lt|gt);", "", escaped)
-    # Only the bidirectional controls (and NULs) are dropped: see incident_tool.core.safe.
-    assert unescape(escaped) == plain(text)
+    # Only the bidirectional controls (and NULs) are dropped, and addresses defanged: see
+    # incident_tool.core.safe.
+    assert unescape(escaped) == slack_inert(plain(text))
 
 
 @pytest.mark.parametrize(
@@ -89,7 +91,7 @@ def test_escape_leaves_no_markup(text: str) -> None:
     [
         ("<!channel>", "&lt;!channel&gt;"),
         ("<@U123>", "&lt;@U123&gt;"),
-        ("<https://evil|click>", "&lt;https://evil|click&gt;"),
+        ("<https://evil|click>", "&lt;https[://]evil|click&gt;"),
         ("&amp;", "&amp;amp;"),
         ("a & b", "a &amp; b"),
         ("plain 'quotes' \"stay\"", "plain 'quotes' \"stay\""),
@@ -194,3 +196,16 @@ def test_no_request_ever_asks_slack_to_parse(server: SlackServer, room: SlackRoo
         assert "link_names" not in req.params
         assert "parse" not in req.params
         assert b"link_names" not in req.raw_body and b'"parse"' not in req.raw_body
+
+
+def test_an_update_asks_slack_not_to_parse() -> None:
+    """chat.update's `parse` defaults to `client` (tests/reference/slack-web-api-subset.json):
+    the tool says `none`, as chat.postMessage's default is, so its `<@U…>` stays a mention
+    and nothing else is linked; and never `link_names`."""
+    with SlackServer() as server:
+        server.always("chat.update", ok(channel="C0INC", ts="1700000000.000100"))
+        room = SlackRoom(TOKEN, server.base_url, log=lambda _line: None)
+        room.update_message("C0INC", "1700000000.000100", "done by <@U0DANA>")
+        (sent,) = server.calls("chat.update")
+    body = json.loads(sent.raw_body)
+    assert body["parse"] == "none" and "link_names" not in body
