@@ -63,8 +63,15 @@ class World:
         (self.root / ".github" / "incident.yml").write_text(yaml.safe_dump(config), "utf-8")
 
     def deliver(self, *, expect: int = 0) -> list[str]:
+        """Run `handle` for each webhook queued that starts incident.yml's job, as GitHub
+        would: its `on:` (the Driver's) and its job's `if` (tests/workflow_if.py)."""
+        from incident_sandbox.demo import starts_incident_yml
+        from tests.workflow_if import starts_job
+
+        queued = self.sb.github.take_events()
+        events = [e for e in queued if starts_incident_yml(*e) and starts_job(*e)]
         outputs = []
-        for code, output in self.driver.deliver():
+        for code, output in self.driver.deliver(events):
             assert code == expect, output
             outputs.append(output)
         return outputs

@@ -290,7 +290,10 @@ def test_fake_markers_and_repeated_closes_cost_the_team_nothing(world):
     assert sum("incident-tool:undone:" in b for b in said) == 1
     assert sum("incident-tool:left-to-team:olly" in b for b in said) == 1 and len(said) == 2
     assert world.record(own).state.value == "declared"
-    assert max(per_close[2:]) <= 3 < per_close[0]
+    # Undone once, then left to the team and locked: his closes and reopens of the locked
+    # incident start no job (incident.yml's `if`), so cost nothing.
+    assert per_close[2:] == [0] * (CLOSES - 2) and per_close[0] > 0
+    assert world.issue(own)["locked"]
     print(
         f"flood: /update {before_flood} GitHub requests before {FAKES} fake markers, "
         f"{after_flood} after; {CLOSES} closes by olly cost {per_close}"
@@ -467,7 +470,7 @@ def test_one_outsider_for_an_hour(world, monkeypatch):
     assert record.outsider_comments >= 2 * (ROUNDS - 4)
     # Pages a day: his form reports 3 with his report of yesterday's, the guest's 3.
     assert len(olly_pages) + 1 <= 3 and len(pages) - len(olly_pages) <= 3
-    # His comments cost no request; the rest is measured, not yet within issue #23's 100 an
-    # hour (docs/security.md#what-an-outsider-costs-in-an-hour).
+    # His comments cost no request; all he and the guest account made the tool spend is
+    # within issue #23's 100 an hour (docs/security.md#what-an-outsider-costs-in-an-hour).
     assert cost["comments"] == 0
-    assert sum(cost.values()) <= 400, cost
+    assert sum(cost.values()) <= 100, cost
