@@ -15,13 +15,20 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from incident_tool.core import followups, trust
 from incident_tool.core.decide import Decision, Inputs, incident, sweep_duties
 from incident_tool.core.facts import KnownFacts, Unknown
-from incident_tool.core.model import CommentView, Context, CreateRetrospective, IssueView
+from incident_tool.core.model import (
+    CommentView,
+    Context,
+    CreateRetrospective,
+    IssueView,
+    Lock,
+    Unlock,
+)
 from incident_tool.core.public import shown
 from incident_tool.core.reconcile import needs_retrospective
 from incident_tool.core.record import Record, iso, utcnow
@@ -29,7 +36,12 @@ from incident_tool.core.states import State, states_in
 from incident_tool.core.status import render as render_status
 from incident_tool.effects import followups as followup_issues
 from incident_tool.effects import slack_read
-from incident_tool.effects.apply import issue_writes, link_retrospective, open_retrospective
+from incident_tool.effects.apply import (
+    conversation_open,
+    issue_writes,
+    link_retrospective,
+    open_retrospective,
+)
 from incident_tool.effects.facts import FactGatherer
 from incident_tool.effects.github import GitHubError
 from incident_tool.effects.parallel import both, each
@@ -297,6 +309,17 @@ def _link_retrospective(reading: Reading, ctx: Context, tools: Tools) -> None:
     tools.mirror.sync(reading.issue, ctx.record)  # the channel hears of it at once
 
 
+def _locked_after(issue: IssueView, plan: Sequence[object]) -> IssueView | None:
+    """The issue as its conversation stands after the run's writes, when locked; else None."""
+    locked, reason = issue.locked, issue.lock_reason
+    for action in plan:
+        if isinstance(action, Lock):
+            locked, reason = True, action.reason
+        elif isinstance(action, Unlock):
+            locked = False
+    return replace(issue, locked=True, lock_reason=reason) if locked else None
+
+
 def _followups(ctx: Context, tools: Tools, listed: list[followup_issues.Listed]) -> None:
     for problem in followup_issues.sync(ctx, tools.gateway, listed[0] if listed else None):
         ctx.record.problems = [*ctx.record.problems[-9:], f"{iso(ctx.now)} follow-ups: {problem}"]
@@ -313,7 +336,14 @@ def save(reading: Reading, ctx: Context, tools: Tools, failure: Exception | None
         ctx.notices.append(notice)
         record.note(ctx.now, "note", None, notice)
     body = render_status(record, config, repo=reading.issue.repo, updated=ctx.now)
-    gateway.save_status(reading.issue.number, reading.status, body)
+    locked = _locked_after(reading.issue, ctx.plan)
+    if reading.status is None and locked is not None:
+        # A first status comment on a locked issue (a locked discussion declared an
+        # incident): GitHub refuses the token's new comments there (effects/apply.py).
+        with conversation_open(gateway, locked, says=True):
+            gateway.save_status(reading.issue.number, reading.status, body)
+    else:
+        gateway.save_status(reading.issue.number, reading.status, body)
     if failure is not None:
         raise failure
     page_changed = (

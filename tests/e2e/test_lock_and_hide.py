@@ -185,3 +185,18 @@ def test_an_outsiders_close_loop_ends_in_a_lock_that_costs_nothing(world) -> Non
     assert world.record(n).state.value == "declared" and world.issue(n)["state"] == "open"
     world.say(n, "dana", "/unlock")
     assert world.issue(n)["locked"] is False
+
+
+def test_a_locked_discussion_declared_an_incident_gets_its_status_comment(world):
+    """The first status comment on a locked issue: GitHub refuses the token's new comments
+    there, so the run opens the conversation for it and locks it again as it was."""
+    issue = world.gh.open_issue(REPO, "rita", "Search is slow for everyone", "It is slow.")
+    n = issue["number"]
+    world.gh.lock_issue(REPO, n, "dana", "too heated")
+    world.gh.take_events()
+    world.gh.add_label(REPO, n, "dana", "incident:declared")
+    world.deliver()
+    assert world.status(n)["body"]
+    assert world.record(n).state.value == "declared"
+    after = world.issue(n)
+    assert after["locked"] and after["active_lock_reason"] == "too heated"
