@@ -80,6 +80,8 @@ class FakeFacts:
     first_asked: dict[str, datetime] = field(default_factory=dict)
     changed: ChangeList = field(default_factory=ChangeList)  # what changed before
     public: bool = False  # the repository's visibility (asked for sensitive reports only)
+    # Why a sensitive report's text cannot move to sensitive.repository (None: it can).
+    sensitive_refused: str | None = None
 
     def role(self, login: str) -> str:
         self.asked.append(f"role:{login}")
@@ -127,6 +129,10 @@ class FakeFacts:
     def repository_public(self) -> bool:
         self.asked.append("repository-public")
         return self.public
+
+    def sensitive_repository_refused(self, repository: str) -> str | None:
+        self.asked.append(f"sensitive-repository:{repository}")
+        return self.sensitive_refused
 
 
 TEAM = {

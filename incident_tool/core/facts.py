@@ -29,6 +29,8 @@ PULL = "pull"  # (repository, number) -> a core.changes.Found, or None
 COMMIT = "commit"  # (repositories, sha) -> a core.changes.Found (the first with it), or None
 REVERT_TOKEN = "revert_token"  # () -> bool: REVERT_TOKEN is set
 REPOSITORY_PUBLIC = "repository_public"  # () -> bool: anyone can read the issue
+# (owner/name,) -> why a sensitive report's text cannot be moved there, or None: it can
+SENSITIVE_REPOSITORY = "sensitive_repository"
 
 
 class Question(NamedTuple):
@@ -144,3 +146,9 @@ class KnownFacts:
     def repository_public(self) -> bool:
         """Whether the repository is public: anyone can read its issues."""
         return bool(self._answer(Question(REPOSITORY_PUBLIC)))
+
+    def sensitive_repository_refused(self, repository: str) -> str | None:
+        """Why a sensitive report's text cannot be moved to `repository` (no SENSITIVE_TOKEN,
+        out of its reach, not private), or None when it can."""
+        answer = self._answer(Question(SENSITIVE_REPOSITORY, (repository.lower(),)))
+        return str(answer) if answer else None

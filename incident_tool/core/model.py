@@ -84,6 +84,9 @@ class Facts(Protocol):
     def repository_public(self) -> bool:
         """Say whether the repository is public (anyone can read its issues)."""
 
+    def sensitive_repository_refused(self, repository: str) -> str | None:
+        """Say why a sensitive report's text cannot be moved to `repository`; None: it can."""
+
 
 @dataclass(frozen=True)
 class IssueView:
@@ -185,6 +188,19 @@ class HideBody:
     stub: str
 
 
+@dataclass(frozen=True)
+class MoveBody:
+    """Open an issue holding a sensitive report's text in the private `repository`, unless
+    one carrying `marker` is there already (docs/security.md#a-public-repository); planned
+    before the HideBody that replaces the text, in the same lane."""
+
+    repository: str
+    title: str
+    body: str
+    marker: str
+    since: datetime  # the report's opening: the private issue is newer
+
+
 Action = (
     Comment
     | React
@@ -195,6 +211,7 @@ Action = (
     | CreateRetrospective
     | RevertPullRequest
     | HideBody
+    | MoveBody
 )
 
 

@@ -24,6 +24,7 @@ from incident_tool.core.facts import (
     REPOSITORY_PUBLIC,
     REVERT_TOKEN,
     ROLE,
+    SENSITIVE_REPOSITORY,
     SLACK_REPORTS_BEFORE,
     UNAVAILABLE,
     Happening,
@@ -85,6 +86,7 @@ class FactGatherer:
             COMMIT: self._commit,
             REVERT_TOKEN: self._revert_token,
             REPOSITORY_PUBLIC: self._repository_public,
+            SENSITIVE_REPOSITORY: self._sensitive_repository,
         }
         return answers[kind](*args)
 
@@ -139,6 +141,13 @@ class FactGatherer:
     def _repository_public(self) -> bool:
         # Asked only for a sensitive report (core/reconcile.hide_sensitive_body): one GET.
         return self.gateway.visibility() == "public"
+
+    def _sensitive_repository(self, repository: str) -> str | None:
+        # Asked only for a sensitive report in a public repository, with the key set: one GET
+        # (effects/sensitive_repository.py).
+        from incident_tool.effects.sensitive_repository import refused
+
+        return refused(self.gateway, repository)
 
     def _login_of(self, slack_user: str) -> str | None:
         from incident_tool.effects.slack_read import reverse
