@@ -111,6 +111,12 @@ def refused(gateway: Gateway, repo: str) -> str | None:
     return None
 
 
+def visibility_of(secret: str, base: str | None, repo: str) -> str:
+    """`repo`'s visibility as `secret` sees it (`incident-tool check`): one GET; a
+    GitHubError (NotReadable: 404) when it cannot."""
+    return Gateway(client(secret, base), repo, log=lambda _: None).repository_visibility(repo)
+
+
 def api_base() -> str:
     """The API the run's gateway talks to (GITHUB_API_URL, else GitHub's), for the mirror,
     which has none."""
