@@ -329,15 +329,31 @@ class Driver:
     ) -> list[tuple[int, str]]:
         """Run `handle` for each event (default: every webhook the sandbox queued)."""
         if events is None:
-            # `handle` is incident.yml's: a dispatch of another workflow (incident-live.yml)
-            # starts that workflow's job, not this one.
-            events = [
-                (name, payload)
-                for name, payload in self.sb.github.take_events()
-                if name != "workflow_dispatch"
-                or str(payload.get("workflow", "")).endswith("/incident.yml")
-            ]
+            events = [e for e in self.sb.github.take_events() if starts_incident_yml(*e)]
         return [self.run(name, payload) for name, payload in events]
+
+
+# What incident.yml's `on:` subscribes to (incident_tool/templates/workflow.yml; a test
+# keeps the two the same): GitHub starts its job for these and for nothing else, so an
+# `issues.opened` webhook runs nothing (the form's `labeled` does).
+INCIDENT_YML_TRIGGERS: dict[str, frozenset[str] | None] = {
+    "issues": frozenset({"labeled", "closed", "reopened"}),
+    "issue_comment": frozenset({"created"}),
+    "repository_dispatch": frozenset({"incident-report"}),
+    "workflow_dispatch": None,
+}
+
+
+def starts_incident_yml(name: str, payload: dict[str, Any]) -> bool:
+    """Whether GitHub starts incident.yml's job for this webhook."""
+    if name not in INCIDENT_YML_TRIGGERS:
+        return False
+    if name == "workflow_dispatch":
+        # A dispatch of another workflow (incident-live.yml) starts that one's job.
+        return str(payload.get("workflow", "")).endswith("/incident.yml")
+    types = INCIDENT_YML_TRIGGERS[name]
+    action = payload.get("action")
+    return types is None or action in types
 
 
 def run(

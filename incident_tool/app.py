@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from incident_tool.core import followups
+from incident_tool.core import followups, trust
 from incident_tool.core.decide import Decision, Inputs, incident, sweep_duties
 from incident_tool.core.facts import KnownFacts, Unknown
 from incident_tool.core.model import CommentView, Context, CreateRetrospective, IssueView
@@ -173,6 +173,9 @@ def read(
         event=event,
         comments=[c for c in comments if status is None or c.id != status.id],
         fresh=fresh,
+        # A status comment whose record is not believed: the incident was run before, up to
+        # when that comment was last written (docs/security.md#the-record-and-its-proof).
+        rebuilt_from=status.updated_at if fresh and doubt and status is not None else None,
         label_states=label_states,
         slack=readout,
         slack_reporter=reporter_of(view, gateway.bot_login),
@@ -366,7 +369,12 @@ def sweep(tools: Tools) -> list[Outcome]:
     # Reports given in Slack (docs/usage.md#slack-writes-back) are opened, and the open
     # incidents listed, at once; the reports just opened were run already.
     reported, listed = both(lambda: process_reports(tools), lambda: open_incidents(tools))
-    due = [issue for issue in listed if issue.number not in reported]
+    # Outsiders' reports with nothing due stay unread: what a person without access files
+    # must not cost the team's request budget every five minutes (issue #23).
+    quiet = trust.quiet_reports(listed, utcnow(), tools.config, tools.gateway.bot_login)
+    if quiet:
+        tools.log(f"left as they are (outsiders' reports, nothing due): {_numbers(sorted(quiet))}")
+    due = [issue for issue in listed if issue.number not in reported and issue.number not in quiet]
     gone: list[str] = []
     outcomes = [_sweep_one(issue, tools, gone) for issue in due[:1]]
     outcomes += each(lambda issue: _sweep_one(issue, tools, gone), due[1:], at_once=SWEEP_AT_ONCE)

@@ -34,11 +34,13 @@ def adopt(ctx: Context) -> str | None:
     An issue the tool opened for a dispatch is written by the bot: its reporter is the
     dispatch's sender (a monitor's token owner, or the person who ran the workflow).
     """
+    labels = {x.lower() for x in ctx.issue.labels}
+    if not any(x.startswith(alerts.LABEL_PREFIX) for x in labels):
+        return None  # checked first: an outsider's report is not even parsed
     data = alerts.read_marker(ctx.issue.body)
     if data is None:
         return None
     key = str(data.get("fingerprint") or "")
-    labels = {x.lower() for x in ctx.issue.labels}
     if not key or (alerts.LABEL_PREFIX + key).lower() not in labels:
         return None
     url = data.get("url") if isinstance(data.get("url"), str) else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from incident_tool.core import ack, lifecycle, reminders
 from incident_tool.core import alerts as alert_handlers
@@ -35,9 +36,12 @@ class Inputs:
     event: Event | None
     comments: Sequence[CommentView]  # every comment a run may look at, but the status one
     fresh: bool  # no record yet: this run makes the incident's first
+    slack_reporter: str | None  # who reported in Slack, for an issue the tool opened for them
     label_states: frozenset[State]
     slack: Readout | None  # what is new in the incident channel
-    slack_reporter: str | None  # who reported in Slack, for an issue the tool opened for them
+    # When a record not believed was last written: earlier runs carried the incident to
+    # where its labels say, and the comments up to then.
+    rebuilt_from: datetime | None = None
 
 
 #: A decision of a run: reads the context and the inputs, changes the record and the plan.
@@ -51,8 +55,9 @@ def incident(ctx: Context, inputs: Inputs) -> None:
     """Bring the record up to date with the issue, its comments and its Slack channel."""
     record, event, comments = ctx.record, inputs.event, inputs.comments
     if inputs.fresh:
-        # Comments from before the issue became an incident are not commands.
-        became = became_incident(ctx, event)
+        # Comments from before the issue became an incident are not commands; nor are, when
+        # the record is rebuilt, those earlier runs carried out.
+        became = inputs.rebuilt_from or became_incident(ctx, event)
         record.last_comment_id = max((c.id for c in comments if c.created_at < became), default=0)
     if inputs.fresh and ctx.issue.assignees and inputs.label_states & ONGOING:
         # Starting again from an issue declared before (its record lost, or not believed:
@@ -64,7 +69,10 @@ def incident(ctx: Context, inputs: Inputs) -> None:
         # A report the tool opened for a monitor, the Actions tab or Slack names its real
         # reporter.
         reporter = alert_handlers.adopt(ctx) or inputs.slack_reporter or ctx.issue.author
-        lifecycle.report(ctx, reporter, notify=State.REPORTED in inputs.label_states)
+        if inputs.rebuilt_from is not None:
+            lifecycle.rebuild(ctx, reporter, inputs.label_states)
+        else:
+            lifecycle.report(ctx, reporter, notify=State.REPORTED in inputs.label_states)
     reconcile_sensitive(ctx, event)
     # State labels; comments up to a close or reopen; the close or reopen; later comments.
     reconcile_labels(ctx, event)

@@ -119,6 +119,29 @@ def report(ctx: Context, reporter: str, *, notify: bool = True) -> None:
     ctx.slack_dms("dm-reported", dm, exclude=(reporter,), buttons=("declare", "dismiss"))
 
 
+def rebuild(ctx: Context, reporter: str, label_states: frozenset[State]) -> None:
+    """Start the record again from the issue, when the one in its status comment is not
+    believed (docs/security.md#the-record-and-its-proof): the state its labels say (only
+    the team and the tool can label, and earlier runs carried the incident there), its
+    severity label and its assignee (`decide.incident`). Nothing is announced, nobody is
+    paged and no channel is opened again: earlier runs did that. What the record alone
+    knew (the timeline, the updates, what Slack was told) is lost, and the next message
+    to Slack goes to the incident's channel found by its name (`mirror.open_channel`)."""
+    record, planned = ctx.record, len(ctx.plan)
+    report(ctx, reporter, notify=False)
+    del ctx.plan[planned:]  # a severity from the form: the issue's own label says it now
+    states = [s for s in State if s in label_states]
+    if len(states) == 1 and states[0] != State.REPORTED:
+        record.state = states[0]
+        if record.state in (State.DECLARED, State.MITIGATED, State.RESOLVED):
+            record.note(ctx.now, "declared", None, "rebuilt from the issue's labels")
+            keep_as_declared(record, ctx.issue.title, ctx.issue.body, ctx.config)
+    severities = [x.removeprefix(SEVERITY_PREFIX) for x in ctx.issue.labels]
+    record.severity = next((int(x) for x in severities if x in ("1", "2", "3", "4")), None)
+    state = record.state.value if record.state else "reported"
+    record.note(ctx.now, "rebuilt", None, f"the record was not believed; started again as {state}")
+
+
 def declare(ctx: Context, by: str) -> None:
     """Declare: pick the lead, assign them, open the channel, announce.
 

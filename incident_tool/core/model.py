@@ -109,6 +109,10 @@ class IssueView:
     id: int = 0
     updated_at: datetime | None = None
     parent_issue_url: str | None = None
+    # What a sweep's listing says of the author and the conversation, so that it can leave
+    # an outsider's quiet report unread (`trust.quiet_reports`); None when not read.
+    author_association: str | None = None
+    comments: int | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,11 @@ _DATA_RE = re.compile(r"<!-- incident-tool:data (\{.*\}) -->", re.DOTALL)
 SCHEMA_VERSION = 1
 MAX_TEXT = 2000  # per timeline entry: keeps the status comment under GitHub's 65,536 limit
 MAX_BODY = 60000
+# How deep JSON read from text people can write (a status comment's record, a report's alert
+# marker) may nest: the tool's own goes 4 levels deep. Deeper is refused as not JSON: a
+# record 5,000 levels deep gave "unexpected RecursionError" and stopped every run, sweep and
+# status page of the repository (docs/security.md).
+MAX_JSON_DEPTH = 20
 
 
 def utcnow() -> datetime:
@@ -195,7 +200,7 @@ class Record:
 
     @classmethod
     def from_json(cls, text: str) -> Record:
-        data = json.loads(text)
+        data = load_json(text)
         if not isinstance(data, dict):
             raise ValueError("status data is not an object")
         data.pop("v", None)
@@ -209,17 +214,62 @@ class Record:
         return record
 
 
-def extract(body: str | None) -> Record | None:
-    """Read the record from a status comment body, or None if it has none we can read."""
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether objects and lists nest more than `limit` levels inside `value` (1 for `{}`),
+    found without recursion, so any depth is answered."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class TooDeep(ValueError):
+    """JSON nested deeper than the tool reads."""
+
+
+def load_json(text: str, limit: int = MAX_JSON_DEPTH) -> Any:
+    """JSON from text people can write: json.JSONDecodeError when it is not JSON, TooDeep
+    when it nests deeper than `limit` levels (Python's parser itself gives up near 1,000
+    with a RecursionError, refused the same way)."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise TooDeep(f"nested deeper than {limit} levels") from None
+    if too_deep(data, limit):
+        raise TooDeep(f"nested deeper than {limit} levels")
+    return data
+
+
+def _record_text(body: str | None) -> str | None:
+    """The record's JSON as written in a status comment body, or None if it has none."""
     if not body or STATUS_MARKER not in body:
         return None
     match = _DATA_RE.search(body)
-    if not match:
-        return None
+    return match.group(1) if match else None
+
+
+def _parse(text: str) -> tuple[Record | None, str | None]:
+    """The record read from its JSON, or None and why it cannot be."""
     try:
-        return Record.from_json(match.group(1))
+        return Record.from_json(text), None
+    except TooDeep as exc:
+        reason = str(exc)
+    except json.JSONDecodeError:
+        reason = "not JSON"
     except (ValueError, TypeError, KeyError):
-        return None
+        reason = "not a record"  # the reason's own words could hold the comment's text
+    return None, NOT_READABLE.format(reason=reason)
+
+
+def extract(body: str | None) -> Record | None:
+    """Read the record from a status comment body, or None if it has none we can read."""
+    text = _record_text(body)
+    return None if text is None else _parse(text)[0]
 
 
 # The record's proof (SPEC §19, docs/security.md#the-record-and-its-proof): an HMAC-SHA256,
@@ -231,6 +281,10 @@ NOT_PROVEN = (
     "the status comment's record carries no valid proof for INCIDENT_TOOL_RECORD_KEY "
     "(written before the key was set, with another key, or by someone else): it is not "
     "believed, and the incident starts again from its issue and labels"
+)
+NOT_READABLE = (
+    "the status comment's record cannot be read ({reason}): it is not believed, and the "
+    "incident starts again from its issue and labels"
 )
 
 
@@ -257,15 +311,17 @@ def extract_proven(
     """The record of a status comment, and why it is not believed (None when it is).
 
     Without a key, as `extract`. With one, only a record whose proof matches, on this
-    issue of this repository, is returned."""
-    record = extract(body)
-    if key is None or record is None or body is None:
-        return record, None
-    data, proof = _DATA_RE.search(body), _PROOF_RE.search(body)
-    assert data is not None  # extract found it
-    if proof and hmac.compare_digest(proof.group(1), _mac(key, repo, number, data.group(1))):
-        return record, None
-    return None, NOT_PROVEN
+    issue of this repository, is returned: the proof is checked on the text as written,
+    before anything parses it, so a forger's JSON is never read. A record that cannot be
+    read is not believed either, and says why."""
+    text = _record_text(body)
+    if text is None or body is None:
+        return None, None
+    if key is not None:
+        proof = _PROOF_RE.search(body)
+        if not (proof and hmac.compare_digest(proof.group(1), _mac(key, repo, number, text))):
+            return None, NOT_PROVEN
+    return _parse(text)
 
 
 def _at(entry: Entry) -> str:

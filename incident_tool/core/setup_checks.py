@@ -693,6 +693,29 @@ def check_visibility(repo: str, visibility: str) -> list[Finding]:
     ]
 
 
+def check_channel_copy(cfg: Config, repo: str, visibility: str | None) -> list[Finding]:
+    """`retrospective.slack_messages: all` copies each incident channel's messages into its
+    retrospective issue, which in a public repository anyone reads (issue #23, item 6);
+    `visibility` None: not asked (--offline, or GitHub did not say)."""
+    if cfg.retrospective.slack_messages != "all":
+        return []
+    where = _at(cfg.source, None)
+    what = "retrospective.slack_messages is all: each retrospective copies its incident channel"
+    if visibility is None:
+        return [ok(f"{what} (not a sensitive incident's); check online says if that is public")]
+    if visibility != "public":
+        return [ok(f"{what}, in {repo}, which is {visibility}", where)]
+    return [
+        warning(
+            f"{what} into {repo}, which is public: anyone reads what people said there"
+            " (names, hosts, a password pasted by mistake)",
+            where,
+            "set `retrospective.slack_messages: notes` (the 📌 notes only, the default), or"
+            " keep the incidents in a private repository",
+        )
+    ]
+
+
 def _against_config(steps: list[_Step], cfg: Config) -> list[Finding]:
     """What the config asks of the workflows that they cannot do."""
     findings = []

@@ -45,13 +45,13 @@ once-an-hour rule, from the comments it reads anyway (docs/security.md#security)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from incident_tool.config import Config
-from incident_tool.core.model import UNKNOWN, Context, role_at_least
+from incident_tool.core.model import UNKNOWN, Context, IssueView, role_at_least
 from incident_tool.core.record import iso, parse_time
-from incident_tool.core.states import State
+from incident_tool.core.states import State, states_in
 from incident_tool.inbound.events import Event
 from incident_tool.inbound.slack import ReportMark, report_mark
 
@@ -91,8 +91,6 @@ def left_to_next_run(event: Event, config: Config) -> str | None:
     A team member whose organisation membership is private may come as CONTRIBUTOR or
     NONE: named in `people` or `responders`, their comments run at once.
     """
-    if (event.name, event.action) == ("issues", "labeled"):
-        return _form_label(event)
     if (event.name, event.action) != ("issue_comment", "created"):
         return None
     comment = event.raw.get("comment")
@@ -102,8 +100,7 @@ def left_to_next_run(event: Event, config: Config) -> str | None:
     login = user.get("login") if isinstance(user, dict) else None
     if not isinstance(login, str) or not login:
         return None
-    named = {name.lower() for name in config.people}
-    if config.is_delivery_manager(login) or config.is_responder(login) or login.lower() in named:
+    if named_in_config(config, login):
         return None
     return (
         f"a comment by {login}, who has no triage access (GitHub says "
@@ -112,18 +109,133 @@ def left_to_next_run(event: Event, config: Config) -> str | None:
     )
 
 
-def _form_label(event: Event) -> str | None:
-    """The form's `incident:reported` label on an outsider's new report: GitHub sends it
-    as a label its author added, but only the form can have (labels need triage), and the
-    report's `opened` run, or the sweep's, deals with the report."""
+# How long after a change a sweep still reads an outsider's report: three 5-minute sweeps,
+# so a change is seen though GitHub starts a scheduled run late or drops one.
+RECENT = timedelta(minutes=15)
+# An outsider's report's own first run answers within this; its comment is no change.
+FIRST_RUN = timedelta(minutes=2)
+
+
+def quiet_reports(
+    listed: Sequence[IssueView], now: datetime, config: Config, tool: str
+) -> frozenset[int]:
+    """The reports of people without triage access that a sweep has nothing to do for:
+    left unread, they cost no request (docs/security.md#what-an-outsider-costs-in-an-hour).
+
+    A report still `incident:reported` by someone GitHub's listing says is neither a
+    collaborator, an organisation member nor the owner, and whom the config does not
+    name, is read only when
+    - its first run never answered it (no comment yet), unless it is one of those runs
+      leave unanswered (`left_unanswered`: beyond its author's answered reports of the day);
+    - it changed after that run, in the last `RECENT` (a comment, an edit, a label: the
+      team's own runs carry those out, the sweep catches up a dropped one). A change in
+      its first `FIRST_RUN` is taken for that run's answer: a team member's run dropped
+      then waits for the issue's next event;
+    - its one triage reminder may fall due now: `triage_after` minutes after it, for a
+      report alone in its author's 24 hours (`may_remind`; the listing shows no other).
+    Everything else a sweep does (acknowledgements, update reminders, dismissals) is for
+    declared incidents and the monitors' reports, which are always read.
+    """
+    remind_after = timedelta(minutes=config.reminders.triage_after)
+    reporters = {i.number: _outside_reporter(i, config, tool) for i in listed}
+    by_reporter: dict[str, list[IssueView]] = {}
+    for issue in listed:
+        by_reporter.setdefault(reporters[issue.number] or "", []).append(issue)
+
+    def alone_in_its_day(issue: IssueView, reporter: str) -> bool:
+        others = [i for i in by_reporter[reporter] if i.number != issue.number]
+        return not any(now - DAY <= i.created_at <= now for i in others)
+
+    def earlier(issue: IssueView, reporter: str) -> int:
+        day = issue.created_at - DAY
+        return sum(1 for i in by_reporter[reporter] if day <= i.created_at < issue.created_at)
+
+    def quiet(issue: IssueView) -> bool:
+        reporter = reporters[issue.number]
+        if reporter is None:
+            return False
+        if not issue.comments:
+            # Never answered: its run failed, or left it to the team (`left_unanswered`).
+            return left_unanswered(reporter, earlier(issue, reporter), config) is not None
+        changed = issue.updated_at or issue.created_at
+        if changed - issue.created_at > FIRST_RUN and now - changed < RECENT:
+            return False
+        since = now - issue.created_at
+        due = remind_after <= since < remind_after + RECENT
+        return not (due and alone_in_its_day(issue, reporter))
+
+    return frozenset(i.number for i in listed if quiet(i))
+
+
+def _outside_reporter(issue: IssueView, config: Config, tool: str) -> str | None:
+    """Who, not on the team, made this report still waiting for triage: the author GitHub's
+    listing says is neither a collaborator, an organisation member nor the owner, or, for
+    a report the tool opened from Slack, the Slack account `people` does not map; None
+    for anyone the config names, the team, and the monitors' reports."""
+    if issue.state != "open" or set(states_in(list(issue.labels))) != {State.REPORTED}:
+        return None
+    author = issue.author.lower()
+    if author == tool.lower() or author.endswith("[bot]"):
+        mark = report_mark(issue.body) if author == tool.lower() else None
+        if (
+            mark is None
+            or not mark.user
+            or (mark.reporter and named_in_config(config, mark.reporter))
+        ):
+            return None
+        return f"slack:{mark.user}"
+    if issue.author_association not in NO_TRIAGE or named_in_config(config, author):
+        return None
+    return author
+
+
+def named_in_config(config: Config, login: str) -> bool:
+    """A delivery manager, a responder or one of `people`: the team, whatever GitHub says
+    (a member whose organisation membership is private comes as CONTRIBUTOR or NONE)."""
+    named = {name.lower() for name in config.people}
+    return config.is_delivery_manager(login) or config.is_responder(login) or login.lower() in named
+
+
+# An outsider's reports answered in 24 hours: twice those that may page. Beyond them a
+# report is left to the team unanswered, for the one request that counts them.
+ANSWERED_PER_PAGED = 2
+
+
+def outsiders_new_report(event: Event, config: Config) -> str | None:
+    """The author of the report this event opens, when GitHub says they are neither a
+    collaborator, an organisation member nor the owner and the config does not name them;
+    None for any other event."""
     issue = event.raw.get("issue")
     if not isinstance(issue, dict) or issue.get("author_association") not in NO_TRIAGE:
         return None
     user = issue.get("user")
-    author = user.get("login") if isinstance(user, dict) else None
-    if (event.label or "").lower() != State.REPORTED.label or event.sender != author:
+    login = user.get("login") if isinstance(user, dict) else None
+    if not isinstance(login, str) or not login or named_in_config(config, login):
         return None
-    return f"the report form's label on {author}'s report: its `opened` run handles the report"
+    # incident.yml runs on the form's `incident:reported` label, which GitHub sends as
+    # added by the report's author (only the form can: labels need triage); a workflow
+    # that also listens to `opened` runs on that.
+    form_label = (
+        event.action == "labeled"
+        and (event.label or "").lower() == State.REPORTED.label
+        and event.sender == login
+    )
+    return login if event.name == "issues" and (event.action == "opened" or form_label) else None
+
+
+def left_unanswered(login: str, earlier: int, config: Config) -> str | None:
+    """Why an outsider's new report is left to the team unanswered, having `earlier` other
+    reports in the 24 hours before it; None to answer it. Each answered report costs about
+    five GitHub requests; one left unanswered costs the one that counted (issue #23: what a
+    person without access can make the tool spend in an hour)."""
+    answered = ANSWERED_PER_PAGED * config.limits.outsider_reports_per_day
+    if earlier < answered:
+        return None
+    return (
+        f"a report by {login}, who has no triage access and opened {earlier} other reports in "
+        f"the 24 hours before it (twice `limits.outsider_reports_per_day`): left to the team, "
+        "unanswered"
+    )
 
 
 def _lead_or_dm(ctx: Context, login: str) -> bool:
@@ -260,7 +372,9 @@ def may_remind(ctx: Context, reporter: str) -> bool:
         return True
     if "triage" in ctx.record.reminded or ctx.config.limits.outsider_reports_per_day < 2:
         return False
-    return count(ctx.now) == 0
+    # Alone in the 24 hours before it and since: a report of the day before, paged with
+    # its reminder, leaves room for no third page in any 24 hours (the audit's 23:49 case).
+    return count(ctx.now) == 0 and count(ctx.issue.created_at) == 0
 
 
 WHAT = {

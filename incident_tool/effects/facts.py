@@ -97,12 +97,7 @@ class FactGatherer:
         )
 
     def _reports_before(self, login: str, moment: datetime, number: int) -> int:
-        since = moment - timedelta(hours=24)
-        return sum(
-            1
-            for n, at, labels, _ in self.gateway.recent_issues_by(login, since)
-            if n != number and since <= at <= moment and states_in(labels)
-        )
+        return reports_before(self.gateway, login, moment, number)
 
     def _slack_reports_before(self, user: str, moment: datetime, number: int) -> int:
         # The tool's account opens them: its issues of the day, one request, by marker.
@@ -205,3 +200,14 @@ class FactGatherer:
         if login not in self._busy:
             self._busy.update(self.gateway.busy([login]))
         return self._busy.get(login, False)
+
+
+def reports_before(gateway: Gateway, login: str, moment: datetime, number: int) -> int:
+    """How many other incident reports `login` opened in the 24 hours before `moment` (one
+    request, shared by whoever asks in a run: the gateway keeps the answer)."""
+    since = moment - timedelta(hours=24)
+    return sum(
+        1
+        for n, at, labels, _ in gateway.recent_issues_by(login, since)
+        if n != number and since <= at <= moment and states_in(labels)
+    )

@@ -705,6 +705,8 @@ def _issue_view(repo: str, data: dict[str, Any]) -> IssueView:
         id=int(data.get("id") or 0),
         updated_at=_utc(updated) if updated else None,
         parent_issue_url=data.get("parent_issue_url") or None,
+        author_association=data.get("author_association") or None,
+        comments=data["comments"] if isinstance(data.get("comments"), int) else None,
     )
 
 
@@ -769,6 +771,9 @@ class Gateway:
         self.identity_known = told is not None
         self.token_kind = getattr(gh, "token_kind", "unknown")
         self._roles: dict[str, str] = {}
+        # A person's recent issues, asked once per run whoever asks (the report's gate in
+        # `handle`, then its paging limit).
+        self._recent: dict[tuple[str, datetime], list[RecentIssue]] = {}
         self._events: dict[int, list[IssueHappening]] = {}
         self._assignable: dict[str, bool] = {}
         # What reads handed out, as PyGithub objects, for the writes on them (no request).
@@ -795,7 +800,7 @@ class Gateway:
     def forget(self) -> None:
         """Forget what earlier runs found out (roles, events, who can be assigned): a
         long-lived process (the live connection) must not act on an hour-old role."""
-        for cache in (self._roles, self._events, self._assignable):
+        for cache in (self._roles, self._events, self._assignable, self._recent):
             cache.clear()
 
     def settled_from(self, run: Gateway) -> None:
@@ -1194,6 +1199,13 @@ class Gateway:
         The issues list, not search: search is eventually consistent, so a burst of
         reports opened seconds apart would not see each other there.
         """
+        if (login.lower(), since) in self._recent:
+            return self._recent[(login.lower(), since)]
+        found = self._recent_issues_by(login, since)
+        self._recent[(login.lower(), since)] = found
+        return found
+
+    def _recent_issues_by(self, login: str, since: datetime) -> list[RecentIssue]:
         try:
             _, data = self._gh.requester.requestJsonAndCheck(
                 "GET",

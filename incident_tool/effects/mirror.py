@@ -272,6 +272,8 @@ class Mirror:
 
     def open_channel(self, issue: IssueView, record: Record) -> bool:
         assert self.room is not None
+        if record.first("rebuilt") is not None and self._find_channel(issue, record):
+            return True
         title = _FORM_PREFIX.sub("", issue.title)
         name = channel_name(self.config.slack.channel_prefix, issue.number, title)
         try:
@@ -282,6 +284,23 @@ class Mirror:
         record.channel_id, record.channel_name = channel_id, final
         record.note(utcnow(), "slack", None, f"channel #{final} opened")
         self.effects.append(f"open channel #{final}{' (private)' if record.sensitive else ''}")
+        return True
+
+    def _find_channel(self, issue: IssueView, record: Record) -> bool:
+        """A record started again from the issue (`lifecycle.rebuild`) goes on in the
+        channel an earlier run opened, found by its name: not a second one."""
+        assert self.room is not None
+        head = channel_name(self.config.slack.channel_prefix, issue.number, "")
+        try:
+            found = self.room.find_channel_of(head)
+        except SlackError as exc:
+            self.problem(record, f"could not look for the incident channel: {exc}")
+            return False
+        if found is None:
+            return False
+        record.channel_id, record.channel_name = found
+        record.note(utcnow(), "slack", None, f"channel #{found[1]} found again")
+        self.effects.append(f"found channel #{found[1]}")
         return True
 
     def _purpose(self, issue: IssueView, record: Record) -> tuple[bool, str | None]:

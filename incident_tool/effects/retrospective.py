@@ -66,7 +66,10 @@ def confined_template_path(root: Path, path: str) -> Path:
     `retrospective.template` is relative to the repository and stays inside it: an
     absolute path, a `..` that leaves it or a symlink pointing out of it could render any
     file the job can read (`/proc/self/environ`, another checkout's secrets) into a public
-    issue. The file need not exist (the caller says when it is missing).
+    issue. Nor may it be in a hidden file or folder other than .github/ (`.git/config`
+    holds the job's token unless the checkout says `persist-credentials: false`; `.env`,
+    `.ssh/`), wherever a link or `..` leads. The file need not exist (the caller says when
+    it is missing).
     """
     name = path.strip()
     if not name:
@@ -86,7 +89,19 @@ def confined_template_path(root: Path, path: str) -> Path:
             f"retrospective.template {name!r} points outside the repository: "
             "keep the template inside it"
         )
+    hidden = next((p for p in target.relative_to(base).parts if _hidden(p)), None)
+    if hidden is not None:
+        raise TemplateError(
+            f"retrospective.template {name!r} is in {hidden}, a hidden file or folder, where "
+            "git and other tools keep credentials (actions/checkout leaves the job's token in "
+            ".git/config): keep the template in an ordinary folder, e.g. templates/"
+        )
     return target
+
+
+def _hidden(part: str) -> bool:
+    """A dot-file or dot-folder other than .github/ (which holds the team's own config)."""
+    return part.startswith(".") and part.lower() != ".github"
 
 
 def channel_copy(

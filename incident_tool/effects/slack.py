@@ -620,6 +620,16 @@ class SlackRoom:
                 return self._channel_ids[wanted]
         return None
 
+    def find_channel_of(self, head: str) -> tuple[str, str] | None:
+        """The channel named `head` or `head-…` (an incident's, `channel_name`), as its id
+        and name; None when there is none. Reads the workspace's channel list once."""
+        with self._channel_lock:
+            self._find_listed("")  # no channel is named "": the whole list is read
+            for name, channel_id in self._channel_ids.items():
+                if name == head or name.startswith(f"{head}-"):
+                    return channel_id, name
+        return None
+
     def channel_info(self, channel: str) -> dict | None:
         """Return the conversation object of a channel, or None when it does not exist."""
         try:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from incident_tool.core import safe, wording
 from incident_tool.core.record import clip, utcnow
-from incident_tool.core.states import State
+from incident_tool.core.states import State, states_in
 from incident_tool.effects.followups import by_tool
 from incident_tool.effects.slack import SlackError, mrkdwn_link
 from incident_tool.inbound import slack as inbound
@@ -95,6 +95,7 @@ def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
         and (summary := inbound.report_summary(rest)) is not None
     ]
     taken = {m.ts for m, _ in reports if bot in m.reactions.get(inbound.CLAIMED, ())}
+    counted = OpenedForSlack(tools, now)
     for message, summary in reports:
         if len(opened) >= PER_SWEEP:
             tools.log(
@@ -110,7 +111,9 @@ def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
             elif not room.react(channel, message.ts, inbound.CLAIMED):
                 continue
             taken.add(message.ts)
-            if not retry and over_daily_limit(tools, message, [m for m, _ in reports], taken):
+            if not retry and over_daily_limit(
+                tools, message, [m for m, _ in reports], taken, counted
+            ):
                 room.post(
                     channel,
                     wording.THREAD_NOT_OPENED.format(limit=config.limits.outsider_reports_per_day),
@@ -125,21 +128,56 @@ def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
             continue
         if number is not None:
             opened.append(number)
+            counted.add(message.user, message.at)
     return opened
 
 
+class OpenedForSlack:
+    """The report issues the tool opened for each Slack account in the last 24 hours and
+    eight days (the window read), from GitHub: one request, asked the first time an
+    account `people` does not map reports. The channel page alone is not enough: a guest
+    who posts 200 messages between reports pushes their earlier ones off it (the audit of
+    issue #23 opened 9 issues a day that way)."""
+
+    def __init__(self, tools: Tools, now: datetime) -> None:
+        self.tools, self.now = tools, now
+        self.opened: list[tuple[str, datetime]] | None = None
+
+    def add(self, user: str | None, at: datetime) -> None:
+        if user and self.opened is not None:
+            self.opened.append((user, at))
+
+    def before(self, user: str, moment: datetime) -> int:
+        """How many of `user`'s reports opened an issue in the 24 hours before `moment`."""
+        if self.opened is None:
+            gateway = self.tools.gateway
+            since = self.now - WINDOW - DAY
+            self.opened = [
+                (mark.user, at)
+                for _, at, labels, body in gateway.recent_issues_by(gateway.bot_login, since)
+                if states_in(labels) and (mark := inbound.report_mark(body)) and mark.user
+            ]
+        return sum(1 for who, at in self.opened if who == user and moment - DAY <= at < moment)
+
+
 def over_daily_limit(
-    tools: Tools, message: inbound.InMessage, reports: list[inbound.InMessage], taken: set[str]
+    tools: Tools,
+    message: inbound.InMessage,
+    reports: list[inbound.InMessage],
+    taken: set[str],
+    counted: OpenedForSlack,
 ) -> bool:
     """Whether this report's Slack account, which `people` does not map to a login, made
     `limits.outsider_reports_per_day` other reports the tool took (`taken`: its reaction) in the 24
-    hours before it. Counted in the channel page already read: no request. Those past the
+    hours before it: counted in the channel page already read, and when that shows fewer, from
+    GitHub (`OpenedForSlack`, one request a sweep). Those past the
     limit open no issue (a guest's 30 reports cost ~200 GitHub requests a sweep otherwise);
     a mapped account is the team's, as for paging (core/trust.py)."""
     from incident_tool.effects.slack_read import reverse
 
     if not message.user or reverse(tools.people, message.user)[0]:
         return False
+    limit = tools.config.limits.outsider_reports_per_day
     earlier = sum(
         1
         for other in reports
@@ -148,7 +186,8 @@ def over_daily_limit(
         and message.at - other.at < DAY
         and other.ts in taken
     )
-    return earlier >= tools.config.limits.outsider_reports_per_day
+    # The page answers most cases without a request; GitHub's count the rest.
+    return earlier >= limit or counted.before(message.user, message.at) >= limit
 
 
 def open_report(

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from incident_tool.core import wording
-from incident_tool.core.record import iso
+from incident_tool.core.record import iso, load_json, too_deep
 from incident_tool.errors import UsageError
 from incident_tool.inbound.forms import NO_RESPONSE, default_form
 
@@ -122,23 +122,9 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def _too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether objects and lists nest more than `limit` levels inside `value` (1 for `{}`),
-    found without recursion, so any depth is answered."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item
-        if isinstance(item, (dict, list)):
-            if depth > limit:
-                return True
-            stack.extend((child, depth + 1) for child in children)
-    return False
-
-
 def _check_depth(values: dict[str, Any], *, where: str) -> None:
     for key, value in values.items():
-        if _too_deep(value):
+        if too_deep(value, MAX_DEPTH):
             raise PayloadError(f"{where}: `{key}` nested deeper than {MAX_DEPTH} levels")
 
 
@@ -354,12 +340,13 @@ def marker(report: Report, *, run: str | None = None) -> str:
 
 
 def read_marker(body: str | None) -> dict[str, Any] | None:
-    """The marker's data from an issue body, or None."""
+    """The marker's data from an issue body, or None (also when it is not JSON, or nests
+    deeper than MAX_DEPTH: anyone can write one into a report)."""
     match = MARKER_RE.search(body or "")
     if match is None:
         return None
     try:
-        data = json.loads(match.group(1))
+        data = load_json(match.group(1), MAX_DEPTH)
     except ValueError:
         return None
     return data if isinstance(data, dict) else None

@@ -113,6 +113,7 @@ def collect(
     )
     findings += checks.check_sensitive_repository(cfg, repo or os.environ.get("GITHUB_REPOSITORY"))
     if offline:
+        findings += checks.check_channel_copy(cfg, "", None)
         findings.append(ok("--offline: GitHub and Slack not asked"))
         return findings
     findings += github_findings(cfg, repo)
@@ -206,7 +207,8 @@ def render_problem(cfg: Config, source: str, where: str) -> str | None:
 
 
 def github_findings(cfg: Config, repo: str | None) -> list[Finding]:
-    """With GITHUB_TOKEN and the repository: the labels the tool uses exist."""
+    """With GITHUB_TOKEN and the repository: the labels the tool uses exist, and what a
+    public repository shows."""
     token = github_token()
     repo = repo or os.environ.get("GITHUB_REPOSITORY")
     if not token or not repo:
@@ -216,7 +218,8 @@ def github_findings(cfg: Config, repo: str | None) -> list[Finding]:
                 f"labels not checked: no {missing}",
                 "GitHub",
                 "give it to check them (or pass --offline)",
-            )
+            ),
+            *checks.check_channel_copy(cfg, "", None),
         ]
     from incident_tool.effects import github
     from incident_tool.verbs.common import _repo
@@ -230,16 +233,23 @@ def github_findings(cfg: Config, repo: str | None) -> list[Finding]:
     except github.GitHubError as exc:
         reason = gateway.repository_missing() or str(exc)
         return [
-            error(f"cannot list {repo}'s labels: {reason}", "GitHub", "check --repo and the token")
+            error(f"cannot list {repo}'s labels: {reason}", "GitHub", "check --repo and the token"),
+            *checks.check_channel_copy(cfg, repo, None),
         ]
     findings = checks.check_labels(names, wanted(cfg.retrospective.labels))
     try:
-        return findings + checks.check_visibility(repo, gateway.visibility())
+        visibility = gateway.visibility()
     except github.GitHubError as exc:
         return [
             *findings,
             warning(f"{repo}'s visibility not checked: {exc}", "GitHub", "run check again"),
+            *checks.check_channel_copy(cfg, repo, None),
         ]
+    return [
+        *findings,
+        *checks.check_visibility(repo, visibility),
+        *checks.check_channel_copy(cfg, repo, visibility),
+    ]
 
 
 def changes_findings(cfg: Config, repo: str | None) -> list[Finding]:

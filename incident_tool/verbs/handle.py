@@ -61,6 +61,10 @@ def run(
         out(f"ignored: {deferred}")
         return
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
+    unanswered = _left_unanswered(event, cfg, tools)  # an outsider's report: one request
+    if unanswered:
+        out(f"ignored: {unanswered}")
+        return
     from incident_tool.app import process
     from incident_tool.core.template_check import template_decision
     from incident_tool.effects import schedule
@@ -92,6 +96,24 @@ def run(
 
         # The workflow's Pages job runs only when this says "changed" (docs/usage.md#status-page).
         write_output(outcome.page_changed)
+
+
+def _left_unanswered(event: Any, cfg: Any, tools: Any) -> str | None:
+    """Why a new report of someone without access is left to the team unanswered
+    (`trust.left_unanswered`: beyond the day's answered ones); None to run it. The count is
+    the one its paging limit needs anyway: the run that follows reads it again for free."""
+    from incident_tool.core.record import parse_time
+    from incident_tool.core.trust import left_unanswered, outsiders_new_report
+    from incident_tool.effects.facts import reports_before
+
+    login = outsiders_new_report(event, cfg)
+    created = parse_time((event.raw.get("issue") or {}).get("created_at"))
+    if login is None or created is None or event.number is None:
+        return None
+    earlier = run_guarded(
+        lambda: reports_before(tools.gateway, login, created, event.number), tools
+    )
+    return left_unanswered(login, earlier, cfg)
 
 
 def _ref() -> str:

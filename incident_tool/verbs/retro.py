@@ -8,7 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from incident_tool.effects.retrospective import channel_copy, confined_template_path, render
+from incident_tool.config import DEFAULT_TEMPLATE
+from incident_tool.effects.retrospective import (
+    channel_copy,
+    confined_template_path,
+    packaged_template,
+    render,
+)
 
 
 def rerender(
@@ -28,18 +34,28 @@ def rerender(
     # Reads only, with --print; Slack is read for the channel's messages.
     tools = open_tools(repo, cfg, root, dry_run=False, log=lambda s: out(s, err=True))
     template = None
-    if remote and not (root / cfg.retrospective.template).is_file():
-        # The team's template is on the default branch beside the config.
+    if remote:
+        # The config came from the default branch, so this directory is no checkout of the
+        # repository (a home directory, perhaps): the template comes from there too, never
+        # from here, where a file of the same name could be anything of this machine's.
         name = cfg.retrospective.template
         text = run_guarded(lambda: tools.gateway.default_branch_file(name), tools)
-        template = (text, f"{repo}:{name} (default branch)") if text is not None else None
+        if text is not None:
+            template = (text, f"{repo}:{name} (default branch)")
+        elif name == DEFAULT_TEMPLATE:
+            template = packaged_template()
+        else:
+            fail(
+                f"retrospective.template {name}: file not found on {repo}'s default branch "
+                "(the config was read from there): commit it, or run retro in a checkout"
+            )
 
     def read_and_render() -> tuple[Any, Any]:
         view = tools.gateway.issue(number)
         status, _ = tools.gateway.incident_comments(number)
         record, doubt = tools.gateway.record_in(number, status)
         if doubt:
-            fail(f"#{number}: {doubt}; its next run writes a record with the proof")
+            fail(f"#{number}: {doubt}; its next run writes the record again")
         if record is None:
             fail(f"#{number} has no incident-tool status comment: it is not an incident")
         history = channel_copy(record, cfg, tools.mirror.history)

@@ -3,11 +3,13 @@ changes no run saw."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from incident_tool.core import lifecycle, trust
 from incident_tool.core.comments import process_new_comments
-from incident_tool.core.model import Comment, React
+from incident_tool.core.model import Comment, IssueView, React
 from incident_tool.core.states import State
 from tests.fakes import comment, context
 from tests.world import REPO, cli
@@ -308,7 +310,10 @@ def test_someone_the_config_names_runs_at_once_whatever_github_says():
     assert trust.left_to_next_run(_comment_event("olly", "NONE"), cfg) is not None
 
 
-def test_the_forms_label_on_an_outsiders_report_runs_nothing_else_labels_do():
+def test_the_forms_label_on_an_outsiders_report_is_its_run():
+    """incident.yml listens to `labeled`, not `opened`: the form's label, which GitHub sends
+    as added by the report's author, is the report's one run (session 5 had it run nothing,
+    counting on an `opened` run the workflow never starts; the sandbox delivered one)."""
     from incident_tool.config import parse
     from incident_tool.inbound.events import parse as event
 
@@ -330,7 +335,164 @@ def test_the_forms_label_on_an_outsiders_report_runs_nothing_else_labels_do():
         )
 
     cfg = parse("{}")
-    assert trust.left_to_next_run(labeled("incident:reported", "olly", "NONE"), cfg)
-    assert trust.left_to_next_run(labeled("incident:reported", "dana", "NONE"), cfg) is None
-    assert trust.left_to_next_run(labeled("incident:declared", "olly", "NONE"), cfg) is None
-    assert trust.left_to_next_run(labeled("incident:reported", "olly", "MEMBER"), cfg) is None
+    assert trust.left_to_next_run(labeled("incident:reported", "olly", "NONE"), cfg) is None
+    assert trust.outsiders_new_report(labeled("incident:reported", "olly", "NONE"), cfg) == "olly"
+    assert trust.outsiders_new_report(labeled("incident:reported", "dana", "NONE"), cfg) is None
+    assert trust.outsiders_new_report(labeled("incident:declared", "olly", "NONE"), cfg) is None
+    assert trust.outsiders_new_report(labeled("incident:reported", "olly", "MEMBER"), cfg) is None
+
+
+# -- which outsiders' reports a sweep leaves unread ------------------------------------
+
+SWEPT_AT = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+
+
+def listed(
+    number: int,
+    author: str = "olly",
+    association: str | None = "NONE",
+    *,
+    age: int = 60,
+    changed: int | None = None,
+    comments: int = 1,
+    label: str = "incident:reported",
+    body: str = "",
+) -> IssueView:
+    """An issue as a sweep's listing shows it: opened `age` minutes before the sweep, last
+    changed `changed` minutes before it (None: by its own first run, at once)."""
+    created = SWEPT_AT - timedelta(minutes=age)
+    return IssueView(
+        repo=REPO,
+        number=number,
+        title="Down",
+        body=body,
+        url=f"https://github.com/{REPO}/issues/{number}",
+        author=author,
+        labels=(label,),
+        assignees=(),
+        state="open",
+        state_reason=None,
+        created_at=created,
+        updated_at=created if changed is None else SWEPT_AT - timedelta(minutes=changed),
+        author_association=association,
+        comments=comments,
+    )
+
+
+def quiet(*issues: IssueView, config: str = "{}") -> set[int]:
+    from incident_tool.config import parse
+
+    return set(trust.quiet_reports(issues, SWEPT_AT, parse(config), BOT))
+
+
+@pytest.mark.parametrize(
+    ("issue", "left_unread"),
+    [
+        (listed(1), True),  # answered by its run, unchanged since: nothing due
+        (listed(1, association="FIRST_TIMER"), True),
+        (listed(1, association="CONTRIBUTOR"), True),
+        (listed(1, association="COLLABORATOR"), False),  # the team's: every sweep
+        (listed(1, association="MEMBER"), False),
+        (listed(1, association=None), False),  # not known: read
+        (listed(1, comments=0), False),  # its first run never answered it
+        (listed(1, changed=10), False),  # a comment or an edit 10 minutes ago
+        (listed(1, changed=20), True),  # …20 minutes ago: seen by three sweeps already
+        (listed(1, age=20), False),  # alone, its one triage reminder falls due
+        (listed(1, age=10), True),  # not yet due
+        (listed(1, age=40), True),  # due long ago: reminded (or not) then
+        (listed(1, label="incident:declared"), False),  # the team's incident now
+        (listed(1, author="dependabot[bot]"), False),
+    ],
+)
+def test_a_sweep_leaves_an_outsiders_quiet_report_unread(issue, left_unread):
+    assert (quiet(issue) == {1}) is left_unread
+
+
+def test_a_report_that_cannot_be_reminded_is_not_read_for_it():
+    """may_remind: only a report alone in its author's 24 hours is reminded; the listing
+    shows another report of his, so the second is not read when its reminder would fall due."""
+    assert quiet(listed(1, age=20), listed(2, age=300)) == {1, 2}
+    assert quiet(listed(1, age=20), listed(2, author="rhea", age=300)) == {2}
+    assert quiet(listed(1, age=20), listed(2, age=60 * 25)) == {2}  # the day before
+
+
+def test_people_the_config_names_are_swept_whatever_github_says():
+    config = "delivery_managers: [dana]\nresponders: [rhea]\npeople:\n  pat: {slack: U0PAT00001}\n"
+    issues = [listed(n, author) for n, author in enumerate(("dana", "Rhea", "pat", "olly"), 1)]
+    assert quiet(*issues, config=config) == {4}
+
+
+def test_a_slack_guests_report_is_quiet_a_mapped_persons_is_not():
+    guest = listed(1, BOT, body=slack_report_body(), association="NONE")
+    mapped = listed(2, BOT, body=slack_report_body(reporter="pat", user="U0PAT00001"))
+    alert = listed(3, BOT, body="an alert's report, no Slack marker")
+    config = "people:\n  pat: {slack: U0PAT00001}\n"
+    assert quiet(guest, mapped, alert, config=config) == {1}
+    # The guest's one report of the day is read when its reminder falls due.
+    assert quiet(listed(1, BOT, body=slack_report_body(), age=20), config=config) == set()
+
+
+def test_a_sweep_reads_an_outsiders_report_only_when_something_is_due(world, monkeypatch):
+    import incident_tool.app as run_module
+
+    world.gh.add_user("ola", name="Ola")
+    ola = world.gh.open_issue(REPO, "ola", "Checkout is down", "It is down.", ["incident:reported"])
+    n = ola["number"]
+    world.deliver()
+    answered = len(world.bot_comments(n))
+
+    def sweep_after(minutes: int) -> list[str]:
+        world.clock.now += timedelta(minutes=minutes)
+        moment = world.clock.now
+        monkeypatch.setattr(run_module, "utcnow", lambda: moment)
+        before = len(world.sb.requests)
+        code, output = cli(world, "sweep", "--repo", REPO)
+        assert code == 0, output
+        return [r.path for r in world.sb.requests[before:] if f"/issues/{n}" in r.path]
+
+    assert sweep_after(40) == []  # its reminder's time is past: nothing is due
+    world.say(n, "dana", "/status", deliver=False)
+    world.gh.take_events()  # the delivery manager's run was lost
+    assert sweep_after(5), "a change in the last 15 minutes is read"
+    assert len(world.bot_comments(n)) == answered + 1  # her /status answered by the sweep
+    assert sweep_after(20) == []
+
+
+def _opened(login: str, association: str | None) -> object:
+    from incident_tool.inbound.events import parse as event
+
+    return event(
+        "issues",
+        {
+            "action": "opened",
+            "issue": {
+                "number": 9,
+                "labels": [{"name": "incident:reported"}],
+                "user": {"login": login},
+                "author_association": association,
+                "created_at": "2026-03-02T12:00:00Z",
+            },
+            "sender": {"login": login, "type": "User"},
+            "repository": {"full_name": REPO},
+        },
+    )
+
+
+def test_beyond_twice_the_paging_limit_an_outsiders_report_is_left_unanswered():
+    from incident_tool.config import parse
+
+    cfg = parse("responders: [rhea]\n")
+    assert trust.outsiders_new_report(_opened("olly", "NONE"), cfg) == "olly"
+    assert trust.outsiders_new_report(_opened("olly", "CONTRIBUTOR"), cfg) == "olly"
+    assert trust.outsiders_new_report(_opened("olly", "MEMBER"), cfg) is None
+    assert trust.outsiders_new_report(_opened("rhea", "NONE"), cfg) is None  # named
+    assert trust.left_unanswered("olly", 5, cfg) is None
+    reason = trust.left_unanswered("olly", 6, cfg)
+    assert reason and "olly" in reason and "6 other reports" in reason
+    assert trust.left_unanswered("olly", 2, parse("limits: {outsider_reports_per_day: 1}\n"))
+
+
+def test_a_sweep_leaves_an_unanswered_report_unread_only_beyond_the_answered_ones():
+    earlier = [listed(n, age=60 + n) for n in range(2, 8)]  # six reports of his before
+    assert 1 in quiet(listed(1, comments=0), *earlier)  # left unanswered by its run
+    assert 1 not in quiet(listed(1, comments=0), *earlier[:5])  # its run failed: read it

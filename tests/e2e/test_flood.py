@@ -17,6 +17,7 @@ from incident_sandbox.demo import REPORT_BODY
 from tests.world import REPO, cli
 
 REPORTS = HELPS = PLAIN = 50
+ANSWERED = 6  # twice limits.outsider_reports_per_day (trust.left_unanswered)
 
 
 def test_one_outsider_cannot_flood_the_team(world):
@@ -83,12 +84,16 @@ def test_one_outsider_cannot_flood_the_team(world):
     assert cost["dms"] == 3
     paged = [n for n in reports if "incident-tool:reported" in str(world.bot_comments(n))]
     assert paged == reports[:3]
-    for n in reports[3:]:
+    for n in reports[3:ANSWERED]:
         assert "Nobody paged" in world.status(n)["body"]
         assert world.record(n).severity is None and world.record(n).severity_guess == 2
-    # Bot comments: a status comment per report, 3 "please assess", one answer to olly's
-    # 50 /help (one an hour), and none for his plain comments.
-    assert cost["comments"] == REPORTS + 3 + 1
+    # Beyond twice the limit in 24 hours his reports are left to the team unanswered: their
+    # runs stopped after the one request that counted his reports.
+    for n in reports[ANSWERED:]:
+        assert world.bot_comments(n) == [] and world.labels(n) == ["incident:reported"]
+    # Bot comments: a status comment per answered report, 3 "please assess", one answer to
+    # olly's 50 /help (one an hour), and none for his plain comments.
+    assert cost["comments"] == ANSWERED + 3 + 1
     # Slack: nothing of olly's; the team's update and join were posted (2 messages).
     assert cost["incident posts"] == 2
     assert cost["announce posts"] == 0
@@ -96,11 +101,12 @@ def test_one_outsider_cannot_flood_the_team(world):
     assert (record.outsider_comments, record.unanswered) == (PLAIN, HELPS - 1)
     status = world.status(incident)["body"]
     assert f"{PLAIN} comments not mirrored to Slack" in status
-    # Every event had its run (the form gives two: opened, labeled), the team's 2 too;
-    # olly's 100 comments' runs stopped before any request.
-    assert len(runs) == 2 * REPORTS + HELPS + PLAIN + 2
+    # Every event incident.yml listens to had its run (a report's: the form's label), the
+    # team's 2 too; olly's 100 comments' runs stopped before any request.
+    assert len(runs) == REPORTS + HELPS + PLAIN + 2
     assert all(code == 0 for code, _ in runs)
     assert sum("the next run reads it" in output for _, output in runs) == HELPS + PLAIN
+    assert sum("unanswered" in output for _, output in runs) == REPORTS - ANSWERED
     made = world.sb.requests[requests_before:]
     github = sum(1 for r in made if r.service == "github")
     slack = sum(1 for r in made if r.service != "github")
@@ -117,6 +123,8 @@ def test_one_outsider_cannot_flood_the_team(world):
     # 100 comments by olly and the team's 2 commands: the team's runs only (5 requests
     # each before the flood; the /update's reads one page of comments more).
     assert by_phase[1] <= 2 * 8, by_phase
+    # The reports: about 6 requests each of the 6 answered, 1 each of the 44 others.
+    assert by_phase[0] <= ANSWERED * 7 + (REPORTS - ANSWERED), by_phase
     print(f"flood: {len(runs)} runs, {github} GitHub requests {by_phase}, {slack} Slack calls")
     print(f"flood: cost to the team {cost}")
 
@@ -180,6 +188,39 @@ def test_a_reminder_counts_against_the_reports_that_follow(world, monkeypatch):
 
 FAKES = 150  # comments carrying a fake `<!-- incident-tool:… -->` marker
 CLOSES = 10
+
+
+def test_no_24_hours_hold_more_than_3_pages_of_an_outsider(world, monkeypatch):
+    """The audit's case: a report and its reminder, another report 23 hours 49 minutes
+    later, its reminder's time, a third report: four pages in 23 hours 54 minutes, before
+    a reminder also asked whether the report was alone in the 24 hours before it."""
+
+    def at(minutes: int, sweep: bool = False) -> None:
+        world.clock.now += timedelta(minutes=minutes)
+        moment = world.clock.now
+        monkeypatch.setattr(run_module, "utcnow", lambda moment=moment: moment)
+        if sweep:
+            assert cli(world, "sweep", "--repo", REPO)[0] == 0
+
+    def paged() -> list[float]:
+        dms = world.sl.dms(world.team["slack_ids"]["dana"])
+        return [
+            float(m["ts"]) for m in dms if "Please assess it" in m["text"] or "waited" in m["text"]
+        ]
+
+    before = len(paged())
+    world.report("A is down", by="olly")
+    for _ in range(6):
+        at(5, sweep=True)  # its reminder, 15 minutes on
+    at(23 * 60 + 49 - 30)
+    world.report("B is down", by="olly")
+    for _ in range(4):
+        at(5, sweep=True)  # B's reminder's time
+    world.report("C is down", by="olly")
+    times = sorted(paged()[before:])
+    day = 24 * 3600
+    print("pages at", [round((t - times[0]) / 3600, 2) for t in times], "hours")
+    assert times and max(sum(1 for u in times if t <= u < t + day) for t in times) <= 3, times
 
 
 def test_fake_markers_and_repeated_closes_cost_the_team_nothing(world):
@@ -299,6 +340,26 @@ def test_a_slack_guests_reports_are_bounded_per_day_and_per_sweep(world):
 # -- the hour (issue #23's "Measure") ------------------------------------------------------
 
 
+def test_a_slack_guest_cannot_push_their_reports_off_the_page_the_sweep_reads(world):
+    """The audit's case: three reports, 200 plain messages, three more... The channel page
+    (the newest 200) no longer shows the first three; GitHub's issues still do."""
+    from tests.e2e.test_slack_writes_back import command, say
+
+    announce = world.team["channels"]["wc-platform"]
+    world.sl.add_user("U0GUEST001", "guest", "Gus Guest")
+
+    def opened() -> int:
+        return len([i for i in world.gh.issues(REPO) if "Search is down" in i["title"]])
+
+    for round_ in range(3):
+        for i in range(3):
+            command(world, announce, "U0GUEST001", f"report Search is down, {round_}.{i}")
+        assert cli(world, "sweep", "--repo", REPO)[0] == 0
+        assert opened() == 3, f"round {round_}"
+        for j in range(200):
+            say(world, announce, "U0GUEST001", f"filler {round_}.{j}")
+
+
 ROUNDS = 12  # an hour, in the sweep's five minutes
 
 
@@ -367,8 +428,11 @@ def test_one_outsider_for_an_hour(world, monkeypatch):
         spend("closes", close_again)
         command(world, announce, "U0GUEST001", f"report Search is down, take {i}")
         if i == 3:
+            lead_before = world.assignees(incident)
             forge(world, incident, lead="olly", state="mitigated")
             spend("comments", lambda: world.say(incident, "olly", "/resolve"))
+            world.say(incident, "dana", "/status")  # a run of the team's reads the forgery
+            assert world.assignees(incident) == lead_before
         if i == ROUNDS // 2:
             # A delivery manager's, who may whoever leads.
             update = world.say(incident, "dana", "/update rolled back the index")
@@ -394,12 +458,13 @@ def test_one_outsider_for_an_hour(world, monkeypatch):
         f"sweep's {quiet_sweep}), {slack_calls} Slack calls"
     )
     # The forged record gave olly nothing: not believed, the incident declared, olly not its
-    # lead, the issue open. (Rebuilt from the issue, the record names a lead anew, the
-    # delivery manager, and assigns her: the assignee changes; reported to the lead.)
+    # lead, the issue open; rebuilt from the issue, the record keeps the assigned lead.
     assert record.state.value == "declared" and record.lead != "olly"
     assert world.issue(incident)["state"] == "open" and "olly" not in world.assignees(incident)
     assert record.last("update").text == "rolled back the index"
-    assert record.outsider_comments >= 2 * ROUNDS - 3  # the last round's wait for a run
+    # His comments counted since the forged record was rebuilt (in round 3: the count was
+    # the record's, lost with it), but the last round's, waiting for a run.
+    assert record.outsider_comments >= 2 * (ROUNDS - 4)
     # Pages a day: his form reports 3 with his report of yesterday's, the guest's 3.
     assert len(olly_pages) + 1 <= 3 and len(pages) - len(olly_pages) <= 3
     # His comments cost no request; the rest is measured, not yet within issue #23's 100 an

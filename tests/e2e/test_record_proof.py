@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from incident_sandbox.demo import REPO
 from incident_tool.core.record import NOT_PROVEN, extract, extract_proven, seal
 from tests.world import cli
@@ -99,3 +101,60 @@ def test_without_the_key_behaviour_is_as_before(world):
     forge(world, number, severity="1")
     world.say(number, "priya", "/update Looking.")
     assert world.record(number).severity == "1"  # believed: no key, no proof asked
+
+
+# -- a forged record has no effect: the run starts again where the issue says -------------
+
+
+@pytest.mark.parametrize(
+    ("command", "label", "state"),
+    [
+        ("/mitigated", "incident:mitigated", "open"),
+        ("/resolve", "incident:resolved", "closed"),
+    ],
+)
+def test_a_forged_record_leaves_the_incident_where_its_labels_say(world, command, label, state):
+    """Audit of issue #23: a run that did not believe the record started again as a report,
+    took the tool's own state label for nobody's, and sent a resolved incident back to
+    triage, reopened."""
+    with_key(world)
+    number = world.report()
+    world.declare(number)
+    world.say(number, "dana", command)
+    forge(world, number, severity="3")
+    world.say(number, "dana", "a plain comment")  # a run of the team's reads the forgery
+    assert world.state_labels(number) == [label] and world.issue(number)["state"] == state
+    record = world.record(number)
+    assert record.state.label == label
+    assert any(e.kind == "rebuilt" for e in record.timeline)
+    assert any(NOT_PROVEN in p for p in record.problems)
+
+
+def test_a_forged_record_is_not_declared_announced_or_given_a_channel_again(world):
+    with_key(world)
+    number = world.report()
+    world.declare(number)
+    world.say(number, "dana", "/severity 2")
+    world.say(number, "priya", "/update digging")
+    sl = world.sl
+    announce = world.team["channels"]["wc-platform"]
+    channel = world.incident_channel(number)["id"]
+    before = (
+        len(sl.messages(announce)),
+        sum(len(sl.dms(u)) for u in world.team["slack_ids"].values()),
+    )
+    for change in ({"severity": "1"}, {"lead": "olly", "state": "mitigated"}):
+        forge(world, number, **change)
+        world.say(number, "dana", "/update still digging")
+    after = (
+        len(sl.messages(announce)),
+        sum(len(sl.dms(u)) for u in world.team["slack_ids"].values()),
+    )
+    assert after == before  # no second "declared", no severity announced again, no page
+    record = world.record(number)
+    assert record.channel_id == channel and record.severity == 2
+    assert world.state_labels(number) == ["incident:declared"]
+    channels = [c for c in sl.channels() if c["name"].startswith("incident-")]
+    assert len(channels) == 1
+    # The updates after the forgery still reach the incident's one channel.
+    assert sum("still digging" in t for t in world.slack_texts(channel)) == 2
