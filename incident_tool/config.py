@@ -139,6 +139,9 @@ class SweepConfig:
 @dataclass(frozen=True)
 class SensitiveConfig:
     services: tuple[str, ...] = DEFAULT_SENSITIVE_SERVICES
+    # owner/name: where a sensitive report's text is moved when the incidents repository is
+    # public, with SENSITIVE_TOKEN (docs/security.md#a-public-repository); None: not moved.
+    repository: str | None = None
 
 
 @dataclass(frozen=True)
@@ -648,7 +651,7 @@ class _Checker:
     def sensitive(self, value: Any) -> SensitiveConfig:
         if value is None:
             return SensitiveConfig()
-        entry = self.mapping(value, "sensitive", {"services"})
+        entry = self.mapping(value, "sensitive", {"services", "repository"})
         services = entry.get("services", list(DEFAULT_SENSITIVE_SERVICES))
         if isinstance(services, str):
             services = [services]
@@ -658,7 +661,18 @@ class _Checker:
             isinstance(x, str) and x.strip() for x in services
         ):
             raise self.fail("sensitive.services", "must be a list of service names")
-        return SensitiveConfig(services=tuple(x.strip() for x in services))
+        return SensitiveConfig(
+            services=tuple(x.strip() for x in services),
+            repository=self.repository(entry.get("repository"), "sensitive.repository"),
+        )
+
+    def repository(self, value: Any, key: str) -> str | None:
+        """One repository as owner/name, or None (left out, or empty)."""
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str) or not _REPOSITORY.fullmatch(value.strip()):
+            raise self.fail(key, f"must be a repository as owner/name, not {_kind(value)}")
+        return value.strip()
 
     def limits(self, value: Any) -> Limits:
         if value is None:

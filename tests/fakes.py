@@ -81,6 +81,8 @@ class FakeFacts:
     changed: ChangeList = field(default_factory=ChangeList)  # what changed before
     public: bool = False  # the repository's visibility (asked for sensitive reports only)
     comments: dict[int, Any] = field(default_factory=dict)  # the issue's, by id (`/hide`)
+    # Why a sensitive report's text cannot move to sensitive.repository (None: it can).
+    sensitive_refused: str | None = None
 
     def role(self, login: str) -> str:
         self.asked.append(f"role:{login}")
@@ -132,6 +134,10 @@ class FakeFacts:
     def comment(self, comment_id: int) -> Any:
         self.asked.append(f"comment:{comment_id}")
         return self.comments.get(comment_id)
+
+    def sensitive_repository_refused(self, repository: str) -> str | None:
+        self.asked.append(f"sensitive-repository:{repository}")
+        return self.sensitive_refused
 
 
 TEAM = {

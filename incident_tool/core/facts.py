@@ -30,6 +30,8 @@ COMMIT = "commit"  # (repositories, sha) -> a core.changes.Found (the first with
 REVERT_TOKEN = "revert_token"  # () -> bool: REVERT_TOKEN is set
 REPOSITORY_PUBLIC = "repository_public"  # () -> bool: anyone can read the issue
 COMMENT = "comment"  # (comment id,) -> that comment of the issue (a CommentView), or None
+# (owner/name,) -> why a sensitive report's text cannot be moved there, or None: it can
+SENSITIVE_REPOSITORY = "sensitive_repository"
 
 
 class Question(NamedTuple):
@@ -150,3 +152,9 @@ class KnownFacts:
         """Comment `comment_id` of this issue (a CommentView), None when the issue has none
         such: another issue's, or none at all (`/hide`)."""
         return self._answer(Question(COMMENT, (comment_id,)))
+
+    def sensitive_repository_refused(self, repository: str) -> str | None:
+        """Why a sensitive report's text cannot be moved to `repository` (no SENSITIVE_TOKEN,
+        out of its reach, not private), or None when it can."""
+        answer = self._answer(Question(SENSITIVE_REPOSITORY, (repository.lower(),)))
+        return str(answer) if answer else None

@@ -87,6 +87,9 @@ class Facts(Protocol):
     def comment(self, comment_id: int) -> CommentView | None:
         """Return comment `comment_id` of this issue, None when it has none such."""
 
+    def sensitive_repository_refused(self, repository: str) -> str | None:
+        """Say why a sensitive report's text cannot be moved to `repository`; None: it can."""
+
 
 @dataclass(frozen=True)
 class IssueView:
@@ -220,6 +223,19 @@ class HideComment:
     classifier: str
 
 
+@dataclass(frozen=True)
+class MoveBody:
+    """Open an issue holding a sensitive report's text in the private `repository`, unless
+    one carrying `marker` is there already (docs/security.md#a-public-repository); planned
+    before the HideBody that replaces the text, in the same lane."""
+
+    repository: str
+    title: str
+    body: str
+    marker: str
+    since: datetime  # the report's opening: the private issue is newer
+
+
 Action = (
     Comment
     | React
@@ -233,6 +249,7 @@ Action = (
     | Lock
     | Unlock
     | HideComment
+    | MoveBody
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from incident_tool.core import lifecycle, trust, wording
+from incident_tool.core import lifecycle, sensitive_move, trust, wording
 from incident_tool.core.labels import state_label_added
 from incident_tool.core.model import (
     UNKNOWN,
@@ -91,38 +91,105 @@ def reconcile_sensitive(ctx: Context, event: Event | None) -> None:
 # The outbox item whose text the mirror takes from the issue as this run read it
 # (effects/mirror.py): the report's text never enters the record, which is a public comment.
 MOVED_BODY = "moved-body"
-BODY_STUBS = (wording.BODY_MOVED, wording.BODY_REMOVED)
+# The outbox item that tells the incident channel the text is in the private repository
+# (the mirror links the issue there, effects/sensitive_repository.channel_text): delivered
+# once the channel is open, it holds no text in the record.
+MOVED_TO_REPOSITORY = "moved-body-repository"
+BODY_STUBS = (wording.BODY_MOVED, wording.BODY_REMOVED, wording.BODY_MOVED_TO_REPOSITORY)
+# The "body" note's texts (the record is public: no repository is named).
+KEPT = "kept on the issue: the repository is private"
+TO_CHANNEL = "moved to the private channel"
+TO_REPOSITORY = "moved to the private repository"
+REMOVED = "removed from the issue"
 
 
 def hide_sensitive_body(ctx: Context) -> None:
     """A sensitive report in a public repository: replace the issue's body with a stub, and
-    move its text into the incident's private channel (docs/security.md#a-public-repository).
+    move its text into the team's private repository (`sensitive.repository`, with
+    SENSITIVE_TOKEN) or else the incident's private channel
+    (docs/security.md#a-public-repository).
 
     Decided once per incident (the "body" note), so the repository's visibility is asked
-    once, and only for a sensitive incident: an ordinary run makes no extra request.
+    once, and only for a sensitive incident: an ordinary run makes no extra request. A
+    note whose stub never reached the issue (its write failed) is carried out again.
     """
     record, issue = ctx.record, ctx.issue
-    if not record.sensitive or record.first("body") is not None:
+    if not record.sensitive:
+        return
+    done = record.first("body")
+    if done is not None:
+        hide_again(ctx, done.text)
         return
     if not ctx.facts.repository_public():
-        record.note(ctx.now, "body", None, "kept on the issue: the repository is private")
+        record.note(ctx.now, "body", None, KEPT)
         return
     # A channel opened before the incident was sensitive stays public (Slack cannot change
     # that): the text does not go there.
     marked = record.last("sensitive")
     channel_private = record.channel_id is None or marked is None or not marked.text
     to_channel = ctx.slack_enabled and channel_private
+    repository, refused = private_repository(ctx)
+    if repository is not None:
+        ctx.do(sensitive_move.move_of(ctx, repository))
+        ctx.do(HideBody(wording.BODY_MOVED_TO_REPOSITORY + kept_choices(issue.body)))
+        if to_channel:
+            _private_channel(ctx, MOVED_TO_REPOSITORY)
+        where = TO_REPOSITORY
+    else:
+        _to_channel_or_removed(ctx, to_channel)
+        where = TO_CHANNEL if to_channel else REMOVED
+    why = f"; not to the private repository: {refused}" if refused else ""
+    if refused:
+        # Said once, as the note is: the job log and the record.
+        ctx.notices.append(f"sensitive.repository: the report's text not moved there: {refused}")
+    record.note(ctx.now, "body", None, f"the report's text {where} (the repository is public{why})")
+
+
+def _to_channel_or_removed(ctx: Context, to_channel: bool) -> None:
+    issue = ctx.issue
     if not hidden(issue.body):
         stub = wording.BODY_MOVED if to_channel else wording.BODY_REMOVED
         ctx.do(HideBody(stub + kept_choices(issue.body)))
     if to_channel:
-        reporter = record.first("reported")
-        invite = [*ctx.config.delivery_managers, *([reporter.actor] if reporter else [])]
-        if any(invite):
-            ctx.slack(f"{MOVED_BODY}:invite", To.INCIDENT, "", invite=[x for x in invite if x])
-        ctx.slack(MOVED_BODY, To.INCIDENT, "")
-    where = "moved to the private channel" if to_channel else "removed from the issue"
-    record.note(ctx.now, "body", None, f"the report's text {where} (the repository is public)")
+        _private_channel(ctx, MOVED_BODY)
+
+
+def _private_channel(ctx: Context, key: str) -> None:
+    """The incident's private channel, opened at once (effects/mirror.py), told the text
+    (MOVED_BODY) or where it is (MOVED_TO_REPOSITORY); the delivery managers and the
+    reporter invited."""
+    reporter = ctx.record.first("reported")
+    invite = [*ctx.config.delivery_managers, *([reporter.actor] if reporter else [])]
+    if any(invite):
+        ctx.slack(f"{MOVED_BODY}:invite", To.INCIDENT, "", invite=[x for x in invite if x])
+    ctx.slack(key, To.INCIDENT, "")
+
+
+def private_repository(ctx: Context) -> tuple[str | None, str | None]:
+    """The private repository the report's text moves to, else why not (None, None: no
+    `sensitive.repository`, or the issue holds a stub already: there is no text to move)."""
+    repository = ctx.config.sensitive.repository
+    if repository is None or hidden(ctx.issue.body):
+        return None, None
+    refused = ctx.facts.sensitive_repository_refused(repository)
+    return (None, refused) if refused else (repository, None)
+
+
+def hide_again(ctx: Context, decided: str) -> None:
+    """The body was to be hidden, and the issue still shows its text: the write failed in
+    the run that decided (its record was saved), or someone put the text back. The same
+    stub again; the private repository's issue is found by its marker, not opened twice."""
+    if hidden(ctx.issue.body) or decided == KEPT:
+        return
+    stub = wording.BODY_REMOVED
+    if TO_REPOSITORY in decided:
+        repository, _ = private_repository(ctx)
+        if repository is not None:
+            ctx.do(sensitive_move.move_of(ctx, repository))
+            stub = wording.BODY_MOVED_TO_REPOSITORY
+    elif TO_CHANNEL in decided:
+        stub = wording.BODY_MOVED
+    ctx.do(HideBody(stub + kept_choices(ctx.issue.body)))
 
 
 def reconcile_labels(ctx: Context, event: Event | None) -> None:

@@ -469,6 +469,65 @@ def check_changes_access(
     ]
 
 
+# ----------------------------------------------------------- sensitive.repository
+
+
+def check_sensitive_repository(cfg: Config, incidents_repo: str | None) -> list[Finding]:
+    """`sensitive.repository`'s form (docs/security.md#a-public-repository): owner/name (the
+    config's own check) and not the incidents repository itself. Asks nothing."""
+    target = cfg.sensitive.repository
+    if target is None:
+        return []
+    if incidents_repo and target.lower() == incidents_repo.lower():
+        return [
+            error(
+                f"sensitive.repository names {target}, the incidents repository itself",
+                cfg.source,
+                "name a private repository of the team's, which the public cannot read",
+            )
+        ]
+    return [ok(f"sensitive.repository: {target}, with SENSITIVE_TOKEN", cfg.source)]
+
+
+def check_sensitive_access(
+    cfg: Config, token_set: bool, visibility: str | None, why: str = ""
+) -> list[Finding]:
+    """Online: SENSITIVE_TOKEN reaches `sensitive.repository` (its `visibility`; None:
+    it could not, `why`) and it is private."""
+    target = cfg.sensitive.repository
+    if target is None:
+        return []
+    where = "SENSITIVE_TOKEN"
+    if not token_set:
+        return [
+            warning(
+                f"SENSITIVE_TOKEN is not set here: {target} is not checked, and a run without"
+                " it moves a sensitive report's text to the private channel instead",
+                where,
+                f"store a token that may open issues in {target} (issues: write) as the"
+                " secret SENSITIVE_TOKEN; set it here to check it",
+            )
+        ]
+    if visibility is None:
+        return [
+            error(
+                f"SENSITIVE_TOKEN cannot reach {target} ({why}): a sensitive report's text"
+                " goes to the private channel instead",
+                where,
+                f"give the token issues: write on {target}, or mend the name",
+            )
+        ]
+    if visibility != "private":
+        return [
+            error(
+                f"{target} is {visibility}: the tool moves no sensitive report's text there",
+                where,
+                "make it private, or name a private repository",
+            )
+        ]
+    return [ok(f"sensitive.repository: {target} is private, and SENSITIVE_TOKEN reaches it")]
+
+
 def _heading(label: str) -> str:
     return " ".join(label.split()).casefold()
 

@@ -405,3 +405,30 @@ LEFT_TO_TEAM_LOCKED = """
 
 🔒 The conversation is now locked to collaborators, so closing or reopening the issue \
 again starts no run. The lead or a delivery manager can say `/unlock` to open it again."""
+
+
+# A sensitive report's text moved to the team's private repository (`sensitive.repository`,
+# core/sensitive_move.py): the public issue's stub names no repository and links nowhere;
+# the private issue links back; the private channel gets the link.
+BODY_MOVED_TO_REPOSITORY = (
+    "The details of this report were moved to the team's private repository because it was "
+    "marked sensitive and this repository is public. The delivery managers have them."
+)
+MOVED_ISSUE_TITLE = "Sensitive report: {title}"
+MOVED_ISSUE_BODY = (
+    "The text of {link}, moved here by incident-tool because that report was marked "
+    "sensitive and its repository is public (its issue keeps a stub). The incident itself, "
+    "its record and its commands stay on that issue.\n\n"
+    "Reported by {author}.\n\n---\n\n{text}"
+)
+MOVED_ISSUE_CLIPPED = "\n\n_(the rest of the text was cut: GitHub takes 65,536 characters)_"
+CHANNEL_MOVED_TO_REPOSITORY = (
+    ":lock: The report's text was moved from #{number} to the private repository "
+    "{repository}: {link} (marked sensitive, and the incidents repository is public)."
+)
+CHANNEL_NOT_IN_REPOSITORY = (
+    ":lock: The report's text of #{number} was to move to the private repository "
+    "{repository}, but no issue of the tool's there holds it: the text is in #{number}'s edit "
+    'history (the "edited" menu), which anyone who can see the issue can read. Ask the '
+    "reporter, and delete that revision."
+)

@@ -21,6 +21,7 @@ from incident_tool.core.model import (
     IssueView,
     Labels,
     Lock,
+    MoveBody,
     React,
     Reopen,
     RevertPullRequest,
@@ -28,8 +29,8 @@ from incident_tool.core.model import (
 )
 from incident_tool.core.outbox import To
 from incident_tool.core.states import State
-from incident_tool.effects import changes, retrospective
-from incident_tool.effects.github import Gateway
+from incident_tool.effects import changes, retrospective, sensitive_repository
+from incident_tool.effects.github import Gateway, GitHubError
 from incident_tool.effects.parallel import both, each
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ _LANES: dict[type, str] = {
     RevertPullRequest: "reverts",  # docs/usage.md#what-changed-before-the-incident
     HideBody: "body",  # docs/security.md#a-public-repository
     HideComment: "hidden",  # `/hide`
+    MoveBody: "body",  # before the stub, in the same lane: the text is kept first
 }
 
 
@@ -177,10 +179,30 @@ class _IssueWrites:
                 post_comment(self.ctx, self.gateway, self.issue, reply, self.comments)
 
     def body_lane(self, actions: list[Action]) -> None:
-        # One PATCH: the last stub planned (a run plans one).
+        # The text moved first (a failure stops the lane: the next run tries again), then one
+        # PATCH: the last stub planned (a run plans one).
         action = actions[-1]
         assert isinstance(action, HideBody)
-        self.gateway.edit_issue(self.issue.number, "hide the report's text", body=action.stub)
+        stub = action.stub
+        for move in actions:
+            if isinstance(move, MoveBody) and not self.moved(move):
+                stub = stub.replace(wording.BODY_MOVED_TO_REPOSITORY, wording.BODY_REMOVED, 1)
+        self.gateway.edit_issue(self.issue.number, "hide the report's text", body=stub)
+
+    def moved(self, move: MoveBody) -> bool:
+        """Open the private issue with the report's text (or find the one a run before
+        opened). When it cannot be (the token may not open issues there, GitHub is down for
+        it), the text leaves the public issue all the same: its stub then says it was
+        removed, and the notice says why."""
+        try:
+            sensitive_repository.move(self.gateway, move)
+        except GitHubError as exc:
+            self.gateway.notice(
+                f"the report's text was not moved to the private repository ({exc}): it is "
+                "removed from the issue, and in its edit history"
+            )
+            return False
+        return True
 
     def state_lane(self, actions: list[Action]) -> None:
         gateway, number = self.gateway, self.issue.number

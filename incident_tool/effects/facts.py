@@ -25,6 +25,7 @@ from incident_tool.core.facts import (
     REPOSITORY_PUBLIC,
     REVERT_TOKEN,
     ROLE,
+    SENSITIVE_REPOSITORY,
     SLACK_REPORTS_BEFORE,
     UNAVAILABLE,
     Happening,
@@ -87,6 +88,7 @@ class FactGatherer:
             REVERT_TOKEN: self._revert_token,
             REPOSITORY_PUBLIC: self._repository_public,
             COMMENT: lambda comment_id: self.gateway.issue_comment(self.issue.number, comment_id),
+            SENSITIVE_REPOSITORY: self._sensitive_repository,
         }
         return answers[kind](*args)
 
@@ -136,6 +138,13 @@ class FactGatherer:
     def _repository_public(self) -> bool:
         # Asked only for a sensitive report (core/reconcile.hide_sensitive_body): one GET.
         return self.gateway.visibility() == "public"
+
+    def _sensitive_repository(self, repository: str) -> str | None:
+        # Asked only for a sensitive report in a public repository, with the key set: one GET
+        # (effects/sensitive_repository.py).
+        from incident_tool.effects.sensitive_repository import refused
+
+        return refused(self.gateway, repository)
 
     def _login_of(self, slack_user: str) -> str | None:
         from incident_tool.effects.slack_read import reverse

@@ -949,6 +949,61 @@ class Gateway:
             return describe(exc)
         return None
 
+    def repository_visibility(self, repo: str) -> str:
+        """`repo`'s visibility as the token sees it ("public", "private", "internal"): one
+        GET of /repos/{owner}/{repo}. NotReadable when the token cannot see it."""
+        try:
+            found = self._gh.get_repo(repo)
+            found.complete()
+        except UnknownObjectException:
+            raise NotReadable("not found, or the token cannot see it") from None
+        except (GithubException, OSError) as exc:
+            raise GitHubError(describe(exc)) from None
+        given = found.raw_data.get("visibility")
+        return given if isinstance(given, str) else ("private" if found.private else "public")
+
+    def viewer_login(self) -> str | None:
+        """Who the token acts as (GraphQL `viewer { login }`: user and installation tokens
+        alike; REST GET /user refuses an installation token), None when GitHub does not say."""
+        try:
+            _, data = self._gh.requester.requestJsonAndCheck(
+                "POST",
+                self._gh.requester.graphql_url,
+                input={"query": "query { viewer { login } }"},
+            )
+        except (GithubException, OSError) as exc:
+            raise GitHubError(describe(exc)) from None
+        login = ((data or {}).get("data") or {}).get("viewer", {}).get("login")
+        return login if isinstance(login, str) and login else None
+
+    def issues_marked(self, login: str, since: datetime, marker: str) -> list[IssueView]:
+        """The issues `login` opened since `since` whose body holds `marker`, newest first:
+        one request (the newest 100 of that account's; the issues list, not search, which
+        is eventually consistent). A GitHubError when it cannot be read."""
+        try:
+            _, data = self._gh.requester.requestJsonAndCheck(
+                "GET",
+                f"{self._repo.url}/issues",
+                {
+                    "creator": login,
+                    "state": "all",
+                    "sort": "created",
+                    "direction": "desc",
+                    "since": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "per_page": PER_PAGE,
+                },
+            )
+        except (GithubException, OSError) as exc:
+            raise GitHubError(describe(exc)) from None
+        return [
+            _issue_view(self.repo_name, item)
+            for item in data or []
+            if isinstance(item, dict)
+            and "pull_request" not in item
+            and marker in str(item.get("body") or "")
+            and _login(item.get("user")) == login
+        ]
+
     def issue(self, number: int) -> IssueView:
         """Read issue `number` (one GET); a GitHubError when it is gone."""
         try:

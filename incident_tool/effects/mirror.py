@@ -17,7 +17,7 @@ from incident_tool.config import Config
 from incident_tool.core import availability, safe, wording
 from incident_tool.core.announce import without_form_prefix
 from incident_tool.core.model import IssueView, SlackDelivery, To
-from incident_tool.core.reconcile import MOVED_BODY, hidden
+from incident_tool.core.reconcile import MOVED_BODY, MOVED_TO_REPOSITORY, hidden
 from incident_tool.core.record import Entry, Record, iso, utcnow
 from incident_tool.effects.parallel import each
 from incident_tool.effects.slack import (
@@ -265,8 +265,8 @@ class Mirror:
         """Open the channel once declared, even if resolved before any run could open it."""
         if record.state is not None and record.state.is_active:
             return True
-        if any(item.key == MOVED_BODY for item in record.outbox):
-            return True  # a sensitive report's text, moved from a public issue: at once
+        if any(item.key in (MOVED_BODY, MOVED_TO_REPOSITORY) for item in record.outbox):
+            return True  # a sensitive report's text (or its link), moved from a public issue
         declared = record.first("declared") is not None
         return declared and any(item.to is To.INCIDENT for item in record.outbox)
 
@@ -378,6 +378,10 @@ class Mirror:
                 self.room.post(where, self.status_text(issue, record))
             elif item.key == MOVED_BODY:
                 self.room.post(where, moved_text(issue))
+            elif item.key == MOVED_TO_REPOSITORY:
+                from incident_tool.effects.sensitive_repository import channel_text
+
+                self.room.post(where, channel_text(issue, self.config, self.log))
             elif item.react or item.unreact:
                 self._mark(where, item)
             else:

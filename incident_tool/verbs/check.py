@@ -111,12 +111,14 @@ def collect(
     findings += checks.check_record_key(
         os.environ.get("GITHUB_ACTIONS") == "true", record_key() is not None
     )
+    findings += checks.check_sensitive_repository(cfg, repo or os.environ.get("GITHUB_REPOSITORY"))
     if offline:
         findings += checks.check_channel_copy(cfg, "", None)
         findings.append(ok("--offline: GitHub and Slack not asked"))
         return findings
     findings += github_findings(cfg, repo)
     findings += changes_findings(cfg, repo)
+    findings += sensitive_findings(cfg, repo)
     findings += slack_findings(cfg)
     return findings
 
@@ -259,6 +261,24 @@ def changes_findings(cfg: Config, repo: str | None) -> list[Finding]:
     token = os.environ.get(CHANGES_TOKEN, "").strip()
     failed = unreadable(token, api_url("GITHUB_API_URL"), others) if token and others else {}
     return checks.check_changes_access(cfg, others, bool(token), failed)
+
+
+def sensitive_findings(cfg: Config, repo: str | None) -> list[Finding]:
+    """With SENSITIVE_TOKEN: it reaches sensitive.repository, which is private (one GET;
+    docs/security.md#a-public-repository)."""
+    from incident_tool.effects.github import GitHubError
+    from incident_tool.effects.sensitive_repository import SENSITIVE_TOKEN, visibility_of
+
+    target = cfg.sensitive.repository
+    token = os.environ.get(SENSITIVE_TOKEN, "").strip()
+    if target is None or not token:
+        return checks.check_sensitive_access(cfg, bool(token), None)
+    try:
+        return checks.check_sensitive_access(
+            cfg, True, visibility_of(token, api_url("GITHUB_API_URL"), target)
+        )
+    except GitHubError as exc:
+        return checks.check_sensitive_access(cfg, True, None, str(exc))
 
 
 # ----------------------------------------------------------------------- Slack

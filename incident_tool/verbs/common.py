@@ -31,6 +31,7 @@ class Output:
                 "INCIDENT_TOOL_RECORD_KEY",
                 "CHANGES_TOKEN",  # docs/usage.md#what-changed-before-the-incident
                 "REVERT_TOKEN",
+                "SENSITIVE_TOKEN",  # docs/security.md#a-public-repository
             )
             if (value := os.environ.get(name)) and len(value) >= 6
         ]

@@ -58,7 +58,7 @@ CONFIG_KEYS = {
     "followups": {"labels", "due_after"},
     "alerts": {"auto_dismiss_after"},
     "sweep": {"manage_schedule"},
-    "sensitive": {"services"},
+    "sensitive": {"services", "repository"},
     "limits": {"outsider_reports_per_day"},
     "changes": {"window_hours", "repositories", "services"},
 }

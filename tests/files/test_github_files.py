@@ -202,6 +202,7 @@ def test_sweep_workflow_is_the_schedule_alone(path: Path) -> None:
         "slack-api-url": "${{ vars.SLACK_API_URL || 'https://slack.com/api/' }}",
         "changes-token": "${{ secrets.CHANGES_TOKEN }}",
         "revert-token": "${{ secrets.REVERT_TOKEN }}",
+        "sensitive-token": "${{ secrets.SENSITIVE_TOKEN }}",
     }
 
 
@@ -233,6 +234,7 @@ def test_live_workflow_is_dispatched_only_and_hands_over(path: Path) -> None:
         "slack-api-url": "${{ vars.SLACK_API_URL || 'https://slack.com/api/' }}",
         "changes-token": "${{ secrets.CHANGES_TOKEN }}",
         "revert-token": "${{ secrets.REVERT_TOKEN }}",
+        "sensitive-token": "${{ secrets.SENSITIVE_TOKEN }}",
     }
     text = path.read_text(encoding="utf-8")
     assert "dispatches its successor" in text and "actions: write" in text
@@ -333,6 +335,7 @@ def test_incident_workflow_steps(path: Path) -> None:
         "slack-api-url": "${{ vars.SLACK_API_URL || 'https://slack.com/api/' }}",
         "changes-token": "${{ secrets.CHANGES_TOKEN }}",
         "revert-token": "${{ secrets.REVERT_TOKEN }}",
+        "sensitive-token": "${{ secrets.SENSITIVE_TOKEN }}",
     }
     assert handle["outputs"] == {"status-page": "${{ steps.handle.outputs.status-page }}"}
     pages = jobs["pages"]
@@ -565,3 +568,17 @@ def test_only_runs_that_can_declare_or_revert_get_the_changes_tokens(path: Path)
             }
         else:
             assert given == {"changes-token": None, "revert-token": None}
+
+
+@pytest.mark.parametrize("path", [p for p in WORKFLOWS if p.name.startswith("incident")], ids=str)
+def test_only_runs_that_can_hide_a_report_get_the_sensitive_token(path: Path) -> None:
+    """A sensitive report's text is moved by the run that first sees it (handle, sweep,
+    listen: docs/security.md#a-public-repository); the follow-ups and the status page never
+    see SENSITIVE_TOKEN."""
+    steps = [s for job in load(path)["jobs"].values() for s in job.get("steps", [])]
+    for step in [s for s in steps if "command" in (s.get("with") or {})]:
+        given = step["with"].get("sensitive-token")
+        if step["with"]["command"] in ("handle", "sweep", "listen"):
+            assert given == "${{ secrets.SENSITIVE_TOKEN }}"
+        else:
+            assert given is None
