@@ -194,10 +194,11 @@ class RevertPullRequest:
 
 @dataclass(frozen=True)
 class HideBody:
-    """Replace the issue's body with `stub`: a sensitive report in a public repository
-    (docs/security.md#a-public-repository)."""
+    """Replace the issue's body with `stub`, and its title with `title` when given: a
+    sensitive report in a public repository (docs/security.md#a-public-repository)."""
 
     stub: str
+    title: str | None = None
 
 
 @dataclass(frozen=True)

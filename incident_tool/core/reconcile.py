@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from incident_tool.core import lifecycle, sensitive_move, trust, wording
+from incident_tool.core.announce import without_form_prefix
 from incident_tool.core.labels import state_label_added
 from incident_tool.core.model import (
     UNKNOWN,
@@ -131,7 +132,7 @@ def hide_sensitive_body(ctx: Context) -> None:
     repository, refused = private_repository(ctx)
     if repository is not None:
         ctx.do(sensitive_move.move_of(ctx, repository))
-        ctx.do(HideBody(wording.BODY_MOVED_TO_REPOSITORY + kept_choices(issue.body)))
+        ctx.do(HideBody(wording.BODY_MOVED_TO_REPOSITORY + kept_choices(issue.body), _title(ctx)))
         if to_channel:
             _private_channel(ctx, MOVED_TO_REPOSITORY)
         where = TO_REPOSITORY
@@ -149,7 +150,7 @@ def _to_channel_or_removed(ctx: Context, to_channel: bool) -> None:
     issue = ctx.issue
     if not hidden(issue.body):
         stub = wording.BODY_MOVED if to_channel else wording.BODY_REMOVED
-        ctx.do(HideBody(stub + kept_choices(issue.body)))
+        ctx.do(HideBody(stub + kept_choices(issue.body), _title(ctx)))
     if to_channel:
         _private_channel(ctx, MOVED_BODY)
 
@@ -179,7 +180,11 @@ def hide_again(ctx: Context, decided: str) -> None:
     """The body was to be hidden, and the issue still shows its text: the write failed in
     the run that decided (its record was saved), or someone put the text back. The same
     stub again; the private repository's issue is found by its marker, not opened twice."""
-    if hidden(ctx.issue.body) or decided == KEPT:
+    if decided == KEPT:
+        return
+    if hidden(ctx.issue.body):
+        if _title(ctx) is not None:  # the title put back: the stub's title again
+            ctx.do(HideBody(ctx.issue.body, _title(ctx)))
         return
     stub = wording.BODY_REMOVED
     if TO_REPOSITORY in decided:
@@ -189,7 +194,18 @@ def hide_again(ctx: Context, decided: str) -> None:
             stub = wording.BODY_MOVED_TO_REPOSITORY
     elif TO_CHANNEL in decided:
         stub = wording.BODY_MOVED
-    ctx.do(HideBody(stub + kept_choices(ctx.issue.body)))
+    ctx.do(HideBody(stub + kept_choices(ctx.issue.body), _title(ctx)))
+
+
+def _title(ctx: Context) -> str | None:
+    """The neutral title a hidden report takes (its form's prefix kept), None when it has
+    it already. GitHub still shows the old title in the issue's timeline ("changed the
+    title"), as it keeps the body's edits: the stub takes it off lists, search and
+    notifications from then on."""
+    bare = without_form_prefix(ctx.issue.title, ctx.config.title_prefix)
+    prefix = ctx.issue.title[: len(ctx.issue.title) - len(bare)] if bare != ctx.issue.title else ""
+    title = prefix + wording.TITLE_HIDDEN
+    return None if ctx.issue.title == title else title
 
 
 def reconcile_labels(ctx: Context, event: Event | None) -> None:

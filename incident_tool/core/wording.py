@@ -386,13 +386,16 @@ BODY_MOVED = (
     "The details of this report were moved to a private channel because it was marked "
     "sensitive and this repository is public. The delivery managers have them."
 )
+# A sensitive report's title in a public repository: what the issue lists, search and
+# notifications show from then on (the report's own title is where its text went).
+TITLE_HIDDEN = "Sensitive report"
 BODY_REMOVED = (
     "The details of this report were removed because it was marked sensitive and this "
     "repository is public. The delivery managers will ask the reporter for them privately."
 )
 CHANNEL_MOVED_BODY = (
-    ":lock: The report's text, moved here from #{number} (marked sensitive, and the repository "
-    "is public):\n{text}"
+    ":lock: The report's title and text, moved here from #{number} (marked sensitive, and "
+    "the repository is public):\n*{title}*\n{text}"
 )
 CHANNEL_BODY_GONE = (
     ":lock: The report's text could not be moved here from #{number} before it was hidden: "

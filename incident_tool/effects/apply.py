@@ -187,7 +187,8 @@ class _IssueWrites:
         for move in actions:
             if isinstance(move, MoveBody) and not self.moved(move):
                 stub = stub.replace(wording.BODY_MOVED_TO_REPOSITORY, wording.BODY_REMOVED, 1)
-        self.gateway.edit_issue(self.issue.number, "hide the report's text", body=stub)
+        fields = {"body": stub} if action.title is None else {"body": stub, "title": action.title}
+        self.gateway.edit_issue(self.issue.number, "hide the report's text", **fields)
 
     def moved(self, move: MoveBody) -> bool:
         """Open the private issue with the report's text (or find the one a run before

@@ -516,10 +516,12 @@ def moved_text(issue: IssueView) -> str:
         return wording.CHANNEL_BODY_GONE.format(number=issue.number)
     # Slack takes 40,000 characters a message; a form's body is at most 65,536.
     text = safe.slack(issue.body)[:MAX_MOVED]
-    return wording.CHANNEL_MOVED_BODY.format(number=issue.number, text=text)
+    title = safe.slack(issue.title)[:MAX_TITLE]
+    return wording.CHANNEL_MOVED_BODY.format(number=issue.number, title=title, text=text)
 
 
 MAX_MOVED = 35_000
+MAX_TITLE = 1_000  # GitHub's titles are at most 256 characters; escaped, longer
 
 
 def lanes_of(

@@ -57,6 +57,9 @@ def test_a_sensitive_report_in_a_public_repository_moves_its_text_to_the_private
     # As user text: escaped, so its `<…|…>` is no link and `&` no entity, and its address
     # defanged, so Slack links it no more than the rest (core/safe.slack).
     assert "AKIA&lt;SECRET&gt;&amp;co leaked in &lt;https[://]evil[.]example|a paste&gt;" in texts
+    # The title too: the issue's is now neutral, the report's is in the private channel.
+    assert world.issue(n)["title"] == wording.TITLE_HIDDEN
+    assert "*Leaked keys*" in texts
     members = world.sl.members(channel["id"])
     assert world.team["slack_ids"]["dana"] in members  # the delivery manager
     assert world.team["slack_ids"]["rita"] in members  # the reporter
@@ -135,3 +138,12 @@ def test_slack_down_the_text_is_not_kept_and_the_channel_is_told_where_it_is(wor
     texts = "\n".join(m["text"] for m in world.sl.messages(world.incident_channel(n)["id"]))
     assert "AKIA" not in texts
     assert "edit history" in texts
+
+
+def test_a_hidden_reports_title_put_back_is_hidden_again_its_form_prefix_kept(world):
+    n = world.report("[Incident]: Keys leaked at https://evil.example", body=TICKED, by="rita")
+    assert world.issue(n)["title"] == "[Incident]: " + wording.TITLE_HIDDEN
+    world.gh.edit_issue(REPO, n, "rita", title="[Incident]: Keys leaked, again")
+    world.say(n, "dana", "/status")  # a run of the team's
+    assert world.issue(n)["title"] == "[Incident]: " + wording.TITLE_HIDDEN
+    assert world.issue(n)["body"].startswith(wording.BODY_MOVED)
