@@ -981,25 +981,13 @@ class Gateway:
         one request (the newest 100 of that account's; the issues list, not search, which
         is eventually consistent). A GitHubError when it cannot be read."""
         try:
-            _, data = self._gh.requester.requestJsonAndCheck(
-                "GET",
-                f"{self._repo.url}/issues",
-                {
-                    "creator": login,
-                    "state": "all",
-                    "sort": "created",
-                    "direction": "desc",
-                    "since": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "per_page": PER_PAGE,
-                },
-            )
+            data = self._issues_opened_by(login, since)
         except (GithubException, OSError) as exc:
             raise GitHubError(describe(exc)) from None
         return [
             _issue_view(self.repo_name, item)
-            for item in data or []
-            if isinstance(item, dict)
-            and "pull_request" not in item
+            for item in data
+            if "pull_request" not in item
             and marker in str(item.get("body") or "")
             and _login(item.get("user")) == login
         ]
@@ -1210,18 +1198,7 @@ class Gateway:
 
     def _recent_issues_by(self, login: str, since: datetime) -> list[RecentIssue]:
         try:
-            _, data = self._gh.requester.requestJsonAndCheck(
-                "GET",
-                f"{self._repo.url}/issues",
-                {
-                    "creator": login,
-                    "state": "all",
-                    "sort": "created",
-                    "direction": "desc",
-                    "since": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "per_page": PER_PAGE,
-                },
-            )
+            data = self._issues_opened_by(login, since)
         except (GithubException, OSError) as exc:
             self.log(f"notice: could not count {login}'s recent reports: {describe(exc)}")
             return []
@@ -1232,9 +1209,26 @@ class Gateway:
                 [str((x or {}).get("name", "")) for x in item.get("labels") or []],
                 str(item.get("body") or ""),
             )
-            for item in data or []
-            if isinstance(item, dict) and "pull_request" not in item
+            for item in data
+            if "pull_request" not in item
         ]
+
+    def _issues_opened_by(self, login: str, since: datetime) -> list[dict[str, Any]]:
+        """The newest 100 issues `login` opened since `since`, as GitHub's JSON: one GET
+        (raises what PyGithub raises)."""
+        _, data = self._gh.requester.requestJsonAndCheck(
+            "GET",
+            f"{self._repo.url}/issues",
+            {
+                "creator": login,
+                "state": "all",
+                "sort": "created",
+                "direction": "desc",
+                "since": since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "per_page": PER_PAGE,
+            },
+        )
+        return [item for item in data or [] if isinstance(item, dict)]
 
     def busy(self, logins: Sequence[str]) -> dict[str, bool]:
         """Read users' "busy" status (GraphQL only); failures count as not busy."""
