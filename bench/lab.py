@@ -407,18 +407,23 @@ class Lab:
         return RunResult(kind, rc, wall, reqs, 0, text, rss, count(reqs))
 
     def deliver(self) -> list[RunResult]:
-        """Run handle in-process for every webhook the sandbox queued, in order."""
-        return [self.run_inprocess(name, payload) for name, payload in self.gh.take_events()]
+        """Run handle in-process for every webhook the sandbox queued that starts
+        incident.yml's job (its `on:`), in order."""
+        return [self.run_inprocess(name, payload) for name, payload in self.started()]
+
+    def started(self) -> list[tuple[str, dict[str, Any]]]:
+        """The queued webhooks GitHub starts incident.yml's job for (not `issues.opened`)."""
+        return [e for e in self.gh.take_events() if demo.starts_incident_yml(*e)]
 
     def one_event(self) -> tuple[str, dict[str, Any]]:
-        events = self.gh.take_events()
+        events = self.started()
         assert len(events) == 1, [f"{n}.{p.get('action')}" for n, p in events]
         return events[0]
 
     # -- building incidents -------------------------------------------------------
 
     def report(self, title: str = TITLE) -> int:
-        """Someone files the form; the opened and labeled runs happen (untimed)."""
+        """Someone files the form; the form label's run happens (untimed)."""
         number = self.gh.open_issue(REPO, "rita", title, REPORT_BODY, labels=["incident:reported"])[
             "number"
         ]

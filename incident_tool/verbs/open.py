@@ -212,7 +212,8 @@ def add_to(
 def open_report(report: alerts.Report, tools: Tools) -> Received:
     """`incident-tool open`: the same, with the user's own token.
 
-    The user's writes start the workflow's `issues.opened` run, which writes the status
+    The user's writes start the workflow's run (its `incident:reported` label's: the workflow
+    does not listen to `opened`), which writes the status
     comment as the bot; a status comment written with the user's token would not be
     believed. So an open issue for the problem is only pointed at, not counted.
     """
