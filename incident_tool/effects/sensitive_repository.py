@@ -147,12 +147,13 @@ def move(gateway: Gateway, action: MoveBody) -> str | None:
     """Open the private issue holding the report's text, unless a run before opened it:
     its URL (None in a dry run). A GitHubError stops the run before the stub replaces
     the text, so the next run tries again."""
+    slot = _slot(action.marker)
     target = gateway_for(base_of(gateway), action.repository, gateway.log, gateway.dry_run)
     if target is None:
+        slot.done.set()  # the channel's message does not wait for a move that cannot be
         raise GitHubError(f"could not move the report's text: {NO_TOKEN}")
     what = "move the report's text to the private repository"
     gateway.writes.append(what)
-    slot = _slot(action.marker)
     if gateway.dry_run:
         gateway.log(f"[dry-run] would {what}")
         slot.done.set()
