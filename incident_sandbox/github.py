@@ -226,6 +226,11 @@ class Comment:
     # Hidden ("minimized") and why: GraphQL `minimizedReason`'s words (abuse, off-topic,
     # outdated, resolved, duplicate, spam); None while shown.
     minimized_reason: str | None = None
+    # Its revisions once edited, oldest first: (editor, when, the body as it then was).
+    # GitHub keeps them for anyone who can see the comment (its "edited" menu; GraphQL
+    # `userContentEdits`, each `diff` the whole body after that edit:
+    # kurone-kito/idd-skill#3133, "treat each `diff` as the full post-edit body").
+    edits: list[tuple[str, datetime, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -1440,8 +1445,13 @@ class GitHub:
             raise validation_failed("IssueComment", "missing_field", "body")
         self._check_text("IssueComment", "body", body)
         previous = comment.body
+        if previous != body and not comment.edits:
+            # The first edit shows the original as the first revision.
+            comment.edits.append((comment.user, comment.created_at, previous))
         comment.body = body
         comment.updated_at = self.now()
+        if previous != body:
+            comment.edits.append((self._actor(actor), comment.updated_at, body))
         if previous != body:
             self._emit_comment(repo, comment, "edited", actor, {"body": {"from": previous}})
         return comment

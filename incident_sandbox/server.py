@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from incident_sandbox import (
     github_changes,  # noqa: F401  (registers its endpoints)
+    github_edits,  # noqa: F401  (registers its query)
     github_moderation,  # noqa: F401  (registers its endpoints)
 )
 from incident_sandbox.faults import Fault, Faults

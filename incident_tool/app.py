@@ -31,7 +31,7 @@ from incident_tool.core.model import (
 )
 from incident_tool.core.public import shown
 from incident_tool.core.reconcile import needs_retrospective
-from incident_tool.core.record import Record, iso, utcnow
+from incident_tool.core.record import RESTORED, Record, iso, utcnow
 from incident_tool.core.states import State, states_in
 from incident_tool.core.status import render as render_status
 from incident_tool.effects import followups as followup_issues
@@ -43,7 +43,7 @@ from incident_tool.effects.apply import (
     open_retrospective,
 )
 from incident_tool.effects.facts import FactGatherer
-from incident_tool.effects.github import GitHubError
+from incident_tool.effects.github import Gateway, GitHubError
 from incident_tool.effects.parallel import both, each
 from incident_tool.effects.retrospective import TemplateError
 from incident_tool.effects.slack_reports import read_reports, reporter_of
@@ -165,6 +165,8 @@ def read(
     label_states = frozenset(states_in(list(view.labels)))
     if record is None and not label_states:
         return None
+    if doubt and status is not None:
+        record, doubt = _restored(number, status, doubt, gateway)
     fresh = record is None
     record = record or Record()
     if doubt:
@@ -193,6 +195,20 @@ def read(
         slack_reporter=reporter_of(view, gateway.bot_login),
     )
     return Reading(view, status, comments, record, inputs, now, page_before)
+
+
+def _restored(
+    number: int, status: CommentView, doubt: str, gateway: Gateway
+) -> tuple[Record | None, str]:
+    """The record a status comment held before an edit that is not believed: the newest of
+    its revisions this tool sealed, so that a forgery or a hand edit has no effect (what it
+    changed is undone; nothing is lost). None when there is none: the run starts again
+    from the issue (`lifecycle.rebuild`)."""
+    found = gateway.last_sealed_record(number, status)
+    if found is None:
+        return None, doubt
+    record, written = found
+    return record, RESTORED.format(written=written or "its last revision")
 
 
 # -- decide, gathering facts ---------------------------------------------------------------

@@ -277,6 +277,10 @@ def extract(body: str | None) -> Record | None:
 # belongs to (so a record proven on one issue proves nothing on another).
 PROOF_VERSION = "v1"
 _PROOF_RE = re.compile(r"<!-- incident-tool:proof v1 ([0-9a-f]{64}) -->")
+RESTORED = (
+    "the status comment's record carries no valid proof for INCIDENT_TOOL_RECORD_KEY (edited "
+    "by someone else, or by hand): the record this tool last sealed ({written}) is restored"
+)
 NOT_PROVEN = (
     "the status comment's record carries no valid proof for INCIDENT_TOOL_RECORD_KEY "
     "(written before the key was set, with another key, or by someone else): it is not "

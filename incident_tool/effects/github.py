@@ -678,6 +678,16 @@ def _raw(obj: Any) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+# A status comment's revisions (GraphQL `userContentEdits`, each `diff` the whole body after
+# that edit: tests/reference/github-graphql-edits.graphql), the newest `REVISIONS`: every run
+# that changes something edits the comment, so the record a forgery replaced is among the last.
+REVISIONS = 10
+EDITS_QUERY = (
+    "query($id: ID!, $last: Int!) { node(id: $id) { ... on IssueComment { "
+    "userContentEdits(last: $last) { nodes { diff editedAt editor { login } } } } } }"
+)
+
+
 def _login(user: Any) -> str | None:
     return str(user["login"]) if isinstance(user, dict) and user.get("login") else None
 
@@ -1444,6 +1454,31 @@ class Gateway:
         if status is None:
             return None, None
         return extract_proven(status.body, self.record_key, self.repo_name, number)
+
+    def last_sealed_record(self, number: int, status: CommentView) -> tuple[Record, str] | None:
+        """The newest of the status comment's last `REVISIONS` revisions whose record this
+        tool sealed, and when it was written; None when none is (or they cannot be read).
+        One GraphQL request, made only when the record in the comment is not believed:
+        another workflow's or a person's edit is undone
+        (docs/security.md#the-record-and-its-proof)."""
+        if self.record_key is None or not status.node_id:
+            return None
+        try:
+            data = self._graphql_read(EDITS_QUERY, {"id": status.node_id, "last": REVISIONS})
+        except (GithubException, OSError) as exc:
+            self.log(f"notice: could not read the status comment's revisions: {describe(exc)}")
+            return None
+        node = ((data or {}).get("data") or {}).get("node") or {}
+        revisions = ((node.get("userContentEdits") or {}).get("nodes")) or []
+        for revision in reversed(revisions):  # newest first
+            if not isinstance(revision, dict) or not isinstance(revision.get("diff"), str):
+                continue
+            record, doubt = extract_proven(
+                revision["diff"], self.record_key, self.repo_name, number
+            )
+            if record is not None and doubt is None:
+                return record, str(revision.get("editedAt") or "")
+        return None
 
     def save_status(self, number: int, existing: CommentView | None, body: str) -> None:
         """Write the status comment of issue `number`: edit `existing`, or post it (sealed

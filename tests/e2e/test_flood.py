@@ -465,9 +465,9 @@ def test_one_outsider_for_an_hour(world, monkeypatch):
     assert record.state.value == "declared" and record.lead != "olly"
     assert world.issue(incident)["state"] == "open" and "olly" not in world.assignees(incident)
     assert record.last("update").text == "rolled back the index"
-    # His comments counted since the forged record was rebuilt (in round 3: the count was
-    # the record's, lost with it), but the last round's, waiting for a run.
-    assert record.outsider_comments >= 2 * (ROUNDS - 4)
+    # His comments all counted, the forged record undone from the status comment's
+    # revisions (nothing lost), but the last round's, waiting for a run.
+    assert record.outsider_comments >= 2 * ROUNDS - 3
     # Pages a day: his form reports 3 with his report of yesterday's, the guest's 3.
     assert len(olly_pages) + 1 <= 3 and len(pages) - len(olly_pages) <= 3
     # His comments cost no request; all he and the guest account made the tool spend is

@@ -14,6 +14,7 @@ import pytest
 
 from incident_sandbox.demo import REPO
 from incident_tool.core.record import NOT_PROVEN, extract, extract_proven, seal
+from incident_tool.effects.github import REVISIONS
 from tests.world import cli
 
 KEY = "correct horse battery staple, 32+ bytes of secret"
@@ -34,6 +35,13 @@ def forge(world, number: int, **changes) -> None:
     data.update(changes)
     forged = body[: match.start(1)] + json.dumps(data) + body[match.end(1) :]
     world.gh.edit_comment(REPO, status["id"], world.gh.bot_login, forged)
+
+
+def forge_past_the_revisions(world, number: int, **changes) -> None:
+    """Forge the record more times than a run reads revisions back, so that none this tool
+    sealed is left among them to restore."""
+    for i in range(REVISIONS):
+        forge(world, number, **changes, forged=i)
 
 
 # -- the seal, pure --------------------------------------------------------------------------
@@ -82,7 +90,7 @@ def test_a_forged_record_is_not_believed_and_its_lead_cannot_resolve(world):
     # olly is no collaborator: his comment starts no run; the sweep's reads it.
     assert cli(world, "sweep", "--repo", REPO)[0] == 0
     record = world.record(number)
-    assert any(NOT_PROVEN in p for p in record.problems)
+    assert any(NOT_PROVEN in p or "is restored" in p for p in record.problems)
     assert record.lead != "olly"
     assert world.issue(number)["state"] == "open"
     assert world.state_labels(number) == ["incident:declared"]
@@ -91,7 +99,7 @@ def test_a_forged_record_is_not_believed_and_its_lead_cannot_resolve(world):
     # Said once: the record now carries the proof, and the next run believes it.
     world.say(number, lead[0], "/update Still looking.")
     again = world.record(number)
-    assert sum(NOT_PROVEN in p for p in again.problems) == 1
+    assert sum("no valid proof" in p for p in again.problems) == 1
 
 
 def test_without_the_key_behaviour_is_as_before(world):
@@ -103,7 +111,53 @@ def test_without_the_key_behaviour_is_as_before(world):
     assert world.record(number).severity == "1"  # believed: no key, no proof asked
 
 
-# -- a forged record has no effect: the run starts again where the issue says -------------
+# -- a forged record has no effect: its last sealed revision is restored -----------------
+
+
+def test_a_forged_record_is_undone_from_the_status_comments_revisions(world):
+    """GitHub keeps a comment's revisions (GraphQL userContentEdits): the run that finds
+    the record forged restores the newest one this tool sealed, so nothing is lost and
+    nothing the forgery said takes effect."""
+    with_key(world)
+    number = world.report()
+    world.declare(number)
+    world.say(number, "dana", "/severity 2")
+    world.say(number, "priya", "/update digging")
+    before = world.record(number)
+    forge(world, number, severity="1", lead="olly", state="mitigated")
+    world.say(number, "dana", "/update still digging")
+    record = world.record(number)
+    assert (record.state.value, record.severity, record.lead) == ("declared", 2, before.lead)
+    assert record.timeline[: len(before.timeline)] == before.timeline  # nothing lost
+    assert [e.text for e in record.timeline if e.kind == "update"] == [
+        "digging",
+        "still digging",
+    ]
+    assert not any(e.kind == "rebuilt" for e in record.timeline)
+    assert sum("is restored" in p for p in record.problems) == 1
+    assert "<!-- incident-tool:proof v1 " in world.status(number)["body"]
+
+
+# -- with no sealed revision, the run starts again where the issue says -------------------
+
+
+def test_a_record_written_before_the_key_was_set_is_rebuilt_from_the_issue(world):
+    """Its revisions hold no sealed record either (the key came later): the run starts
+    again from the issue's labels, and the record it saves is sealed."""
+    number = world.report()
+    world.declare(number)
+    world.say(number, "dana", "/mitigated")
+    with_key(world)
+    world.say(number, "dana", "a plain comment")
+    assert world.state_labels(number) == ["incident:mitigated"]
+    record = world.record(number)
+    assert record.state.value == "mitigated"
+    assert any(e.kind == "rebuilt" for e in record.timeline)
+    assert any(NOT_PROVEN in p for p in record.problems)
+    assert "<!-- incident-tool:proof v1 " in world.status(number)["body"]
+
+
+# -- forged past its revisions: the run starts again where the issue says ----------------
 
 
 @pytest.mark.parametrize(
@@ -116,12 +170,12 @@ def test_without_the_key_behaviour_is_as_before(world):
 def test_a_forged_record_leaves_the_incident_where_its_labels_say(world, command, label, state):
     """Audit of issue #23: a run that did not believe the record started again as a report,
     took the tool's own state label for nobody's, and sent a resolved incident back to
-    triage, reopened."""
+    triage, reopened. (Forged over and over, so that no sealed revision is left to restore.)"""
     with_key(world)
     number = world.report()
     world.declare(number)
     world.say(number, "dana", command)
-    forge(world, number, severity="3")
+    forge_past_the_revisions(world, number, severity="3")
     world.say(number, "dana", "a plain comment")  # a run of the team's reads the forgery
     assert world.state_labels(number) == [label] and world.issue(number)["state"] == state
     record = world.record(number)
@@ -144,7 +198,7 @@ def test_a_forged_record_is_not_declared_announced_or_given_a_channel_again(worl
         sum(len(sl.dms(u)) for u in world.team["slack_ids"].values()),
     )
     for change in ({"severity": "1"}, {"lead": "olly", "state": "mitigated"}):
-        forge(world, number, **change)
+        forge_past_the_revisions(world, number, **change)
         world.say(number, "dana", "/update still digging")
     after = (
         len(sl.messages(announce)),
