@@ -140,17 +140,20 @@ def in_background(say: Any) -> Any:
     from incident_tool.effects.socket import LiveConnection
     from incident_tool.live import Listener
 
-    root = Path.cwd()
-    repo = _repo(None)
-    cfg, _ = team_config(None, root, repo, log=lambda _: None)
-    tools = open_tools(repo, cfg, root, dry_run=False, log=say)
-    listener = Listener(tools)
-    app_token = os.environ.get("SLACK_APP_TOKEN", "")
     stopped = threading.Event()
 
     def log(text: str) -> None:
-        if not stopped.is_set():  # a closing socket's last words are not the demo's
+        # A closing socket's last words, and those of a run still delivering when the demo
+        # stops (its sandbox gone), are not the demo's.
+        if not stopped.is_set():
             say(text)
+
+    root = Path.cwd()
+    repo = _repo(None)
+    cfg, _ = team_config(None, root, repo, log=lambda _: None)
+    tools = open_tools(repo, cfg, root, dry_run=False, log=log)
+    listener = Listener(tools)
+    app_token = os.environ.get("SLACK_APP_TOKEN", "")
 
     connection = LiveConnection(app_token, api_url("SLACK_API_URL"), listener.receive, log)
     connection.connect()
