@@ -976,14 +976,11 @@ class Gateway:
         """Who the token acts as (GraphQL `viewer { login }`: user and installation tokens
         alike; REST GET /user refuses an installation token), None when GitHub does not say."""
         try:
-            _, data = self._gh.requester.requestJsonAndCheck(
-                "POST",
-                self._gh.requester.graphql_url,
-                input={"query": "query { viewer { login } }"},
-            )
+            data = self._graphql_read("query { viewer { login } }", {})
         except (GithubException, OSError) as exc:
             raise GitHubError(describe(exc)) from None
-        login = ((data or {}).get("data") or {}).get("viewer", {}).get("login")
+        viewer = ((data or {}).get("data") or {}).get("viewer")
+        login = viewer.get("login") if isinstance(viewer, dict) else None
         return login if isinstance(login, str) and login else None
 
     def issues_marked(self, login: str, since: datetime, marker: str) -> list[IssueView]:
@@ -1086,18 +1083,12 @@ class Gateway:
             return
         self.identity_known = True
         try:
-            _, data = self._gh.requester.requestJsonAndCheck(
-                "POST",
-                self._gh.requester.graphql_url,
-                input={"query": "query { viewer { login } }"},
-            )
-            login = ((data or {}).get("data") or {}).get("viewer", {}).get("login")
-        except (GithubException, OSError, AttributeError) as exc:
-            reason = describe(exc) if isinstance(exc, (GithubException, OSError)) else str(exc)
-            login = None
+            login = self.viewer_login()
+        except GitHubError as exc:
+            reason, login = str(exc), None
         else:
             reason = "GitHub did not say"
-        if isinstance(login, str) and login:
+        if login:
             self.bot_login = login
             return
         # The job log only: the record is not the place for a question about the token.
@@ -1252,11 +1243,7 @@ class Gateway:
         query = f"query({params}) {{ {fields} }}"
         variables = {f"l{i}": login for i, login in enumerate(logins)}
         try:
-            _, data = self._gh.requester.requestJsonAndCheck(
-                "POST",
-                self._gh.requester.graphql_url,
-                input={"query": query, "variables": variables},
-            )
+            data = self._graphql_read(query, variables)
         except (GithubException, OSError) as exc:
             self.log(f"notice: could not read GitHub busy status: {describe(exc)}")
             return {}
@@ -1703,26 +1690,28 @@ class Gateway:
         nodes = (found.get("deployments") or {}).get("nodes") or []
         return [_deployment(repo, node) for node in nodes if isinstance(node, dict)]
 
+    def _graphql(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        """One GraphQL POST, as GitHub answers it (its `errors` included); raises what
+        PyGithub raises."""
+        _, data = self._gh.requester.requestJsonAndCheck(
+            "POST",
+            self._gh.requester.graphql_url,
+            input={"query": query, "variables": variables or {}},
+        )
+        return data
+
     def _graphql_read(self, query: str, variables: dict[str, Any]) -> Any:
         """A GraphQL query that only reads, retried as GithubRetry retries a GET (it leaves
         POST alone, as a write could land twice): 3 tries, on a 5xx or a broken link."""
 
-        def ask() -> Any:
-            _, data = self._gh.requester.requestJsonAndCheck(
-                "POST",
-                self._gh.requester.graphql_url,
-                input={"query": query, "variables": variables},
-            )
-            return data
-
         for wait in (0.2, 0.4):
             try:
-                return ask()
+                return self._graphql(query, variables)
             except (GithubException, OSError) as exc:
                 if isinstance(exc, GithubException) and exc.status < 500:
                     raise
                 time.sleep(wait)
-        return ask()
+        return self._graphql(query, variables)
 
     def pull_request(self, repo: str, number: int) -> Found | None:
         """Pull request `number` of `repo` (one GET), None when there is none or the token
@@ -1770,11 +1759,7 @@ class Gateway:
         )
         variables = {"input": {"pullRequestId": node_id, "body": body}}
         try:
-            _, data = self._gh.requester.requestJsonAndCheck(
-                "POST",
-                self._gh.requester.graphql_url,
-                input={"query": query, "variables": variables},
-            )
+            data = self._graphql(query, variables)
         except (GithubException, OSError) as exc:
             raise GitHubError(f"could not open the revert: {describe(exc)}") from None
         errors = (data or {}).get("errors") or []
@@ -1837,11 +1822,7 @@ class Gateway:
         variables = {"input": {"subjectId": node_id, "classifier": classifier}}
 
         def do() -> None:
-            _, data = self._gh.requester.requestJsonAndCheck(
-                "POST",
-                self._gh.requester.graphql_url,
-                input={"query": query, "variables": variables},
-            )
+            data = self._graphql(query, variables)
             errors = (data or {}).get("errors") or []
             if errors:
                 raise GitHubError(f"could not hide comment: {errors[0].get('message')}")
