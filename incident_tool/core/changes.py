@@ -179,11 +179,13 @@ def _markdown_link(url: str, text: str) -> str:
 
 def _cells(c: Change, until: datetime | None) -> tuple[str, str, str, str]:
     """when, what, where, who of a change, as safe Markdown table cells."""
-    title = safe.markdown(c.title.strip()[:120] or c.ref, inline=True)
+    # Inert, not only escaped: a title holding `[text](url)` inside the link below would be
+    # the live link (pull request, release and run titles are anyone's words).
+    title = safe.inert(c.title.strip()[:120] or c.ref, inline=True)
     what = f"{KINDS.get(c.kind, c.kind)}: {_markdown_link(c.url, title)}"
     if c.detail:
         what += f" ({safe.markdown(c.detail, inline=True)})"
-    who = f"[{c.who}](https://github.com/{c.who})" if c.who and _login_ok(c.who) else "—"
+    who = wording.person(c.who) if c.who else "—"
     where = safe.markdown(short_ref(c) if c.kind == "merge" else c.repo, inline=True)
     return _when(c.at, until), what, where, who
 
@@ -191,10 +193,6 @@ def _cells(c: Change, until: datetime | None) -> tuple[str, str, str, str]:
 def table_rows(shown: Sequence[Change], until: datetime | None) -> list[str]:
     """Markdown table rows `| when | what | where | who |`, user text escaped."""
     return ["| " + " | ".join(_cells(c, until)) + " |" for c in shown]
-
-
-def _login_ok(login: str) -> bool:
-    return all(ch.isalnum() or ch in "-[]" for ch in login)
 
 
 def status_section(state: Mapping[str, Any]) -> list[str]:

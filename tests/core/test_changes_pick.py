@@ -87,7 +87,9 @@ def test_titles_are_escaped_for_slack_and_markdown() -> None:
     state = record_state(ChangeList(tuple(shown), (("org/secret", "not found"),), 4), win)
     section = "\n".join(status_section(state))
     assert "@team" not in section and "<!channel>" not in section
-    assert " ![" not in section and "\\![x]" in section  # an image loads nothing
+    # An image loads nothing, and no link in a title is live (inert: its brackets escaped,
+    # its address as code).
+    assert " ![" not in section and "\\!\\[x\\](`https://t.example/p.png`)" in section
     # A `|` in a title cannot add a table cell.
     row = [line for line in section.splitlines() if line.startswith("| ")][-1]
     assert row.count(" | ") == 3
@@ -137,3 +139,11 @@ def test_a_ref_in_the_declarations_list_needs_no_request() -> None:
     assert in_list(state, parse_ref("aaaaaaa")) is not None  # type: ignore[arg-type]
     assert in_list(state, parse_ref("v2.0")).repo == "org/api"  # type: ignore[arg-type,union-attr]
     assert in_list(state, parse_ref("org/api#5")) is None  # type: ignore[arg-type]
+
+
+def test_a_link_in_a_title_is_not_live_inside_the_changes_link() -> None:
+    """Audit: `[t](url)` inside the row's own link is the live one in Markdown."""
+    shown = [change("org/web", 5, "[Fix login](https://evil.example/x)")]
+    state = record_state(ChangeList(tuple(shown), (), 4), window(parse(""), None, "org/web", T))
+    section = "\n".join(status_section(state))
+    assert "](https://evil.example" not in section and "`https://evil.example/x`" in section

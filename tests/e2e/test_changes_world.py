@@ -157,6 +157,25 @@ def test_suspect_marks_it_mentions_and_invites_its_author(world: World) -> None:
     assert "| suspected |" in retro["body"] and "Suspected change" in retro["body"]
 
 
+def test_suspect_in_a_repository_the_incident_does_not_watch_pings_nobody(world: World) -> None:
+    """Review: `/suspect other/repo#N` of any repository the token reads mentioned and
+    invited a stranger who wrote that pull request. It is marked; nobody is pinged."""
+    _seed(world)
+    other = "wellcome/elsewhere"
+    world.gh.add_repo(other)
+    world.gh.add_user("stranger")
+    world.gh.add_collaborator(other, "stranger", "write")
+    world.gh.add_collaborator(other, "changes-reader", "read")
+    pull = world.gh.merge_pull_request(other, "stranger", "Tidy up", at=world.clock.now)["number"]
+    number = world.report()
+    world.declare(number)
+    world.say(number, "priya", f"/suspect {other}#{pull}")
+    [reply] = [c for c in world.bot_comments(number) if "suspects" in c["body"]]
+    assert "@stranger" not in reply["body"] and "you made this change" not in reply["body"]
+    record = world.record(number)
+    assert [s["ref"] for s in record.changes["suspected"]] == [f"{other}#{pull}"]
+
+
 def test_suspect_an_unknown_ref_is_refused_with_how(world: World) -> None:
     _seed(world)
     number = world.report()

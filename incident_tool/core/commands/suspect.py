@@ -4,7 +4,7 @@ the retrospective, its author mentioned on the issue and invited to the incident
 
 from __future__ import annotations
 
-from incident_tool.core import changes, wording
+from incident_tool.core import changes, safe, wording
 from incident_tool.core.commands.base import DONE, May, PartlyDone, Refused, Result, Spec
 from incident_tool.core.commands.invite import missed_on_slack
 from incident_tool.core.commands.names import CommandName
@@ -35,15 +35,20 @@ def find(ctx: Context, ref: changes.Ref) -> changes.Found | None:
     found = changes.in_list(ctx.record.changes, ref)
     if found is not None:
         return found
-    win = changes.window(
-        ctx.config, changes.service_of(ctx.issue.body), ctx.issue.repo, ctx.issue.created_at
-    )
     read: changes.Found | None = None
     if ref.number is not None:
         read = ctx.facts.pull(ref.repo or ctx.issue.repo, ref.number)
     elif ref.sha is not None:
-        read = ctx.facts.commit((ref.repo,) if ref.repo else win.repositories, ref.sha)
+        read = ctx.facts.commit((ref.repo,) if ref.repo else _watched(ctx)[1:], ref.sha)
     return read
+
+
+def _watched(ctx: Context) -> tuple[str, ...]:
+    """The repositories whose changes this incident lists (`changes.*`), its own included."""
+    win = changes.window(
+        ctx.config, changes.service_of(ctx.issue.body), ctx.issue.repo, ctx.issue.created_at
+    )
+    return (ctx.issue.repo, *win.repositories)
 
 
 def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
@@ -54,14 +59,21 @@ def handle(ctx: Context, cmd: Command, comment: CommentView) -> Result:
     found = find(ctx, ref)
     if found is None:
         return Refused(NOT_FOUND.format(ref=quote(ref.text), where=ref.repo or ctx.issue.repo))
-    author = found.who if found.who and not found.who.lower().endswith("[bot]") else None
+    # Its author is mentioned and invited only for a change of the repositories this
+    # incident watches: a pull request of any repository the token reads is marked, but a
+    # stranger who wrote it is not pinged from the incident.
+    watched = {r.lower() for r in _watched(ctx)}
+    bot = found.who is not None and found.who.lower().endswith("[bot]")
+    author = found.who if found.who and not bot and found.repo.lower() in watched else None
     suspected = ctx.record.changes.setdefault("suspected", [])
     suspected.append(
         {"ref": found.ref, "by": comment.author, "who": author, "at": ctx.now.isoformat()}
     )
-    ctx.record.note(ctx.now, "suspect", comment.author, f"{found.ref}: {found.title}"[:300])
+    # The timeline shows its notes as quoted text, where a link in a title would be live:
+    # the ref only (the title is in the reply below, inert).
+    ctx.record.note(ctx.now, "suspect", comment.author, found.ref[:300])
     key = f"suspect:{comment.id}"
-    title = wording.user_text(found.title[:120], inline=True)
+    title = safe.inert(found.title[:120], inline=True)
     what = f"[{title}]({found.url})" if found.url.startswith("https://") else title
     missed = missed_on_slack(ctx, author) if author else ()
     body = SUSPECTED.format(
