@@ -310,8 +310,12 @@ def needs_retrospective(ctx: Context) -> bool:
 
 
 def hidden(body: str | None) -> bool:
-    """Whether the issue's body is already one of the stubs (hide_sensitive_body)."""
-    return (body or "").startswith(BODY_STUBS)
+    """Whether the issue's body is one of the stubs (hide_sensitive_body) and nothing more:
+    text its author adds under the stub is text to hide again, not part of the stub."""
+    text = (body or "").replace("\r\n", "\n").strip()
+    return text.startswith(BODY_STUBS) and any(
+        text == (stub + kept_choices(text)).strip() for stub in BODY_STUBS
+    )
 
 
 def kept_choices(body: str | None) -> str:

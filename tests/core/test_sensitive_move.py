@@ -86,7 +86,10 @@ def test_refused_without_slack_the_text_is_removed():
 
 
 def test_a_stub_already_there_moves_nothing():
-    stub = wording.BODY_MOVED_TO_REPOSITORY + "\n\n### Sensitive\n\n- [x] handle it privately"
+    from incident_tool.core.reconcile import kept_choices
+
+    # The stub as the tool writes it: its words and the form's own choices, nothing more.
+    stub = wording.BODY_MOVED_TO_REPOSITORY + kept_choices(TICKED)
     ctx = reported(stub)
     assert not [a for a in ctx.plan if isinstance(a, (MoveBody, HideBody))]
     assert f"sensitive-repository:{PRIVATE}" not in ctx.facts.asked  # type: ignore[attr-defined]

@@ -147,3 +147,14 @@ def test_a_hidden_reports_title_put_back_is_hidden_again_its_form_prefix_kept(wo
     world.say(n, "dana", "/status")  # a run of the team's
     assert world.issue(n)["title"] == "[Incident]: " + wording.TITLE_HIDDEN
     assert world.issue(n)["body"].startswith(wording.BODY_MOVED)
+
+
+def test_text_added_under_the_stub_is_hidden_again(world):
+    """Review: a body that only started with the stub counted as hidden, so what its author
+    wrote under it stayed public."""
+    n = world.report("Leaked keys", body=TICKED, by="rita")
+    stub = world.issue(n)["body"]
+    world.gh.edit_issue(REPO, n, "rita", body=stub + "\n\nThe password is hunter2")
+    world.say(n, "dana", "/status")  # a run of the team's
+    body = world.issue(n)["body"]
+    assert "hunter2" not in body and body.startswith(wording.BODY_MOVED)
