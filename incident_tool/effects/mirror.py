@@ -292,7 +292,7 @@ class Mirror:
         assert self.room is not None
         head = channel_name(self.config.slack.channel_prefix, issue.number, "")
         try:
-            found = self.room.find_channel_of(head)
+            found = self.room.find_channel_of(head, private=record.sensitive)
         except SlackError as exc:
             self.problem(record, f"could not look for the incident channel: {exc}")
             return False

@@ -451,6 +451,8 @@ class SlackRoom:
         self._unanswered: str | None = None
         self._bot_user_id: str | None = None
         self._channel_ids: dict[str, str] = {}
+        # Who made each listed channel, and whether it is private (find_channel_of).
+        self._channel_made: dict[str, tuple[str, bool]] = {}
         self._channel_cursor: str | None = None
         self._channel_list_done = False
         # Lanes of deliveries (effects/mirror.py) may look channels up at once: one lister.
@@ -612,6 +614,8 @@ class SlackRoom:
             with self._reading("conversations.list"):
                 for channel in data.get("channels") or []:
                     self._channel_ids.setdefault(str(channel["name"]), str(channel["id"]))
+                    made = (str(channel.get("creator") or ""), bool(channel.get("is_private")))
+                    self._channel_made.setdefault(str(channel["name"]), made)
                 cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor or cursor == self._channel_cursor:
                 self._channel_list_done = True
@@ -620,13 +624,18 @@ class SlackRoom:
                 return self._channel_ids[wanted]
         return None
 
-    def find_channel_of(self, head: str) -> tuple[str, str] | None:
-        """The channel named `head` or `head-…` (an incident's, `channel_name`), as its id
-        and name; None when there is none. Reads the workspace's channel list once."""
+    def find_channel_of(self, head: str, *, private: bool) -> tuple[str, str] | None:
+        """The channel this bot made named `head` or `head-…` (an incident's,
+        `channel_name`), private when `private`, as its id and name; None when there is
+        none. Anyone in the workspace can make a channel of that name: only the bot's own
+        is taken. Reads the workspace's channel list once."""
+        bot = self.auth_check()
         with self._channel_lock:
             self._find_listed("")  # no channel is named "": the whole list is read
             for name, channel_id in self._channel_ids.items():
-                if name == head or name.startswith(f"{head}-"):
+                creator, is_private = self._channel_made.get(name, ("", False))
+                named = name == head or name.startswith(f"{head}-")
+                if named and creator == bot and (is_private or not private):
                     return channel_id, name
         return None
 

@@ -212,3 +212,20 @@ def test_a_forged_record_is_not_declared_announced_or_given_a_channel_again(worl
     assert len(channels) == 1
     # The updates after the forgery still reach the incident's one channel.
     assert sum("still digging" in t for t in world.slack_texts(channel)) == 2
+
+
+def test_a_rebuilt_record_does_not_take_a_channel_someone_else_named_like_it(world):
+    """Review: the rebuild took the first channel named `incident-<n>-…`, whoever made it;
+    anyone in the workspace can make one. Only the bot's own is taken."""
+    with_key(world)
+    number = world.report()
+    world.declare(number)
+    real = world.incident_channel(number)["id"]
+    world.sl.archive_channel(real)  # gone from the list: the squatter's is the only one
+    dana = world.team["slack_ids"]["dana"]
+    squatter = world.sl.add_channel(f"incident-{number}-mine", members=[dana])
+    forge_past_the_revisions(world, number, severity="1")
+    world.say(number, "dana", "/update still digging")
+    record = world.record(number)
+    assert record.channel_id not in (None, squatter, real)
+    assert not any("still digging" in t for t in world.slack_texts(squatter))
