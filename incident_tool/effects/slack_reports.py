@@ -111,9 +111,9 @@ def read_reports(tools: Tools, now: datetime | None = None) -> list[int]:
             elif not room.react(channel, message.ts, inbound.CLAIMED):
                 continue
             taken.add(message.ts)
-            if not retry and over_daily_limit(
-                tools, message, [m for m, _ in reports], taken, counted
-            ):
+            # A retry too: a report over the limit whose "Not opened" reply failed is
+            # claimed and unanswered, like one whose run died, and must not open an issue.
+            if over_daily_limit(tools, message, [m for m, _ in reports], taken, counted):
                 room.post(
                     channel,
                     wording.THREAD_NOT_OPENED.format(limit=config.limits.outsider_reports_per_day),

@@ -363,6 +363,28 @@ def test_a_slack_guest_cannot_push_their_reports_off_the_page_the_sweep_reads(wo
             say(world, announce, "U0GUEST001", f"filler {round_}.{j}")
 
 
+def test_a_slack_report_over_the_limit_left_claimed_is_not_opened_on_retry(world, monkeypatch):
+    """Review: the daily limit was checked only on a report's first try. One over the limit
+    whose "Not opened" reply failed stayed claimed and unanswered, and the sweep 10 minutes
+    later retried it as a report whose run died, and opened it."""
+    import incident_tool.effects.slack_reports as slack_reports
+    from incident_tool.inbound.slack import CLAIMED
+    from tests.e2e.test_slack_writes_back import command, thread
+
+    announce = world.team["channels"]["wc-platform"]
+    world.sl.add_user("U0GUEST001", "guest", "Gus Guest")
+    for i in range(3):
+        command(world, announce, "U0GUEST001", f"report Search is down, take {i}")
+    assert cli(world, "sweep", "--repo", REPO)[0] == 0
+    fourth = command(world, announce, "U0GUEST001", "report Search is down, take 4")
+    world.sl.react_as_user(announce, fourth, world.sl.bot_user_id, CLAIMED)  # its reply lost
+    world.clock.now += timedelta(minutes=11)
+    monkeypatch.setattr(slack_reports, "utcnow", lambda: world.clock.now)
+    assert cli(world, "sweep", "--repo", REPO)[0] == 0
+    assert len([i for i in world.gh.issues(REPO) if "Search is" in i["title"]]) == 3
+    assert "Not opened" in thread(world, announce, fourth)[0]
+
+
 ROUNDS = 12  # an hour, in the sweep's five minutes
 
 
