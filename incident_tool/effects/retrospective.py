@@ -23,14 +23,14 @@ from typing import Any
 
 from incident_tool.config import DEFAULT_TEMPLATE, Config
 from incident_tool.core import changes, retro_sections, safe, wording
-from incident_tool.core.announce import form_title_prefix, without_form_prefix
+from incident_tool.core.announce import without_form_prefix
 from incident_tool.core.followups import action_key
 from incident_tool.core.model import IssueView
 from incident_tool.core.public import public_title
 from incident_tool.core.record import Entry, Record, parse_time
 from incident_tool.core.states import State
 from incident_tool.core.status import KIND_WORDS, when
-from incident_tool.effects.team_form import FORM_PATH
+from incident_tool.effects.team_form import title_prefix as team_title_prefix
 from incident_tool.errors import UsageError
 from incident_tool.inbound.forms import parse_report
 
@@ -184,14 +184,6 @@ def _duration(start: datetime | None, end: datetime | None) -> str | None:
         parts.append(f"{hours}h")
     parts.append(f"{mins}m")
     return " ".join(parts)
-
-
-def team_title_prefix(root: Path) -> str:
-    """The title prefix of the team's report form at `root`, "" without a readable one."""
-    try:
-        return form_title_prefix((root / FORM_PATH).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return ""
 
 
 def context(

@@ -149,7 +149,16 @@ def _app_installation(
         fail(str(exc))
 
 
-def load_config(path: str | None, root: Path, *, log: Callable[[str], None] | None = None) -> Any:
+def load_config(
+    path: str | None,
+    root: Path,
+    *,
+    log: Callable[[str], None] | None = None,
+    with_form: bool = True,
+) -> Any:
+    """The config at `path` (default .github/incident.yml), with the team's form's title
+    prefix unless `with_form` is False (`handle` adds it once it knows the event runs:
+    `with_title_prefix`)."""
     from incident_tool import config
 
     # The default path may be absent (every key has a default); a path given may not.
@@ -162,12 +171,18 @@ def load_config(path: str | None, root: Path, *, log: Callable[[str], None] | No
         notice = config.absent_notice(root)
         log(f"notice: {notice}")
         workflow_io.defer("notice", notice)
+    loaded = config.load(local, required=given)
+    return with_title_prefix(loaded, root) if with_form else loaded
+
+
+def with_title_prefix(cfg: Any, root: Path) -> Any:
+    """`cfg` with the title prefix of the team's report form at `root`: titles show it
+    nowhere, as they do not show the packaged form's."""
     from dataclasses import replace
 
     from incident_tool.effects.team_form import title_prefix
 
-    # The team's form may give titles another prefix than the packaged one: shown nowhere.
-    return replace(config.load(local, required=given), title_prefix=title_prefix(root))
+    return replace(cfg, title_prefix=title_prefix(root))
 
 
 def team_config(

@@ -20,6 +20,7 @@ from incident_tool.verbs.common import (
     open_tools,
     report_outcome,
     run_guarded,
+    with_title_prefix,
 )
 
 
@@ -53,13 +54,14 @@ def run(
     if event.number is None and event.name in events.REPORT_EVENTS:
         report(event, _repo(repo), config_path, dry_run)
         return
-    cfg = load_config(config_path, root, log=out)
+    cfg = load_config(config_path, root, log=out, with_form=False)
     from incident_tool.core.trust import left_to_next_run
 
     deferred = left_to_next_run(event, cfg)  # an outsider's comment costs no request
     if deferred:
         out(f"ignored: {deferred}")
         return
+    cfg = with_title_prefix(cfg, root)  # the form read only for an event that runs
     tools = open_tools(_repo(repo), cfg, root, dry_run=dry_run, log=out)
     unanswered = _left_unanswered(event, cfg, tools)  # an outsider's report: one request
     if unanswered:

@@ -10,8 +10,9 @@ from incident_tool.core.announce import (
     packaged_title_prefix,
     without_form_prefix,
 )
-from incident_tool.effects.retrospective import team_title_prefix, title_for
+from incident_tool.effects.retrospective import title_for
 from incident_tool.effects.team_form import FORM_PATH
+from incident_tool.effects.team_form import title_prefix as team_title_prefix
 from tests import fakes
 from tests.world import REPO
 
