@@ -51,7 +51,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from incident_tool.config import Config
-from incident_tool.core.model import UNKNOWN, Context, IssueView, role_at_least
+from incident_tool.core import wording
+from incident_tool.core.model import UNKNOWN, Comment, Context, IssueView, Lock, role_at_least
 from incident_tool.core.record import iso, parse_time
 from incident_tool.core.states import State, states_in
 from incident_tool.inbound.events import Event
@@ -392,9 +393,6 @@ def undo(ctx: Context, change: str, target: State, actor: str, who: str, key: st
     """Reply once that `actor`'s `change` was undone and who may make it (the caller plans
     the undoing write itself: a reopen, a close, or nothing for a label, which the run
     puts back to the record's state). Nothing is announced and nobody is paged."""
-    from incident_tool.core import wording
-    from incident_tool.core.model import Comment
-
     state = ctx.record.state.label if ctx.record.state else "(none)"
     ctx.notices.append(f"undid {change} by {actor}: only {who} may {WHAT[target]}")
     if not may_answer(ctx, actor):
@@ -419,9 +417,6 @@ def left_to_team(ctx: Context, change: str, target: State, actor: str, who: str)
     """Whether `actor`'s close or reopen, which they may not make, is left for the team
     rather than undone: an outsider's is undone once; after that it stays as they made it
     and the team is told once (docs/usage.md#who-may-change-an-incident-by-hand)."""
-    from incident_tool.core import wording
-    from incident_tool.core.model import Comment, Lock
-
     key = actor.lower()
     if not is_outsider(ctx, actor) or not ctx.record.undone.get(key):
         ctx.record.undone[key] = ctx.record.undone.get(key, 0) + 1

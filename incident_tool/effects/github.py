@@ -926,13 +926,7 @@ class Gateway:
     def visibility(self) -> str:
         """The repository's visibility: "public", "private" or "internal" (one GET of
         /repos/{owner}/{repo}); a GitHubError when it cannot be read."""
-        try:
-            repo = self._gh.get_repo(self.repo_name)
-            repo.complete()
-        except (GithubException, OSError) as exc:
-            raise GitHubError(describe(exc)) from None
-        given = repo.raw_data.get("visibility")
-        return given if isinstance(given, str) else ("private" if repo.private else "public")
+        return self.repository_visibility(self.repo_name)
 
     def repository_missing(self) -> str | None:
         """Say so if the repository is not found (or not visible to the token); None if it
