@@ -6,15 +6,10 @@ both tell: neither imports the other for these.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-
-import yaml
-
 from incident_tool.core.model import Context
 from incident_tool.core.outbox import To
 from incident_tool.core.safe import slack as escape
-from incident_tool.inbound.forms import DEFAULT_FORM_RESOURCE
+from incident_tool.inbound.forms import packaged_title_prefix
 
 
 def link(ctx: Context) -> str:
@@ -29,23 +24,6 @@ def public_title(ctx: Context) -> str:
         return "a sensitive incident"
     title = ctx.record.public_title or ctx.issue.title
     return f"“{escape(without_form_prefix(title, ctx.config.title_prefix))}”"
-
-
-def form_title_prefix(form_text: str) -> str:
-    """The `title:` an issue form starts each issue's title with ("[Incident]: "), or ""."""
-    try:
-        data = yaml.safe_load(form_text)
-    except yaml.YAMLError:
-        return ""
-    title = data.get("title") if isinstance(data, dict) else None
-    return title if isinstance(title, str) else ""
-
-
-@lru_cache(maxsize=1)
-def packaged_title_prefix() -> str:
-    """The packaged report form's title prefix, which the form `init` writes keeps."""
-    form = resources.files("incident_tool").joinpath(DEFAULT_FORM_RESOURCE)
-    return form_title_prefix(form.read_text(encoding="utf-8"))
 
 
 def without_form_prefix(title: str, *prefixes: str) -> str:

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from incident_tool.inbound.forms import FormDefinition, FormDefinitionError, default_form
+from incident_tool.inbound.forms import (
+    FormDefinition,
+    FormDefinitionError,
+    default_form,
+    form_title_prefix,
+)
 
 FORM_PATH = ".github/ISSUE_TEMPLATE/report-incident.yml"
 
@@ -36,8 +41,6 @@ def team_form(root: Path) -> tuple[FormDefinition, str | None]:
 def title_prefix(root: Path) -> str:
     """The `title:` prefix of the repository's report form at `root`, "" without a readable
     one (the packaged form's prefix is left out of titles all the same: core/announce.py)."""
-    from incident_tool.core.announce import form_title_prefix
-
     try:
         return form_title_prefix((root / FORM_PATH).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):

@@ -608,3 +608,24 @@ def is_sensitive(report: ParsedReport, services: Iterable[str] = (SENSITIVE_SERV
     chosen = [chosen] if isinstance(chosen, str) else list(chosen or [])
     keys = {service_key(s) for s in services} - {""}
     return any(service_key(c) in keys for c in chosen)
+
+
+# The title prefix issue forms give (read here, where forms are parsed, so that core reads
+# no file: core/announce.py strips it from titles).
+
+
+def form_title_prefix(form_text: str) -> str:
+    """The `title:` an issue form starts each issue's title with ("[Incident]: "), or ""."""
+    try:
+        data = yaml.safe_load(form_text)
+    except (yaml.YAMLError, RecursionError):
+        return ""
+    title = data.get("title") if isinstance(data, dict) else None
+    return title if isinstance(title, str) else ""
+
+
+@lru_cache(maxsize=1)
+def packaged_title_prefix() -> str:
+    """The packaged report form's title prefix, which the form `init` writes keeps."""
+    form = resources.files("incident_tool").joinpath(DEFAULT_FORM_RESOURCE)
+    return form_title_prefix(form.read_text(encoding="utf-8"))

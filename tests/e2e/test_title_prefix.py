@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from incident_tool.core.announce import (
-    form_title_prefix,
-    packaged_title_prefix,
-    without_form_prefix,
-)
+from incident_tool.core.announce import without_form_prefix
 from incident_tool.effects.retrospective import title_for
 from incident_tool.effects.team_form import FORM_PATH
 from incident_tool.effects.team_form import title_prefix as team_title_prefix
+from incident_tool.inbound.forms import form_title_prefix, packaged_title_prefix
 from tests import fakes
 from tests.world import REPO
 
