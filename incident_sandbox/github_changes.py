@@ -26,7 +26,7 @@ from incident_sandbox.github import (
     not_found,
     parse_time,
 )
-from incident_sandbox.github_routes import GRAPHQL_MUTATIONS, Call, GithubService, _run_json, route
+from incident_sandbox.github_routes import GRAPHQL_ANSWERS, Call, GithubService, _run_json, route
 from incident_sandbox.wire import Response
 
 # ------------------------------------------------------------------ deployments
@@ -433,7 +433,7 @@ def revert_mutation(svc: GithubService, call: Call, query: str) -> Response | No
     return Response(200, {"data": data})
 
 
-GRAPHQL_MUTATIONS.append(revert_mutation)
+GRAPHQL_ANSWERS.append(revert_mutation)
 
 
 # ------------------------------------------- GraphQL Repository.deployments (read)
@@ -617,4 +617,4 @@ def deployments_query(svc: GithubService, call: Call, query: str) -> Response | 
     return Response(200, {"data": data})
 
 
-GRAPHQL_MUTATIONS.append(deployments_query)
+GRAPHQL_ANSWERS.append(deployments_query)

@@ -14,7 +14,7 @@ from typing import Any
 
 from incident_sandbox.github import iso
 from incident_sandbox.github_moderation import _comment_by_node
-from incident_sandbox.github_routes import GRAPHQL_MUTATIONS, Call, GithubService
+from incident_sandbox.github_routes import GRAPHQL_ANSWERS, Call, GithubService
 from incident_sandbox.wire import Response
 
 EDITS = re.compile(
@@ -62,4 +62,4 @@ def edits_query(svc: GithubService, call: Call, query: str) -> Response | None:
     return Response(200, {"data": {"node": {"userContentEdits": {"nodes": nodes}}}})
 
 
-GRAPHQL_MUTATIONS.append(edits_query)  # queries too: each answerer says which it answers
+GRAPHQL_ANSWERS.append(edits_query)

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from incident_sandbox.github import Comment, GitHub
-from incident_sandbox.github_routes import GRAPHQL_MUTATIONS, Call, GithubService, route
+from incident_sandbox.github_routes import GRAPHQL_ANSWERS, Call, GithubService, route
 from incident_sandbox.wire import Response
 
 # ReportedContentClassifiers -> the word `minimizedReason` answers: "One of `abuse`,
@@ -137,4 +137,4 @@ def minimize_mutation(svc: GithubService, call: Call, query: str) -> Response | 
     return Response(200, {"data": data})
 
 
-GRAPHQL_MUTATIONS.append(minimize_mutation)
+GRAPHQL_ANSWERS.append(minimize_mutation)

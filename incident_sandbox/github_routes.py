@@ -59,9 +59,11 @@ NOT_SERVED = {
 }
 
 
-# Mutations answered beside the queries below, each by a module that registers it
-# (incident_sandbox/github_changes.py: revertPullRequest); None: not this one's.
-GRAPHQL_MUTATIONS: list[Callable[[GithubService, Call, str], Response | None]] = []
+# GraphQL operations answered beside the queries below, each by a module that registers
+# its answerer (github_changes: revertPullRequest, deployments; github_moderation:
+# minimizeComment; github_edits: userContentEdits); an answerer returns None for an
+# operation not its own.
+GRAPHQL_ANSWERS: list[Callable[[GithubService, Call, str], Response | None]] = []
 
 
 def route(method: str, template: str) -> Callable[[Handler], Handler]:
@@ -1330,7 +1332,7 @@ def graphql(svc: GithubService, call: Call) -> Response:
     ``viewer { login }``: who the token acts as, for user and installation tokens alike
     (an app's installation token gets ``<app>[bot]``, e.g. fullsend-ai/fullsend#1953)."""
     query = re.sub(r"#[^\n]*", "", call.body["query"])
-    for answer in GRAPHQL_MUTATIONS:
+    for answer in GRAPHQL_ANSWERS:
         answered = answer(svc, call, query)
         if answered is not None:
             return answered
