@@ -7,6 +7,7 @@ nothing; questions that cover several people (availability) are looked up at onc
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,6 +57,8 @@ class FactGatherer:
         self.log = log
         self.now = now  # statuses and do-not-disturb end at a time
         self._busy: dict[str, bool] | None = None
+        self._reader: Any = None  # one ChangeReader a run: one CHANGES_TOKEN client
+        self._reader_lock = threading.Lock()  # questions are asked at once
 
     def answer(self, questions: Iterable[Question]) -> dict[Question, Any]:
         """Return an answer for each question (availability: one per person asked); the
@@ -116,19 +119,21 @@ class FactGatherer:
 
     def _changes(self, repositories: tuple[str, ...], since: datetime, until: datetime) -> Any:
         # docs/usage.md#what-changed-before-the-incident: read at declaration only.
-        from incident_tool.effects.changes import ChangeReader
-
-        return ChangeReader(self.gateway, self.log).read(repositories, since, until)
+        return self._change_reader().read(repositories, since, until)
 
     def _pull(self, repository: str, number: int) -> Any:
-        from incident_tool.effects.changes import ChangeReader
-
-        return ChangeReader(self.gateway, self.log).pull(repository, number)
+        return self._change_reader().pull(repository, number)
 
     def _commit(self, repositories: tuple[str, ...], sha: str) -> Any:
+        return self._change_reader().commit(repositories, sha)
+
+    def _change_reader(self) -> Any:
         from incident_tool.effects.changes import ChangeReader
 
-        return ChangeReader(self.gateway, self.log).commit(repositories, sha)
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = ChangeReader(self.gateway, self.log)
+            return self._reader
 
     def _revert_token(self) -> bool:
         from incident_tool.effects.changes import REVERT_TOKEN as NAME
